@@ -1,0 +1,717 @@
+"""The `calloff` command: a thin shell over the `framework` library.
+
+Each command parses its options, makes one library call and prints the result, as
+text or (with --json) as one JSON document. Refusals from the library become a
+one-line `Error: ...` and exit status 1; usage mistakes exit 2. Heavy modules
+(sqlite_utils, jinja2) are imported inside the commands that need them, so
+`calloff --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from framework.dates import FinancialYear, parse_date
+from framework.errors import CalloffError
+from framework.money import format_money, parse_money
+
+if TYPE_CHECKING:
+    from framework.service import Outcome, Service
+
+UNITS = ("day", "session", "place")
+
+
+# -- parameter types: bad input is a usage error (exit 2) with a one-line message ---------
+
+
+class MoneyType(click.ParamType):
+    name = "MONEY"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return parse_money(value)
+        except CalloffError as e:
+            self.fail(str(e), param, ctx)
+
+
+class DateType(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_date(value)
+        except CalloffError as e:
+            self.fail(str(e), param, ctx)
+
+
+class YearType(click.ParamType):
+    name = "YEAR"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> FinancialYear:
+        if isinstance(value, FinancialYear):
+            return value
+        try:
+            return FinancialYear.parse(value)
+        except CalloffError as e:
+            self.fail(str(e), param, ctx)
+
+
+MONEY, DATE, YEAR = MoneyType(), DateType(), YearType()
+ID = click.IntRange(min=1)
+
+
+class CalloffGroup(click.Group):
+    """A group whose errors are always one line, never a traceback."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        standalone = kwargs.pop("standalone_mode", True)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as e:
+            hint = f" (see '{e.ctx.command_path} --help')" if e.ctx else ""
+            _fail(f"{e.format_message()}{hint}", 2)
+        except click.ClickException as e:
+            _fail(e.format_message(), e.exit_code)
+        except click.exceptions.Abort:
+            _fail("aborted", 1)
+        except CalloffError as e:
+            _fail(str(e), 1)
+        except KeyboardInterrupt:
+            _fail("interrupted; nothing half-written is kept", 130)
+        except Exception as e:  # the last resort: never show a traceback to an officer
+            if os.environ.get("CALLOFF_DEBUG"):
+                raise
+            _fail(f"unexpected {type(e).__name__}: {e} (set CALLOFF_DEBUG=1 for details)", 1)
+        if not standalone:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"Error: {' '.join(str(message).split())}", err=True)
+    sys.exit(code)
+
+
+class Desk:
+    """What every command needs: where the database is and who is acting."""
+
+    def __init__(self, db: str, officer: str):
+        self.db = db
+        self.officer = officer
+        self._service: Service | None = None
+
+    def service(self) -> Service:
+        if self._service is None:
+            from framework.service import Service
+            from framework.storage import Store
+
+            store = Store.open(self.db)
+            click.get_current_context().call_on_close(store.close)
+            self._service = Service(store, self.officer)
+        return self._service
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "officer"
+
+
+pass_desk = click.make_pass_decorator(Desk)
+
+
+def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(f)
+
+
+def on_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--on", type=DATE, default=None,
+        help="Effective date of the action (YYYY-MM-DD); default today.",
+    )(f)
+
+
+def effective(on: date | None) -> date:
+    return on or date.today()
+
+
+def emit(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@click.group(cls=CalloffGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", envvar="CALLOFF_DB", default="calloff.db", show_default=True,
+              type=click.Path(dir_okay=False), help="Database file (or CALLOFF_DB).")
+@click.option("--officer", envvar="CALLOFF_OFFICER", default=None,
+              help="Who is acting (or CALLOFF_OFFICER; default your login name).")
+@click.version_option(package_name="calloff", prog_name="calloff")
+@click.pass_context
+def main(ctx: click.Context, db: str, officer: str | None) -> None:
+    """Run a framework agreement and its call-offs.
+
+    Allocate training requests by rank, never over the budget ceiling, and keep the
+    record an auditor asks for.
+    """
+    if officer is not None:
+        from framework.model import clean_text
+
+        try:
+            officer = clean_text(officer, "--officer", 100)
+        except CalloffError as e:
+            raise click.BadParameter(str(e), param_hint="--officer") from None
+    ctx.obj = Desk(db, officer or _login_name())
+
+
+# -- setting up ----------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--framework", "name", default=None, help="An embedded framework (leeds-rp-2015).")
+@click.option("--from", "path", type=click.Path(dir_okay=False), default=None,
+              help="A framework definition file (TOML).")
+@pass_desk
+def init(desk: Desk, name: str | None, path: str | None) -> None:
+    """Create the database for a framework (the Leeds framework unless told otherwise)."""
+    from framework import definition
+    from framework.storage import Store
+
+    if name and path:
+        raise click.UsageError("give --framework or --from, not both")
+    fw = definition.load(path) if path else definition.embedded(name or "leeds-rp-2015")
+    store = Store.create(desk.db, fw, desk.officer)
+    store.close()
+    click.echo(f"Created {desk.db} for {fw.name} ({fw.buyer}): {len(fw.lots)} lot(s), "
+               f"term {fw.term.start} to {fw.term.end}.")
+
+
+@main.command("framework")
+@json_option
+@pass_desk
+def framework_cmd(desk: Desk, as_json: bool) -> None:
+    """Show the framework: buyer, lots, term and funding streams."""
+    from framework import present
+
+    fw = desk.service().framework()
+    if as_json:
+        return emit(present.framework(fw))
+    t = fw.term
+    click.echo(f"{fw.name}\nBuyer: {fw.buyer}")
+    click.echo(f"Term: {t.start} to {t.end} (original end {t.original_end}; "
+               f"{t.extensions_left} extension(s) left)")
+    click.echo("Lots:")
+    for lot in fw.lots:
+        click.echo(f"  {lot.number}. {lot.title}")
+    click.echo("Funding streams:")
+    for s in fw.streams:
+        caps = ", ".join(f"{y}: {format_money(a)}" for y, a in sorted(s.caps.items()))
+        cap_text = caps if s.capped else "no cap of its own"
+        click.echo(f"  {s.name} ({s.status}): {cap_text}")
+
+
+# -- providers -----------------------------------------------------------------------------
+
+
+@main.group()
+def provider() -> None:
+    """Providers on the framework: add, list, suspend, reinstate, withdraw."""
+
+
+@provider.command("add")
+@click.argument("name")
+@click.option("--vat", type=click.Choice(["standard", "exempt"]), default="standard",
+              show_default=True, help="VAT treatment of the provider's training.")
+@on_option
+@json_option
+@pass_desk
+def provider_add(desk: Desk, name: str, vat: str, on: date | None, as_json: bool) -> None:
+    """Add a provider (values stay ex-VAT; orders show the VAT due)."""
+    pid = desk.service().add_provider(name, vat, effective(on))
+    if as_json:
+        return emit({"id": pid, "name": name.strip(), "vat": vat})
+    click.echo(f"Provider {pid}: {name.strip()} (VAT {vat})")
+
+
+@provider.command("list")
+@json_option
+@pass_desk
+def provider_list(desk: Desk, as_json: bool) -> None:
+    """List providers with their status today."""
+    from framework import present
+
+    providers = desk.service().providers()
+    if as_json:
+        return emit([present.provider(p) for p in providers])
+    for p in providers:
+        why = f" ({p.status_reason})" if p.status_reason and p.status != "active" else ""
+        click.echo(f"{p.id:>4}  {p.name}  [{p.status}{why}]  VAT {p.vat}")
+
+
+def _status_command(status: str, verb: str, needs_reason: bool) -> Callable[..., None]:
+    @click.argument("provider_ref", metavar="PROVIDER")
+    @on_option
+    @pass_desk
+    def command(desk: Desk, provider_ref: str, on: date | None, reason: str = "") -> None:
+        p = desk.service().set_provider_status(provider_ref, status, reason, effective(on))
+        click.echo(f"{p.name} {verb} from {effective(on)}.")
+
+    if needs_reason:
+        command = click.option("--reason", required=True, help="Why (kept for the audit).")(
+            command
+        )
+    return command
+
+
+provider.command("suspend", help="Suspend a provider: the cascade passes over it.")(
+    _status_command("suspended", "suspended", True))
+provider.command("reinstate", help="Lift a suspension.")(
+    _status_command("active", "reinstated", False))
+provider.command("withdraw", help="Withdraw a provider from the framework for good.")(
+    _status_command("withdrawn", "withdrawn", True))
+
+
+@provider.command("unavailable")
+@click.argument("provider_ref", metavar="PROVIDER")
+@click.option("--from", "start", type=DATE, required=True, help="First unavailable day.")
+@click.option("--to", "end", type=DATE, required=True, help="Last unavailable day.")
+@click.option("--lot", type=ID, default=None, help="Only on this lot (default: every lot).")
+@click.option("--reason", required=True, help="Why (printed where the cascade passes over).")
+@on_option
+@pass_desk
+def provider_unavailable(desk: Desk, provider_ref: str, start: date, end: date,
+                         lot: int | None, reason: str, on: date | None) -> None:
+    """Mark a provider unavailable for some dates; requests touching them pass over it."""
+    svc = desk.service()
+    svc.mark_unavailable(provider_ref, start, end, lot, reason, effective(on))
+    where = f" on lot {lot}" if lot else ""
+    click.echo(f"{svc.provider(provider_ref).name} unavailable {start} to {end}{where}.")
+
+
+# -- rankings and prices -------------------------------------------------------------------
+
+
+@main.group()
+def rank() -> None:
+    """Rankings per lot from the tender evaluation."""
+
+
+@rank.command("set")
+@click.argument("lot", type=ID)
+@click.argument("providers", nargs=-1, required=True)
+@on_option
+@pass_desk
+def rank_set(desk: Desk, lot: int, providers: tuple[str, ...], on: date | None) -> None:
+    """Set LOT's ranking: PROVIDER ids or names, rank 1 first."""
+    ranked = desk.service().set_ranking(lot, providers, effective(on))
+    click.echo(f"Lot {lot}: " + ", ".join(f"{i}. {p.name}" for i, p in enumerate(ranked, 1)))
+
+
+@rank.command("import")
+@click.argument("path", metavar="FILE.csv", type=click.Path(dir_okay=False))
+@on_option
+@pass_desk
+def rank_import(desk: Desk, path: str, on: date | None) -> None:
+    """Import rankings (and rates) from CSV: lot,rank,provider[,day_rate,session_rate,place_rate].
+
+    The whole file is checked first; if any row is bad nothing is imported and every bad
+    row is listed with its line number.
+    """
+    from framework.errors import ImportRejected
+
+    try:
+        counts = desk.service().import_rankings(path, effective(on))
+    except ImportRejected as e:
+        for line, message in e.problems:
+            click.echo(f"{e.path}:{line}: {message}", err=True)
+        raise
+    for lot, n in sorted(counts.items()):
+        click.echo(f"Lot {lot}: {n} provider(s) ranked.")
+
+
+@rank.command("show")
+@click.argument("lot", type=ID)
+@json_option
+@pass_desk
+def rank_show(desk: Desk, lot: int, as_json: bool) -> None:
+    """Show LOT's ranking with tendered rates."""
+    from framework import present
+
+    ranking = desk.service().ranking(lot)
+    if as_json:
+        return emit({"lot": lot, "ranking": [
+            {"rank": r["rank"], "provider": r["provider"].id, "name": r["provider"].name,
+             "status": r["provider"].status, "rates": present.rates(r["rates"])}
+            for r in ranking]})
+    if not ranking:
+        click.echo(f"Lot {lot} has no ranking yet.")
+    for r in ranking:
+        rates = ", ".join(f"{u} {format_money(v)}" for u, v in r["rates"].as_dict().items()
+                          if v is not None) or "no rates"
+        p = r["provider"]
+        status = "" if p.status == "active" else f" [{p.status}]"
+        click.echo(f"{r['rank']:>3}. {p.name} (id {p.id}){status}: {rates}")
+
+
+@main.group()
+def price() -> None:
+    """Tendered unit rates per lot."""
+
+
+@price.command("set")
+@click.argument("lot", type=ID)
+@click.argument("provider_ref", metavar="PROVIDER")
+@click.option("--day", type=MONEY, default=None, help="Rate per day.")
+@click.option("--session", type=MONEY, default=None, help="Rate per session.")
+@click.option("--place", type=MONEY, default=None, help="Rate per place (attendee).")
+@on_option
+@pass_desk
+def price_set(desk: Desk, lot: int, provider_ref: str, day: Decimal | None,
+              session: Decimal | None, place: Decimal | None, on: date | None) -> None:
+    """Set a provider's tendered rates on LOT (ex-VAT)."""
+    given = {u: v for u, v in (("day", day), ("session", session), ("place", place))
+             if v is not None}
+    rates = desk.service().set_prices(lot, provider_ref, given, effective(on))
+    shown = ", ".join(f"{u} {format_money(v)}" for u, v in rates.as_dict().items()
+                      if v is not None)
+    click.echo(f"Lot {lot} rates: {shown}")
+
+
+# -- requests and allocation ---------------------------------------------------------------
+
+
+@main.group()
+def request() -> None:
+    """Training requests agreed by the strategy group."""
+
+
+@request.command("add")
+@click.option("--lot", type=ID, required=True, help="Lot number.")
+@click.option("--title", required=True, help="What the training is.")
+@click.option("--start", type=DATE, required=True, help="First day of delivery.")
+@click.option("--end", type=DATE, default=None, help="Last day of delivery (default --start).")
+@click.option("--value", type=MONEY, default=None, help="A fixed value (ex-VAT).")
+@click.option("--quantity", type=click.IntRange(min=1), default=None,
+              help="How many units (priced at the provider's tendered rate).")
+@click.option("--unit", type=click.Choice(UNITS), default=None, help="The unit of --quantity.")
+@click.option("--funding", default=None,
+              help="Funding stream: core, innovation or traded (default: the framework's).")
+@click.option("--attendees", type=click.IntRange(min=0), default=None,
+              help="Practitioners to be trained.")
+@on_option
+@json_option
+@pass_desk
+def request_add(desk: Desk, lot: int, title: str, start: date, end: date | None,
+                value: Decimal | None, quantity: int | None, unit: str | None,
+                funding: str | None, attendees: int | None, on: date | None,
+                as_json: bool) -> None:
+    """Record a training request on a lot: a fixed --value, or --quantity and --unit."""
+    if value is not None and (quantity is not None or unit is not None):
+        raise click.UsageError("give either --value or --quantity with --unit, not both")
+    if value is None and quantity is None:
+        raise click.UsageError("give --value, or --quantity with --unit")
+    if (quantity is None) != (unit is None):
+        raise click.UsageError("--quantity and --unit go together")
+    rid = desk.service().add_request(lot, title, start, end, value, quantity, unit, funding,
+                                     attendees, effective(on))
+    if as_json:
+        return emit({"id": rid})
+    click.echo(f"Request {rid} recorded on lot {lot}.")
+
+
+@request.command("list")
+@json_option
+@pass_desk
+def request_list(desk: Desk, as_json: bool) -> None:
+    """List requests and where each stands."""
+    rows = desk.service().store.requests()
+    items = []
+    for r in rows:
+        if r["last_calloff"] is None:
+            status = "new"
+        elif r["live"]:
+            status = r["last_status"]
+        else:
+            status = "unallocated"
+        items.append({"id": r["id"], "lot": r["lot"], "title": r["title"], "start": r["start"],
+                      "end": r["end"], "funding": r["funding"], "status": status,
+                      "calloff": r["last_calloff"]})
+    if as_json:
+        return emit(items)
+    for i in items:
+        click.echo(f"{i['id']:>4}  lot {i['lot']}  {i['start']}  {i['status']:<12} {i['title']}")
+
+
+def _print_outcome(o: Outcome) -> None:
+    for p in o.passed_over:
+        click.echo(f"  passed over rank {p.rank} {p.name}: {p.reason}")
+    c = o.calloff
+    if c and o.provider:
+        click.echo(
+            f"Call-off {c.id}: request {c.request_id} {o.status.replace('_', ' ')} to "
+            f"{o.provider.name} (rank {c.rank} on lot {c.lot}) at {format_money(c.value)}, "
+            f"{c.funding}; respond by {c.respond_by}. Headroom left {format_money(c.headroom_after)}."
+        )
+    else:
+        click.echo(f"Request {o.request.id} is unallocated: {o.refused}")
+
+
+@main.command()
+@click.argument("request_id", metavar="REQUEST", type=ID)
+@on_option
+@json_option
+@pass_desk
+def allocate(desk: Desk, request_id: int, on: date | None, as_json: bool) -> None:
+    """Offer REQUEST to the top-ranked eligible provider on its lot."""
+    from framework import present
+
+    outcome = desk.service().allocate(request_id, effective(on))
+    if as_json:
+        return emit(present.outcome(outcome))
+    _print_outcome(outcome)
+
+
+@main.command()
+@click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@on_option
+@json_option
+@pass_desk
+def accept(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None:
+    """Record that the provider accepted CALLOFF."""
+    from framework import present
+
+    c = desk.service().accept(calloff_id, effective(on))
+    if as_json:
+        return emit(present.calloff(c))
+    click.echo(f"Call-off {c.id} accepted on {c.decided_on}.")
+
+
+@main.command()
+@click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@click.option("--reason", required=True, help="Why the provider declined (kept for audit).")
+@on_option
+@json_option
+@pass_desk
+def decline(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: bool) -> None:
+    """Record a decline of CALLOFF and offer the request to the next eligible provider."""
+    from framework import present
+
+    outcome = desk.service().decline(calloff_id, reason, effective(on))
+    if as_json:
+        return emit({**present.outcome(outcome), "declined": calloff_id})
+    click.echo(f"Call-off {calloff_id} declined.")
+    _print_outcome(outcome)
+
+
+@main.command()
+@on_option
+@json_option
+@pass_desk
+def lapse(desk: Desk, on: date | None, as_json: bool) -> None:
+    """Treat every offer unanswered past its respond-by date as declined, and cascade."""
+    from framework import present
+
+    lapses = desk.service().lapse(effective(on))
+    if as_json:
+        return emit([{**present.outcome(item.outcome), "lapsed": item.lapsed.id}
+                     for item in lapses])
+    if not lapses:
+        click.echo(f"No offer is past its respond-by date on {effective(on)}.")
+    for item in lapses:
+        click.echo(f"Call-off {item.lapsed.id} lapsed (no answer by {item.lapsed.respond_by}).")
+        _print_outcome(item.outcome)
+
+
+@main.command()
+@json_option
+@pass_desk
+def offers(desk: Desk, as_json: bool) -> None:
+    """List offers still awaiting the provider's answer."""
+    from framework.money import json_money
+
+    rows = desk.service().store.pending_offers()
+    if as_json:
+        return emit([
+            {"calloff": r["id"], "request": r["request_id"], "lot": r["lot"],
+             "provider": r["provider_id"], "name": r["provider_name"], "rank": r["rank"],
+             "value": json_money(Decimal(r["value_pence"]) / 100),
+             "respond_by": r["respond_by"], "offered_on": r["offered_on"]}
+            for r in rows])
+    if not rows:
+        click.echo("No offers are awaiting an answer.")
+    for r in rows:
+        click.echo(f"Call-off {r['id']}: request {r['request_id']} (lot {r['lot']}) to "
+                   f"{r['provider_name']} (rank {r['rank']}), "
+                   f"{format_money(Decimal(r['value_pence']) / 100)}, "
+                   f"respond by {r['respond_by']}")
+
+
+@main.command()
+@click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@json_option
+@pass_desk
+def show(desk: Desk, calloff_id: int, as_json: bool) -> None:
+    """Everything about one call-off, its cascade history included."""
+    from framework import documents
+
+    data = documents.calloff_record(desk.service(), calloff_id)
+    if as_json:
+        return emit(data)
+    click.echo(documents.render_text("show.txt.j2", data))
+
+
+@main.command()
+@click.option("--year", type=YEAR, default=None, help="Financial year, e.g. 2015-16.")
+@json_option
+@pass_desk
+def headroom(desk: Desk, year: FinancialYear | None, as_json: bool) -> None:
+    """Ceiling, commitments and headroom for a financial year, by funding stream."""
+    from framework import present
+
+    pos = desk.service().position(year)
+    if as_json:
+        return emit(present.position(pos))
+    click.echo(f"{pos.year}: ceiling {format_money(pos.ceiling)}, committed "
+               f"{format_money(pos.committed)}, headroom {format_money(pos.headroom)}")
+    for s in pos.streams:
+        cap = format_money(s.cap) if s.capped else "no cap of its own"
+        left = format_money(s.headroom) if s.headroom is not None else "within the ceiling"
+        click.echo(f"  {s.name:<11} {s.status:<9} cap {cap}; committed "
+                   f"{format_money(s.committed)}; headroom {left}")
+
+
+@main.group()
+def ceiling() -> None:
+    """Budget ceilings per financial year and funding stream."""
+
+
+@ceiling.command("set")
+@click.option("--year", type=YEAR, required=True, help="Financial year, e.g. 2016-17.")
+@click.option("--funding", required=True, help="Funding stream, e.g. core.")
+@click.option("--amount", type=MONEY, required=True, help="The stream's cap for the year.")
+@on_option
+@pass_desk
+def ceiling_set(desk: Desk, year: FinancialYear, funding: str, amount: Decimal,
+                on: date | None) -> None:
+    """Set a funding stream's cap for a year (refused below what is already committed)."""
+    pos = desk.service().set_ceiling(year, funding, amount, effective(on))
+    click.echo(f"{funding} cap for {year} set to {format_money(amount)}; ceiling "
+               f"{format_money(pos.ceiling)}, headroom {format_money(pos.headroom)}.")
+
+
+@main.group()
+def funding() -> None:
+    """Funding streams."""
+
+
+@funding.command("confirm")
+@click.argument("stream")
+@on_option
+@pass_desk
+def funding_confirm(desk: Desk, stream: str, on: date | None) -> None:
+    """Record that a pending funding stream (the DfE grant) is confirmed."""
+    desk.service().confirm_funding(stream, effective(on))
+    click.echo(f"Funding stream {stream} confirmed on {effective(on)}.")
+
+
+@main.group(invoke_without_command=True)
+@json_option
+@click.pass_context
+def term(ctx: click.Context, as_json: bool) -> None:
+    """Show the framework's term; `calloff term extend` takes up an extension."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from framework import present
+
+    svc = ctx.find_object(Desk).service()
+    fw = svc.framework()
+    if as_json:
+        return emit(present.term(fw, svc.store.extensions()))
+    _print_term(fw)
+
+
+def _print_term(fw: Any) -> None:
+    t = fw.term
+    click.echo(f"Term: {t.start} to {t.end} (original end {t.original_end}); "
+               f"{t.extensions_used} extension(s) taken, {t.extensions_left} left; "
+               f"latest possible end {t.latest_end}.")
+
+
+@term.command("extend")
+@on_option
+@json_option
+@pass_desk
+def term_extend(desk: Desk, on: date | None, as_json: bool) -> None:
+    """Take up the next extension option."""
+    from framework import present
+
+    svc = desk.service()
+    fw = svc.extend_term(effective(on))
+    if as_json:
+        return emit(present.term(fw, svc.store.extensions()))
+    _print_term(fw)
+
+
+# -- documents -----------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
+              show_default=True, help="Document format.")
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file instead of standard output.")
+@pass_desk
+def order(desk: Desk, calloff_id: int, fmt: str, output: str | None) -> None:
+    """Print the call-off order document for CALLOFF."""
+    from framework import documents
+
+    text = documents.render_order(desk.service(), calloff_id, fmt)
+    if output:
+        Path(output).write_text(text, "utf-8")
+        click.echo(f"Wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default="calloff-demo",
+              show_default=True, help="Where to put the demo database and documents.")
+@pass_desk
+def demo(desk: Desk, directory: str) -> None:
+    """Build a demo: the Leeds framework, fictional providers, a cascade and a refusal."""
+    from framework.demo import run_demo
+
+    summary = run_demo(Path(directory), desk.officer)
+    click.echo(summary)
+
+
+def _check_help_is_complete() -> list[str]:  # used by the docs test
+    missing = []
+
+    def walk(cmd: click.Command, path: str) -> None:
+        if not (cmd.help or cmd.short_help):
+            missing.append(path)
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                walk(sub, f"{path} {name}")
+
+    walk(main, "calloff")
+    return missing
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""Framework definitions: the embedded Leeds default, or any council's TOML file.
+
+The schema is documented in docs/framework-definition.md. A definition describes the
+agreement; the database then records everything that happens under it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from framework.dates import FinancialYear, parse_date
+from framework.errors import CalloffError, DefinitionError
+from framework.model import Framework, FundingStream, Lot, Term
+from framework.money import parse_money
+
+EMBEDDED = ("leeds-rp-2015",)
+
+
+def embedded(name: str) -> Framework:
+    """One of the frameworks that ship inside calloff."""
+    if name not in EMBEDDED:
+        raise DefinitionError(
+            f"no embedded framework called {name!r}: use {', '.join(EMBEDDED)} or --from FILE"
+        )
+    text = resources.files("framework").joinpath(f"definitions/{name}.toml").read_text("utf-8")
+    return parse(text, f"<embedded {name}>")
+
+
+def load(path: str | Path) -> Framework:
+    """Read a framework definition file."""
+    p = Path(path)
+    try:
+        text = p.read_text("utf-8")
+    except FileNotFoundError:
+        raise DefinitionError(f"{p}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise DefinitionError(f"{p}: cannot be read as UTF-8 text ({e})") from None
+    return parse(text, str(p))
+
+
+def parse(text: str, source: str) -> Framework:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise DefinitionError(f"{source}: not valid TOML ({e})") from None
+    try:
+        return _framework(data)
+    except DefinitionError as e:
+        raise DefinitionError(f"{source}: {e}") from None
+    except CalloffError as e:
+        raise DefinitionError(f"{source}: {e}") from None
+    except (KeyError, TypeError, ValueError) as e:
+        raise DefinitionError(f"{source}: missing or malformed field ({e})") from None
+
+
+def _require(data: dict[str, Any], key: str, kind: type) -> Any:
+    if key not in data:
+        raise DefinitionError(f"the field {key!r} is required")
+    value = data[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise DefinitionError(f"the field {key!r} must be a {kind.__name__}")
+    return value
+
+
+def _date(value: Any, field: str) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return parse_date(value)
+    raise DefinitionError(f"the field {field!r} must be a date like 2015-04-01")
+
+
+def _framework(data: dict[str, Any]) -> Framework:
+    if data.get("schema", 1) != 1:
+        raise DefinitionError(f"schema {data.get('schema')} is not known: this calloff reads 1")
+    term_data = _require(data, "term", dict)
+    term = Term(
+        start=_date(term_data.get("start"), "term.start"),
+        initial_years=int(term_data.get("initial_years", 1)),
+        extensions_max=int(term_data.get("extensions", 0)),
+        extension_years=int(term_data.get("extension_years", 1)),
+    )
+    if term.initial_years < 1 or term.extensions_max < 0 or term.extension_years < 1:
+        raise DefinitionError("term: initial_years and extension_years must be 1 or more")
+    lots = tuple(
+        Lot(int(_require(lot, "number", int)), str(_require(lot, "title", str)))
+        for lot in _require(data, "lots", list)
+    )
+    if not lots:
+        raise DefinitionError("a framework needs at least one lot")
+    numbers = [lot.number for lot in lots]
+    if len(set(numbers)) != len(numbers) or min(numbers) < 1:
+        raise DefinitionError("lot numbers must be distinct and 1 or more")
+    streams_data = _require(data, "streams", dict)
+    if not streams_data:
+        raise DefinitionError("a framework needs at least one funding stream")
+    streams = tuple(_stream(name, s) for name, s in streams_data.items())
+    defaults = [name for name, s in streams_data.items() if s.get("default")]
+    if len(defaults) > 1:
+        raise DefinitionError("only one funding stream can be the default")
+    threshold = data.get("approval_threshold")
+    response_days = int(data.get("response_days", 3))
+    if response_days < 1:
+        raise DefinitionError("response_days must be 1 or more")
+    holidays = str(data.get("holidays", "england-and-wales"))
+    if holidays not in ("england-and-wales", "none"):
+        raise DefinitionError("holidays must be 'england-and-wales' or 'none'")
+    return Framework(
+        id=str(_require(data, "id", str)),
+        name=str(_require(data, "name", str)),
+        buyer=str(_require(data, "buyer", str)),
+        lots=lots,
+        term=term,
+        streams=streams,
+        default_funding=defaults[0] if defaults else streams[0].name,
+        response_days=response_days,
+        holidays=holidays,
+        approval_threshold=None if threshold is None else parse_money(str(threshold)),
+        terms_statement=str(data.get("terms", "")).strip(),
+    )
+
+
+def _stream(name: str, data: dict[str, Any]) -> FundingStream:
+    if not isinstance(data, dict):
+        raise DefinitionError(f"streams.{name} must be a table")
+    status = str(data.get("status", "confirmed"))
+    if status not in ("confirmed", "pending"):
+        raise DefinitionError(f"streams.{name}.status must be 'confirmed' or 'pending'")
+    window = data.get("window") or {}
+    caps: dict[FinancialYear, Decimal] = {
+        FinancialYear.parse(year): parse_money(str(amount))
+        for year, amount in (data.get("caps") or {}).items()
+    }
+    capped = bool(data.get("capped", True))
+    if not capped and caps:
+        raise DefinitionError(f"streams.{name} is not capped, so it cannot have caps")
+    return FundingStream(
+        name=name,
+        title=str(data.get("title", name)),
+        capped=capped,
+        status=status,
+        window_start=_date(window["start"], "window.start") if "start" in window else None,
+        window_end=_date(window["end"], "window.end") if "end" in window else None,
+        caps=caps,
+    )

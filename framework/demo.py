@@ -1,0 +1,120 @@
+"""A worked example on the Leeds framework, with fictional providers.
+
+`calloff demo` builds it from scratch through the same library calls the commands
+use, so it doubles as a smoke test of the whole journey.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from framework import definition
+from framework.documents import render_order
+from framework.errors import RuleBroken
+from framework.money import format_money
+from framework.service import Service
+from framework.storage import Store
+
+PROVIDERS = [
+    ("Northfield Restorative Partnership", "exempt"),
+    ("Kestrel Practice Development Ltd", "standard"),
+    ("Harbour Lane Training Co-operative", "exempt"),
+    ("Meadowbank Family Conferencing CIC", "exempt"),
+    ("Oakridge Learning Associates", "standard"),
+]
+
+# lot -> [(provider index, day, session, place)] in rank order
+RANKINGS = {
+    1: [(2, "650.00", "450.00", "35.00"), (0, "700.00", "480.00", None),
+        (4, "720.00", "500.00", "40.00")],
+    2: [(0, "750.00", None, None), (2, "690.00", None, None)],
+    4: [(0, "800.00", None, None), (1, "850.00", None, None), (4, "900.00", None, None)],
+    5: [(3, "950.00", None, None), (0, "990.00", None, None)],
+    8: [(4, "1200.00", None, None), (1, "1100.00", None, None)],
+}
+
+
+def run_demo(directory: Path, officer: str = "demo.officer") -> str:
+    directory.mkdir(parents=True, exist_ok=True)
+    db_path = directory / "calloff.db"
+    for leftover in (db_path, *directory.glob("calloff.db.*")):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+    officer = "demo.officer"
+    store = Store.create(db_path, definition.embedded("leeds-rp-2015"), officer)
+    svc = Service(store, officer)
+    lines: list[str] = [f"Demo database: {db_path}"]
+    setup = date(2015, 4, 1)
+
+    ids = [svc.add_provider(name, vat, setup) for name, vat in PROVIDERS]
+    for lot, entries in RANKINGS.items():
+        svc.set_ranking(lot, [ids[i] for i, *_ in entries], setup)
+        for i, day, session, place in entries:
+            rates = {u: Decimal(v) for u, v in (("day", day), ("session", session),
+                                                  ("place", place)) if v}
+            svc.set_prices(lot, ids[i], rates, setup)
+    svc.mark_unavailable(ids[0], date(2015, 6, 1), date(2015, 6, 30), 4,
+                         "lead trainer on leave", date(2015, 5, 1))
+    lines.append(f"Set up the Leeds framework with {len(ids)} fictional providers ranked on "
+                 f"lots {', '.join(map(str, RANKINGS))}.")
+
+    # 1. Deep dive for social workers: rank 1 is unavailable in June, so rank 2 is offered.
+    r1 = svc.add_request(4, "Deep-dive training for 40 social workers", date(2015, 6, 10),
+                         date(2015, 6, 24), None, 6, "day", "core", 40, date(2015, 5, 12))
+    o1 = svc.allocate(r1, date(2015, 5, 12))
+    assert o1.calloff and o1.provider
+    svc.accept(o1.calloff.id, date(2015, 5, 14))
+    lines.append(f"Request {r1} (lot 4, 6 days): {o1.passed_over[0].name} passed over "
+                 f"({o1.passed_over[0].reason}); call-off {o1.calloff.id} to "
+                 f"{o1.provider.name} at {format_money(o1.calloff.value)}, accepted.")
+
+    # 2. Awareness sessions: rank 1 declines, the cascade offers rank 2.
+    r2 = svc.add_request(1, "Restorative practice awareness sessions, July", date(2015, 7, 1),
+                         date(2015, 7, 31), None, 20, "session", "core", 400, date(2015, 6, 1))
+    o2 = svc.allocate(r2, date(2015, 6, 1))
+    assert o2.calloff and o2.provider
+    o2b = svc.decline(o2.calloff.id, "fully booked in July", date(2015, 6, 2))
+    assert o2b.calloff and o2b.provider
+    svc.accept(o2b.calloff.id, date(2015, 6, 3))
+    lines.append(f"Request {r2} (lot 1, 20 sessions): {o2.provider.name} declined; "
+                 f"call-off {o2b.calloff.id} to {o2b.provider.name} at "
+                 f"{format_money(o2b.calloff.value)}, accepted.")
+
+    # 3. Family Group Conferencing, grant-funded: refused while the grant is pending.
+    r3 = svc.add_request(5, "Family Group Conferencing development programme",
+                         date(2015, 9, 1), date(2016, 2, 29), Decimal("24000.00"), None, None,
+                         "innovation", None, date(2015, 5, 20))
+    try:
+        svc.allocate(r3, date(2015, 5, 20))
+    except RuleBroken as e:
+        lines.append(f"Request {r3} refused on 2015-05-20: {e}")
+    svc.confirm_funding("innovation", date(2015, 6, 15))
+    o3 = svc.allocate(r3, date(2015, 6, 16))
+    assert o3.calloff and o3.provider
+    lines.append(f"DfE grant confirmed 2015-06-15; call-off {o3.calloff.id} to "
+                 f"{o3.provider.name} at {format_money(o3.calloff.value)} (innovation).")
+
+    # 4. Schools leadership on core budgets: more than the core headroom, refused.
+    r4 = svc.add_request(8, "Schools leadership development programme", date(2015, 10, 1),
+                         date(2016, 3, 31), None, 220, "day", "core", 60, date(2015, 7, 1))
+    try:
+        svc.allocate(r4, date(2015, 7, 1))
+    except RuleBroken as e:
+        lines.append(f"Request {r4} refused at the ceiling: {e}")
+
+    position = svc.position(o1.calloff.year)
+    lines.append(f"Headroom {position.year}: ceiling {format_money(position.ceiling)}, "
+                 f"committed {format_money(position.committed)}, headroom "
+                 f"{format_money(position.headroom)}.")
+
+    for fmt in ("md", "html"):
+        path = directory / f"order-{o2b.calloff.id}.{fmt}"
+        path.write_text(render_order(svc, o2b.calloff.id, fmt), "utf-8")
+        lines.append(f"Call-off order: {path}")
+    store.close()
+    lines.append(f"Explore it: calloff --db {db_path} offers | headroom | show "
+                 f"{o2b.calloff.id}")
+    return "\n".join(lines)

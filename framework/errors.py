@@ -1,0 +1,78 @@
+"""Every refusal `calloff` can give, by name.
+
+Each message is one line that says what is wrong and how to put it right; the CLI
+prints it as it is and exits 1.
+"""
+
+
+class CalloffError(Exception):
+    """Base class: a refusal the officer can act on."""
+
+
+class InvalidInput(CalloffError):
+    """A value given by the officer cannot be read (money, date, year, unit, ...)."""
+
+
+class NotFound(CalloffError):
+    """An id, lot or name refers to nothing in this database."""
+
+
+class DatabaseError(CalloffError):
+    """The database is missing, already exists, or was written by a newer calloff."""
+
+
+class DefinitionError(CalloffError):
+    """A framework definition file is malformed."""
+
+
+class RankingError(CalloffError):
+    """A ranking has ties, gaps or unknown providers."""
+
+
+class ImportRejected(CalloffError):
+    """A CSV file had bad rows; nothing was imported. `problems` lists them by line."""
+
+    def __init__(self, path: str, problems: list[tuple[int, str]]):
+        self.path = path
+        self.problems = problems
+        first = "; ".join(f"line {n}: {msg}" for n, msg in problems[:3])
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        super().__init__(
+            f"{path}: {len(problems)} bad row(s), nothing imported: {first}{more}"
+        )
+
+
+class RuleBroken(CalloffError):
+    """A framework rule refuses the action; nothing was written."""
+
+
+class OutsideTerm(RuleBroken):
+    """The effective date is not inside the framework's term as extended so far."""
+
+
+class NoCeiling(RuleBroken):
+    """The financial year (or the stream in that year) has no ceiling set."""
+
+
+class FundingPending(RuleBroken):
+    """The funding stream has not been confirmed."""
+
+
+class OutsideGrantWindow(RuleBroken):
+    """The call-off's dates fall outside the grant's spend window."""
+
+
+class CeilingExceeded(RuleBroken):
+    """The commitment would take headroom below zero."""
+
+
+class NoEligibleProvider(RuleBroken):
+    """Every provider on the lot was passed over; `passed_over` says why, rank by rank."""
+
+    def __init__(self, message: str, passed_over: tuple = ()):
+        super().__init__(message)
+        self.passed_over = passed_over
+
+
+class WrongStatus(RuleBroken):
+    """The call-off is not in a status that allows this action."""

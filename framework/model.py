@@ -1,0 +1,262 @@
+"""The domain model: a framework agreement, its lots, rankings, requests and call-offs.
+
+Facts are frozen records. Nothing here knows about SQLite or the command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from framework.dates import FinancialYear
+from framework.errors import InvalidInput, NotFound
+from framework.money import PENNY
+
+UNITS = ("day", "session", "place")
+VAT_TREATMENTS = ("standard", "exempt")
+VAT_RATE = Decimal("0.20")
+
+# Call-off statuses. A live call-off holds a commitment at its value.
+LIVE = ("awaiting_approval", "offered", "accepted")
+CLOSED = ("declined", "lapsed", "rejected")
+FINISHED = ("completed", "cancelled")
+
+
+@attrs.frozen
+class Lot:
+    number: int
+    title: str
+
+
+@attrs.frozen
+class Term:
+    """The framework's term: an initial period and optional one-period extensions."""
+
+    start: date
+    initial_years: int = 1
+    extensions_max: int = 0
+    extension_years: int = 1
+    extensions_used: int = 0
+
+    def end_after(self, extensions: int) -> date:
+        years = self.initial_years + extensions * self.extension_years
+        return self.start + relativedelta(years=years, days=-1)
+
+    @property
+    def original_end(self) -> date:
+        return self.end_after(0)
+
+    @property
+    def end(self) -> date:
+        return self.end_after(self.extensions_used)
+
+    @property
+    def latest_end(self) -> date:
+        return self.end_after(self.extensions_max)
+
+    @property
+    def extensions_left(self) -> int:
+        return self.extensions_max - self.extensions_used
+
+    def in_force(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def years(self) -> list[FinancialYear]:
+        """The financial years the term covers, as extended so far."""
+        first, last = FinancialYear.of(self.start), FinancialYear.of(self.end)
+        return [FinancialYear(y) for y in range(first.start_year, last.start_year + 1)]
+
+
+@attrs.frozen
+class FundingStream:
+    """A source of money: its caps by financial year, and whether it can be spent yet."""
+
+    name: str
+    title: str = ""
+    capped: bool = True
+    status: str = "confirmed"  # or "pending"
+    confirmed_on: date | None = None
+    window_start: date | None = None
+    window_end: date | None = None
+    caps: Mapping[FinancialYear, Decimal] = attrs.field(factory=dict)
+
+    @property
+    def available(self) -> bool:
+        return self.status == "confirmed"
+
+    def in_window(self, start: date, end: date) -> bool:
+        if self.window_start and start < self.window_start:
+            return False
+        return not (self.window_end and end > self.window_end)
+
+
+@attrs.frozen
+class Framework:
+    """The agreement: who buys, the lots, the term and the money behind it."""
+
+    id: str
+    name: str
+    buyer: str
+    lots: tuple[Lot, ...]
+    term: Term
+    streams: tuple[FundingStream, ...]
+    default_funding: str
+    response_days: int = 3
+    holidays: str = "england-and-wales"
+    approval_threshold: Decimal | None = None
+    terms_statement: str = ""
+
+    def lot(self, number: int) -> Lot:
+        for lot in self.lots:
+            if lot.number == number:
+                return lot
+        numbers = ", ".join(str(lot.number) for lot in self.lots)
+        raise NotFound(f"lot {number} is not in this framework: choose one of {numbers}")
+
+    def stream(self, name: str) -> FundingStream:
+        for stream in self.streams:
+            if stream.name == name:
+                return stream
+        names = ", ".join(s.name for s in self.streams)
+        raise NotFound(f"funding stream {name!r} is not in this framework: choose one of {names}")
+
+
+@attrs.frozen
+class Provider:
+    id: int
+    name: str
+    vat: str = "standard"
+    status: str = "active"  # active, suspended, withdrawn (as of a date)
+    status_reason: str = ""
+
+
+@attrs.frozen
+class Unavailability:
+    """A provider cannot take work between two dates, on one lot or on all."""
+
+    provider_id: int
+    start: date
+    end: date
+    reason: str
+    lot: int | None = None
+
+    def clashes(self, lot: int, start: date, end: date) -> bool:
+        if self.lot is not None and self.lot != lot:
+            return False
+        return self.start <= end and start <= self.end
+
+
+@attrs.frozen
+class Rates:
+    """A provider's tendered unit rates on one lot (ex-VAT); None where none was tendered."""
+
+    day: Decimal | None = None
+    session: Decimal | None = None
+    place: Decimal | None = None
+
+    def for_unit(self, unit: str) -> Decimal | None:
+        if unit not in UNITS:
+            raise InvalidInput(f"unit {unit!r} is not known: choose day, session or place")
+        rate: Decimal | None = getattr(self, unit)
+        return rate
+
+    def as_dict(self) -> dict[str, Decimal | None]:
+        return {unit: getattr(self, unit) for unit in UNITS}
+
+
+@attrs.frozen
+class RankEntry:
+    lot: int
+    rank: int
+    provider_id: int
+
+
+@attrs.frozen
+class Request:
+    """A training need agreed by the strategy group, to be called off on one lot."""
+
+    id: int
+    lot: int
+    title: str
+    start: date
+    end: date
+    funding: str
+    value: Decimal | None = None
+    quantity: int | None = None
+    unit: str | None = None
+    attendees: int | None = None
+
+    @property
+    def year(self) -> FinancialYear:
+        """A call-off commits money against the financial year of its start date."""
+        return FinancialYear.of(self.start)
+
+    def value_with(self, rates: Rates | None) -> Decimal | None:
+        """The value if offered to a provider with these rates; None if it has no rate."""
+        if self.value is not None:
+            return self.value
+        assert self.quantity is not None and self.unit is not None
+        rate = rates.for_unit(self.unit) if rates else None
+        if rate is None:
+            return None
+        return (rate * self.quantity).quantize(PENNY)
+
+
+@attrs.frozen
+class PassOver:
+    """A provider skipped in the cascade, and why: the record auditors ask for."""
+
+    provider_id: int
+    name: str
+    rank: int
+    reason: str
+
+
+def vat_due(value: Decimal, vat: str) -> Decimal:
+    """VAT on an ex-VAT value for a standard-rated provider; nothing if exempt."""
+    if vat != "standard":
+        return Decimal("0.00")
+    return (value * VAT_RATE).quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+@attrs.frozen
+class CallOff:
+    """One offer of a request to one provider, and what became of it."""
+
+    id: int
+    request_id: int
+    lot: int
+    provider_id: int
+    rank: int
+    status: str
+    value: Decimal
+    funding: str
+    year: FinancialYear
+    offered_on: date
+    respond_by: date | None
+    officer: str
+    recorded_at: str
+    decided_on: date | None = None
+    reason: str | None = None
+    headroom_after: Decimal | None = None
+    stream_headroom_after: Decimal | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE
+
+
+def clean_text(value: str, what: str, max_length: int = 500) -> str:
+    """Names, titles and reasons: one line of printable text, not empty, not endless."""
+    text = str(value).strip()
+    if not text:
+        raise InvalidInput(f"{what} is empty: give a short text")
+    if len(text) > max_length:
+        raise InvalidInput(f"{what} is {len(text)} characters long: keep it to {max_length}")
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 or ch in "\u2028\u2029" for ch in text):
+        raise InvalidInput(f"{what} contains a control character or line break: use plain text")
+    return text

@@ -1,0 +1,72 @@
+"""Money has one door: every amount enters through `parse_money` or `from_pence`.
+
+Amounts are `Decimal` pounds with exactly two places in memory, integer pence in
+SQLite, a two-decimal string in JSON, and `£12,500.00` in documents. Never float.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from framework.errors import InvalidInput
+
+PENNY = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+# 12500 | 12500.5 | 12500.00 | 12,500.00 | £12,500.00 — commas only in groups of three.
+_MONEY = re.compile(r"^£?(?P<pounds>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<pence>\d{1,2}))?$")
+
+
+def parse_money(text: str | int | Decimal) -> Decimal:
+    """Read an amount an officer typed; refuse anything that is not plain pounds and pence."""
+    if isinstance(text, Decimal):
+        if not text.is_finite() or text < 0 or text != text.quantize(PENNY):
+            raise InvalidInput(f"{text} is not an amount of money in pounds and pence")
+        return text.quantize(PENNY)
+    if isinstance(text, int) and not isinstance(text, bool):
+        if text < 0:
+            raise InvalidInput(f"{text} is negative: amounts of money must be zero or more")
+        return Decimal(text).quantize(PENNY)
+    raw = str(text).strip()
+    match = _MONEY.match(raw)
+    if not match:
+        hint = " (amounts must not be negative)" if raw.lstrip("£").startswith("-") else ""
+        raise InvalidInput(
+            f"{text!r} is not an amount of money{hint}: write it like 12500, 12500.00, "
+            "12,500.00 or £12,500.00"
+        )
+    pounds = match["pounds"].replace(",", "")
+    pence = (match["pence"] or "0").ljust(2, "0")
+    return Decimal(f"{pounds}.{pence}")
+
+
+def to_pence(amount: Decimal) -> int:
+    """Pounds to integer pence for storage; refuses fractions of a penny."""
+    pence = amount * 100
+    if pence != pence.to_integral_value():
+        raise InvalidInput(f"{amount} has a fraction of a penny")
+    return int(pence)
+
+
+def from_pence(pence: int | None) -> Decimal:
+    """Integer pence from storage to exact pounds."""
+    if pence is None:
+        return ZERO
+    return (Decimal(int(pence)) / 100).quantize(PENNY)
+
+
+def json_money(amount: Decimal | None) -> str | None:
+    """Money in JSON: a string with two decimals, `"12500.00"`."""
+    if amount is None:
+        return None
+    return f"{amount.quantize(PENNY):f}"
+
+
+def format_money(amount: Decimal | None) -> str:
+    """Money in documents: `£12,500.00` (a minus sign before the pound for a negative)."""
+    if amount is None:
+        return "—"
+    q = amount.quantize(PENNY)
+    sign = "-" if q < 0 else ""
+    return f"{sign}£{abs(q):,.2f}"

@@ -1,0 +1,152 @@
+"""The serialised form: model objects as JSON-ready dicts with stable keys.
+
+Money is a two-decimal string ("12500.00"), dates are ISO strings, absent values null.
+Documents and `--json` output share these shapes, so every view agrees to the penny.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from framework.dates import FinancialYear
+from framework.model import CallOff, Framework, PassOver, Provider, Rates, Request
+from framework.money import json_money
+from framework.rules import Position
+
+if TYPE_CHECKING:
+    from framework.service import Outcome
+
+
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def framework(fw: Framework) -> dict[str, Any]:
+    return {
+        "id": fw.id,
+        "name": fw.name,
+        "buyer": fw.buyer,
+        "lots": [{"number": lot.number, "title": lot.title} for lot in fw.lots],
+        "term": term(fw),
+        "streams": {
+            s.name: {
+                "title": s.title,
+                "status": s.status,
+                "confirmed_on": iso(s.confirmed_on),
+                "capped": s.capped,
+                "cap": json_money(s.caps.get(FinancialYear.of(fw.term.start))) if s.capped
+                else None,
+                "caps": {str(y): json_money(a) for y, a in sorted(s.caps.items())},
+                "window": {"start": iso(s.window_start), "end": iso(s.window_end)}
+                if s.window_start or s.window_end else None,
+                "default": s.name == fw.default_funding,
+            }
+            for s in fw.streams
+        },
+        "response_days": fw.response_days,
+        "approval_threshold": json_money(fw.approval_threshold),
+    }
+
+
+def term(fw: Framework, extensions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    t = fw.term
+    data: dict[str, Any] = {
+        "start": iso(t.start),
+        "end": iso(t.end),
+        "original_end": iso(t.original_end),
+        "latest_end": iso(t.latest_end),
+        "extensions_used": t.extensions_used,
+        "extensions_left": t.extensions_left,
+        "in_force_today": t.in_force(date.today()),
+    }
+    if extensions is not None:
+        data["extensions"] = [
+            {"on": e["effective_on"], "recorded_at": e["recorded_at"], "officer": e["officer"]}
+            for e in extensions
+        ]
+    return data
+
+
+def provider(p: Provider) -> dict[str, Any]:
+    return {"id": p.id, "name": p.name, "vat": p.vat, "status": p.status,
+            "status_reason": p.status_reason or None}
+
+
+def rates(r: Rates) -> dict[str, str | None]:
+    return {unit: json_money(rate) for unit, rate in r.as_dict().items()}
+
+
+def passed_over(items: tuple[PassOver, ...] | list[PassOver]) -> list[dict[str, Any]]:
+    return [{"provider": p.provider_id, "name": p.name, "rank": p.rank, "reason": p.reason}
+            for p in items]
+
+
+def position(pos: Position) -> dict[str, Any]:
+    return {
+        "year": str(pos.year),
+        "ceiling": json_money(pos.ceiling),
+        "committed": json_money(pos.committed),
+        "spent": json_money(pos.spent),
+        "headroom": json_money(pos.headroom),
+        "streams": {
+            s.name: {
+                "cap": json_money(s.cap),
+                "status": s.status,
+                "committed": json_money(s.committed),
+                "spent": json_money(s.spent),
+                "headroom": json_money(s.headroom),
+            }
+            for s in pos.streams
+        },
+    }
+
+
+def request(r: Request) -> dict[str, Any]:
+    return {
+        "id": r.id, "lot": r.lot, "title": r.title, "start": iso(r.start), "end": iso(r.end),
+        "value": json_money(r.value), "quantity": r.quantity, "unit": r.unit,
+        "funding": r.funding, "attendees": r.attendees, "year": str(r.year),
+    }
+
+
+def outcome(o: Outcome) -> dict[str, Any]:
+    c = o.calloff
+    return {
+        "calloff": c.id if c else None,
+        "request": o.request.id,
+        "lot": o.request.lot,
+        "provider": c.provider_id if c else None,
+        "name": o.provider.name if o.provider else None,
+        "rank": c.rank if c else None,
+        "status": o.status,
+        "value": json_money(c.value) if c else None,
+        "funding": o.request.funding,
+        "respond_by": iso(c.respond_by) if c else None,
+        "passed_over": passed_over(o.passed_over),
+        "headroom": json_money(c.headroom_after) if c else None,
+        "reason": o.refused,
+    }
+
+
+def calloff(c: CallOff, provider_name: str | None = None) -> dict[str, Any]:
+    return {
+        "calloff": c.id,
+        "request": c.request_id,
+        "lot": c.lot,
+        "provider": c.provider_id,
+        "name": provider_name,
+        "rank": c.rank,
+        "status": c.status,
+        "value": json_money(c.value),
+        "funding": c.funding,
+        "year": str(c.year),
+        "offered_on": iso(c.offered_on),
+        "respond_by": iso(c.respond_by),
+        "decided_on": iso(c.decided_on),
+        "reason": c.reason,
+        "headroom_after": json_money(c.headroom_after),
+        "stream_headroom_after": json_money(c.stream_headroom_after),
+        "officer": c.officer,
+        "recorded_at": c.recorded_at,
+    }

@@ -1,0 +1,252 @@
+"""The framework's rules as pure functions: the ranked cascade and the ceiling check.
+
+They take model objects and return decisions; the service feeds them from storage and
+writes what they decide. Keeping them pure lets hypothesis test them for every input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from framework.dates import FinancialYear
+from framework.errors import (
+    CeilingExceeded,
+    FundingPending,
+    NoCeiling,
+    OutsideGrantWindow,
+    OutsideTerm,
+)
+from framework.model import (
+    FundingStream,
+    PassOver,
+    Provider,
+    RankEntry,
+    Rates,
+    Request,
+    Term,
+    Unavailability,
+)
+from framework.money import ZERO, format_money
+
+
+@attrs.frozen
+class Cascade:
+    """The outcome of walking a lot's ranking: who is offered the work, and who was passed over."""
+
+    offer: RankEntry | None
+    value: Decimal | None
+    passed_over: tuple[PassOver, ...]
+
+    def why_none(self) -> str:
+        return "; ".join(f"rank {p.rank} {p.name}: {p.reason}" for p in self.passed_over)
+
+
+def cascade(
+    request: Request,
+    ranking: Sequence[RankEntry],
+    providers: Mapping[int, Provider],
+    unavailability: Sequence[Unavailability],
+    rates: Mapping[int, Rates],
+    closed: Mapping[int, str],
+) -> Cascade:
+    """Walk the ranking from rank 1 and offer to the first provider nobody can object to.
+
+    `providers` carry their status as of the offer date; `closed` maps a provider that
+    already declined (or did not answer) this request to the recorded reason.
+    """
+    passed: list[PassOver] = []
+    for entry in sorted(ranking, key=lambda e: e.rank):
+        provider = providers[entry.provider_id]
+        reason = _reason_to_pass_over(request, entry, provider, unavailability, rates, closed)
+        if reason is None:
+            value = request.value_with(rates.get(entry.provider_id))
+            return Cascade(entry, value, tuple(passed))
+        passed.append(PassOver(provider.id, provider.name, entry.rank, reason))
+    return Cascade(None, None, tuple(passed))
+
+
+def _reason_to_pass_over(
+    request: Request,
+    entry: RankEntry,
+    provider: Provider,
+    unavailability: Sequence[Unavailability],
+    rates: Mapping[int, Rates],
+    closed: Mapping[int, str],
+) -> str | None:
+    if provider.id in closed:
+        return closed[provider.id]
+    if provider.status == "withdrawn":
+        return f"withdrawn from the framework ({provider.status_reason})"
+    if provider.status == "suspended":
+        return f"suspended ({provider.status_reason})"
+    for gap in unavailability:
+        if gap.provider_id == provider.id and gap.clashes(request.lot, request.start, request.end):
+            return f"unavailable {gap.start} to {gap.end} ({gap.reason})"
+    if request.value is None and request.value_with(rates.get(provider.id)) is None:
+        return f"no tendered {request.unit} rate on lot {request.lot}"
+    return None
+
+
+def check_term(term: Term, on: date) -> None:
+    """A call-off can be awarded only while the framework is in force."""
+    if on < term.start:
+        raise OutsideTerm(
+            f"the framework is not in force on {on}: it starts on {term.start}"
+        )
+    if on > term.end:
+        hint = (
+            f"; extend it with `calloff term extend` ({term.extensions_left} extension(s) left)"
+            if term.extensions_left
+            else "; no extensions are left"
+        )
+        raise OutsideTerm(
+            f"the framework is not in force on {on}: its term ended on {term.end}{hint}"
+        )
+
+
+def check_funding(stream: FundingStream, request: Request, on: date) -> None:
+    """A pending stream cannot be charged; grant money only inside its spend window."""
+    if not stream.available:
+        raise FundingPending(
+            f"funding stream {stream.name} is pending: record it with "
+            f"`calloff funding confirm {stream.name}` once it is confirmed, or charge another stream"
+        )
+    if stream.confirmed_on and on < stream.confirmed_on:
+        raise FundingPending(
+            f"funding stream {stream.name} was not confirmed until {stream.confirmed_on}, "
+            f"after {on}"
+        )
+    if not stream.in_window(request.start, request.end):
+        raise OutsideGrantWindow(
+            f"request {request.id} runs {request.start} to {request.end}, outside the "
+            f"{stream.name} grant window {stream.window_start} to {stream.window_end}: "
+            "change its dates or charge another stream"
+        )
+
+
+@attrs.frozen
+class StreamPosition:
+    """One funding stream in one financial year: what it may spend and what is held against it."""
+
+    name: str
+    capped: bool
+    status: str
+    cap: Decimal | None
+    committed: Decimal = ZERO
+    spent: Decimal = ZERO
+
+    @property
+    def available_cap(self) -> Decimal | None:
+        """What the stream contributes to the ceiling: nothing while pending."""
+        if not self.capped:
+            return None
+        if self.status != "confirmed":
+            return ZERO
+        return self.cap if self.cap is not None else None
+
+    @property
+    def headroom(self) -> Decimal | None:
+        cap = self.available_cap
+        return None if cap is None else cap - self.committed
+
+
+@attrs.frozen
+class Position:
+    """The whole contract in one financial year: ceiling, commitments and headroom."""
+
+    year: FinancialYear
+    streams: tuple[StreamPosition, ...]
+
+    @property
+    def has_ceiling(self) -> bool:
+        return any(s.capped and s.cap is not None for s in self.streams)
+
+    @property
+    def ceiling(self) -> Decimal:
+        return sum((s.available_cap or ZERO for s in self.streams), ZERO)
+
+    @property
+    def committed(self) -> Decimal:
+        return sum((s.committed for s in self.streams), ZERO)
+
+    @property
+    def spent(self) -> Decimal:
+        return sum((s.spent for s in self.streams), ZERO)
+
+    @property
+    def headroom(self) -> Decimal:
+        return self.ceiling - self.committed
+
+    def stream(self, name: str) -> StreamPosition:
+        for s in self.streams:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def with_commitment(self, stream: str, amount: Decimal) -> Position:
+        """The position after `amount` more is committed to `stream`."""
+        return attrs.evolve(
+            self,
+            streams=tuple(
+                attrs.evolve(s, committed=s.committed + amount) if s.name == stream else s
+                for s in self.streams
+            ),
+        )
+
+
+def build_position(
+    year: FinancialYear,
+    streams: Sequence[FundingStream],
+    committed: Mapping[str, Decimal],
+    spent: Mapping[str, Decimal] | None = None,
+) -> Position:
+    spent = spent or {}
+    return Position(
+        year,
+        tuple(
+            StreamPosition(
+                name=s.name,
+                capped=s.capped,
+                status=s.status,
+                cap=s.caps.get(year) if s.capped else None,
+                committed=committed.get(s.name, ZERO),
+                spent=spent.get(s.name, ZERO),
+            )
+            for s in streams
+        ),
+    )
+
+
+def check_ceiling(position: Position, stream: str, amount: Decimal, what: str) -> Position:
+    """Refuse a commitment that would take any headroom below zero; return the position after."""
+    year = position.year
+    if not position.has_ceiling:
+        raise NoCeiling(
+            f"{year} has no ceiling: set one with `calloff ceiling set --year {year} "
+            f"--funding {stream} --amount MONEY`"
+        )
+    current = position.stream(stream)
+    if current.capped and current.cap is None:
+        raise NoCeiling(
+            f"funding stream {stream} has no cap for {year}: set one with "
+            f"`calloff ceiling set --year {year} --funding {stream} --amount MONEY`"
+        )
+    after = position.with_commitment(stream, amount)
+    stream_after = after.stream(stream)
+    if stream_after.headroom is not None and stream_after.headroom < 0:
+        raise CeilingExceeded(
+            f"{what} of {format_money(amount)} would take {stream} headroom for {year} below "
+            f"zero: {format_money(current.headroom)} left under its cap of "
+            f"{format_money(current.available_cap)}"
+        )
+    if after.headroom < 0:
+        raise CeilingExceeded(
+            f"{what} of {format_money(amount)} would take the contract headroom for {year} "
+            f"below zero: {format_money(position.headroom)} left under the ceiling of "
+            f"{format_money(position.ceiling)}"
+        )
+    return after

@@ -1,0 +1,591 @@
+"""What a commissioning officer does, one method per action.
+
+Each method that writes runs in one `BEGIN IMMEDIATE` transaction: it reads the state,
+asks the rules in `framework.rules`, and writes the outcome together with its audit
+event. Any refusal raises before the transaction commits, so it leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from framework.dates import FinancialYear, add_working_days, parse_date
+from framework.errors import (
+    CalloffError,
+    CeilingExceeded,
+    ImportRejected,
+    InvalidInput,
+    NoEligibleProvider,
+    NotFound,
+    RankingError,
+    RuleBroken,
+    WrongStatus,
+)
+from framework.model import (
+    UNITS,
+    VAT_TREATMENTS,
+    CallOff,
+    Framework,
+    PassOver,
+    Provider,
+    Rates,
+    Request,
+    Unavailability,
+    clean_text,
+)
+from framework.money import format_money, parse_money
+from framework.rules import Position, cascade, check_ceiling, check_funding, check_term
+from framework.storage import Store, now_stamp
+
+
+@attrs.frozen
+class Outcome:
+    """Where a request stands after an allocation attempt."""
+
+    request: Request
+    status: str  # offered | awaiting_approval | unallocated
+    calloff: CallOff | None
+    provider: Provider | None
+    passed_over: tuple[PassOver, ...]
+    refused: str | None = None
+    position: Position | None = None
+
+
+@attrs.frozen
+class Lapse:
+    """An offer that went unanswered, and what the cascade did next."""
+
+    lapsed: CallOff
+    outcome: Outcome
+
+
+class Service:
+    """The officer's desk: every action on one framework database."""
+
+    def __init__(self, store: Store, officer: str):
+        self.store = store
+        self.officer = officer
+
+    # -- reading -------------------------------------------------------------------------
+
+    def framework(self) -> Framework:
+        return self.store.framework()
+
+    def position(self, year: FinancialYear | None = None) -> Position:
+        fw = self.framework()
+        return self.store.position(year or default_year(fw), fw.streams)
+
+    def provider(self, ref: str | int, as_of: date | None = None) -> Provider:
+        """A provider by id or by exact name (case does not matter)."""
+        on = as_of or date.today()
+        text = str(ref).strip()
+        if text.isdigit():
+            return self.store.provider(int(text), on)
+        row = self.store.provider_named(text)
+        if row is None:
+            raise NotFound(f"no provider is called {text!r}: see `calloff provider list`")
+        return self.store.provider(row["id"], on)
+
+    def providers(self, as_of: date | None = None) -> list[Provider]:
+        return list(self.store.providers(as_of or date.today()).values())
+
+    def ranking(self, lot: int) -> list[dict[str, Any]]:
+        """A lot's ranking with each provider's name, status today and tendered rates."""
+        fw = self.framework()
+        fw.lot(lot)
+        providers = self.store.providers(date.today())
+        rates = self.store.rates(lot)
+        return [
+            {"rank": e.rank, "provider": providers[e.provider_id],
+             "rates": rates.get(e.provider_id, Rates())}
+            for e in self.store.ranking(lot)
+        ]
+
+    def calloff(self, calloff_id: int) -> CallOff:
+        return self.store.calloff(calloff_id)
+
+    def history(self, request_id: int) -> list[tuple[CallOff, list[PassOver]]]:
+        """Every offer made for a request, in order, with who was passed over before each."""
+        return [(c, self.store.passed_over(c.id))
+                for c in self.store.calloffs_for_request(request_id)]
+
+    # -- setting up ----------------------------------------------------------------------
+
+    def add_provider(self, name: str, vat: str, on: date) -> int:
+        name = clean_text(name, "the provider's name", 200)
+        if vat not in VAT_TREATMENTS:
+            raise InvalidInput(f"VAT treatment {vat!r} is not known: choose standard or exempt")
+        with self.store.transaction() as s:
+            if s.provider_named(name):
+                raise InvalidInput(f"a provider called {name!r} already exists")
+            pid = s.add_provider(name, vat, on, self.officer)
+            s.record_event(self.officer, on, "provider.add", "provider", pid, None,
+                           {"name": name, "vat": vat}, None)
+        return pid
+
+    def set_provider_status(self, ref: str | int, status: str, reason: str, on: date) -> Provider:
+        """Suspend, reinstate or withdraw a provider from a date onwards."""
+        reason = clean_text(reason, "the reason") if status != "active" else reason
+        with self.store.transaction() as s:
+            provider = self.provider(ref, on)
+            if provider.status == "withdrawn":
+                raise WrongStatus(
+                    f"{provider.name} was withdrawn from the framework ({provider.status_reason}) "
+                    "and cannot change status"
+                )
+            if provider.status == status:
+                raise WrongStatus(f"{provider.name} is already {status} on {on}")
+            s.set_provider_status(provider.id, status, reason, on, self.officer)
+            action = {"suspended": "suspend", "active": "reinstate", "withdrawn": "withdraw"}
+            s.record_event(self.officer, on, f"provider.{action[status]}", "provider",
+                           provider.id, {"status": provider.status}, {"status": status},
+                           reason or None)
+        return attrs.evolve(provider, status=status, status_reason=reason)
+
+    def mark_unavailable(
+        self, ref: str | int, start: date, end: date, lot: int | None, reason: str, on: date
+    ) -> int:
+        reason = clean_text(reason, "the reason")
+        if end < start:
+            raise InvalidInput(f"--to {end} is before --from {start}: swap them")
+        with self.store.transaction() as s:
+            fw = s.framework()
+            if lot is not None:
+                fw.lot(lot)
+            provider = self.provider(ref, on)
+            gap = Unavailability(provider.id, start, end, reason, lot)
+            gid = s.add_unavailability(gap, on, self.officer)
+            s.record_event(self.officer, on, "provider.unavailable", "provider", provider.id,
+                           None, {"from": start, "to": end, "lot": lot}, reason)
+        return gid
+
+    def set_ranking(self, lot: int, refs: Sequence[str | int], on: date) -> list[Provider]:
+        """Replace a lot's ranking: the first provider named is rank 1."""
+        if not refs:
+            raise InvalidInput("name at least one provider, rank 1 first")
+        with self.store.transaction() as s:
+            s.framework().lot(lot)
+            providers = [self.provider(ref, on) for ref in refs]
+            ids = [p.id for p in providers]
+            if len(set(ids)) != len(ids):
+                raise RankingError(f"a provider appears twice in the ranking for lot {lot}")
+            before = [e.provider_id for e in s.ranking(lot)]
+            s.replace_ranking(lot, ids)
+            s.record_event(self.officer, on, "ranking.set", "lot", lot, before, ids, None)
+        return providers
+
+    def set_prices(
+        self, lot: int, ref: str | int, rates: dict[str, Decimal], on: date
+    ) -> Rates:
+        if not rates:
+            raise InvalidInput("give at least one of --day, --session or --place")
+        with self.store.transaction() as s:
+            s.framework().lot(lot)
+            provider = self.provider(ref, on)
+            if provider.id not in {e.provider_id for e in s.ranking(lot)}:
+                raise RankingError(
+                    f"{provider.name} is not ranked on lot {lot}: rank it first with "
+                    f"`calloff rank set {lot} ...`"
+                )
+            before = s.rates(lot).get(provider.id, Rates())
+            for unit, rate in rates.items():
+                if rate <= 0:
+                    raise InvalidInput(f"the {unit} rate must be more than £0.00")
+                s.set_rate(lot, provider.id, unit, rate)
+            after = s.rates(lot)[provider.id]
+            s.record_event(self.officer, on, "prices.set", "provider", provider.id,
+                           {"lot": lot, **before.as_dict()}, {"lot": lot, **after.as_dict()},
+                           None)
+        return after
+
+    def import_rankings(self, path: str | Path, on: date) -> dict[int, int]:
+        """Load rankings (and rates) from CSV; every row is checked before anything is written.
+
+        Each lot named in the file has its ranking replaced by the file's. Returns the
+        number of providers ranked on each lot.
+        """
+        rows, problems = _read_csv(path, required=("lot", "rank", "provider"),
+                                   optional=("day_rate", "session_rate", "place_rate"))
+        fw = self.framework()
+        lots: dict[int, list[tuple[int, int, int, dict[str, Decimal | None]]]] = {}
+        for line, row in rows:
+            try:
+                lot = _int(row["lot"], "lot")
+                fw.lot(lot)
+                rank = _int(row["rank"], "rank")
+                provider = self.provider(row["provider"])
+                rates: dict[str, Decimal | None] = {}
+                for unit in UNITS:
+                    key = f"{unit}_rate"
+                    if key in row:
+                        cell = (row[key] or "").strip()
+                        rates[unit] = parse_money(cell) if cell else None
+                        if rates[unit] is not None and rates[unit] <= 0:
+                            raise InvalidInput(f"{key} must be more than £0.00")
+            except CalloffError as e:
+                problems.append((line, str(e)))
+                continue
+            lots.setdefault(lot, []).append((line, rank, provider.id, rates))
+        for lot, entries in lots.items():
+            ranks = sorted(rank for _, rank, _, _ in entries)
+            if ranks != list(range(1, len(ranks) + 1)):
+                line = entries[0][0]
+                problems.append((line, f"lot {lot} has ranks {ranks}: ranks must run 1, 2, 3 "
+                                       "... with no ties or gaps"))
+            seen: dict[int, int] = {}
+            for line, _, pid, _ in entries:
+                if pid in seen:
+                    problems.append((line, f"provider {pid} is ranked twice on lot {lot} "
+                                           f"(also line {seen[pid]})"))
+                seen[pid] = line
+        if problems:
+            raise ImportRejected(str(path), sorted(problems))
+        if not lots:
+            raise ImportRejected(str(path), [(1, "the file has no rows")])
+        with self.store.transaction() as s:
+            for lot, entries in sorted(lots.items()):
+                ordered = sorted(entries, key=lambda e: e[1])
+                before = [e.provider_id for e in s.ranking(lot)]
+                s.replace_ranking(lot, [pid for _, _, pid, _ in ordered])
+                for _, _, pid, rates in ordered:
+                    for unit, rate in rates.items():
+                        s.set_rate(lot, pid, unit, rate)
+                s.record_event(self.officer, on, "ranking.import", "lot", lot, before,
+                               [pid for _, _, pid, _ in ordered], f"imported from {path}")
+        return {lot: len(entries) for lot, entries in lots.items()}
+
+    # -- money ---------------------------------------------------------------------------
+
+    def set_ceiling(self, year: FinancialYear, stream: str, amount: Decimal, on: date) -> Position:
+        with self.store.transaction() as s:
+            fw = s.framework()
+            fs = fw.stream(stream)
+            if not fs.capped:
+                raise InvalidInput(
+                    f"funding stream {stream} has no cap of its own: it counts against the "
+                    "contract ceiling set by the other streams"
+                )
+            first = FinancialYear.of(fw.term.start)
+            last = FinancialYear.of(fw.term.latest_end)
+            if not first <= year <= last:
+                raise InvalidInput(
+                    f"{year} is outside the framework's possible term ({first} to {last})"
+                )
+            before = fs.caps.get(year)
+            s.set_cap(year, stream, amount)
+            fw = s.framework()
+            position = s.position(year, fw.streams)
+            sp = position.stream(stream)
+            if (sp.headroom is not None and sp.headroom < 0) or position.headroom < 0:
+                raise CeilingExceeded(
+                    f"a cap of {format_money(amount)} for {stream} in {year} is below what is "
+                    f"already committed ({format_money(sp.committed)}): headroom cannot go "
+                    "below zero"
+                )
+            s.record_event(self.officer, on, "ceiling.set", "stream", stream,
+                           {"year": str(year), "cap": before},
+                           {"year": str(year), "cap": amount}, None)
+        return position
+
+    def confirm_funding(self, stream: str, on: date) -> Framework:
+        with self.store.transaction() as s:
+            fs = s.framework().stream(stream)
+            if fs.status == "confirmed":
+                when = f" on {fs.confirmed_on}" if fs.confirmed_on else ""
+                raise WrongStatus(f"funding stream {stream} is already confirmed{when}")
+            s.confirm_stream(stream, on)
+            s.record_event(self.officer, on, "funding.confirm", "stream", stream,
+                           {"status": fs.status}, {"status": "confirmed"}, None)
+            return s.framework()
+
+    def extend_term(self, on: date) -> Framework:
+        with self.store.transaction() as s:
+            fw = s.framework()
+            term = fw.term
+            if not term.extensions_left:
+                raise RuleBroken(
+                    f"no extensions are left: the term already runs to its latest possible "
+                    f"end, {term.end}"
+                )
+            if on > term.end:
+                raise RuleBroken(
+                    f"the term ended on {term.end}, before {on}: an expired framework cannot "
+                    "be extended"
+                )
+            if on < term.start:
+                raise RuleBroken(f"{on} is before the framework starts on {term.start}")
+            s.add_extension(on, self.officer)
+            new = s.framework()
+            s.record_event(self.officer, on, "term.extend", "framework", fw.id,
+                           {"end": term.end}, {"end": new.term.end}, None)
+            return new
+
+    # -- requests and the cascade --------------------------------------------------------
+
+    def add_request(
+        self,
+        lot: int,
+        title: str,
+        start: date,
+        end: date | None,
+        value: Decimal | None,
+        quantity: int | None,
+        unit: str | None,
+        funding: str | None,
+        attendees: int | None,
+        on: date,
+    ) -> int:
+        title = clean_text(title, "the title")
+        end = end or start
+        if end < start:
+            raise InvalidInput(f"--end {end} is before --start {start}: swap them")
+        if (value is None) == (quantity is None):
+            raise InvalidInput("give either --value or --quantity with --unit, not both")
+        if quantity is not None and unit is None:
+            raise InvalidInput("--quantity needs --unit day, session or place")
+        if unit is not None and quantity is None:
+            raise InvalidInput("--unit needs --quantity")
+        if unit is not None and unit not in UNITS:
+            raise InvalidInput(f"unit {unit!r} is not known: choose day, session or place")
+        if value is not None and value <= 0:
+            raise InvalidInput("--value must be more than £0.00")
+        if quantity is not None and quantity < 1:
+            raise InvalidInput("--quantity must be 1 or more")
+        if attendees is not None and attendees < 0:
+            raise InvalidInput("--attendees must be 0 or more")
+        with self.store.transaction() as s:
+            fw = s.framework()
+            fw.lot(lot)
+            funding = funding or fw.default_funding
+            fw.stream(funding)
+            request = Request(0, lot, title, start, end, funding, value, quantity, unit,
+                              attendees)
+            rid = s.add_request(request, on, self.officer)
+            s.record_event(self.officer, on, "request.add", "request", rid, None,
+                           _request_dict(request), None)
+        return rid
+
+    def allocate(self, request_id: int, on: date) -> Outcome:
+        """Offer a request to the best-ranked eligible provider, or refuse and write nothing."""
+        with self.store.transaction() as s:
+            request = s.request(request_id)
+            for c in s.calloffs_for_request(request_id):
+                if c.live:
+                    raise WrongStatus(
+                        f"request {request_id} is already {c.status.replace('_', ' ')} "
+                        f"(call-off {c.id}): decline it before allocating again"
+                    )
+                if c.status in ("completed", "cancelled"):
+                    raise WrongStatus(f"request {request_id} was {c.status} (call-off {c.id})")
+            return self._offer(request, on)
+
+    def _offer(self, request: Request, on: date) -> Outcome:
+        s = self.store
+        fw = s.framework()
+        check_term(fw.term, on)
+        stream = fw.stream(request.funding)
+        check_funding(stream, request, on)
+        position = s.position(request.year, fw.streams)
+        # Call check_ceiling with nothing to learn early that the year has no ceiling.
+        check_ceiling(position, request.funding, Decimal("0.00"), "an offer")
+        ranking = s.ranking(request.lot)
+        if not ranking:
+            raise NoEligibleProvider(
+                f"lot {request.lot} has no ranking: set one with `calloff rank set "
+                f"{request.lot} PROVIDER...` or `calloff rank import FILE.csv`"
+            )
+        closed = {
+            c.provider_id: _closed_reason(c)
+            for c in s.calloffs_for_request(request.id)
+            if not c.live
+        }
+        result = cascade(request, ranking, s.providers(on), s.unavailability(),
+                         s.rates(request.lot), closed)
+        if result.offer is None or result.value is None:
+            raise NoEligibleProvider(
+                f"no provider on lot {request.lot} can take request {request.id}: "
+                f"{result.why_none()}",
+                result.passed_over,
+            )
+        provider = s.provider(result.offer.provider_id, on)
+        try:
+            after = check_ceiling(position, request.funding, result.value,
+                                  f"offering request {request.id} to {provider.name} "
+                                  f"(rank {result.offer.rank}) at a value")
+        except CeilingExceeded as e:
+            e.passed_over = result.passed_over  # type: ignore[attr-defined]
+            raise
+        calloff = CallOff(
+            id=0, request_id=request.id, lot=request.lot, provider_id=provider.id,
+            rank=result.offer.rank, status="offered", value=result.value,
+            funding=request.funding, year=request.year, offered_on=on,
+            respond_by=add_working_days(on, fw.response_days, fw.holidays),
+            officer=self.officer, recorded_at=now_stamp(),
+            headroom_after=after.headroom,
+            stream_headroom_after=after.stream(request.funding).headroom,
+        )
+        cid = s.add_calloff(calloff, result.passed_over)
+        calloff = attrs.evolve(calloff, id=cid)
+        s.record_event(
+            self.officer, on, "calloff.offer", "calloff", cid, None,
+            {"request": request.id, "provider": provider.id, "rank": calloff.rank,
+             "value": calloff.value, "funding": calloff.funding,
+             "respond_by": calloff.respond_by,
+             "passed_over": [[p.provider_id, p.rank, p.reason] for p in result.passed_over]},
+            None,
+        )
+        return Outcome(request, calloff.status, calloff, provider, result.passed_over,
+                       position=after)
+
+    def _cascade_after(self, request: Request, on: date) -> Outcome:
+        """After a decline or lapse: offer to the next provider, or say why nobody can take it."""
+        try:
+            return self._offer(request, on)
+        except NoEligibleProvider as e:
+            return Outcome(request, "unallocated", None, None, e.passed_over, refused=str(e))
+        except RuleBroken as e:
+            passed = getattr(e, "passed_over", ())
+            return Outcome(request, "unallocated", None, None, passed, refused=str(e))
+
+    def accept(self, calloff_id: int, on: date) -> CallOff:
+        with self.store.transaction() as s:
+            c = s.calloff(calloff_id)
+            self._expect(c, ("offered",), "accepted")
+            self._not_before(c, on)
+            s.close_calloff(c.id, "accepted", on, None)
+            s.record_event(self.officer, on, "calloff.accept", "calloff", c.id,
+                           {"status": c.status}, {"status": "accepted"}, None)
+            return s.calloff(c.id)
+
+    def decline(self, calloff_id: int, reason: str, on: date) -> Outcome:
+        """Record a provider's decline and cascade to the next eligible provider."""
+        reason = clean_text(reason, "the reason")
+        with self.store.transaction() as s:
+            c = s.calloff(calloff_id)
+            self._expect(c, ("offered",), "declined")
+            self._not_before(c, on)
+            s.close_calloff(c.id, "declined", on, reason)
+            s.record_event(self.officer, on, "calloff.decline", "calloff", c.id,
+                           {"status": c.status}, {"status": "declined"}, reason)
+            return self._cascade_after(s.request(c.request_id), on)
+
+    def lapse(self, on: date) -> list[Lapse]:
+        """Every offer unanswered past its respond-by date counts as declined, and cascades."""
+        lapses: list[Lapse] = []
+        with self.store.transaction() as s:
+            for c in s.offers_past(on):
+                reason = f"did not answer by {c.respond_by}"
+                s.close_calloff(c.id, "lapsed", on, reason)
+                s.record_event(self.officer, on, "calloff.lapse", "calloff", c.id,
+                               {"status": c.status}, {"status": "lapsed"}, reason)
+                outcome = self._cascade_after(s.request(c.request_id), on)
+                lapses.append(Lapse(s.calloff(c.id), outcome))
+        return lapses
+
+    @staticmethod
+    def _expect(c: CallOff, statuses: tuple[str, ...], action: str) -> None:
+        if c.status not in statuses:
+            raise WrongStatus(
+                f"call-off {c.id} is {c.status.replace('_', ' ')}: only an "
+                f"{' or '.join(s.replace('_', ' ') for s in statuses)} call-off can be {action}"
+            )
+
+    @staticmethod
+    def _not_before(c: CallOff, on: date) -> None:
+        if on < c.offered_on:
+            raise InvalidInput(
+                f"{on} is before call-off {c.id} was offered on {c.offered_on}: check --on"
+            )
+
+
+def default_year(fw: Framework, today: date | None = None) -> FinancialYear:
+    """Today's financial year, held inside the term (the last year once it has ended)."""
+    today = today or date.today()
+    if today > fw.term.end:
+        return FinancialYear.of(fw.term.end)
+    if today < fw.term.start:
+        return FinancialYear.of(fw.term.start)
+    return FinancialYear.of(today)
+
+
+def _closed_reason(c: CallOff) -> str:
+    if c.status == "lapsed":
+        return f"did not answer by {c.respond_by} (lapsed on {c.decided_on})"
+    if c.status == "declined":
+        return f"declined on {c.decided_on}: {c.reason}"
+    return f"{c.status} on {c.decided_on}: {c.reason}"
+
+
+def _request_dict(r: Request) -> dict[str, Any]:
+    return {"lot": r.lot, "title": r.title, "start": r.start, "end": r.end, "value": r.value,
+            "quantity": r.quantity, "unit": r.unit, "funding": r.funding,
+            "attendees": r.attendees}
+
+
+def _int(text: str, what: str) -> int:
+    raw = (text or "").strip()
+    if not raw.isdigit():
+        raise InvalidInput(f"{what} {text!r} is not a whole number")
+    return int(raw)
+
+
+def _read_csv(
+    path: str | Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
+    """Rows of a CSV file with their line numbers, and the problems found reading it."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"{p}: no such file") from None
+    except OSError as e:
+        raise InvalidInput(f"{p}: cannot be read ({e.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ImportRejected(str(p), [(raw[: e.start].count(b"\n") + 1,
+                                       "not UTF-8 text: save the file as CSV UTF-8")]) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise ImportRejected(str(p), [(1, "the file is empty")]) from None
+    except csv.Error as e:
+        raise ImportRejected(str(p), [(1, f"not a CSV file ({e})")]) from None
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c not in required + optional]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if unknown:
+            parts.append(f"unknown column(s) {', '.join(unknown)}")
+        raise ImportRejected(str(p), [(1, "; ".join(parts) + ": the columns are "
+                                       + ",".join(required + optional))])
+    rows: list[tuple[int, dict[str, str]]] = []
+    problems: list[tuple[int, str]] = []
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                problems.append((line, f"{len(cells)} cells where the header has {len(header)}"))
+                continue
+            rows.append((line, dict(zip(header, cells, strict=True))))
+    except csv.Error as e:
+        problems.append((reader.line_num, f"not valid CSV ({e})"))
+    return rows, problems
+
+
+def parse_on(text: str | None) -> date:
+    """The effective date of an action: today unless the officer gives one."""
+    return parse_date(text) if text else date.today()

@@ -1,0 +1,644 @@
+"""SQLite storage through sqlite-utils: the only module that knows about tables and rows.
+
+Money is stored as integer pence, dates as ISO text. Every write happens inside
+`Store.transaction()`, a `BEGIN IMMEDIATE` transaction: the check that a commitment
+fits under the ceiling and the write of that commitment cannot be split by another
+process, and a refusal (any exception) rolls back everything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from framework.dates import FinancialYear
+from framework.errors import DatabaseError, NotFound
+from framework.model import (
+    FINISHED,
+    LIVE,
+    CallOff,
+    Framework,
+    FundingStream,
+    Lot,
+    PassOver,
+    Provider,
+    RankEntry,
+    Rates,
+    Request,
+    Term,
+    Unavailability,
+)
+from framework.money import from_pence, to_pence
+from framework.rules import Position, build_position
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_SECONDS = 15
+
+# SQL for the commitment a call-off holds, given its spend so far as `spent`.
+COMMITMENT_SQL = (
+    "CASE WHEN c.status IN ({live}) THEN c.value_pence "
+    "WHEN c.status IN ({finished}) THEN COALESCE(s.spent, 0) ELSE 0 END"
+).format(
+    live=", ".join(f"'{s}'" for s in LIVE), finished=", ".join(f"'{s}'" for s in FINISHED)
+)
+SPENT_JOIN = (
+    "LEFT JOIN (SELECT calloff_id, SUM(amount_pence) AS spent FROM spend "
+    "GROUP BY calloff_id) s ON s.calloff_id = c.id"
+)
+
+
+def now_stamp() -> str:
+    """When something was recorded: UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _d(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _connect(path: Path) -> sqlite_utils.Database:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return sqlite_utils.Database(conn)
+
+
+def _create_schema_v1(db: sqlite_utils.Database) -> None:
+    """The first release's schema. Later versions change it only through MIGRATIONS."""
+    db["framework"].create(
+        {
+            "id": str, "name": str, "buyer": str, "term_start": str, "initial_years": int,
+            "extensions_max": int, "extension_years": int, "response_days": int,
+            "holidays": str, "approval_threshold_pence": int, "default_funding": str,
+            "terms": str, "created_at": str,
+        },
+        pk="id", not_null={"id", "name", "buyer", "term_start"},
+    )
+    db["lots"].create({"number": int, "title": str}, pk="number", not_null={"title"})
+    db["streams"].create(
+        {
+            "name": str, "title": str, "capped": int, "status": str, "confirmed_on": str,
+            "window_start": str, "window_end": str, "position": int,
+        },
+        pk="name", not_null={"capped", "status"},
+    )
+    db["caps"].create(
+        {"year": str, "stream": str, "amount_pence": int},
+        pk=("year", "stream"), not_null={"amount_pence"},
+        foreign_keys=[("stream", "streams", "name")],
+    )
+    db["extensions"].create(
+        {"id": int, "effective_on": str, "recorded_at": str, "officer": str}, pk="id"
+    )
+    db["providers"].create(
+        {"id": int, "name": str, "vat": str, "created_on": str, "recorded_at": str,
+         "officer": str},
+        pk="id", not_null={"name", "vat"},
+    )
+    db.execute("CREATE UNIQUE INDEX providers_name ON providers (name COLLATE NOCASE)")
+    db["provider_status"].create(
+        {"id": int, "provider_id": int, "effective_on": str, "status": str, "reason": str,
+         "recorded_at": str, "officer": str},
+        pk="id", not_null={"provider_id", "effective_on", "status"},
+        foreign_keys=[("provider_id", "providers", "id")],
+    )
+    db["unavailability"].create(
+        {"id": int, "provider_id": int, "lot": int, "start": str, "end": str, "reason": str,
+         "effective_on": str, "recorded_at": str, "officer": str},
+        pk="id", not_null={"provider_id", "start", "end"},
+        foreign_keys=[("provider_id", "providers", "id"), ("lot", "lots", "number")],
+    )
+    db["rankings"].create(
+        {"lot": int, "rank": int, "provider_id": int},
+        pk=("lot", "rank"),
+        foreign_keys=[("lot", "lots", "number"), ("provider_id", "providers", "id")],
+    )
+    db.execute("CREATE UNIQUE INDEX rankings_provider ON rankings (lot, provider_id)")
+    db["prices"].create(
+        {"lot": int, "provider_id": int, "unit": str, "rate_pence": int},
+        pk=("lot", "provider_id", "unit"), not_null={"rate_pence"},
+        foreign_keys=[("lot", "lots", "number"), ("provider_id", "providers", "id")],
+    )
+    db["requests"].create(
+        {"id": int, "lot": int, "title": str, "start": str, "end": str, "value_pence": int,
+         "quantity": int, "unit": str, "funding": str, "attendees": int, "created_on": str,
+         "recorded_at": str, "officer": str},
+        pk="id", not_null={"lot", "title", "start", "end", "funding"},
+        foreign_keys=[("lot", "lots", "number"), ("funding", "streams", "name")],
+    )
+    db["calloffs"].create(
+        {"id": int, "request_id": int, "lot": int, "provider_id": int, "rank": int,
+         "status": str, "value_pence": int, "funding": str, "year": str, "offered_on": str,
+         "respond_by": str, "decided_on": str, "reason": str, "headroom_after_pence": int,
+         "stream_headroom_after_pence": int, "recorded_at": str, "officer": str},
+        pk="id",
+        not_null={"request_id", "lot", "provider_id", "rank", "status", "value_pence",
+                  "funding", "year", "offered_on"},
+        foreign_keys=[("request_id", "requests", "id"), ("provider_id", "providers", "id"),
+                      ("lot", "lots", "number"), ("funding", "streams", "name")],
+    )
+    db.execute("CREATE INDEX calloffs_year ON calloffs (year, funding)")
+    db.execute("CREATE INDEX calloffs_request ON calloffs (request_id)")
+    db["passovers"].create(
+        {"calloff_id": int, "seq": int, "provider_id": int, "name": str, "rank": int,
+         "reason": str},
+        pk=("calloff_id", "seq"),
+        foreign_keys=[("calloff_id", "calloffs", "id"), ("provider_id", "providers", "id")],
+    )
+    db["spend"].create(
+        {"id": int, "calloff_id": int, "provider_id": int, "invoice": str, "spent_on": str,
+         "amount_pence": int, "attendees": int, "recorded_at": str, "officer": str},
+        pk="id", not_null={"calloff_id", "invoice", "spent_on", "amount_pence"},
+        foreign_keys=[("calloff_id", "calloffs", "id"), ("provider_id", "providers", "id")],
+    )
+    db.execute("CREATE UNIQUE INDEX spend_invoice ON spend (provider_id, invoice)")
+    db.execute("CREATE INDEX spend_calloff ON spend (calloff_id)")
+    db["events"].create(
+        {"id": int, "recorded_at": str, "effective_on": str, "officer": str, "action": str,
+         "object_type": str, "object_id": str, "before": str, "after": str, "reason": str,
+         "prev_hash": str, "hash": str},
+        pk="id", not_null={"recorded_at", "action", "hash"},
+    )
+
+
+# Upgrades from one schema version to the next: MIGRATIONS[n] takes version n to n + 1.
+MIGRATIONS: dict[int, Any] = {}
+
+
+class Store:
+    """A calloff database file."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path):
+        self.db = db
+        self.path = path
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: str | Path, framework: Framework, officer: str) -> Store:
+        """Make a new database for a framework; refuse to touch an existing file."""
+        p = Path(path)
+        try:
+            fd = os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            raise DatabaseError(
+                f"{p} already exists: calloff will not overwrite it; use another --db path"
+            ) from None
+        except OSError as e:
+            raise DatabaseError(f"cannot create {p}: {e.strerror}") from None
+        os.close(fd)
+        try:
+            store = cls(_connect(p), p)
+            with store.transaction():
+                _create_schema_v1(store.db)
+                for version in range(1, SCHEMA_VERSION):
+                    MIGRATIONS[version](store.db)
+                store.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                store._insert_framework(framework)
+                store.record_event(
+                    officer, framework.term.start, "framework.init", "framework", framework.id,
+                    None, {"name": framework.name, "buyer": framework.buyer}, None,
+                )
+        except BaseException:
+            with contextlib.suppress(OSError):
+                p.unlink()
+            raise
+        return store
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """Open an existing database, upgrading an older schema in place."""
+        p = Path(path)
+        if not p.exists():
+            raise DatabaseError(
+                f"no calloff database at {p}: create one with `calloff init` "
+                "or point --db / CALLOFF_DB at yours"
+            )
+        try:
+            db = _connect(p)
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            has_framework = db["framework"].exists()
+        except sqlite3.DatabaseError:
+            raise DatabaseError(f"{p} is not a calloff database (not SQLite)") from None
+        if not has_framework or version == 0:
+            raise DatabaseError(f"{p} is not a calloff database")
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(
+                f"{p} was written by a newer calloff (schema {version}; this one reads up to "
+                f"{SCHEMA_VERSION}): upgrade calloff to use it"
+            )
+        store = cls(db, p)
+        if version < SCHEMA_VERSION:
+            store._upgrade(version)
+        return store
+
+    def _upgrade(self, version: int) -> None:
+        backup = self.path.with_name(f"{self.path.name}.v{version}.bak")
+        self.db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Copy while holding the write lock, so the backup is the state we upgrade.
+            shutil.copy2(self.path, backup)
+            os.chmod(backup, 0o600)
+            for v in range(version, SCHEMA_VERSION):
+                MIGRATIONS[v](self.db)
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self.db.conn.execute("COMMIT")
+        except BaseException:
+            self.db.conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One write: all of it, or (on any exception) none of it."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def _one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
+        rows = list(self.db.query(sql, params))
+        return rows[0] if rows else None
+
+    def _insert(self, table: str, row: Mapping[str, Any]) -> int:
+        cols = ", ".join(f"[{k}]" for k in row)
+        marks = ", ".join("?" for _ in row)
+        cur = self.db.execute(f"INSERT INTO [{table}] ({cols}) VALUES ({marks})", list(row.values()))
+        return int(cur.lastrowid or 0)
+
+    # -- the framework -------------------------------------------------------------------
+
+    def _insert_framework(self, fw: Framework) -> None:
+        t = fw.term
+        self._insert("framework", {
+            "id": fw.id, "name": fw.name, "buyer": fw.buyer, "term_start": t.start.isoformat(),
+            "initial_years": t.initial_years, "extensions_max": t.extensions_max,
+            "extension_years": t.extension_years, "response_days": fw.response_days,
+            "holidays": fw.holidays,
+            "approval_threshold_pence": None if fw.approval_threshold is None
+            else to_pence(fw.approval_threshold),
+            "default_funding": fw.default_funding, "terms": fw.terms_statement,
+            "created_at": now_stamp(),
+        })
+        for lot in fw.lots:
+            self._insert("lots", {"number": lot.number, "title": lot.title})
+        for i, s in enumerate(fw.streams):
+            self._insert("streams", {
+                "name": s.name, "title": s.title, "capped": int(s.capped), "status": s.status,
+                "confirmed_on": s.confirmed_on.isoformat() if s.confirmed_on else None,
+                "window_start": s.window_start.isoformat() if s.window_start else None,
+                "window_end": s.window_end.isoformat() if s.window_end else None,
+                "position": i,
+            })
+            for year, amount in s.caps.items():
+                self.set_cap(year, s.name, amount)
+
+    def framework(self) -> Framework:
+        row = self._one("SELECT * FROM framework")
+        if row is None:
+            raise DatabaseError(f"{self.path} holds no framework")
+        used = self.db.execute("SELECT COUNT(*) FROM extensions").fetchone()[0]
+        caps: dict[str, dict[FinancialYear, Decimal]] = {}
+        for cap in self.db.query("SELECT * FROM caps ORDER BY year"):
+            caps.setdefault(cap["stream"], {})[FinancialYear.parse(cap["year"])] = from_pence(
+                cap["amount_pence"]
+            )
+        streams = tuple(
+            FundingStream(
+                name=s["name"], title=s["title"] or s["name"], capped=bool(s["capped"]),
+                status=s["status"], confirmed_on=_d(s["confirmed_on"]),
+                window_start=_d(s["window_start"]), window_end=_d(s["window_end"]),
+                caps=caps.get(s["name"], {}),
+            )
+            for s in self.db.query("SELECT * FROM streams ORDER BY position")
+        )
+        threshold = row["approval_threshold_pence"]
+        return Framework(
+            id=row["id"], name=row["name"], buyer=row["buyer"],
+            lots=tuple(Lot(r["number"], r["title"])
+                       for r in self.db.query("SELECT * FROM lots ORDER BY number")),
+            term=Term(
+                start=date.fromisoformat(row["term_start"]),
+                initial_years=row["initial_years"], extensions_max=row["extensions_max"],
+                extension_years=row["extension_years"], extensions_used=used,
+            ),
+            streams=streams, default_funding=row["default_funding"],
+            response_days=row["response_days"], holidays=row["holidays"],
+            approval_threshold=None if threshold is None else from_pence(threshold),
+            terms_statement=row["terms"] or "",
+        )
+
+    def extensions(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM extensions ORDER BY id"))
+
+    def add_extension(self, on: date, officer: str) -> None:
+        self._insert("extensions", {"effective_on": on.isoformat(), "recorded_at": now_stamp(),
+                                    "officer": officer})
+
+    def set_cap(self, year: FinancialYear, stream: str, amount: Decimal) -> None:
+        self.db.execute(
+            "INSERT INTO caps (year, stream, amount_pence) VALUES (?, ?, ?) "
+            "ON CONFLICT (year, stream) DO UPDATE SET amount_pence = excluded.amount_pence",
+            [str(year), stream, to_pence(amount)],
+        )
+
+    def confirm_stream(self, name: str, on: date) -> None:
+        self.db.execute(
+            "UPDATE streams SET status = 'confirmed', confirmed_on = ? WHERE name = ?",
+            [on.isoformat(), name],
+        )
+
+    # -- providers -----------------------------------------------------------------------
+
+    def add_provider(self, name: str, vat: str, on: date, officer: str) -> int:
+        return self._insert("providers", {"name": name, "vat": vat, "created_on": on.isoformat(),
+                                          "recorded_at": now_stamp(), "officer": officer})
+
+    def provider_named(self, name: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM providers WHERE name = ? COLLATE NOCASE", [name])
+
+    def providers(self, as_of: date) -> dict[int, Provider]:
+        """Every provider with its status on a date (suspensions are dated, not just set)."""
+        rows = self.db.query(
+            """
+            SELECT p.id, p.name, p.vat,
+              (SELECT status FROM provider_status ps WHERE ps.provider_id = p.id
+                 AND ps.effective_on <= :on ORDER BY ps.effective_on DESC, ps.id DESC LIMIT 1)
+                AS status,
+              (SELECT reason FROM provider_status ps WHERE ps.provider_id = p.id
+                 AND ps.effective_on <= :on ORDER BY ps.effective_on DESC, ps.id DESC LIMIT 1)
+                AS reason
+            FROM providers p ORDER BY p.id
+            """,
+            {"on": as_of.isoformat()},
+        )
+        return {
+            r["id"]: Provider(r["id"], r["name"], r["vat"], r["status"] or "active",
+                              r["reason"] or "")
+            for r in rows
+        }
+
+    def provider(self, provider_id: int, as_of: date) -> Provider:
+        found = self.providers(as_of).get(provider_id)
+        if found is None:
+            raise NotFound(
+                f"provider {provider_id} does not exist: see `calloff provider list`"
+            )
+        return found
+
+    def set_provider_status(
+        self, provider_id: int, status: str, reason: str, on: date, officer: str
+    ) -> None:
+        self._insert("provider_status", {
+            "provider_id": provider_id, "effective_on": on.isoformat(), "status": status,
+            "reason": reason, "recorded_at": now_stamp(), "officer": officer,
+        })
+
+    def add_unavailability(self, gap: Unavailability, on: date, officer: str) -> int:
+        return self._insert("unavailability", {
+            "provider_id": gap.provider_id, "lot": gap.lot, "start": gap.start.isoformat(),
+            "end": gap.end.isoformat(), "reason": gap.reason, "effective_on": on.isoformat(),
+            "recorded_at": now_stamp(), "officer": officer,
+        })
+
+    def unavailability(self, provider_id: int | None = None) -> list[Unavailability]:
+        sql = "SELECT * FROM unavailability"
+        params: list[Any] = []
+        if provider_id is not None:
+            sql += " WHERE provider_id = ?"
+            params.append(provider_id)
+        return [
+            Unavailability(r["provider_id"], date.fromisoformat(r["start"]),
+                           date.fromisoformat(r["end"]), r["reason"] or "", r["lot"])
+            for r in self.db.query(sql + " ORDER BY start, id", params)
+        ]
+
+    # -- rankings and prices -------------------------------------------------------------
+
+    def ranking(self, lot: int) -> list[RankEntry]:
+        return [
+            RankEntry(r["lot"], r["rank"], r["provider_id"])
+            for r in self.db.query("SELECT * FROM rankings WHERE lot = ? ORDER BY rank", [lot])
+        ]
+
+    def replace_ranking(self, lot: int, provider_ids: list[int]) -> None:
+        self.db.execute("DELETE FROM rankings WHERE lot = ?", [lot])
+        for rank, pid in enumerate(provider_ids, start=1):
+            self._insert("rankings", {"lot": lot, "rank": rank, "provider_id": pid})
+
+    def rates(self, lot: int) -> dict[int, Rates]:
+        found: dict[int, dict[str, Decimal]] = {}
+        for r in self.db.query("SELECT * FROM prices WHERE lot = ?", [lot]):
+            found.setdefault(r["provider_id"], {})[r["unit"]] = from_pence(r["rate_pence"])
+        return {pid: Rates(**units) for pid, units in found.items()}
+
+    def set_rate(self, lot: int, provider_id: int, unit: str, rate: Decimal | None) -> None:
+        if rate is None:
+            self.db.execute(
+                "DELETE FROM prices WHERE lot = ? AND provider_id = ? AND unit = ?",
+                [lot, provider_id, unit],
+            )
+            return
+        self.db.execute(
+            "INSERT INTO prices (lot, provider_id, unit, rate_pence) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (lot, provider_id, unit) DO UPDATE SET rate_pence = excluded.rate_pence",
+            [lot, provider_id, unit, to_pence(rate)],
+        )
+
+    # -- requests ------------------------------------------------------------------------
+
+    def add_request(self, request: Request, on: date, officer: str) -> int:
+        return self._insert("requests", {
+            "lot": request.lot, "title": request.title, "start": request.start.isoformat(),
+            "end": request.end.isoformat(),
+            "value_pence": None if request.value is None else to_pence(request.value),
+            "quantity": request.quantity, "unit": request.unit, "funding": request.funding,
+            "attendees": request.attendees, "created_on": on.isoformat(),
+            "recorded_at": now_stamp(), "officer": officer,
+        })
+
+    def request(self, request_id: int) -> Request:
+        r = self._one("SELECT * FROM requests WHERE id = ?", [request_id])
+        if r is None:
+            raise NotFound(f"request {request_id} does not exist: see `calloff request list`")
+        return _request(r)
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request with where it stands, for listing."""
+        return list(self.db.query(
+            f"""
+            SELECT r.*,
+              (SELECT c.id FROM calloffs c WHERE c.request_id = r.id ORDER BY c.id DESC LIMIT 1)
+                AS last_calloff,
+              (SELECT c.status FROM calloffs c WHERE c.request_id = r.id
+                 ORDER BY c.id DESC LIMIT 1) AS last_status,
+              (SELECT COUNT(*) FROM calloffs c WHERE c.request_id = r.id
+                 AND c.status IN ({", ".join(f"'{s}'" for s in LIVE + FINISHED)})) AS live
+            FROM requests r ORDER BY r.id
+            """
+        ))
+
+    # -- call-offs -----------------------------------------------------------------------
+
+    def add_calloff(self, c: CallOff, passed_over: tuple[PassOver, ...]) -> int:
+        calloff_id = self._insert("calloffs", {
+            "request_id": c.request_id, "lot": c.lot, "provider_id": c.provider_id,
+            "rank": c.rank, "status": c.status, "value_pence": to_pence(c.value),
+            "funding": c.funding, "year": str(c.year), "offered_on": c.offered_on.isoformat(),
+            "respond_by": c.respond_by.isoformat() if c.respond_by else None,
+            "headroom_after_pence": None if c.headroom_after is None
+            else to_pence(c.headroom_after),
+            "stream_headroom_after_pence": None if c.stream_headroom_after is None
+            else to_pence(c.stream_headroom_after),
+            "recorded_at": c.recorded_at, "officer": c.officer,
+        })
+        for seq, p in enumerate(passed_over, start=1):
+            self._insert("passovers", {"calloff_id": calloff_id, "seq": seq,
+                                       "provider_id": p.provider_id, "name": p.name,
+                                       "rank": p.rank, "reason": p.reason})
+        return calloff_id
+
+    def calloff(self, calloff_id: int) -> CallOff:
+        r = self._one("SELECT * FROM calloffs WHERE id = ?", [calloff_id])
+        if r is None:
+            raise NotFound(f"call-off {calloff_id} does not exist: see `calloff offers`")
+        return _calloff(r)
+
+    def calloffs_for_request(self, request_id: int) -> list[CallOff]:
+        return [_calloff(r) for r in self.db.query(
+            "SELECT * FROM calloffs WHERE request_id = ? ORDER BY id", [request_id])]
+
+    def passed_over(self, calloff_id: int) -> list[PassOver]:
+        return [
+            PassOver(r["provider_id"], r["name"], r["rank"], r["reason"])
+            for r in self.db.query(
+                "SELECT * FROM passovers WHERE calloff_id = ? ORDER BY seq", [calloff_id])
+        ]
+
+    def close_calloff(self, calloff_id: int, status: str, on: date, reason: str | None) -> None:
+        self.db.execute(
+            "UPDATE calloffs SET status = ?, decided_on = ?, reason = ? WHERE id = ?",
+            [status, on.isoformat(), reason, calloff_id],
+        )
+
+    def offers_past(self, on: date) -> list[CallOff]:
+        """Offers still unanswered after their respond-by date."""
+        return [_calloff(r) for r in self.db.query(
+            "SELECT * FROM calloffs WHERE status = 'offered' AND respond_by < ? ORDER BY id",
+            [on.isoformat()])]
+
+    def pending_offers(self) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            """
+            SELECT c.*, p.name AS provider_name, r.title AS request_title
+            FROM calloffs c JOIN providers p ON p.id = c.provider_id
+            JOIN requests r ON r.id = c.request_id
+            WHERE c.status = 'offered' ORDER BY c.respond_by, c.id
+            """
+        ))
+
+    def position(self, year: FinancialYear, streams: tuple[FundingStream, ...]) -> Position:
+        """Commitments and spend by stream for a year, summed in SQL."""
+        committed: dict[str, Decimal] = {}
+        spent: dict[str, Decimal] = {}
+        for r in self.db.query(
+            f"""
+            SELECT c.funding, SUM({COMMITMENT_SQL}) AS committed,
+                   SUM(COALESCE(s.spent, 0)) AS spent
+            FROM calloffs c {SPENT_JOIN}
+            WHERE c.year = ? GROUP BY c.funding
+            """,
+            [str(year)],
+        ):
+            committed[r["funding"]] = from_pence(r["committed"])
+            spent[r["funding"]] = from_pence(r["spent"])
+        return build_position(year, streams, committed, spent)
+
+    def years_with_commitments(self) -> list[FinancialYear]:
+        return [FinancialYear.parse(r["year"]) for r in self.db.query(
+            "SELECT DISTINCT year FROM calloffs ORDER BY year")]
+
+    # -- audit events --------------------------------------------------------------------
+
+    def record_event(
+        self,
+        officer: str,
+        on: date | None,
+        action: str,
+        object_type: str,
+        object_id: Any,
+        before: Any,
+        after: Any,
+        reason: str | None,
+    ) -> int:
+        """Append one event to the chain, inside the caller's transaction."""
+        last = self._one("SELECT hash FROM events ORDER BY id DESC LIMIT 1")
+        prev_hash = last["hash"] if last else ""
+        event = {
+            "recorded_at": now_stamp(), "effective_on": on.isoformat() if on else None,
+            "officer": officer, "action": action, "object_type": object_type,
+            "object_id": None if object_id is None else str(object_id),
+            "before": _canonical(before), "after": _canonical(after), "reason": reason,
+        }
+        event["prev_hash"] = prev_hash
+        event["hash"] = event_hash(event, prev_hash)
+        return self._insert("events", event)
+
+
+def _canonical(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+
+
+HASHED_FIELDS = ("recorded_at", "effective_on", "officer", "action", "object_type", "object_id",
+                 "before", "after", "reason")
+
+
+def event_hash(event: Mapping[str, Any], prev_hash: str) -> str:
+    """SHA-256 over an event's content and the hash of the event before it."""
+    content = json.dumps([prev_hash, *(event.get(k) for k in HASHED_FIELDS)],
+                         ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def _request(r: Mapping[str, Any]) -> Request:
+    return Request(
+        id=r["id"], lot=r["lot"], title=r["title"], start=date.fromisoformat(r["start"]),
+        end=date.fromisoformat(r["end"]), funding=r["funding"],
+        value=None if r["value_pence"] is None else from_pence(r["value_pence"]),
+        quantity=r["quantity"], unit=r["unit"], attendees=r["attendees"],
+    )
+
+
+def _calloff(r: Mapping[str, Any]) -> CallOff:
+    return CallOff(
+        id=r["id"], request_id=r["request_id"], lot=r["lot"], provider_id=r["provider_id"],
+        rank=r["rank"], status=r["status"], value=from_pence(r["value_pence"]),
+        funding=r["funding"], year=FinancialYear.parse(r["year"]),
+        offered_on=date.fromisoformat(r["offered_on"]), respond_by=_d(r["respond_by"]),
+        officer=r["officer"] or "", recorded_at=r["recorded_at"] or "",
+        decided_on=_d(r["decided_on"]), reason=r["reason"],
+        headroom_after=None if r["headroom_after_pence"] is None
+        else from_pence(r["headroom_after_pence"]),
+        stream_headroom_after=None if r["stream_headroom_after_pence"] is None
+        else from_pence(r["stream_headroom_after_pence"]),
+    )
