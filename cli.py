@@ -463,7 +463,8 @@ def _print_outcome(o: Outcome) -> None:
         click.echo(
             f"Call-off {c.id}: request {c.request_id} {o.status.replace('_', ' ')} to "
             f"{o.provider.name} (rank {c.rank} on lot {c.lot}) at {format_money(c.value)}, "
-            f"{c.funding}; respond by {c.respond_by}. Headroom left {format_money(c.headroom_after)}."
+            f"{c.funding}; respond by {c.respond_by}. "
+            f"Headroom left {format_money(c.headroom_after)}."
         )
     else:
         click.echo(f"Request {o.request.id} is unallocated: {o.refused}")

@@ -29,7 +29,9 @@ def parse_date(text: str | date) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"{text!r} is not a date on the calendar: check the month and day")
+        raise InvalidInput(
+            f"{text!r} is not a date on the calendar: check the month and day"
+        ) from None
 
 
 @attrs.frozen(order=True)
@@ -47,7 +49,8 @@ class FinancialYear:
         match = _YEAR.match(str(text).strip())
         if not match or (int(match[1]) + 1) % 100 != int(match[2]):
             raise InvalidInput(
-                f"{text!r} is not a financial year: write it like 2015-16 (April 2015 to March 2016)"
+                f"{text!r} is not a financial year: "
+                "write it like 2015-16 (April 2015 to March 2016)"
             )
         return cls(int(match[1]))
 

@@ -113,7 +113,8 @@ def check_funding(stream: FundingStream, request: Request, on: date) -> None:
     if not stream.available:
         raise FundingPending(
             f"funding stream {stream.name} is pending: record it with "
-            f"`calloff funding confirm {stream.name}` once it is confirmed, or charge another stream"
+            f"`calloff funding confirm {stream.name}` once it is confirmed, "
+            "or charge another stream"
         )
     if stream.confirmed_on and on < stream.confirmed_on:
         raise FundingPending(

@@ -281,7 +281,8 @@ class Store:
     def _insert(self, table: str, row: Mapping[str, Any]) -> int:
         cols = ", ".join(f"[{k}]" for k in row)
         marks = ", ".join("?" for _ in row)
-        cur = self.db.execute(f"INSERT INTO [{table}] ({cols}) VALUES ({marks})", list(row.values()))
+        sql = f"INSERT INTO [{table}] ({cols}) VALUES ({marks})"
+        cur = self.db.execute(sql, list(row.values()))
         return int(cur.lastrowid or 0)
 
     # -- the framework -------------------------------------------------------------------
