@@ -35,10 +35,9 @@ class ImportRejected(CalloffError):
     def __init__(self, path: str, problems: list[tuple[int, str]]):
         self.path = path
         self.problems = problems
-        first = "; ".join(f"line {n}: {msg}" for n, msg in problems[:3])
-        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         super().__init__(
-            f"{path}: {len(problems)} bad row(s), nothing imported: {first}{more}"
+            f"{path}: {len(problems)} bad row(s), nothing imported: correct the rows listed "
+            "above and import the whole file again"
         )
 
 

@@ -249,7 +249,7 @@ class Service:
         if problems:
             raise ImportRejected(str(path), sorted(problems))
         if not lots:
-            raise ImportRejected(str(path), [(1, "the file has no rows")])
+            raise InvalidInput(f"{path}: the file has a header but no rows")
         with self.store.transaction() as s:
             for lot, entries in sorted(lots.items()):
                 ordered = sorted(entries, key=lambda e: e[1])
@@ -551,15 +551,17 @@ def _read_csv(
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ImportRejected(str(p), [(raw[: e.start].count(b"\n") + 1,
-                                       "not UTF-8 text: save the file as CSV UTF-8")]) from None
+        line = raw[: e.start].count(b"\n") + 1
+        raise InvalidInput(
+            f"{p}:{line}: not UTF-8 text: save the file as CSV UTF-8 and import it again"
+        ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        raise ImportRejected(str(p), [(1, "the file is empty")]) from None
+        raise InvalidInput(f"{p}: the file is empty: it needs a header row") from None
     except csv.Error as e:
-        raise ImportRejected(str(p), [(1, f"not a CSV file ({e})")]) from None
+        raise InvalidInput(f"{p}: not a CSV file ({e})") from None
     missing = [c for c in required if c not in header]
     unknown = [c for c in header if c not in required + optional]
     if missing or unknown:
@@ -568,8 +570,8 @@ def _read_csv(
             parts.append(f"missing column(s) {', '.join(missing)}")
         if unknown:
             parts.append(f"unknown column(s) {', '.join(unknown)}")
-        raise ImportRejected(str(p), [(1, "; ".join(parts) + ": the columns are "
-                                       + ",".join(required + optional))])
+        raise InvalidInput(f"{p}: " + "; ".join(parts) + ": the columns are "
+                           + ",".join(required + optional))
     rows: list[tuple[int, dict[str, str]]] = []
     problems: list[tuple[int, str]] = []
     try:

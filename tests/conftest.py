@@ -1,0 +1,101 @@
+"""Fixtures: a fresh database per test, a CLI runner, and a way to see a database whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, settings
+
+import cli
+
+settings.register_profile(
+    "default", max_examples=60, deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+settings.register_profile("ci", max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture],
+                          derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+def snapshot(path: str | Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table: to prove a refusal wrote nothing."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {t: conn.execute(f"SELECT * FROM [{t}] ORDER BY rowid").fetchall() for t in tables}
+    finally:
+        conn.close()
+
+
+class Calloff:
+    """Drives the CLI against one database file, as an officer would."""
+
+    def __init__(self, db: Path):
+        self.db = db
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, officer: str = "officer.a") -> Result:
+        return self.runner.invoke(
+            cli.main, ["--db", str(self.db), "--officer", officer, *map(str, args)],
+            catch_exceptions=False,
+        )
+
+    def ok(self, *args: str, officer: str = "officer.a") -> Result:
+        result = self(*args, officer=officer)
+        assert result.exit_code == 0, result.output
+        return result
+
+    def json(self, *args: str, officer: str = "officer.a") -> Any:
+        return json.loads(self.ok(*args, "--json", officer=officer).stdout)
+
+    def refused(self, *args: str, code: int = 1) -> str:
+        """Run a command that must be refused: exit `code`, one line, nothing written."""
+        before = snapshot(self.db) if self.db.exists() else None
+        result = self(*args)
+        assert result.exit_code == code, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+        assert "Traceback" not in result.output
+        if before is not None:
+            assert snapshot(self.db) == before, "a refusal changed the database"
+        return lines[0]
+
+
+@pytest.fixture
+def calloff(tmp_path: Path) -> Calloff:
+    """A CLI driver whose database does not exist yet."""
+    return Calloff(tmp_path / "calloff.db")
+
+
+@pytest.fixture
+def leeds(calloff: Calloff) -> Calloff:
+    """The Leeds framework with three fictional providers ranked on lot 4 with day rates."""
+    calloff.ok("init")
+    for name in ("Alder Training", "Birch Practice Ltd", "Cedar Conferencing"):
+        calloff.ok("provider", "add", name)
+    calloff.ok("rank", "set", "4", "1", "2", "3")
+    calloff.ok("price", "set", "4", "1", "--day", "1000")
+    calloff.ok("price", "set", "4", "2", "--day", "1200")
+    calloff.ok("price", "set", "4", "3", "--day", "900")
+    return calloff
+
+
+@pytest.fixture
+def add_request(leeds: Calloff) -> Callable[..., int]:
+    def add(*extra: str, lot: int = 4, start: str = "2015-06-01", on: str = "2015-05-01") -> int:
+        args = ["request", "add", "--lot", str(lot), "--title", "Deep dive", "--start", start,
+                "--on", on, *extra]
+        if not any(a in ("--value", "--quantity") for a in extra):
+            args += ["--value", "5000"]
+        return int(leeds.json(*args)["id"])
+
+    return add
