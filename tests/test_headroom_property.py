@@ -101,3 +101,28 @@ def _apply(svc: Service, step: tuple) -> None:
         svc.set_ceiling(FinancialYear(2015), step[1], step[2], date(2015, 4, 1))
     elif kind == "extend":
         svc.extend_term(step[1])
+
+
+@settings(max_examples=30)
+@given(st.lists(st.integers(min_value=1, max_value=20_000_000), min_size=1, max_size=12))
+def test_each_offer_is_refused_exactly_when_it_would_breach_the_cap(values):
+    """Offers in turn: each fits iff the running total plus it stays within £260,000."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.create(Path(tmp) / "p.db", definition.embedded("leeds-rp-2015"), "o")
+        svc = Service(store, "o")
+        pid = svc.add_provider("A", "exempt", date(2015, 4, 1))
+        svc.set_ranking(4, [pid], date(2015, 4, 1))
+        total = 0
+        for pence in values:
+            rid = svc.add_request(4, "t", date(2015, 6, 1), None, Decimal(pence) / 100, None,
+                                  None, "core", None, date(2015, 5, 1))
+            fits = total + pence <= 26_000_000
+            try:
+                outcome = svc.allocate(rid, date(2015, 6, 1))
+                assert fits
+                total += pence
+                assert outcome.calloff.headroom_after == Decimal(26_000_000 - total) / 100
+            except CalloffError:
+                assert not fits
+        assert svc.position(FinancialYear(2015)).committed == Decimal(total) / 100
+        store.close()

@@ -1,0 +1,90 @@
+"""The installed `calloff` command, run as a user would: in a subprocess, from anywhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import site
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def run(exe: str | Path, *args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+def test_installed_command_runs_the_demo_from_any_directory(tmp_path):
+    """`calloff demo` builds the database and writes orders in both formats."""
+    exe = shutil.which("calloff", path=str(BIN))
+    assert exe
+    result = run(exe, "demo", "--dir", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "refused at the ceiling" in result.stdout
+    orders = sorted(p.name for p in (tmp_path / "out").glob("order-*"))
+    assert orders == ["order-3.html", "order-3.md"]
+    head = run(exe, "--db", "out/calloff.db", "headroom", "--year", "2015-16", "--json",
+               cwd=tmp_path)
+    assert json.loads(head.stdout)["committed"] == "38700.00"
+
+
+def test_installed_command_errors_are_one_line(tmp_path):
+    """A refusal from the real command is one line on stderr with exit 1, no traceback."""
+    exe = shutil.which("calloff", path=str(BIN))
+    assert run(exe, "init", cwd=tmp_path).returncode == 0
+    result = run(exe, "allocate", "7", "--on", "2015-06-01", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == "Error: request 7 does not exist: see `calloff request list`\n"
+    env = {**os.environ, "CALLOFF_DB": str(tmp_path / "other.db")}
+    result = run(exe, "headroom", cwd=tmp_path, env=env)
+    assert result.returncode == 1 and "other.db" in result.stderr
+
+
+def test_help_does_not_import_storage_or_templates(tmp_path):
+    """`calloff --help` starts fast: neither sqlite_utils nor jinja2 is imported."""
+    code = ("import sys, cli\n"
+            "from click.testing import CliRunner\n"
+            "r = CliRunner().invoke(cli.main, ['--help'])\n"
+            "assert r.exit_code == 0\n"
+            "print(sorted(m for m in ('sqlite_utils', 'jinja2') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+@pytest.mark.slow
+def test_a_wheel_installed_in_a_fresh_environment_works_templates_included(tmp_path):
+    """Build the wheel, install it in a new virtual environment, write an order from elsewhere."""
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(dist), str(ROOT)], check=True, timeout=300,
+                   capture_output=True)
+    wheel = next(dist.glob("calloff-*.whl"))
+    env_dir = tmp_path / "fresh"
+    venv.create(env_dir, with_pip=False)
+    py = env_dir / "bin" / "python"
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps",
+                    "-q", str(wheel)], check=True, timeout=300, capture_output=True)
+    # The wheel's own dependencies come from this environment, but not the checkout itself:
+    # a .pth line adds a folder, and .pth files inside that folder are not read.
+    fresh_site = next((env_dir / "lib").glob("python*/site-packages"))
+    (fresh_site / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    exe = env_dir / "bin" / "calloff"
+    where = subprocess.run([str(py), "-c", "import framework; print(framework.__file__)"],
+                           cwd=workdir, capture_output=True, text=True, check=True)
+    assert where.stdout.startswith(str(env_dir)), where.stdout
+    result = run(exe, "demo", "--dir", "d", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    html = (workdir / "d" / "order-3.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "LEEDS-RP-2015/CO-00003" in html
+    assert run(exe, "--db", "d/calloff.db", "order", "1", cwd=workdir).returncode == 0
