@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-def run(exe: str | Path, *args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+def run(exe: str | Path, *args: str, cwd: Path,
+        env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True,
                           timeout=120, env=env)
 
