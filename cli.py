@@ -23,7 +23,7 @@ import click
 
 from framework.dates import FinancialYear, parse_date
 from framework.errors import CalloffError
-from framework.money import format_money, parse_money
+from framework.money import format_money, json_money, parse_money
 
 if TYPE_CHECKING:
     from framework.service import Outcome, Service
@@ -541,8 +541,6 @@ def lapse(desk: Desk, on: date | None, as_json: bool) -> None:
 @pass_desk
 def offers(desk: Desk, as_json: bool) -> None:
     """List offers still awaiting the provider's answer."""
-    from framework.money import json_money
-
     rows = desk.service().store.pending_offers()
     if as_json:
         return emit([
@@ -666,7 +664,172 @@ def term_extend(desk: Desk, on: date | None, as_json: bool) -> None:
     _print_term(fw)
 
 
+# -- after acceptance: spend, variations, completion ---------------------------------------
+
+
+@main.group()
+def spend() -> None:
+    """Actual spend: invoice lines against accepted call-offs."""
+
+
+@spend.command("add")
+@click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@click.option("--amount", type=MONEY, required=True, help="Invoice amount (ex-VAT).")
+@click.option("--date", "spent_on", type=DATE, required=True,
+              help="Invoice date: the quarter it falls in.")
+@click.option("--invoice", required=True, help="The provider's invoice reference.")
+@click.option("--attendees", type=click.IntRange(min=0), default=None,
+              help="Practitioners trained, as invoiced.")
+@on_option
+@json_option
+@pass_desk
+def spend_add(desk: Desk, calloff_id: int, amount: Decimal, spent_on: date, invoice: str,
+              attendees: int | None, on: date | None, as_json: bool) -> None:
+    """Record one invoice line against an accepted CALLOFF."""
+    from framework import present
+
+    svc = desk.service()
+    svc.add_spend(calloff_id, amount, spent_on, invoice, attendees, on)
+    c = svc.calloff(calloff_id)
+    spent = svc.store.spent(calloff_id)
+    if as_json:
+        return emit({**present.calloff(c), "spent": json_money(spent),
+                     "remaining": json_money(c.value - spent)})
+    click.echo(f"Invoice {invoice.strip()}: {format_money(amount)} on call-off {calloff_id}; "
+               f"spent {format_money(spent)} of {format_money(c.value)}.")
+
+
+@spend.command("import")
+@click.argument("path", metavar="FILE.csv", type=click.Path(dir_okay=False))
+@on_option
+@pass_desk
+def spend_import(desk: Desk, path: str, on: date | None) -> None:
+    """Import invoice lines from CSV: calloff,invoice,date,amount[,attendees].
+
+    The whole file is checked first; if any row is bad nothing is imported and every bad
+    row is listed with its line number. Lines already recorded are skipped.
+    """
+    from framework.errors import ImportRejected
+
+    svc = desk.service()
+    lines = Path(path).read_bytes().count(b"\n") if Path(path).is_file() else 0
+    try:
+        if lines > 2000 and sys.stderr.isatty():
+            with click.progressbar(length=lines, label="Checking", file=sys.stderr) as bar:
+                summary = svc.import_spend(path, on, progress=bar.update)
+        else:
+            summary = svc.import_spend(path, on)
+    except ImportRejected as e:
+        for line, message in e.problems:
+            click.echo(f"{e.path}:{line}: {message}", err=True)
+        raise
+    if summary.imported == 0:
+        click.echo(f"Nothing new to import: all {summary.skipped} line(s) in {path} were "
+                   "already recorded.")
+        return
+    skipped = f"; {summary.skipped} already recorded, skipped" if summary.skipped else ""
+    click.echo(f"Imported {summary.imported} spend line(s), {format_money(summary.amount)}"
+               f"{skipped}.")
+
+
+@main.command()
+@click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@click.option("--value", type=MONEY, required=True, help="The call-off's new value (ex-VAT).")
+@click.option("--reason", required=True, help="Why the value changes (kept for audit).")
+@on_option
+@json_option
+@pass_desk
+def vary(desk: Desk, calloff_id: int, value: Decimal, reason: str, on: date | None,
+         as_json: bool) -> None:
+    """Change an accepted CALLOFF's value; an increase must fit under the ceiling."""
+    from framework import present
+
+    c = desk.service().vary(calloff_id, value, reason, effective(on))
+    if as_json:
+        return emit(present.calloff(c))
+    click.echo(f"Call-off {c.id} now worth {format_money(c.value)}.")
+
+
+@main.command()
+@click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@on_option
+@json_option
+@pass_desk
+def complete(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None:
+    """Delivery of CALLOFF finished: its commitment becomes its actual spend."""
+    from framework import present
+
+    svc = desk.service()
+    c = svc.complete(calloff_id, effective(on))
+    spent = svc.store.spent(c.id)
+    if as_json:
+        return emit({**present.calloff(c), "spent": json_money(spent)})
+    click.echo(f"Call-off {c.id} completed: commitment {format_money(spent)} "
+               f"(value was {format_money(c.value)}).")
+
+
+@main.command()
+@click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@click.option("--reason", required=True, help="Why it is cancelled (kept for audit).")
+@on_option
+@json_option
+@pass_desk
+def cancel(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: bool) -> None:
+    """Cancel CALLOFF: its commitment becomes what was spent so far."""
+    from framework import present
+
+    svc = desk.service()
+    c = svc.cancel(calloff_id, reason, effective(on))
+    spent = svc.store.spent(c.id)
+    if as_json:
+        return emit({**present.calloff(c), "spent": json_money(spent)})
+    click.echo(f"Call-off {c.id} cancelled: commitment {format_money(spent)}.")
+
+
 # -- documents -----------------------------------------------------------------------------
+
+
+def templates_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--templates", type=click.Path(file_okay=False, exists=True), default=None,
+        envvar="CALLOFF_TEMPLATES",
+        help="A folder of your own templates, tried before the bundled ones "
+             "(or CALLOFF_TEMPLATES).",
+    )(f)
+
+
+def write_output(text: str, output: str | None) -> None:
+    if output:
+        try:
+            Path(output).write_text(text, "utf-8")
+        except OSError as e:
+            raise click.ClickException(f"cannot write {output}: {e.strerror}") from None
+        click.echo(f"Wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.group()
+def report() -> None:
+    """Reports for the programme board."""
+
+
+@report.command("quarterly")
+@click.option("--year", type=YEAR, required=True, help="Financial year, e.g. 2015-16.")
+@click.option("--quarter", type=click.IntRange(1, 4), default=None,
+              help="1-4 (Q1 April-June); without it, the whole year by quarter.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "json"]),
+              default="md", show_default=True, help="Report format.")
+@click.option("--output", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file instead of standard output.")
+@templates_option
+@pass_desk
+def report_quarterly(desk: Desk, year: FinancialYear, quarter: int | None, fmt: str,
+                     output: str | None, templates: str | None) -> None:
+    """Spend against contract for a year or one quarter: committed, spent, headroom."""
+    from framework.reports import render_report
+
+    write_output(render_report(desk.service().store, year, quarter, fmt, templates), output)
 
 
 @main.command()
@@ -675,17 +838,14 @@ def term_extend(desk: Desk, on: date | None, as_json: bool) -> None:
               show_default=True, help="Document format.")
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help="Write to this file instead of standard output.")
+@templates_option
 @pass_desk
-def order(desk: Desk, calloff_id: int, fmt: str, output: str | None) -> None:
+def order(desk: Desk, calloff_id: int, fmt: str, output: str | None,
+          templates: str | None) -> None:
     """Print the call-off order document for CALLOFF."""
     from framework import documents
 
-    text = documents.render_order(desk.service(), calloff_id, fmt)
-    if output:
-        Path(output).write_text(text, "utf-8")
-        click.echo(f"Wrote {output}")
-    else:
-        click.echo(text, nl=False)
+    write_output(documents.render_order(desk.service(), calloff_id, fmt, templates), output)
 
 
 @main.command()

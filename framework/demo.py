@@ -105,15 +105,40 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
     except RuleBroken as e:
         lines.append(f"Request {r4} refused at the ceiling: {e}")
 
+    # 5. Spend on take-up: invoices, a variation, a completion and a cancellation.
+    svc.add_spend(o1.calloff.id, o1.calloff.value, date(2015, 6, 30), "KPD-0615", 40)
+    svc.complete(o1.calloff.id, date(2015, 7, 1))
+    svc.add_spend(o2b.calloff.id, Decimal("4800.00"), date(2015, 7, 15), "NRP-101", 200)
+    svc.cancel(o2b.calloff.id, "programme paused by the strategy group", date(2015, 8, 3))
+    svc.accept(o3.calloff.id, date(2015, 6, 18))
+    svc.vary(o3.calloff.id, Decimal("26000.00"), "two extra practice workshops",
+             date(2015, 9, 1))
+    invoices = directory / "invoices.csv"
+    invoices.write_text(
+        "calloff,invoice,date,amount,attendees\n"
+        f"{o3.calloff.id},MFC-2015-09,2015-09-30,8000.00,30\n"
+        f"{o3.calloff.id},MFC-2015-12,2015-12-15,\"£9,500.00\",35\n", "utf-8")
+    summary = svc.import_spend(invoices)
+    lines.append(f"Spend: call-off {o1.calloff.id} invoiced and completed; call-off "
+                 f"{o2b.calloff.id} cancelled after {format_money(Decimal('4800'))}; call-off "
+                 f"{o3.calloff.id} varied to £26,000.00 and {summary.imported} invoices "
+                 f"imported from {invoices}.")
+
     position = svc.position(o1.calloff.year)
     lines.append(f"Headroom {position.year}: ceiling {format_money(position.ceiling)}, "
                  f"committed {format_money(position.committed)}, headroom "
-                 f"{format_money(position.headroom)}.")
+                 f"{format_money(position.headroom)}; spent {format_money(position.spent)}.")
 
     for fmt in ("md", "html"):
         path = directory / f"order-{o2b.calloff.id}.{fmt}"
         path.write_text(render_order(svc, o2b.calloff.id, fmt), "utf-8")
         lines.append(f"Call-off order: {path}")
+    from framework.reports import render_report
+
+    for fmt in ("md", "html", "csv", "json"):
+        path = directory / f"report-2015-16.{fmt}"
+        path.write_text(render_report(store, o1.calloff.year, None, fmt), "utf-8")
+        lines.append(f"Quarterly report: {path}")
     store.close()
     lines.append(f"Explore it: calloff --db {db_path} offers | headroom | show "
                  f"{o2b.calloff.id}")

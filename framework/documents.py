@@ -20,8 +20,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from framework import present
 from framework.errors import InvalidInput, NotFound
-from framework.model import vat_due
-from framework.money import format_money, json_money
+from framework.model import FINISHED, vat_due
+from framework.money import format_money, from_pence, json_money
 
 if TYPE_CHECKING:
     from framework.service import Service
@@ -111,6 +111,20 @@ def calloff_record(service: Service, calloff_id: int) -> dict[str, Any]:
     data["request_detail"] = present.request(request)
     data["lot_title"] = fw.lot(c.lot).title
     data["history"] = history
+    spent = store.spent(c.id)
+    data["spent"] = json_money(spent)
+    data["commitment"] = json_money(
+        c.value if c.live else spent if c.status in FINISHED else Decimal("0.00"))
+    data["spend"] = [
+        {"invoice": s["invoice"], "date": s["spent_on"],
+         "amount": json_money(from_pence(s["amount_pence"])), "attendees": s["attendees"]}
+        for s in store.spend_lines(c.id)
+    ]
+    data["variations"] = [
+        {"on": v["effective_on"], "from": json_money(from_pence(v["old_value_pence"])),
+         "to": json_money(from_pence(v["new_value_pence"])), "reason": v["reason"]}
+        for v in store.variations(c.id)
+    ]
     data["events"] = [
         {"id": e["id"], "recorded_at": e["recorded_at"], "effective_on": e["effective_on"],
          "officer": e["officer"], "action": e["action"], "reason": e["reason"]}

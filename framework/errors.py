@@ -65,6 +65,10 @@ class CeilingExceeded(RuleBroken):
     """The commitment would take headroom below zero."""
 
 
+class ValueExceeded(RuleBroken):
+    """Spend would take a call-off past its value."""
+
+
 class NoEligibleProvider(RuleBroken):
     """Every provider on the lot was passed over; `passed_over` says why, rank by rank."""
 

@@ -241,6 +241,7 @@ class CallOff:
     officer: str
     recorded_at: str
     decided_on: date | None = None
+    closed_on: date | None = None
     reason: str | None = None
     headroom_after: Decimal | None = None
     stream_headroom_after: Decimal | None = None

@@ -144,6 +144,7 @@ def calloff(c: CallOff, provider_name: str | None = None) -> dict[str, Any]:
         "offered_on": iso(c.offered_on),
         "respond_by": iso(c.respond_by),
         "decided_on": iso(c.decided_on),
+        "closed_on": iso(c.closed_on),
         "reason": c.reason,
         "headroom_after": json_money(c.headroom_after),
         "stream_headroom_after": json_money(c.stream_headroom_after),

@@ -139,8 +139,9 @@ def _create_schema_v1(db: sqlite_utils.Database) -> None:
     )
     db["calloffs"].create(
         {"id": int, "request_id": int, "lot": int, "provider_id": int, "rank": int,
-         "status": str, "value_pence": int, "funding": str, "year": str, "offered_on": str,
-         "respond_by": str, "decided_on": str, "reason": str, "headroom_after_pence": int,
+         "status": str, "value_pence": int, "initial_value_pence": int, "funding": str,
+         "year": str, "offered_on": str, "respond_by": str, "decided_on": str,
+         "closed_on": str, "reason": str, "headroom_after_pence": int,
          "stream_headroom_after_pence": int, "recorded_at": str, "officer": str},
         pk="id",
         not_null={"request_id", "lot", "provider_id", "rank", "status", "value_pence",
@@ -149,6 +150,12 @@ def _create_schema_v1(db: sqlite_utils.Database) -> None:
                       ("lot", "lots", "number"), ("funding", "streams", "name")],
     )
     db.execute("CREATE INDEX calloffs_year ON calloffs (year, funding)")
+    db["variations"].create(
+        {"id": int, "calloff_id": int, "effective_on": str, "old_value_pence": int,
+         "new_value_pence": int, "reason": str, "recorded_at": str, "officer": str},
+        pk="id", not_null={"calloff_id", "effective_on", "old_value_pence", "new_value_pence"},
+        foreign_keys=[("calloff_id", "calloffs", "id")],
+    )
     db.execute("CREATE INDEX calloffs_request ON calloffs (request_id)")
     db["passovers"].create(
         {"calloff_id": int, "seq": int, "provider_id": int, "name": str, "rank": int,
@@ -503,6 +510,7 @@ class Store:
         calloff_id = self._insert("calloffs", {
             "request_id": c.request_id, "lot": c.lot, "provider_id": c.provider_id,
             "rank": c.rank, "status": c.status, "value_pence": to_pence(c.value),
+            "initial_value_pence": to_pence(c.value),
             "funding": c.funding, "year": str(c.year), "offered_on": c.offered_on.isoformat(),
             "respond_by": c.respond_by.isoformat() if c.respond_by else None,
             "headroom_after_pence": None if c.headroom_after is None
@@ -534,11 +542,56 @@ class Store:
                 "SELECT * FROM passovers WHERE calloff_id = ? ORDER BY seq", [calloff_id])
         ]
 
-    def close_calloff(self, calloff_id: int, status: str, on: date, reason: str | None) -> None:
+    def set_status(self, calloff_id: int, status: str, on: date, reason: str | None) -> None:
+        """Move a call-off on. A provider's answer sets `decided_on`; an end to the
+        commitment (declined, lapsed, completed, cancelled) sets `closed_on`."""
+        answered = status in ("accepted", "declined", "lapsed")
+        closes = status not in LIVE
         self.db.execute(
-            "UPDATE calloffs SET status = ?, decided_on = ?, reason = ? WHERE id = ?",
-            [status, on.isoformat(), reason, calloff_id],
+            """UPDATE calloffs SET status = ?, reason = COALESCE(?, reason),
+                 decided_on = CASE WHEN ? THEN ? ELSE decided_on END,
+                 closed_on = CASE WHEN ? THEN ? ELSE closed_on END
+               WHERE id = ?""",
+            [status, reason, answered, on.isoformat(), closes, on.isoformat(), calloff_id],
         )
+
+    def vary(self, calloff_id: int, old: Decimal, new: Decimal, reason: str, on: date,
+             officer: str) -> None:
+        self.db.execute("UPDATE calloffs SET value_pence = ? WHERE id = ?",
+                        [to_pence(new), calloff_id])
+        self._insert("variations", {
+            "calloff_id": calloff_id, "effective_on": on.isoformat(),
+            "old_value_pence": to_pence(old), "new_value_pence": to_pence(new),
+            "reason": reason, "recorded_at": now_stamp(), "officer": officer,
+        })
+
+    def variations(self, calloff_id: int) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            "SELECT * FROM variations WHERE calloff_id = ? ORDER BY id", [calloff_id]))
+
+    # -- spend ---------------------------------------------------------------------------
+
+    def spent(self, calloff_id: int) -> Decimal:
+        row = self.db.execute(
+            "SELECT COALESCE(SUM(amount_pence), 0) FROM spend WHERE calloff_id = ?",
+            [calloff_id]).fetchone()
+        return from_pence(row[0])
+
+    def invoice(self, provider_id: int, invoice: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM spend WHERE provider_id = ? AND invoice = ?",
+                         [provider_id, invoice])
+
+    def add_spend(self, calloff_id: int, provider_id: int, invoice: str, spent_on: date,
+                  amount: Decimal, attendees: int | None, officer: str) -> int:
+        return self._insert("spend", {
+            "calloff_id": calloff_id, "provider_id": provider_id, "invoice": invoice,
+            "spent_on": spent_on.isoformat(), "amount_pence": to_pence(amount),
+            "attendees": attendees, "recorded_at": now_stamp(), "officer": officer,
+        })
+
+    def spend_lines(self, calloff_id: int) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            "SELECT * FROM spend WHERE calloff_id = ? ORDER BY spent_on, id", [calloff_id]))
 
     def offers_past(self, on: date) -> list[CallOff]:
         """Offers still unanswered after their respond-by date."""
@@ -572,6 +625,82 @@ class Store:
             committed[r["funding"]] = from_pence(r["committed"])
             spent[r["funding"]] = from_pence(r["spent"])
         return build_position(year, streams, committed, spent)
+
+    # -- reports: every figure summed in SQL ----------------------------------------------
+
+    def commitments_at(self, year: FinancialYear, at: date) -> list[dict[str, Any]]:
+        """Commitment by lot, provider and stream for a year's call-offs, as at a date.
+
+        Effective dates decide: an offer counts from its offer date at its value on that
+        date (variations included) until it closes; once completed or cancelled it counts
+        its spend; once declined or lapsed, nothing.
+        """
+        return list(self.db.query(
+            f"""
+            SELECT c.lot, c.provider_id, c.funding, SUM(
+              CASE
+                WHEN c.offered_on > :at THEN 0
+                WHEN c.closed_on IS NULL OR c.closed_on > :at THEN COALESCE(
+                  (SELECT v.new_value_pence FROM variations v
+                   WHERE v.calloff_id = c.id AND v.effective_on <= :at
+                   ORDER BY v.effective_on DESC, v.id DESC LIMIT 1),
+                  c.initial_value_pence)
+                WHEN c.status IN ({", ".join(f"'{s}'" for s in FINISHED)})
+                  THEN COALESCE(s.spent, 0)
+                ELSE 0
+              END) AS committed
+            FROM calloffs c {SPENT_JOIN}
+            WHERE c.year = :year
+            GROUP BY c.lot, c.provider_id, c.funding
+            """,
+            {"year": str(year), "at": at.isoformat()},
+        ))
+
+    def spend_between(self, year_start: date, start: date, end: date) -> list[dict[str, Any]]:
+        """Spend and attendees by lot, provider and stream: in [start, end] and year to date."""
+        return list(self.db.query(
+            """
+            SELECT c.lot, c.provider_id, c.funding,
+              SUM(CASE WHEN sp.spent_on >= :start THEN sp.amount_pence ELSE 0 END)
+                AS spent_in_quarter,
+              SUM(sp.amount_pence) AS spent_year_to_date,
+              SUM(CASE WHEN sp.spent_on >= :start THEN COALESCE(sp.attendees, 0) ELSE 0 END)
+                AS attendees_in_quarter,
+              SUM(COALESCE(sp.attendees, 0)) AS attendees_year_to_date
+            FROM spend sp JOIN calloffs c ON c.id = sp.calloff_id
+            WHERE sp.spent_on BETWEEN :year_start AND :end
+            GROUP BY c.lot, c.provider_id, c.funding
+            """,
+            {"year_start": year_start.isoformat(), "start": start.isoformat(),
+             "end": end.isoformat()},
+        ))
+
+    def raised_between(self, start: date, end: date) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            f"""
+            SELECT c.*, p.name AS provider_name, r.title AS request_title,
+                   COALESCE(s.spent, 0) AS spent_pence
+            FROM calloffs c JOIN providers p ON p.id = c.provider_id
+            JOIN requests r ON r.id = c.request_id {SPENT_JOIN}
+            WHERE c.offered_on BETWEEN ? AND ? ORDER BY c.offered_on, c.id
+            """,
+            [start.isoformat(), end.isoformat()],
+        ))
+
+    def awaiting_at(self, at: date) -> list[dict[str, Any]]:
+        """Offers made by a date that the provider had not yet answered on it."""
+        return list(self.db.query(
+            """
+            SELECT c.*, p.name AS provider_name, r.title AS request_title
+            FROM calloffs c JOIN providers p ON p.id = c.provider_id
+            JOIN requests r ON r.id = c.request_id
+            WHERE c.offered_on <= :at
+              AND (c.decided_on IS NULL OR c.decided_on > :at)
+              AND (c.closed_on IS NULL OR c.closed_on > :at)
+            ORDER BY c.respond_by, c.id
+            """,
+            {"at": at.isoformat()},
+        ))
 
     def years_with_commitments(self) -> list[FinancialYear]:
         return [FinancialYear.parse(r["year"]) for r in self.db.query(
@@ -637,7 +766,7 @@ def _calloff(r: Mapping[str, Any]) -> CallOff:
         funding=r["funding"], year=FinancialYear.parse(r["year"]),
         offered_on=date.fromisoformat(r["offered_on"]), respond_by=_d(r["respond_by"]),
         officer=r["officer"] or "", recorded_at=r["recorded_at"] or "",
-        decided_on=_d(r["decided_on"]), reason=r["reason"],
+        decided_on=_d(r["decided_on"]), closed_on=_d(r["closed_on"]), reason=r["reason"],
         headroom_after=None if r["headroom_after_pence"] is None
         else from_pence(r["headroom_after_pence"]),
         stream_headroom_after=None if r["stream_headroom_after_pence"] is None
