@@ -79,6 +79,7 @@ class CalloffGroup(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         standalone = kwargs.pop("standalone_mode", True)
+        kwargs.setdefault("prog_name", "calloff")
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
         except click.UsageError as e:

@@ -177,10 +177,10 @@ def to_csv(report: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def chart_geometry(report: dict[str, Any], width: int = 640, height: int = 300) -> dict[str, Any]:
+def chart_geometry(report: dict[str, Any], width: int = 640, height: int = 330) -> dict[str, Any]:
     """Coordinates for the cumulative spend and commitment chart (drawn by the template)."""
     points = report["chart"]
-    left, right, top, bottom = 90, 20, 20, 40
+    left, right, top, bottom = 90, 20, 20, 70
     top_value = max([Decimal(p[k]) for p in points
                      for k in ("ceiling", "committed", "spent_year_to_date")] + [Decimal(1)])
     scale_max = top_value * Decimal("1.1")
