@@ -70,8 +70,28 @@ class YearType(click.ParamType):
             self.fail(str(e), param, ctx)
 
 
+class WholeNumber(click.ParamType):
+    """A whole number in ASCII digits (no ١٢٣, no ３), within sensible bounds."""
+
+    name = "N"
+
+    def __init__(self, minimum: int = 0, maximum: int = 10**9):
+        self.minimum, self.maximum = minimum, maximum
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int):
+            number = value
+        elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            number = int(value.strip())
+        else:
+            self.fail(f"{value!r} is not a whole number", param, ctx)
+        if not self.minimum <= number <= self.maximum:
+            self.fail(f"{value} is not in the range {self.minimum} to {self.maximum}", param, ctx)
+        return number
+
+
 MONEY, DATE, YEAR = MoneyType(), DateType(), YearType()
-ID = click.IntRange(min=1)
+ID = WholeNumber(1, 2**62)
 
 
 class CalloffGroup(click.Group):
@@ -405,12 +425,12 @@ def request() -> None:
 @click.option("--start", type=DATE, required=True, help="First day of delivery.")
 @click.option("--end", type=DATE, default=None, help="Last day of delivery (default --start).")
 @click.option("--value", type=MONEY, default=None, help="A fixed value (ex-VAT).")
-@click.option("--quantity", type=click.IntRange(min=1), default=None,
+@click.option("--quantity", type=WholeNumber(1, 1_000_000), default=None,
               help="How many units (priced at the provider's tendered rate).")
 @click.option("--unit", type=click.Choice(UNITS), default=None, help="The unit of --quantity.")
 @click.option("--funding", default=None,
               help="Funding stream: core, innovation or traded (default: the framework's).")
-@click.option("--attendees", type=click.IntRange(min=0), default=None,
+@click.option("--attendees", type=WholeNumber(0, 10_000_000), default=None,
               help="Practitioners to be trained.")
 @on_option
 @json_option
@@ -584,6 +604,9 @@ def headroom(desk: Desk, year: FinancialYear | None, as_json: bool) -> None:
     pos = desk.service().position(year)
     if as_json:
         return emit(present.position(pos))
+    if not pos.has_ceiling:
+        click.echo(f"{pos.year} has no ceiling yet: set one with `calloff ceiling set --year "
+                   f"{pos.year} --funding STREAM --amount MONEY`.")
     click.echo(f"{pos.year}: ceiling {format_money(pos.ceiling)}, committed "
                f"{format_money(pos.committed)}, headroom {format_money(pos.headroom)}")
     for s in pos.streams:
@@ -679,7 +702,7 @@ def spend() -> None:
 @click.option("--date", "spent_on", type=DATE, required=True,
               help="Invoice date: the quarter it falls in.")
 @click.option("--invoice", required=True, help="The provider's invoice reference.")
-@click.option("--attendees", type=click.IntRange(min=0), default=None,
+@click.option("--attendees", type=WholeNumber(0, 10_000_000), default=None,
               help="Practitioners trained, as invoiced.")
 @on_option
 @json_option
@@ -799,6 +822,14 @@ def templates_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
+def guard_output(output: str | None, database: str) -> None:
+    """A document must never be written over the database (or its journal)."""
+    if output:
+        target, db = Path(output).resolve(), Path(database).resolve()
+        if target == db or (target.parent == db.parent and target.name.startswith(db.name)):
+            raise click.UsageError(f"--output {output} is the database: choose another file")
+
+
 def write_output(text: str, output: str | None) -> None:
     if output:
         try:
@@ -817,7 +848,7 @@ def report() -> None:
 
 @report.command("quarterly")
 @click.option("--year", type=YEAR, required=True, help="Financial year, e.g. 2015-16.")
-@click.option("--quarter", type=click.IntRange(1, 4), default=None,
+@click.option("--quarter", type=WholeNumber(1, 4), default=None,
               help="1-4 (Q1 April-June); without it, the whole year by quarter.")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "json"]),
               default="md", show_default=True, help="Report format.")
@@ -830,6 +861,7 @@ def report_quarterly(desk: Desk, year: FinancialYear, quarter: int | None, fmt: 
     """Spend against contract for a year or one quarter: committed, spent, headroom."""
     from framework.reports import render_report
 
+    guard_output(output, desk.db)
     write_output(render_report(desk.service().store, year, quarter, fmt, templates), output)
 
 
@@ -846,6 +878,7 @@ def order(desk: Desk, calloff_id: int, fmt: str, output: str | None,
     """Print the call-off order document for CALLOFF."""
     from framework import documents
 
+    guard_output(output, desk.db)
     write_output(documents.render_order(desk.service(), calloff_id, fmt, templates), output)
 
 
@@ -857,7 +890,7 @@ def demo(desk: Desk, directory: str) -> None:
     """Build a demo: the Leeds framework, fictional providers, a cascade and a refusal."""
     from framework.demo import run_demo
 
-    summary = run_demo(Path(directory), desk.officer)
+    summary = run_demo(Path(directory))
     click.echo(summary)
 
 

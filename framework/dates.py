@@ -15,8 +15,8 @@ from dateutil.relativedelta import MO, relativedelta
 
 from framework.errors import InvalidInput
 
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_YEAR = re.compile(r"^(\d{4})[-/](\d{2})$")
+_ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_YEAR = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
 def parse_date(text: str | date) -> date:

@@ -37,13 +37,19 @@ RANKINGS = {
 }
 
 
+# The only files the demo writes, and so the only ones it replaces on a second run.
+DEMO_FILES = ("demo.db", "demo.db-journal", "invoices.csv", "order-*.md", "order-*.html",
+              "report-2015-16.*")
+
+
 def run_demo(directory: Path, officer: str = "demo.officer") -> str:
+    """Build the demo in `directory`; a database of the officer's own there is never touched."""
     directory.mkdir(parents=True, exist_ok=True)
-    db_path = directory / "calloff.db"
-    for leftover in (db_path, *directory.glob("calloff.db.*")):
-        with contextlib.suppress(FileNotFoundError):
-            leftover.unlink()
-    officer = "demo.officer"
+    db_path = directory / "demo.db"
+    for pattern in DEMO_FILES:
+        for leftover in directory.glob(pattern):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
     store = Store.create(db_path, definition.embedded("leeds-rp-2015"), officer)
     svc = Service(store, officer)
     lines: list[str] = [f"Demo database: {db_path}"]

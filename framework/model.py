@@ -5,6 +5,7 @@ Facts are frozen records. Nothing here knows about SQLite or the command line.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -253,11 +254,15 @@ class CallOff:
 
 def clean_text(value: str, what: str, max_length: int = 500) -> str:
     """Names, titles and reasons: one line of printable text, not empty, not endless."""
-    text = str(value).strip()
+    text = unicodedata.normalize("NFC", str(value)).strip()
     if not text:
         raise InvalidInput(f"{what} is empty: give a short text")
     if len(text) > max_length:
         raise InvalidInput(f"{what} is {len(text)} characters long: keep it to {max_length}")
-    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 or ch in "\u2028\u2029" for ch in text):
-        raise InvalidInput(f"{what} contains a control character or line break: use plain text")
+    # Control, invisible and direction-changing characters would make two names look
+    # the same, or print differently from how they are stored.
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp") for ch in text):
+        raise InvalidInput(
+            f"{what} contains a control or invisible character or a line break: use plain text"
+        )
     return text

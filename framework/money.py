@@ -15,13 +15,17 @@ PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 # 12500 | 12500.5 | 12500.00 | 12,500.00 | £12,500.00 — commas only in groups of three.
-_MONEY = re.compile(r"^£?(?P<pounds>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<pence>\d{1,2}))?$")
+_MONEY = re.compile(
+    r"^£?(?P<pounds>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<pence>[0-9]{1,2}))?$"
+)
+# Far beyond any council contract, and well inside SQLite's 64-bit integers in pence.
+MAXIMUM = Decimal("999999999999.99")
 
 
 def parse_money(text: str | int | Decimal) -> Decimal:
     """Read an amount an officer typed; refuse anything that is not plain pounds and pence."""
     if isinstance(text, Decimal):
-        if not text.is_finite() or text < 0 or text != text.quantize(PENNY):
+        if not text.is_finite() or text < 0 or text > MAXIMUM or text != text.quantize(PENNY):
             raise InvalidInput(f"{text} is not an amount of money in pounds and pence")
         return text.quantize(PENNY)
     if isinstance(text, int) and not isinstance(text, bool):
@@ -38,7 +42,10 @@ def parse_money(text: str | int | Decimal) -> Decimal:
         )
     pounds = match["pounds"].replace(",", "")
     pence = (match["pence"] or "0").ljust(2, "0")
-    return Decimal(f"{pounds}.{pence}")
+    amount = Decimal(f"{pounds}.{pence}")
+    if amount > MAXIMUM:
+        raise InvalidInput(f"{text!r} is too large: amounts go up to {MAXIMUM:,}")
+    return amount
 
 
 def to_pence(amount: Decimal) -> int:

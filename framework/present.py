@@ -85,6 +85,7 @@ def passed_over(items: tuple[PassOver, ...] | list[PassOver]) -> list[dict[str, 
 def position(pos: Position) -> dict[str, Any]:
     return {
         "year": str(pos.year),
+        "has_ceiling": pos.has_ceiling,
         "ceiling": json_money(pos.ceiling),
         "committed": json_money(pos.committed),
         "spent": json_money(pos.spent),

@@ -199,12 +199,23 @@ class Position:
         )
 
 
+def status_on(stream: FundingStream, day: date | None) -> str:
+    """A stream's status on a date: confirmed only from its confirmation date on."""
+    if stream.status != "confirmed":
+        return stream.status
+    if day is not None and stream.confirmed_on is not None and day < stream.confirmed_on:
+        return "pending"
+    return "confirmed"
+
+
 def build_position(
     year: FinancialYear,
     streams: Sequence[FundingStream],
     committed: Mapping[str, Decimal],
     spent: Mapping[str, Decimal] | None = None,
+    as_of: date | None = None,
 ) -> Position:
+    """The position in a year; with `as_of`, streams count only once confirmed by then."""
     spent = spent or {}
     return Position(
         year,
@@ -212,7 +223,7 @@ def build_position(
             StreamPosition(
                 name=s.name,
                 capped=s.capped,
-                status=s.status,
+                status=status_on(s, as_of),
                 cap=s.caps.get(year) if s.capped else None,
                 committed=committed.get(s.name, ZERO),
                 spent=spent.get(s.name, ZERO),
@@ -222,15 +233,18 @@ def build_position(
     )
 
 
-def check_ceiling(position: Position, stream: str, amount: Decimal, what: str) -> Position:
+def check_ceiling(position: Position, stream: str, amount: Decimal, what: str,
+                  on: date | None = None) -> Position:
     """Refuse a commitment that would take any headroom below zero; return the position after."""
     year = position.year
+    current = position.stream(stream)
     if not position.has_ceiling:
+        capped = stream if current.capped else next(
+            (s.name for s in position.streams if s.capped), stream)
         raise NoCeiling(
             f"{year} has no ceiling: set one with `calloff ceiling set --year {year} "
-            f"--funding {stream} --amount MONEY`"
+            f"--funding {capped} --amount MONEY`"
         )
-    current = position.stream(stream)
     if current.capped and current.cap is None:
         raise NoCeiling(
             f"funding stream {stream} has no cap for {year}: set one with "
@@ -238,16 +252,17 @@ def check_ceiling(position: Position, stream: str, amount: Decimal, what: str) -
         )
     after = position.with_commitment(stream, amount)
     stream_after = after.stream(stream)
+    when = f" on {on}" if on else ""
     if stream_after.headroom is not None and stream_after.headroom < 0:
         raise CeilingExceeded(
             f"{what} of {format_money(amount)} would take {stream} headroom for {year} below "
-            f"zero: {format_money(current.headroom)} left under its cap of "
+            f"zero: {format_money(current.headroom)} left{when} under its cap of "
             f"{format_money(current.available_cap)}"
         )
     if after.headroom < 0:
         raise CeilingExceeded(
             f"{what} of {format_money(amount)} would take the contract headroom for {year} "
-            f"below zero: {format_money(position.headroom)} left under the ceiling of "
+            f"below zero: {format_money(position.headroom)} left{when} under the ceiling of "
             f"{format_money(position.ceiling)}"
         )
     return after

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -103,13 +104,19 @@ class Service:
 
     def position(self, year: FinancialYear | None = None) -> Position:
         fw = self.framework()
+        first = FinancialYear.of(fw.term.start)
+        last = FinancialYear.of(fw.term.latest_end)
+        if year is not None and not first <= year <= last:
+            raise InvalidInput(
+                f"{year} is outside the framework's years ({first} to {last})"
+            )
         return self.store.position(year or default_year(fw), fw.streams)
 
     def provider(self, ref: str | int, as_of: date | None = None) -> Provider:
         """A provider by id or by exact name (case does not matter)."""
         on = as_of or date.today()
         text = str(ref).strip()
-        if text.isdigit():
+        if re.fullmatch(r"[0-9]{1,18}", text):
             return self.store.provider(int(text), on)
         row = self.store.provider_named(text)
         if row is None:
@@ -158,6 +165,12 @@ class Service:
         reason = clean_text(reason, "the reason") if status != "active" else reason
         with self.store.transaction() as s:
             provider = self.provider(ref, on)
+            gone = s.withdrawal(provider.id)
+            if gone:
+                raise WrongStatus(
+                    f"{provider.name} was withdrawn from the framework on {gone['effective_on']} "
+                    f"({gone['reason']}); a withdrawal is final"
+                )
             if provider.status == "withdrawn":
                 raise WrongStatus(
                     f"{provider.name} was withdrawn from the framework ({provider.status_reason}) "
@@ -306,11 +319,18 @@ class Service:
             fw = s.framework()
             position = s.position(year, fw.streams)
             sp = position.stream(stream)
-            if (sp.headroom is not None and sp.headroom < 0) or position.headroom < 0:
+            if sp.headroom is not None and sp.headroom < 0:
                 raise CeilingExceeded(
                     f"a cap of {format_money(amount)} for {stream} in {year} is below what is "
-                    f"already committed ({format_money(sp.committed)}): headroom cannot go "
-                    "below zero"
+                    f"already committed to {stream} ({format_money(sp.committed)}): headroom "
+                    "cannot go below zero"
+                )
+            if position.headroom < 0:
+                raise CeilingExceeded(
+                    f"a cap of {format_money(amount)} for {stream} in {year} would leave the "
+                    f"contract ceiling at {format_money(position.ceiling)}, below the "
+                    f"{format_money(position.committed)} committed across all streams: "
+                    "headroom cannot go below zero"
                 )
             s.record_event(self.officer, on, "ceiling.set", "stream", stream,
                            {"year": str(year), "cap": before},
@@ -344,6 +364,12 @@ class Service:
                 )
             if on < term.start:
                 raise RuleBroken(f"{on} is before the framework starts on {term.start}")
+            taken = s.extensions()
+            if taken and on < date.fromisoformat(taken[-1]["effective_on"]):
+                raise RuleBroken(
+                    f"{on} is before the last extension, taken up on "
+                    f"{taken[-1]['effective_on']}: extensions are taken in order"
+                )
             s.add_extension(on, self.officer)
             new = s.framework()
             s.record_event(self.officer, on, "term.extend", "framework", fw.id,
@@ -386,7 +412,7 @@ class Service:
         with self.store.transaction() as s:
             fw = s.framework()
             fw.lot(lot)
-            funding = funding or fw.default_funding
+            funding = fw.default_funding if funding is None else funding.strip()
             fw.stream(funding)
             request = Request(0, lot, title, start, end, funding, value, quantity, unit,
                               attendees)
@@ -410,39 +436,48 @@ class Service:
             return self._offer(request, on)
 
     def _offer(self, request: Request, on: date) -> Outcome:
+        """Walk the cascade and make the offer, or raise the rule that refuses it.
+
+        A refusal carries `passed_over` (and, at the ceiling, `refused_offer`) so the
+        officer is told why, rank by rank.
+        """
         s = self.store
         fw = s.framework()
-        check_term(fw.term, on)
-        stream = fw.stream(request.funding)
-        check_funding(stream, request, on)
-        position = s.position(request.year, fw.streams)
-        # Call check_ceiling with nothing to learn early that the year has no ceiling.
-        check_ceiling(position, request.funding, Decimal("0.00"), "an offer")
         ranking = s.ranking(request.lot)
-        if not ranking:
-            raise NoEligibleProvider(
-                f"lot {request.lot} has no ranking: set one with `calloff rank set "
-                f"{request.lot} PROVIDER...` or `calloff rank import FILE.csv`"
-            )
-        closed = {
-            c.provider_id: _closed_reason(c)
-            for c in s.calloffs_for_request(request.id)
-            if not c.live
-        }
+        closed = {c.provider_id: _closed_reason(c)
+                  for c in s.calloffs_for_request(request.id) if not c.live}
         result = cascade(request, ranking, s.providers(on), s.unavailability(),
                          s.rates(request.lot), closed)
-        if result.offer is None or result.value is None:
-            raise NoEligibleProvider(
-                f"no provider on lot {request.lot} can take request {request.id}: "
-                f"{result.why_none()}",
-                result.passed_over,
-            )
-        provider = s.provider(result.offer.provider_id, on)
         try:
-            after = check_ceiling(position, request.funding, result.value,
-                                  f"offering request {request.id} to {provider.name} "
-                                  f"(rank {result.offer.rank}) at a value")
-        except CeilingExceeded as e:
+            check_term(fw.term, on)
+            _check_year(fw, request)
+            check_funding(fw.stream(request.funding), request, on)
+            position = s.position(request.year, fw.streams)
+            # With nothing to commit, this only asks whether the year has a ceiling.
+            check_ceiling(position, request.funding, Decimal("0.00"), "an offer")
+            if not ranking:
+                raise NoEligibleProvider(
+                    f"lot {request.lot} has no ranking: set one with `calloff rank set "
+                    f"{request.lot} PROVIDER...` or `calloff rank import FILE.csv`"
+                )
+            if result.offer is None or result.value is None:
+                raise NoEligibleProvider(
+                    f"no provider on lot {request.lot} can take request {request.id}: "
+                    f"{result.why_none()}"
+                )
+            provider = s.provider(result.offer.provider_id, on)
+            what = (f"offering request {request.id} to {provider.name} "
+                    f"(rank {result.offer.rank}) at a value")
+            try:
+                after = check_ceiling(position, request.funding, result.value, what)
+                # A back-dated offer must also have fitted under the ceiling of its day.
+                check_ceiling(s.position_on(request.year, fw.streams, on), request.funding,
+                              result.value, what, on=on)
+            except CeilingExceeded as e:
+                e.refused_offer = PassOver(  # type: ignore[attr-defined]
+                    provider.id, provider.name, result.offer.rank, str(e))
+                raise
+        except RuleBroken as e:
             e.passed_over = result.passed_over  # type: ignore[attr-defined]
             raise
         calloff = CallOff(
@@ -471,10 +506,11 @@ class Service:
         """After a decline or lapse: offer to the next provider, or say why nobody can take it."""
         try:
             return self._offer(request, on)
-        except NoEligibleProvider as e:
-            return Outcome(request, "unallocated", None, None, e.passed_over, refused=str(e))
         except RuleBroken as e:
-            passed = getattr(e, "passed_over", ())
+            passed = tuple(getattr(e, "passed_over", ()))
+            refused = getattr(e, "refused_offer", None)
+            if refused is not None:
+                passed += (refused,)
             return Outcome(request, "unallocated", None, None, passed, refused=str(e))
 
     def accept(self, calloff_id: int, on: date) -> CallOff:
@@ -641,9 +677,10 @@ class Service:
                 raise InvalidInput(f"call-off {c.id} is already worth {format_money(value)}")
             if value > c.value:
                 fw = s.framework()
-                check_ceiling(s.position(c.year, fw.streams), c.funding, value - c.value,
-                              f"increasing call-off {c.id} by {format_money(value - c.value)}:"
-                              " an increase")
+                what = f"increasing call-off {c.id} by an amount"
+                check_ceiling(s.position(c.year, fw.streams), c.funding, value - c.value, what)
+                check_ceiling(s.position_on(c.year, fw.streams, on), c.funding,
+                              value - c.value, what, on=on)
             s.vary(c.id, c.value, value, reason, on, self.officer)
             s.record_event(self.officer, on, "calloff.vary", "calloff", c.id,
                            {"value": c.value}, {"value": value}, reason)
@@ -690,6 +727,16 @@ class Service:
             )
 
 
+def _check_year(fw: Framework, request: Request) -> None:
+    first = FinancialYear.of(fw.term.start)
+    last = FinancialYear.of(fw.term.latest_end)
+    if not first <= request.year <= last:
+        raise RuleBroken(
+            f"request {request.id} starts on {request.start}, in {request.year}, outside the "
+            f"framework's years ({first} to {last}): change its dates"
+        )
+
+
 def default_year(fw: Framework, today: date | None = None) -> FinancialYear:
     """Today's financial year, held inside the term (the last year once it has ended)."""
     today = today or date.today()
@@ -722,7 +769,7 @@ def _same_line(row: dict[str, Any], calloff: int, spent_on: date, amount: Decima
 
 def _int(text: str, what: str) -> int:
     raw = (text or "").strip()
-    if not raw.isdigit():
+    if not re.fullmatch(r"[0-9]{1,9}", raw):
         raise InvalidInput(f"{what} {text!r} is not a whole number")
     return int(raw)
 
@@ -745,7 +792,7 @@ def _read_csv(
         raise InvalidInput(
             f"{p}:{line}: not UTF-8 text: save the file as CSV UTF-8 and import it again"
         ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:

@@ -389,11 +389,13 @@ class Store:
             """
             SELECT p.id, p.name, p.vat,
               (SELECT status FROM provider_status ps WHERE ps.provider_id = p.id
-                 AND ps.effective_on <= :on ORDER BY ps.effective_on DESC, ps.id DESC LIMIT 1)
-                AS status,
+                 AND ps.effective_on <= :on
+                 ORDER BY ps.status = 'withdrawn' DESC, ps.effective_on DESC, ps.id DESC
+                 LIMIT 1) AS status,
               (SELECT reason FROM provider_status ps WHERE ps.provider_id = p.id
-                 AND ps.effective_on <= :on ORDER BY ps.effective_on DESC, ps.id DESC LIMIT 1)
-                AS reason
+                 AND ps.effective_on <= :on
+                 ORDER BY ps.status = 'withdrawn' DESC, ps.effective_on DESC, ps.id DESC
+                 LIMIT 1) AS reason
             FROM providers p ORDER BY p.id
             """,
             {"on": as_of.isoformat()},
@@ -411,6 +413,11 @@ class Store:
                 f"provider {provider_id} does not exist: see `calloff provider list`"
             )
         return found
+
+    def withdrawal(self, provider_id: int) -> dict[str, Any] | None:
+        """A provider's withdrawal from the framework, whatever its date: it is final."""
+        return self._one("SELECT * FROM provider_status WHERE provider_id = ? AND "
+                         "status = 'withdrawn' ORDER BY id LIMIT 1", [provider_id])
 
     def set_provider_status(
         self, provider_id: int, status: str, reason: str, on: date, officer: str
@@ -608,6 +615,15 @@ class Store:
             WHERE c.status = 'offered' ORDER BY c.respond_by, c.id
             """
         ))
+
+    def position_on(self, year: FinancialYear, streams: tuple[FundingStream, ...],
+                    on: date) -> Position:
+        """The position as it stood on a date: commitments then, streams confirmed by then."""
+        committed: dict[str, Decimal] = {}
+        for r in self.commitments_at(year, on):
+            committed[r["funding"]] = committed.get(r["funding"], Decimal("0.00")) + from_pence(
+                r["committed"])
+        return build_position(year, streams, committed, as_of=on)
 
     def position(self, year: FinancialYear, streams: tuple[FundingStream, ...]) -> Position:
         """Commitments and spend by stream for a year, summed in SQL."""

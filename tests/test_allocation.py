@@ -276,3 +276,60 @@ def test_show_tells_the_whole_story(leeds, add_request):
 def test_headroom_defaults_to_the_last_year_of_the_term(leeds):
     """Today is past the term, so headroom shows its last financial year."""
     assert leeds.json("headroom")["year"] == "2015-16"
+
+
+def test_a_back_dated_offer_must_fit_the_ceiling_of_its_day(leeds, add_request):
+    """Confirmed on 15 June, the grant cannot carry an offer dated 1 May over £260,000."""
+    rid = add_request("--value", "300000", "--funding", "traded")
+    assert "below zero" in leeds.refused("allocate", str(rid), "--on", "2015-05-01")
+    leeds.ok("funding", "confirm", "innovation", "--on", "2015-06-15")
+    message = leeds.refused("allocate", str(rid), "--on", "2015-05-01")
+    assert "left on 2015-05-01 under the ceiling of £260,000.00" in message
+    assert leeds.json("allocate", str(rid), "--on", "2015-06-15")["headroom"] == "1200000.00"
+
+
+def test_a_withdrawal_is_final_whatever_the_dates(leeds, add_request):
+    """A withdrawal dated before a suspension still wins, and nothing reinstates it."""
+    leeds.ok("provider", "suspend", "1", "--reason", "q", "--on", "2015-07-01")
+    leeds.ok("provider", "withdraw", "1", "--reason", "ceased trading", "--on", "2015-06-01")
+    assert "a withdrawal is final" in leeds.refused("provider", "reinstate", "1", "--on",
+                                                    "2015-08-01")
+    rid = add_request(start="2015-08-20")
+    out = leeds.json("allocate", str(rid), "--on", "2015-08-10")
+    assert out["provider"] == 2
+    assert out["passed_over"][0]["reason"] == "withdrawn from the framework (ceased trading)"
+
+
+def test_unallocated_names_the_provider_refused_at_the_ceiling(leeds, add_request):
+    """After a decline, the dearer next rank refused at the ceiling is listed with its reason."""
+    leeds.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "11000")
+    rid = add_request("--quantity", "10", "--unit", "day")
+    leeds.json("allocate", str(rid), "--on", "2015-06-01")
+    out = leeds.json("decline", "1", "--reason", "busy", "--on", "2015-06-02")
+    assert [(p["rank"], p["name"]) for p in out["passed_over"]] == [
+        (1, "Alder Training"), (2, "Birch Practice Ltd")]
+    assert "below zero" in out["passed_over"][1]["reason"]
+
+
+def test_lapse_after_the_term_lists_who_lapsed(leeds, add_request):
+    """When the term has ended the cascade cannot continue; the lapsed provider is listed."""
+    rid = add_request(start="2016-03-20")
+    leeds.json("allocate", str(rid), "--on", "2016-03-28")
+    [item] = leeds.json("lapse", "--on", "2016-04-05")
+    assert item["status"] == "unallocated" and "term ended" in item["reason"]
+    assert item["passed_over"][0]["reason"].startswith("did not answer by 2016-03-31")
+
+
+def test_extensions_are_taken_in_order(leeds):
+    """A second extension cannot be dated before the first."""
+    leeds.json("term", "extend", "--on", "2016-02-01")
+    assert "extensions are taken in order" in leeds.refused("term", "extend", "--on",
+                                                            "2015-05-01")
+
+
+def test_headroom_says_when_a_year_has_no_ceiling(leeds):
+    """An extension year without a ceiling is flagged, not shown as a silent zero."""
+    data = leeds.json("headroom", "--year", "2016-17")
+    assert data["has_ceiling"] is False and data["ceiling"] == "0.00"
+    assert "has no ceiling yet" in leeds.ok("headroom", "--year", "2016-17").output
+    assert "outside the framework's years" in leeds.refused("headroom", "--year", "1999-00")

@@ -35,9 +35,24 @@ BAD = [
     (["request", "add", "--lot", "4", "--title", "  ", "--start", "2015-06-01",
       "--value", "1"], 1, "the title is empty"),
     (["request", "add", "--lot", "4", "--title", "a\x00b", "--start", "2015-06-01",
-      "--value", "1"], 1, "control character"),
+      "--value", "1"], 1, "control or invisible character"),
     (["allocate", "99", "--on", "2015-06-01"], 1, "request 99 does not exist"),
-    (["allocate", "abc"], 2, "'abc' is not a valid integer"),
+    (["allocate", "abc"], 2, "'abc' is not a whole number"),
+    (["allocate", "99999999999999999999"], 2, "is not in the range"),
+    (["show", "99999999999999999999"], 2, "is not in the range"),
+    (["request", "add", "--lot", "4", "--title", "t", "--start", "2015-06-01",
+      "--value", "١٢٣"], 2, "not an amount of money"),
+    (["request", "add", "--lot", "4", "--title", "t", "--start", "2015-06-01",
+      "--value", "99999999999999999999"], 2, "too large"),
+    (["request", "add", "--lot", "4", "--title", "t", "--start", "2015-06-01",
+      "--quantity", "３", "--unit", "day"], 2, "is not a whole number"),
+    (["request", "add", "--lot", "4", "--title", "t", "--start", "2015-06-01",
+      "--value", "1", "--funding", ""], 1, "funding stream '' is not in"),
+    (["request", "add", "--lot", "4", "--title", "t", "--start", "٢٠١٥-06-01",
+      "--value", "1"], 2, "not a date"),
+    (["provider", "add", "Alder\u200b"], 1, "invisible character"),
+    (["provider", "add", "Alder\u202e"], 1, "invisible character"),
+    (["order", "1", "--output", "calloff.db"], 2, "is the database"),
     (["allocate", "1", "--on", "2015-02-30"], 2, "not a date on the calendar"),
     (["accept", "42"], 1, "call-off 42 does not exist"),
     (["decline", "42", "--reason", "x"], 1, "call-off 42 does not exist"),
@@ -69,8 +84,10 @@ BAD = [
 
 
 @pytest.mark.parametrize("args, code, fragment", BAD, ids=[" ".join(b[0])[:60] for b in BAD])
-def test_bad_input_is_refused_cleanly(leeds, args, code, fragment):
+def test_bad_input_is_refused_cleanly(leeds, args, code, fragment, monkeypatch):
     """Each bad input gets its exit code and a one-line message; the database is unchanged."""
+    monkeypatch.chdir(leeds.db.parent)
+    args = [a.encode().decode("unicode_escape") if "\\u" in a else a for a in args]
     message = leeds.refused(*args, code=code)
     assert fragment in message
 

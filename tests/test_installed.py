@@ -32,7 +32,7 @@ def test_installed_command_runs_the_demo_from_any_directory(tmp_path):
     assert "refused at the ceiling" in result.stdout
     orders = sorted(p.name for p in (tmp_path / "out").glob("order-*"))
     assert orders == ["order-3.html", "order-3.md"]
-    head = run(exe, "--db", "out/calloff.db", "headroom", "--year", "2015-16", "--json",
+    head = run(exe, "--db", "out/demo.db", "headroom", "--year", "2015-16", "--json",
                cwd=tmp_path)
     assert json.loads(head.stdout)["committed"] == "35900.00"
 
@@ -88,4 +88,14 @@ def test_a_wheel_installed_in_a_fresh_environment_works_templates_included(tmp_p
     assert result.returncode == 0, result.stderr
     html = (workdir / "d" / "order-3.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "LEEDS-RP-2015/CO-00003" in html
-    assert run(exe, "--db", "d/calloff.db", "order", "1", cwd=workdir).returncode == 0
+    assert run(exe, "--db", "d/demo.db", "order", "1", cwd=workdir).returncode == 0
+
+
+def test_demo_never_touches_an_officers_own_database(tmp_path):
+    """`calloff demo --dir .` beside a real calloff.db leaves that database alone."""
+    exe = shutil.which("calloff", path=str(BIN))
+    assert run(exe, "init", cwd=tmp_path).returncode == 0
+    before = (tmp_path / "calloff.db").read_bytes()
+    assert run(exe, "demo", "--dir", ".", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "calloff.db").read_bytes() == before
+    assert (tmp_path / "demo.db").exists()

@@ -83,7 +83,7 @@ def test_providers_and_their_status(leeds):
     listed = {p["id"]: p for p in leeds.json("provider", "list")}
     assert listed[2]["status"] == "active"
     assert listed[4]["status"] == "withdrawn"
-    assert "cannot change status" in leeds.refused("provider", "reinstate", "4")
+    assert "a withdrawal is final" in leeds.refused("provider", "reinstate", "4")
     assert "already exists" in leeds.refused("provider", "add", "alder training")
 
 
