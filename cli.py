@@ -810,6 +810,59 @@ def cancel(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: b
     click.echo(f"Call-off {c.id} cancelled: commitment {format_money(spent)}.")
 
 
+# -- audit ---------------------------------------------------------------------------------
+
+
+@main.group(invoke_without_command=True)
+@click.option("--calloff", "calloff_id", type=ID, default=None, help="Only this call-off.")
+@click.option("--provider", "provider_ref", default=None,
+              help="Only this provider (id or name) and its call-offs.")
+@click.option("--since", type=DATE, default=None, help="Only events effective on or after.")
+@json_option
+@click.pass_context
+def audit(ctx: click.Context, calloff_id: int | None, provider_ref: str | None,
+          since: date | None, as_json: bool) -> None:
+    """List the audit trail; `calloff audit verify` checks its chain."""
+    if ctx.invoked_subcommand is not None:
+        return
+    svc = ctx.find_object(Desk).service()
+    provider_id = svc.provider(provider_ref).id if provider_ref else None
+    if calloff_id is not None:
+        svc.calloff(calloff_id)
+    events = svc.store.events(calloff_id, provider_id, since)
+    if as_json:
+        return emit([
+            {"id": e["id"], "recorded_at": e["recorded_at"], "effective_on": e["effective_on"],
+             "officer": e["officer"], "action": e["action"], "object_type": e["object_type"],
+             "object_id": e["object_id"],
+             "before": json.loads(e["before"]) if e["before"] else None,
+             "after": json.loads(e["after"]) if e["after"] else None,
+             "reason": e["reason"], "hash": e["hash"]}
+            for e in events])
+    for e in events:
+        reason = f": {e['reason']}" if e["reason"] else ""
+        click.echo(f"{e['id']:>5}  {e['recorded_at']}  {e['effective_on'] or '':<10}  "
+                   f"{e['officer']:<14} {e['action']:<18} {e['object_type']} "
+                   f"{e['object_id']}{reason}")
+
+
+@audit.command("verify")
+@json_option
+@pass_desk
+def audit_verify(desk: Desk, as_json: bool) -> None:
+    """Check the audit chain: exit 0 if whole, 1 naming the first event tampered with."""
+    verdict = desk.service().store.verify_audit()
+    if as_json:
+        emit({"ok": verdict.ok, "events": verdict.events, "head": verdict.head,
+              "problem": verdict.problem, "event": verdict.event})
+        if not verdict.ok:
+            sys.exit(1)
+        return
+    if not verdict.ok:
+        raise click.ClickException(f"audit chain broken: {verdict.problem}")
+    click.echo(f"Audit chain whole: {verdict.events} event(s); head {verdict.head}")
+
+
 # -- documents -----------------------------------------------------------------------------
 
 

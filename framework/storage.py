@@ -9,7 +9,6 @@ process, and a refusal (any exception) rolls back everything.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -22,6 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
+from framework.audit import Verdict, event_hash, verify_chain
 from framework.dates import FinancialYear
 from framework.errors import DatabaseError, NotFound
 from framework.model import (
@@ -177,6 +177,8 @@ def _create_schema_v1(db: sqlite_utils.Database) -> None:
          "prev_hash": str, "hash": str},
         pk="id", not_null={"recorded_at", "action", "hash"},
     )
+    db["audit_head"].create({"id": int, "last_event": int, "last_hash": str}, pk="id",
+                            not_null={"last_event", "last_hash"})
 
 
 # Upgrades from one schema version to the next: MIGRATIONS[n] takes version n to n + 1.
@@ -724,6 +726,32 @@ class Store:
 
     # -- audit events --------------------------------------------------------------------
 
+    def verify_audit(self) -> Verdict:
+        head = self._one("SELECT last_event, last_hash FROM audit_head WHERE id = 1")
+        return verify_chain(self.db.query("SELECT * FROM events ORDER BY id"), head)
+
+    def events(self, calloff: int | None = None, provider: int | None = None,
+               since: date | None = None) -> list[dict[str, Any]]:
+        """Audit events, oldest first; filters narrow by call-off, provider and effective date."""
+        where, params = [], {}
+        if calloff is not None:
+            where.append("(e.object_type = 'calloff' AND e.object_id = :calloff)")
+            params["calloff"] = str(calloff)
+        if provider is not None:
+            where.append(
+                "((e.object_type = 'provider' AND e.object_id = :provider) OR "
+                "(e.object_type = 'calloff' AND e.object_id IN "
+                "(SELECT CAST(id AS TEXT) FROM calloffs WHERE provider_id = :pid)))")
+            params["provider"] = str(provider)
+            params["pid"] = provider
+        if since is not None:
+            where.append("COALESCE(e.effective_on, substr(e.recorded_at, 1, 10)) >= :since")
+            params["since"] = since.isoformat()
+        sql = "SELECT * FROM events e"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return list(self.db.query(sql + " ORDER BY e.id", params))
+
     def record_event(
         self,
         officer: str,
@@ -735,10 +763,15 @@ class Store:
         after: Any,
         reason: str | None,
     ) -> int:
-        """Append one event to the chain, inside the caller's transaction."""
-        last = self._one("SELECT hash FROM events ORDER BY id DESC LIMIT 1")
-        prev_hash = last["hash"] if last else ""
+        """Append one event to the chain, inside the caller's transaction.
+
+        The chain's head (last id and hash) is kept apart from the events, so that
+        deleting the newest events is as visible as changing an old one.
+        """
+        head = self._one("SELECT last_event, last_hash FROM audit_head WHERE id = 1")
+        last_id, prev_hash = (head["last_event"], head["last_hash"]) if head else (0, "")
         event = {
+            "id": last_id + 1,
             "recorded_at": now_stamp(), "effective_on": on.isoformat() if on else None,
             "officer": officer, "action": action, "object_type": object_type,
             "object_id": None if object_id is None else str(object_id),
@@ -746,24 +779,20 @@ class Store:
         }
         event["prev_hash"] = prev_hash
         event["hash"] = event_hash(event, prev_hash)
-        return self._insert("events", event)
+        self._insert("events", event)
+        self.db.execute(
+            "INSERT INTO audit_head (id, last_event, last_hash) VALUES (1, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET last_event = excluded.last_event, "
+            "last_hash = excluded.last_hash",
+            [event["id"], event["hash"]],
+        )
+        return int(event["id"])
 
 
 def _canonical(value: Any) -> str | None:
     if value is None:
         return None
     return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
-
-
-HASHED_FIELDS = ("recorded_at", "effective_on", "officer", "action", "object_type", "object_id",
-                 "before", "after", "reason")
-
-
-def event_hash(event: Mapping[str, Any], prev_hash: str) -> str:
-    """SHA-256 over an event's content and the hash of the event before it."""
-    content = json.dumps([prev_hash, *(event.get(k) for k in HASHED_FIELDS)],
-                         ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
 def _request(r: Mapping[str, Any]) -> Request:
