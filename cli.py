@@ -481,11 +481,12 @@ def _print_outcome(o: Outcome) -> None:
         click.echo(f"  passed over rank {p.rank} {p.name}: {p.reason}")
     c = o.calloff
     if c and o.provider:
+        answer = (f"respond by {c.respond_by}." if c.respond_by
+                  else "to be approved by another officer before it is offered.")
         click.echo(
             f"Call-off {c.id}: request {c.request_id} {o.status.replace('_', ' ')} to "
             f"{o.provider.name} (rank {c.rank} on lot {c.lot}) at {format_money(c.value)}, "
-            f"{c.funding}; respond by {c.respond_by}. "
-            f"Headroom left {format_money(c.headroom_after)}."
+            f"{c.funding}; {answer} Headroom left {format_money(c.headroom_after)}."
         )
     else:
         click.echo(f"Request {o.request.id} is unallocated: {o.refused}")
@@ -536,6 +537,63 @@ def decline(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: 
         return emit({**present.outcome(outcome), "declined": calloff_id})
     click.echo(f"Call-off {calloff_id} declined.")
     _print_outcome(outcome)
+
+
+@main.command()
+@click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@on_option
+@json_option
+@pass_desk
+def approve(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None:
+    """Approve CALLOFF (at or over the threshold): it is then offered to the provider.
+
+    The officer who raised a call-off cannot approve it.
+    """
+    from framework import present
+
+    c = desk.service().approve(calloff_id, effective(on))
+    if as_json:
+        return emit(present.calloff(c))
+    click.echo(f"Call-off {c.id} approved by {c.approved_by} on {c.approved_on} and offered; "
+               f"respond by {c.respond_by}.")
+
+
+@main.command()
+@click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@click.option("--reason", required=True, help="Why it is rejected (kept for audit).")
+@on_option
+@json_option
+@pass_desk
+def reject(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: bool) -> None:
+    """Reject CALLOFF awaiting approval: its commitment is released."""
+    from framework import present
+
+    c = desk.service().reject(calloff_id, reason, effective(on))
+    if as_json:
+        return emit(present.calloff(c))
+    click.echo(f"Call-off {c.id} rejected; request {c.request_id} can be allocated again.")
+
+
+@main.command()
+@json_option
+@pass_desk
+def approvals(desk: Desk, as_json: bool) -> None:
+    """List call-offs awaiting approval."""
+    rows = desk.service().store.awaiting_approval()
+    if as_json:
+        return emit([
+            {"calloff": r["id"], "request": r["request_id"], "lot": r["lot"],
+             "provider": r["provider_id"], "name": r["provider_name"], "rank": r["rank"],
+             "value": json_money(Decimal(r["value_pence"]) / 100), "funding": r["funding"],
+             "raised_by": r["officer"], "raised_on": r["offered_on"]}
+            for r in rows])
+    if not rows:
+        click.echo("No call-offs are awaiting approval.")
+    for r in rows:
+        click.echo(f"Call-off {r['id']}: request {r['request_id']} (lot {r['lot']}) to "
+                   f"{r['provider_name']} (rank {r['rank']}), "
+                   f"{format_money(Decimal(r['value_pence']) / 100)}, raised by {r['officer']} "
+                   f"on {r['offered_on']}")
 
 
 @main.command()

@@ -130,6 +130,16 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
                  f"{o3.calloff.id} varied to £26,000.00 and {summary.imported} invoices "
                  f"imported from {invoices}.")
 
+    # 6. A traded programme for schools over the £25,000 threshold: a second officer approves.
+    r5 = svc.add_request(8, "Schools restorative leadership, traded", date(2015, 11, 2),
+                         date(2016, 2, 26), None, 25, "day", "traded", 50, date(2015, 10, 1))
+    o5 = svc.allocate(r5, date(2015, 10, 1))
+    assert o5.calloff
+    approved = Service(store, "demo.approver").approve(o5.calloff.id, date(2015, 10, 2))
+    lines.append(f"Request {r5} (traded, {format_money(o5.calloff.value)}) awaited approval; "
+                 f"approved by {approved.approved_by} on {approved.approved_on}, respond by "
+                 f"{approved.respond_by}.")
+
     position = svc.position(o1.calloff.year)
     lines.append(f"Headroom {position.year}: ceiling {format_money(position.ceiling)}, "
                  f"committed {format_money(position.committed)}, headroom "

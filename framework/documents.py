@@ -143,6 +143,11 @@ def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
         raise InvalidInput(
             f"call-off {c.id} was {c.status}: there is no order to issue; see `calloff show {c.id}`"
         )
+    if c.status == "awaiting_approval":
+        raise InvalidInput(
+            f"call-off {c.id} is awaiting approval: another officer must run "
+            f"`calloff approve {c.id}` before the order is issued"
+        )
     fw = store.framework()
     providers = store.providers(date.today())
     provider = providers[c.provider_id]

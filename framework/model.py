@@ -246,6 +246,9 @@ class CallOff:
     reason: str | None = None
     headroom_after: Decimal | None = None
     stream_headroom_after: Decimal | None = None
+    needs_approval: bool = False
+    approved_by: str | None = None
+    approved_on: date | None = None
 
     @property
     def live(self) -> bool:

@@ -151,4 +151,7 @@ def calloff(c: CallOff, provider_name: str | None = None) -> dict[str, Any]:
         "stream_headroom_after": json_money(c.stream_headroom_after),
         "officer": c.officer,
         "recorded_at": c.recorded_at,
+        "needs_approval": c.needs_approval,
+        "approved_by": c.approved_by,
+        "approved_on": iso(c.approved_on),
     }

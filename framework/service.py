@@ -444,8 +444,10 @@ class Service:
         s = self.store
         fw = s.framework()
         ranking = s.ranking(request.lot)
+        # Only the provider's own answer passes it over; an approver's rejection does not.
         closed = {c.provider_id: _closed_reason(c)
-                  for c in s.calloffs_for_request(request.id) if not c.live}
+                  for c in s.calloffs_for_request(request.id)
+                  if c.status in ("declined", "lapsed")}
         result = cascade(request, ranking, s.providers(on), s.unavailability(),
                          s.rates(request.lot), closed)
         try:
@@ -480,14 +482,21 @@ class Service:
         except RuleBroken as e:
             e.passed_over = result.passed_over  # type: ignore[attr-defined]
             raise
+        # At or over the approval threshold the commitment is held, but the provider is not
+        # told until a second officer approves; the response period starts then.
+        needs_approval = (fw.approval_threshold is not None
+                          and result.value >= fw.approval_threshold)
         calloff = CallOff(
             id=0, request_id=request.id, lot=request.lot, provider_id=provider.id,
-            rank=result.offer.rank, status="offered", value=result.value,
+            rank=result.offer.rank,
+            status="awaiting_approval" if needs_approval else "offered", value=result.value,
             funding=request.funding, year=request.year, offered_on=on,
-            respond_by=add_working_days(on, fw.response_days, fw.holidays),
+            respond_by=None if needs_approval
+            else add_working_days(on, fw.response_days, fw.holidays),
             officer=self.officer, recorded_at=now_stamp(),
             headroom_after=after.headroom,
             stream_headroom_after=after.stream(request.funding).headroom,
+            needs_approval=needs_approval,
         )
         cid = s.add_calloff(calloff, result.passed_over)
         calloff = attrs.evolve(calloff, id=cid)
@@ -512,6 +521,38 @@ class Service:
             if refused is not None:
                 passed += (refused,)
             return Outcome(request, "unallocated", None, None, passed, refused=str(e))
+
+    def approve(self, calloff_id: int, on: date) -> CallOff:
+        """A second officer authorises a call-off at or over the threshold; it is then offered."""
+        with self.store.transaction() as s:
+            c = s.calloff(calloff_id)
+            self._expect(c, ("awaiting_approval",), "approved")
+            if c.officer.casefold() == self.officer.casefold():
+                raise RuleBroken(
+                    f"{self.officer} raised call-off {c.id} and cannot approve it: separation "
+                    "of duties needs another officer (use --officer or CALLOFF_OFFICER)"
+                )
+            self._not_before(c, on)
+            fw = s.framework()
+            check_term(fw.term, on)
+            respond_by = add_working_days(on, fw.response_days, fw.holidays)
+            s.approve(c.id, self.officer, on, respond_by)
+            s.record_event(self.officer, on, "calloff.approve", "calloff", c.id,
+                           {"status": c.status},
+                           {"status": "offered", "respond_by": respond_by}, None)
+            return s.calloff(c.id)
+
+    def reject(self, calloff_id: int, reason: str, on: date) -> CallOff:
+        """The approver refuses a call-off: its commitment is released, the request reopens."""
+        reason = clean_text(reason, "the reason")
+        with self.store.transaction() as s:
+            c = s.calloff(calloff_id)
+            self._expect(c, ("awaiting_approval",), "rejected")
+            self._not_before(c, on)
+            s.set_status(c.id, "rejected", on, reason)
+            s.record_event(self.officer, on, "calloff.reject", "calloff", c.id,
+                           {"status": c.status}, {"status": "rejected"}, reason)
+            return s.calloff(c.id)
 
     def accept(self, calloff_id: int, on: date) -> CallOff:
         with self.store.transaction() as s:

@@ -42,7 +42,7 @@ from framework.model import (
 from framework.money import from_pence, to_pence
 from framework.rules import Position, build_position
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_SECONDS = 15
 
 # SQL for the commitment a call-off holds, given its spend so far as `spent`.
@@ -182,7 +182,14 @@ def _create_schema_v1(db: sqlite_utils.Database) -> None:
 
 
 # Upgrades from one schema version to the next: MIGRATIONS[n] takes version n to n + 1.
-MIGRATIONS: dict[int, Any] = {}
+def _migrate_1_to_2(db: sqlite_utils.Database) -> None:
+    """Approvals: a call-off at or over the framework's threshold waits for a second officer."""
+    db.execute("ALTER TABLE calloffs ADD COLUMN needs_approval INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE calloffs ADD COLUMN approved_by TEXT")
+    db.execute("ALTER TABLE calloffs ADD COLUMN approved_on TEXT")
+
+
+MIGRATIONS: dict[int, Any] = {1: _migrate_1_to_2}
 
 
 class Store:
@@ -520,6 +527,7 @@ class Store:
             "request_id": c.request_id, "lot": c.lot, "provider_id": c.provider_id,
             "rank": c.rank, "status": c.status, "value_pence": to_pence(c.value),
             "initial_value_pence": to_pence(c.value),
+            "needs_approval": int(c.needs_approval),
             "funding": c.funding, "year": str(c.year), "offered_on": c.offered_on.isoformat(),
             "respond_by": c.respond_by.isoformat() if c.respond_by else None,
             "headroom_after_pence": None if c.headroom_after is None
@@ -563,6 +571,23 @@ class Store:
                WHERE id = ?""",
             [status, reason, answered, on.isoformat(), closes, on.isoformat(), calloff_id],
         )
+
+    def approve(self, calloff_id: int, officer: str, on: date, respond_by: date) -> None:
+        self.db.execute(
+            "UPDATE calloffs SET status = 'offered', approved_by = ?, approved_on = ?, "
+            "respond_by = ? WHERE id = ?",
+            [officer, on.isoformat(), respond_by.isoformat(), calloff_id],
+        )
+
+    def awaiting_approval(self) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            """
+            SELECT c.*, p.name AS provider_name, r.title AS request_title
+            FROM calloffs c JOIN providers p ON p.id = c.provider_id
+            JOIN requests r ON r.id = c.request_id
+            WHERE c.status = 'awaiting_approval' ORDER BY c.offered_on, c.id
+            """
+        ))
 
     def vary(self, calloff_id: int, old: Decimal, new: Decimal, reason: str, on: date,
              officer: str) -> None:
@@ -712,7 +737,7 @@ class Store:
             SELECT c.*, p.name AS provider_name, r.title AS request_title
             FROM calloffs c JOIN providers p ON p.id = c.provider_id
             JOIN requests r ON r.id = c.request_id
-            WHERE c.offered_on <= :at
+            WHERE (CASE WHEN c.needs_approval THEN c.approved_on ELSE c.offered_on END) <= :at
               AND (c.decided_on IS NULL OR c.decided_on > :at)
               AND (c.closed_on IS NULL OR c.closed_on > :at)
             ORDER BY c.respond_by, c.id
@@ -812,6 +837,8 @@ def _calloff(r: Mapping[str, Any]) -> CallOff:
         offered_on=date.fromisoformat(r["offered_on"]), respond_by=_d(r["respond_by"]),
         officer=r["officer"] or "", recorded_at=r["recorded_at"] or "",
         decided_on=_d(r["decided_on"]), closed_on=_d(r["closed_on"]), reason=r["reason"],
+        needs_approval=bool(r["needs_approval"]), approved_by=r["approved_by"],
+        approved_on=_d(r["approved_on"]),
         headroom_after=None if r["headroom_after_pence"] is None
         else from_pence(r["headroom_after_pence"]),
         stream_headroom_after=None if r["stream_headroom_after_pence"] is None

@@ -51,7 +51,7 @@ def _committed(path: Path) -> tuple[int, int]:
     try:
         row = conn.execute(
             "SELECT COUNT(*), COALESCE(SUM(value_pence), 0) FROM calloffs "
-            "WHERE status = 'offered'").fetchone()
+            "WHERE status IN ('offered', 'awaiting_approval')").fetchone()
         return row[0], row[1]
     finally:
         conn.close()

@@ -34,7 +34,7 @@ def test_installed_command_runs_the_demo_from_any_directory(tmp_path):
     assert orders == ["order-3.html", "order-3.md"]
     head = run(exe, "--db", "out/demo.db", "headroom", "--year", "2015-16", "--json",
                cwd=tmp_path)
-    assert json.loads(head.stdout)["committed"] == "35900.00"
+    assert json.loads(head.stdout)["committed"] == "65900.00"
 
 
 def test_installed_command_errors_are_one_line(tmp_path):

@@ -171,6 +171,7 @@ def test_report_totals_equal_the_spend_lines(lines, quarter):
                                   Decimal("80000.00"), None, None, funding, None,
                                   date(2015, 4, 1))
             calloffs.append(svc.allocate(rid, date(2015, 4, 1)).calloff.id)
+            Service(store, "approver").approve(calloffs[-1], date(2015, 4, 1))
             svc.accept(calloffs[-1], date(2015, 4, 1))
         for n, (which, pence, day) in enumerate(lines):
             svc.add_spend(calloffs[which], Decimal(pence) / 100,
