@@ -1,0 +1,76 @@
+"""A database from the first release upgrades in place, after a backup; a newer one is refused."""
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from framework import storage
+from tests.conftest import Calloff
+
+V1 = Path(__file__).parent / "data" / "calloff-v1.db"
+
+
+@pytest.fixture
+def old(tmp_path):
+    path = tmp_path / "calloff.db"
+    shutil.copyfile(V1, path)
+    return Calloff(path)
+
+
+def _version(path):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_first_release_database_upgrades_in_place_with_a_backup(old):
+    """Opening a v1 file upgrades it; the backup beside it is the untouched original."""
+    assert _version(old.db) == 1
+    head = old.json("headroom", "--year", "2015-16")
+    assert head["committed"] == "9700.00" and head["spent"] == "3600.00"
+    assert _version(old.db) == storage.SCHEMA_VERSION
+    backup = old.db.with_name("calloff.db.v1.bak")
+    assert backup.read_bytes() == V1.read_bytes()
+    assert (backup.stat().st_mode & 0o777) == 0o600
+    assert old.json("show", "2")["spent"] == "3600.00"
+    assert old.json("audit", "verify")["ok"] is True
+
+
+def test_upgraded_database_takes_new_features(old):
+    """After the upgrade, approvals work on old and new call-offs alike."""
+    old.ok("request", "add", "--lot", "4", "--title", "Big", "--start", "2015-09-01",
+           "--value", "40000", "--on", "2015-08-01")
+    assert old.json("allocate", "3", "--on", "2015-08-01")["status"] == "awaiting_approval"
+    assert old.json("show", "3")["needs_approval"] is False  # the v1 offer of £2,500
+
+
+def test_a_failed_upgrade_leaves_the_file_as_it_was(old, monkeypatch):
+    """A migration that fails rolls back whole: still v1, same bytes in the data."""
+    def broken(db):
+        db.execute("ALTER TABLE calloffs ADD COLUMN needs_approval INTEGER")
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(storage.MIGRATIONS, 1, broken)
+    result = old("headroom")
+    assert result.exit_code == 1 and "disk on fire" in result.stderr
+    assert _version(old.db) == 1
+    conn = sqlite3.connect(old.db)
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(calloffs)")]
+    conn.close()
+    assert "needs_approval" not in columns
+
+
+def test_a_database_from_a_newer_calloff_is_refused(old):
+    """A schema newer than this calloff knows is refused with a clear message, untouched."""
+    conn = sqlite3.connect(old.db)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    before = old.db.read_bytes()
+    result = old("headroom")
+    assert result.exit_code == 1
+    assert "written by a newer calloff (schema 99" in result.stderr
+    assert old.db.read_bytes() == before
