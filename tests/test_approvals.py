@@ -1,4 +1,4 @@
-"""Approvals and separation of duties: call-offs at or over the threshold wait for a second officer."""
+"""Approvals and separation of duties: at or over the threshold, a second officer approves."""
 
 import os
 
@@ -32,7 +32,7 @@ def test_the_raiser_cannot_approve(leeds, add_request):
 
 
 def test_approval_offers_it_and_starts_the_response_period(leeds, add_request):
-    """Approved on Friday 5 June 2015: respond by Wednesday 10 June; the order names the approver."""
+    """Approved Friday 5 June 2015: respond by Wednesday 10 June; the order names the approver."""
     rid = add_request("--value", "30000")
     leeds.json("allocate", str(rid), "--on", "2015-06-01")
     out = leeds.json("approve", "1", "--on", "2015-06-05", officer="officer.b")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from framework import definition
+from framework.dates import FinancialYear
 from framework.errors import CeilingExceeded
 from framework.service import Service
 from framework.storage import Store
@@ -96,3 +97,75 @@ def test_installed_command_racing_from_separate_processes(tmp_path):
     assert all("Traceback" not in e for e in errors)
     count, pence = _committed(db)
     assert count == 8 and pence == 240000 * 100
+
+
+def _mixed_worker(path: str, worker: int, barrier, results) -> None:
+    """Allocate, then decline or accept, over and over, as one officer."""
+    import random
+
+    from framework.errors import CalloffError
+
+    rng = random.Random(worker)
+    store = Store.open(path)
+    svc = Service(store, f"officer-{worker}")
+    barrier.wait()
+    done = 0
+    for _ in range(25):
+        rid = rng.randint(1, 60)
+        try:
+            outcome = svc.allocate(rid, date(2015, 6, 1))
+            cid = outcome.calloff.id
+            if rng.random() < 0.5:
+                svc.decline(cid, "busy", date(2015, 6, 2))
+            else:
+                svc.accept(cid, date(2015, 6, 2))
+            done += 1
+        except CalloffError:
+            pass
+    results.put(done)
+    store.close()
+
+
+def test_eight_officers_allocating_declining_and_accepting(tmp_path):
+    """60 requests worth far more than the headroom, 8 processes: no breach, no lost offer."""
+    db = tmp_path / "mixed.db"
+    store = Store.create(db, definition.embedded("leeds-rp-2015"), "setup")
+    svc = Service(store, "setup")
+    ids = [svc.add_provider(n, "exempt", date(2015, 4, 1)) for n in ("A", "B", "C", "D")]
+    svc.set_ranking(4, ids, date(2015, 4, 1))
+    for pid, rate in zip(ids, ("2000", "2500", "3000", "3500"), strict=True):
+        svc.set_prices(4, pid, {"day": Decimal(rate)}, date(2015, 4, 1))
+    for i in range(60):
+        svc.add_request(4, f"r{i}", date(2015, 6, 1), None, None, 5, "day", "core", None,
+                        date(2015, 5, 1))  # £10,000 to £17,500 each: up to £1.05m in all
+    store.close()
+    ctx = multiprocessing.get_context("fork")
+    barrier, results = ctx.Barrier(8), ctx.Queue()
+    workers = [ctx.Process(target=_mixed_worker, args=(str(db), w, barrier, results))
+               for w in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+        assert w.exitcode == 0
+    assert sum(results.get(timeout=5) for _ in range(8)) > 0
+    store = Store.open(db)
+    position = store.position(FinancialYear(2015), store.framework().streams)
+    assert position.headroom >= 0 and position.stream("core").headroom >= 0
+    conn = sqlite3.connect(db)
+    # No offer doubled: at most one live call-off per request.
+    doubled = conn.execute(
+        "SELECT COUNT(*) FROM (SELECT request_id FROM calloffs WHERE status IN "
+        "('offered', 'accepted', 'awaiting_approval') GROUP BY request_id HAVING COUNT(*) > 1)"
+    ).fetchone()[0]
+    assert doubled == 0
+    # No offer lost: every decline was followed by the next offer or a recorded refusal, and
+    # every call-off has its offer event.
+    missing = conn.execute(
+        "SELECT COUNT(*) FROM calloffs c WHERE NOT EXISTS (SELECT 1 FROM events e WHERE "
+        "e.object_id = CAST(c.id AS TEXT) AND e.action = 'calloff.offer')").fetchone()[0]
+    assert missing == 0
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    assert store.verify_audit().ok
+    store.close()

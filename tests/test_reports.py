@@ -197,3 +197,19 @@ def test_report_totals_equal_the_spend_lines(lines, quarter):
                 Decimal(q["spent_year_to_date"])
             assert f"| Spent in the quarter | £{Decimal(q['spent_in_quarter']):,.2f} |" in md
         store.close()
+
+
+def test_names_print_literally_in_reports(leeds, add_request):
+    """HTML, Markdown and template syntax in names and titles are shown, never interpreted."""
+    leeds.ok("provider", "add", "<i>Ivy</i> *Co* {{ 6*7 }} | Ltd")
+    leeds.ok("rank", "set", "3", "4")
+    leeds.ok("request", "add", "--lot", "3", "--title", "<script>x</script> [link](http://e)",
+             "--start", "2015-06-01", "--value", "100")
+    leeds.json("allocate", "1", "--on", "2015-05-01")
+    md = leeds.ok("report", "quarterly", "--year", "2015-16", "--quarter", "1").stdout
+    assert r"\<i\>Ivy\</i\> \*Co\* \{\{ 6\*7 \}\} \| Ltd" in md
+    assert r"\<script\>x\</script\> \[link\](http://e)" in md and "42" not in md
+    html = leeds.ok("report", "quarterly", "--year", "2015-16", "--quarter", "1",
+                    "--format", "html").stdout
+    assert "&lt;i&gt;Ivy&lt;/i&gt; *Co* {{ 6*7 }} | Ltd" in html
+    assert "<script>" not in html
