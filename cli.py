@@ -34,38 +34,17 @@ UNITS = ("day", "session", "place")
 # -- parameter types: bad input is a usage error (exit 2) with a one-line message ---------
 
 
-class MoneyType(click.ParamType):
-    name = "MONEY"
+class Parsed(click.ParamType):
+    """An option read through the library's own strict parser (money, dates, years)."""
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> Decimal:
-        if isinstance(value, Decimal):
+    def __init__(self, name: str, parse: Callable[[str], Any], kind: type):
+        self.name, self.parse, self.kind = name, parse, kind
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, self.kind):
             return value
         try:
-            return parse_money(value)
-        except CalloffError as e:
-            self.fail(str(e), param, ctx)
-
-
-class DateType(click.ParamType):
-    name = "DATE"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> date:
-        if isinstance(value, date):
-            return value
-        try:
-            return parse_date(value)
-        except CalloffError as e:
-            self.fail(str(e), param, ctx)
-
-
-class YearType(click.ParamType):
-    name = "YEAR"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> FinancialYear:
-        if isinstance(value, FinancialYear):
-            return value
-        try:
-            return FinancialYear.parse(value)
+            return self.parse(value)
         except CalloffError as e:
             self.fail(str(e), param, ctx)
 
@@ -90,7 +69,9 @@ class WholeNumber(click.ParamType):
         return number
 
 
-MONEY, DATE, YEAR = MoneyType(), DateType(), YearType()
+MONEY = Parsed("MONEY", parse_money, Decimal)
+DATE = Parsed("DATE", parse_date, date)
+YEAR = Parsed("YEAR", FinancialYear.parse, FinancialYear)
 ID = WholeNumber(1, 2**62)
 
 

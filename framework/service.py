@@ -546,35 +546,39 @@ class Service:
         """The approver refuses a call-off: its commitment is released, the request reopens."""
         reason = clean_text(reason, "the reason")
         with self.store.transaction() as s:
-            c = s.calloff(calloff_id)
-            self._expect(c, ("awaiting_approval",), "rejected")
-            self._not_before(c, on)
-            s.set_status(c.id, "rejected", on, reason)
-            s.record_event(self.officer, on, "calloff.reject", "calloff", c.id,
-                           {"status": c.status}, {"status": "rejected"}, reason)
+            c = self._move(calloff_id, ("awaiting_approval",), "rejected", "reject", on, reason)
             return s.calloff(c.id)
 
     def accept(self, calloff_id: int, on: date) -> CallOff:
         with self.store.transaction() as s:
-            c = s.calloff(calloff_id)
-            self._expect(c, ("offered",), "accepted")
-            self._not_before(c, on)
-            s.set_status(c.id, "accepted", on, None)
-            s.record_event(self.officer, on, "calloff.accept", "calloff", c.id,
-                           {"status": c.status}, {"status": "accepted"}, None)
+            c = self._move(calloff_id, ("offered",), "accepted", "accept", on)
             return s.calloff(c.id)
 
     def decline(self, calloff_id: int, reason: str, on: date) -> Outcome:
         """Record a provider's decline and cascade to the next eligible provider."""
         reason = clean_text(reason, "the reason")
         with self.store.transaction() as s:
-            c = s.calloff(calloff_id)
-            self._expect(c, ("offered",), "declined")
-            self._not_before(c, on)
-            s.set_status(c.id, "declined", on, reason)
-            s.record_event(self.officer, on, "calloff.decline", "calloff", c.id,
-                           {"status": c.status}, {"status": "declined"}, reason)
+            c = self._move(calloff_id, ("offered",), "declined", "decline", on, reason)
             return self._cascade_after(s.request(c.request_id), on)
+
+    def _move(self, calloff_id: int, allowed: tuple[str, ...], status: str, action: str,
+              on: date, reason: str | None = None, settles: bool = False) -> CallOff:
+        """Move a call-off from one of `allowed` to `status` and record it; returns it as it was.
+
+        `settles`: the commitment becomes the spend so far, and the event says so.
+        """
+        s = self.store
+        c = s.calloff(calloff_id)
+        self._expect(c, allowed, status)
+        self._not_before(c, on)
+        s.set_status(c.id, status, on, reason)
+        before: dict[str, Any] = {"status": c.status}
+        after: dict[str, Any] = {"status": status}
+        if settles:
+            before["commitment"], after["commitment"] = c.value, s.spent(c.id)
+        s.record_event(self.officer, on, f"calloff.{action}", "calloff", c.id, before, after,
+                       reason)
+        return c
 
     def lapse(self, on: date) -> list[Lapse]:
         """Every offer unanswered past its respond-by date counts as declined, and cascades."""
@@ -730,26 +734,14 @@ class Service:
     def complete(self, calloff_id: int, on: date) -> CallOff:
         """Delivery finished: the commitment becomes the actual spend."""
         with self.store.transaction() as s:
-            c = s.calloff(calloff_id)
-            self._expect(c, ("accepted",), "completed")
-            self._not_before(c, on)
-            s.set_status(c.id, "completed", on, None)
-            s.record_event(self.officer, on, "calloff.complete", "calloff", c.id,
-                           {"status": c.status, "commitment": c.value},
-                           {"status": "completed", "commitment": s.spent(c.id)}, None)
+            c = self._move(calloff_id, ("accepted",), "completed", "complete", on, settles=True)
             return s.calloff(c.id)
 
     def cancel(self, calloff_id: int, reason: str, on: date) -> CallOff:
         """Stop a call-off: its commitment becomes what has been spent so far."""
         reason = clean_text(reason, "the reason")
         with self.store.transaction() as s:
-            c = s.calloff(calloff_id)
-            self._expect(c, LIVE, "cancelled")
-            self._not_before(c, on)
-            s.set_status(c.id, "cancelled", on, reason)
-            s.record_event(self.officer, on, "calloff.cancel", "calloff", c.id,
-                           {"status": c.status, "commitment": c.value},
-                           {"status": "cancelled", "commitment": s.spent(c.id)}, reason)
+            c = self._move(calloff_id, LIVE, "cancelled", "cancel", on, reason, settles=True)
             return s.calloff(c.id)
 
     @staticmethod

@@ -580,14 +580,17 @@ class Store:
         )
 
     def awaiting_approval(self) -> list[dict[str, Any]]:
+        return self._calloff_rows("c.status = 'awaiting_approval'", "c.offered_on, c.id")
+
+    def _calloff_rows(self, where: str, order: str, params: Any = ()) -> list[dict[str, Any]]:
+        """Call-offs with their provider's name and request's title, for listings."""
         return list(self.db.query(
-            """
+            f"""
             SELECT c.*, p.name AS provider_name, r.title AS request_title
             FROM calloffs c JOIN providers p ON p.id = c.provider_id
             JOIN requests r ON r.id = c.request_id
-            WHERE c.status = 'awaiting_approval' ORDER BY c.offered_on, c.id
-            """
-        ))
+            WHERE {where} ORDER BY {order}
+            """, params))
 
     def vary(self, calloff_id: int, old: Decimal, new: Decimal, reason: str, on: date,
              officer: str) -> None:
@@ -634,14 +637,7 @@ class Store:
             [on.isoformat()])]
 
     def pending_offers(self) -> list[dict[str, Any]]:
-        return list(self.db.query(
-            """
-            SELECT c.*, p.name AS provider_name, r.title AS request_title
-            FROM calloffs c JOIN providers p ON p.id = c.provider_id
-            JOIN requests r ON r.id = c.request_id
-            WHERE c.status = 'offered' ORDER BY c.respond_by, c.id
-            """
-        ))
+        return self._calloff_rows("c.status = 'offered'", "c.respond_by, c.id")
 
     def position_on(self, year: FinancialYear, streams: tuple[FundingStream, ...],
                     on: date) -> Position:
@@ -719,31 +715,16 @@ class Store:
         ))
 
     def raised_between(self, start: date, end: date) -> list[dict[str, Any]]:
-        return list(self.db.query(
-            f"""
-            SELECT c.*, p.name AS provider_name, r.title AS request_title,
-                   COALESCE(s.spent, 0) AS spent_pence
-            FROM calloffs c JOIN providers p ON p.id = c.provider_id
-            JOIN requests r ON r.id = c.request_id {SPENT_JOIN}
-            WHERE c.offered_on BETWEEN ? AND ? ORDER BY c.offered_on, c.id
-            """,
-            [start.isoformat(), end.isoformat()],
-        ))
+        return self._calloff_rows("c.offered_on BETWEEN ? AND ?", "c.offered_on, c.id",
+                                  [start.isoformat(), end.isoformat()])
 
     def awaiting_at(self, at: date) -> list[dict[str, Any]]:
         """Offers made by a date that the provider had not yet answered on it."""
-        return list(self.db.query(
-            """
-            SELECT c.*, p.name AS provider_name, r.title AS request_title
-            FROM calloffs c JOIN providers p ON p.id = c.provider_id
-            JOIN requests r ON r.id = c.request_id
-            WHERE (CASE WHEN c.needs_approval THEN c.approved_on ELSE c.offered_on END) <= :at
-              AND (c.decided_on IS NULL OR c.decided_on > :at)
-              AND (c.closed_on IS NULL OR c.closed_on > :at)
-            ORDER BY c.respond_by, c.id
-            """,
-            {"at": at.isoformat()},
-        ))
+        return self._calloff_rows(
+            "(CASE WHEN c.needs_approval THEN c.approved_on ELSE c.offered_on END) <= :at "
+            "AND (c.decided_on IS NULL OR c.decided_on > :at) "
+            "AND (c.closed_on IS NULL OR c.closed_on > :at)",
+            "c.respond_by, c.id", {"at": at.isoformat()})
 
     def years_with_commitments(self) -> list[FinancialYear]:
         return [FinancialYear.parse(r["year"]) for r in self.db.query(
