@@ -27,7 +27,7 @@ PROVIDERS = [
 ]
 
 # lot -> [(provider index, day, session, place)] in rank order
-RANKINGS = {
+RANKINGS: dict[int, list[tuple[int, str | None, str | None, str | None]]] = {
     1: [(2, "650.00", "450.00", "35.00"), (0, "700.00", "480.00", None),
         (4, "720.00", "500.00", "40.00")],
     2: [(0, "750.00", None, None), (2, "690.00", None, None)],

@@ -262,9 +262,10 @@ class Service:
                     key = f"{unit}_rate"
                     if key in row:
                         cell = (row[key] or "").strip()
-                        rates[unit] = parse_money(cell) if cell else None
-                        if rates[unit] is not None and rates[unit] <= 0:
+                        rate = parse_money(cell) if cell else None
+                        if rate is not None and rate <= 0:
                             raise InvalidInput(f"{key} must be more than £0.00")
+                        rates[unit] = rate
             except CalloffError as e:
                 problems.append((line, str(e)))
                 continue

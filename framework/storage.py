@@ -76,7 +76,7 @@ def _connect(path: Path) -> sqlite_utils.Database:
 
 def _create_schema_v1(db: sqlite_utils.Database) -> None:
     """The first release's schema. Later versions change it only through MIGRATIONS."""
-    db["framework"].create(
+    db.table("framework").create(
         {
             "id": str, "name": str, "buyer": str, "term_start": str, "initial_years": int,
             "extensions_max": int, "extension_years": int, "response_days": int,
@@ -85,59 +85,59 @@ def _create_schema_v1(db: sqlite_utils.Database) -> None:
         },
         pk="id", not_null={"id", "name", "buyer", "term_start"},
     )
-    db["lots"].create({"number": int, "title": str}, pk="number", not_null={"title"})
-    db["streams"].create(
+    db.table("lots").create({"number": int, "title": str}, pk="number", not_null={"title"})
+    db.table("streams").create(
         {
             "name": str, "title": str, "capped": int, "status": str, "confirmed_on": str,
             "window_start": str, "window_end": str, "position": int,
         },
         pk="name", not_null={"capped", "status"},
     )
-    db["caps"].create(
+    db.table("caps").create(
         {"year": str, "stream": str, "amount_pence": int},
         pk=("year", "stream"), not_null={"amount_pence"},
         foreign_keys=[("stream", "streams", "name")],
     )
-    db["extensions"].create(
+    db.table("extensions").create(
         {"id": int, "effective_on": str, "recorded_at": str, "officer": str}, pk="id"
     )
-    db["providers"].create(
+    db.table("providers").create(
         {"id": int, "name": str, "vat": str, "created_on": str, "recorded_at": str,
          "officer": str},
         pk="id", not_null={"name", "vat"},
     )
     db.execute("CREATE UNIQUE INDEX providers_name ON providers (name COLLATE NOCASE)")
-    db["provider_status"].create(
+    db.table("provider_status").create(
         {"id": int, "provider_id": int, "effective_on": str, "status": str, "reason": str,
          "recorded_at": str, "officer": str},
         pk="id", not_null={"provider_id", "effective_on", "status"},
         foreign_keys=[("provider_id", "providers", "id")],
     )
-    db["unavailability"].create(
+    db.table("unavailability").create(
         {"id": int, "provider_id": int, "lot": int, "start": str, "end": str, "reason": str,
          "effective_on": str, "recorded_at": str, "officer": str},
         pk="id", not_null={"provider_id", "start", "end"},
         foreign_keys=[("provider_id", "providers", "id"), ("lot", "lots", "number")],
     )
-    db["rankings"].create(
+    db.table("rankings").create(
         {"lot": int, "rank": int, "provider_id": int},
         pk=("lot", "rank"),
         foreign_keys=[("lot", "lots", "number"), ("provider_id", "providers", "id")],
     )
     db.execute("CREATE UNIQUE INDEX rankings_provider ON rankings (lot, provider_id)")
-    db["prices"].create(
+    db.table("prices").create(
         {"lot": int, "provider_id": int, "unit": str, "rate_pence": int},
         pk=("lot", "provider_id", "unit"), not_null={"rate_pence"},
         foreign_keys=[("lot", "lots", "number"), ("provider_id", "providers", "id")],
     )
-    db["requests"].create(
+    db.table("requests").create(
         {"id": int, "lot": int, "title": str, "start": str, "end": str, "value_pence": int,
          "quantity": int, "unit": str, "funding": str, "attendees": int, "created_on": str,
          "recorded_at": str, "officer": str},
         pk="id", not_null={"lot", "title", "start", "end", "funding"},
         foreign_keys=[("lot", "lots", "number"), ("funding", "streams", "name")],
     )
-    db["calloffs"].create(
+    db.table("calloffs").create(
         {"id": int, "request_id": int, "lot": int, "provider_id": int, "rank": int,
          "status": str, "value_pence": int, "initial_value_pence": int, "funding": str,
          "year": str, "offered_on": str, "respond_by": str, "decided_on": str,
@@ -150,20 +150,20 @@ def _create_schema_v1(db: sqlite_utils.Database) -> None:
                       ("lot", "lots", "number"), ("funding", "streams", "name")],
     )
     db.execute("CREATE INDEX calloffs_year ON calloffs (year, funding)")
-    db["variations"].create(
+    db.table("variations").create(
         {"id": int, "calloff_id": int, "effective_on": str, "old_value_pence": int,
          "new_value_pence": int, "reason": str, "recorded_at": str, "officer": str},
         pk="id", not_null={"calloff_id", "effective_on", "old_value_pence", "new_value_pence"},
         foreign_keys=[("calloff_id", "calloffs", "id")],
     )
     db.execute("CREATE INDEX calloffs_request ON calloffs (request_id)")
-    db["passovers"].create(
+    db.table("passovers").create(
         {"calloff_id": int, "seq": int, "provider_id": int, "name": str, "rank": int,
          "reason": str},
         pk=("calloff_id", "seq"),
         foreign_keys=[("calloff_id", "calloffs", "id"), ("provider_id", "providers", "id")],
     )
-    db["spend"].create(
+    db.table("spend").create(
         {"id": int, "calloff_id": int, "provider_id": int, "invoice": str, "spent_on": str,
          "amount_pence": int, "attendees": int, "recorded_at": str, "officer": str},
         pk="id", not_null={"calloff_id", "invoice", "spent_on", "amount_pence"},
@@ -171,13 +171,13 @@ def _create_schema_v1(db: sqlite_utils.Database) -> None:
     )
     db.execute("CREATE UNIQUE INDEX spend_invoice ON spend (provider_id, invoice)")
     db.execute("CREATE INDEX spend_calloff ON spend (calloff_id)")
-    db["events"].create(
+    db.table("events").create(
         {"id": int, "recorded_at": str, "effective_on": str, "officer": str, "action": str,
          "object_type": str, "object_id": str, "before": str, "after": str, "reason": str,
          "prev_hash": str, "hash": str},
         pk="id", not_null={"recorded_at", "action", "hash"},
     )
-    db["audit_head"].create({"id": int, "last_event": int, "last_hash": str}, pk="id",
+    db.table("audit_head").create({"id": int, "last_event": int, "last_hash": str}, pk="id",
                             not_null={"last_event", "last_hash"})
 
 
@@ -244,7 +244,7 @@ class Store:
         try:
             db = _connect(p)
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            has_framework = db["framework"].exists()
+            has_framework = db.table("framework").exists()
         except sqlite3.DatabaseError:
             raise DatabaseError(f"{p} is not a calloff database (not SQLite)") from None
         if not has_framework or version == 0:
@@ -739,7 +739,8 @@ class Store:
     def events(self, calloff: int | None = None, provider: int | None = None,
                since: date | None = None) -> list[dict[str, Any]]:
         """Audit events, oldest first; filters narrow by call-off, provider and effective date."""
-        where, params = [], {}
+        where: list[str] = []
+        params: dict[str, Any] = {}
         if calloff is not None:
             where.append("(e.object_type = 'calloff' AND e.object_id = :calloff)")
             params["calloff"] = str(calloff)
@@ -776,8 +777,9 @@ class Store:
         """
         head = self._one("SELECT last_event, last_hash FROM audit_head WHERE id = 1")
         last_id, prev_hash = (head["last_event"], head["last_hash"]) if head else (0, "")
-        event = {
-            "id": last_id + 1,
+        event_id = int(last_id) + 1
+        event: dict[str, Any] = {
+            "id": event_id,
             "recorded_at": now_stamp(), "effective_on": on.isoformat() if on else None,
             "officer": officer, "action": action, "object_type": object_type,
             "object_id": None if object_id is None else str(object_id),
@@ -790,9 +792,9 @@ class Store:
             "INSERT INTO audit_head (id, last_event, last_hash) VALUES (1, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET last_event = excluded.last_event, "
             "last_hash = excluded.last_hash",
-            [event["id"], event["hash"]],
+            [event_id, event["hash"]],
         )
-        return int(event["id"])
+        return event_id
 
 
 def _canonical(value: Any) -> str | None:
