@@ -97,7 +97,8 @@ class CalloffGroup(click.Group):
         except Exception as e:  # the last resort: never show a traceback to an officer
             if os.environ.get("CALLOFF_DEBUG"):
                 raise
-            _fail(f"unexpected {type(e).__name__}: {e} (set CALLOFF_DEBUG=1 for details)", 1)
+            _fail(f"internal error, please report it: {type(e).__name__}: {e} "
+                  "(set CALLOFF_DEBUG=1 for details)", 1)
         if not standalone:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)

@@ -117,8 +117,10 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
     svc.add_spend(o2b.calloff.id, Decimal("4800.00"), date(2015, 7, 15), "NRP-101", 200)
     svc.cancel(o2b.calloff.id, "programme paused by the strategy group", date(2015, 8, 3))
     svc.accept(o3.calloff.id, date(2015, 6, 18))
-    svc.vary(o3.calloff.id, Decimal("26000.00"), "two extra practice workshops",
-             date(2015, 9, 1))
+    # Over the £25,000 threshold, so a second officer makes the variation.
+    approver = Service(store, "demo.approver")
+    approver.vary(o3.calloff.id, Decimal("26000.00"), "two extra practice workshops",
+                  date(2015, 9, 1))
     invoices = directory / "invoices.csv"
     invoices.write_text(
         "calloff,invoice,date,amount,attendees\n"
@@ -135,7 +137,7 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
                          date(2016, 2, 26), None, 25, "day", "traded", 50, date(2015, 10, 1))
     o5 = svc.allocate(r5, date(2015, 10, 1))
     assert o5.calloff
-    approved = Service(store, "demo.approver").approve(o5.calloff.id, date(2015, 10, 2))
+    approved = approver.approve(o5.calloff.id, date(2015, 10, 2))
     lines.append(f"Request {r5} (traded, {format_money(o5.calloff.value)}) awaited approval; "
                  f"approved by {approved.approved_by} on {approved.approved_on}, respond by "
                  f"{approved.respond_by}.")

@@ -472,10 +472,11 @@ class Service:
             what = (f"offering request {request.id} to {provider.name} "
                     f"(rank {result.offer.rank}) at a value")
             try:
-                after = check_ceiling(position, request.funding, result.value, what)
-                # A back-dated offer must also have fitted under the ceiling of its day.
-                check_ceiling(s.position_on(request.year, fw.streams, on), request.funding,
-                              result.value, what, on=on)
+                check_ceiling(position, request.funding, result.value, what)
+                # A back-dated offer must also have fitted under the ceiling of its day;
+                # the headroom recorded with the offer is the headroom on that day.
+                after = check_ceiling(s.position_on(request.year, fw.streams, on),
+                                      request.funding, result.value, what, on=on)
             except CeilingExceeded as e:
                 e.refused_offer = PassOver(  # type: ignore[attr-defined]
                     provider.id, provider.name, result.offer.rank, str(e))
@@ -504,7 +505,7 @@ class Service:
         s.record_event(
             self.officer, on, "calloff.offer", "calloff", cid, None,
             {"request": request.id, "provider": provider.id, "rank": calloff.rank,
-             "value": calloff.value, "funding": calloff.funding,
+             "status": calloff.status, "value": calloff.value, "funding": calloff.funding,
              "respond_by": calloff.respond_by,
              "passed_over": [[p.provider_id, p.rank, p.reason] for p in result.passed_over]},
             None,
@@ -572,6 +573,8 @@ class Service:
         c = s.calloff(calloff_id)
         self._expect(c, allowed, status)
         self._not_before(c, on)
+        if settles:
+            self._not_before_answer_or_invoices(c, on, status)
         s.set_status(c.id, status, on, reason)
         before: dict[str, Any] = {"status": c.status}
         after: dict[str, Any] = {"status": status}
@@ -626,6 +629,8 @@ class Service:
                 f"{existing['calloff_id']}, {existing['spent_on']})"
             )
         request = s.request(c.request_id)
+        if spent_on > date.today():
+            raise InvalidInput(f"invoice date {spent_on} is in the future: check --date")
         if spent_on < request.start:
             raise InvalidInput(
                 f"invoice date {spent_on} is before call-off {c.id} starts on {request.start}"
@@ -713,6 +718,19 @@ class Service:
             c = s.calloff(calloff_id)
             self._expect(c, ("accepted",), "varied")
             self._not_before(c, on)
+            if c.decided_on and on < c.decided_on:
+                raise InvalidInput(
+                    f"{on} is before call-off {c.id} was accepted on {c.decided_on}: check --on"
+                )
+            fw = s.framework()
+            threshold = fw.approval_threshold
+            if (threshold is not None and value > c.value and value >= threshold
+                    and c.officer.casefold() == self.officer.casefold()):
+                raise RuleBroken(
+                    f"an increase to {format_money(value)} is at or over the approval threshold "
+                    f"of {format_money(threshold)}: {self.officer} raised call-off {c.id}, so "
+                    "another officer must make it"
+                )
             spent = s.spent(c.id)
             if value < spent:
                 raise InvalidInput(
@@ -722,7 +740,6 @@ class Service:
             if value == c.value:
                 raise InvalidInput(f"call-off {c.id} is already worth {format_money(value)}")
             if value > c.value:
-                fw = s.framework()
                 what = f"increasing call-off {c.id} by an amount"
                 check_ceiling(s.position(c.year, fw.streams), c.funding, value - c.value, what)
                 check_ceiling(s.position_on(c.year, fw.streams, on), c.funding,
@@ -751,6 +768,20 @@ class Service:
             raise WrongStatus(
                 f"call-off {c.id} is {c.status.replace('_', ' ')}: only an "
                 f"{' or '.join(s.replace('_', ' ') for s in statuses)} call-off can be {action}"
+            )
+
+    def _not_before_answer_or_invoices(self, c: CallOff, on: date, what: str) -> None:
+        """A call-off is settled after it was accepted (or approved) and after its invoices."""
+        for label, when in (("accepted", c.decided_on), ("approved", c.approved_on)):
+            if when and on < when:
+                raise InvalidInput(
+                    f"{on} is before call-off {c.id} was {label} on {when}: check --on"
+                )
+        last = self.store.last_invoice_date(c.id)
+        if last and on < last:
+            raise InvalidInput(
+                f"call-off {c.id} has an invoice dated {last}: it can be {what} on or after "
+                "that date"
             )
 
     @staticmethod

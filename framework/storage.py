@@ -177,13 +177,21 @@ def _create_schema_v1(db: sqlite_utils.Database) -> None:
          "prev_hash": str, "hash": str},
         pk="id", not_null={"recorded_at", "action", "hash"},
     )
+    _create_audit_head(db)
+
+
+def _create_audit_head(db: sqlite_utils.Database) -> None:
     db.table("audit_head").create({"id": int, "last_event": int, "last_hash": str}, pk="id",
-                            not_null={"last_event", "last_hash"})
+                                  not_null={"last_event", "last_hash"})
+    db.execute("INSERT INTO audit_head (id, last_event, last_hash) SELECT 1, id, hash "
+               "FROM events ORDER BY id DESC LIMIT 1")
 
 
 # Upgrades from one schema version to the next: MIGRATIONS[n] takes version n to n + 1.
 def _migrate_1_to_2(db: sqlite_utils.Database) -> None:
     """Approvals: a call-off at or over the framework's threshold waits for a second officer."""
+    if not db.table("audit_head").exists():
+        _create_audit_head(db)
     db.execute("ALTER TABLE calloffs ADD COLUMN needs_approval INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE calloffs ADD COLUMN approved_by TEXT")
     db.execute("ALTER TABLE calloffs ADD COLUMN approved_on TEXT")
@@ -198,6 +206,8 @@ class Store:
     def __init__(self, db: sqlite_utils.Database, path: Path):
         self.db = db
         self.path = path
+        # Set when opening upgraded the file: (old version, backup path), for a notice.
+        self.upgraded: tuple[int, Path] | None = None
 
     # -- opening -------------------------------------------------------------------------
 
@@ -261,18 +271,32 @@ class Store:
 
     def _upgrade(self, version: int) -> None:
         backup = self.path.with_name(f"{self.path.name}.v{version}.bak")
+        n = 1
+        while backup.exists():  # never overwrite an earlier backup
+            n += 1
+            backup = self.path.with_name(f"{self.path.name}.v{version}.{n}.bak")
         self.db.conn.execute("BEGIN IMMEDIATE")
         try:
+            if self.db.execute("PRAGMA user_version").fetchone()[0] != version:
+                self.db.conn.execute("ROLLBACK")  # another process upgraded it meanwhile
+                return
             # Copy while holding the write lock, so the backup is the state we upgrade.
             shutil.copy2(self.path, backup)
             os.chmod(backup, 0o600)
             for v in range(version, SCHEMA_VERSION):
                 MIGRATIONS[v](self.db)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self.record_event("calloff", None, "database.upgrade", "database", self.path.name,
+                              {"schema": version}, {"schema": SCHEMA_VERSION},
+                              f"backup written to {backup.name}")
             self.db.conn.execute("COMMIT")
         except BaseException:
             self.db.conn.execute("ROLLBACK")
+            with contextlib.suppress(OSError):
+                backup.unlink()
             raise
+        os.chmod(self.path, 0o600)
+        self.upgraded = (version, backup)
 
     def close(self) -> None:
         self.db.close()
@@ -615,8 +639,13 @@ class Store:
         return from_pence(row[0])
 
     def invoice(self, provider_id: int, invoice: str) -> dict[str, Any] | None:
-        return self._one("SELECT * FROM spend WHERE provider_id = ? AND invoice = ?",
-                         [provider_id, invoice])
+        return self._one("SELECT * FROM spend WHERE provider_id = ? AND "
+                         "invoice = ? COLLATE NOCASE", [provider_id, invoice])
+
+    def last_invoice_date(self, calloff_id: int) -> date | None:
+        row = self.db.execute("SELECT MAX(spent_on) FROM spend WHERE calloff_id = ?",
+                              [calloff_id]).fetchone()
+        return _d(row[0])
 
     def add_spend(self, calloff_id: int, provider_id: int, invoice: str, spent_on: date,
                   amount: Decimal, attendees: int | None, officer: str) -> int:
