@@ -62,3 +62,87 @@ def verify_chain(rows: Iterable[Mapping[str, Any]],
                        f"event {last_id + 1} onwards was not written by calloff (the chain "
                        f"head is event {last_id})", last_id + 1)
     return Verdict(True, count, prev_hash)
+
+
+# Tables whose rows are each created by exactly one kind of event.
+COUNTED = {"providers": "provider.add", "requests": "request.add",
+           "extensions": "term.extend"}
+
+
+def reconcile(framework_exists: bool, calloffs: Iterable[Mapping[str, Any]],
+              spend: Iterable[Mapping[str, Any]],
+              events: Iterable[Mapping[str, Any]],
+              counts: Mapping[str, int] | None = None) -> tuple[str, int | None] | None:
+    """Check the records against the trail: a whole chain must also tell their whole story.
+
+    Catches what a chain alone cannot: every event deleted, or a call-off's value or status,
+    or an invoice line, changed in its table without an event. Returns (problem, event id)
+    for the first mismatch, or None.
+    """
+    events = list(events)
+    if framework_exists and (not events or events[0]["action"] != "framework.init"):
+        return ("the trail does not begin with the framework being set up: its first events "
+                "were deleted", 1)
+    for table, action in COUNTED.items():
+        rows = (counts or {}).get(table)
+        logged = sum(1 for e in events if e["action"] == action)
+        if rows is not None and rows != logged:
+            return (f"{rows} row(s) in {table} but {logged} {action} event(s): rows or events "
+                    "were added or deleted outside calloff", None)
+    offers: dict[str, Mapping[str, Any]] = {}
+    value: dict[str, tuple[str, int]] = {}
+    status: dict[str, tuple[str, int]] = {}
+    spend_events: dict[int, tuple[dict[str, Any], int]] = {}
+    for e in events:
+        after = json.loads(e["after"]) if e["after"] else {}
+        if e["object_type"] != "calloff" or not isinstance(after, dict):
+            continue
+        oid = e["object_id"]
+        if e["action"] == "calloff.offer":
+            offers[oid] = e
+            status[oid] = (after.get("status", "offered"), e["id"])
+        if "value" in after:
+            value[oid] = (after["value"], e["id"])
+        if "status" in after and e["action"] != "calloff.offer":
+            status[oid] = (after["status"], e["id"])
+        if e["action"] == "spend.add":
+            spend_events[int(after["spend"])] = (after, e["id"])
+    seen: set[str] = set()
+    for c in calloffs:
+        oid = str(c["id"])
+        seen.add(oid)
+        if oid not in offers:
+            return (f"call-off {oid} has no offer in the trail: it was written, or its events "
+                    "deleted, outside calloff", None)
+        recorded_value, event = value[oid]
+        if _pence(recorded_value) != c["value_pence"]:
+            return (f"call-off {oid}'s value in its table does not match event {event}: "
+                    "changed outside calloff", event)
+        recorded_status, event = status[oid]
+        if recorded_status != c["status"]:
+            return (f"call-off {oid} is {c['status']} in its table but {recorded_status} after "
+                    f"event {event}: changed, or later events deleted, outside calloff", event)
+    for oid, e in offers.items():
+        if oid not in seen:
+            return (f"call-off {oid}, offered in event {e['id']}, is missing: deleted outside "
+                    "calloff", e["id"])
+    lines = {int(s["id"]): s for s in spend}
+    for sid, line in lines.items():
+        if sid not in spend_events:
+            return (f"spend line {sid} (invoice {line['invoice']}) has no event: written "
+                    "outside calloff", None)
+        after, event = spend_events[sid]
+        if (_pence(after["amount"]) != line["amount_pence"] or after["invoice"] != line["invoice"]
+                or after["date"] != line["spent_on"]):
+            return (f"spend line {sid} does not match event {event}: changed outside calloff",
+                    event)
+    for sid, (_, event) in spend_events.items():
+        if sid not in lines:
+            return (f"spend line {sid}, recorded in event {event}, is missing: deleted outside "
+                    "calloff", event)
+    return None
+
+
+def _pence(amount: str) -> int:
+    pounds, _, pence = str(amount).partition(".")
+    return int(pounds) * 100 + int((pence or "0").ljust(2, "0")[:2])

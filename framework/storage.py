@@ -19,9 +19,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import sqlite_utils
 
-from framework.audit import Verdict, event_hash, verify_chain
+from framework.audit import COUNTED, Verdict, event_hash, reconcile, verify_chain
 from framework.dates import FinancialYear
 from framework.errors import DatabaseError, NotFound
 from framework.model import (
@@ -762,8 +763,21 @@ class Store:
     # -- audit events --------------------------------------------------------------------
 
     def verify_audit(self) -> Verdict:
+        """The chain must be whole, and the records must match what it says happened."""
         head = self._one("SELECT last_event, last_hash FROM audit_head WHERE id = 1")
-        return verify_chain(self.db.query("SELECT * FROM events ORDER BY id"), head)
+        verdict = verify_chain(self.db.query("SELECT * FROM events ORDER BY id"), head)
+        if not verdict.ok:
+            return verdict
+        mismatch = reconcile(
+            self._one("SELECT id FROM framework") is not None,
+            self.db.query("SELECT id, status, value_pence FROM calloffs ORDER BY id"),
+            self.db.query("SELECT * FROM spend ORDER BY id"),
+            self.db.query("SELECT * FROM events ORDER BY id"),
+            {t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in COUNTED},
+        )
+        if mismatch:
+            return attrs.evolve(verdict, ok=False, problem=mismatch[0], event=mismatch[1])
+        return verdict
 
     def events(self, calloff: int | None = None, provider: int | None = None,
                since: date | None = None) -> list[dict[str, Any]]:

@@ -112,3 +112,31 @@ def test_show_carries_the_call_offs_own_trail(leeds, add_request):
     trail = [e["action"] for e in leeds.json("show", "2")["events"]]
     assert trail == ["calloff.offer", "calloff.accept", "spend.add", "calloff.vary",
                      "calloff.complete"]
+
+
+RECORD_TAMPERING = [
+    ("DELETE FROM events; DELETE FROM audit_head", "does not begin with the framework"),
+    ("UPDATE calloffs SET value_pence = 100 WHERE id = 2", "call-off 2's value"),
+    ("UPDATE calloffs SET status = 'declined' WHERE id = 2", "call-off 2 is declined"),
+    ("UPDATE spend SET amount_pence = 1 WHERE id = 1", "spend line 1 does not match"),
+    ("DELETE FROM spend WHERE id = 1", "spend line 1, recorded in event"),
+    ("INSERT INTO spend (calloff_id, provider_id, invoice, spent_on, amount_pence) "
+     "VALUES (2, 2, 'FAKE', '2015-06-05', 100)", "has no event"),
+    ("DELETE FROM events WHERE id = 20; UPDATE audit_head SET last_event = 19, last_hash = "
+     "(SELECT hash FROM events WHERE id = 19)", "1 row(s) in extensions but 0 term.extend"),
+    ("DELETE FROM events WHERE id >= 17; UPDATE audit_head SET last_event = 16, last_hash = "
+     "(SELECT hash FROM events WHERE id = 16)", "outside calloff"),
+]
+
+
+@pytest.mark.parametrize("sql, fragment", RECORD_TAMPERING,
+                         ids=["empty trail", "value", "status", "spend amount", "spend deleted",
+                              "spend inserted", "tail trimmed", "tail trimmed to a status"])
+def test_verify_reconciles_the_records_with_the_trail(leeds, add_request, sql, fragment):
+    """Changing records without an event, or emptying the trail, is caught too."""
+    _journey(leeds, add_request)
+    conn = sqlite3.connect(leeds.db)
+    conn.executescript(sql)
+    conn.close()
+    result = leeds("audit", "verify")
+    assert result.exit_code == 1 and fragment in result.stderr, result.stderr

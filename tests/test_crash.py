@@ -105,10 +105,7 @@ def test_killed_during_spend_import(tmp_path):
     for rid in (1, 2, 3):
         c = svc.allocate(rid, date(2015, 6, 1)).calloff
         svc.accept(c.id, date(2015, 6, 2))
-    conn = sqlite3.connect(db)
-    conn.execute("UPDATE calloffs SET value_pence = 100000000")  # room for 3,000 invoices
-    conn.commit()
-    conn.close()
+        svc.vary(c.id, Decimal("1000.00"), "room for 1,000 invoices", date(2015, 6, 3))
     svc.store.close()
     lines = ["calloff,invoice,date,amount,attendees"]
     lines += [f"{1 + i % 3},INV-{i:05d},2015-07-01,1.00,1" for i in range(3000)]
