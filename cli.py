@@ -12,6 +12,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -60,11 +61,13 @@ class WholeNumber(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> int:
         if isinstance(value, int):
             number = value
-        elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        elif isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,30}", value.strip()):
             number = int(value.strip())
         else:
             self.fail(f"{value!r} is not a whole number", param, ctx)
         if not self.minimum <= number <= self.maximum:
+            if number < self.minimum:
+                self.fail(f"{value} is less than {self.minimum}", param, ctx)
             self.fail(f"{value} is not in the range {self.minimum} to {self.maximum}", param, ctx)
         return number
 
@@ -124,6 +127,10 @@ class Desk:
 
             store = Store.open(self.db)
             click.get_current_context().call_on_close(store.close)
+            if store.upgraded:
+                old, backup = store.upgraded
+                click.echo(f"Upgraded {self.db} from schema {old}; the original is kept as "
+                           f"{backup}.", err=True)
             self._service = Service(store, self.officer)
         return self._service
 
@@ -151,6 +158,13 @@ def on_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def effective(on: date | None) -> date:
     return on or date.today()
+
+
+def _calloff_json(desk: Desk, c: Any) -> dict[str, Any]:
+    """A call-off as JSON, with its provider's name."""
+    from framework import present
+
+    return present.calloff(c, desk.service().provider(c.provider_id).name)
 
 
 def emit(data: Any) -> None:
@@ -390,7 +404,8 @@ def price_set(desk: Desk, lot: int, provider_ref: str, day: Decimal | None,
     rates = desk.service().set_prices(lot, provider_ref, given, effective(on))
     shown = ", ".join(f"{u} {format_money(v)}" for u, v in rates.as_dict().items()
                       if v is not None)
-    click.echo(f"Lot {lot} rates: {shown}")
+    name = desk.service().provider(provider_ref).name
+    click.echo(f"{name}'s rates on lot {lot}: {shown}")
 
 
 # -- requests and allocation ---------------------------------------------------------------
@@ -496,11 +511,10 @@ def allocate(desk: Desk, request_id: int, on: date | None, as_json: bool) -> Non
 @pass_desk
 def accept(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None:
     """Record that the provider accepted CALLOFF."""
-    from framework import present
 
     c = desk.service().accept(calloff_id, effective(on))
     if as_json:
-        return emit(present.calloff(c))
+        return emit(_calloff_json(desk, c))
     click.echo(f"Call-off {c.id} accepted on {c.decided_on}.")
 
 
@@ -531,11 +545,10 @@ def approve(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None
 
     The officer who raised a call-off cannot approve it.
     """
-    from framework import present
 
     c = desk.service().approve(calloff_id, effective(on))
     if as_json:
-        return emit(present.calloff(c))
+        return emit(_calloff_json(desk, c))
     click.echo(f"Call-off {c.id} approved by {c.approved_by} on {c.approved_on} and offered; "
                f"respond by {c.respond_by}.")
 
@@ -548,11 +561,10 @@ def approve(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None
 @pass_desk
 def reject(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: bool) -> None:
     """Reject CALLOFF awaiting approval: its commitment is released."""
-    from framework import present
 
     c = desk.service().reject(calloff_id, reason, effective(on))
     if as_json:
-        return emit(present.calloff(c))
+        return emit(_calloff_json(desk, c))
     click.echo(f"Call-off {c.id} rejected; request {c.request_id} can be allocated again.")
 
 
@@ -750,14 +762,13 @@ def spend() -> None:
 def spend_add(desk: Desk, calloff_id: int, amount: Decimal, spent_on: date, invoice: str,
               attendees: int | None, on: date | None, as_json: bool) -> None:
     """Record one invoice line against an accepted CALLOFF."""
-    from framework import present
 
     svc = desk.service()
     svc.add_spend(calloff_id, amount, spent_on, invoice, attendees, on)
     c = svc.calloff(calloff_id)
     spent = svc.store.spent(calloff_id)
     if as_json:
-        return emit({**present.calloff(c), "spent": json_money(spent),
+        return emit({**_calloff_json(desk, c), "spent": json_money(spent),
                      "remaining": json_money(c.value - spent)})
     click.echo(f"Invoice {invoice.strip()}: {format_money(amount)} on call-off {calloff_id}; "
                f"spent {format_money(spent)} of {format_money(c.value)}.")
@@ -789,7 +800,7 @@ def spend_import(desk: Desk, path: str, on: date | None) -> None:
         raise
     if summary.imported == 0:
         click.echo(f"Nothing new to import: all {summary.skipped} line(s) in {path} were "
-                   "already recorded.")
+                   "already recorded." if summary.skipped else f"{path} has no invoice lines.")
         return
     skipped = f"; {summary.skipped} already recorded, skipped" if summary.skipped else ""
     click.echo(f"Imported {summary.imported} spend line(s), {format_money(summary.amount)}"
@@ -806,11 +817,10 @@ def spend_import(desk: Desk, path: str, on: date | None) -> None:
 def vary(desk: Desk, calloff_id: int, value: Decimal, reason: str, on: date | None,
          as_json: bool) -> None:
     """Change an accepted CALLOFF's value; an increase must fit under the ceiling."""
-    from framework import present
 
     c = desk.service().vary(calloff_id, value, reason, effective(on))
     if as_json:
-        return emit(present.calloff(c))
+        return emit(_calloff_json(desk, c))
     click.echo(f"Call-off {c.id} now worth {format_money(c.value)}.")
 
 
@@ -821,13 +831,12 @@ def vary(desk: Desk, calloff_id: int, value: Decimal, reason: str, on: date | No
 @pass_desk
 def complete(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None:
     """Delivery of CALLOFF finished: its commitment becomes its actual spend."""
-    from framework import present
 
     svc = desk.service()
     c = svc.complete(calloff_id, effective(on))
     spent = svc.store.spent(c.id)
     if as_json:
-        return emit({**present.calloff(c), "spent": json_money(spent)})
+        return emit({**_calloff_json(desk, c), "spent": json_money(spent)})
     click.echo(f"Call-off {c.id} completed: commitment {format_money(spent)} "
                f"(value was {format_money(c.value)}).")
 
@@ -840,13 +849,12 @@ def complete(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> Non
 @pass_desk
 def cancel(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: bool) -> None:
     """Cancel CALLOFF: its commitment becomes what was spent so far."""
-    from framework import present
 
     svc = desk.service()
     c = svc.cancel(calloff_id, reason, effective(on))
     spent = svc.store.spent(c.id)
     if as_json:
-        return emit({**present.calloff(c), "spent": json_money(spent)})
+        return emit({**_calloff_json(desk, c), "spent": json_money(spent)})
     click.echo(f"Call-off {c.id} cancelled: commitment {format_money(spent)}.")
 
 
@@ -899,7 +907,7 @@ def audit_verify(desk: Desk, as_json: bool) -> None:
             sys.exit(1)
         return
     if not verdict.ok:
-        raise click.ClickException(f"audit chain broken: {verdict.problem}")
+        raise click.ClickException(f"audit trail does not verify: {verdict.problem}")
     click.echo(f"Audit chain whole: {verdict.events} event(s); head {verdict.head}")
 
 

@@ -8,6 +8,7 @@ so a council's own template cannot reach Python internals.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import date
@@ -113,7 +114,7 @@ def calloff_record(service: Service, calloff_id: int) -> dict[str, Any]:
     data["history"] = history
     spent = store.spent(c.id)
     data["spent"] = json_money(spent)
-    data["commitment"] = json_money(
+    data["committed"] = json_money(
         c.value if c.live else spent if c.status in FINISHED else Decimal("0.00"))
     data["spend"] = [
         {"invoice": s["invoice"], "date": s["spent_on"],
@@ -127,7 +128,9 @@ def calloff_record(service: Service, calloff_id: int) -> dict[str, Any]:
     ]
     data["events"] = [
         {"id": e["id"], "recorded_at": e["recorded_at"], "effective_on": e["effective_on"],
-         "officer": e["officer"], "action": e["action"], "reason": e["reason"]}
+         "officer": e["officer"], "action": e["action"], "reason": e["reason"],
+         "before": json.loads(e["before"]) if e["before"] else None,
+         "after": json.loads(e["after"]) if e["after"] else None}
         for e in store.db.query(
             "SELECT * FROM events WHERE object_type = 'calloff' AND object_id = ? ORDER BY id",
             [str(c.id)])
@@ -161,6 +164,7 @@ def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
                 "decided_on": other.decided_on, "reason": other.reason,
             })
     stream = fw.stream(c.funding)
+    position = store.position(c.year, fw.streams)
     vat = vat_due(c.value, provider.vat)
     rate = None
     if request.unit and request.quantity:
@@ -181,8 +185,9 @@ def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
         "vat": vat,
         "total": c.value + vat,
         "stream": {"name": stream.name, "title": stream.title},
-        "headroom_after": c.headroom_after,
-        "stream_headroom_after": c.stream_headroom_after,
+        # With this order counted, as the officer issues it.
+        "headroom_after": position.headroom,
+        "stream_headroom_after": position.stream(c.funding).headroom,
     }
 
 

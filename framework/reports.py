@@ -35,6 +35,9 @@ def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
     if quarter is not None and quarter not in (1, 2, 3, 4):
         raise InvalidInput(f"quarter {quarter} does not exist: choose 1, 2, 3 or 4")
     fw = store.framework()
+    first, last = FinancialYear.of(fw.term.start), FinancialYear.of(fw.term.latest_end)
+    if not first <= year <= last:
+        raise InvalidInput(f"{year} is outside the framework's years ({first} to {last})")
     names = {p.id: p.name for p in store.providers(today or date.today()).values()}
     titles = {lot.number: lot.title for lot in fw.lots}
     wanted = [quarter] if quarter else [1, 2, 3, 4]
@@ -47,7 +50,8 @@ def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
         "generated_on": (today or date.today()).isoformat(),
         "ceiling": quarters[-1]["ceiling"],
         "streams": {
-            s.name: {"title": s.title, "cap": json_money(s.caps.get(year)) if s.capped else None,
+            s.name: {"title": s.title, "capped": s.capped,
+                     "cap": json_money(s.caps.get(year)) if s.capped else None,
                      "status": _status_at(s, last_end)}
             for s in fw.streams
         },

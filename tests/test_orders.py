@@ -33,7 +33,8 @@ def test_markdown_order_has_every_item(leeds, add_request):
         "| VAT at 20% | £750.30 |",
         "| Total including VAT | £4,501.80 |",
         "| Funding stream | core (Core Children's Services budgets), 2015-16 |",
-        "| Contract headroom left after this order, at 2015-05-02 | £256,248.50 |",
+        "| Headroom left under the 2015-16 ceiling after this order, at ",
+        "| £256,248.50 |",
         "governed by its terms and conditions",
     ]:
         assert expected in text, expected

@@ -22,7 +22,7 @@ def test_spend_is_recorded_and_shown(accepted):
     assert head["headroom"] == "250000.00"
     assert head["streams"]["core"]["spent"] == "2500.50"
     shown = accepted.json("show", "1")
-    assert shown["spent"] == "2500.50" and shown["commitment"] == "10000.00"
+    assert shown["spent"] == "2500.50" and shown["committed"] == "10000.00"
     assert shown["spend"] == [{"invoice": "INV-001", "date": "2015-06-30",
                                "amount": "2500.50", "attendees": 12}]
 

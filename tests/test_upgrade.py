@@ -74,3 +74,16 @@ def test_a_database_from_a_newer_calloff_is_refused(old):
     assert result.exit_code == 1
     assert "written by a newer calloff (schema 99" in result.stderr
     assert old.db.read_bytes() == before
+
+
+def test_the_upgrade_is_announced_audited_and_keeps_earlier_backups(old):
+    """The officer is told, the trail records it, and a second upgrade never overwrites."""
+    backup = old.db.with_name("calloff.db.v1.bak")
+    backup.write_text("an earlier backup the officer keeps")
+    result = old("headroom")
+    assert result.exit_code == 0
+    assert "Upgraded" in result.stderr and "calloff.db.v1.2.bak" in result.stderr
+    assert backup.read_text() == "an earlier backup the officer keeps"
+    assert old.db.with_name("calloff.db.v1.2.bak").read_bytes() == V1.read_bytes()
+    assert old.json("audit")[-1]["action"] == "database.upgrade"
+    assert (old.db.stat().st_mode & 0o777) == 0o600
