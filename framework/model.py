@@ -118,6 +118,16 @@ class Framework:
         numbers = ", ".join(str(lot.number) for lot in self.lots)
         raise NotFound(f"lot {number} is not in this framework: choose one of {numbers}")
 
+    @property
+    def years(self) -> tuple[FinancialYear, FinancialYear]:
+        """The first and last financial years the term could cover, extensions included."""
+        return FinancialYear.of(self.term.start), FinancialYear.of(self.term.latest_end)
+
+    def require_year(self, year: FinancialYear) -> None:
+        first, last = self.years
+        if not first <= year <= last:
+            raise InvalidInput(f"{year} is outside the framework's years ({first} to {last})")
+
     def stream(self, name: str) -> FundingStream:
         for stream in self.streams:
             if stream.name == name:

@@ -35,9 +35,7 @@ def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
     if quarter is not None and quarter not in (1, 2, 3, 4):
         raise InvalidInput(f"quarter {quarter} does not exist: choose 1, 2, 3 or 4")
     fw = store.framework()
-    first, last = FinancialYear.of(fw.term.start), FinancialYear.of(fw.term.latest_end)
-    if not first <= year <= last:
-        raise InvalidInput(f"{year} is outside the framework's years ({first} to {last})")
+    fw.require_year(year)
     names = {p.id: p.name for p in store.providers(today or date.today()).values()}
     titles = {lot.number: lot.title for lot in fw.lots}
     wanted = [quarter] if quarter else [1, 2, 3, 4]

@@ -104,12 +104,8 @@ class Service:
 
     def position(self, year: FinancialYear | None = None) -> Position:
         fw = self.framework()
-        first = FinancialYear.of(fw.term.start)
-        last = FinancialYear.of(fw.term.latest_end)
-        if year is not None and not first <= year <= last:
-            raise InvalidInput(
-                f"{year} is outside the framework's years ({first} to {last})"
-            )
+        if year is not None:
+            fw.require_year(year)
         return self.store.position(year or default_year(fw), fw.streams)
 
     def provider(self, ref: str | int, as_of: date | None = None) -> Provider:
@@ -309,12 +305,7 @@ class Service:
                     f"funding stream {stream} has no cap of its own: it counts against the "
                     "contract ceiling set by the other streams"
                 )
-            first = FinancialYear.of(fw.term.start)
-            last = FinancialYear.of(fw.term.latest_end)
-            if not first <= year <= last:
-                raise InvalidInput(
-                    f"{year} is outside the framework's possible term ({first} to {last})"
-                )
+            fw.require_year(year)
             before = fs.caps.get(year)
             s.set_cap(year, stream, amount)
             fw = s.framework()
@@ -793,8 +784,7 @@ class Service:
 
 
 def _check_year(fw: Framework, request: Request) -> None:
-    first = FinancialYear.of(fw.term.start)
-    last = FinancialYear.of(fw.term.latest_end)
+    first, last = fw.years
     if not first <= request.year <= last:
         raise RuleBroken(
             f"request {request.id} starts on {request.start}, in {request.year}, outside the "

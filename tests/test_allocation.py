@@ -256,7 +256,7 @@ def test_ceiling_cannot_be_set_below_commitments(leeds, add_request):
         "ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "49999.99")
     assert "no cap of its own" in leeds.refused(
         "ceiling", "set", "--year", "2015-16", "--funding", "traded", "--amount", "1")
-    assert "outside the framework's possible term" in leeds.refused(
+    assert "outside the framework's years" in leeds.refused(
         "ceiling", "set", "--year", "2019-20", "--funding", "core", "--amount", "1")
 
 
