@@ -956,11 +956,15 @@ def report() -> None:
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help="Write to this file instead of standard output.")
 @templates_option
+@json_option
 @pass_desk
 def report_quarterly(desk: Desk, year: FinancialYear, quarter: int | None, fmt: str,
-                     output: str | None, templates: str | None) -> None:
+                     output: str | None, templates: str | None, as_json: bool) -> None:
     """Spend against contract for a year or one quarter: committed, spent, headroom."""
     from framework.reports import render_report
+
+    if as_json:
+        fmt = "json"
 
     guard_output(output, desk.db)
     write_output(render_report(desk.service().store, year, quarter, fmt, templates), output)

@@ -164,7 +164,6 @@ def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
                 "decided_on": other.decided_on, "reason": other.reason,
             })
     stream = fw.stream(c.funding)
-    position = store.position(c.year, fw.streams)
     vat = vat_due(c.value, provider.vat)
     rate = None
     if request.unit and request.quantity:
@@ -185,9 +184,11 @@ def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
         "vat": vat,
         "total": c.value + vat,
         "stream": {"name": stream.name, "title": stream.title},
-        # With this order counted, as the officer issues it.
-        "headroom_after": position.headroom,
-        "stream_headroom_after": position.stream(c.funding).headroom,
+        # As it stood right after this order was made (or last varied), on that day.
+        "headroom_after": c.headroom_after,
+        "stream_headroom_after": c.stream_headroom_after,
+        "headroom_on": max([date.fromisoformat(v["effective_on"])
+                            for v in store.variations(c.id)] + [c.offered_on]),
     }
 
 

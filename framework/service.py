@@ -730,12 +730,15 @@ class Service:
                 )
             if value == c.value:
                 raise InvalidInput(f"call-off {c.id} is already worth {format_money(value)}")
+            what = f"increasing call-off {c.id} by an amount"
+            then = s.position_on(c.year, fw.streams, on)
             if value > c.value:
-                what = f"increasing call-off {c.id} by an amount"
                 check_ceiling(s.position(c.year, fw.streams), c.funding, value - c.value, what)
-                check_ceiling(s.position_on(c.year, fw.streams, on), c.funding,
-                              value - c.value, what, on=on)
+                check_ceiling(then, c.funding, value - c.value, what, on=on)
+            # The headroom the order shows is re-stated as it stands after the variation.
+            after = then.with_commitment(c.funding, value - c.value)
             s.vary(c.id, c.value, value, reason, on, self.officer)
+            s.restate_headroom(c.id, after.headroom, after.stream(c.funding).headroom)
             s.record_event(self.officer, on, "calloff.vary", "calloff", c.id,
                            {"value": c.value}, {"value": value}, reason)
             return s.calloff(c.id)

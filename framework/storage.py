@@ -9,6 +9,7 @@ process, and a refusal (any exception) rolls back everything.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -193,6 +194,9 @@ def _migrate_1_to_2(db: sqlite_utils.Database) -> None:
     """Approvals: a call-off at or over the framework's threshold waits for a second officer."""
     if not db.table("audit_head").exists():
         _create_audit_head(db)
+    # The head also seals a digest of every record table, so that a record changed
+    # without an event is caught by `audit verify` (see Store.seal).
+    db.execute("ALTER TABLE audit_head ADD COLUMN state TEXT")
     db.execute("ALTER TABLE calloffs ADD COLUMN needs_approval INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE calloffs ADD COLUMN approved_by TEXT")
     db.execute("ALTER TABLE calloffs ADD COLUMN approved_on TEXT")
@@ -209,6 +213,7 @@ class Store:
         self.path = path
         # Set when opening upgraded the file: (old version, backup path), for a notice.
         self.upgraded: tuple[int, Path] | None = None
+        self._unsealed = False
 
     # -- opening -------------------------------------------------------------------------
 
@@ -290,6 +295,7 @@ class Store:
             self.record_event("calloff", None, "database.upgrade", "database", self.path.name,
                               {"schema": version}, {"schema": SCHEMA_VERSION},
                               f"backup written to {backup.name}")
+            self.seal()
             self.db.conn.execute("COMMIT")
         except BaseException:
             self.db.conn.execute("ROLLBACK")
@@ -309,11 +315,33 @@ class Store:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
+            self.seal()
         except BaseException:
             conn.execute("ROLLBACK")
+            self._unsealed = False
             raise
         else:
             conn.execute("COMMIT")
+
+    def record_digests(self) -> dict[str, str]:
+        """A SHA-256 of each record table (everything but the audit trail itself)."""
+        digests = {}
+        for (table,) in self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                "'sqlite_%' AND name NOT IN ('events', 'audit_head') ORDER BY name"):
+            h = hashlib.sha256()
+            for row in self.db.execute(f"SELECT * FROM [{table}] ORDER BY rowid"):
+                h.update(json.dumps(row, default=str, separators=(",", ":")).encode("utf-8"))
+                h.update(b"\n")
+            digests[table] = h.hexdigest()
+        return digests
+
+    def seal(self) -> None:
+        """After a write that recorded events, seal the records' digests into the head."""
+        if self._unsealed:
+            self.db.execute("UPDATE audit_head SET state = ? WHERE id = 1",
+                            [json.dumps(self.record_digests(), sort_keys=True)])
+            self._unsealed = False
 
     def _one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
         rows = list(self.db.query(sql, params))
@@ -627,6 +655,13 @@ class Store:
             "reason": reason, "recorded_at": now_stamp(), "officer": officer,
         })
 
+    def restate_headroom(self, calloff_id: int, contract: Decimal,
+                         stream: Decimal | None) -> None:
+        self.db.execute(
+            "UPDATE calloffs SET headroom_after_pence = ?, stream_headroom_after_pence = ? "
+            "WHERE id = ?",
+            [to_pence(contract), None if stream is None else to_pence(stream), calloff_id])
+
     def variations(self, calloff_id: int) -> list[dict[str, Any]]:
         return list(self.db.query(
             "SELECT * FROM variations WHERE calloff_id = ? ORDER BY id", [calloff_id]))
@@ -763,8 +798,13 @@ class Store:
     # -- audit events --------------------------------------------------------------------
 
     def verify_audit(self) -> Verdict:
-        """The chain must be whole, and the records must match what it says happened."""
-        head = self._one("SELECT last_event, last_hash FROM audit_head WHERE id = 1")
+        """The chain must be whole, and the records must match what it says happened.
+
+        Three checks, most specific first: the chain itself; the call-offs, invoice lines
+        and other records against the events that made them; and the digest of every
+        record table sealed into the head at calloff's last write.
+        """
+        head = self._one("SELECT * FROM audit_head WHERE id = 1")
         verdict = verify_chain(self.db.query("SELECT * FROM events ORDER BY id"), head)
         if not verdict.ok:
             return verdict
@@ -777,6 +817,14 @@ class Store:
         )
         if mismatch:
             return attrs.evolve(verdict, ok=False, problem=mismatch[0], event=mismatch[1])
+        sealed = json.loads(head["state"]) if head and head.get("state") else None
+        if sealed is not None:
+            now = self.record_digests()
+            changed = sorted(t for t in set(sealed) | set(now) if sealed.get(t) != now.get(t))
+            if changed:
+                return attrs.evolve(verdict, ok=False, problem=(
+                    f"the {', '.join(changed)} record(s) changed outside calloff after event "
+                    f"{head['last_event']}, the last change calloff made"))
         return verdict
 
     def events(self, calloff: int | None = None, provider: int | None = None,
@@ -791,7 +839,10 @@ class Store:
             where.append(
                 "((e.object_type = 'provider' AND e.object_id = :provider) OR "
                 "(e.object_type = 'calloff' AND e.object_id IN "
-                "(SELECT CAST(id AS TEXT) FROM calloffs WHERE provider_id = :pid)))")
+                "(SELECT CAST(id AS TEXT) FROM calloffs WHERE provider_id = :pid)) OR "
+                "(e.action LIKE 'ranking.%' AND (EXISTS (SELECT 1 FROM json_each(e.after) "
+                "WHERE value = :pid) OR EXISTS (SELECT 1 FROM json_each(e.before) "
+                "WHERE value = :pid))))")
             params["provider"] = str(provider)
             params["pid"] = provider
         if since is not None:
@@ -837,6 +888,7 @@ class Store:
             "last_hash = excluded.last_hash",
             [event_id, event["hash"]],
         )
+        self._unsealed = True
         return event_id
 
 

@@ -55,9 +55,11 @@ def test_audit_filters(leeds, add_request):
     assert [e["action"] for e in leeds.json("audit", "--calloff", "2")] == [
         "calloff.offer", "calloff.accept", "spend.add", "calloff.vary", "calloff.complete"]
     by_alder = [e["action"] for e in leeds.json("audit", "--provider", "1")]
-    assert by_alder == ["provider.add", "prices.set", "calloff.offer", "calloff.decline"]
+    assert by_alder == ["provider.add", "ranking.set", "prices.set", "calloff.offer",
+                        "calloff.decline"]
     by_cedar = leeds.json("audit", "--provider", "Cedar Conferencing")
-    assert [e["action"] for e in by_cedar] == ["provider.add", "prices.set", "provider.suspend"]
+    assert [e["action"] for e in by_cedar] == ["provider.add", "ranking.set", "prices.set",
+                                                "provider.suspend"]
     since = leeds.json("audit", "--since", "2015-06-15")
     assert all(e["effective_on"] >= "2015-06-15" for e in since)
     # The fixture's set-up has no --on, so it is dated today; the journey's dates decide.
@@ -140,3 +142,26 @@ def test_verify_reconciles_the_records_with_the_trail(leeds, add_request, sql, f
     conn.close()
     result = leeds("audit", "verify")
     assert result.exit_code == 1 and fragment in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("sql, table", [
+    ("UPDATE caps SET amount_pence = 99999999999", "caps"),
+    ("UPDATE streams SET window_end = '2099-12-31' WHERE name = 'innovation'", "streams"),
+    ("UPDATE requests SET value_pence = 1 WHERE id = 1", "requests"),
+    ("UPDATE providers SET name = 'Zed' WHERE id = 1", "providers"),
+    ("UPDATE calloffs SET funding = 'traded' WHERE id = 2", "calloffs"),
+    ("UPDATE calloffs SET approved_by = 'someone.else' WHERE id = 2", "calloffs"),
+    ("DELETE FROM passovers", "passovers"),
+    ("UPDATE rankings SET provider_id = 4 WHERE rank = 1", "rankings"),
+])
+def test_verify_catches_any_record_changed_without_an_event(leeds, add_request, sql, table):
+    """The head seals a digest of every record table: a quiet edit anywhere is named."""
+    leeds.ok("provider", "add", "Dogwood CIC")
+    _journey(leeds, add_request)
+    conn = sqlite3.connect(leeds.db)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.executescript(sql)
+    conn.close()
+    result = leeds("audit", "verify")
+    assert result.exit_code == 1
+    assert f"the {table} record(s) changed outside calloff" in result.stderr, result.stderr

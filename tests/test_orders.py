@@ -33,8 +33,8 @@ def test_markdown_order_has_every_item(leeds, add_request):
         "| VAT at 20% | £750.30 |",
         "| Total including VAT | £4,501.80 |",
         "| Funding stream | core (Core Children's Services budgets), 2015-16 |",
-        "| Headroom left under the 2015-16 ceiling after this order, at ",
-        "| £256,248.50 |",
+        "| Headroom left under the 2015-16 ceiling after this order, at 2015-05-02 | "
+        "£256,248.50 |",
         "governed by its terms and conditions",
     ]:
         assert expected in text, expected
@@ -81,3 +81,19 @@ def test_no_order_for_a_declined_call_off(leeds, add_request):
     """A declined offer is history, not an order."""
     _offer_after_decline(leeds, add_request)
     assert "there is no order to issue" in leeds.refused("order", "1")
+
+
+def test_order_headroom_is_restated_after_a_variation(leeds, add_request):
+    """£5,000 offered on 1 May leaves £255,000; varied to £7,000 on 9 June, £253,000."""
+    rid = add_request("--value", "5000")
+    leeds.json("allocate", str(rid), "--on", "2015-05-01")
+    text = leeds.ok("order", "1").stdout
+    assert "| Headroom left under the 2015-16 ceiling after this order, at 2015-05-01 | " \
+           "£255,000.00 |" in text
+    leeds.ok("accept", "1", "--on", "2015-05-02")
+    leeds.ok("vary", "1", "--value", "7000", "--reason", "two more sessions", "--on",
+             "2015-06-09")
+    text = leeds.ok("order", "1").stdout
+    assert "| Value (ex-VAT) | £7,000.00 |" in text
+    assert "| Headroom left under the 2015-16 ceiling after this order, at 2015-06-09 | " \
+           "£253,000.00 |" in text

@@ -213,3 +213,9 @@ def test_names_print_literally_in_reports(leeds, add_request):
                     "--format", "html").stdout
     assert "&lt;i&gt;Ivy&lt;/i&gt; *Co* {{ 6*7 }} | Ltd" in html
     assert "<script>" not in html
+
+
+def test_report_takes_json_like_every_reporting_command(year):
+    """`--json` is the same as `--format json`."""
+    assert _report(year, "--quarter", "3") == json.loads(year.ok(
+        "report", "quarterly", "--year", "2015-16", "--quarter", "3", "--json").stdout)
