@@ -817,8 +817,8 @@ class Store:
         )
         if mismatch:
             return attrs.evolve(verdict, ok=False, problem=mismatch[0], event=mismatch[1])
-        sealed = json.loads(head["state"]) if head and head.get("state") else None
-        if sealed is not None:
+        if head and head.get("state"):
+            sealed = json.loads(head["state"])
             now = self.record_digests()
             changed = sorted(t for t in set(sealed) | set(now) if sealed.get(t) != now.get(t))
             if changed:
