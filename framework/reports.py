@@ -180,27 +180,29 @@ def to_csv(report: dict[str, Any]) -> str:
 
 
 def chart_geometry(report: dict[str, Any], width: int = 640, height: int = 330) -> dict[str, Any]:
-    """Coordinates for the cumulative spend and commitment chart (drawn by the template)."""
+    """Coordinates for the cumulative spend and commitment chart (drawn by the template).
+
+    Worked in Decimal like every other figure here, rounded to a tenth of a pixel.
+    """
     points = report["chart"]
     left, right, top, bottom = 90, 20, 20, 70
     top_value = max([Decimal(p[k]) for p in points
                      for k in ("ceiling", "committed", "spent_year_to_date")] + [Decimal(1)])
     scale_max = top_value * Decimal("1.1")
     plot_w, plot_h = width - left - right, height - top - bottom
-    step = plot_w / 4
+    tenth = Decimal("0.1")
 
-    def y(value: str) -> float:
-        return round(top + plot_h - float(Decimal(value) / scale_max) * plot_h, 1)
+    def y(fraction: Decimal) -> Decimal:
+        return (top + plot_h - fraction * plot_h).quantize(tenth)
 
-    def x(q: int) -> float:
-        return round(left + step * (q - 0.5), 1)
+    def x(q: int) -> Decimal:
+        return (left + Decimal(plot_w) / 4 * (q - Decimal("0.5"))).quantize(tenth)
 
     series = {
-        k: [(x(p["quarter"]), y(p[k])) for p in points]
+        k: [(x(p["quarter"]), y(Decimal(p[k]) / scale_max)) for p in points]
         for k in ("ceiling", "committed", "spent_year_to_date")
     }
-    ticks = [(round(top + plot_h - plot_h * i / 4, 1), json_money(scale_max * i / 4))
-             for i in range(5)]
+    ticks = [(y(Decimal(i) / 4), json_money(scale_max * i / 4)) for i in range(5)]
     return {"width": width, "height": height, "left": left, "top": top,
             "plot_w": plot_w, "plot_h": plot_h, "series": series, "ticks": ticks,
             "labels": [(x(q), f"Q{q}") for q in (1, 2, 3, 4)], "bottom": top + plot_h}

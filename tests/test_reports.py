@@ -219,3 +219,15 @@ def test_report_takes_json_like_every_reporting_command(year):
     """`--json` is the same as `--format json`."""
     assert _report(year, "--quarter", "3") == json.loads(year.ok(
         "report", "quarterly", "--year", "2015-16", "--quarter", "3", "--json").stdout)
+
+
+def test_chart_geometry_is_exact(year):
+    """The chart is drawn from Decimal coordinates: the ceiling sits at 1/1.1 of the height."""
+    from framework.reports import chart_geometry
+
+    geometry = chart_geometry(_report(year))
+    points = [v for series in geometry["series"].values() for pair in series for v in pair]
+    assert all(isinstance(v, Decimal) for v in points)
+    # 530 × 240 px of plot; £260,000 under a £286,000 scale: 20 + 240 - 240 / 1.1 = 41.8
+    assert geometry["series"]["ceiling"][0] == (Decimal("156.2"), Decimal("41.8"))  # Q1 centre
+    assert geometry["ticks"][0] == (Decimal("260.0"), "0.00")
