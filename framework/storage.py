@@ -707,10 +707,8 @@ class Store:
     def position_on(self, year: FinancialYear, streams: tuple[FundingStream, ...],
                     on: date) -> Position:
         """The position as it stood on a date: commitments then, streams confirmed by then."""
-        committed: dict[str, Decimal] = {}
-        for r in self.commitments_at(year, on):
-            committed[r["funding"]] = committed.get(r["funding"], Decimal("0.00")) + from_pence(
-                r["committed"])
+        committed = {r["funding"]: from_pence(r["committed"])
+                     for r in self.commitments_at(year, on, by=("funding",))}
         return build_position(year, streams, committed, as_of=on)
 
     def position(self, year: FinancialYear, streams: tuple[FundingStream, ...]) -> Position:
@@ -732,8 +730,10 @@ class Store:
 
     # -- reports: every figure summed in SQL ----------------------------------------------
 
-    def commitments_at(self, year: FinancialYear, at: date) -> list[dict[str, Any]]:
-        """Commitment by lot, provider and stream for a year's call-offs, as at a date.
+    def commitments_at(self, year: FinancialYear, at: date,
+                       by: tuple[str, ...] = ("lot", "provider_id", "funding"),
+                       ) -> list[dict[str, Any]]:
+        """Commitment for a year's call-offs as at a date, grouped `by` call-off columns.
 
         Effective dates decide: an offer counts from its offer date at its value on that
         date (variations included) until it closes; once completed or cancelled it counts
@@ -741,7 +741,7 @@ class Store:
         """
         return list(self.db.query(
             f"""
-            SELECT c.lot, c.provider_id, c.funding, SUM(
+            SELECT {", ".join(f"c.{col}" for col in by)}, SUM(
               CASE
                 WHEN c.offered_on > :at THEN 0
                 WHEN c.closed_on IS NULL OR c.closed_on > :at THEN COALESCE(
@@ -755,7 +755,7 @@ class Store:
               END) AS committed
             FROM calloffs c {SPENT_JOIN}
             WHERE c.year = :year
-            GROUP BY c.lot, c.provider_id, c.funding
+            GROUP BY {", ".join(f"c.{col}" for col in by)}
             """,
             {"year": str(year), "at": at.isoformat()},
         ))
