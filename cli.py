@@ -999,19 +999,5 @@ def demo(desk: Desk, directory: str) -> None:
     click.echo(summary)
 
 
-def _check_help_is_complete() -> list[str]:  # used by the docs test
-    missing = []
-
-    def walk(cmd: click.Command, path: str) -> None:
-        if not (cmd.help or cmd.short_help):
-            missing.append(path)
-        if isinstance(cmd, click.Group):
-            for name, sub in cmd.commands.items():
-                walk(sub, f"{path} {name}")
-
-    walk(main, "calloff")
-    return missing
-
-
 if __name__ == "__main__":
     main()
