@@ -955,11 +955,15 @@ def report() -> None:
               default="md", show_default=True, help="Report format.")
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help="Write to this file instead of standard output.")
+@click.option("--as-recorded", "as_recorded", metavar="WHEN", default=None,
+              help="Reproduce the report as the database stood then: an audit event number "
+                   "or an ISO date and time.")
 @templates_option
 @json_option
 @pass_desk
 def report_quarterly(desk: Desk, year: FinancialYear, quarter: int | None, fmt: str,
-                     output: str | None, templates: str | None, as_json: bool) -> None:
+                     output: str | None, as_recorded: str | None, templates: str | None,
+                     as_json: bool) -> None:
     """Spend against contract for a year or one quarter: committed, spent, headroom."""
     from framework.reports import render_report
 
@@ -967,7 +971,8 @@ def report_quarterly(desk: Desk, year: FinancialYear, quarter: int | None, fmt: 
         fmt = "json"
 
     guard_output(output, desk.db)
-    write_output(render_report(desk.service().store, year, quarter, fmt, templates), output)
+    write_output(render_report(desk.service().store, year, quarter, fmt, templates,
+                               as_recorded), output)
 
 
 @main.command()

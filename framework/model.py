@@ -124,9 +124,10 @@ class Framework:
         return FinancialYear.of(self.term.start), FinancialYear.of(self.term.latest_end)
 
     def require_year(self, year: FinancialYear) -> None:
-        first, last = self.years
-        if not first <= year <= last:
-            raise InvalidInput(f"{year} is outside the framework's years ({first} to {last})")
+        """Call-offs may run past the term (PCR 2015 reg. 33), so any year from the first."""
+        first, _ = self.years
+        if year < first:
+            raise InvalidInput(f"{year} is before the framework's first year, {first}")
 
     def stream(self, name: str) -> FundingStream:
         for stream in self.streams:

@@ -14,9 +14,10 @@ from framework.errors import InvalidInput
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
 
-# 12500 | 12500.5 | 12500.00 | 12,500.00 | £12,500.00 — commas only in groups of three.
+# 12500 | 12500.00 | 12,500.00 | £12,500.00, and also 12,500 | £12500 | £12500.00: pounds
+# with no leading zeros (commas only in whole groups of three), pence as exactly two digits.
 _MONEY = re.compile(
-    r"^£?(?P<pounds>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<pence>[0-9]{1,2}))?$"
+    r"^£?(?P<pounds>[1-9][0-9]{0,2}(?:,[0-9]{3})+|[1-9][0-9]*|0)(?:\.(?P<pence>[0-9]{2}))?$"
 )
 # Far beyond any council contract, and well inside SQLite's 64-bit integers in pence.
 MAXIMUM = Decimal("999999999999.99")
@@ -41,7 +42,7 @@ def parse_money(text: str | int | Decimal) -> Decimal:
             "12,500.00 or £12,500.00"
         )
     pounds = match["pounds"].replace(",", "")
-    pence = (match["pence"] or "0").ljust(2, "0")
+    pence = match["pence"] or "00"
     amount = Decimal(f"{pounds}.{pence}")
     if amount > MAXIMUM:
         raise InvalidInput(f"{text!r} is too large: amounts go up to {MAXIMUM:,}")

@@ -1,9 +1,14 @@
 """The quarterly spend-against-contract report, in one shape for every format.
 
-The figures come from SQL (`Store.commitments_at`, `Store.spend_between`), grouped by
+The figures come from SQL (`Ledger.commitments`, `Store.spend_between`), grouped by
 lot × provider × funding stream; this module only rolls those groups up and lays them
 out. Markdown, HTML, CSV and JSON are all rendered from the same dict, so they agree
 to the penny.
+
+A report is made from the database as it stood at one audit event (the head, unless
+`upto` names an earlier one): every figure is filtered by the event that recorded it, so
+the same event always gives the same report, byte for byte, whatever was recorded later.
+The report states that event and its hash instead of the day it was printed.
 """
 
 from __future__ import annotations
@@ -26,31 +31,80 @@ FORMATS = ("md", "html", "csv", "json")
 MONEY_KEYS = ("committed", "spent_in_quarter", "spent_year_to_date")
 COUNT_KEYS = ("attendees_in_quarter", "attendees_year_to_date")
 CSV_COLUMNS = ("year", "quarter", "lot", "lot_title", "provider", "provider_name", "funding",
-               *MONEY_KEYS, *COUNT_KEYS)
+               *MONEY_KEYS, *COUNT_KEYS, "audit_event", "audit_head")
+
+
+def as_recorded(store: Store, point: str | int | None) -> dict[str, Any]:
+    """The audit event a report is made from: the head, an event number, or the last event
+    recorded at or before a date and time (ISO 8601; no offset means this computer's time)."""
+    head = store.head()
+    if head is None or not head["event"]:
+        raise InvalidInput("the database has no audit events yet")
+    if point is None:
+        event = int(head["event"])
+    elif isinstance(point, int) or str(point).strip().isdigit():
+        event = int(point)
+        if not 1 <= event <= int(head["event"]):
+            raise InvalidInput(f"event {event} does not exist: the audit trail runs from 1 to "
+                               f"{head['event']} (see `calloff audit`)")
+    else:
+        stamp = _utc_stamp(str(point))
+        found = store.ledger.event_at(stamp)
+        if found is None:
+            raise InvalidInput(f"nothing was recorded by {point}: the first event was recorded "
+                               f"at {store.event(1)['recorded_at']}")  # type: ignore[index]
+        event = int(found)
+    row = store.event(event)
+    assert row is not None
+    return {"event": event, "recorded_at": row["recorded_at"], "hash": row["hash"]}
+
+
+def _utc_stamp(text: str) -> str:
+    """An ISO date or date and time as the UTC stamp events are recorded with."""
+    from datetime import UTC, datetime, time
+
+    raw = text.strip()
+    try:
+        if len(raw) == 10:
+            moment = datetime.combine(date.fromisoformat(raw), time(23, 59, 59))
+        else:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(
+            f"{text!r} is not a date and time: write it like 2015-07-01T09:30:00+00:00, "
+            "2015-07-01 (its end) or give an audit event number"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
-              today: date | None = None) -> dict[str, Any]:
-    """The report for one quarter, or for the whole year quarter by quarter."""
+              upto: str | int | None = None) -> dict[str, Any]:
+    """The report for one quarter, or for the whole year quarter by quarter, as the database
+    stood at audit event `upto` (an event number or a time; default: now)."""
     if quarter is not None and quarter not in (1, 2, 3, 4):
         raise InvalidInput(f"quarter {quarter} does not exist: choose 1, 2, 3 or 4")
     fw = store.framework()
     fw.require_year(year)
-    names = {p.id: p.name for p in store.providers(today or date.today()).values()}
+    audit = as_recorded(store, upto)
+    names = {p.id: p.name for p in store.providers(date.today()).values()}
     titles = {lot.number: lot.title for lot in fw.lots}
     wanted = [quarter] if quarter else [1, 2, 3, 4]
-    quarters = [_quarter(store, fw, year, q, names, titles) for q in range(1, max(wanted) + 1)]
+    quarters = [_quarter(store, fw, year, q, names, titles, audit["event"])
+                for q in range(1, max(wanted) + 1)]
     last_end = year.quarter_dates(max(wanted))[1]
+    last = store.position(year, last_end, audit["event"])
     return {
         "framework": {"id": fw.id, "name": fw.name, "buyer": fw.buyer},
         "year": str(year),
         "quarter": quarter,
-        "generated_on": (today or date.today()).isoformat(),
+        "as_recorded": audit,
         "ceiling": quarters[-1]["ceiling"],
         "streams": {
             s.name: {"title": s.title, "capped": s.capped,
-                     "cap": json_money(s.caps.get(year)) if s.capped else None,
-                     "status": _status_at(s, last_end)}
+                     "cap": json_money(last.stream(s.name).cap) if s.capped else None,
+                     "status": last.stream(s.name).status}
             for s in fw.streams
         },
         "quarters": [q for q in quarters if q["quarter"] in wanted],
@@ -62,14 +116,8 @@ def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
     }
 
 
-def _status_at(stream: Any, at: date) -> str:
-    if stream.status == "confirmed" and (stream.confirmed_on is None or stream.confirmed_on <= at):
-        return "confirmed"
-    return "pending"
-
-
 def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
-             names: dict[int, str], titles: dict[int, str]) -> dict[str, Any]:
+             names: dict[int, str], titles: dict[int, str], upto: int) -> dict[str, Any]:
     start, end = year.quarter_dates(q)
     lines: dict[tuple[int, int, str], dict[str, Any]] = {}
 
@@ -82,9 +130,9 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
                           **{k: 0 for k in COUNT_KEYS}}
         return lines[key]
 
-    for row in store.commitments_at(year, end):
+    for row in store.ledger.commitments(year, end, upto):
         line(row)["committed"] = from_pence(row["committed"])
-    for row in store.spend_between(year.start, start, end):
+    for row in store.spend_between(year.start, start, end, upto):
         target = line(row)
         for k in ("spent_in_quarter", "spent_year_to_date"):
             target[k] = from_pence(row[k])
@@ -94,8 +142,10 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
     ordered = [lines[k] for k in sorted(lines)
                if any(lines[k][f] for f in (*MONEY_KEYS, *COUNT_KEYS))]
 
-    caps = {s.name: (s.caps.get(year) if s.capped else None) for s in fw.streams}
-    available = {s.name: _status_at(s, end) == "confirmed" for s in fw.streams}
+    # The caps in force, and the streams confirmed, at the quarter's end.
+    position = store.position(year, end, upto)
+    caps = {s.name: s.cap for s in position.streams}
+    available = {s.name: s.status == "confirmed" for s in position.streams}
     ceiling = sum((cap for n, cap in caps.items() if cap is not None and available[n]), ZERO)
     totals = _sum(ordered)
     by_stream = []
@@ -104,7 +154,7 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
         cap = caps[s.name]
         usable = (cap if available[s.name] else ZERO) if cap is not None else None
         by_stream.append({
-            "stream": s.name, "cap": json_money(cap), "status": _status_at(s, end),
+            "stream": s.name, "cap": json_money(cap), "status": position.stream(s.name).status,
             **_json(figures),
             "headroom": json_money(usable - figures["committed"]) if usable is not None
             else None,
@@ -128,16 +178,16 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
             {"calloff": r["id"], "request": r["request_id"], "title": r["request_title"],
              "lot": r["lot"], "provider": r["provider_id"], "name": r["provider_name"],
              "rank": r["rank"], "value": json_money(from_pence(r["initial_value_pence"])),
-             "funding": r["funding"], "year": r["year"], "status": r["status"],
+             "funding": r["funding"], "year": r["year"], "status": r["status_recorded"],
              "offered_on": r["offered_on"]}
-            for r in store.raised_between(start, end)
+            for r in store.raised_between(start, end, upto)
         ],
         "awaiting_answer": [
             {"calloff": r["id"], "request": r["request_id"], "title": r["request_title"],
              "lot": r["lot"], "provider": r["provider_id"], "name": r["provider_name"],
              "rank": r["rank"], "value": json_money(from_pence(r["initial_value_pence"])),
              "offered_on": r["offered_on"], "respond_by": r["respond_by"]}
-            for r in store.awaiting_at(end)
+            for r in store.awaiting_at(end, upto)
         ],
     }
 
@@ -169,10 +219,13 @@ def to_csv(report: dict[str, Any]) -> str:
     writer.writerow(CSV_COLUMNS)
     for q in report["quarters"]:
         for line in q["lines"]:
-            row = {"year": report["year"], "quarter": q["quarter"], **line}
+            row = {"year": report["year"], "quarter": q["quarter"], **line,
+                   "audit_event": report["as_recorded"]["event"],
+                   "audit_head": report["as_recorded"]["hash"]}
             writer.writerow([
                 row[c] if c in MONEY_KEYS or c in COUNT_KEYS or c in ("lot", "provider",
-                                                                       "quarter")
+                                                                       "quarter", "audit_event",
+                                                                       "audit_head")
                 else neutralise(row[c])
                 for c in CSV_COLUMNS
             ])
@@ -209,14 +262,14 @@ def chart_geometry(report: dict[str, Any], width: int = 640, height: int = 330) 
 
 
 def render_report(store: Store, year: FinancialYear, quarter: int | None, fmt: str,
-                  templates: str | Path | None = None) -> str:
+                  templates: str | Path | None = None, upto: str | int | None = None) -> str:
     import json
 
     from framework.documents import render
 
     if fmt not in FORMATS:
         raise InvalidInput(f"format {fmt!r} is not known: choose md, html, csv or json")
-    report = quarterly(store, year, quarter)
+    report = quarterly(store, year, quarter, upto)
     if fmt == "json":
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":

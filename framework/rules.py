@@ -14,7 +14,6 @@ import attrs
 
 from framework.dates import FinancialYear
 from framework.errors import (
-    CeilingExceeded,
     FundingPending,
     NoCeiling,
     OutsideGrantWindow,
@@ -199,70 +198,38 @@ class Position:
         )
 
 
-def status_on(stream: FundingStream, day: date | None) -> str:
-    """A stream's status on a date: confirmed only from its confirmation date on."""
-    if stream.status != "confirmed":
-        return stream.status
-    if day is not None and stream.confirmed_on is not None and day < stream.confirmed_on:
-        return "pending"
-    return "confirmed"
-
-
-def build_position(
-    year: FinancialYear,
-    streams: Sequence[FundingStream],
-    committed: Mapping[str, Decimal],
-    spent: Mapping[str, Decimal] | None = None,
-    as_of: date | None = None,
-) -> Position:
-    """The position in a year; with `as_of`, streams count only once confirmed by then."""
-    spent = spent or {}
-    return Position(
-        year,
-        tuple(
-            StreamPosition(
-                name=s.name,
-                capped=s.capped,
-                status=status_on(s, as_of),
-                cap=s.caps.get(year) if s.capped else None,
-                committed=committed.get(s.name, ZERO),
-                spent=spent.get(s.name, ZERO),
-            )
-            for s in streams
-        ),
-    )
-
-
-def check_ceiling(position: Position, stream: str, amount: Decimal, what: str,
-                  on: date | None = None) -> Position:
-    """Refuse a commitment that would take any headroom below zero; return the position after."""
+def require_ceiling(position: Position, stream: str, on: date | None = None) -> None:
+    """Refuse a commitment in a year (or a stream) that has no ceiling in force on its day."""
     year = position.year
     current = position.stream(stream)
+    when = f" in force on {on}" if on else ""
+    dated = f" --on {on}" if on else ""
     if not position.has_ceiling:
         capped = stream if current.capped else next(
             (s.name for s in position.streams if s.capped), stream)
         raise NoCeiling(
-            f"{year} has no ceiling: set one with `calloff ceiling set --year {year} "
-            f"--funding {capped} --amount MONEY`"
+            f"{year} has no ceiling{when}: set one with `calloff ceiling set --year {year} "
+            f"--funding {capped} --amount MONEY{dated}`"
         )
     if current.capped and current.cap is None:
         raise NoCeiling(
-            f"funding stream {stream} has no cap for {year}: set one with "
-            f"`calloff ceiling set --year {year} --funding {stream} --amount MONEY`"
+            f"funding stream {stream} has no cap for {year}{when}: set one with "
+            f"`calloff ceiling set --year {year} --funding {stream} --amount MONEY{dated}`"
         )
-    after = position.with_commitment(stream, amount)
-    stream_after = after.stream(stream)
-    when = f" on {on}" if on else ""
-    if stream_after.headroom is not None and stream_after.headroom < 0:
-        raise CeilingExceeded(
-            f"{what} of {format_money(amount)} would take {stream} headroom for {year} below "
-            f"zero: {format_money(current.headroom)} left{when} under its cap of "
-            f"{format_money(current.available_cap)}"
-        )
-    if after.headroom < 0:
-        raise CeilingExceeded(
-            f"{what} of {format_money(amount)} would take the contract headroom for {year} "
-            f"below zero: {format_money(position.headroom)} left{when} under the ceiling of "
-            f"{format_money(position.ceiling)}"
-        )
-    return after
+
+
+def breach_message(what: str, year: FinancialYear, day: date, stream: str | None,
+                   cap: Decimal, committed: Decimal, amount: Decimal | None = None) -> str:
+    """Why a change is refused: the first day it would breach a ceiling, and by how much.
+
+    With `amount` (the commitment being added) it also says what was left on that day.
+    """
+    over = format_money(committed - cap)
+    limit = "the ceiling" if stream is None else f"{stream}'s cap"
+    headroom = "the contract headroom" if stream is None else f"{stream} headroom"
+    if amount is not None:
+        state = f"{format_money(cap - committed + amount)} left on {day} under {limit} of"
+    else:
+        state = f"{format_money(committed)} committed on {day} against {limit} of"
+    return (f"{what} would take {headroom} for {year} below zero on {day}, the first day "
+            f"it would breach {limit}: {state} {format_money(cap)}, {over} over")

@@ -33,6 +33,7 @@ from framework.errors import (
     WrongStatus,
 )
 from framework.model import (
+    FINISHED,
     LIVE,
     UNITS,
     VAT_TREATMENTS,
@@ -40,14 +41,22 @@ from framework.model import (
     Framework,
     PassOver,
     Provider,
+    RankEntry,
     Rates,
     Request,
     Unavailability,
     clean_text,
 )
-from framework.money import format_money, from_pence, parse_money
-from framework.rules import Position, cascade, check_ceiling, check_funding, check_term
-from framework.storage import Store, now_stamp
+from framework.money import ZERO, format_money, from_pence, parse_money
+from framework.rules import (
+    Position,
+    breach_message,
+    cascade,
+    check_funding,
+    check_term,
+    require_ceiling,
+)
+from framework.storage import Store, invoice_key, now_stamp
 
 
 @attrs.frozen
@@ -106,7 +115,7 @@ class Service:
         fw = self.framework()
         if year is not None:
             fw.require_year(year)
-        return self.store.position(year or default_year(fw), fw.streams)
+        return self.store.position(year or default_year(fw))
 
     def provider(self, ref: str | int, as_of: date | None = None) -> Provider:
         """A provider by id or by exact name (case does not matter)."""
@@ -297,6 +306,9 @@ class Service:
     # -- money ---------------------------------------------------------------------------
 
     def set_ceiling(self, year: FinancialYear, stream: str, amount: Decimal, on: date) -> Position:
+        """A stream's cap for a year from `on`; refused if it would leave any day after it
+        with more committed than the ceiling."""
+        not_future(on)
         with self.store.transaction() as s:
             fw = s.framework()
             fs = fw.stream(stream)
@@ -306,30 +318,20 @@ class Service:
                     "contract ceiling set by the other streams"
                 )
             fw.require_year(year)
-            before = fs.caps.get(year)
-            s.set_cap(year, stream, amount)
-            fw = s.framework()
-            position = s.position(year, fw.streams)
-            sp = position.stream(stream)
-            if sp.headroom is not None and sp.headroom < 0:
-                raise CeilingExceeded(
-                    f"a cap of {format_money(amount)} for {stream} in {year} is below what is "
-                    f"already committed to {stream} ({format_money(sp.committed)}): headroom "
-                    "cannot go below zero"
-                )
-            if position.headroom < 0:
-                raise CeilingExceeded(
-                    f"a cap of {format_money(amount)} for {stream} in {year} would leave the "
-                    f"contract ceiling at {format_money(position.ceiling)}, below the "
-                    f"{format_money(position.committed)} committed across all streams: "
-                    "headroom cannot go below zero"
-                )
+            before = s.position(year, on).stream(stream).cap
+            s.set_cap(year, stream, amount, on, self.officer)
+            breach = s.ledger.first_breach(year, on)
+            if breach is not None:
+                raise CeilingExceeded(breach_message(
+                    f"a cap of {format_money(amount)} for {stream} in {year} from {on}", year,
+                    breach.day, breach.stream, breach.cap, breach.committed))
             s.record_event(self.officer, on, "ceiling.set", "stream", stream,
                            {"year": str(year), "cap": before},
-                           {"year": str(year), "cap": amount}, None)
-        return position
+                           {"year": str(year), "cap": amount, "from": on}, None)
+            return s.position(year, on)
 
     def confirm_funding(self, stream: str, on: date) -> Framework:
+        not_future(on)
         with self.store.transaction() as s:
             fs = s.framework().stream(stream)
             if fs.status == "confirmed":
@@ -341,6 +343,7 @@ class Service:
             return s.framework()
 
     def extend_term(self, on: date) -> Framework:
+        not_future(on)
         with self.store.transaction() as s:
             fw = s.framework()
             term = fw.term
@@ -415,6 +418,7 @@ class Service:
 
     def allocate(self, request_id: int, on: date) -> Outcome:
         """Offer a request to the best-ranked eligible provider, or refuse and write nothing."""
+        not_future(on)
         with self.store.transaction() as s:
             request = s.request(request_id)
             for c in s.calloffs_for_request(request_id):
@@ -446,9 +450,7 @@ class Service:
             check_term(fw.term, on)
             _check_year(fw, request)
             check_funding(fw.stream(request.funding), request, on)
-            position = s.position(request.year, fw.streams)
-            # With nothing to commit, this only asks whether the year has a ceiling.
-            check_ceiling(position, request.funding, Decimal("0.00"), "an offer")
+            require_ceiling(s.position(request.year, on), request.funding, on)
             if not ranking:
                 raise NoEligibleProvider(
                     f"lot {request.lot} has no ranking: set one with `calloff rank set "
@@ -461,13 +463,10 @@ class Service:
                 )
             provider = s.provider(result.offer.provider_id, on)
             what = (f"offering request {request.id} to {provider.name} "
-                    f"(rank {result.offer.rank}) at a value")
+                    f"(rank {result.offer.rank}) at {format_money(result.value)}")
             try:
-                check_ceiling(position, request.funding, result.value, what)
-                # A back-dated offer must also have fitted under the ceiling of its day;
-                # the headroom recorded with the offer is the headroom on that day.
-                after = check_ceiling(s.position_on(request.year, fw.streams, on),
-                                      request.funding, result.value, what, on=on)
+                with s.savepoint():
+                    return self._write_offer(request, provider, result, on, what)
             except CeilingExceeded as e:
                 e.refused_offer = PassOver(  # type: ignore[attr-defined]
                     provider.id, provider.name, result.offer.rank, str(e))
@@ -475,6 +474,13 @@ class Service:
         except RuleBroken as e:
             e.passed_over = result.passed_over  # type: ignore[attr-defined]
             raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write_offer(self, request: Request, provider: Provider, result: Any, on: date,
+                     what: str) -> Outcome:
+        """Write the offer and its dated commitment, then check every day from `on`."""
+        s = self.store
+        fw = s.framework()
         # At or over the approval threshold the commitment is held, but the provider is not
         # told until a second officer approves; the response period starts then.
         needs_approval = (fw.approval_threshold is not None
@@ -487,13 +493,11 @@ class Service:
             respond_by=None if needs_approval
             else add_working_days(on, fw.response_days, fw.holidays),
             officer=self.officer, recorded_at=now_stamp(),
-            headroom_after=after.headroom,
-            stream_headroom_after=after.stream(request.funding).headroom,
             needs_approval=needs_approval,
         )
         cid = s.add_calloff(calloff, result.passed_over)
         calloff = attrs.evolve(calloff, id=cid)
-        s.record_event(
+        eid = s.record_event(
             self.officer, on, "calloff.offer", "calloff", cid, None,
             {"request": request.id, "provider": provider.id, "rank": calloff.rank,
              "status": calloff.status, "value": calloff.value, "funding": calloff.funding,
@@ -501,8 +505,30 @@ class Service:
              "passed_over": [[p.provider_id, p.rank, p.reason] for p in result.passed_over]},
             None,
         )
+        s.ledger.record(calloff, eid, on, calloff.status, calloff.value, calloff.value)
+        self._hold(calloff.year, on, what, calloff.value)
+        # The headroom recorded with the offer is the headroom on the day it was made.
+        after = s.position(calloff.year, on)
+        s.restate_headroom(cid, after.headroom, after.stream(calloff.funding).headroom)
+        calloff = s.calloff(cid)
         return Outcome(request, calloff.status, calloff, provider, result.passed_over,
                        position=after)
+
+    def _hold(self, year: FinancialYear, start: date, what: str,
+              amount: Decimal | None = None) -> None:
+        """Refuse the write in progress if any headroom in `year` is below zero on any day
+        from `start` on; the message names the first such day and by how much."""
+        breach = self.store.ledger.first_breach(year, start)
+        if breach is None:
+            return
+        message = breach_message(what, year, breach.day, breach.stream, breach.cap,
+                                 breach.committed, amount)
+        if breach.first_cap_on is None or breach.first_cap_on > breach.day:
+            stream = breach.stream or self.framework().default_funding
+            message += (f"; no cap for {year} applied on {breach.day}: date one from then "
+                        f"with `calloff ceiling set --year {year} --funding {stream} "
+                        f"--amount MONEY --on {breach.day}`")
+        raise CeilingExceeded(message)
 
     def _cascade_after(self, request: Request, on: date) -> Outcome:
         """After a decline or lapse: offer to the next provider, or say why nobody can take it."""
@@ -516,7 +542,12 @@ class Service:
             return Outcome(request, "unallocated", None, None, passed, refused=str(e))
 
     def approve(self, calloff_id: int, on: date) -> CallOff:
-        """A second officer authorises a call-off at or over the threshold; it is then offered."""
+        """A second officer authorises a call-off at or over the threshold; it is then offered.
+
+        Refused if, on the approval date, the provider could no longer be offered the work
+        or the ceiling would no longer hold: the approver rejects it and the cascade moves on.
+        """
+        not_future(on)
         with self.store.transaction() as s:
             c = s.calloff(calloff_id)
             self._expect(c, ("awaiting_approval",), "approved")
@@ -528,11 +559,25 @@ class Service:
             self._not_before(c, on)
             fw = s.framework()
             check_term(fw.term, on)
+            request = s.request(c.request_id)
+            instead = (f": reject it with `calloff reject {c.id} --reason TEXT`, then "
+                       f"`calloff allocate {request.id}` offers it to the next eligible provider")
+            eligible = cascade(request, [RankEntry(c.lot, c.rank, c.provider_id)],
+                               s.providers(on), s.unavailability(), s.rates(c.lot), {})
+            if eligible.offer is None:
+                why = eligible.passed_over[0]
+                raise RuleBroken(f"call-off {c.id} cannot be approved on {on}: {why.name} is "
+                                 f"{why.reason}{instead}")
+            try:
+                self._hold(c.year, on, f"approving call-off {c.id}")
+            except CeilingExceeded as e:
+                raise CeilingExceeded(f"{e}{instead}") from None
             respond_by = add_working_days(on, fw.response_days, fw.holidays)
             s.approve(c.id, self.officer, on, respond_by)
-            s.record_event(self.officer, on, "calloff.approve", "calloff", c.id,
-                           {"status": c.status},
-                           {"status": "offered", "respond_by": respond_by}, None)
+            eid = s.record_event(self.officer, on, "calloff.approve", "calloff", c.id,
+                                 {"status": c.status},
+                                 {"status": "offered", "respond_by": respond_by}, None)
+            s.ledger.record(c, eid, on, "offered", c.value, c.value)
             return s.calloff(c.id)
 
     def reject(self, calloff_id: int, reason: str, on: date) -> CallOff:
@@ -560,6 +605,7 @@ class Service:
 
         `settles`: the commitment becomes the spend so far, and the event says so.
         """
+        not_future(on)
         s = self.store
         c = s.calloff(calloff_id)
         self._expect(c, allowed, status)
@@ -567,16 +613,20 @@ class Service:
         if settles:
             self._not_before_answer_or_invoices(c, on, status)
         s.set_status(c.id, status, on, reason)
+        spent = s.spent(c.id)
         before: dict[str, Any] = {"status": c.status}
         after: dict[str, Any] = {"status": status}
         if settles:
-            before["commitment"], after["commitment"] = c.value, s.spent(c.id)
-        s.record_event(self.officer, on, f"calloff.{action}", "calloff", c.id, before, after,
-                       reason)
+            before["commitment"], after["commitment"] = c.value, spent
+        eid = s.record_event(self.officer, on, f"calloff.{action}", "calloff", c.id, before,
+                             after, reason)
+        commitment = c.value if status in LIVE else spent if status in FINISHED else ZERO
+        s.ledger.record(c, eid, on, status, c.value, commitment)
         return c
 
     def lapse(self, on: date) -> list[Lapse]:
         """Every offer unanswered past its respond-by date counts as declined, and cascades."""
+        not_future(on)
         lapses: list[Lapse] = []
         with self.store.transaction() as s:
             for c in s.offers_past(on):
@@ -673,7 +723,7 @@ class Service:
                     amount = parse_money(row["amount"])
                     cell = (row.get("attendees") or "").strip()
                     attendees = _int(cell, "attendees") if cell else None
-                    key = (c.provider_id, invoice)
+                    key = (c.provider_id, invoice_key(invoice))
                     if key in seen:
                         raise InvalidInput(f"invoice {invoice} appears twice in the file "
                                            f"(also line {seen[key]})")
@@ -705,6 +755,7 @@ class Service:
         reason = clean_text(reason, "the reason")
         if value <= 0:
             raise InvalidInput("the new value must be more than £0.00")
+        not_future(on)
         with self.store.transaction() as s:
             c = s.calloff(calloff_id)
             self._expect(c, ("accepted",), "varied")
@@ -730,17 +781,16 @@ class Service:
                 )
             if value == c.value:
                 raise InvalidInput(f"call-off {c.id} is already worth {format_money(value)}")
-            what = f"increasing call-off {c.id} by an amount"
-            then = s.position_on(c.year, fw.streams, on)
-            if value > c.value:
-                check_ceiling(s.position(c.year, fw.streams), c.funding, value - c.value, what)
-                check_ceiling(then, c.funding, value - c.value, what, on=on)
-            # The headroom the order shows is re-stated as it stands after the variation.
-            after = then.with_commitment(c.funding, value - c.value)
             s.vary(c.id, c.value, value, reason, on, self.officer)
+            eid = s.record_event(self.officer, on, "calloff.vary", "calloff", c.id,
+                                 {"value": c.value}, {"value": value}, reason)
+            s.ledger.record(c, eid, on, c.status, value, value)
+            if value > c.value:
+                self._hold(c.year, on, f"increasing call-off {c.id} by "
+                           f"{format_money(value - c.value)}", value - c.value)
+            # The headroom the order shows is re-stated as it stands after the variation.
+            after = s.position(c.year, on)
             s.restate_headroom(c.id, after.headroom, after.stream(c.funding).headroom)
-            s.record_event(self.officer, on, "calloff.vary", "calloff", c.id,
-                           {"value": c.value}, {"value": value}, reason)
             return s.calloff(c.id)
 
     def complete(self, calloff_id: int, on: date) -> CallOff:
@@ -778,21 +828,36 @@ class Service:
                 "that date"
             )
 
-    @staticmethod
-    def _not_before(c: CallOff, on: date) -> None:
+    def _not_before(self, c: CallOff, on: date) -> None:
+        """A call-off's history runs forward: each change is dated on or after the last."""
         if on < c.offered_on:
             raise InvalidInput(
                 f"{on} is before call-off {c.id} was offered on {c.offered_on}: check --on"
             )
+        last = self.store.ledger.last_change(c.id)
+        if last and on.isoformat() < last["effective_on"]:
+            raise InvalidInput(
+                f"{on} is before call-off {c.id} became {last['status'].replace('_', ' ')} on "
+                f"{last['effective_on']}: record this change on or after that date"
+            )
 
 
 def _check_year(fw: Framework, request: Request) -> None:
-    first, last = fw.years
-    if not first <= request.year <= last:
+    """A call-off may start after the term (PCR 2015 reg. 33), never before it begins."""
+    first, _ = fw.years
+    if request.year < first:
         raise RuleBroken(
-            f"request {request.id} starts on {request.start}, in {request.year}, outside the "
-            f"framework's years ({first} to {last}): change its dates"
+            f"request {request.id} starts on {request.start}, in {request.year}, before the "
+            f"framework's first year ({first}): change its dates"
         )
+
+
+def not_future(on: date, what: str = "the effective date") -> None:
+    """No change of state may be dated after today."""
+    today = date.today()
+    if on > today:
+        raise InvalidInput(
+            f"{what} {on} is after today ({today}): a change cannot be dated in the future")
 
 
 def default_year(fw: Framework, today: date | None = None) -> FinancialYear:

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import sqlite3
+import unicodedata
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -25,7 +26,8 @@ import sqlite_utils
 
 from framework.audit import COUNTED, Verdict, event_hash, reconcile, verify_chain
 from framework.dates import FinancialYear
-from framework.errors import DatabaseError, NotFound
+from framework.errors import DatabaseError, InvalidInput, NotFound
+from framework.ledger import NOW, Ledger
 from framework.model import (
     FINISHED,
     LIVE,
@@ -42,9 +44,9 @@ from framework.model import (
     Unavailability,
 )
 from framework.money import from_pence, to_pence
-from framework.rules import Position, build_position
+from framework.rules import Position
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_SECONDS = 15
 
 # SQL for the commitment a call-off holds, given its spend so far as `spent`.
@@ -202,7 +204,107 @@ def _migrate_1_to_2(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE calloffs ADD COLUMN approved_on TEXT")
 
 
-MIGRATIONS: dict[int, Any] = {1: _migrate_1_to_2}
+def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
+    """Dated commitments and caps, event numbers on records, and invoice keys.
+
+    Every change to a call-off's commitment becomes a dated row of `changes`, rebuilt from
+    the audit trail; caps gain the date they apply from (an existing cap applies from the
+    start of the term); spend lines, call-offs and confirmations carry the number of the
+    event that recorded them, so a report can be reproduced as the database then stood;
+    invoice references get a case-folded key that a unique index holds per provider.
+    """
+    db.execute(
+        """CREATE TABLE changes (
+          id INTEGER PRIMARY KEY, calloff_id INTEGER NOT NULL REFERENCES calloffs (id),
+          event_id INTEGER NOT NULL, effective_on TEXT NOT NULL, recorded_at TEXT,
+          status TEXT NOT NULL, value_pence INTEGER NOT NULL,
+          commitment_pence INTEGER NOT NULL, delta_pence INTEGER NOT NULL,
+          year TEXT NOT NULL, funding TEXT NOT NULL, lot INTEGER NOT NULL,
+          provider_id INTEGER NOT NULL)""")
+    db.execute("CREATE INDEX changes_year ON changes (year, funding, effective_on)")
+    db.execute("CREATE INDEX changes_calloff ON changes (calloff_id)")
+    term = db.execute("SELECT term_start FROM framework").fetchone()
+    db.execute("ALTER TABLE caps RENAME TO caps_v2")
+    db.execute(
+        """CREATE TABLE caps (
+          id INTEGER PRIMARY KEY, year TEXT NOT NULL,
+          stream TEXT NOT NULL REFERENCES streams (name), effective_on TEXT NOT NULL,
+          amount_pence INTEGER NOT NULL, recorded_at TEXT, officer TEXT, event_id INTEGER)""")
+    db.execute("CREATE INDEX caps_year ON caps (year, stream, effective_on)")
+    db.execute("INSERT INTO caps (year, stream, effective_on, amount_pence, officer, event_id) "
+               "SELECT year, stream, ?, amount_pence, 'calloff', 1 FROM caps_v2 "
+               "ORDER BY year, stream", [term[0] if term else "1900-01-01"])
+    db.execute("DROP TABLE caps_v2")
+    db.execute("ALTER TABLE streams ADD COLUMN confirmed_event INTEGER")
+    db.execute("ALTER TABLE calloffs ADD COLUMN event_id INTEGER")
+    db.execute("ALTER TABLE spend ADD COLUMN invoice_key TEXT")
+    db.execute("ALTER TABLE spend ADD COLUMN event_id INTEGER")
+    _rebuild_from_trail(db)
+    db.execute("DROP INDEX spend_invoice")
+    db.execute("CREATE UNIQUE INDEX spend_invoice ON spend (provider_id, invoice_key)")
+
+
+def _rebuild_from_trail(db: sqlite_utils.Database) -> None:
+    """Fill the v3 columns of an older database from its audit trail."""
+    calloffs = {r["id"]: r for r in db.query("SELECT * FROM calloffs")}
+    state: dict[int, tuple[str, int, int]] = {}  # call-off: status, value, commitment
+    for e in db.query("SELECT * FROM events ORDER BY id"):
+        after = json.loads(e["after"]) if e["after"] else None
+        if e["action"] == "funding.confirm":
+            db.execute("UPDATE streams SET confirmed_event = ? WHERE name = ?",
+                       [e["id"], e["object_id"]])
+        elif e["action"] == "spend.add" and isinstance(after, dict):
+            db.execute("UPDATE spend SET event_id = ? WHERE id = ?", [e["id"], after["spend"]])
+        elif e["action"] == "ceiling.set" and isinstance(after, dict):
+            db.execute("UPDATE caps SET event_id = ? WHERE year = ? AND stream = ?",
+                       [e["id"], after.get("year"), e["object_id"]])
+        if e["object_type"] != "calloff" or not isinstance(after, dict):
+            continue
+        c = calloffs.get(int(e["object_id"]))
+        if c is None or e["action"] == "spend.add":
+            continue
+        status, value, commitment = state.get(c["id"], ("", 0, 0))
+        if e["action"] == "calloff.offer":
+            db.execute("UPDATE calloffs SET event_id = ? WHERE id = ?", [e["id"], c["id"]])
+            value, status = c["initial_value_pence"], "offered"
+        status = after.get("status", status)
+        if "value" in after:
+            value = _event_pence(after["value"])
+        if status in LIVE:
+            commitment = value
+        elif status in FINISHED:
+            commitment = (_event_pence(after["commitment"]) if "commitment" in after else
+                          db.execute("SELECT COALESCE(SUM(amount_pence), 0) FROM spend "
+                                     "WHERE calloff_id = ?", [c["id"]]).fetchone()[0])
+        else:
+            commitment = 0
+        before = state.get(c["id"], ("", 0, 0))[2]
+        state[c["id"]] = (status, value, commitment)
+        db.execute(
+            "INSERT INTO changes (calloff_id, event_id, effective_on, recorded_at, status, "
+            "value_pence, commitment_pence, delta_pence, year, funding, lot, provider_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [c["id"], e["id"], e["effective_on"], e["recorded_at"], status, value, commitment,
+             commitment - before, c["year"], c["funding"], c["lot"], c["provider_id"]])
+    seen: set[tuple[int, str]] = set()
+    for r in db.query("SELECT id, provider_id, invoice FROM spend ORDER BY id"):
+        key = invoice_key(r["invoice"])
+        if (r["provider_id"], key) in seen:  # recorded twice before keys were unique
+            key = f"{key}#{r['id']}"
+        seen.add((r["provider_id"], key))
+        db.execute("UPDATE spend SET invoice_key = ? WHERE id = ?", [key, r["id"]])
+
+
+def _event_pence(amount: Any) -> int:
+    return to_pence(Decimal(str(amount)))
+
+
+def invoice_key(invoice: str) -> str:
+    """An invoice reference as the database compares it: `INV-7` and `inv-7` are one."""
+    return unicodedata.normalize("NFKC", invoice).strip().casefold()
+
+
+MIGRATIONS: dict[int, Any] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 class Store:
@@ -214,6 +316,7 @@ class Store:
         # Set when opening upgraded the file: (old version, backup path), for a notice.
         self.upgraded: tuple[int, Path] | None = None
         self._unsealed = False
+        self.ledger = Ledger(db)
 
     # -- opening -------------------------------------------------------------------------
 
@@ -323,6 +426,19 @@ class Store:
         else:
             conn.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[Store]:
+        """Part of a write that can be undone alone: a refused offer after a kept decline."""
+        self.db.execute("SAVEPOINT attempt")
+        try:
+            yield self
+        except BaseException:
+            self.db.execute("ROLLBACK TO attempt")
+            self.db.execute("RELEASE attempt")
+            raise
+        else:
+            self.db.execute("RELEASE attempt")
+
     def record_digests(self) -> dict[str, str]:
         """A SHA-256 of each record table (everything but the audit trail itself)."""
         digests = {}
@@ -379,18 +495,16 @@ class Store:
                 "position": i,
             })
             for year, amount in s.caps.items():
-                self.set_cap(year, s.name, amount)
+                # The definition's caps apply from the start of the term; the framework's
+                # set-up is always the first event.
+                self.ledger.set_cap(year, s.name, amount, t.start, "calloff", 1, now_stamp())
 
     def framework(self) -> Framework:
         row = self._one("SELECT * FROM framework")
         if row is None:
             raise DatabaseError(f"{self.path} holds no framework")
         used = self.db.execute("SELECT COUNT(*) FROM extensions").fetchone()[0]
-        caps: dict[str, dict[FinancialYear, Decimal]] = {}
-        for cap in self.db.query("SELECT * FROM caps ORDER BY year"):
-            caps.setdefault(cap["stream"], {})[FinancialYear.parse(cap["year"])] = from_pence(
-                cap["amount_pence"]
-            )
+        caps = self.ledger.caps_now()
         streams = tuple(
             FundingStream(
                 name=s["name"], title=s["title"] or s["name"], capped=bool(s["capped"]),
@@ -423,17 +537,17 @@ class Store:
         self._insert("extensions", {"effective_on": on.isoformat(), "recorded_at": now_stamp(),
                                     "officer": officer})
 
-    def set_cap(self, year: FinancialYear, stream: str, amount: Decimal) -> None:
-        self.db.execute(
-            "INSERT INTO caps (year, stream, amount_pence) VALUES (?, ?, ?) "
-            "ON CONFLICT (year, stream) DO UPDATE SET amount_pence = excluded.amount_pence",
-            [str(year), stream, to_pence(amount)],
-        )
+    def set_cap(self, year: FinancialYear, stream: str, amount: Decimal, on: date,
+                officer: str) -> None:
+        """A cap for a year that applies from `on`, recorded with the next event."""
+        self.ledger.set_cap(year, stream, amount, on, officer, self.next_event_id(),
+                            now_stamp())
 
     def confirm_stream(self, name: str, on: date) -> None:
         self.db.execute(
-            "UPDATE streams SET status = 'confirmed', confirmed_on = ? WHERE name = ?",
-            [on.isoformat(), name],
+            "UPDATE streams SET status = 'confirmed', confirmed_on = ?, confirmed_event = ? "
+            "WHERE name = ?",
+            [on.isoformat(), self.next_event_id(), name],
         )
 
     # -- providers -----------------------------------------------------------------------
@@ -587,7 +701,7 @@ class Store:
             else to_pence(c.headroom_after),
             "stream_headroom_after_pence": None if c.stream_headroom_after is None
             else to_pence(c.stream_headroom_after),
-            "recorded_at": c.recorded_at, "officer": c.officer,
+            "recorded_at": c.recorded_at, "officer": c.officer, "event_id": self.next_event_id(),
         })
         for seq, p in enumerate(passed_over, start=1):
             self._insert("passovers", {"calloff_id": calloff_id, "seq": seq,
@@ -635,11 +749,16 @@ class Store:
     def awaiting_approval(self) -> list[dict[str, Any]]:
         return self._calloff_rows("c.status = 'awaiting_approval'", "c.offered_on, c.id")
 
-    def _calloff_rows(self, where: str, order: str, params: Any = ()) -> list[dict[str, Any]]:
-        """Call-offs with their provider's name and request's title, for listings."""
+    def _calloff_rows(self, where: str, order: str, params: Any = None) -> list[dict[str, Any]]:
+        """Call-offs with their provider's name and request's title, for listings; `status`
+        is as recorded by event `:upto` where the query names one."""
+        params = dict(params or {})
+        params.setdefault("upto", NOW)
         return list(self.db.query(
             f"""
-            SELECT c.*, p.name AS provider_name, r.title AS request_title
+            SELECT c.*, p.name AS provider_name, r.title AS request_title,
+              (SELECT ch.status FROM changes ch WHERE ch.calloff_id = c.id
+                 AND ch.event_id <= :upto ORDER BY ch.id DESC LIMIT 1) AS status_recorded
             FROM calloffs c JOIN providers p ON p.id = c.provider_id
             JOIN requests r ON r.id = c.request_id
             WHERE {where} ORDER BY {order}
@@ -675,8 +794,9 @@ class Store:
         return from_pence(row[0])
 
     def invoice(self, provider_id: int, invoice: str) -> dict[str, Any] | None:
-        return self._one("SELECT * FROM spend WHERE provider_id = ? AND "
-                         "invoice = ? COLLATE NOCASE", [provider_id, invoice])
+        """The invoice line with this reference from this provider, in any letter case."""
+        return self._one("SELECT * FROM spend WHERE provider_id = ? AND invoice_key = ?",
+                         [provider_id, invoice_key(invoice)])
 
     def last_invoice_date(self, calloff_id: int) -> date | None:
         row = self.db.execute("SELECT MAX(spent_on) FROM spend WHERE calloff_id = ?",
@@ -689,6 +809,7 @@ class Store:
             "calloff_id": calloff_id, "provider_id": provider_id, "invoice": invoice,
             "spent_on": spent_on.isoformat(), "amount_pence": to_pence(amount),
             "attendees": attendees, "recorded_at": now_stamp(), "officer": officer,
+            "invoice_key": invoice_key(invoice), "event_id": self.next_event_id(),
         })
 
     def spend_lines(self, calloff_id: int) -> list[dict[str, Any]]:
@@ -704,64 +825,17 @@ class Store:
     def pending_offers(self) -> list[dict[str, Any]]:
         return self._calloff_rows("c.status = 'offered'", "c.respond_by, c.id")
 
-    def position_on(self, year: FinancialYear, streams: tuple[FundingStream, ...],
-                    on: date) -> Position:
-        """The position as it stood on a date: commitments then, streams confirmed by then."""
-        committed = {r["funding"]: from_pence(r["committed"])
-                     for r in self.commitments_at(year, on, by=("funding",))}
-        return build_position(year, streams, committed, as_of=on)
-
-    def position(self, year: FinancialYear, streams: tuple[FundingStream, ...]) -> Position:
-        """Commitments and spend by stream for a year, summed in SQL."""
-        committed: dict[str, Decimal] = {}
-        spent: dict[str, Decimal] = {}
-        for r in self.db.query(
-            f"""
-            SELECT c.funding, SUM({COMMITMENT_SQL}) AS committed,
-                   SUM(COALESCE(s.spent, 0)) AS spent
-            FROM calloffs c {SPENT_JOIN}
-            WHERE c.year = ? GROUP BY c.funding
-            """,
-            [str(year)],
-        ):
-            committed[r["funding"]] = from_pence(r["committed"])
-            spent[r["funding"]] = from_pence(r["spent"])
-        return build_position(year, streams, committed, spent)
+    def position(self, year: FinancialYear, at: date | None = None,
+                 upto: int | None = None) -> Position:
+        """Caps, commitments and spend by stream for a year on a day (default today)."""
+        return self.ledger.position(year, at or date.today(), upto)
 
     # -- reports: every figure summed in SQL ----------------------------------------------
 
-    def commitments_at(self, year: FinancialYear, at: date,
-                       by: tuple[str, ...] = ("lot", "provider_id", "funding"),
-                       ) -> list[dict[str, Any]]:
-        """Commitment for a year's call-offs as at a date, grouped `by` call-off columns.
-
-        Effective dates decide: an offer counts from its offer date at its value on that
-        date (variations included) until it closes; once completed or cancelled it counts
-        its spend; once declined or lapsed, nothing.
-        """
-        return list(self.db.query(
-            f"""
-            SELECT {", ".join(f"c.{col}" for col in by)}, SUM(
-              CASE
-                WHEN c.offered_on > :at THEN 0
-                WHEN c.closed_on IS NULL OR c.closed_on > :at THEN COALESCE(
-                  (SELECT v.new_value_pence FROM variations v
-                   WHERE v.calloff_id = c.id AND v.effective_on <= :at
-                   ORDER BY v.effective_on DESC, v.id DESC LIMIT 1),
-                  c.initial_value_pence)
-                WHEN c.status IN ({", ".join(f"'{s}'" for s in FINISHED)})
-                  THEN COALESCE(s.spent, 0)
-                ELSE 0
-              END) AS committed
-            FROM calloffs c {SPENT_JOIN}
-            WHERE c.year = :year
-            GROUP BY {", ".join(f"c.{col}" for col in by)}
-            """,
-            {"year": str(year), "at": at.isoformat()},
-        ))
-
-    def spend_between(self, year_start: date, start: date, end: date) -> list[dict[str, Any]]:
-        """Spend and attendees by lot, provider and stream: in [start, end] and year to date."""
+    def spend_between(self, year_start: date, start: date, end: date,
+                      upto: int | None = None) -> list[dict[str, Any]]:
+        """Spend and attendees by lot, provider and stream: in [start, end] and year to date,
+        as recorded by event `upto`."""
         return list(self.db.query(
             """
             SELECT c.lot, c.provider_id, c.funding,
@@ -772,30 +846,44 @@ class Store:
                 AS attendees_in_quarter,
               SUM(COALESCE(sp.attendees, 0)) AS attendees_year_to_date
             FROM spend sp JOIN calloffs c ON c.id = sp.calloff_id
-            WHERE sp.spent_on BETWEEN :year_start AND :end
+            WHERE sp.spent_on BETWEEN :year_start AND :end AND sp.event_id <= :upto
             GROUP BY c.lot, c.provider_id, c.funding
             """,
             {"year_start": year_start.isoformat(), "start": start.isoformat(),
-             "end": end.isoformat()},
+             "end": end.isoformat(), "upto": NOW if upto is None else upto},
         ))
 
-    def raised_between(self, start: date, end: date) -> list[dict[str, Any]]:
-        return self._calloff_rows("c.offered_on BETWEEN ? AND ?", "c.offered_on, c.id",
-                                  [start.isoformat(), end.isoformat()])
-
-    def awaiting_at(self, at: date) -> list[dict[str, Any]]:
-        """Offers made by a date that the provider had not yet answered on it."""
+    def raised_between(self, start: date, end: date,
+                       upto: int | None = None) -> list[dict[str, Any]]:
+        """Call-offs raised in [start, end], each with its status as recorded by `upto`."""
         return self._calloff_rows(
-            "(CASE WHEN c.needs_approval THEN c.approved_on ELSE c.offered_on END) <= :at "
-            "AND (c.decided_on IS NULL OR c.decided_on > :at) "
-            "AND (c.closed_on IS NULL OR c.closed_on > :at)",
-            "c.respond_by, c.id", {"at": at.isoformat()})
+            "c.offered_on BETWEEN :start AND :end AND c.event_id <= :upto", "c.offered_on, c.id",
+            {"start": start.isoformat(), "end": end.isoformat(),
+             "upto": NOW if upto is None else upto})
+
+    def awaiting_at(self, at: date, upto: int | None = None) -> list[dict[str, Any]]:
+        """Offers made by a date that the provider had not yet answered on it."""
+        return self._calloff_rows(f"c.id IN ({self.ledger.awaiting_ids(at, upto)})",
+                                  "c.respond_by, c.id", {"upto": NOW if upto is None else upto})
 
     def years_with_commitments(self) -> list[FinancialYear]:
         return [FinancialYear.parse(r["year"]) for r in self.db.query(
             "SELECT DISTINCT year FROM calloffs ORDER BY year")]
 
     # -- audit events --------------------------------------------------------------------
+
+    def next_event_id(self) -> int:
+        """The number the next audit event will get (inside a write, nobody else's)."""
+        row = self.db.execute("SELECT last_event FROM audit_head WHERE id = 1").fetchone()
+        return int(row[0]) + 1 if row else 1
+
+    def head(self) -> dict[str, Any] | None:
+        """The newest event: its number, hash and when it was recorded."""
+        return self._one("SELECT h.last_event AS event, h.last_hash AS hash, e.recorded_at "
+                         "FROM audit_head h LEFT JOIN events e ON e.id = h.last_event")
+
+    def event(self, event_id: int) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM events WHERE id = ?", [event_id])
 
     def verify_audit(self) -> Verdict:
         """The chain must be whole, and the records must match what it says happened.
@@ -869,6 +957,9 @@ class Store:
         The chain's head (last id and hash) is kept apart from the events, so that
         deleting the newest events is as visible as changing an old one.
         """
+        if on is not None and on > date.today():
+            raise InvalidInput(
+                f"{on} is after today ({date.today()}): a change cannot be dated in the future")
         head = self._one("SELECT last_event, last_hash FROM audit_head WHERE id = 1")
         last_id, prev_hash = (head["last_event"], head["last_hash"]) if head else (0, "")
         event_id = int(last_id) + 1

@@ -114,7 +114,8 @@ def test_headroom_refusal_leaves_nothing_behind(leeds, add_request):
 
 def test_cascade_to_a_dearer_provider_can_be_refused_at_the_ceiling(leeds, add_request):
     """Rank 1 fits; after its decline rank 2's dearer price does not: the request waits."""
-    leeds.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "11000")
+    leeds.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "11000",
+             "--on", "2015-04-01")
     rid = add_request("--quantity", "10", "--unit", "day")  # £10,000 at rank 1, £12,000 at 2
     assert leeds.json("allocate", str(rid), "--on", "2015-06-01")["value"] == "10000.00"
     out = leeds.json("decline", "1", "--reason", "busy", "--on", "2015-06-02")
@@ -122,7 +123,8 @@ def test_cascade_to_a_dearer_provider_can_be_refused_at_the_ceiling(leeds, add_r
     assert "£12,000.00" in out["reason"] and "below zero" in out["reason"]
     assert leeds.json("headroom", "--year", "2015-16")["committed"] == "0.00"
     # Once the ceiling allows, allocating again continues the cascade past the decliner.
-    leeds.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "12000")
+    leeds.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "12000",
+             "--on", "2015-06-03")
     again = leeds.json("allocate", str(rid), "--on", "2015-06-03")
     assert again["provider"] == 2 and again["headroom"] == "0.00"
 
@@ -149,8 +151,9 @@ def test_extension_lets_allocation_continue_and_delivery_may_outlast_the_term(le
     term = leeds.json("term", "extend", "--on", "2016-02-01")
     assert term["end"] == "2017-03-31" and term["extensions_left"] == 1
     assert term["original_end"] == "2016-03-31"
-    leeds.ok("ceiling", "set", "--year", "2016-17", "--funding", "core", "--amount", "100000")
-    rid = add_request(start="2017-03-01", on="2017-03-01")
+    leeds.ok("ceiling", "set", "--year", "2016-17", "--funding", "core", "--amount", "100000",
+             "--on", "2016-02-01")
+    rid = add_request(start="2017-03-01", on="2016-05-01")
     leeds.ok("request", "add", "--lot", "4", "--title", "runs past the end", "--start",
              "2017-03-20", "--end", "2017-05-30", "--value", "1000")
     assert leeds.json("allocate", str(rid), "--on", "2016-05-01")["status"] == "offered"
@@ -252,12 +255,13 @@ def test_ceiling_cannot_be_set_below_commitments(leeds, add_request):
     """Lowering a cap under what is committed would make headroom negative: refused."""
     rid = add_request("--value", "50000")
     leeds.json("allocate", str(rid), "--on", "2015-06-01")
-    assert "below what is already committed" in leeds.refused(
-        "ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "49999.99")
+    assert ("below zero on 2015-07-01" in leeds.refused(
+        "ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "49999.99",
+        "--on", "2015-07-01"))
     assert "no cap of its own" in leeds.refused(
         "ceiling", "set", "--year", "2015-16", "--funding", "traded", "--amount", "1")
-    assert "outside the framework's years" in leeds.refused(
-        "ceiling", "set", "--year", "2019-20", "--funding", "core", "--amount", "1")
+    assert "before the framework's first year" in leeds.refused(
+        "ceiling", "set", "--year", "2014-15", "--funding", "core", "--amount", "1")
 
 
 def test_show_tells_the_whole_story(leeds, add_request):
@@ -302,7 +306,8 @@ def test_a_withdrawal_is_final_whatever_the_dates(leeds, add_request):
 
 def test_unallocated_names_the_provider_refused_at_the_ceiling(leeds, add_request):
     """After a decline, the dearer next rank refused at the ceiling is listed with its reason."""
-    leeds.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "11000")
+    leeds.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "11000",
+             "--on", "2015-04-01")
     rid = add_request("--quantity", "10", "--unit", "day")
     leeds.json("allocate", str(rid), "--on", "2015-06-01")
     out = leeds.json("decline", "1", "--reason", "busy", "--on", "2015-06-02")
@@ -332,4 +337,4 @@ def test_headroom_says_when_a_year_has_no_ceiling(leeds):
     data = leeds.json("headroom", "--year", "2016-17")
     assert data["has_ceiling"] is False and data["ceiling"] == "0.00"
     assert "has no ceiling yet" in leeds.ok("headroom", "--year", "2016-17").output
-    assert "outside the framework's years" in leeds.refused("headroom", "--year", "1999-00")
+    assert "before the framework's first year" in leeds.refused("headroom", "--year", "1999-00")

@@ -16,7 +16,8 @@ def _journey(leeds, add_request):
     leeds.ok("vary", "2", "--value", "6000", "--reason", "extra day", "--on", "2015-06-03")
     leeds.ok("complete", "2", "--on", "2015-06-30")
     leeds.ok("funding", "confirm", "innovation", "--on", "2015-06-15")
-    leeds.ok("ceiling", "set", "--year", "2016-17", "--funding", "core", "--amount", "100000")
+    leeds.ok("ceiling", "set", "--year", "2016-17", "--funding", "core", "--amount", "100000",
+             "--on", "2016-01-10")
     leeds.ok("term", "extend", "--on", "2016-01-10")
 
 
@@ -64,7 +65,7 @@ def test_audit_filters(leeds, add_request):
     assert all(e["effective_on"] >= "2015-06-15" for e in since)
     # The fixture's set-up has no --on, so it is dated today; the journey's dates decide.
     journey = [e["action"] for e in since if e["effective_on"] < "2020-01-01"]
-    assert journey == ["calloff.complete", "funding.confirm", "term.extend"]
+    assert journey == ["calloff.complete", "funding.confirm", "ceiling.set", "term.extend"]
     assert "call-off 9 does not exist" in leeds.refused("audit", "--calloff", "9")
 
 

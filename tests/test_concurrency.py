@@ -150,7 +150,7 @@ def test_eight_officers_allocating_declining_and_accepting(tmp_path):
         assert w.exitcode == 0
     assert sum(results.get(timeout=5) for _ in range(8)) > 0
     store = Store.open(db)
-    position = store.position(FinancialYear(2015), store.framework().streams)
+    position = store.position(FinancialYear(2015))
     assert position.headroom >= 0 and position.stream("core").headroom >= 0
     conn = sqlite3.connect(db)
     # No offer doubled: at most one live call-off per request.

@@ -18,13 +18,16 @@ from tests.strategies import money, money_text
         ("12500.00", "12500.00"),
         ("12,500.00", "12500.00"),
         ("£12,500.00", "12500.00"),
-        ("0.5", "0.50"),
+        ("0.50", "0.50"),
         (" 1,234,567.89 ", "1234567.89"),
         ("0", "0.00"),
+        ("12,500", "12500.00"),
+        ("£12500", "12500.00"),
+        ("£12500.00", "12500.00"),
     ],
 )
 def test_accepts_the_forms_officers_type(text, expected):
-    """Plain, grouped and pound-signed amounts all read as the same exact Decimal."""
+    """The forms the README lists all read as the same exact Decimal."""
     assert parse_money(text) == Decimal(expected)
     assert json_money(parse_money(text)) == expected
 
@@ -32,10 +35,12 @@ def test_accepts_the_forms_officers_type(text, expected):
 @pytest.mark.parametrize(
     "text",
     ["12,50a", "1e5", "NaN", "nan", "Infinity", "12.345", "-5", "-£5", "£-5", "", " ",
-     "1,2500", "12,500,00", "£", "12.", ".5", "1 000", "0x10", "12,5000.00", "++1"],
+     "1,2500", "12,500,00", "£", "12.", ".5", "1 000", "0x10", "12,5000.00", "++1",
+     "12500.5", "12,500.5", "0012500", "00.50", "0.5", "012,500.00", "£012500"],
 )
 def test_rejects_anything_else_with_a_clear_message(text):
-    """Scientific notation, NaN, fractions of a penny, negatives and bad grouping are refused."""
+    """Scientific notation, NaN, one or three decimal places, leading zeros, negatives and bad
+    grouping are refused."""
     with pytest.raises(InvalidInput, match="not an amount of money"):
         parse_money(text)
 

@@ -101,7 +101,8 @@ def test_an_offer_can_be_cancelled_before_acceptance(leeds, add_request):
 
 def test_vary_up_must_fit_under_the_ceiling(accepted):
     """An increase passes the headroom check like a new offer; a cut cannot undercut spend."""
-    accepted.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "12000")
+    accepted.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "12000",
+                "--on", "2015-06-01")
     assert accepted.json("vary", "1", "--value", "12000", "--reason", "two more days",
                          "--on", "2015-06-10")["value"] == "12000.00"
     assert "below zero" in accepted.refused("vary", "1", "--value", "12000.01",
