@@ -446,7 +446,9 @@ def request_add(desk: Desk, lot: int, title: str, start: date, end: date | None,
     rid = desk.service().add_request(lot, title, start, end, value, quantity, unit, funding,
                                      attendees, effective(on))
     if as_json:
-        return emit({"id": rid})
+        from framework import present
+
+        return emit(present.request(desk.service().store.request(rid)))
     click.echo(f"Request {rid} recorded on lot {lot}.")
 
 

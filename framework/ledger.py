@@ -148,18 +148,21 @@ class Ledger:
 
         Commitments and caps are both dated changes; a running sum of each, per stream
         and across streams, gives the position on every day a change takes effect, and
-        between those days nothing moves. A pending stream adds nothing to the ceiling;
-        a confirmed one adds its caps from the later of their dates and its confirmation.
+        between those days nothing moves. Changes dated before `start` are counted on
+        `start`, so the position carried into it is checked too. A pending stream adds
+        nothing to the ceiling; a confirmed one adds its caps from the later of their
+        dates and its confirmation.
         """
         rows = list(self.db.query(
             """
             WITH ledger AS (
-              SELECT funding AS stream, effective_on AS day, delta_pence AS dc, 0 AS dcap
+              SELECT funding AS stream, MAX(effective_on, :start) AS day, delta_pence AS dc,
+                0 AS dcap
               FROM changes WHERE year = :year
               UNION ALL
               SELECT c.stream,
-                CASE WHEN st.confirmed_on > c.effective_on THEN st.confirmed_on
-                     ELSE c.effective_on END,
+                MAX(CASE WHEN st.confirmed_on > c.effective_on THEN st.confirmed_on
+                         ELSE c.effective_on END, :start),
                 0,
                 c.amount_pence - COALESCE(LAG(c.amount_pence) OVER (
                   PARTITION BY c.stream ORDER BY c.effective_on, c.id), 0)
@@ -178,10 +181,9 @@ class Ledger:
             )
             SELECT p.day, p.stream, p.cap, p.committed, 0 AS whole FROM per_stream p
               JOIN streams st ON st.name = p.stream
-              WHERE st.capped AND p.day >= :start AND p.committed > p.cap
+              WHERE st.capped AND p.committed > p.cap
             UNION ALL
-            SELECT day, NULL, cap, committed, 1 FROM whole
-              WHERE day >= :start AND committed > cap
+            SELECT day, NULL, cap, committed, 1 FROM whole WHERE committed > cap
             ORDER BY 1, 5 LIMIT 1
             """,
             {"year": str(year), "start": start.isoformat()},

@@ -905,6 +905,15 @@ class Store:
         )
         if mismatch:
             return attrs.evolve(verdict, ok=False, problem=mismatch[0], event=mismatch[1])
+        unbalanced = self.db.execute(
+            f"""SELECT c.id FROM calloffs c {SPENT_JOIN}
+            LEFT JOIN (SELECT calloff_id, SUM(delta_pence) AS held FROM changes
+                       GROUP BY calloff_id) h ON h.calloff_id = c.id
+            WHERE COALESCE(h.held, 0) != {COMMITMENT_SQL} ORDER BY c.id LIMIT 1""").fetchone()
+        if unbalanced:
+            return attrs.evolve(verdict, ok=False, problem=(
+                f"call-off {unbalanced[0]}'s dated changes do not add up to what it commits "
+                "now: its commitment history was changed outside calloff"))
         if head and head.get("state"):
             sealed = json.loads(head["state"])
             now = self.record_digests()

@@ -57,10 +57,10 @@ class Calloff:
     def json(self, *args: str, officer: str = "officer.a") -> Any:
         return json.loads(self.ok(*args, "--json", officer=officer).stdout)
 
-    def refused(self, *args: str, code: int = 1) -> str:
+    def refused(self, *args: str, code: int = 1, officer: str = "officer.a") -> str:
         """Run a command that must be refused: exit `code`, one line, nothing written."""
         before = snapshot(self.db) if self.db.exists() else None
-        result = self(*args)
+        result = self(*args, officer=officer)
         assert result.exit_code == code, result.output
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr

@@ -39,7 +39,6 @@ actions = st.one_of(
 
 
 def _check_positions(svc: Service) -> None:
-    fw = svc.framework()
     for year in {FinancialYear(2015), FinancialYear(2016), FinancialYear(2017)}:
         pos = svc.store.position(year)
         assert pos.headroom >= 0, (year, pos)
