@@ -257,7 +257,7 @@ def provider() -> None:
 @pass_desk
 def provider_add(desk: Desk, name: str, vat: str, on: date | None, as_json: bool) -> None:
     """Add a provider (values stay ex-VAT; orders show the VAT due)."""
-    pid = desk.service().add_provider(name, vat, effective(on))
+    pid = desk.service().setup.add_provider(name, vat, effective(on))
     if as_json:
         return emit({"id": pid, "name": name.strip(), "vat": vat})
     click.echo(f"Provider {pid}: {name.strip()} (VAT {vat})")
@@ -283,7 +283,7 @@ def _status_command(status: str, verb: str, needs_reason: bool) -> Callable[...,
     @on_option
     @pass_desk
     def command(desk: Desk, provider_ref: str, on: date | None, reason: str = "") -> None:
-        p = desk.service().set_provider_status(provider_ref, status, reason, effective(on))
+        p = desk.service().setup.set_provider_status(provider_ref, status, reason, effective(on))
         click.echo(f"{p.name} {verb} from {effective(on)}.")
 
     if needs_reason:
@@ -313,7 +313,7 @@ def provider_unavailable(desk: Desk, provider_ref: str, start: date, end: date,
                          lot: int | None, reason: str, on: date | None) -> None:
     """Mark a provider unavailable for some dates; requests touching them pass over it."""
     svc = desk.service()
-    svc.mark_unavailable(provider_ref, start, end, lot, reason, effective(on))
+    svc.setup.mark_unavailable(provider_ref, start, end, lot, reason, effective(on))
     where = f" on lot {lot}" if lot else ""
     click.echo(f"{svc.provider(provider_ref).name} unavailable {start} to {end}{where}.")
 
@@ -333,7 +333,7 @@ def rank() -> None:
 @pass_desk
 def rank_set(desk: Desk, lot: int, providers: tuple[str, ...], on: date | None) -> None:
     """Set LOT's ranking: PROVIDER ids or names, rank 1 first."""
-    ranked = desk.service().set_ranking(lot, providers, effective(on))
+    ranked = desk.service().setup.set_ranking(lot, providers, effective(on))
     click.echo(f"Lot {lot}: " + ", ".join(f"{i}. {p.name}" for i, p in enumerate(ranked, 1)))
 
 
@@ -350,7 +350,7 @@ def rank_import(desk: Desk, path: str, on: date | None) -> None:
     from framework.errors import ImportRejected
 
     try:
-        counts = desk.service().import_rankings(path, effective(on))
+        counts = desk.service().setup.import_rankings(path, effective(on))
     except ImportRejected as e:
         for line, message in e.problems:
             click.echo(f"{e.path}:{line}: {message}", err=True)
@@ -401,7 +401,7 @@ def price_set(desk: Desk, lot: int, provider_ref: str, day: Decimal | None,
     """Set a provider's tendered rates on LOT (ex-VAT)."""
     given = {u: v for u, v in (("day", day), ("session", session), ("place", place))
              if v is not None}
-    rates = desk.service().set_prices(lot, provider_ref, given, effective(on))
+    rates = desk.service().setup.set_prices(lot, provider_ref, given, effective(on))
     shown = ", ".join(f"{u} {format_money(v)}" for u, v in rates.as_dict().items()
                       if v is not None)
     name = desk.service().provider(provider_ref).name
@@ -655,7 +655,7 @@ def headroom(desk: Desk, year: FinancialYear | None, as_json: bool) -> None:
     """Ceiling, commitments and headroom for a financial year, by funding stream."""
     from framework import present
 
-    pos = desk.service().position(year)
+    pos = desk.service().budget.position(year)
     if as_json:
         return emit(present.position(pos))
     if not pos.has_ceiling:
@@ -684,7 +684,7 @@ def ceiling() -> None:
 def ceiling_set(desk: Desk, year: FinancialYear, funding: str, amount: Decimal,
                 on: date | None) -> None:
     """Set a funding stream's cap for a year (refused below what is already committed)."""
-    pos = desk.service().set_ceiling(year, funding, amount, effective(on))
+    pos = desk.service().budget.set_ceiling(year, funding, amount, effective(on))
     click.echo(f"{funding} cap for {year} set to {format_money(amount)}; ceiling "
                f"{format_money(pos.ceiling)}, headroom {format_money(pos.headroom)}.")
 
@@ -700,7 +700,7 @@ def funding() -> None:
 @pass_desk
 def funding_confirm(desk: Desk, stream: str, on: date | None) -> None:
     """Record that a pending funding stream (the DfE grant) is confirmed."""
-    desk.service().confirm_funding(stream, effective(on))
+    desk.service().budget.confirm_funding(stream, effective(on))
     click.echo(f"Funding stream {stream} confirmed on {effective(on)}.")
 
 
@@ -736,7 +736,7 @@ def term_extend(desk: Desk, on: date | None, as_json: bool) -> None:
     from framework import present
 
     svc = desk.service()
-    fw = svc.extend_term(effective(on))
+    fw = svc.budget.extend_term(effective(on))
     if as_json:
         return emit(present.term(fw, svc.store.extensions()))
     _print_term(fw)
@@ -766,7 +766,7 @@ def spend_add(desk: Desk, calloff_id: int, amount: Decimal, spent_on: date, invo
     """Record one invoice line against an accepted CALLOFF."""
 
     svc = desk.service()
-    svc.add_spend(calloff_id, amount, spent_on, invoice, attendees, on)
+    svc.spending.add_spend(calloff_id, amount, spent_on, invoice, attendees, on)
     c = svc.calloff(calloff_id)
     spent = svc.store.spent(calloff_id)
     if as_json:
@@ -793,9 +793,9 @@ def spend_import(desk: Desk, path: str, on: date | None) -> None:
     try:
         if lines > 2000 and sys.stderr.isatty():
             with click.progressbar(length=lines, label="Checking", file=sys.stderr) as bar:
-                summary = svc.import_spend(path, on, progress=bar.update)
+                summary = svc.spending.import_spend(path, on, progress=bar.update)
         else:
-            summary = svc.import_spend(path, on)
+            summary = svc.spending.import_spend(path, on)
     except ImportRejected as e:
         for line, message in e.problems:
             click.echo(f"{e.path}:{line}: {message}", err=True)
@@ -820,7 +820,7 @@ def vary(desk: Desk, calloff_id: int, value: Decimal, reason: str, on: date | No
          as_json: bool) -> None:
     """Change an accepted CALLOFF's value; an increase must fit under the ceiling."""
 
-    c = desk.service().vary(calloff_id, value, reason, effective(on))
+    c = desk.service().spending.vary(calloff_id, value, reason, effective(on))
     if as_json:
         return emit(_calloff_json(desk, c))
     click.echo(f"Call-off {c.id} now worth {format_money(c.value)}.")
@@ -835,7 +835,7 @@ def complete(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> Non
     """Delivery of CALLOFF finished: its commitment becomes its actual spend."""
 
     svc = desk.service()
-    c = svc.complete(calloff_id, effective(on))
+    c = svc.spending.complete(calloff_id, effective(on))
     spent = svc.store.spent(c.id)
     if as_json:
         return emit({**_calloff_json(desk, c), "spent": json_money(spent)})
@@ -853,7 +853,7 @@ def cancel(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: b
     """Cancel CALLOFF: its commitment becomes what was spent so far."""
 
     svc = desk.service()
-    c = svc.cancel(calloff_id, reason, effective(on))
+    c = svc.spending.cancel(calloff_id, reason, effective(on))
     spent = svc.store.spent(c.id)
     if as_json:
         return emit({**_calloff_json(desk, c), "spent": json_money(spent)})

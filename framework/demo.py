@@ -55,14 +55,14 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
     lines: list[str] = [f"Demo database: {db_path}"]
     setup = date(2015, 4, 1)
 
-    ids = [svc.add_provider(name, vat, setup) for name, vat in PROVIDERS]
+    ids = [svc.setup.add_provider(name, vat, setup) for name, vat in PROVIDERS]
     for lot, entries in RANKINGS.items():
-        svc.set_ranking(lot, [ids[i] for i, *_ in entries], setup)
+        svc.setup.set_ranking(lot, [ids[i] for i, *_ in entries], setup)
         for i, day, session, place in entries:
             rates = {u: Decimal(v) for u, v in (("day", day), ("session", session),
                                                   ("place", place)) if v}
-            svc.set_prices(lot, ids[i], rates, setup)
-    svc.mark_unavailable(ids[0], date(2015, 6, 1), date(2015, 6, 30), 4,
+            svc.setup.set_prices(lot, ids[i], rates, setup)
+    svc.setup.mark_unavailable(ids[0], date(2015, 6, 1), date(2015, 6, 30), 4,
                          "lead trainer on leave", date(2015, 5, 1))
     lines.append(f"Set up the Leeds framework with {len(ids)} fictional providers ranked on "
                  f"lots {', '.join(map(str, RANKINGS))}.")
@@ -97,7 +97,7 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
         svc.allocate(r3, date(2015, 5, 20))
     except RuleBroken as e:
         lines.append(f"Request {r3} refused on 2015-05-20: {e}")
-    svc.confirm_funding("innovation", date(2015, 6, 15))
+    svc.budget.confirm_funding("innovation", date(2015, 6, 15))
     o3 = svc.allocate(r3, date(2015, 6, 16))
     assert o3.calloff and o3.provider
     lines.append(f"DfE grant confirmed 2015-06-15; call-off {o3.calloff.id} to "
@@ -112,21 +112,21 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
         lines.append(f"Request {r4} refused at the ceiling: {e}")
 
     # 5. Spend on take-up: invoices, a variation, a completion and a cancellation.
-    svc.add_spend(o1.calloff.id, o1.calloff.value, date(2015, 6, 30), "KPD-0615", 40)
-    svc.complete(o1.calloff.id, date(2015, 7, 1))
-    svc.add_spend(o2b.calloff.id, Decimal("4800.00"), date(2015, 7, 15), "NRP-101", 200)
-    svc.cancel(o2b.calloff.id, "programme paused by the strategy group", date(2015, 8, 3))
+    svc.spending.add_spend(o1.calloff.id, o1.calloff.value, date(2015, 6, 30), "KPD-0615", 40)
+    svc.spending.complete(o1.calloff.id, date(2015, 7, 1))
+    svc.spending.add_spend(o2b.calloff.id, Decimal("4800.00"), date(2015, 7, 15), "NRP-101", 200)
+    svc.spending.cancel(o2b.calloff.id, "programme paused by the strategy group", date(2015, 8, 3))
     svc.accept(o3.calloff.id, date(2015, 6, 18))
     # Over the £25,000 threshold, so a second officer makes the variation.
     approver = Service(store, "demo.approver")
-    approver.vary(o3.calloff.id, Decimal("26000.00"), "two extra practice workshops",
+    approver.spending.vary(o3.calloff.id, Decimal("26000.00"), "two extra practice workshops",
                   date(2015, 9, 1))
     invoices = directory / "invoices.csv"
     invoices.write_text(
         "calloff,invoice,date,amount,attendees\n"
         f"{o3.calloff.id},MFC-2015-09,2015-09-30,8000.00,30\n"
         f"{o3.calloff.id},MFC-2015-12,2015-12-15,\"£9,500.00\",35\n", "utf-8")
-    summary = svc.import_spend(invoices)
+    summary = svc.spending.import_spend(invoices)
     lines.append(f"Spend: call-off {o1.calloff.id} invoiced and completed; call-off "
                  f"{o2b.calloff.id} cancelled after {format_money(Decimal('4800'))}; call-off "
                  f"{o3.calloff.id} varied to £26,000.00 and {summary.imported} invoices "
@@ -142,7 +142,7 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
                  f"approved by {approved.approved_by} on {approved.approved_on}, respond by "
                  f"{approved.respond_by}.")
 
-    position = svc.position(o1.calloff.year)
+    position = svc.budget.position(o1.calloff.year)
     lines.append(f"Headroom {position.year}: ceiling {format_money(position.ceiling)}, "
                  f"committed {format_money(position.committed)}, headroom "
                  f"{format_money(position.headroom)}; spent {format_money(position.spent)}.")

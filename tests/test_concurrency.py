@@ -26,8 +26,8 @@ pytestmark = pytest.mark.slow
 def _setup(path: Path, requests: int, value: str) -> None:
     store = Store.create(path, definition.embedded("leeds-rp-2015"), "setup")
     svc = Service(store, "setup")
-    pid = svc.add_provider("Alder Training", "exempt", date(2015, 4, 1))
-    svc.set_ranking(4, [pid], date(2015, 4, 1))
+    pid = svc.setup.add_provider("Alder Training", "exempt", date(2015, 4, 1))
+    svc.setup.set_ranking(4, [pid], date(2015, 4, 1))
     for i in range(requests):
         svc.add_request(4, f"Request {i}", date(2015, 6, 1), None, Decimal(value), None, None,
                         "core", None, date(2015, 5, 1))
@@ -131,10 +131,10 @@ def test_eight_officers_allocating_declining_and_accepting(tmp_path):
     db = tmp_path / "mixed.db"
     store = Store.create(db, definition.embedded("leeds-rp-2015"), "setup")
     svc = Service(store, "setup")
-    ids = [svc.add_provider(n, "exempt", date(2015, 4, 1)) for n in ("A", "B", "C", "D")]
-    svc.set_ranking(4, ids, date(2015, 4, 1))
+    ids = [svc.setup.add_provider(n, "exempt", date(2015, 4, 1)) for n in ("A", "B", "C", "D")]
+    svc.setup.set_ranking(4, ids, date(2015, 4, 1))
     for pid, rate in zip(ids, ("2000", "2500", "3000", "3500"), strict=True):
-        svc.set_prices(4, pid, {"day": Decimal(rate)}, date(2015, 4, 1))
+        svc.setup.set_prices(4, pid, {"day": Decimal(rate)}, date(2015, 4, 1))
     for i in range(60):
         svc.add_request(4, f"r{i}", date(2015, 6, 1), None, None, 5, "day", "core", None,
                         date(2015, 5, 1))  # £10,000 to £17,500 each: up to £1.05m in all

@@ -42,8 +42,8 @@ for rid in range(1, 401):
 def _setup(path: Path, requests: int) -> Service:
     store = Store.create(path, definition.embedded("leeds-rp-2015"), "setup")
     svc = Service(store, "setup")
-    ids = [svc.add_provider(n, "exempt", date(2015, 4, 1)) for n in ("A", "B", "C")]
-    svc.set_ranking(4, ids, date(2015, 4, 1))
+    ids = [svc.setup.add_provider(n, "exempt", date(2015, 4, 1)) for n in ("A", "B", "C")]
+    svc.setup.set_ranking(4, ids, date(2015, 4, 1))
     for i in range(requests):
         svc.add_request(4, f"r{i}", date(2015, 6, 1), None, Decimal("100.00"), None, None,
                         "core", None, date(2015, 5, 1))
@@ -105,7 +105,7 @@ def test_killed_during_spend_import(tmp_path):
     for rid in (1, 2, 3):
         c = svc.allocate(rid, date(2015, 6, 1)).calloff
         svc.accept(c.id, date(2015, 6, 2))
-        svc.vary(c.id, Decimal("1000.00"), "room for 1,000 invoices", date(2015, 6, 3))
+        svc.spending.vary(c.id, Decimal("1000.00"), "room for 1,000 invoices", date(2015, 6, 3))
     svc.store.close()
     lines = ["calloff,invoice,date,amount,attendees"]
     lines += [f"{1 + i % 3},INV-{i:05d},2015-07-01,1.00,1" for i in range(3000)]

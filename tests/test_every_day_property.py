@@ -80,11 +80,11 @@ class Model:
 
 
 def _seed(svc: Service) -> None:
-    ids = [svc.add_provider(n, "exempt", date(2015, 4, 1)) for n in ("Ash", "Beech")]
-    svc.set_ranking(4, ids, date(2015, 4, 1))
+    ids = [svc.setup.add_provider(n, "exempt", date(2015, 4, 1)) for n in ("Ash", "Beech")]
+    svc.setup.set_ranking(4, ids, date(2015, 4, 1))
     year = svc.framework().years[0]
-    svc.set_ceiling(year, "core", Decimal(60_000), date(2015, 4, 1))
-    svc.set_ceiling(year, "innovation", Decimal(40_000), date(2015, 4, 1))
+    svc.budget.set_ceiling(year, "core", Decimal(60_000), date(2015, 4, 1))
+    svc.budget.set_ceiling(year, "innovation", Decimal(40_000), date(2015, 4, 1))
 
 
 def _apply(svc: Service, model: Model, step: tuple, ids: list[int]) -> None:
@@ -114,23 +114,23 @@ def _apply(svc: Service, model: Model, step: tuple, ids: list[int]) -> None:
         elif kind == "accept":
             svc.accept(cid, on)
         else:
-            getattr(svc, kind)(cid, *(("stopped",) if kind == "cancel" else ()), on)
+            getattr(svc.spending, kind)(cid, *(("stopped",) if kind == "cancel" else ()), on)
             model.hold(cid, on, c.funding, model.spent[cid])
     elif kind == "vary":
         cid, value, on = pick(step[1]), step[2], step[3]
         c = store.calloff(cid)
-        svc.vary(cid, value, "change", on)
+        svc.spending.vary(cid, value, "change", on)
         model.hold(cid, on, c.funding, value)
     elif kind == "spend":
         cid, amount, on = pick(step[1]), step[2], step[3]
-        svc.add_spend(cid, amount, on, f"I{len(model.spent)}-{on}-{amount}", None)
+        svc.spending.add_spend(cid, amount, on, f"I{len(model.spent)}-{on}-{amount}", None)
         model.spent[cid] += amount
     elif kind == "cap":
         _, stream, amount, on = step
-        svc.set_ceiling(svc.framework().years[0], stream, amount, on)
+        svc.budget.set_ceiling(svc.framework().years[0], stream, amount, on)
         model.caps[stream].append((on, amount))
     elif kind == "confirm":
-        svc.confirm_funding("innovation", step[1])
+        svc.budget.confirm_funding("innovation", step[1])
         model.confirmed = step[1]
 
 

@@ -54,10 +54,10 @@ def test_no_sequence_of_actions_makes_headroom_negative(first, then):
         path = Path(tmp) / "p.db"
         store = Store.create(path, definition.embedded("leeds-rp-2015"), "o")
         svc = Service(store, "o")
-        ids = [svc.add_provider(n, "exempt", date(2015, 4, 1)) for n in ("A", "B", "C")]
-        svc.set_ranking(4, ids, date(2015, 4, 1))
+        ids = [svc.setup.add_provider(n, "exempt", date(2015, 4, 1)) for n in ("A", "B", "C")]
+        svc.setup.set_ranking(4, ids, date(2015, 4, 1))
         for pid, rate in zip(ids, ("900", "1500", "400"), strict=True):
-            svc.set_prices(4, pid, {"day": Decimal(rate)}, date(2015, 4, 1))
+            svc.setup.set_prices(4, pid, {"day": Decimal(rate)}, date(2015, 4, 1))
         for step in first + then:
             before = snapshot(path)
             try:
@@ -95,11 +95,11 @@ def _apply(svc: Service, step: tuple) -> None:
     elif kind == "lapse":
         svc.lapse(step[1])
     elif kind == "confirm":
-        svc.confirm_funding("innovation", step[1])
+        svc.budget.confirm_funding("innovation", step[1])
     elif kind == "ceiling":
-        svc.set_ceiling(FinancialYear(2015), step[1], step[2], date(2015, 4, 1))
+        svc.budget.set_ceiling(FinancialYear(2015), step[1], step[2], date(2015, 4, 1))
     elif kind == "extend":
-        svc.extend_term(step[1])
+        svc.budget.extend_term(step[1])
 
 
 @settings(max_examples=30)
@@ -109,8 +109,8 @@ def test_each_offer_is_refused_exactly_when_it_would_breach_the_cap(values):
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.create(Path(tmp) / "p.db", definition.embedded("leeds-rp-2015"), "o")
         svc = Service(store, "o")
-        pid = svc.add_provider("A", "exempt", date(2015, 4, 1))
-        svc.set_ranking(4, [pid], date(2015, 4, 1))
+        pid = svc.setup.add_provider("A", "exempt", date(2015, 4, 1))
+        svc.setup.set_ranking(4, [pid], date(2015, 4, 1))
         total = 0
         for pence in values:
             rid = svc.add_request(4, "t", date(2015, 6, 1), None, Decimal(pence) / 100, None,
@@ -123,5 +123,5 @@ def test_each_offer_is_refused_exactly_when_it_would_breach_the_cap(values):
                 assert outcome.calloff.headroom_after == Decimal(26_000_000 - total) / 100
             except CalloffError:
                 assert not fits
-        assert svc.position(FinancialYear(2015)).committed == Decimal(total) / 100
+        assert svc.budget.position(FinancialYear(2015)).committed == Decimal(total) / 100
         store.close()

@@ -162,9 +162,9 @@ def test_report_totals_equal_the_spend_lines(lines, quarter):
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.create(Path(tmp) / "r.db", definition.embedded("leeds-rp-2015"), "o")
         svc = Service(store, "o")
-        pid = svc.add_provider("A", "exempt", date(2015, 4, 1))
+        pid = svc.setup.add_provider("A", "exempt", date(2015, 4, 1))
         for lot in (1, 2, 4):
-            svc.set_ranking(lot, [pid], date(2015, 4, 1))
+            svc.setup.set_ranking(lot, [pid], date(2015, 4, 1))
         calloffs = []
         for i, (lot, funding) in enumerate([(1, "core"), (2, "traded"), (4, "core")]):
             rid = svc.add_request(lot, f"r{i}", date(2015, 4, 1), date(2016, 3, 31),
@@ -174,7 +174,7 @@ def test_report_totals_equal_the_spend_lines(lines, quarter):
             Service(store, "approver").approve(calloffs[-1], date(2015, 4, 1))
             svc.accept(calloffs[-1], date(2015, 4, 1))
         for n, (which, pence, day) in enumerate(lines):
-            svc.add_spend(calloffs[which], Decimal(pence) / 100,
+            svc.spending.add_spend(calloffs[which], Decimal(pence) / 100,
                           date(2015, 4, 1) + timedelta(days=day), f"INV-{n}", n % 3)
         fy = FinancialYear(2015)
         report = json.loads(render_report(store, fy, quarter, "json"))

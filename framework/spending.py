@@ -1,0 +1,229 @@
+"""After acceptance: invoices, variations, completion and cancellation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from framework.base import ServiceBase, not_future
+from framework.csvfile import read_csv, whole_number
+from framework.dates import parse_date
+from framework.errors import (
+    CalloffError,
+    ImportRejected,
+    InvalidInput,
+    OutsideGrantWindow,
+    RuleBroken,
+    ValueExceeded,
+    WrongStatus,
+)
+from framework.model import (
+    LIVE,
+    CallOff,
+    clean_text,
+)
+from framework.money import format_money, from_pence, parse_money
+from framework.storage import invoice_key
+
+
+@attrs.frozen
+class SpendLine:
+    """One invoice line, checked and ready to record."""
+
+    calloff: int
+    provider_id: int
+    invoice: str
+    spent_on: date
+    amount: Decimal
+    attendees: int | None
+
+
+@attrs.frozen
+class ImportSummary:
+    imported: int
+    skipped: int
+    amount: Decimal
+
+
+
+class Spending(ServiceBase):
+    """What a call-off actually costs as training is taken up."""
+
+    def add_spend(self, calloff_id: int, amount: Decimal, spent_on: date, invoice: str,
+                  attendees: int | None, on: date | None = None) -> SpendLine:
+        """Record one invoice line against an accepted call-off."""
+        with self.store.transaction() as s:
+            c = s.calloff(calloff_id)
+            line = self._spend_line(c, amount, spent_on, invoice, attendees, s.spent(c.id))
+            self._write_spend(line, on or spent_on)
+        return line
+
+    def _spend_line(self, c: CallOff, amount: Decimal, spent_on: date, invoice: str,
+                    attendees: int | None, spent_so_far: Decimal) -> SpendLine:
+        """Check an invoice line against the call-off; refuse it with the reason if it is wrong."""
+        s = self.store
+        invoice = clean_text(invoice, "the invoice reference", 100)
+        if amount <= 0:
+            raise InvalidInput("the amount must be more than £0.00")
+        if attendees is not None and attendees < 0:
+            raise InvalidInput("attendees must be 0 or more")
+        if c.status != "accepted":
+            raise WrongStatus(
+                f"call-off {c.id} is {c.status.replace('_', ' ')}: spend can be recorded only "
+                "against an accepted call-off"
+            )
+        existing = s.invoice(c.provider_id, invoice)
+        if existing:
+            raise InvalidInput(
+                f"invoice {invoice} from this provider is already recorded (call-off "
+                f"{existing['calloff_id']}, {existing['spent_on']})"
+            )
+        request = s.request(c.request_id)
+        if spent_on > date.today():
+            raise InvalidInput(f"invoice date {spent_on} is in the future: check --date")
+        if spent_on < request.start:
+            raise InvalidInput(
+                f"invoice date {spent_on} is before call-off {c.id} starts on {request.start}"
+            )
+        stream = s.framework().stream(c.funding)
+        if not stream.in_window(spent_on, spent_on):
+            raise OutsideGrantWindow(
+                f"invoice date {spent_on} is outside the {stream.name} grant window "
+                f"{stream.window_start} to {stream.window_end}: grant money cannot pay it"
+            )
+        if spent_so_far + amount > c.value:
+            raise ValueExceeded(
+                f"{format_money(amount)} would take spend on call-off {c.id} to "
+                f"{format_money(spent_so_far + amount)}, past its value of "
+                f"{format_money(c.value)}: vary the call-off first"
+            )
+        return SpendLine(c.id, c.provider_id, invoice, spent_on, amount, attendees)
+
+    def _write_spend(self, line: SpendLine, on: date) -> None:
+        s = self.store
+        sid = s.add_spend(line.calloff, line.provider_id, line.invoice, line.spent_on,
+                          line.amount, line.attendees, self.officer)
+        s.record_event(self.officer, on, "spend.add", "calloff", line.calloff, None,
+                       {"spend": sid, "invoice": line.invoice, "date": line.spent_on,
+                        "amount": line.amount, "attendees": line.attendees}, None)
+
+    def import_spend(self, path: str | Path, on: date | None = None,
+                     progress: Callable[[int], None] | None = None) -> ImportSummary:
+        """Import invoice lines from CSV: all of them in one transaction, or none.
+
+        Every row is checked first against the database and the rows before it; a line
+        already recorded with the same details is skipped, so re-importing a file adds
+        nothing. `progress` is told how many rows have been checked.
+        """
+        rows, problems = read_csv(path, required=("calloff", "invoice", "date", "amount"),
+                                   optional=("attendees",))
+        with self.store.transaction() as s:
+            lines: list[SpendLine] = []
+            skipped = 0
+            running: dict[int, Decimal] = {}
+            seen: dict[tuple[int, str], int] = {}
+            for n, (line_no, row) in enumerate(rows, start=1):
+                if progress and n % 200 == 0:
+                    progress(200)
+                try:
+                    c = s.calloff(whole_number(row["calloff"], "calloff"))
+                    invoice = clean_text(row["invoice"], "the invoice reference", 100)
+                    spent_on = parse_date(row["date"])
+                    amount = parse_money(row["amount"])
+                    cell = (row.get("attendees") or "").strip()
+                    attendees = whole_number(cell, "attendees") if cell else None
+                    key = (c.provider_id, invoice_key(invoice))
+                    if key in seen:
+                        raise InvalidInput(f"invoice {invoice} appears twice in the file "
+                                           f"(also line {seen[key]})")
+                    seen[key] = line_no
+                    existing = s.invoice(c.provider_id, invoice)
+                    if existing and _same_line(existing, c.id, spent_on, amount, attendees):
+                        skipped += 1
+                        continue
+                    if c.id not in running:
+                        running[c.id] = s.spent(c.id)
+                    line = self._spend_line(c, amount, spent_on, invoice, attendees,
+                                            running[c.id])
+                except CalloffError as e:
+                    problems.append((line_no, str(e)))
+                    continue
+                running[c.id] += amount
+                lines.append(line)
+            if progress:
+                progress(len(rows) % 200)
+            if problems:
+                raise ImportRejected(str(path), sorted(problems))
+            for line in lines:
+                self._write_spend(line, on or line.spent_on)
+        return ImportSummary(imported=len(lines), skipped=skipped,
+                             amount=sum((line.amount for line in lines), Decimal("0.00")))
+
+    def vary(self, calloff_id: int, value: Decimal, reason: str, on: date) -> CallOff:
+        """Change an accepted call-off's value; an increase must fit under the ceiling."""
+        reason = clean_text(reason, "the reason")
+        if value <= 0:
+            raise InvalidInput("the new value must be more than £0.00")
+        not_future(on)
+        with self.store.transaction() as s:
+            c = s.calloff(calloff_id)
+            self._expect(c, ("accepted",), "varied")
+            self._not_before(c, on)
+            if c.decided_on and on < c.decided_on:
+                raise InvalidInput(
+                    f"{on} is before call-off {c.id} was accepted on {c.decided_on}: check --on"
+                )
+            fw = s.framework()
+            threshold = fw.approval_threshold
+            if (threshold is not None and value > c.value and value >= threshold
+                    and c.officer.casefold() == self.officer.casefold()):
+                raise RuleBroken(
+                    f"an increase to {format_money(value)} is at or over the approval threshold "
+                    f"of {format_money(threshold)}: {self.officer} raised call-off {c.id}, so "
+                    "another officer must make it"
+                )
+            spent = s.spent(c.id)
+            if value < spent:
+                raise InvalidInput(
+                    f"call-off {c.id} has already spent {format_money(spent)}: its value "
+                    f"cannot go below that"
+                )
+            if value == c.value:
+                raise InvalidInput(f"call-off {c.id} is already worth {format_money(value)}")
+            s.vary(c.id, c.value, value, reason, on, self.officer)
+            eid = s.record_event(self.officer, on, "calloff.vary", "calloff", c.id,
+                                 {"value": c.value}, {"value": value}, reason)
+            s.ledger.record(c, eid, on, c.status, value, value)
+            if value > c.value:
+                self._hold(c.year, on, f"increasing call-off {c.id} by "
+                           f"{format_money(value - c.value)}", value - c.value)
+            # The headroom the order shows is re-stated as it stands after the variation.
+            after = s.position(c.year, on)
+            s.restate_headroom(c.id, after.headroom, after.stream(c.funding).headroom)
+            return s.calloff(c.id)
+
+    def complete(self, calloff_id: int, on: date) -> CallOff:
+        """Delivery finished: the commitment becomes the actual spend."""
+        with self.store.transaction() as s:
+            c = self._move(calloff_id, ("accepted",), "completed", "complete", on, settles=True)
+            return s.calloff(c.id)
+
+    def cancel(self, calloff_id: int, reason: str, on: date) -> CallOff:
+        """Stop a call-off: its commitment becomes what has been spent so far."""
+        reason = clean_text(reason, "the reason")
+        with self.store.transaction() as s:
+            c = self._move(calloff_id, LIVE, "cancelled", "cancel", on, reason, settles=True)
+            return s.calloff(c.id)
+
+
+def _same_line(row: dict[str, Any], calloff: int, spent_on: date, amount: Decimal,
+               attendees: int | None) -> bool:
+    return (row["calloff_id"] == calloff and row["spent_on"] == spent_on.isoformat()
+            and from_pence(row["amount_pence"]) == amount and row["attendees"] == attendees)
+
+
