@@ -575,7 +575,7 @@ def reject(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: b
 @pass_desk
 def approvals(desk: Desk, as_json: bool) -> None:
     """List call-offs awaiting approval."""
-    rows = desk.service().store.awaiting_approval()
+    rows = desk.service().store.listings.awaiting_approval()
     if as_json:
         return emit([
             {"calloff": r["id"], "request": r["request_id"], "lot": r["lot"],
@@ -616,7 +616,7 @@ def lapse(desk: Desk, on: date | None, as_json: bool) -> None:
 @pass_desk
 def offers(desk: Desk, as_json: bool) -> None:
     """List offers still awaiting the provider's answer."""
-    rows = desk.service().store.pending_offers()
+    rows = desk.service().store.listings.pending_offers()
     if as_json:
         return emit([
             {"calloff": r["id"], "request": r["request_id"], "lot": r["lot"],
@@ -768,7 +768,7 @@ def spend_add(desk: Desk, calloff_id: int, amount: Decimal, spent_on: date, invo
     svc = desk.service()
     svc.spending.add_spend(calloff_id, amount, spent_on, invoice, attendees, on)
     c = svc.calloff(calloff_id)
-    spent = svc.store.spent(calloff_id)
+    spent = svc.store.invoices.total(calloff_id)
     if as_json:
         return emit({**_calloff_json(desk, c), "spent": json_money(spent),
                      "remaining": json_money(c.value - spent)})
@@ -836,7 +836,7 @@ def complete(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> Non
 
     svc = desk.service()
     c = svc.spending.complete(calloff_id, effective(on))
-    spent = svc.store.spent(c.id)
+    spent = svc.store.invoices.total(c.id)
     if as_json:
         return emit({**_calloff_json(desk, c), "spent": json_money(spent)})
     click.echo(f"Call-off {c.id} completed: commitment {format_money(spent)} "
@@ -854,7 +854,7 @@ def cancel(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: b
 
     svc = desk.service()
     c = svc.spending.cancel(calloff_id, reason, effective(on))
-    spent = svc.store.spent(c.id)
+    spent = svc.store.invoices.total(c.id)
     if as_json:
         return emit({**_calloff_json(desk, c), "spent": json_money(spent)})
     click.echo(f"Call-off {c.id} cancelled: commitment {format_money(spent)}.")
@@ -879,7 +879,7 @@ def audit(ctx: click.Context, calloff_id: int | None, provider_ref: str | None,
     provider_id = svc.provider(provider_ref).id if provider_ref else None
     if calloff_id is not None:
         svc.calloff(calloff_id)
-    events = svc.store.events(calloff_id, provider_id, since)
+    events = svc.store.trail.events(calloff_id, provider_id, since)
     if as_json:
         return emit([
             {"id": e["id"], "recorded_at": e["recorded_at"], "effective_on": e["effective_on"],
@@ -901,7 +901,7 @@ def audit(ctx: click.Context, calloff_id: int | None, provider_ref: str | None,
 @pass_desk
 def audit_verify(desk: Desk, as_json: bool) -> None:
     """Check the audit chain: exit 0 if whole, 1 naming the first event tampered with."""
-    verdict = desk.service().store.verify_audit()
+    verdict = desk.service().store.trail.verify()
     if as_json:
         emit({"ok": verdict.ok, "events": verdict.events, "head": verdict.head,
               "problem": verdict.problem, "event": verdict.event})

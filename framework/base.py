@@ -87,12 +87,12 @@ class ServiceBase:
         if settles:
             self._not_before_answer_or_invoices(c, on, status)
         s.set_status(c.id, status, on, reason)
-        spent = s.spent(c.id)
+        spent = s.invoices.total(c.id)
         before: dict[str, Any] = {"status": c.status}
         after: dict[str, Any] = {"status": status}
         if settles:
             before["commitment"], after["commitment"] = c.value, spent
-        eid = s.record_event(self.officer, on, f"calloff.{action}", "calloff", c.id, before,
+        eid = s.trail.record(self.officer, on, f"calloff.{action}", "calloff", c.id, before,
                              after, reason)
         commitment = c.value if status in LIVE else spent if status in FINISHED else ZERO
         s.ledger.record(c, eid, on, status, c.value, commitment)
@@ -113,7 +113,7 @@ class ServiceBase:
                 raise InvalidInput(
                     f"{on} is before call-off {c.id} was {label} on {when}: check --on"
                 )
-        last = self.store.last_invoice_date(c.id)
+        last = self.store.invoices.last_date(c.id)
         if last and on < last:
             raise InvalidInput(
                 f"call-off {c.id} has an invoice dated {last}: it can be {what} on or after "

@@ -52,7 +52,7 @@ class Budget(ServiceBase):
                 raise CeilingExceeded(breach_message(
                     f"a cap of {format_money(amount)} for {stream} in {year} from {on}", year,
                     breach.day, breach.stream, breach.cap, breach.committed))
-            s.record_event(self.officer, on, "ceiling.set", "stream", stream,
+            s.trail.record(self.officer, on, "ceiling.set", "stream", stream,
                            {"year": str(year), "cap": before},
                            {"year": str(year), "cap": amount, "from": on}, None)
             return s.position(year, on)
@@ -65,7 +65,7 @@ class Budget(ServiceBase):
                 when = f" on {fs.confirmed_on}" if fs.confirmed_on else ""
                 raise WrongStatus(f"funding stream {stream} is already confirmed{when}")
             s.confirm_stream(stream, on)
-            s.record_event(self.officer, on, "funding.confirm", "stream", stream,
+            s.trail.record(self.officer, on, "funding.confirm", "stream", stream,
                            {"status": fs.status}, {"status": "confirmed"}, None)
             return s.framework()
 
@@ -94,7 +94,7 @@ class Budget(ServiceBase):
                 )
             s.add_extension(on, self.officer)
             new = s.framework()
-            s.record_event(self.officer, on, "term.extend", "framework", fw.id,
+            s.trail.record(self.officer, on, "term.extend", "framework", fw.id,
                            {"end": term.end}, {"end": new.term.end}, None)
             return new
 

@@ -112,14 +112,14 @@ def calloff_record(service: Service, calloff_id: int) -> dict[str, Any]:
     data["request_detail"] = present.request(request)
     data["lot_title"] = fw.lot(c.lot).title
     data["history"] = history
-    spent = store.spent(c.id)
+    spent = store.invoices.total(c.id)
     data["spent"] = json_money(spent)
     data["committed"] = json_money(
         c.value if c.live else spent if c.status in FINISHED else Decimal("0.00"))
     data["spend"] = [
         {"invoice": s["invoice"], "date": s["spent_on"],
          "amount": json_money(from_pence(s["amount_pence"])), "attendees": s["attendees"]}
-        for s in store.spend_lines(c.id)
+        for s in store.invoices.lines(c.id)
     ]
     data["variations"] = [
         {"on": v["effective_on"], "from": json_money(from_pence(v["old_value_pence"])),

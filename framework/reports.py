@@ -37,7 +37,7 @@ CSV_COLUMNS = ("year", "quarter", "lot", "lot_title", "provider", "provider_name
 def as_recorded(store: Store, point: str | int | None) -> dict[str, Any]:
     """The audit event a report is made from: the head, an event number, or the last event
     recorded at or before a date and time (ISO 8601; no offset means this computer's time)."""
-    head = store.head()
+    head = store.trail.head()
     if head is None or not head["event"]:
         raise InvalidInput("the database has no audit events yet")
     if point is None:
@@ -52,9 +52,9 @@ def as_recorded(store: Store, point: str | int | None) -> dict[str, Any]:
         found = store.ledger.event_at(stamp)
         if found is None:
             raise InvalidInput(f"nothing was recorded by {point}: the first event was recorded "
-                               f"at {store.event(1)['recorded_at']}")  # type: ignore[index]
+                               f"at {store.trail.event(1)['recorded_at']}")  # type: ignore[index]
         event = int(found)
-    row = store.event(event)
+    row = store.trail.event(event)
     assert row is not None
     return {"event": event, "recorded_at": row["recorded_at"], "hash": row["hash"]}
 
@@ -132,7 +132,7 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
 
     for row in store.ledger.commitments(year, end, upto):
         line(row)["committed"] = from_pence(row["committed"])
-    for row in store.spend_between(year.start, start, end, upto):
+    for row in store.invoices.between(year.start, start, end, upto):
         target = line(row)
         for k in ("spent_in_quarter", "spent_year_to_date"):
             target[k] = from_pence(row[k])
@@ -180,14 +180,14 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
              "rank": r["rank"], "value": json_money(from_pence(r["initial_value_pence"])),
              "funding": r["funding"], "year": r["year"], "status": r["status_recorded"],
              "offered_on": r["offered_on"]}
-            for r in store.raised_between(start, end, upto)
+            for r in store.listings.raised_between(start, end, upto)
         ],
         "awaiting_answer": [
             {"calloff": r["id"], "request": r["request_id"], "title": r["request_title"],
              "lot": r["lot"], "provider": r["provider_id"], "name": r["provider_name"],
              "rank": r["rank"], "value": json_money(from_pence(r["initial_value_pence"])),
              "offered_on": r["offered_on"], "respond_by": r["respond_by"]}
-            for r in store.awaiting_at(end, upto)
+            for r in store.listings.awaiting_at(end, upto)
         ],
     }
 

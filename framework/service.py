@@ -143,7 +143,7 @@ class Service(ServiceBase):
             request = Request(0, lot, title, start, end, funding, value, quantity, unit,
                               attendees)
             rid = s.add_request(request, on, self.officer)
-            s.record_event(self.officer, on, "request.add", "request", rid, None,
+            s.trail.record(self.officer, on, "request.add", "request", rid, None,
                            _request_dict(request), None)
         return rid
 
@@ -228,7 +228,7 @@ class Service(ServiceBase):
         )
         cid = s.add_calloff(calloff, result.passed_over)
         calloff = attrs.evolve(calloff, id=cid)
-        eid = s.record_event(
+        eid = s.trail.record(
             self.officer, on, "calloff.offer", "calloff", cid, None,
             {"request": request.id, "provider": provider.id, "rank": calloff.rank,
              "status": calloff.status, "value": calloff.value, "funding": calloff.funding,
@@ -289,7 +289,7 @@ class Service(ServiceBase):
                 raise CeilingExceeded(f"{e}{instead}") from None
             respond_by = add_working_days(on, fw.response_days, fw.holidays)
             s.approve(c.id, self.officer, on, respond_by)
-            eid = s.record_event(self.officer, on, "calloff.approve", "calloff", c.id,
+            eid = s.trail.record(self.officer, on, "calloff.approve", "calloff", c.id,
                                  {"status": c.status},
                                  {"status": "offered", "respond_by": respond_by}, None)
             s.ledger.record(c, eid, on, "offered", c.value, c.value)
@@ -319,10 +319,10 @@ class Service(ServiceBase):
         not_future(on)
         lapses: list[Lapse] = []
         with self.store.transaction() as s:
-            for c in s.offers_past(on):
+            for c in s.listings.offers_past(on):
                 reason = f"did not answer by {c.respond_by}"
                 s.set_status(c.id, "lapsed", on, reason)
-                s.record_event(self.officer, on, "calloff.lapse", "calloff", c.id,
+                s.trail.record(self.officer, on, "calloff.lapse", "calloff", c.id,
                                {"status": c.status}, {"status": "lapsed"}, reason)
                 outcome = self._cascade_after(s.request(c.request_id), on)
                 lapses.append(Lapse(s.calloff(c.id), outcome))

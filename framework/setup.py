@@ -40,7 +40,7 @@ class Setup(ServiceBase):
             if s.provider_named(name):
                 raise InvalidInput(f"a provider called {name!r} already exists")
             pid = s.add_provider(name, vat, on, self.officer)
-            s.record_event(self.officer, on, "provider.add", "provider", pid, None,
+            s.trail.record(self.officer, on, "provider.add", "provider", pid, None,
                            {"name": name, "vat": vat}, None)
         return pid
 
@@ -64,7 +64,7 @@ class Setup(ServiceBase):
                 raise WrongStatus(f"{provider.name} is already {status} on {on}")
             s.set_provider_status(provider.id, status, reason, on, self.officer)
             action = {"suspended": "suspend", "active": "reinstate", "withdrawn": "withdraw"}
-            s.record_event(self.officer, on, f"provider.{action[status]}", "provider",
+            s.trail.record(self.officer, on, f"provider.{action[status]}", "provider",
                            provider.id, {"status": provider.status}, {"status": status},
                            reason or None)
         return attrs.evolve(provider, status=status, status_reason=reason)
@@ -82,7 +82,7 @@ class Setup(ServiceBase):
             provider = self.provider(ref, on)
             gap = Unavailability(provider.id, start, end, reason, lot)
             gid = s.add_unavailability(gap, on, self.officer)
-            s.record_event(self.officer, on, "provider.unavailable", "provider", provider.id,
+            s.trail.record(self.officer, on, "provider.unavailable", "provider", provider.id,
                            None, {"from": start, "to": end, "lot": lot}, reason)
         return gid
 
@@ -98,7 +98,7 @@ class Setup(ServiceBase):
                 raise RankingError(f"a provider appears twice in the ranking for lot {lot}")
             before = [e.provider_id for e in s.ranking(lot)]
             s.replace_ranking(lot, ids)
-            s.record_event(self.officer, on, "ranking.set", "lot", lot, before, ids, None)
+            s.trail.record(self.officer, on, "ranking.set", "lot", lot, before, ids, None)
         return providers
 
     def set_prices(
@@ -120,7 +120,7 @@ class Setup(ServiceBase):
                     raise InvalidInput(f"the {unit} rate must be more than £0.00")
                 s.set_rate(lot, provider.id, unit, rate)
             after = s.rates(lot)[provider.id]
-            s.record_event(self.officer, on, "prices.set", "provider", provider.id,
+            s.trail.record(self.officer, on, "prices.set", "provider", provider.id,
                            {"lot": lot, **before.as_dict()}, {"lot": lot, **after.as_dict()},
                            None)
         return after
@@ -178,7 +178,7 @@ class Setup(ServiceBase):
                 for _, _, pid, rates in ordered:
                     for unit, rate in rates.items():
                         s.set_rate(lot, pid, unit, rate)
-                s.record_event(self.officer, on, "ranking.import", "lot", lot, before,
+                s.trail.record(self.officer, on, "ranking.import", "lot", lot, before,
                                [pid for _, _, pid, _ in ordered], f"imported from {path}")
         return {lot: len(entries) for lot, entries in lots.items()}
 

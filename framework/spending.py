@@ -22,13 +22,13 @@ from framework.errors import (
     ValueExceeded,
     WrongStatus,
 )
+from framework.invoices import invoice_key
 from framework.model import (
     LIVE,
     CallOff,
     clean_text,
 )
 from framework.money import format_money, from_pence, parse_money
-from framework.storage import invoice_key
 
 
 @attrs.frozen
@@ -59,7 +59,7 @@ class Spending(ServiceBase):
         """Record one invoice line against an accepted call-off."""
         with self.store.transaction() as s:
             c = s.calloff(calloff_id)
-            line = self._spend_line(c, amount, spent_on, invoice, attendees, s.spent(c.id))
+            line = self._spend_line(c, amount, spent_on, invoice, attendees, s.invoices.total(c.id))
             self._write_spend(line, on or spent_on)
         return line
 
@@ -77,7 +77,7 @@ class Spending(ServiceBase):
                 f"call-off {c.id} is {c.status.replace('_', ' ')}: spend can be recorded only "
                 "against an accepted call-off"
             )
-        existing = s.invoice(c.provider_id, invoice)
+        existing = s.invoices.find(c.provider_id, invoice)
         if existing:
             raise InvalidInput(
                 f"invoice {invoice} from this provider is already recorded (call-off "
@@ -106,9 +106,9 @@ class Spending(ServiceBase):
 
     def _write_spend(self, line: SpendLine, on: date) -> None:
         s = self.store
-        sid = s.add_spend(line.calloff, line.provider_id, line.invoice, line.spent_on,
+        sid = s.invoices.add(line.calloff, line.provider_id, line.invoice, line.spent_on,
                           line.amount, line.attendees, self.officer)
-        s.record_event(self.officer, on, "spend.add", "calloff", line.calloff, None,
+        s.trail.record(self.officer, on, "spend.add", "calloff", line.calloff, None,
                        {"spend": sid, "invoice": line.invoice, "date": line.spent_on,
                         "amount": line.amount, "attendees": line.attendees}, None)
 
@@ -142,12 +142,12 @@ class Spending(ServiceBase):
                         raise InvalidInput(f"invoice {invoice} appears twice in the file "
                                            f"(also line {seen[key]})")
                     seen[key] = line_no
-                    existing = s.invoice(c.provider_id, invoice)
+                    existing = s.invoices.find(c.provider_id, invoice)
                     if existing and _same_line(existing, c.id, spent_on, amount, attendees):
                         skipped += 1
                         continue
                     if c.id not in running:
-                        running[c.id] = s.spent(c.id)
+                        running[c.id] = s.invoices.total(c.id)
                     line = self._spend_line(c, amount, spent_on, invoice, attendees,
                                             running[c.id])
                 except CalloffError as e:
@@ -187,7 +187,7 @@ class Spending(ServiceBase):
                     f"of {format_money(threshold)}: {self.officer} raised call-off {c.id}, so "
                     "another officer must make it"
                 )
-            spent = s.spent(c.id)
+            spent = s.invoices.total(c.id)
             if value < spent:
                 raise InvalidInput(
                     f"call-off {c.id} has already spent {format_money(spent)}: its value "
@@ -196,7 +196,7 @@ class Spending(ServiceBase):
             if value == c.value:
                 raise InvalidInput(f"call-off {c.id} is already worth {format_money(value)}")
             s.vary(c.id, c.value, value, reason, on, self.officer)
-            eid = s.record_event(self.officer, on, "calloff.vary", "calloff", c.id,
+            eid = s.trail.record(self.officer, on, "calloff.vary", "calloff", c.id,
                                  {"value": c.value}, {"value": value}, reason)
             s.ledger.record(c, eid, on, c.status, value, value)
             if value > c.value:

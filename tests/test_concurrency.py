@@ -167,5 +167,5 @@ def test_eight_officers_allocating_declining_and_accepting(tmp_path):
     assert missing == 0
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
-    assert store.verify_audit().ok
+    assert store.trail.verify().ok
     store.close()

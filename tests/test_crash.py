@@ -55,7 +55,7 @@ def _check_whole(path: Path) -> sqlite3.Connection:
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     store = Store.open(path)
-    assert store.verify_audit().ok, store.verify_audit().problem
+    assert store.trail.verify().ok, store.trail.verify().problem
     store.close()
     return conn
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from framework import storage
+from framework import schema
 from tests.conftest import Calloff
 
 V1 = Path(__file__).parent / "data" / "calloff-v1.db"
@@ -32,7 +32,7 @@ def test_first_release_database_upgrades_in_place_with_a_backup(old):
     assert _version(old.db) == 1
     head = old.json("headroom", "--year", "2015-16")
     assert head["committed"] == "9700.00" and head["spent"] == "3600.00"
-    assert _version(old.db) == storage.SCHEMA_VERSION
+    assert _version(old.db) == schema.SCHEMA_VERSION
     backup = old.db.with_name("calloff.db.v1.bak")
     assert backup.read_bytes() == V1.read_bytes()
     assert (backup.stat().st_mode & 0o777) == 0o600
@@ -54,7 +54,7 @@ def test_a_failed_upgrade_leaves_the_file_as_it_was(old, monkeypatch):
         db.execute("ALTER TABLE calloffs ADD COLUMN needs_approval INTEGER")
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setitem(storage.MIGRATIONS, 1, broken)
+    monkeypatch.setitem(schema.MIGRATIONS, 1, broken)
     result = old("headroom")
     assert result.exit_code == 1 and "disk on fire" in result.stderr
     assert _version(old.db) == 1

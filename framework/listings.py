@@ -1,0 +1,67 @@
+"""Listings of call-offs for the officer and the report: awaiting approval, awaiting an
+answer, raised in a period; each row with its provider's name and request's title."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+from framework.dates import FinancialYear
+from framework.ledger import NOW, Ledger
+from framework.model import CallOff
+from framework.records import calloff_from_row
+
+
+class Listings:
+    """Call-offs, listed; `status_recorded` is the status as recorded by event `:upto`."""
+
+    def __init__(self, db: sqlite_utils.Database, ledger: Ledger):
+        self.db = db
+        self.ledger = ledger
+
+    def awaiting_approval(self) -> list[dict[str, Any]]:
+        return self._calloff_rows("c.status = 'awaiting_approval'", "c.offered_on, c.id")
+
+    def _calloff_rows(self, where: str, order: str, params: Any = None) -> list[dict[str, Any]]:
+        """Call-offs with their provider's name and request's title, for listings; `status`
+        is as recorded by event `:upto` where the query names one."""
+        params = dict(params or {})
+        params.setdefault("upto", NOW)
+        return list(self.db.query(
+            f"""
+            SELECT c.*, p.name AS provider_name, r.title AS request_title,
+              (SELECT ch.status FROM changes ch WHERE ch.calloff_id = c.id
+                 AND ch.event_id <= :upto ORDER BY ch.id DESC LIMIT 1) AS status_recorded
+            FROM calloffs c JOIN providers p ON p.id = c.provider_id
+            JOIN requests r ON r.id = c.request_id
+            WHERE {where} ORDER BY {order}
+            """, params))
+
+    def offers_past(self, on: date) -> list[CallOff]:
+        """Offers still unanswered after their respond-by date."""
+        return [calloff_from_row(r) for r in self.db.query(
+            "SELECT * FROM calloffs WHERE status = 'offered' AND respond_by < ? ORDER BY id",
+            [on.isoformat()])]
+
+    def pending_offers(self) -> list[dict[str, Any]]:
+        return self._calloff_rows("c.status = 'offered'", "c.respond_by, c.id")
+
+    def raised_between(self, start: date, end: date,
+                       upto: int | None = None) -> list[dict[str, Any]]:
+        """Call-offs raised in [start, end], each with its status as recorded by `upto`."""
+        return self._calloff_rows(
+            "c.offered_on BETWEEN :start AND :end AND c.event_id <= :upto", "c.offered_on, c.id",
+            {"start": start.isoformat(), "end": end.isoformat(),
+             "upto": NOW if upto is None else upto})
+
+    def awaiting_at(self, at: date, upto: int | None = None) -> list[dict[str, Any]]:
+        """Offers made by a date that the provider had not yet answered on it."""
+        return self._calloff_rows(f"c.id IN ({self.ledger.awaiting_ids(at, upto)})",
+                                  "c.respond_by, c.id", {"upto": NOW if upto is None else upto})
+
+    def years_with_commitments(self) -> list[FinancialYear]:
+        return [FinancialYear.parse(r["year"]) for r in self.db.query(
+            "SELECT DISTINCT year FROM calloffs ORDER BY year")]
+

@@ -1,0 +1,356 @@
+"""The database's shape: the first release's schema, each upgrade since, and the
+framework's own tables. Opening and upgrading are here; reading and writing records is
+in `framework.storage` and the stores beside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sqlite3
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
+
+from framework.errors import DatabaseError
+from framework.invoices import invoice_key
+from framework.model import FINISHED, LIVE, Framework, FundingStream, Lot, Term
+from framework.money import from_pence, to_pence
+from framework.records import to_date
+from framework.trail import now_stamp
+
+if TYPE_CHECKING:
+    from framework.storage import Store
+
+SCHEMA_VERSION = 3
+BUSY_TIMEOUT_SECONDS = 15
+
+def connect(path: Path) -> sqlite_utils.Database:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return sqlite_utils.Database(conn)
+
+
+def create_schema_v1(db: sqlite_utils.Database) -> None:
+    """The first release's schema. Later versions change it only through MIGRATIONS."""
+    db.table("framework").create(
+        {
+            "id": str, "name": str, "buyer": str, "term_start": str, "initial_years": int,
+            "extensions_max": int, "extension_years": int, "response_days": int,
+            "holidays": str, "approval_threshold_pence": int, "default_funding": str,
+            "terms": str, "created_at": str,
+        },
+        pk="id", not_null={"id", "name", "buyer", "term_start"},
+    )
+    db.table("lots").create({"number": int, "title": str}, pk="number", not_null={"title"})
+    db.table("streams").create(
+        {
+            "name": str, "title": str, "capped": int, "status": str, "confirmed_on": str,
+            "window_start": str, "window_end": str, "position": int,
+        },
+        pk="name", not_null={"capped", "status"},
+    )
+    db.table("caps").create(
+        {"year": str, "stream": str, "amount_pence": int},
+        pk=("year", "stream"), not_null={"amount_pence"},
+        foreign_keys=[("stream", "streams", "name")],
+    )
+    db.table("extensions").create(
+        {"id": int, "effective_on": str, "recorded_at": str, "officer": str}, pk="id"
+    )
+    db.table("providers").create(
+        {"id": int, "name": str, "vat": str, "created_on": str, "recorded_at": str,
+         "officer": str},
+        pk="id", not_null={"name", "vat"},
+    )
+    db.execute("CREATE UNIQUE INDEX providers_name ON providers (name COLLATE NOCASE)")
+    db.table("provider_status").create(
+        {"id": int, "provider_id": int, "effective_on": str, "status": str, "reason": str,
+         "recorded_at": str, "officer": str},
+        pk="id", not_null={"provider_id", "effective_on", "status"},
+        foreign_keys=[("provider_id", "providers", "id")],
+    )
+    db.table("unavailability").create(
+        {"id": int, "provider_id": int, "lot": int, "start": str, "end": str, "reason": str,
+         "effective_on": str, "recorded_at": str, "officer": str},
+        pk="id", not_null={"provider_id", "start", "end"},
+        foreign_keys=[("provider_id", "providers", "id"), ("lot", "lots", "number")],
+    )
+    db.table("rankings").create(
+        {"lot": int, "rank": int, "provider_id": int},
+        pk=("lot", "rank"),
+        foreign_keys=[("lot", "lots", "number"), ("provider_id", "providers", "id")],
+    )
+    db.execute("CREATE UNIQUE INDEX rankings_provider ON rankings (lot, provider_id)")
+    db.table("prices").create(
+        {"lot": int, "provider_id": int, "unit": str, "rate_pence": int},
+        pk=("lot", "provider_id", "unit"), not_null={"rate_pence"},
+        foreign_keys=[("lot", "lots", "number"), ("provider_id", "providers", "id")],
+    )
+    db.table("requests").create(
+        {"id": int, "lot": int, "title": str, "start": str, "end": str, "value_pence": int,
+         "quantity": int, "unit": str, "funding": str, "attendees": int, "created_on": str,
+         "recorded_at": str, "officer": str},
+        pk="id", not_null={"lot", "title", "start", "end", "funding"},
+        foreign_keys=[("lot", "lots", "number"), ("funding", "streams", "name")],
+    )
+    db.table("calloffs").create(
+        {"id": int, "request_id": int, "lot": int, "provider_id": int, "rank": int,
+         "status": str, "value_pence": int, "initial_value_pence": int, "funding": str,
+         "year": str, "offered_on": str, "respond_by": str, "decided_on": str,
+         "closed_on": str, "reason": str, "headroom_after_pence": int,
+         "stream_headroom_after_pence": int, "recorded_at": str, "officer": str},
+        pk="id",
+        not_null={"request_id", "lot", "provider_id", "rank", "status", "value_pence",
+                  "funding", "year", "offered_on"},
+        foreign_keys=[("request_id", "requests", "id"), ("provider_id", "providers", "id"),
+                      ("lot", "lots", "number"), ("funding", "streams", "name")],
+    )
+    db.execute("CREATE INDEX calloffs_year ON calloffs (year, funding)")
+    db.table("variations").create(
+        {"id": int, "calloff_id": int, "effective_on": str, "old_value_pence": int,
+         "new_value_pence": int, "reason": str, "recorded_at": str, "officer": str},
+        pk="id", not_null={"calloff_id", "effective_on", "old_value_pence", "new_value_pence"},
+        foreign_keys=[("calloff_id", "calloffs", "id")],
+    )
+    db.execute("CREATE INDEX calloffs_request ON calloffs (request_id)")
+    db.table("passovers").create(
+        {"calloff_id": int, "seq": int, "provider_id": int, "name": str, "rank": int,
+         "reason": str},
+        pk=("calloff_id", "seq"),
+        foreign_keys=[("calloff_id", "calloffs", "id"), ("provider_id", "providers", "id")],
+    )
+    db.table("spend").create(
+        {"id": int, "calloff_id": int, "provider_id": int, "invoice": str, "spent_on": str,
+         "amount_pence": int, "attendees": int, "recorded_at": str, "officer": str},
+        pk="id", not_null={"calloff_id", "invoice", "spent_on", "amount_pence"},
+        foreign_keys=[("calloff_id", "calloffs", "id"), ("provider_id", "providers", "id")],
+    )
+    db.execute("CREATE UNIQUE INDEX spend_invoice ON spend (provider_id, invoice)")
+    db.execute("CREATE INDEX spend_calloff ON spend (calloff_id)")
+    db.table("events").create(
+        {"id": int, "recorded_at": str, "effective_on": str, "officer": str, "action": str,
+         "object_type": str, "object_id": str, "before": str, "after": str, "reason": str,
+         "prev_hash": str, "hash": str},
+        pk="id", not_null={"recorded_at", "action", "hash"},
+    )
+    _create_audit_head(db)
+
+
+def _create_audit_head(db: sqlite_utils.Database) -> None:
+    db.table("audit_head").create({"id": int, "last_event": int, "last_hash": str}, pk="id",
+                                  not_null={"last_event", "last_hash"})
+    db.execute("INSERT INTO audit_head (id, last_event, last_hash) SELECT 1, id, hash "
+               "FROM events ORDER BY id DESC LIMIT 1")
+
+
+# Upgrades from one schema version to the next: MIGRATIONS[n] takes version n to n + 1.
+def _migrate_1_to_2(db: sqlite_utils.Database) -> None:
+    """Approvals: a call-off at or over the framework's threshold waits for a second officer."""
+    if not db.table("audit_head").exists():
+        _create_audit_head(db)
+    # The head also seals a digest of every record table, so that a record changed
+    # without an event is caught by `audit verify` (see Store.seal).
+    db.execute("ALTER TABLE audit_head ADD COLUMN state TEXT")
+    db.execute("ALTER TABLE calloffs ADD COLUMN needs_approval INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE calloffs ADD COLUMN approved_by TEXT")
+    db.execute("ALTER TABLE calloffs ADD COLUMN approved_on TEXT")
+
+
+def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
+    """Dated commitments and caps, event numbers on records, and invoice keys.
+
+    Every change to a call-off's commitment becomes a dated row of `changes`, rebuilt from
+    the audit trail; caps gain the date they apply from (an existing cap applies from the
+    start of the term); spend lines, call-offs and confirmations carry the number of the
+    event that recorded them, so a report can be reproduced as the database then stood;
+    invoice references get a case-folded key that a unique index holds per provider.
+    """
+    db.execute(
+        """CREATE TABLE changes (
+          id INTEGER PRIMARY KEY, calloff_id INTEGER NOT NULL REFERENCES calloffs (id),
+          event_id INTEGER NOT NULL, effective_on TEXT NOT NULL, recorded_at TEXT,
+          status TEXT NOT NULL, value_pence INTEGER NOT NULL,
+          commitment_pence INTEGER NOT NULL, delta_pence INTEGER NOT NULL,
+          year TEXT NOT NULL, funding TEXT NOT NULL, lot INTEGER NOT NULL,
+          provider_id INTEGER NOT NULL)""")
+    db.execute("CREATE INDEX changes_year ON changes (year, funding, effective_on)")
+    db.execute("CREATE INDEX changes_calloff ON changes (calloff_id)")
+    term = db.execute("SELECT term_start FROM framework").fetchone()
+    db.execute("ALTER TABLE caps RENAME TO caps_v2")
+    db.execute(
+        """CREATE TABLE caps (
+          id INTEGER PRIMARY KEY, year TEXT NOT NULL,
+          stream TEXT NOT NULL REFERENCES streams (name), effective_on TEXT NOT NULL,
+          amount_pence INTEGER NOT NULL, recorded_at TEXT, officer TEXT, event_id INTEGER)""")
+    db.execute("CREATE INDEX caps_year ON caps (year, stream, effective_on)")
+    db.execute("INSERT INTO caps (year, stream, effective_on, amount_pence, officer, event_id) "
+               "SELECT year, stream, ?, amount_pence, 'calloff', 1 FROM caps_v2 "
+               "ORDER BY year, stream", [term[0] if term else "1900-01-01"])
+    db.execute("DROP TABLE caps_v2")
+    db.execute("ALTER TABLE streams ADD COLUMN confirmed_event INTEGER")
+    db.execute("ALTER TABLE calloffs ADD COLUMN event_id INTEGER")
+    db.execute("ALTER TABLE spend ADD COLUMN invoice_key TEXT")
+    db.execute("ALTER TABLE spend ADD COLUMN event_id INTEGER")
+    _rebuild_from_trail(db)
+    db.execute("DROP INDEX spend_invoice")
+    db.execute("CREATE UNIQUE INDEX spend_invoice ON spend (provider_id, invoice_key)")
+
+
+def _rebuild_from_trail(db: sqlite_utils.Database) -> None:
+    """Fill the v3 columns of an older database from its audit trail."""
+    calloffs = {r["id"]: r for r in db.query("SELECT * FROM calloffs")}
+    state: dict[int, tuple[str, int, int]] = {}  # call-off: status, value, commitment
+    for e in db.query("SELECT * FROM events ORDER BY id"):
+        after = json.loads(e["after"]) if e["after"] else None
+        if e["action"] == "funding.confirm":
+            db.execute("UPDATE streams SET confirmed_event = ? WHERE name = ?",
+                       [e["id"], e["object_id"]])
+        elif e["action"] == "spend.add" and isinstance(after, dict):
+            db.execute("UPDATE spend SET event_id = ? WHERE id = ?", [e["id"], after["spend"]])
+        elif e["action"] == "ceiling.set" and isinstance(after, dict):
+            db.execute("UPDATE caps SET event_id = ? WHERE year = ? AND stream = ?",
+                       [e["id"], after.get("year"), e["object_id"]])
+        if e["object_type"] != "calloff" or not isinstance(after, dict):
+            continue
+        c = calloffs.get(int(e["object_id"]))
+        if c is None or e["action"] == "spend.add":
+            continue
+        status, value, commitment = state.get(c["id"], ("", 0, 0))
+        if e["action"] == "calloff.offer":
+            db.execute("UPDATE calloffs SET event_id = ? WHERE id = ?", [e["id"], c["id"]])
+            value, status = c["initial_value_pence"], "offered"
+        status = after.get("status", status)
+        if "value" in after:
+            value = _event_pence(after["value"])
+        if status in LIVE:
+            commitment = value
+        elif status in FINISHED:
+            commitment = (_event_pence(after["commitment"]) if "commitment" in after else
+                          db.execute("SELECT COALESCE(SUM(amount_pence), 0) FROM spend "
+                                     "WHERE calloff_id = ?", [c["id"]]).fetchone()[0])
+        else:
+            commitment = 0
+        before = state.get(c["id"], ("", 0, 0))[2]
+        state[c["id"]] = (status, value, commitment)
+        db.execute(
+            "INSERT INTO changes (calloff_id, event_id, effective_on, recorded_at, status, "
+            "value_pence, commitment_pence, delta_pence, year, funding, lot, provider_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [c["id"], e["id"], e["effective_on"], e["recorded_at"], status, value, commitment,
+             commitment - before, c["year"], c["funding"], c["lot"], c["provider_id"]])
+    seen: set[tuple[int, str]] = set()
+    for r in db.query("SELECT id, provider_id, invoice FROM spend ORDER BY id"):
+        key = invoice_key(r["invoice"])
+        if (r["provider_id"], key) in seen:  # recorded twice before keys were unique
+            key = f"{key}#{r['id']}"
+        seen.add((r["provider_id"], key))
+        db.execute("UPDATE spend SET invoice_key = ? WHERE id = ?", [key, r["id"]])
+
+
+def _event_pence(amount: Any) -> int:
+    return to_pence(Decimal(str(amount)))
+
+
+MIGRATIONS: dict[int, Any] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
+
+
+
+def upgrade(store: Store, version: int) -> None:
+    """Upgrade an older database in place, in one transaction, after backing it up."""
+    backup = store.path.with_name(f"{store.path.name}.v{version}.bak")
+    n = 1
+    while backup.exists():  # never overwrite an earlier backup
+        n += 1
+        backup = store.path.with_name(f"{store.path.name}.v{version}.{n}.bak")
+    store.db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        if store.db.execute("PRAGMA user_version").fetchone()[0] != version:
+            store.db.conn.execute("ROLLBACK")  # another process upgraded it meanwhile
+            return
+        # Copy while holding the write lock, so the backup is the state we upgrade.
+        shutil.copy2(store.path, backup)
+        os.chmod(backup, 0o600)
+        for v in range(version, SCHEMA_VERSION):
+            MIGRATIONS[v](store.db)
+        store.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        store.trail.record("calloff", None, "database.upgrade", "database", store.path.name,
+                          {"schema": version}, {"schema": SCHEMA_VERSION},
+                          f"backup written to {backup.name}")
+        store.trail.seal()
+        store.db.conn.execute("COMMIT")
+    except BaseException:
+        store.db.conn.execute("ROLLBACK")
+        with contextlib.suppress(OSError):
+            backup.unlink()
+        raise
+    os.chmod(store.path, 0o600)
+    store.upgraded = (version, backup)
+
+
+def write_framework(store: Store, fw: Framework) -> None:
+    """The framework's own tables, from its definition."""
+    t = fw.term
+    store._insert("framework", {
+        "id": fw.id, "name": fw.name, "buyer": fw.buyer, "term_start": t.start.isoformat(),
+        "initial_years": t.initial_years, "extensions_max": t.extensions_max,
+        "extension_years": t.extension_years, "response_days": fw.response_days,
+        "holidays": fw.holidays,
+        "approval_threshold_pence": None if fw.approval_threshold is None
+        else to_pence(fw.approval_threshold),
+        "default_funding": fw.default_funding, "terms": fw.terms_statement,
+        "created_at": now_stamp(),
+    })
+    for lot in fw.lots:
+        store._insert("lots", {"number": lot.number, "title": lot.title})
+    for i, s in enumerate(fw.streams):
+        store._insert("streams", {
+            "name": s.name, "title": s.title, "capped": int(s.capped), "status": s.status,
+            "confirmed_on": s.confirmed_on.isoformat() if s.confirmed_on else None,
+            "window_start": s.window_start.isoformat() if s.window_start else None,
+            "window_end": s.window_end.isoformat() if s.window_end else None,
+            "position": i,
+        })
+        for year, amount in s.caps.items():
+            # The definition's caps apply from the start of the term; the framework's
+            # set-up is always the first event.
+            store.ledger.set_cap(year, s.name, amount, t.start, "calloff", 1, now_stamp())
+
+def read_framework(store: Store) -> Framework:
+    """The framework as its tables hold it now (caps: the latest for each year)."""
+    row = store._one("SELECT * FROM framework")
+    if row is None:
+        raise DatabaseError(f"{store.path} holds no framework")
+    used = store.db.execute("SELECT COUNT(*) FROM extensions").fetchone()[0]
+    caps = store.ledger.caps_now()
+    streams = tuple(
+        FundingStream(
+            name=s["name"], title=s["title"] or s["name"], capped=bool(s["capped"]),
+            status=s["status"], confirmed_on=to_date(s["confirmed_on"]),
+            window_start=to_date(s["window_start"]), window_end=to_date(s["window_end"]),
+            caps=caps.get(s["name"], {}),
+        )
+        for s in store.db.query("SELECT * FROM streams ORDER BY position")
+    )
+    threshold = row["approval_threshold_pence"]
+    return Framework(
+        id=row["id"], name=row["name"], buyer=row["buyer"],
+        lots=tuple(Lot(r["number"], r["title"])
+                   for r in store.db.query("SELECT * FROM lots ORDER BY number")),
+        term=Term(
+            start=date.fromisoformat(row["term_start"]),
+            initial_years=row["initial_years"], extensions_max=row["extensions_max"],
+            extension_years=row["extension_years"], extensions_used=used,
+        ),
+        streams=streams, default_funding=row["default_funding"],
+        response_days=row["response_days"], holidays=row["holidays"],
+        approval_threshold=None if threshold is None else from_pence(threshold),
+        terms_statement=row["terms"] or "",
+    )
+
