@@ -320,10 +320,8 @@ class Service(ServiceBase):
         lapses: list[Lapse] = []
         with self.store.transaction() as s:
             for c in s.listings.offers_past(on):
-                reason = f"did not answer by {c.respond_by}"
-                s.set_status(c.id, "lapsed", on, reason)
-                s.trail.record(self.officer, on, "calloff.lapse", "calloff", c.id,
-                               {"status": c.status}, {"status": "lapsed"}, reason)
+                self._move(c.id, ("offered",), "lapsed", "lapse", on,
+                           f"did not answer by {c.respond_by}")
                 outcome = self._cascade_after(s.request(c.request_id), on)
                 lapses.append(Lapse(s.calloff(c.id), outcome))
         return lapses

@@ -272,3 +272,16 @@ def test_a_report_as_recorded_is_byte_identical_after_back_dated_changes(leeds, 
     assert "audit head" in at_the_time["md"] and event["hash"] in at_the_time["html"]
     assert "does not exist" in leeds.refused(*args, "--as-recorded", "999999")
     assert "not a date and time" in leeds.refused(*args, "--as-recorded", "last tuesday")
+
+
+def test_a_lapsed_offer_releases_its_commitment_from_the_lapse_date(leeds, add_request):
+    """An offer unanswered past its respond-by date stops holding money the day it lapses;
+    the chain and the dated changes still agree."""
+    leeds.ok("rank", "set", "3", "1")
+    rid = leeds.json("request", "add", "--lot", "3", "--title", "t", "--start", "2015-07-01",
+                     "--value", "9000", "--on", "2015-05-01")["id"]
+    leeds.json("allocate", str(rid), "--on", "2015-06-01")  # respond by 2015-06-04
+    [item] = leeds.json("lapse", "--on", "2015-06-10")
+    assert item["status"] == "unallocated"
+    assert leeds.json("headroom", "--year", "2015-16")["committed"] == "0.00"
+    leeds.ok("audit", "verify")

@@ -41,6 +41,7 @@ actions = st.one_of(
     st.tuples(st.just("cap"), st.sampled_from(["core", "innovation"]),
               st.integers(0, 80_000).map(Decimal), days),
     st.tuples(st.just("confirm"), days),
+    st.tuples(st.just("lapse"), days),
 )
 
 
@@ -129,6 +130,13 @@ def _apply(svc: Service, model: Model, step: tuple, ids: list[int]) -> None:
         _, stream, amount, on = step
         svc.budget.set_ceiling(svc.framework().years[0], stream, amount, on)
         model.caps[stream].append((on, amount))
+    elif kind == "lapse":
+        for lapse in svc.lapse(step[1]):
+            model.hold(lapse.lapsed.id, step[1], lapse.lapsed.funding, Decimal(0))
+            if lapse.outcome.calloff is not None:
+                ids.append(lapse.outcome.calloff.id)
+                model.hold(lapse.outcome.calloff.id, step[1], lapse.lapsed.funding,
+                           lapse.outcome.calloff.value)
     elif kind == "confirm":
         svc.budget.confirm_funding("innovation", step[1])
         model.confirmed = step[1]
