@@ -72,6 +72,25 @@ class WholeNumber(click.ParamType):
         return number
 
 
+def _recorded_point(text: str) -> str:
+    """An audit event number, or an ISO date or date and time, for --as-recorded."""
+    from datetime import datetime
+
+    from framework.errors import InvalidInput
+
+    raw = str(text).strip()
+    if re.fullmatch(r"[0-9]{1,18}", raw):
+        return raw
+    try:
+        datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(
+            f"{text!r} is not an audit event number or a date and time: write it like 42, "
+            "2015-07-01 or 2015-07-01T09:30:00+00:00"
+        ) from None
+    return raw
+
+
 MONEY = Parsed("MONEY", parse_money, Decimal)
 DATE = Parsed("DATE", parse_date, date)
 YEAR = Parsed("YEAR", FinancialYear.parse, FinancialYear)
@@ -685,8 +704,9 @@ def ceiling_set(desk: Desk, year: FinancialYear, funding: str, amount: Decimal,
                 on: date | None) -> None:
     """Set a funding stream's cap for a year (refused below what is already committed)."""
     pos = desk.service().budget.set_ceiling(year, funding, amount, effective(on))
-    click.echo(f"{funding} cap for {year} set to {format_money(amount)}; ceiling "
-               f"{format_money(pos.ceiling)}, headroom {format_money(pos.headroom)}.")
+    click.echo(f"{funding} cap for {year} set to {format_money(amount)} from {effective(on)}; "
+               f"on that day the ceiling is {format_money(pos.ceiling)} and headroom "
+               f"{format_money(pos.headroom)}.")
 
 
 @main.group()
@@ -958,6 +978,7 @@ def report() -> None:
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help="Write to this file instead of standard output.")
 @click.option("--as-recorded", "as_recorded", metavar="WHEN", default=None,
+              type=Parsed("WHEN", _recorded_point, type(None)),
               help="Reproduce the report as the database stood then: an audit event number "
                    "or an ISO date and time.")
 @templates_option

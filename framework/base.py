@@ -129,8 +129,9 @@ class ServiceBase:
         last = self.store.ledger.last_change(c.id)
         if last and on.isoformat() < last["effective_on"]:
             raise InvalidInput(
-                f"{on} is before call-off {c.id} became {last['status'].replace('_', ' ')} on "
-                f"{last['effective_on']}: record this change on or after that date"
+                f"{on} is before call-off {c.id}'s last recorded change, dated "
+                f"{last['effective_on']} ({last['status'].replace('_', ' ')}): record this "
+                "change on or after that date"
             )
 
 

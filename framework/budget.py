@@ -45,6 +45,10 @@ class Budget(ServiceBase):
                     "contract ceiling set by the other streams"
                 )
             fw.require_year(year)
+            if on < fw.term.start:
+                raise InvalidInput(
+                    f"{on} is before the framework starts on {fw.term.start}: a cap applies "
+                    f"from that day at the earliest; date it on or after {fw.term.start}")
             before = s.position(year, on).stream(stream).cap
             s.set_cap(year, stream, amount, on, self.officer)
             breach = s.ledger.first_breach(year, on)

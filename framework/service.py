@@ -160,7 +160,20 @@ class Service(ServiceBase):
                     )
                 if c.status in ("completed", "cancelled"):
                     raise WrongStatus(f"request {request_id} was {c.status} (call-off {c.id})")
+            self._after_request_history(request, on)
             return self._offer(request, on)
+
+    def _after_request_history(self, request: Request, on: date) -> None:
+        """A request's offers follow one another: an allocation is dated on or after every
+        earlier offer's last change (its decline, lapse or rejection). It may be dated before
+        the request itself was recorded: requests are often written up after the fact."""
+        last = self.store.db.execute(
+            "SELECT MAX(ch.effective_on) FROM calloffs c JOIN changes ch ON "
+            "ch.calloff_id = c.id WHERE c.request_id = ?", [request.id]).fetchone()[0]
+        if last and on.isoformat() < last:
+            raise InvalidInput(
+                f"{on} is before request {request.id}'s last offer closed on {last}: the "
+                "cascade continues from there, so allocate it on or after that date")
 
     def _offer(self, request: Request, on: date) -> Outcome:
         """Walk the cascade and make the offer, or raise the rule that refuses it.

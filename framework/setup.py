@@ -9,7 +9,7 @@ from pathlib import Path
 
 import attrs
 
-from framework.base import ServiceBase
+from framework.base import ServiceBase, not_future
 from framework.csvfile import read_csv, whole_number
 from framework.errors import (
     CalloffError,
@@ -36,6 +36,7 @@ class Setup(ServiceBase):
         name = clean_text(name, "the provider's name", 200)
         if vat not in VAT_TREATMENTS:
             raise InvalidInput(f"VAT treatment {vat!r} is not known: choose standard or exempt")
+        not_future(on)
         with self.store.transaction() as s:
             if s.provider_named(name):
                 raise InvalidInput(f"a provider called {name!r} already exists")
@@ -47,6 +48,7 @@ class Setup(ServiceBase):
     def set_provider_status(self, ref: str | int, status: str, reason: str, on: date) -> Provider:
         """Suspend, reinstate or withdraw a provider from a date onwards."""
         reason = clean_text(reason, "the reason") if status != "active" else reason
+        not_future(on)
         with self.store.transaction() as s:
             provider = self.provider(ref, on)
             gone = s.withdrawal(provider.id)
@@ -75,6 +77,7 @@ class Setup(ServiceBase):
         reason = clean_text(reason, "the reason")
         if end < start:
             raise InvalidInput(f"--to {end} is before --from {start}: swap them")
+        not_future(on)
         with self.store.transaction() as s:
             fw = s.framework()
             if lot is not None:
@@ -90,6 +93,7 @@ class Setup(ServiceBase):
         """Replace a lot's ranking: the first provider named is rank 1."""
         if not refs:
             raise InvalidInput("name at least one provider, rank 1 first")
+        not_future(on)
         with self.store.transaction() as s:
             s.framework().lot(lot)
             providers = [self.provider(ref, on) for ref in refs]
@@ -106,6 +110,7 @@ class Setup(ServiceBase):
     ) -> Rates:
         if not rates:
             raise InvalidInput("give at least one of --day, --session or --place")
+        not_future(on)
         with self.store.transaction() as s:
             s.framework().lot(lot)
             provider = self.provider(ref, on)
@@ -170,6 +175,7 @@ class Setup(ServiceBase):
             raise ImportRejected(str(path), sorted(problems))
         if not lots:
             raise InvalidInput(f"{path}: the file has a header but no rows")
+        not_future(on)
         with self.store.transaction() as s:
             for lot, entries in sorted(lots.items()):
                 ordered = sorted(entries, key=lambda e: e[1])

@@ -85,7 +85,8 @@ class Spending(ServiceBase):
             )
         request = s.request(c.request_id)
         if spent_on > date.today():
-            raise InvalidInput(f"invoice date {spent_on} is in the future: check --date")
+            raise InvalidInput(f"invoice date {spent_on} is after today ({date.today()}): an "
+                               "invoice cannot be dated in the future")
         if spent_on < request.start:
             raise InvalidInput(
                 f"invoice date {spent_on} is before call-off {c.id} starts on {request.start}"

@@ -271,7 +271,8 @@ def test_a_report_as_recorded_is_byte_identical_after_back_dated_changes(leeds, 
     assert by_time == at_the_time["md"]
     assert "audit head" in at_the_time["md"] and event["hash"] in at_the_time["html"]
     assert "does not exist" in leeds.refused(*args, "--as-recorded", "999999")
-    assert "not a date and time" in leeds.refused(*args, "--as-recorded", "last tuesday")
+    assert "not an audit event number" in leeds.refused(*args, "--as-recorded", "last tuesday",
+                                                        code=2)
 
 
 def test_a_lapsed_offer_releases_its_commitment_from_the_lapse_date(leeds, add_request):
