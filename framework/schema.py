@@ -198,6 +198,27 @@ def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE calloffs ADD COLUMN event_id INTEGER")
     db.execute("ALTER TABLE spend ADD COLUMN invoice_key TEXT")
     db.execute("ALTER TABLE spend ADD COLUMN event_id INTEGER")
+    db.execute(
+        """CREATE TABLE ranking_history (
+          id INTEGER PRIMARY KEY, lot INTEGER NOT NULL REFERENCES lots (number),
+          effective_on TEXT NOT NULL, provider_ids TEXT NOT NULL, event_id INTEGER)""")
+    db.execute("CREATE INDEX ranking_history_lot ON ranking_history (lot, effective_on)")
+    db.execute(
+        """CREATE TABLE price_history (
+          id INTEGER PRIMARY KEY, lot INTEGER NOT NULL REFERENCES lots (number),
+          provider_id INTEGER NOT NULL REFERENCES providers (id), unit TEXT NOT NULL,
+          rate_pence INTEGER, effective_on TEXT NOT NULL, event_id INTEGER)""")
+    db.execute("CREATE INDEX price_history_lot ON price_history (lot, provider_id, unit)")
+    # The rankings and rates of an older database apply from the start of the term.
+    start = term[0] if term else "1900-01-01"
+    for (lot,) in db.execute("SELECT DISTINCT lot FROM rankings ORDER BY lot").fetchall():
+        ids = [r[0] for r in db.execute(
+            "SELECT provider_id FROM rankings WHERE lot = ? ORDER BY rank", [lot])]
+        db.execute("INSERT INTO ranking_history (lot, effective_on, provider_ids, event_id) "
+                   "VALUES (?, ?, ?, 1)", [lot, start, json.dumps(ids)])
+    db.execute("INSERT INTO price_history (lot, provider_id, unit, rate_pence, effective_on, "
+               "event_id) SELECT lot, provider_id, unit, rate_pence, ?, 1 FROM prices "
+               "ORDER BY lot, provider_id, unit", [start])
     _rebuild_from_trail(db)
     db.execute("DROP INDEX spend_invoice")
     db.execute("CREATE UNIQUE INDEX spend_invoice ON spend (provider_id, invoice_key)")

@@ -88,11 +88,11 @@ class Service(ServiceBase):
         fw = self.framework()
         fw.lot(lot)
         providers = self.store.providers(date.today())
-        rates = self.store.rates(lot)
+        rates = self.store.tenders.rates(lot)
         return [
             {"rank": e.rank, "provider": providers[e.provider_id],
              "rates": rates.get(e.provider_id, Rates())}
-            for e in self.store.ranking(lot)
+            for e in self.store.tenders.ranking(lot)
         ]
 
     def calloff(self, calloff_id: int) -> CallOff:
@@ -183,13 +183,13 @@ class Service(ServiceBase):
         """
         s = self.store
         fw = s.framework()
-        ranking = s.ranking(request.lot)
+        ranking = s.tenders.ranking(request.lot, on)
         # Only the provider's own answer passes it over; an approver's rejection does not.
         closed = {c.provider_id: _closed_reason(c)
                   for c in s.calloffs_for_request(request.id)
                   if c.status in ("declined", "lapsed")}
         result = cascade(request, ranking, s.providers(on), s.unavailability(),
-                         s.rates(request.lot), closed)
+                         s.tenders.rates(request.lot, on), closed)
         try:
             check_term(fw.term, on)
             _check_year(fw, request)
@@ -291,7 +291,7 @@ class Service(ServiceBase):
             instead = (f": reject it with `calloff reject {c.id} --reason TEXT`, then "
                        f"`calloff allocate {request.id}` offers it to the next eligible provider")
             eligible = cascade(request, [RankEntry(c.lot, c.rank, c.provider_id)],
-                               s.providers(on), s.unavailability(), s.rates(c.lot), {})
+                               s.providers(on), s.unavailability(), s.tenders.rates(c.lot, on), {})
             if eligible.offer is None:
                 why = eligible.passed_over[0]
                 raise RuleBroken(f"call-off {c.id} cannot be approved on {on}: {why.name} is "

@@ -100,8 +100,8 @@ class Setup(ServiceBase):
             ids = [p.id for p in providers]
             if len(set(ids)) != len(ids):
                 raise RankingError(f"a provider appears twice in the ranking for lot {lot}")
-            before = [e.provider_id for e in s.ranking(lot)]
-            s.replace_ranking(lot, ids)
+            before = [e.provider_id for e in s.tenders.ranking(lot)]
+            s.tenders.replace_ranking(lot, ids, on)
             s.trail.record(self.officer, on, "ranking.set", "lot", lot, before, ids, None)
         return providers
 
@@ -114,17 +114,17 @@ class Setup(ServiceBase):
         with self.store.transaction() as s:
             s.framework().lot(lot)
             provider = self.provider(ref, on)
-            if provider.id not in {e.provider_id for e in s.ranking(lot)}:
+            if provider.id not in {e.provider_id for e in s.tenders.ranking(lot)}:
                 raise RankingError(
                     f"{provider.name} is not ranked on lot {lot}: rank it first with "
                     f"`calloff rank set {lot} ...`"
                 )
-            before = s.rates(lot).get(provider.id, Rates())
+            before = s.tenders.rates(lot).get(provider.id, Rates())
             for unit, rate in rates.items():
                 if rate <= 0:
                     raise InvalidInput(f"the {unit} rate must be more than £0.00")
-                s.set_rate(lot, provider.id, unit, rate)
-            after = s.rates(lot)[provider.id]
+                s.tenders.set_rate(lot, provider.id, unit, rate, on)
+            after = s.tenders.rates(lot)[provider.id]
             s.trail.record(self.officer, on, "prices.set", "provider", provider.id,
                            {"lot": lot, **before.as_dict()}, {"lot": lot, **after.as_dict()},
                            None)
@@ -179,11 +179,11 @@ class Setup(ServiceBase):
         with self.store.transaction() as s:
             for lot, entries in sorted(lots.items()):
                 ordered = sorted(entries, key=lambda e: e[1])
-                before = [e.provider_id for e in s.ranking(lot)]
-                s.replace_ranking(lot, [pid for _, _, pid, _ in ordered])
+                before = [e.provider_id for e in s.tenders.ranking(lot)]
+                s.tenders.replace_ranking(lot, [pid for _, _, pid, _ in ordered], on)
                 for _, _, pid, rates in ordered:
                     for unit, rate in rates.items():
-                        s.set_rate(lot, pid, unit, rate)
+                        s.tenders.set_rate(lot, pid, unit, rate, on)
                 s.trail.record(self.officer, on, "ranking.import", "lot", lot, before,
                                [pid for _, _, pid, _ in ordered], f"imported from {path}")
         return {lot: len(entries) for lot, entries in lots.items()}

@@ -31,12 +31,10 @@ from framework.model import (
     Framework,
     PassOver,
     Provider,
-    RankEntry,
-    Rates,
     Request,
     Unavailability,
 )
-from framework.money import from_pence, to_pence
+from framework.money import to_pence
 from framework.records import calloff_from_row, request_from_row
 from framework.rules import Position
 from framework.schema import (
@@ -48,6 +46,7 @@ from framework.schema import (
     upgrade,
     write_framework,
 )
+from framework.tenders import Tenders
 from framework.trail import Trail, now_stamp
 
 
@@ -63,6 +62,7 @@ class Store:
         self.trail = Trail(db)
         self.invoices = Invoices(db, self.trail)
         self.listings = Listings(db, self.ledger)
+        self.tenders = Tenders(db, self.trail)
 
     # -- opening -------------------------------------------------------------------------
 
@@ -264,36 +264,6 @@ class Store:
         ]
 
     # -- rankings and prices -------------------------------------------------------------
-
-    def ranking(self, lot: int) -> list[RankEntry]:
-        return [
-            RankEntry(r["lot"], r["rank"], r["provider_id"])
-            for r in self.db.query("SELECT * FROM rankings WHERE lot = ? ORDER BY rank", [lot])
-        ]
-
-    def replace_ranking(self, lot: int, provider_ids: list[int]) -> None:
-        self.db.execute("DELETE FROM rankings WHERE lot = ?", [lot])
-        for rank, pid in enumerate(provider_ids, start=1):
-            self._insert("rankings", {"lot": lot, "rank": rank, "provider_id": pid})
-
-    def rates(self, lot: int) -> dict[int, Rates]:
-        found: dict[int, dict[str, Decimal]] = {}
-        for r in self.db.query("SELECT * FROM prices WHERE lot = ?", [lot]):
-            found.setdefault(r["provider_id"], {})[r["unit"]] = from_pence(r["rate_pence"])
-        return {pid: Rates(**units) for pid, units in found.items()}
-
-    def set_rate(self, lot: int, provider_id: int, unit: str, rate: Decimal | None) -> None:
-        if rate is None:
-            self.db.execute(
-                "DELETE FROM prices WHERE lot = ? AND provider_id = ? AND unit = ?",
-                [lot, provider_id, unit],
-            )
-            return
-        self.db.execute(
-            "INSERT INTO prices (lot, provider_id, unit, rate_pence) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (lot, provider_id, unit) DO UPDATE SET rate_pence = excluded.rate_pence",
-            [lot, provider_id, unit, to_pence(rate)],
-        )
 
     # -- requests ------------------------------------------------------------------------
 

@@ -286,3 +286,48 @@ def test_a_lapsed_offer_releases_its_commitment_from_the_lapse_date(leeds, add_r
     assert item["status"] == "unallocated"
     assert leeds.json("headroom", "--year", "2015-16")["committed"] == "0.00"
     leeds.ok("audit", "verify")
+
+
+def test_a_back_dated_offer_uses_the_ranking_and_rates_in_force_that_day(leeds):
+    """Re-ranking and re-pricing apply from their dates: an offer dated before them goes by
+    the tender's ranking and rates; one dated after goes by the new ones."""
+    leeds.ok("rank", "set", "4", "3", "2", "1", "--on", "2015-10-01")
+    leeds.ok("price", "set", "4", "1", "--day", "500", "--on", "2015-08-01")
+    leeds.ok("provider", "add", "Late Arrivals Ltd", "--on", "2015-11-01")
+    leeds.ok("rank", "set", "4", "4", "1", "2", "3", "--on", "2015-11-01")
+    leeds.ok("price", "set", "4", "4", "--day", "700", "--on", "2015-11-01")
+
+    def offer(on):
+        rid = leeds.json("request", "add", "--lot", "4", "--title", "t", "--start",
+                         "2015-12-01", "--quantity", "2", "--unit", "day", "--on", on)["id"]
+        out = leeds.json("allocate", str(rid), "--on", on)
+        return out["name"], out["rank"], out["value"]
+
+    assert offer("2015-07-01") == ("Alder Training", 1, "2000.00")
+    assert offer("2015-08-15") == ("Alder Training", 1, "1000.00")
+    assert offer("2015-10-15") == ("Cedar Conferencing", 1, "1800.00")
+    assert offer("2015-11-15") == ("Late Arrivals Ltd", 1, "1400.00")
+
+
+def test_a_re_offer_cannot_be_dated_before_the_decline_it_follows(leeds, add_request):
+    """Offered 1 June, declined 1 July and left unallocated: allocating again on 10 June would
+    commit the request twice in June; refused, naming the decline's date."""
+    leeds.ok("rank", "set", "2", "1", "2")
+    rid = leeds.json("request", "add", "--lot", "2", "--title", "t", "--start", "2015-08-01",
+                     "--value", "1000", "--on", "2015-05-01")["id"]
+    leeds.json("allocate", str(rid), "--on", "2015-06-01")
+    leeds.ok("provider", "suspend", "2", "--reason", "review", "--on", "2015-06-20")
+    assert leeds.json("decline", "1", "--reason", "busy", "--on",
+                      "2015-07-01")["status"] == "unallocated"
+    leeds.ok("provider", "reinstate", "2", "--on", "2015-07-02")
+    message = leeds.refused("allocate", str(rid), "--on", "2015-06-10")
+    assert "closed on 2015-07-01" in message
+    assert leeds.json("allocate", str(rid), "--on", "2015-07-02")["provider"] == 2
+
+
+def test_a_cap_cannot_be_dated_before_the_framework_starts(leeds):
+    """The definition's caps apply from 1 April 2015; a cap dated earlier would be hidden by
+    them, so it is refused rather than reported as set."""
+    message = leeds.refused("ceiling", "set", "--year", "2015-16", "--funding", "core",
+                            "--amount", "10000", "--on", "2015-03-01")
+    assert "on or after 2015-04-01" in message
