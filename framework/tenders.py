@@ -3,9 +3,9 @@ unit rates, each kept with the date it applies from.
 
 The current ranking and rates are in `rankings` and `prices`; every version is also kept
 in `ranking_history` and `price_history`, so an offer back-dated to a day uses the ranking
-and rates in force that day. The first ranking of a lot, and a provider's first rate for a
-unit, come from tender evaluation and apply from the start, whatever date they were
-recorded with; later ones apply from their own dates.
+and rates in force that day: the latest dated on or before it. Before the first of those
+dates, the first one recorded applies: it came from tender evaluation, so a framework set
+up today can have its past call-offs recorded.
 """
 
 from __future__ import annotations
@@ -20,6 +20,14 @@ from framework.model import RankEntry, Rates
 from framework.money import from_pence, to_pence
 from framework.trail import Trail
 
+# The version in force on day :on: the latest dated on or before it (the later recorded on
+# a tie); before any, the first recorded, which came from tender evaluation.
+_AS_AT = (
+    "effective_on <= :on DESC, "
+    "CASE WHEN effective_on <= :on THEN effective_on END DESC, "
+    "CASE WHEN effective_on <= :on THEN id END DESC, id"
+)
+
 
 class Tenders:
     """The rankings and tendered rates of one calloff database, current and dated."""
@@ -33,15 +41,11 @@ class Tenders:
         if on is None:
             return [RankEntry(r["lot"], r["rank"], r["provider_id"]) for r in self.db.query(
                 "SELECT * FROM rankings WHERE lot = ? ORDER BY rank", [lot])]
-        # The first ranking recorded for the lot applies from the start ('' sorts first).
+        # The latest ranking dated on or before `on`; before any, the first one recorded.
         row = self.db.execute(
-            """
-            SELECT provider_ids FROM (
-              SELECT provider_ids, id, CASE WHEN id = MIN(id) OVER () THEN ''
-                ELSE effective_on END AS applies_from
-              FROM ranking_history WHERE lot = :lot)
-            WHERE applies_from <= :on ORDER BY applies_from DESC, id DESC LIMIT 1
-            """, {"lot": lot, "on": on.isoformat()}).fetchone()
+            f"SELECT provider_ids FROM ranking_history WHERE lot = :lot ORDER BY {_AS_AT} "
+            "LIMIT 1",
+            {"lot": lot, "on": on.isoformat()}).fetchone()
         ids = json.loads(row[0]) if row else []
         return [RankEntry(lot, rank, pid) for rank, pid in enumerate(ids, start=1)]
 
@@ -61,16 +65,11 @@ class Tenders:
             rows = self.db.query("SELECT * FROM prices WHERE lot = ?", [lot])
         else:
             rows = self.db.query(
-                """
+                f"""
                 SELECT provider_id, unit, rate_pence FROM (
                   SELECT provider_id, unit, rate_pence, ROW_NUMBER() OVER (
-                    PARTITION BY provider_id, unit ORDER BY applies_from DESC, id DESC) AS n
-                  FROM (
-                    -- A provider's first rate for a unit applies from the start.
-                    SELECT *, CASE WHEN id = MIN(id) OVER (PARTITION BY provider_id, unit)
-                      THEN '' ELSE effective_on END AS applies_from
-                    FROM price_history WHERE lot = :lot)
-                  WHERE applies_from <= :on)
+                    PARTITION BY provider_id, unit ORDER BY {_AS_AT}) AS n
+                  FROM price_history WHERE lot = :lot)
                 WHERE n = 1 AND rate_pence IS NOT NULL
                 """, {"lot": lot, "on": on.isoformat()})
         found: dict[int, dict[str, Decimal]] = {}

@@ -331,3 +331,19 @@ def test_a_cap_cannot_be_dated_before_the_framework_starts(leeds):
     message = leeds.refused("ceiling", "set", "--year", "2015-16", "--funding", "core",
                             "--amount", "10000", "--on", "2015-03-01")
     assert "on or after 2015-04-01" in message
+
+
+def test_a_later_dated_first_ranking_still_takes_over_from_its_date(leeds):
+    """First recorded: Cedar alone from 1 September; then Birch, Cedar from 1 June. Before
+    June the first recorded applies; from June Birch; from September Cedar again."""
+    leeds.ok("rank", "set", "5", "3", "--on", "2015-09-01")
+    leeds.ok("rank", "set", "5", "2", "3", "--on", "2015-06-01")
+
+    def offer(on):
+        rid = leeds.json("request", "add", "--lot", "5", "--title", "t", "--start",
+                         "2015-12-01", "--value", "100", "--on", on)["id"]
+        return leeds.json("allocate", str(rid), "--on", on)["name"]
+
+    assert offer("2015-05-01") == "Cedar Conferencing"
+    assert offer("2015-07-01") == "Birch Practice Ltd"
+    assert offer("2015-10-01") == "Cedar Conferencing"
