@@ -21,6 +21,10 @@ class DatabaseError(CalloffError):
     """The database is missing, already exists, or was written by a newer calloff."""
 
 
+class DatabaseBusy(DatabaseError):
+    """Another command held the database for longer than calloff waits."""
+
+
 class DefinitionError(CalloffError):
     """A framework definition file is malformed."""
 

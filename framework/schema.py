@@ -30,9 +30,30 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 3
 BUSY_TIMEOUT_SECONDS = 15
 
+
+def busy_timeout() -> int:
+    """How long a command waits for another officer's write: CALLOFF_BUSY_TIMEOUT seconds."""
+    raw = os.environ.get("CALLOFF_BUSY_TIMEOUT", "")
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= 3600 else BUSY_TIMEOUT_SECONDS
+
+
+def is_busy(error: sqlite3.Error) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def busy_error(path: Path) -> DatabaseError:
+    from framework.errors import DatabaseBusy
+
+    return DatabaseBusy(f"the database {path} is busy: another officer's command is running "
+                        f"(calloff waited {busy_timeout()} seconds); try again")
+
 def connect(path: Path) -> sqlite_utils.Database:
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+    conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {busy_timeout() * 1000}")
     conn.execute("PRAGMA foreign_keys = ON")
     return sqlite_utils.Database(conn)
 

@@ -40,8 +40,10 @@ from framework.rules import Position
 from framework.schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
+    busy_error,
     connect,
     create_schema_v1,
+    is_busy,
     read_framework,
     upgrade,
     write_framework,
@@ -110,7 +112,9 @@ class Store:
             db = connect(p)
             version = db.execute("PRAGMA user_version").fetchone()[0]
             has_framework = db.table("framework").exists()
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as e:
+            if is_busy(e):
+                raise busy_error(p) from None
             raise DatabaseError(f"{p} is not a calloff database (not SQLite)") from None
         if not has_framework or version == 0:
             raise DatabaseError(f"{p} is not a calloff database")
@@ -131,16 +135,23 @@ class Store:
     def transaction(self) -> Iterator[Store]:
         """One write: all of it, or (on any exception) none of it."""
         conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            if is_busy(e):
+                raise busy_error(self.path) from None
+            raise
         try:
             yield self
             self.trail.seal()
-        except BaseException:
-            conn.execute("ROLLBACK")
-            self.trail.discard()
-            raise
-        else:
             conn.execute("COMMIT")
+        except BaseException as e:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            self.trail.discard()
+            if isinstance(e, sqlite3.OperationalError) and is_busy(e):
+                raise busy_error(self.path) from None
+            raise
 
     @contextlib.contextmanager
     def savepoint(self) -> Iterator[Store]:
