@@ -25,6 +25,10 @@ class DatabaseBusy(DatabaseError):
     """Another command held the database for longer than calloff waits."""
 
 
+class Tampered(DatabaseError):
+    """The file no longer matches its seal in a way a write would hide: writes stop."""
+
+
 class DefinitionError(CalloffError):
     """A framework definition file is malformed."""
 

@@ -59,6 +59,12 @@ class Invoices:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [calloff_id, provider_id, invoice, invoice_key(invoice), spent_on.isoformat(),
              to_pence(amount), attendees, now_stamp(), officer, self.trail.next_event_id()])
+        self.db.execute(
+            "INSERT INTO daily_totals (year, funding, day, committed_pence, spent_pence) "
+            "SELECT year, funding, ?, 0, ? FROM calloffs WHERE id = ? "
+            "ON CONFLICT (year, funding, day) DO UPDATE SET "
+            "spent_pence = spent_pence + excluded.spent_pence",
+            [spent_on.isoformat(), to_pence(amount), calloff_id])
         return int(cur.lastrowid or 0)
 
     def lines(self, calloff_id: int) -> list[dict[str, Any]]:

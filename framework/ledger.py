@@ -6,7 +6,8 @@ the change in commitment (`delta_pence`). Each cap is one row of `caps` with the
 applies from. So the commitment on any day is a sum, the cap on any day is the latest
 cap dated on or before it, and "as the database stood at event N" is a filter on the
 event number. The ceiling check is one SQL query with running sums (window functions)
-over the year's dated changes: it reads only the year it is asked about.
+over the year's day totals (`daily_totals`, kept with each change and invoice line): it
+reads a few hundred rows of the one year it is asked about, however many call-offs there are.
 """
 
 from __future__ import annotations
@@ -69,7 +70,19 @@ class Ledger:
             [calloff.id, event_id, on.isoformat(), status, to_pence(value),
              to_pence(commitment), delta, str(calloff.year), calloff.funding, calloff.lot,
              calloff.provider_id, event_id])
+        if delta:
+            self.add_to_day(str(calloff.year), calloff.funding, on, committed=delta)
         return from_pence(delta)
+
+    def add_to_day(self, year: str, funding: str, day: date, committed: int = 0,
+                   spent: int = 0) -> None:
+        """Keep the day's totals for a year and stream: what every headroom check reads."""
+        self.db.execute(
+            "INSERT INTO daily_totals (year, funding, day, committed_pence, spent_pence) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (year, funding, day) DO UPDATE SET "
+            "committed_pence = committed_pence + excluded.committed_pence, "
+            "spent_pence = spent_pence + excluded.spent_pence",
+            [year, funding, day.isoformat(), committed, spent])
 
     def last_change(self, calloff_id: int) -> dict[str, Any] | None:
         rows = list(self.db.query(
@@ -113,8 +126,21 @@ class Ledger:
     def position(self, year: FinancialYear, at: date, upto: int | None = None) -> Position:
         """The year's caps, commitments and spend by stream as they stood on day `at`,
         as recorded up to event `upto` (default: everything recorded)."""
+        if upto is None:  # now: the day totals, a few hundred rows per year and stream
+            committed = ("SELECT COALESCE(SUM(d.committed_pence), 0) FROM daily_totals d "
+                         "WHERE d.year = :year AND d.funding = st.name AND d.day <= :at")
+            spent = ("SELECT COALESCE(SUM(d.spent_pence), 0) FROM daily_totals d "
+                     "WHERE d.year = :year AND d.funding = st.name AND d.day <= :at")
+        else:  # as recorded by an earlier event: every dated change and line up to it
+            committed = ("SELECT COALESCE(SUM(ch.delta_pence), 0) FROM changes ch "
+                         "WHERE ch.year = :year AND ch.funding = st.name "
+                         "AND ch.effective_on <= :at AND ch.event_id <= :upto")
+            spent = ("SELECT COALESCE(SUM(sp.amount_pence), 0) FROM spend sp "
+                     "JOIN calloffs c ON c.id = sp.calloff_id "
+                     "WHERE c.year = :year AND c.funding = st.name AND sp.spent_on <= :at "
+                     "AND sp.event_id <= :upto")
         rows = self.db.query(
-            """
+            f"""
             SELECT st.name, st.capped,
               CASE WHEN st.status = 'confirmed'
                     AND (st.confirmed_on IS NULL OR st.confirmed_on <= :at)
@@ -123,13 +149,8 @@ class Ledger:
               (SELECT c.amount_pence FROM caps c WHERE c.year = :year AND c.stream = st.name
                  AND c.effective_on <= :at AND COALESCE(c.event_id, 0) <= :upto
                  ORDER BY c.effective_on DESC, c.id DESC LIMIT 1) AS cap,
-              (SELECT COALESCE(SUM(ch.delta_pence), 0) FROM changes ch
-                 WHERE ch.year = :year AND ch.funding = st.name AND ch.effective_on <= :at
-                 AND ch.event_id <= :upto) AS committed,
-              (SELECT COALESCE(SUM(sp.amount_pence), 0) FROM spend sp
-                 JOIN calloffs c ON c.id = sp.calloff_id
-                 WHERE c.year = :year AND c.funding = st.name AND sp.spent_on <= :at
-                 AND sp.event_id <= :upto) AS spent
+              ({committed}) AS committed,
+              ({spent}) AS spent
             FROM streams st ORDER BY st.position
             """,
             {"year": str(year), "at": at.isoformat(), "upto": _upto(upto)},
@@ -156,9 +177,9 @@ class Ledger:
         rows = list(self.db.query(
             """
             WITH ledger AS (
-              SELECT funding AS stream, MAX(effective_on, :start) AS day, delta_pence AS dc,
+              SELECT funding AS stream, MAX(day, :start) AS day, committed_pence AS dc,
                 0 AS dcap
-              FROM changes WHERE year = :year
+              FROM daily_totals WHERE year = :year
               UNION ALL
               SELECT c.stream,
                 MAX(CASE WHEN st.confirmed_on > c.effective_on THEN st.confirmed_on

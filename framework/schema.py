@@ -22,12 +22,13 @@ from framework.invoices import invoice_key
 from framework.model import FINISHED, LIVE, Framework, FundingStream, Lot, Term
 from framework.money import from_pence, to_pence
 from framework.records import to_date
+from framework.seal import legacy_problem
 from framework.trail import now_stamp
 
 if TYPE_CHECKING:
     from framework.storage import Store
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_SECONDS = 15
 
 
@@ -300,7 +301,52 @@ def _event_pence(amount: Any) -> int:
     return to_pence(Decimal(str(amount)))
 
 
-MIGRATIONS: dict[int, Any] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
+def _migrate_3_to_4(db: sqlite_utils.Database) -> None:
+    """Day totals for constant-time headroom checks, and the indexes the queries need.
+
+    `daily_totals` holds, per year, stream and day, the change in commitment and the spend
+    dated that day; a headroom check sums a few hundred of those rows instead of every
+    change of the year. The seal becomes incremental (see `framework.seal`): the upgrade
+    digests each table once, and from then on each write folds in only the rows it touched.
+    """
+    db.execute(
+        """CREATE TABLE daily_totals (
+          year TEXT NOT NULL, funding TEXT NOT NULL, day TEXT NOT NULL,
+          committed_pence INTEGER NOT NULL DEFAULT 0, spent_pence INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (year, funding, day))""")
+    db.execute(f"INSERT INTO daily_totals (year, funding, day, committed_pence, spent_pence) "
+               f"{DAILY_TOTALS_SQL}")
+    for sql in INDEXES_V4:
+        db.execute(sql)
+
+
+# What `daily_totals` must hold, derived from the dated changes and the invoice lines.
+DAILY_TOTALS_SQL = """
+    SELECT year, funding, day, SUM(committed) AS committed_pence, SUM(spent) AS spent_pence
+    FROM (
+      SELECT year, funding, effective_on AS day, delta_pence AS committed, 0 AS spent
+      FROM changes
+      UNION ALL
+      SELECT c.year, c.funding, sp.spent_on, 0, sp.amount_pence
+      FROM spend sp JOIN calloffs c ON c.id = sp.calloff_id)
+    GROUP BY year, funding, day"""
+
+INDEXES_V4 = (
+    # The value history of a call-off (show, orders, the dated ledger's rebuild).
+    "CREATE INDEX variations_calloff ON variations (calloff_id)",
+    # A call-off's or provider's own trail (show, audit --calloff, verify's reconciliation).
+    "CREATE INDEX events_object ON events (object_type, object_id)",
+    # Spend by invoice date (the quarterly report, year to date).
+    "CREATE INDEX spend_spent_on ON spend (spent_on)",
+    # Call-offs raised in a quarter, and the offers waiting for an answer or approval.
+    "CREATE INDEX calloffs_offered_on ON calloffs (offered_on)",
+    "CREATE INDEX calloffs_status ON calloffs (status, respond_by)",
+    # Each call-off's changes in date order (awaiting an answer on a day).
+    "CREATE INDEX changes_calloff_day ON changes (calloff_id, effective_on)",
+)
+
+
+MIGRATIONS: dict[int, Any] = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}
 
 
 
@@ -319,13 +365,15 @@ def upgrade(store: Store, version: int) -> None:
         # Copy while holding the write lock, so the backup is the state we upgrade.
         shutil.copy2(store.path, backup)
         os.chmod(backup, 0o600)
+        # An older seal digested whole tables: check it before the tables change shape.
+        inherited = legacy_problem(store.db)
         for v in range(version, SCHEMA_VERSION):
             MIGRATIONS[v](store.db)
         store.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         store.trail.record("calloff", None, "database.upgrade", "database", store.path.name,
                           {"schema": version}, {"schema": SCHEMA_VERSION},
                           f"backup written to {backup.name}")
-        store.trail.seal()
+        store.trail.seal.reseal(inherited)
         store.db.conn.execute("COMMIT")
     except BaseException:
         store.db.conn.execute("ROLLBACK")

@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from framework.dates import FinancialYear
-from framework.errors import DatabaseError, NotFound
+from framework.errors import DatabaseError, NotFound, Tampered
 from framework.invoices import Invoices
 from framework.ledger import Ledger
 from framework.listings import Listings
@@ -60,6 +60,7 @@ class Store:
         self.path = path
         # Set when opening upgraded the file: (old version, backup path), for a notice.
         self.upgraded: tuple[int, Path] | None = None
+        self._depth = 0  # how many transactions are open, the outermost first
         self.ledger = Ledger(db)
         self.trail = Trail(db)
         self.invoices = Invoices(db, self.trail)
@@ -97,6 +98,7 @@ class Store:
             with contextlib.suppress(OSError):
                 p.unlink()
             raise
+        store.trail.seal.watch()
         return store
 
     @classmethod
@@ -126,6 +128,7 @@ class Store:
         store = cls(db, p)
         if version < SCHEMA_VERSION:
             upgrade(store, version)
+        store.trail.seal.watch()
         return store
 
     def close(self) -> None:
@@ -133,7 +136,21 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:
-        """One write: all of it, or (on any exception) none of it."""
+        """One write: all of it, or (on any exception) none of it.
+
+        Inside another write (a batch of actions made through the library) it is a
+        savepoint: a refusal undoes that action alone and the batch goes on. Before the
+        first change it checks the seal, so nothing is written over a file that was
+        changed outside calloff in a way that would be sealed in.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                with self.savepoint():
+                    yield self
+            finally:
+                self._depth -= 1
+            return
         conn = self.db.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -141,30 +158,38 @@ class Store:
             if is_busy(e):
                 raise busy_error(self.path) from None
             raise
+        self._depth = 1
         try:
+            problem = self.trail.seal.problem_before_write()
+            if problem:
+                raise Tampered(
+                    f"{problem}; calloff will not write to {self.path.name} until it is "
+                    "looked into: run `calloff audit verify` and restore from a backup")
             yield self
-            self.trail.seal()
+            self.trail.seal.fold()
             conn.execute("COMMIT")
         except BaseException as e:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            self.trail.discard()
             if isinstance(e, sqlite3.OperationalError) and is_busy(e):
                 raise busy_error(self.path) from None
             raise
+        finally:
+            self._depth = 0
 
     @contextlib.contextmanager
     def savepoint(self) -> Iterator[Store]:
         """Part of a write that can be undone alone: a refused offer after a kept decline."""
-        self.db.execute("SAVEPOINT attempt")
+        name = f"attempt{self._depth}"
+        self.db.execute(f"SAVEPOINT {name}")
         try:
             yield self
         except BaseException:
-            self.db.execute("ROLLBACK TO attempt")
-            self.db.execute("RELEASE attempt")
+            self.db.execute(f"ROLLBACK TO {name}")
+            self.db.execute(f"RELEASE {name}")
             raise
         else:
-            self.db.execute("RELEASE attempt")
+            self.db.execute(f"RELEASE {name}")
 
     def _one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
         rows = list(self.db.query(sql, params))

@@ -7,17 +7,17 @@ reconciliation are pure functions in `framework.audit`.
 
 from __future__ import annotations
 
-import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-import attrs
 import sqlite_utils
 
-from framework.audit import COUNTED, Verdict, event_hash, reconcile, verify_chain
+from framework.audit import Verdict, event_hash
 from framework.errors import InvalidInput
 from framework.model import FINISHED, LIVE
+from framework.seal import Seal
 
 # SQL for the commitment a call-off holds, given its spend so far as `spent`.
 COMMITMENT_SQL = (
@@ -44,35 +44,11 @@ class Trail:
 
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
-        self._unsealed = False
-
-    def discard(self) -> None:
-        """The write was rolled back: nothing is left to seal."""
-        self._unsealed = False
+        self.seal = Seal(db)
 
     def _one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
         rows = list(self.db.query(sql, params))
         return rows[0] if rows else None
-
-    def record_digests(self) -> dict[str, str]:
-        """A SHA-256 of each record table (everything but the audit trail itself)."""
-        digests = {}
-        for (table,) in self.db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
-                "'sqlite_%' AND name NOT IN ('events', 'audit_head') ORDER BY name"):
-            h = hashlib.sha256()
-            for row in self.db.execute(f"SELECT * FROM [{table}] ORDER BY rowid"):
-                h.update(json.dumps(row, default=str, separators=(",", ":")).encode("utf-8"))
-                h.update(b"\n")
-            digests[table] = h.hexdigest()
-        return digests
-
-    def seal(self) -> None:
-        """After a write that recorded events, seal the records' digests into the head."""
-        if self._unsealed:
-            self.db.execute("UPDATE audit_head SET state = ? WHERE id = 1",
-                            [json.dumps(self.record_digests(), sort_keys=True)])
-            self._unsealed = False
 
     def next_event_id(self) -> int:
         """The number the next audit event will get (inside a write, nobody else's)."""
@@ -87,44 +63,11 @@ class Trail:
     def event(self, event_id: int) -> dict[str, Any] | None:
         return self._one("SELECT * FROM events WHERE id = ?", [event_id])
 
-    def verify(self) -> Verdict:
-        """The chain must be whole, and the records must match what it says happened.
+    def verify(self, progress: Callable[[int], None] | None = None) -> Verdict:
+        """The chain must be whole and the records must match it (see `framework.verify`)."""
+        from framework.verify import verify
 
-        Three checks, most specific first: the chain itself; the call-offs, invoice lines
-        and other records against the events that made them; and the digest of every
-        record table sealed into the head at calloff's last write.
-        """
-        head = self._one("SELECT * FROM audit_head WHERE id = 1")
-        verdict = verify_chain(self.db.query("SELECT * FROM events ORDER BY id"), head)
-        if not verdict.ok:
-            return verdict
-        mismatch = reconcile(
-            self._one("SELECT id FROM framework") is not None,
-            self.db.query("SELECT id, status, value_pence FROM calloffs ORDER BY id"),
-            self.db.query("SELECT * FROM spend ORDER BY id"),
-            self.db.query("SELECT * FROM events ORDER BY id"),
-            {t: self.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in COUNTED},
-        )
-        if mismatch:
-            return attrs.evolve(verdict, ok=False, problem=mismatch[0], event=mismatch[1])
-        unbalanced = self.db.execute(
-            f"""SELECT c.id FROM calloffs c {SPENT_JOIN}
-            LEFT JOIN (SELECT calloff_id, SUM(delta_pence) AS held FROM changes
-                       GROUP BY calloff_id) h ON h.calloff_id = c.id
-            WHERE COALESCE(h.held, 0) != {COMMITMENT_SQL} ORDER BY c.id LIMIT 1""").fetchone()
-        if unbalanced:
-            return attrs.evolve(verdict, ok=False, problem=(
-                f"call-off {unbalanced[0]}'s dated changes do not add up to what it commits "
-                "now: its commitment history was changed outside calloff"))
-        if head and head.get("state"):
-            sealed = json.loads(head["state"])
-            now = self.record_digests()
-            changed = sorted(t for t in set(sealed) | set(now) if sealed.get(t) != now.get(t))
-            if changed:
-                return attrs.evolve(verdict, ok=False, problem=(
-                    f"the {', '.join(changed)} record(s) changed outside calloff after event "
-                    f"{head['last_event']}, the last change calloff made"))
-        return verdict
+        return verify(self.db, self.seal, progress)
 
     def events(self, calloff: int | None = None, provider: int | None = None,
                since: date | None = None) -> list[dict[str, Any]]:
@@ -192,7 +135,6 @@ class Trail:
             "last_hash = excluded.last_hash",
             [event_id, event["hash"]],
         )
-        self._unsealed = True
         return event_id
 
 
