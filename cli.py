@@ -812,8 +812,10 @@ def spend_import(desk: Desk, path: str, on: date | None) -> None:
     lines = Path(path).read_bytes().count(b"\n") if Path(path).is_file() else 0
     try:
         if lines > 2000 and sys.stderr.isatty():
-            with click.progressbar(length=lines, label="Checking", file=sys.stderr) as bar:
+            # Each row is counted twice: once checked, once written.
+            with click.progressbar(length=2 * lines, label="Importing", file=sys.stderr) as bar:
                 summary = svc.spending.import_spend(path, on, progress=bar.update)
+                bar.update(bar.length - bar.pos)
         else:
             summary = svc.spending.import_spend(path, on)
     except ImportRejected as e:

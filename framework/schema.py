@@ -56,7 +56,17 @@ def connect(path: Path) -> sqlite_utils.Database:
     conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {busy_timeout() * 1000}")
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
     return sqlite_utils.Database(conn)
+
+
+def write_ahead(db: sqlite_utils.Database) -> None:
+    """Write-ahead logging: a commit is one append and one fsync, so a write holds the lock
+    for milliseconds, and readers never wait for a writer (see docs/performance.md). Set
+    after any upgrade, so an upgrade's backup is the file exactly as it was."""
+    with contextlib.suppress(sqlite3.OperationalError):  # a read-only file keeps its mode
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
 
 
 def create_schema_v1(db: sqlite_utils.Database) -> None:

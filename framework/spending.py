@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from types import EllipsisType
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -64,8 +65,12 @@ class Spending(ServiceBase):
         return line
 
     def _spend_line(self, c: CallOff, amount: Decimal, spent_on: date, invoice: str,
-                    attendees: int | None, spent_so_far: Decimal) -> SpendLine:
-        """Check an invoice line against the call-off; refuse it with the reason if it is wrong."""
+                    attendees: int | None, spent_so_far: Decimal,
+                    existing: dict[str, Any] | None | EllipsisType = ...) -> SpendLine:
+        """Check an invoice line against the call-off; refuse it with the reason if it is wrong.
+
+        `existing` is the line already recorded under this reference, where the caller has
+        looked it up (an import looks each invoice up once)."""
         s = self.store
         invoice = clean_text(invoice, "the invoice reference", 100)
         if amount <= 0:
@@ -77,7 +82,8 @@ class Spending(ServiceBase):
                 f"call-off {c.id} is {c.status.replace('_', ' ')}: spend can be recorded only "
                 "against an accepted call-off"
             )
-        existing = s.invoices.find(c.provider_id, invoice)
+        if existing is ...:
+            existing = s.invoices.find(c.provider_id, invoice)
         if existing:
             raise InvalidInput(
                 f"invoice {invoice} from this provider is already recorded (call-off "
@@ -119,7 +125,8 @@ class Spending(ServiceBase):
 
         Every row is checked first against the database and the rows before it; a line
         already recorded with the same details is skipped, so re-importing a file adds
-        nothing. `progress` is told how many rows have been checked.
+        nothing. `progress` is told how many rows have been checked and then written:
+        twice the number of rows in all.
         """
         rows, problems = read_csv(path, required=("calloff", "invoice", "date", "amount"),
                                    optional=("attendees",))
@@ -150,7 +157,7 @@ class Spending(ServiceBase):
                     if c.id not in running:
                         running[c.id] = s.invoices.total(c.id)
                     line = self._spend_line(c, amount, spent_on, invoice, attendees,
-                                            running[c.id])
+                                            running[c.id], existing)
                 except CalloffError as e:
                     problems.append((line_no, str(e)))
                     continue
@@ -160,8 +167,12 @@ class Spending(ServiceBase):
                 progress(len(rows) % 200)
             if problems:
                 raise ImportRejected(str(path), sorted(problems))
-            for line in lines:
+            for n, line in enumerate(lines, start=1):
                 self._write_spend(line, on or line.spent_on)
+                if progress and n % 200 == 0:
+                    progress(200)
+            if progress:
+                progress(len(rows) - len(lines) // 200 * 200)
         return ImportSummary(imported=len(lines), skipped=skipped,
                              amount=sum((line.amount for line in lines), Decimal("0.00")))
 

@@ -46,6 +46,7 @@ from framework.schema import (
     is_busy,
     read_framework,
     upgrade,
+    write_ahead,
     write_framework,
 )
 from framework.tenders import Tenders
@@ -61,6 +62,8 @@ class Store:
         # Set when opening upgraded the file: (old version, backup path), for a notice.
         self.upgraded: tuple[int, Path] | None = None
         self._depth = 0  # how many transactions are open, the outermost first
+        self._framework: tuple[tuple[int, int], Framework] | None = None
+        self._generation = 0  # bumped by this connection's own changes to the framework
         self.ledger = Ledger(db)
         self.trail = Trail(db)
         self.invoices = Invoices(db, self.trail)
@@ -98,6 +101,7 @@ class Store:
             with contextlib.suppress(OSError):
                 p.unlink()
             raise
+        write_ahead(store.db)
         store.trail.seal.watch()
         return store
 
@@ -128,6 +132,7 @@ class Store:
         store = cls(db, p)
         if version < SCHEMA_VERSION:
             upgrade(store, version)
+        write_ahead(store.db)
         store.trail.seal.watch()
         return store
 
@@ -169,6 +174,7 @@ class Store:
             self.trail.seal.fold()
             conn.execute("COMMIT")
         except BaseException as e:
+            self._changed()
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if isinstance(e, sqlite3.OperationalError) and is_busy(e):
@@ -185,6 +191,7 @@ class Store:
         try:
             yield self
         except BaseException:
+            self._changed()
             self.db.execute(f"ROLLBACK TO {name}")
             self.db.execute(f"RELEASE {name}")
             raise
@@ -205,22 +212,33 @@ class Store:
     # -- the framework -------------------------------------------------------------------
 
     def framework(self) -> Framework:
-        return read_framework(self)
+        """The framework as it stands; read again only when its tables may have changed
+        (another connection committed, or this one changed caps, streams or the term)."""
+        key = (self.db.execute("PRAGMA data_version").fetchone()[0], self._generation)
+        if self._framework is None or self._framework[0] != key:
+            self._framework = (key, read_framework(self))
+        return self._framework[1]
+
+    def _changed(self) -> None:
+        self._generation += 1
 
     def extensions(self) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM extensions ORDER BY id"))
 
     def add_extension(self, on: date, officer: str) -> None:
+        self._changed()
         self._insert("extensions", {"effective_on": on.isoformat(), "recorded_at": now_stamp(),
                                     "officer": officer})
 
     def set_cap(self, year: FinancialYear, stream: str, amount: Decimal, on: date,
                 officer: str) -> None:
         """A cap for a year that applies from `on`, recorded with the next event."""
+        self._changed()
         self.ledger.set_cap(year, stream, amount, on, officer, self.trail.next_event_id(),
                             now_stamp())
 
     def confirm_stream(self, name: str, on: date) -> None:
+        self._changed()
         self.db.execute(
             "UPDATE streams SET status = 'confirmed', confirmed_on = ?, confirmed_event = ? "
             "WHERE name = ?",

@@ -32,9 +32,23 @@ def test_a_write_that_cannot_get_the_lock_says_the_database_is_busy(leeds, add_r
     assert snapshot(leeds.db) == before
 
 
+def test_reading_does_not_wait_for_another_officers_write(leeds):
+    """Write-ahead logging: `headroom` answers at once while another write holds the lock."""
+    holder = _locked(leeds.db, "IMMEDIATE")
+    try:
+        result = leeds.runner.invoke(cli.main, ["--db", str(leeds.db), "headroom"],
+                                     env={"CALLOFF_BUSY_TIMEOUT": "1"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 0, result.output
+
+
 def test_opening_a_database_locked_by_another_write_is_busy_not_foreign(leeds):
     """An exclusive lock while opening is a busy database, not "not a calloff database"."""
-    holder = _locked(leeds.db, "EXCLUSIVE")
+    holder = sqlite3.connect(leeds.db, isolation_level=None)
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
     try:
         result = leeds.runner.invoke(cli.main,
                                      ["--db", str(leeds.db), "headroom"],
