@@ -919,20 +919,52 @@ def audit(ctx: click.Context, calloff_id: int | None, provider_ref: str | None,
 
 
 @audit.command("verify")
+@click.option("--expect", "expected", default=None, metavar="HASH",
+              help="A head hash written down earlier (board minutes, say): the chain must "
+                   "still pass through it. Catches a trail rewritten with the public recipe, "
+                   "or the file replaced by an older copy.")
 @json_option
 @pass_desk
-def audit_verify(desk: Desk, as_json: bool) -> None:
+def audit_verify(desk: Desk, expected: str | None, as_json: bool) -> None:
     """Check the audit chain: exit 0 if whole, 1 naming the first event tampered with."""
-    verdict = desk.service().store.trail.verify()
+    if expected is not None:
+        expected = expected.strip().lower()
+        if len(expected) < 8 or any(ch not in "0123456789abcdef" for ch in expected):
+            raise click.BadParameter("give the head hash as printed by `calloff audit "
+                                     "verify` (at least its first 8 characters)",
+                                     param_hint="--expect")
+    trail = desk.service().store.trail
+    verdict = _verify_with_progress(trail)
+    found = trail.event_with_hash(expected) if expected and verdict.ok else None
+    problem = verdict.problem
+    if verdict.ok and expected and found is None:
+        problem = (f"the head you expected ({expected}) is not in this audit trail: the "
+                   "trail was rewritten, or this file is an older copy")
     if as_json:
-        emit({"ok": verdict.ok, "events": verdict.events, "head": verdict.head,
-              "problem": verdict.problem, "event": verdict.event})
-        if not verdict.ok:
+        emit({"ok": problem is None, "events": verdict.events, "head": verdict.head,
+              "problem": problem, "event": verdict.event,
+              "expected": None if expected is None else {
+                  "hash": expected, "event": found, "found": found is not None}})
+        if problem:
             sys.exit(1)
         return
-    if not verdict.ok:
-        raise click.ClickException(f"audit trail does not verify: {verdict.problem}")
+    if problem:
+        raise click.ClickException(f"audit trail does not verify: {problem}")
     click.echo(f"Audit chain whole: {verdict.events} event(s); head {verdict.head}")
+    if found is not None:
+        since = verdict.events - found
+        click.echo(f"The head you expected is event {found}"
+                   + (f"; {since} event(s) recorded since." if since else ", the head now."))
+
+
+def _verify_with_progress(trail: Any) -> Any:
+    """`audit verify`, with a progress bar on stderr when a person is watching."""
+    if not sys.stderr.isatty():
+        return trail.verify()
+    with click.progressbar(length=trail.work(), label="Verifying", file=sys.stderr) as bar:
+        verdict = trail.verify(progress=bar.update)
+        bar.update(max(bar.length - bar.pos, 0))
+    return verdict
 
 
 # -- documents -----------------------------------------------------------------------------

@@ -38,7 +38,7 @@ class _LeanSqliteUtils(MetaPathFinder):
 
         def exec_module(module: ModuleType) -> None:
             hidden = [m for m in ("pandas", "numpy") if m not in sys.modules]
-            sys.modules.update(dict.fromkeys(hidden))
+            sys.modules.update(dict.fromkeys(hidden))  # type: ignore[arg-type]
             try:
                 run(module)
             finally:

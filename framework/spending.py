@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from types import EllipsisType
 from decimal import Decimal
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 
 import attrs
@@ -66,7 +66,7 @@ class Spending(ServiceBase):
 
     def _spend_line(self, c: CallOff, amount: Decimal, spent_on: date, invoice: str,
                     attendees: int | None, spent_so_far: Decimal,
-                    existing: dict[str, Any] | None | EllipsisType = ...) -> SpendLine:
+                    existing: dict[str, Any] | EllipsisType | None = ...) -> SpendLine:
         """Check an invoice line against the call-off; refuse it with the reason if it is wrong.
 
         `existing` is the line already recorded under this reference, where the caller has

@@ -69,6 +69,18 @@ class Trail:
 
         return verify(self.db, self.seal, progress)
 
+    def work(self) -> int:
+        """How many rows `verify` reads: the length of its progress bar."""
+        from framework.verify import work
+
+        return work(self.db)
+
+    def event_with_hash(self, prefix: str) -> int | None:
+        """The event whose hash starts with `prefix` (a head an officer wrote down)."""
+        row = self.db.execute("SELECT id FROM events WHERE hash >= ? AND hash < ? ORDER BY id "
+                              "LIMIT 1", [prefix, prefix + "g"]).fetchone()
+        return int(row[0]) if row else None
+
     def events(self, calloff: int | None = None, provider: int | None = None,
                since: date | None = None) -> list[dict[str, Any]]:
         """Audit events, oldest first; filters narrow by call-off, provider and effective date."""
