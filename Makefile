@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,16 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+# What each command costs at 0, 1k, 10k and 100k call-offs (docs/performance.md). The
+# databases are built once into bench-output/ and reused; pandas is installed for the
+# comparison if the package index can be reached.
+bench: $(STAMP)
+	-$(BIN)/python -m pip install --quiet pandas
+	$(BIN)/python bench/bench.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check framework cli.py tests
 	$(BIN)/ruff format --check framework cli.py tests
 
 clean:
-	rm -rf $(VENV) demo-output build dist .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) demo-output bench-output build dist .pytest_cache .hypothesis .ruff_cache

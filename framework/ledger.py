@@ -126,6 +126,8 @@ class Ledger:
     def position(self, year: FinancialYear, at: date, upto: int | None = None) -> Position:
         """The year's caps, commitments and spend by stream as they stood on day `at`,
         as recorded up to event `upto` (default: everything recorded)."""
+        if upto is not None and upto >= self.head_event():
+            upto = None  # as recorded by the newest event is as it stands now
         if upto is None:  # now: the day totals, a few hundred rows per year and stream
             committed = ("SELECT COALESCE(SUM(d.committed_pence), 0) FROM daily_totals d "
                          "WHERE d.year = :year AND d.funding = st.name AND d.day <= :at")
@@ -163,6 +165,11 @@ class Ledger:
             )
             for r in rows
         ))
+
+    def head_event(self) -> int:
+        """The newest event: a report as recorded by it is the database as it stands."""
+        row = self.db.execute("SELECT last_event FROM audit_head WHERE id = 1").fetchone()
+        return int(row[0]) if row else 0
 
     def first_breach(self, year: FinancialYear, start: date) -> Breach | None:
         """The first day from `start` on which any headroom in `year` is below zero.

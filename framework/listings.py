@@ -57,9 +57,22 @@ class Listings:
              "upto": NOW if upto is None else upto})
 
     def awaiting_at(self, at: date, upto: int | None = None) -> list[dict[str, Any]]:
-        """Offers made by a date that the provider had not yet answered on it."""
-        return self._calloff_rows(f"c.id IN ({self.ledger.awaiting_ids(at, upto)})",
-                                  "c.respond_by, c.id", {"upto": NOW if upto is None else upto})
+        """Offers made by a date that the provider had not yet answered on it.
+
+        Each candidate's latest change by that day is looked up through its index. As the
+        database stands now, a call-off answered or closed by then is no candidate at all,
+        so the report reads the few call-offs still open on the day, not every one before it.
+        """
+        where = ("c.offered_on <= :at AND c.event_id <= :upto AND (SELECT ch.status FROM "
+                 "changes ch WHERE ch.calloff_id = c.id AND ch.effective_on <= :at "
+                 "AND ch.event_id <= :upto ORDER BY ch.effective_on DESC, ch.id DESC "
+                 "LIMIT 1) = 'offered'")
+        if upto is None or upto >= self.ledger.head_event():
+            upto = None
+            where += (" AND (c.decided_on IS NULL OR c.decided_on > :at) "
+                      "AND (c.closed_on IS NULL OR c.closed_on > :at)")
+        return self._calloff_rows(where, "c.respond_by, c.id",
+                                  {"at": at.isoformat(), "upto": NOW if upto is None else upto})
 
     def years_with_commitments(self) -> list[FinancialYear]:
         return [FinancialYear.parse(r["year"]) for r in self.db.query(

@@ -91,7 +91,8 @@ def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
     names = {p.id: p.name for p in store.providers(date.today()).values()}
     titles = {lot.number: lot.title for lot in fw.lots}
     wanted = [quarter] if quarter else [1, 2, 3, 4]
-    quarters = [_quarter(store, fw, year, q, names, titles, audit["event"])
+    # Earlier quarters feed only the chart: their listings are not read.
+    quarters = [_quarter(store, fw, year, q, names, titles, audit["event"], q in wanted)
                 for q in range(1, max(wanted) + 1)]
     last_end = year.quarter_dates(max(wanted))[1]
     last = store.position(year, last_end, audit["event"])
@@ -117,7 +118,8 @@ def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
 
 
 def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
-             names: dict[int, str], titles: dict[int, str], upto: int) -> dict[str, Any]:
+             names: dict[int, str], titles: dict[int, str], upto: int,
+             listed: bool = True) -> dict[str, Any]:
     start, end = year.quarter_dates(q)
     lines: dict[tuple[int, int, str], dict[str, Any]] = {}
 
@@ -180,14 +182,14 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
              "rank": r["rank"], "value": json_money(from_pence(r["initial_value_pence"])),
              "funding": r["funding"], "year": r["year"], "status": r["status_recorded"],
              "offered_on": r["offered_on"]}
-            for r in store.listings.raised_between(start, end, upto)
+            for r in (store.listings.raised_between(start, end, upto) if listed else ())
         ],
         "awaiting_answer": [
             {"calloff": r["id"], "request": r["request_id"], "title": r["request_title"],
              "lot": r["lot"], "provider": r["provider_id"], "name": r["provider_name"],
              "rank": r["rank"], "value": json_money(from_pence(r["initial_value_pence"])),
              "offered_on": r["offered_on"], "respond_by": r["respond_by"]}
-            for r in store.listings.awaiting_at(end, upto)
+            for r in (store.listings.awaiting_at(end, upto) if listed else ())
         ],
     }
 
