@@ -24,6 +24,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -208,6 +209,36 @@ def concurrent(db: Path, ids: dict[str, int], workers: int = 16) -> int:
     return failed
 
 
+def measure(size: int, runs: int, concurrency: bool) -> dict[str, Any]:
+    """Every figure for one size of database."""
+    db, ids = cached(OUT, size)
+    r: dict[str, tuple[float, float] | float | int | None] = {}
+    work = work_copy(db, f"work-{size}.db")
+    spare = ids["spare_from"]
+    base = [CALLOFF, "--db", str(work)]
+    r["allocate"] = median_of(lambda n: [*base, "allocate", str(spare + n), "--on",
+                                         "2024-03-01", "--json"], runs)
+    r["headroom"] = median_of(lambda n: [*base, "headroom", "--year", YEAR, "--json"],
+                              runs)
+    r["show"] = median_of(lambda n: [*base, "show", str(ids["targets_from"]), "--json"],
+                          runs)
+    for fmt in ("md", "html", "csv", "json"):
+        r[f"report {fmt}"] = median_of(
+            lambda n, fmt=fmt: [*base, "report", "quarterly", "--year", YEAR, "--quarter",
+                                str(QUARTER), "--format", fmt, "--output",
+                                str(OUT / "work" / f"report.{fmt}")], max(3, runs // 2))
+    r["audit verify"] = median_of(lambda n: [*base, "audit", "verify"], 1)
+    imp = import_file(ids, work)
+    r["spend import 10k"] = median_of(lambda n: [*base, "spend", "import", str(imp)], 1)
+    r["library allocations/s"] = library_rate(work, ids)
+    r.update({f"ratio {k}": v for k, v in report_ratios(work).items()})
+    if concurrency:
+        r["concurrent lock failures"] = concurrent(work, ids)
+    print(f"  {size:>7,} call-offs: " + ", ".join(
+        f"{k} {v[0]:.2f} s" for k, v in r.items() if isinstance(v, tuple)))
+    return r
+
+
 def cached(folder: Path, size: int) -> tuple[Path, dict[str, int]]:
     from build import cached as built
 
@@ -220,39 +251,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"calloff benchmark on {platform.node() or 'this machine'}: {platform.processor() or platform.machine()}, "
+    runs = args.runs
+    print(f"calloff benchmark on {platform.machine()}, "
           f"{os.cpu_count()} CPU(s), Python {platform.python_version()}, SQLite "
           f"{sqlite3.sqlite_version}")
     results: dict[int, dict[str, tuple[float, float] | float | int | None]] = {}
     for size in sizes:
-        db, ids = cached(OUT, size)
-        r: dict[str, tuple[float, float] | float | int | None] = {}
-        results[size] = r
-        work = work_copy(db, f"work-{size}.db")
-        spare = ids["spare_from"]
-        base = [CALLOFF, "--db", str(work)]
-        r["allocate"] = median_of(lambda n: [*base, "allocate", str(spare + n), "--on",
-                                             "2024-03-01", "--json"], args.runs)
-        r["headroom"] = median_of(lambda n: [*base, "headroom", "--year", YEAR, "--json"],
-                                  args.runs)
-        r["show"] = median_of(lambda n: [*base, "show", str(ids["targets_from"]), "--json"],
-                              args.runs)
-        for fmt in ("md", "html", "csv", "json"):
-            r[f"report {fmt}"] = median_of(
-                lambda n, fmt=fmt: [*base, "report", "quarterly", "--year", YEAR, "--quarter",
-                                    str(QUARTER), "--format", fmt, "--output",
-                                    str(OUT / "work" / f"report.{fmt}")], max(3, args.runs // 2))
-        r["audit verify"] = median_of(lambda n: [*base, "audit", "verify"], 1)
-        imp = import_file(ids, work)
-        r["spend import 10k"] = median_of(lambda n: [*base, "spend", "import", str(imp)], 1)
-        r["library allocations/s"] = library_rate(work, ids)
-        r.update({f"ratio {k}": v for k, v in report_ratios(work).items()})
-        if size == max(sizes):
-            r["concurrent lock failures"] = concurrent(work, ids)
-        print(f"  {size:>7,} call-offs: " + ", ".join(
-            f"{k} {v[0]:.2f} s" for k, v in r.items() if isinstance(v, tuple)))
-    help_ours = median_of(lambda n: [CALLOFF, "--help"], args.runs)[0]
-    help_theirs = median_of(lambda n: [str(BIN / "sqlite-utils"), "--help"], args.runs)[0]
+        results[size] = measure(size, runs, concurrency=size == max(sizes))
+    help_ours = median_of(lambda n: [CALLOFF, "--help"], runs)[0]
+    help_theirs = median_of(lambda n: [str(BIN / "sqlite-utils"), "--help"], runs)[0]
     table(results)
     targets(results, sizes, help_ours, help_theirs)
     shutil.rmtree(OUT / "work", ignore_errors=True)

@@ -28,6 +28,7 @@ from framework.money import ZERO, from_pence, json_money
 from framework.storage import Store
 
 FORMATS = ("md", "html", "csv", "json")
+LARGE_JSON_ROWS = 2000  # above this many listed rows, JSON is written compact
 MONEY_KEYS = ("committed", "spent_in_quarter", "spent_year_to_date")
 COUNT_KEYS = ("attendees_in_quarter", "attendees_year_to_date")
 CSV_COLUMNS = ("year", "quarter", "lot", "lot_title", "provider", "provider_name", "funding",
@@ -265,17 +266,23 @@ def chart_geometry(report: dict[str, Any], width: int = 640, height: int = 330) 
 
 def render_report(store: Store, year: FinancialYear, quarter: int | None, fmt: str,
                   templates: str | Path | None = None, upto: str | int | None = None) -> str:
-    import json
-
-    from framework.documents import render
-
     if fmt not in FORMATS:
         raise InvalidInput(f"format {fmt!r} is not known: choose md, html, csv or json")
     report = quarterly(store, year, quarter, upto)
     if fmt == "json":
+        import json
+
+        # Indented JSON goes through Python's slow encoder; a large report is written
+        # compact, on one line, by the C one.
+        rows = sum(len(q[k]) for q in report["quarters"]
+                   for k in ("lines", "calloffs_raised", "awaiting_answer"))
+        if rows > LARGE_JSON_ROWS:
+            return json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n"
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         return to_csv(report)
+    from framework.documents import render  # Jinja, only for md and html
+
     context = {"report": report}
     if fmt == "html":
         context["chart"] = chart_geometry(report)

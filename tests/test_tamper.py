@@ -123,3 +123,27 @@ def test_expect_catches_an_older_copy_and_a_rewritten_trail(leeds, add_request, 
 def test_expect_needs_a_hash(leeds):
     result = leeds("audit", "verify", "--expect", "yesterday")
     assert result.exit_code == 2 and "at least its first 8 characters" in result.stderr
+
+
+def test_a_write_digests_only_the_rows_it_touched(leeds, add_request, monkeypatch):
+    """Constant-cost writes: no whole table is digested after set-up, yet verify still is."""
+    from datetime import date
+
+    import framework.seal
+    from framework.service import Service
+    from framework.storage import Store
+
+    _journey(leeds, add_request)
+    store = Store.open(leeds.db)
+    digested = []
+    real = framework.seal.table_digest
+    monkeypatch.setattr(framework.seal, "table_digest",
+                        lambda db, table: digested.append(table) or real(db, table))
+    svc = Service(store, "officer.a")
+    rid = svc.add_request(4, "More training", date(2015, 9, 1), None, None, 2, "day", None,
+                          None, date(2015, 8, 1))
+    svc.allocate(rid, date(2015, 8, 2))
+    assert digested == []
+    assert store.trail.verify().ok
+    assert "calloffs" in digested and "spend" in digested
+    store.close()

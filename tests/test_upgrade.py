@@ -87,3 +87,51 @@ def test_the_upgrade_is_announced_audited_and_keeps_earlier_backups(old):
     assert old.db.with_name("calloff.db.v1.2.bak").read_bytes() == V1.read_bytes()
     assert old.json("audit")[-1]["action"] == "database.upgrade"
     assert (old.db.stat().st_mode & 0o777) == 0o600
+
+
+V3 = Path(__file__).parent / "data" / "calloff-v3.db"
+
+
+@pytest.fixture
+def v3(tmp_path):
+    path = tmp_path / "calloff.db"
+    shutil.copyfile(V3, path)
+    return Calloff(path)
+
+
+def _figures(report):
+    return [(q["quarter"], q["committed"], q["spent_in_quarter"], q["headroom"],
+             [(x["lot"], x["provider"], x["committed"], x["spent_year_to_date"])
+              for x in q["lines"]]) for q in report["quarters"]]
+
+
+def test_a_schema_3_database_upgrades_to_the_incremental_seal(v3):
+    conn = sqlite3.connect(v3.db)
+    before = conn.execute("SELECT SUM(delta_pence) FROM changes").fetchone()[0]
+    conn.close()
+    report = v3.json("report", "quarterly", "--year", "2015-16")
+    assert _version(v3.db) == schema.SCHEMA_VERSION
+    assert v3.json("audit", "verify")["ok"] is True
+    conn = sqlite3.connect(v3.db)
+    assert conn.execute("SELECT SUM(committed_pence) FROM daily_totals").fetchone()[0] == before
+    conn.close()
+    # The figures are those the previous release printed for the same database.
+    import json
+    previous = json.loads((Path(__file__).parent / "data" / "calloff-v3-report.json")
+                          .read_text())
+    assert _figures(report) == _figures(previous)
+    # And it takes new writes, sealed incrementally.
+    v3.ok("provider", "add", "Rowan Practice Ltd")
+    assert v3.json("audit", "verify")["ok"] is True
+
+
+def test_an_edit_before_the_upgrade_is_not_sealed_in_by_it(v3):
+    conn = sqlite3.connect(v3.db)
+    conn.execute("UPDATE caps SET amount_pence = amount_pence + 1")
+    conn.commit()
+    conn.close()
+    v3.ok("headroom")  # opening upgrades it
+    result = v3("audit", "verify")
+    assert result.exit_code == 1
+    assert "the caps record(s) changed outside calloff" in result.stderr
+    assert "before this database was upgraded" in result.stderr
