@@ -19,9 +19,14 @@ HASHED_FIELDS = ("id", "recorded_at", "effective_on", "officer", "action", "obje
 
 
 def event_hash(event: Mapping[str, Any], prev_hash: str) -> str:
-    """SHA-256 over an event's content and the hash of the event before it."""
-    content = json.dumps([prev_hash, *(event.get(k) for k in HASHED_FIELDS)],
-                         ensure_ascii=False, separators=(",", ":"))
+    """SHA-256 over an event's content and the hash of the event before it.
+
+    The last event of each write also carries the seal over the records as that write left
+    them (`seal`, schema 5); it is hashed too, so the head hash vouches for the records."""
+    fields = [prev_hash, *(event.get(k) for k in HASHED_FIELDS)]
+    if event.get("seal"):
+        fields.append(event["seal"])
+    content = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 

@@ -28,7 +28,7 @@ from framework.trail import now_stamp
 if TYPE_CHECKING:
     from framework.storage import Store
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_SECONDS = 15
 
 
@@ -356,7 +356,14 @@ INDEXES_V4 = (
 )
 
 
-MIGRATIONS: dict[int, Any] = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}
+def _migrate_4_to_5(db: sqlite_utils.Database) -> None:
+    """The seal enters the chain: the last event of each write carries the digest of the
+    records as it left them, so a head hash written down vouches for the records too."""
+    db.execute("ALTER TABLE events ADD COLUMN seal TEXT")
+
+
+MIGRATIONS: dict[int, Any] = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4,
+                              4: _migrate_4_to_5}
 
 
 
@@ -376,9 +383,15 @@ def upgrade(store: Store, version: int) -> None:
         shutil.copy2(store.path, backup)
         os.chmod(backup, 0o600)
         # An older seal digested whole tables: check it before the tables change shape.
-        inherited = legacy_problem(store.db)
-        for v in range(version, SCHEMA_VERSION):
-            MIGRATIONS[v](store.db)
+        inherited = legacy_problem(store.db, version)
+        try:
+            for v in range(version, SCHEMA_VERSION):
+                MIGRATIONS[v](store.db)
+        except sqlite3.OperationalError as e:
+            raise DatabaseError(
+                f"{store.path.name} says it is schema {version} but its tables are not what "
+                f"schema {version} holds ({e}): it was changed outside calloff; restore it "
+                "from a backup") from None
         store.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         store.trail.record("calloff", None, "database.upgrade", "database", store.path.name,
                           {"schema": version}, {"schema": SCHEMA_VERSION},

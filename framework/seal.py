@@ -42,7 +42,8 @@ def row_hash(table: str, *values: Any) -> str:
 
 def record_tables(db: sqlite_utils.Database) -> list[str]:
     return [r[0] for r in db.execute(
-        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "SELECT name FROM main.sqlite_master WHERE type = 'table' "
+        "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
         f"AND name NOT IN ({', '.join(repr(t) for t in NOT_RECORDS)}) ORDER BY name")]
 
 
@@ -54,8 +55,8 @@ def schema(db: sqlite_utils.Database) -> dict[str, str]:
     """Every table, index, trigger and view with a short digest of its SQL."""
     found = {"user_version": str(db.execute("PRAGMA main.user_version").fetchone()[0])}
     for kind, name, sql in db.execute(
-            "SELECT type, name, sql FROM main.sqlite_master WHERE name NOT LIKE 'sqlite_%' "
-            "ORDER BY type, name"):
+            "SELECT type, name, sql FROM main.sqlite_master "
+            "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name"):
         found[f"{kind} {name}"] = hashlib.sha256((sql or "").encode("utf-8")).hexdigest()[:16]
     return found
 
@@ -88,6 +89,7 @@ class Seal:
 
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
+        self._began_at = 0  # the newest event when the current write began
         self.db.conn.create_function("calloff_row_hash", -1, row_hash, deterministic=True)
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS seal_pending "
                         "(tbl TEXT NOT NULL, sign INTEGER NOT NULL, h TEXT NOT NULL)")
@@ -142,6 +144,20 @@ class Seal:
         return (int(row[0]), str(row[1])) if row else None
 
     def _write(self, state: dict[str, Any]) -> None:
+        """Seal the state into the head, and bind it into the chain: the newest event (this
+        write's last) carries its digest, and its hash is taken again over it."""
+        from framework.audit import event_hash
+
+        event = next(iter(self.db.query("SELECT * FROM events WHERE id = ?",
+                                        [state["event"]])), None)
+        if event is not None and "seal" in event:
+            event["seal"] = digest(state)
+            event["hash"] = event_hash(event, event["prev_hash"])
+            self.db.execute("UPDATE events SET seal = ?, hash = ? WHERE id = ?",
+                            [event["seal"], event["hash"], event["id"]])
+            self.db.execute("UPDATE audit_head SET last_hash = ? WHERE id = 1",
+                            [event["hash"]])
+            state["hash"] = event["hash"]
         self.db.execute("UPDATE audit_head SET state = ? WHERE id = 1",
                         [json.dumps(state, sort_keys=True, separators=(",", ":"))])
         self.db.execute("DELETE FROM temp.seal_pending")
@@ -162,9 +178,11 @@ class Seal:
         self._write(state)
 
     def fold(self) -> None:
-        """At the end of a write: fold the rows it touched into the digests."""
+        """At the end of a write: fold the rows it touched into the digests. A write that
+        kept no event of its own (every change is an event) seals nothing: the newest event
+        then belongs to an earlier write and must stay exactly as it was."""
         head = self._head()
-        if head is None:
+        if head is None or head[0] <= self._began_at:
             return
         state = self.state()
         if state is None or state.get("recipe") != RECIPE:
@@ -191,15 +209,18 @@ class Seal:
     # -- checking --------------------------------------------------------------------------
 
     def problem_before_write(self) -> str | None:
-        """Why calloff must not write on top of this file (cheap: no table is read)."""
+        """Why calloff must not write on top of this file (cheap: no table is read).
+        Called as each write begins: it also notes the newest event before the write."""
         head = self._head()
         state = self.state()
+        self._began_at = head[0] if head else 0
         if head is None:
             return None
         if state is None:
             return ("the audit seal in the chain's head was removed outside calloff")
         if state.get("recipe") != RECIPE:
-            return None  # sealed by an older calloff: the next write seals it afresh
+            return ("the audit seal in the chain's head is unreadable: it was changed "
+                    "outside calloff")
         if (state.get("event"), state.get("hash")) != head:
             return (f"the chain's head was moved outside calloff: calloff last sealed event "
                     f"{state.get('event')}, the head now names event {head[0]}")
@@ -218,6 +239,11 @@ class Seal:
             return before
         if state is None or state.get("recipe") != RECIPE:
             return "the records carry no seal this calloff can read"
+        row = self.db.execute("SELECT seal FROM events WHERE id = ?", [state["event"]]
+                              ).fetchone()
+        if row is None or row[0] != digest(state):
+            return (f"the seal in the chain's head does not match the one event "
+                    f"{state['event']} carries: the seal was rewritten outside calloff")
         if state.get("inherited"):
             return str(state["inherited"])
         sealed: dict[str, list[Any]] = state["tables"]
@@ -227,13 +253,20 @@ class Seal:
             count, total = table_digest(self.db, table) if table in present else (0, 0)
             if progress:
                 progress(count)
-            rows, digest = sealed.get(table, [0, "0" * 64])
-            if (rows, int(digest, 16)) != (count, total):
+            rows, sealed_sum = sealed.get(table, [0, "0" * 64])
+            if (rows, int(sealed_sum, 16)) != (count, total):
                 changed.append(table)
         if changed:
             return (f"the {', '.join(changed)} record(s) changed outside calloff after event "
                     f"{state['event']}, the last change calloff made")
         return None
+
+
+def digest(state: dict[str, Any]) -> str:
+    """One SHA-256 over a sealed state's schema and table digests: what the chain carries."""
+    content = {k: state.get(k) for k in ("recipe", "schema", "tables", "inherited")}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"))
+                          .encode("utf-8")).hexdigest()
 
 
 def legacy_digests(db: sqlite_utils.Database) -> dict[str, str]:
@@ -252,15 +285,25 @@ def legacy_digests(db: sqlite_utils.Database) -> dict[str, str]:
     return digests
 
 
-def legacy_problem(db: sqlite_utils.Database) -> str | None:
+def legacy_problem(db: sqlite_utils.Database, version: int) -> str | None:
     """Whether an older database's whole-table seal still matches its tables."""
+    if version < 2:  # the first release kept no seal
+        return None
     try:
         row = db.execute("SELECT state, last_event FROM audit_head WHERE id = 1").fetchone()
-    except sqlite3.OperationalError:  # the first release kept no seal
+    except sqlite3.OperationalError:
+        return "the chain's head is missing: it was removed outside calloff before the upgrade"
+    if not row:
         return None
-    if not row or not row[0]:
-        return None
-    sealed = json.loads(row[0])
+    if not row[0]:
+        return ("the audit seal in the chain's head was removed outside calloff before this "
+                "database was upgraded")
+    try:
+        sealed = json.loads(row[0])
+    except ValueError:
+        sealed = {}
+    if not isinstance(sealed, dict):
+        sealed = {}
     now = legacy_digests(db)
     changed = sorted(t for t in set(sealed) | set(now) if sealed.get(t) != now.get(t))
     if not changed:

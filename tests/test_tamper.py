@@ -147,3 +147,77 @@ def test_a_write_digests_only_the_rows_it_touched(leeds, add_request, monkeypatc
     assert store.trail.verify().ok
     assert "calloffs" in digested and "spend" in digested
     store.close()
+
+
+def test_a_trigger_named_like_sqlites_own_is_still_sealed(leeds, add_request):
+    """`sqlite_` in LIKE is a pattern: only SQLite's own `sqlite_…` objects are skipped."""
+    _journey(leeds, add_request)
+    _sql(leeds.db, "CREATE TRIGGER sqliteXhide AFTER INSERT ON providers BEGIN "
+                   "UPDATE providers SET vat = 'exempt' WHERE id = 1; END")
+    message = leeds.refused("provider", "add", "Elm Street Trainers")
+    assert "trigger sqliteXhide was added" in message
+
+
+def test_a_garbled_seal_stops_writes(leeds, add_request):
+    """Garbling the seal must not let the next write seal an edit in afresh."""
+    _journey(leeds, add_request)
+    _sql(leeds.db, "UPDATE prices SET rate_pence = rate_pence * 10; "
+                   "UPDATE audit_head SET state = 'x'")
+    assert "seal in the chain's head is unreadable" in leeds.refused(
+        "provider", "add", "Elm Street Trainers")
+    _verify_fails(leeds, "unreadable")
+
+
+def test_a_forged_schema_version_does_not_launder_an_edit(leeds, add_request):
+    """Posing as an older database to be upgraded (and resealed) is caught by the upgrade."""
+    _journey(leeds, add_request)
+    _sql(leeds.db, "UPDATE prices SET rate_pence = rate_pence * 10; "
+                   "UPDATE audit_head SET state = NULL; PRAGMA user_version = 3")
+    _verify_fails(leeds, "says it is schema 3 but its tables are not what schema 3 holds")
+
+
+def test_a_removed_seal_in_an_older_database_survives_its_upgrade(tmp_path):
+    """A schema 3 database whose seal was removed: the upgrade keeps that finding."""
+    from pathlib import Path
+
+    from tests.conftest import Calloff
+
+    db = tmp_path / "calloff.db"
+    shutil.copyfile(Path(__file__).parent / "data" / "calloff-v3.db", db)
+    _sql(db, "UPDATE prices SET rate_pence = rate_pence * 10; "
+             "UPDATE audit_head SET state = NULL")
+    result = Calloff(db)("audit", "verify")  # opening upgrades it, with a notice
+    assert result.exit_code == 1
+    assert "removed outside calloff before this database was upgraded" in result.stderr
+
+
+def test_a_seal_rewritten_with_the_public_recipe_moves_the_head(leeds, add_request):
+    """Editing records and resealing them passes a plain verify, but not --expect."""
+    from framework.seal import Seal
+    from framework.storage import Store
+
+    _journey(leeds, add_request)
+    head = leeds.json("audit", "verify")["head"]
+    _sql(leeds.db, "UPDATE prices SET rate_pence = rate_pence * 10")
+    forged = Seal(Store.open(leeds.db).db)
+    forged.db.conn.execute("BEGIN")
+    forged.reseal()
+    forged.db.conn.execute("COMMIT")
+    forged.db.conn.close()
+    assert leeds("audit", "verify").exit_code == 0  # whole, and consistent with itself
+    result = leeds("audit", "verify", "--expect", head)
+    assert result.exit_code == 1 and "is not in this audit trail" in result.stderr
+
+
+def test_a_seal_rewritten_without_the_chain_is_caught(leeds, add_request):
+    """Rewriting the seal's digests but not the head event that carries them fails."""
+    import json
+
+    _journey(leeds, add_request)
+    conn = sqlite3.connect(leeds.db)
+    state = json.loads(conn.execute("SELECT state FROM audit_head").fetchone()[0])
+    state["tables"]["prices"][0] += 1
+    conn.execute("UPDATE audit_head SET state = ?", [json.dumps(state)])
+    conn.commit()
+    conn.close()
+    _verify_fails(leeds, "the seal was rewritten outside calloff")
