@@ -121,7 +121,7 @@ def _calloffs(db: sqlite_utils.Database) -> tuple[str, int | None] | None:
                     int(event))
     missing = db.execute(
         "SELECT e.id, e.object_id FROM events e WHERE e.action = 'calloff.offer' AND NOT EXISTS "
-        "(SELECT 1 FROM calloffs c WHERE CAST(c.id AS TEXT) = e.object_id) ORDER BY e.id "
+        "(SELECT 1 FROM calloffs c WHERE c.id = CAST(e.object_id AS INTEGER)) ORDER BY e.id "
         "LIMIT 1").fetchone()
     if missing:
         return (f"call-off {missing[1]}, offered in event {missing[0]}, is missing: deleted "
