@@ -72,23 +72,28 @@ class Invoices:
             "SELECT * FROM spend WHERE calloff_id = ? ORDER BY spent_on, id", [calloff_id]))
 
     def between(self, year_start: date, start: date, end: date,
-                      upto: int | None = None) -> list[dict[str, Any]]:
+                upto: int | None = None, marks: tuple[date, ...] = ()) -> list[dict[str, Any]]:
         """Spend and attendees by lot, provider and stream: in [start, end] and year to date,
-        as recorded by event `upto`."""
+        as recorded by event `upto`; with `marks`, also the year to date at each of those
+        days (`ytd_0`, `ytd_1`…), so earlier quarters need no pass of their own."""
+        marked = "".join(
+            f", SUM(CASE WHEN sp.spent_on <= :mark{n} THEN sp.amount_pence ELSE 0 END) "
+            f"AS ytd_{n}" for n in range(len(marks)))
         return list(self.db.query(
-            """
+            f"""
             SELECT c.lot, c.provider_id, c.funding,
               SUM(CASE WHEN sp.spent_on >= :start THEN sp.amount_pence ELSE 0 END)
                 AS spent_in_quarter,
               SUM(sp.amount_pence) AS spent_year_to_date,
               SUM(CASE WHEN sp.spent_on >= :start THEN COALESCE(sp.attendees, 0) ELSE 0 END)
                 AS attendees_in_quarter,
-              SUM(COALESCE(sp.attendees, 0)) AS attendees_year_to_date
+              SUM(COALESCE(sp.attendees, 0)) AS attendees_year_to_date{marked}
             FROM spend sp JOIN calloffs c ON c.id = sp.calloff_id
             WHERE sp.spent_on BETWEEN :year_start AND :end AND sp.event_id <= :upto
             GROUP BY c.lot, c.provider_id, c.funding
             """,
             {"year_start": year_start.isoformat(), "start": start.isoformat(),
-             "end": end.isoformat(), "upto": NOW if upto is None else upto},
+             "end": end.isoformat(), "upto": NOW if upto is None else upto,
+             **{f"mark{n}": m.isoformat() for n, m in enumerate(marks)}},
         ))
 

@@ -92,9 +92,16 @@ def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
     names = {p.id: p.name for p in store.providers(date.today()).values()}
     titles = {lot.number: lot.title for lot in fw.lots}
     wanted = [quarter] if quarter else [1, 2, 3, 4]
-    # Earlier quarters feed only the chart: their listings are not read.
-    quarters = [_quarter(store, fw, year, q, names, titles, audit["event"], q in wanted)
-                for q in range(1, max(wanted) + 1)]
+    # Earlier quarters feed only the chart: their listings are not read, and their spend
+    # comes from the last quarter's one pass over the year's invoice lines.
+    last_q = max(wanted)
+    marks = tuple(year.quarter_dates(q)[1] for q in range(1, last_q + 1))
+    spend = store.invoices.between(year.start, *year.quarter_dates(last_q), audit["event"],
+                                   marks)
+    quarters = [_quarter(store, fw, year, q, names, titles, audit["event"], q in wanted,
+                         spend if q == last_q else None if q in wanted
+                         else _spend_at(spend, q))
+                for q in range(1, last_q + 1)]
     last_end = year.quarter_dates(max(wanted))[1]
     last = store.position(year, last_end, audit["event"])
     return {
@@ -118,9 +125,16 @@ def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
     }
 
 
+def _spend_at(rows: list[dict[str, Any]], q: int) -> list[dict[str, Any]]:
+    """A chart-only quarter's spend, from the last quarter's rows and their marks."""
+    return [{**r, "spent_year_to_date": r[f"ytd_{q - 1}"],
+             "spent_in_quarter": r[f"ytd_{q - 1}"] - (r[f"ytd_{q - 2}"] if q > 1 else 0),
+             "attendees_in_quarter": 0, "attendees_year_to_date": 0} for r in rows]
+
+
 def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
              names: dict[int, str], titles: dict[int, str], upto: int,
-             listed: bool = True) -> dict[str, Any]:
+             listed: bool = True, spend: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     start, end = year.quarter_dates(q)
     lines: dict[tuple[int, int, str], dict[str, Any]] = {}
 
@@ -135,7 +149,9 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
 
     for row in store.ledger.commitments(year, end, upto):
         line(row)["committed"] = from_pence(row["committed"])
-    for row in store.invoices.between(year.start, start, end, upto):
+    if spend is None:
+        spend = store.invoices.between(year.start, start, end, upto)
+    for row in spend:
         target = line(row)
         for k in ("spent_in_quarter", "spent_year_to_date"):
             target[k] = from_pence(row[k])
