@@ -147,8 +147,9 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
                           **{k: 0 for k in COUNT_KEYS}}
         return lines[key]
 
-    for row in store.ledger.commitments(year, end, upto):
-        line(row)["committed"] = from_pence(row["committed"])
+    if listed:  # a chart-only quarter takes its commitment total from the position
+        for row in store.ledger.commitments(year, end, upto):
+            line(row)["committed"] = from_pence(row["committed"])
     if spend is None:
         spend = store.invoices.between(year.start, start, end, upto)
     for row in spend:
@@ -167,6 +168,8 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
     available = {s.name: s.status == "confirmed" for s in position.streams}
     ceiling = sum((cap for n, cap in caps.items() if cap is not None and available[n]), ZERO)
     totals = _sum(ordered)
+    if not listed:
+        totals["committed"] = sum((s.committed for s in position.streams), ZERO)
     by_stream = []
     for s in fw.streams:
         figures = _sum(x for x in ordered if x["funding"] == s.name)
