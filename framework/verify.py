@@ -14,7 +14,7 @@ import attrs
 import sqlite_utils
 
 from framework.audit import COUNTED, Verdict, verify_chain
-from framework.schema import DAILY_TOTALS_SQL
+from framework.migrations import DAILY_TOTALS_SQL
 from framework.seal import Seal
 from framework.trail import COMMITMENT_SQL, SPENT_JOIN
 
