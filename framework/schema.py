@@ -6,8 +6,6 @@ in `framework.storage` and the stores beside it.
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -16,43 +14,23 @@ from typing import TYPE_CHECKING
 import sqlite_utils
 
 from framework.errors import DatabaseError
-from framework.migrations import MIGRATIONS, create_audit_head
+from framework.faults import busy_timeout
+from framework.migrations import MIGRATIONS as MIGRATIONS  # re-exported for Store.create
+from framework.migrations import create_audit_head
 from framework.model import Framework, FundingStream, Lot, Term
 from framework.money import from_pence, to_pence
 from framework.records import to_date
-from framework.seal import legacy_problem
 from framework.trail import now_stamp
 
 if TYPE_CHECKING:
     from framework.storage import Store
 
 SCHEMA_VERSION = 5
-BUSY_TIMEOUT_SECONDS = 15
 
-
-def busy_timeout() -> int:
-    """How long a command waits for another officer's write: CALLOFF_BUSY_TIMEOUT seconds."""
-    raw = os.environ.get("CALLOFF_BUSY_TIMEOUT", "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= 3600 else BUSY_TIMEOUT_SECONDS
-
-
-def is_busy(error: sqlite3.Error) -> bool:
-    """SQLITE_BUSY or SQLITE_LOCKED: another connection holds the lock."""
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "locked" in str(error) or "busy" in str(error)
-
-
-def busy_error(path: Path) -> DatabaseError:
-    from framework.errors import DatabaseBusy
-
-    return DatabaseBusy(f"the database {path} is busy: another officer's command is running "
-                        f"(calloff waited {busy_timeout()} seconds); try again")
 
 def connect(path: Path) -> sqlite_utils.Database:
+    """A connection that waits for the lock (see `Store.patience`) and keeps commits durable."""
     conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None)
-    conn.execute(f"PRAGMA busy_timeout = {busy_timeout() * 1000}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
     return sqlite_utils.Database(conn)
@@ -171,46 +149,6 @@ def create_schema_v1(db: sqlite_utils.Database) -> None:
         pk="id", not_null={"recorded_at", "action", "hash"},
     )
     create_audit_head(db)
-
-
-def upgrade(store: Store, version: int) -> None:
-    """Upgrade an older database in place, in one transaction, after backing it up."""
-    backup = store.path.with_name(f"{store.path.name}.v{version}.bak")
-    n = 1
-    while backup.exists():  # never overwrite an earlier backup
-        n += 1
-        backup = store.path.with_name(f"{store.path.name}.v{version}.{n}.bak")
-    store.db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        if store.db.execute("PRAGMA user_version").fetchone()[0] != version:
-            store.db.conn.execute("ROLLBACK")  # another process upgraded it meanwhile
-            return
-        # Copy while holding the write lock, so the backup is the state we upgrade.
-        shutil.copy2(store.path, backup)
-        os.chmod(backup, 0o600)
-        # An older seal digested whole tables: check it before the tables change shape.
-        inherited = legacy_problem(store.db, version)
-        try:
-            for v in range(version, SCHEMA_VERSION):
-                MIGRATIONS[v](store.db)
-        except sqlite3.OperationalError as e:
-            raise DatabaseError(
-                f"{store.path.name} says it is schema {version} but its tables are not what "
-                f"schema {version} holds ({e}): it was changed outside calloff; restore it "
-                "from a backup") from None
-        store.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        store.trail.record("calloff", None, "database.upgrade", "database", store.path.name,
-                          {"schema": version}, {"schema": SCHEMA_VERSION},
-                          f"backup written to {backup.name}")
-        store.trail.seal.reseal(inherited)
-        store.db.conn.execute("COMMIT")
-    except BaseException:
-        store.db.conn.execute("ROLLBACK")
-        with contextlib.suppress(OSError):
-            backup.unlink()
-        raise
-    os.chmod(store.path, 0o600)
-    store.upgraded = (version, backup)
 
 
 def write_framework(store: Store, fw: Framework) -> None:

@@ -9,7 +9,6 @@ process, and a refusal (any exception) rolls back everything.
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -21,6 +20,7 @@ import sqlite_utils
 
 from framework.dates import FinancialYear
 from framework.errors import DatabaseError, NotFound, Tampered
+from framework.faults import Patience, explain
 from framework.invoices import Invoices
 from framework.ledger import Ledger
 from framework.listings import Listings
@@ -37,18 +37,7 @@ from framework.model import (
 from framework.money import to_pence
 from framework.records import calloff_from_row, request_from_row
 from framework.rules import Position
-from framework.schema import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    busy_error,
-    connect,
-    create_schema_v1,
-    is_busy,
-    read_framework,
-    upgrade,
-    write_ahead,
-    write_framework,
-)
+from framework.schema import read_framework
 from framework.tenders import Tenders
 from framework.trail import Trail, now_stamp
 
@@ -61,6 +50,9 @@ class Store:
         self.path = path
         # Set when opening upgraded the file: (old version, backup path), for a notice.
         self.upgraded: tuple[int, Path] | None = None
+        # Set when the file cannot be written: the sentence every write is refused with.
+        self.read_only: str | None = None
+        self.patience = Patience(db.conn)  # one wait for the lock, shared by each step
         self._depth = 0  # how many transactions are open, the outermost first
         self._framework: tuple[tuple[int, int], Framework] | None = None
         self._generation = 0  # bumped by this connection's own changes to the framework
@@ -70,74 +62,34 @@ class Store:
         self.listings = Listings(db, self.ledger)
         self.tenders = Tenders(db, self.trail)
 
-    # -- opening -------------------------------------------------------------------------
+    # -- opening and writing -------------------------------------------------------------
 
     @classmethod
     def create(cls, path: str | Path, framework: Framework, officer: str) -> Store:
         """Make a new database for a framework; refuse to touch an existing file."""
-        p = Path(path)
-        try:
-            fd = os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
-            raise DatabaseError(
-                f"{p} already exists: calloff will not overwrite it; use another --db path"
-            ) from None
-        except OSError as e:
-            raise DatabaseError(f"cannot create {p}: {e.strerror}") from None
-        os.close(fd)
-        try:
-            store = cls(connect(p), p)
-            with store.transaction():
-                create_schema_v1(store.db)
-                for version in range(1, SCHEMA_VERSION):
-                    MIGRATIONS[version](store.db)
-                store.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                write_framework(store, framework)
-                store.trail.record(
-                    officer, framework.term.start, "framework.init", "framework", framework.id,
-                    None, {"name": framework.name, "buyer": framework.buyer}, None,
-                )
-        except BaseException:
-            with contextlib.suppress(OSError):
-                p.unlink()
-            raise
-        write_ahead(store.db)
-        store.trail.seal.watch()
-        return store
+        from framework.opening import create
+
+        return create(cls, path, framework, officer)
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
         """Open an existing database, upgrading an older schema in place."""
-        p = Path(path)
-        if not p.exists():
-            raise DatabaseError(
-                f"no calloff database at {p}: create one with `calloff init` "
-                "or point --db / CALLOFF_DB at yours"
-            )
-        try:
-            db = connect(p)
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            has_framework = db.table("framework").exists()
-        except sqlite3.DatabaseError as e:
-            if is_busy(e):
-                raise busy_error(p) from None
-            raise DatabaseError(f"{p} is not a calloff database (not SQLite)") from None
-        if not has_framework or version == 0:
-            raise DatabaseError(f"{p} is not a calloff database")
-        if version > SCHEMA_VERSION:
-            raise DatabaseError(
-                f"{p} was written by a newer calloff (schema {version}; this one reads up to "
-                f"{SCHEMA_VERSION}): upgrade calloff to use it"
-            )
-        store = cls(db, p)
-        if version < SCHEMA_VERSION:
-            upgrade(store, version)
-        write_ahead(store.db)
-        store.trail.seal.watch()
-        return store
+        from framework.opening import open_store
+
+        return open_store(cls, path)
 
     def close(self) -> None:
         self.db.close()
+
+    def begin(self) -> None:
+        """Take the write lock, waiting for it within the command's one wait."""
+        if self.read_only:
+            raise DatabaseError(self.read_only)
+        self.patience.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.patience.execute("COMMIT")
+        self.patience.reset()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -146,7 +98,8 @@ class Store:
         Inside another write (a batch of actions made through the library) it is a
         savepoint: a refusal undoes that action alone and the batch goes on. Before the
         first change it checks the seal, so nothing is written over a file that was
-        changed outside calloff in a way that would be sealed in.
+        changed outside calloff in a way that would be sealed in. A fault of the disk or
+        the lock is reported as the one sentence `framework.faults` has for it.
         """
         if self._depth:
             self._depth += 1
@@ -158,13 +111,8 @@ class Store:
             return
         conn = self.db.conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            if is_busy(e):
-                raise busy_error(self.path) from None
-            raise
-        self._depth = 1
-        try:
+            self.begin()
+            self._depth = 1
             problem = self.trail.seal.problem_before_write()
             if problem:
                 raise Tampered(
@@ -172,13 +120,16 @@ class Store:
                     "looked into: run `calloff audit verify` and restore from a backup")
             yield self
             self.trail.seal.fold()
-            conn.execute("COMMIT")
+            self.commit()
         except BaseException as e:
             self._changed()
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if isinstance(e, sqlite3.OperationalError) and is_busy(e):
-                raise busy_error(self.path) from None
+            self.patience.reset()
+            if conn.in_transaction:  # SQLite may already have rolled back (a full disk)
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            mapped = explain(e, self.path)
+            if mapped is not None:
+                raise mapped from e
             raise
         finally:
             self._depth = 0
@@ -192,8 +143,9 @@ class Store:
             yield self
         except BaseException:
             self._changed()
-            self.db.execute(f"ROLLBACK TO {name}")
-            self.db.execute(f"RELEASE {name}")
+            if self.db.conn.in_transaction:
+                self.db.execute(f"ROLLBACK TO {name}")
+                self.db.execute(f"RELEASE {name}")
             raise
         else:
             self.db.execute(f"RELEASE {name}")

@@ -100,5 +100,6 @@ def test_a_file_that_is_not_a_database_is_refused(calloff, tmp_path):
     result = calloff("headroom")
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
-        f"Error: {calloff.db} is not a calloff database (not SQLite)"]
+        f"Error: {calloff.db} is not a calloff database (it is not an SQLite file): check "
+        "that --db or CALLOFF_DB points at your database"]
     assert calloff.db.read_text() == "not a database at all " * 100

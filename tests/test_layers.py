@@ -40,7 +40,7 @@ def test_only_storage_touches_sqlite_utils():
     """sqlite_utils appears only in the storage layer: the store and the tables beside it."""
     users = {p.stem for p in FRAMEWORK.glob("*.py") if "sqlite_utils" in imports_of(p.stem)}
     assert users == {"storage", "schema", "ledger", "trail", "invoices", "listings",
-                     "tenders", "seal", "verify", "migrations"}
+                     "tenders", "seal", "verify", "migrations", "upgrade"}
 
 
 def test_the_library_never_imports_click():

@@ -27,6 +27,14 @@ def _version(path):
         conn.close()
 
 
+def _dump(path):
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
 def test_first_release_database_upgrades_in_place_with_a_backup(old):
     """Opening a v1 file upgrades it; the backup beside it is the untouched original."""
     assert _version(old.db) == 1
@@ -34,7 +42,8 @@ def test_first_release_database_upgrades_in_place_with_a_backup(old):
     assert head["committed"] == "9700.00" and head["spent"] == "3600.00"
     assert _version(old.db) == schema.SCHEMA_VERSION
     backup = old.db.with_name("calloff.db.v1.bak")
-    assert backup.read_bytes() == V1.read_bytes()
+    assert _dump(backup) == _dump(V1)  # every table, row and index of the original
+    assert sqlite3.connect(backup).execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert (backup.stat().st_mode & 0o777) == 0o600
     assert old.json("show", "2")["spent"] == "3600.00"
     assert old.json("audit", "verify")["ok"] is True
@@ -84,7 +93,7 @@ def test_the_upgrade_is_announced_audited_and_keeps_earlier_backups(old):
     assert result.exit_code == 0
     assert "Upgraded" in result.stderr and "calloff.db.v1.2.bak" in result.stderr
     assert backup.read_text() == "an earlier backup the officer keeps"
-    assert old.db.with_name("calloff.db.v1.2.bak").read_bytes() == V1.read_bytes()
+    assert _dump(old.db.with_name("calloff.db.v1.2.bak")) == _dump(V1)
     assert old.json("audit")[-1]["action"] == "database.upgrade"
     assert (old.db.stat().st_mode & 0o777) == 0o600
 
