@@ -100,9 +100,16 @@ ID = WholeNumber(1, 2**62)
 class CalloffGroup(click.Group):
     """A group whose errors are always one line, never a traceback."""
 
+    database = "the database"  # the --db path, once the options are read
+
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         standalone = kwargs.pop("standalone_mode", True)
         kwargs.setdefault("prog_name", "calloff")
+        arguments = args[0] if args else kwargs.get("args")
+        for n, arg in enumerate(sys.argv[1:] if arguments is None else arguments, 1):
+            if not _is_text(arg):
+                _fail(f"argument {n} ({arg!a}) is not UTF-8 text: type it again, or "
+                      "rename the file it names", 2)
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
         except click.UsageError as e:
@@ -119,11 +126,33 @@ class CalloffGroup(click.Group):
         except Exception as e:  # the last resort: never show a traceback to an officer
             if os.environ.get("CALLOFF_DEBUG"):
                 raise
+            _fail_for_fault(e, self.database)
             _fail(f"internal error, please report it: {type(e).__name__}: {e} "
                   "(set CALLOFF_DEBUG=1 for details)", 1)
         if not standalone:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _is_text(arg: Any) -> bool:
+    """Whether an argument decoded from the command line was valid UTF-8."""
+    try:
+        str(arg).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _fail_for_fault(error: Exception, database: str) -> None:
+    """One sentence for a fault of the disk, the lock or the file system, if it is one."""
+    from framework.faults import explain
+
+    mapped = explain(error, database)
+    if mapped is not None:
+        _fail(str(mapped), 1)
+    if isinstance(error, OSError) and error.strerror:
+        where = f" {error.filename}" if error.filename else ""
+        _fail(f"cannot use{where}: {error.strerror}; nothing was written", 1)
 
 
 def _fail(message: str, code: int) -> None:
@@ -210,6 +239,8 @@ def main(ctx: click.Context, db: str, officer: str | None) -> None:
             officer = clean_text(officer, "--officer", 100)
         except CalloffError as e:
             raise click.BadParameter(str(e), param_hint="--officer") from None
+    if isinstance(ctx.command, CalloffGroup):
+        ctx.command.database = db
     ctx.obj = Desk(db, officer or _login_name())
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from framework.errors import DatabaseError
-from framework.faults import Patience, explain
+from framework.faults import Patience, code, explain
 from framework.model import Framework
 from framework.schema import (
     MIGRATIONS,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 def create(cls: type[Store], path: str | Path, framework: Framework, officer: str) -> Store:
     """Make a new database for a framework; refuse to touch an existing file."""
-    p = Path(path)
+    p = _named(path)
     try:
         fd = os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
@@ -41,7 +42,7 @@ def create(cls: type[Store], path: str | Path, framework: Framework, officer: st
             f"{p} already exists: calloff will not overwrite it; use another --db path"
         ) from None
     except OSError as e:
-        raise DatabaseError(f"cannot create {p}: {e.strerror}") from None
+        raise DatabaseError(f"cannot create {p}: {e.strerror}: check the --db path") from None
     os.close(fd)
     try:
         store = cls(connect(p), p)
@@ -70,7 +71,7 @@ def create(cls: type[Store], path: str | Path, framework: Framework, officer: st
 def open_store(cls: type[Store], path: str | Path) -> Store:
     """Open an existing database, upgrading an older schema in place (or, when the file
     cannot be written, in memory for reading)."""
-    p = Path(path)
+    p = _named(path)
     try:
         if not p.exists():
             raise DatabaseError(
@@ -80,7 +81,7 @@ def open_store(cls: type[Store], path: str | Path) -> Store:
             raise DatabaseError(f"{p} is a folder, not a calloff database: point --db at "
                                 "the database file")
     except OSError as e:  # a name too long, a folder that cannot be searched
-        raise DatabaseError(f"cannot open {p}: {e.strerror}") from None
+        raise DatabaseError(f"cannot open {p}: {e.strerror}: check the --db path") from None
     try:
         return _open(cls, p)
     except sqlite3.Error as e:
@@ -90,9 +91,12 @@ def open_store(cls: type[Store], path: str | Path) -> Store:
         raise
 
 
-def _open(cls: type[Store], p: Path) -> Store:
-    db = connect(p)
+def _first_look(p: Path, immutable: bool) -> tuple[Any, Patience, int, bool]:
+    """The connection, its wait, the schema version and whether calloff's tables are there."""
+    started = time.monotonic()
+    db = connect(p, immutable)  # sqlite-utils reads the file here: that may wait too
     patience = Patience(db.conn)
+    patience.spent = time.monotonic() - started
     try:
         version = patience.execute("PRAGMA user_version").fetchone()[0]
         has_framework = patience.execute(
@@ -101,8 +105,35 @@ def _open(cls: type[Store], p: Path) -> Store:
     except BaseException:
         db.close()
         raise
+    return db, patience, int(version), has_framework
+
+
+def _named(path: str | Path) -> Path:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise DatabaseError(f"the database path {str(path)!a} is not UTF-8 text: "
+                            "rename the file or give another --db path") from None
+    return Path(path)
+
+
+def _open(cls: type[Store], p: Path) -> Store:
+    can_write = writable(p)
+    try:
+        db, patience, version, has_framework = _first_look(p, immutable=False)
+    except sqlite3.Error as e:
+        wal = p.with_name(p.name + "-wal")
+        if can_write or code(e) not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN) \
+                or (wal.exists() and wal.stat().st_size):
+            raise
+        # A write-ahead database in a folder no one may write: SQLite cannot make the
+        # shared-memory file it reads through, but with no log to replay the file is whole.
+        db, patience, version, has_framework = _first_look(p, immutable=True)
     if not has_framework or version == 0:
         db.close()
+        if p.stat().st_size == 0:
+            raise DatabaseError(f"{p} is an empty file, not a calloff database: check that "
+                                "--db or CALLOFF_DB points at your database")
         raise DatabaseError(f"{p} is an SQLite file but not a calloff database: check that "
                             "--db or CALLOFF_DB points at your database")
     if version > SCHEMA_VERSION:
@@ -110,7 +141,6 @@ def _open(cls: type[Store], p: Path) -> Store:
         raise DatabaseError(
             f"{p} was written by a newer calloff (schema {version}; this one reads up to "
             f"{SCHEMA_VERSION}): upgrade calloff to use it")
-    can_write = writable(p)
     if version < SCHEMA_VERSION and not can_write:
         store = cls(in_memory(db, p, version, SCHEMA_VERSION), p)
         store.read_only = (

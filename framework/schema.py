@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import urllib.parse
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,9 +29,14 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 5
 
 
-def connect(path: Path) -> sqlite_utils.Database:
-    """A connection that waits for the lock (see `Store.patience`) and keeps commits durable."""
-    conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None)
+def connect(path: Path, immutable: bool = False) -> sqlite_utils.Database:
+    """A connection that waits for the lock (see `Store.patience`) and keeps commits durable.
+    `immutable` reads a file no one can write, without the shared-memory file beside it."""
+    if immutable:
+        uri = "file:" + urllib.parse.quote(str(path.absolute())) + "?immutable=1"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    else:
+        conn = sqlite3.connect(path, timeout=busy_timeout(), isolation_level=None)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = FULL")
     return sqlite_utils.Database(conn)
