@@ -1010,20 +1010,35 @@ def templates_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
-def guard_output(output: str | None, database: str) -> None:
-    """A document must never be written over the database (or its journal)."""
-    if output:
-        target, db = Path(output).resolve(), Path(database).resolve()
-        if target == db or (target.parent == db.parent and target.name.startswith(db.name)):
-            raise click.UsageError(f"--output {output} is the database: choose another file")
+def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--output FILE and --force: where a document goes, and whether it may replace a file."""
+    f = click.option("--force", is_flag=True,
+                     help="Replace FILE if it exists (never the database).")(f)
+    return click.option("--output", type=click.Path(dir_okay=False), default=None,
+                        metavar="FILE", help="Write to FILE (created 0600) instead of "
+                        "standard output.")(f)
 
 
-def write_output(text: str, output: str | None) -> None:
+def guard_output(output: str | None, database: str, force: bool) -> None:
+    """Before any work: a document must never be written over the database (by name,
+    link or inode), nor over an existing file unless --force says so."""
     if output:
+        from framework import outputs
+
         try:
-            Path(output).write_text(text, "utf-8")
-        except OSError as e:
-            raise click.ClickException(f"cannot write {output}: {e.strerror}") from None
+            outputs.check(output, outputs.database_files(database))
+        except outputs.OutputRefused as e:
+            raise click.UsageError(f"--output {e}") from None
+        if not force and os.path.lexists(output):
+            raise click.ClickException(f"{output} already exists: add --force to replace "
+                                       "it, or choose another file")
+
+
+def write_output(text: str, output: str | None, database: str, force: bool) -> None:
+    if output:
+        from framework import outputs
+
+        outputs.write(output, text, force=force, protect=outputs.database_files(database))
         click.echo(f"Wrote {output}")
     else:
         click.echo(text, nl=False)
@@ -1040,8 +1055,7 @@ def report() -> None:
               help="1-4 (Q1 April-June); without it, the whole year by quarter.")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "json"]),
               default="md", show_default=True, help="Report format.")
-@click.option("--output", type=click.Path(dir_okay=False), default=None,
-              help="Write to this file instead of standard output.")
+@output_options
 @click.option("--as-recorded", "as_recorded", metavar="WHEN", default=None,
               type=Parsed("WHEN", _recorded_point, type(None)),
               help="Reproduce the report as the database stood then: an audit event number "
@@ -1050,34 +1064,34 @@ def report() -> None:
 @json_option
 @pass_desk
 def report_quarterly(desk: Desk, year: FinancialYear, quarter: int | None, fmt: str,
-                     output: str | None, as_recorded: str | None, templates: str | None,
-                     as_json: bool) -> None:
+                     output: str | None, force: bool, as_recorded: str | None,
+                     templates: str | None, as_json: bool) -> None:
     """Spend against contract for a year or one quarter: committed, spent, headroom."""
     from framework.reports import render_report
 
     if as_json:
         fmt = "json"
 
-    guard_output(output, desk.db)
+    guard_output(output, desk.db, force)
     write_output(render_report(desk.service().store, year, quarter, fmt, templates,
-                               as_recorded), output)
+                               as_recorded), output, desk.db, force)
 
 
 @main.command()
 @click.argument("calloff_id", metavar="CALLOFF", type=ID)
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
               show_default=True, help="Document format.")
-@click.option("--output", type=click.Path(dir_okay=False), default=None,
-              help="Write to this file instead of standard output.")
+@output_options
 @templates_option
 @pass_desk
-def order(desk: Desk, calloff_id: int, fmt: str, output: str | None,
+def order(desk: Desk, calloff_id: int, fmt: str, output: str | None, force: bool,
           templates: str | None) -> None:
     """Print the call-off order document for CALLOFF."""
     from framework import documents
 
-    guard_output(output, desk.db)
-    write_output(documents.render_order(desk.service(), calloff_id, fmt, templates), output)
+    guard_output(output, desk.db, force)
+    write_output(documents.render_order(desk.service(), calloff_id, fmt, templates), output,
+                 desk.db, force)
 
 
 @main.command()

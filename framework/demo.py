@@ -6,14 +6,15 @@ use, so it doubles as a smoke test of the whole journey.
 
 from __future__ import annotations
 
-import contextlib
+import fnmatch
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from framework import definition
+from framework import definition, outputs
 from framework.documents import render_order
-from framework.errors import RuleBroken
+from framework.errors import InvalidInput, RuleBroken
 from framework.money import format_money
 from framework.service import Service
 from framework.storage import Store
@@ -37,19 +38,67 @@ RANKINGS: dict[int, list[tuple[int, str | None, str | None, str | None]]] = {
 }
 
 
-# The only files the demo writes, and so the only ones it replaces on a second run.
-DEMO_FILES = ("demo.db", "demo.db-journal", "invoices.csv", "order-*.md", "order-*.html",
-              "report-2015-16.*")
+# The folder's record of what the demo wrote there: on a second run it replaces those
+# files and nothing else.
+MANIFEST = ".calloff-demo"
+DATABASE_FILES = ("demo.db", "demo.db-wal", "demo.db-shm", "demo.db-journal")
+# The names the demo writes: a record naming anything else is not believed.
+DEMO_NAMES = (*DATABASE_FILES, "invoices.csv", "order-*.md", "order-*.html",
+              "report-*.md", "report-*.html", "report-*.csv", "report-*.json")
+
+
+class DemoFolder:
+    """A new or empty folder, or one holding only the demo's own earlier output."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.written: list[str] = list(DATABASE_FILES)
+
+    def prepare(self) -> None:
+        d = self.directory
+        if d.exists() and not d.is_dir():
+            raise InvalidInput(f"--dir {d} is not a folder: give a new or empty folder")
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+            present = {p.name for p in d.iterdir()}
+        except OSError as e:
+            raise InvalidInput(f"cannot use {d} for the demo: {e.strerror}") from None
+        earlier = self._earlier()
+        strangers = sorted(present - earlier - {MANIFEST})
+        if strangers:
+            shown = ", ".join(strangers[:3]) + (" …" if len(strangers) > 3 else "")
+            raise InvalidInput(
+                f"{d} holds files the demo did not write ({shown}): the demo writes only into "
+                "a new or empty folder, or over its own earlier output; give another --dir")
+        for name in earlier & present:
+            (d / name).unlink()
+        self._save()
+
+    def _earlier(self) -> set[str]:
+        try:
+            names = json.loads((self.directory / MANIFEST).read_text("utf-8"))["files"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return set()
+        return {n for n in names if isinstance(n, str) and "/" not in n
+                and any(fnmatch.fnmatchcase(n, pattern) for pattern in DEMO_NAMES)}
+
+    def _save(self) -> None:
+        outputs.write(self.directory / MANIFEST,
+                      json.dumps({"files": sorted(set(self.written))}, indent=1) + "\n",
+                      force=True)
+
+    def write(self, name: str, text: str) -> Path:
+        """Claim the name in the record first, so a demo cut short is still its own."""
+        self.written.append(name)
+        self._save()
+        return outputs.write(self.directory / name, text, force=True)
 
 
 def run_demo(directory: Path, officer: str = "demo.officer") -> str:
-    """Build the demo in `directory`; a database of the officer's own there is never touched."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Build the demo in `directory`: a new or empty folder, or the demo's own earlier one."""
+    folder = DemoFolder(directory)
+    folder.prepare()
     db_path = directory / "demo.db"
-    for pattern in DEMO_FILES:
-        for leftover in directory.glob(pattern):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
     store = Store.create(db_path, definition.embedded("leeds-rp-2015"), officer)
     svc = Service(store, officer)
     lines: list[str] = [f"Demo database: {db_path}"]
@@ -121,11 +170,11 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
     approver = Service(store, "demo.approver")
     approver.spending.vary(o3.calloff.id, Decimal("26000.00"), "two extra practice workshops",
                   date(2015, 9, 1))
-    invoices = directory / "invoices.csv"
-    invoices.write_text(
+    invoices = folder.write(
+        "invoices.csv",
         "calloff,invoice,date,amount,attendees\n"
         f"{o3.calloff.id},MFC-2015-09,2015-09-30,8000.00,30\n"
-        f"{o3.calloff.id},MFC-2015-12,2015-12-15,\"£9,500.00\",35\n", "utf-8")
+        f"{o3.calloff.id},MFC-2015-12,2015-12-15,\"£9,500.00\",35\n")
     summary = svc.spending.import_spend(invoices)
     lines.append(f"Spend: call-off {o1.calloff.id} invoiced and completed; call-off "
                  f"{o2b.calloff.id} cancelled after {format_money(Decimal('4800'))}; call-off "
@@ -148,14 +197,14 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
                  f"{format_money(position.headroom)}; spent {format_money(position.spent)}.")
 
     for fmt in ("md", "html"):
-        path = directory / f"order-{o2b.calloff.id}.{fmt}"
-        path.write_text(render_order(svc, o2b.calloff.id, fmt), "utf-8")
+        path = folder.write(f"order-{o2b.calloff.id}.{fmt}",
+                            render_order(svc, o2b.calloff.id, fmt))
         lines.append(f"Call-off order: {path}")
     from framework.reports import render_report
 
     for fmt in ("md", "html", "csv", "json"):
-        path = directory / f"report-2015-16.{fmt}"
-        path.write_text(render_report(store, o1.calloff.year, None, fmt), "utf-8")
+        path = folder.write(f"report-2015-16.{fmt}",
+                            render_report(store, o1.calloff.year, None, fmt))
         lines.append(f"Quarterly report: {path}")
     store.close()
     lines.append(f"Explore it: calloff --db {db_path} offers | headroom | show "

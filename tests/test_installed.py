@@ -91,11 +91,22 @@ def test_a_wheel_installed_in_a_fresh_environment_works_templates_included(tmp_p
     assert run(exe, "--db", "d/demo.db", "order", "1", cwd=workdir).returncode == 0
 
 
-def test_demo_never_touches_an_officers_own_database(tmp_path):
-    """`calloff demo --dir .` beside a real calloff.db leaves that database alone."""
+def test_demo_never_touches_an_officers_own_files(tmp_path):
+    """`calloff demo --dir .` beside a real calloff.db and the officer's own invoices.csv
+    is refused, and touches neither; in a folder of its own it runs, and runs again."""
     exe = shutil.which("calloff", path=str(BIN))
     assert run(exe, "init", cwd=tmp_path).returncode == 0
-    before = (tmp_path / "calloff.db").read_bytes()
-    assert run(exe, "demo", "--dir", ".", cwd=tmp_path).returncode == 0
-    assert (tmp_path / "calloff.db").read_bytes() == before
-    assert (tmp_path / "demo.db").exists()
+    (tmp_path / "invoices.csv").write_text("the officer's own\n")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    refused = run(exe, "demo", "--dir", ".", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert refused.stderr == (
+        "Error: . holds files the demo did not write (calloff.db, invoices.csv): the demo "
+        "writes only into a new or empty folder, or over its own earlier output; give "
+        "another --dir\n")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    for _ in range(2):
+        assert run(exe, "demo", "--dir", "mine", cwd=tmp_path).returncode == 0
+    written = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "mine").iterdir()}
+    assert "demo.db" in written and "order-3.html" in written
+    assert set(written.values()) == {0o600}
