@@ -3,7 +3,8 @@
 One factory builds the environment: the user's template folder first, the bundled
 templates second; HTML autoescaped, Markdown values escaped so a provider called
 `*Acme*` prints as written; StrictUndefined so a typo fails loudly; always sandboxed,
-so a council's own template cannot reach Python internals.
+so a council's own template cannot reach Python internals, and bounded in time, size
+and memory (`framework.templating`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
-from framework import present
-from framework.errors import InvalidInput, NotFound
+from framework import present, templating
+from framework.errors import InvalidInput
 from framework.model import FINISHED, vat_due
 from framework.money import format_money, from_pence, json_money
+from framework.templating import BoundedEnvironment, bound_filters
 
 if TYPE_CHECKING:
     from framework.service import Service
@@ -60,7 +61,7 @@ def environment(kind: str, templates: str | Path | None = None) -> jinja2.Enviro
             raise InvalidInput(f"templates folder {user_dir} does not exist")
         loaders.append(jinja2.FileSystemLoader(str(user_dir)))
     loaders.append(jinja2.FileSystemLoader(str(bundled_templates())))
-    env = SandboxedEnvironment(
+    env = BoundedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         autoescape=kind == "html",
@@ -72,22 +73,14 @@ def environment(kind: str, templates: str | Path | None = None) -> jinja2.Enviro
     env.filters["money"] = _money
     env.filters["json_money"] = json_money
     env.filters["md"] = md_escape
+    bound_filters(env)
     return env
 
 
 def render(name: str, kind: str, context: dict[str, Any],
            templates: str | Path | None = None) -> str:
-    env = environment(kind, templates)
-    try:
-        return env.get_template(name).render(**context)
-    except jinja2.TemplateNotFound:
-        raise NotFound(f"template {name} was not found") from None
-    except jinja2.UndefinedError as e:
-        raise InvalidInput(f"template {name}: {e.message}") from None
-    except jinja2.exceptions.SecurityError as e:
-        raise InvalidInput(f"template {name} tried something unsafe: {e}") from None
-    except jinja2.TemplateSyntaxError as e:
-        raise InvalidInput(f"template {e.name or name} line {e.lineno}: {e.message}") from None
+    """Render a template within the limits of `framework.templating`."""
+    return templating.render(environment(kind, templates), name, context)
 
 
 def render_text(name: str, context: dict[str, Any]) -> str:

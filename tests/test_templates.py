@@ -54,3 +54,78 @@ def test_missing_templates_folder_is_a_usage_error(offered, tmp_path):
     """Pointing --templates at nothing says so."""
     assert "does not exist" in offered.refused("order", "1", "--templates",
                                                str(tmp_path / "nope"), code=2)
+
+
+HOSTILE = {
+    "a range of a billion": ("ok\n{% for i in range(10**9) %}{{ i }}{% endfor %}\n", 2,
+                             "Range too big"),
+    "a macro that calls itself": ("{% macro f() %}{{ f() }}{% endmacro %}\n\n{{ f() }}\n", 1,
+                                  "a macro or loop calls itself without end"),
+    "a division by zero": ("one\ntwo\n{{ 1 / 0 }}\n", 3, "ZeroDivisionError"),
+    "a billion characters": ("{{ 'x' * 10**9 }}\n", 1, "repeating text or a list would make"),
+    "padding a billion wide": ("\n{{ 'x'.ljust(10**9) }}\n", 2, "a width above 10,000"),
+    "a format a billion wide": ("{{ '%1000000000d' % 1 }}\n", 1, "a width above 10,000"),
+    "a filter a billion wide": ("{{ 'x'|center(10**9) }}\n", 1, "a width or count above"),
+    "a huge power": ("{{ 10 ** 1000000000 }}\n", 1, "a power above 10,000"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=list(HOSTILE))
+def test_a_hostile_template_stops_with_its_name_and_line(offered, tmp_path, case):
+    """Each fault is one line naming the template and its line; nothing runs away."""
+    text, line, reason = HOSTILE[case]
+    (tmp_path / "order.md.j2").write_text(text)
+    message = offered.refused("order", "1", "--templates", str(tmp_path))
+    assert message.startswith(f"Error: template order.md.j2 line {line}: "), message
+    assert reason in message and "internal error" not in message
+
+
+def test_a_template_that_never_ends_is_stopped_in_time(offered, tmp_path, monkeypatch):
+    """Nested loops of 10^10 steps: stopped at the time limit (here 1 second)."""
+    import time
+
+    from framework import templating
+
+    monkeypatch.setattr(templating, "MAX_SECONDS", 1)
+    (tmp_path / "order.md.j2").write_text(
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}")
+    started = time.monotonic()
+    message = offered.refused("order", "1", "--templates", str(tmp_path))
+    assert time.monotonic() - started < 5
+    assert message == ("Error: template order.md.j2: still running after 1 seconds: look "
+                       "for a loop that does not end")
+
+
+def test_a_template_that_grows_without_end_is_stopped_at_the_size_limit(offered, tmp_path,
+                                                                        monkeypatch):
+    from framework import templating
+
+    monkeypatch.setattr(templating, "MAX_CHARS", 10_000)
+    (tmp_path / "order.md.j2").write_text(
+        "{% for i in range(100000) %}{{ 'row %d\\n' % i }}{% endfor %}")
+    message = offered.refused("order", "1", "--templates", str(tmp_path))
+    assert message.startswith("Error: template order.md.j2")
+    assert "it produced more than 10,000 characters" in message
+
+
+def test_a_template_that_is_not_utf8_says_so(offered, tmp_path):
+    (tmp_path / "order.md.j2").write_bytes("Caf\u00e9 {{ reference }}".encode("latin-1"))
+    assert offered.refused("order", "1", "--templates", str(tmp_path)) == (
+        "Error: template order.md.j2 is not UTF-8 text: save it as UTF-8")
+
+
+def test_a_template_that_eats_memory_is_stopped_at_the_memory_limit(offered, tmp_path,
+                                                                    monkeypatch):
+    """A macro doubling its text each call: stopped at the limit (here 64 MB), not at 1 GB."""
+    import sys
+
+    from framework import templating
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the memory limit is set through Linux's address-space limit")
+    monkeypatch.setattr(templating, "MAX_MEMORY", 64 * 2**20)
+    (tmp_path / "order.md.j2").write_text(
+        "{% macro f(s) %}{{ f(s ~ s) }}{% endmacro %}{{ f('x') }}")
+    message = offered.refused("order", "1", "--templates", str(tmp_path))
+    assert message == ("Error: template order.md.j2: used more than 64 MB of memory: look "
+                       "for text or lists that grow without end")
