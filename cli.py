@@ -404,6 +404,8 @@ def rank_import(desk: Desk, path: str, on: date | None) -> None:
     except ImportRejected as e:
         for line, message in e.problems:
             click.echo(f"{e.path}:{line}: {message}", err=True)
+        if e.more:
+            click.echo(e.more, err=True)
         raise
     for lot, n in sorted(counts.items()):
         click.echo(f"Lot {lot}: {n} provider(s) ranked.")
@@ -840,9 +842,9 @@ def spend_import(desk: Desk, path: str, on: date | None) -> None:
     from framework.errors import ImportRejected
 
     svc = desk.service()
-    lines = Path(path).read_bytes().count(b"\n") if Path(path).is_file() else 0
+    lines = _count_lines(path) if sys.stderr.isatty() else 0
     try:
-        if lines > 2000 and sys.stderr.isatty():
+        if lines > 2000:
             # Each row is counted twice: once checked, once written.
             with click.progressbar(length=2 * lines, label="Importing", file=sys.stderr) as bar:
                 summary = svc.spending.import_spend(path, on, progress=bar.update)
@@ -852,6 +854,8 @@ def spend_import(desk: Desk, path: str, on: date | None) -> None:
     except ImportRejected as e:
         for line, message in e.problems:
             click.echo(f"{e.path}:{line}: {message}", err=True)
+        if e.more:
+            click.echo(e.more, err=True)
         raise
     if summary.imported == 0:
         click.echo(f"Nothing new to import: all {summary.skipped} line(s) in {path} were "
@@ -860,6 +864,19 @@ def spend_import(desk: Desk, path: str, on: date | None) -> None:
     skipped = f"; {summary.skipped} already recorded, skipped" if summary.skipped else ""
     click.echo(f"Imported {summary.imported} spend line(s), {format_money(summary.amount)}"
                f"{skipped}.")
+
+
+def _count_lines(path: str) -> int:
+    """Lines in a file, for a progress bar: read in blocks, never the whole file at once."""
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # /dev/zero never ends
+            return 0
+        with open(path, "rb") as f:
+            return sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
+    except OSError:
+        return 0  # the import itself says what is wrong with the file
 
 
 @main.command()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
-import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from framework.errors import InvalidInput
 
@@ -17,53 +18,78 @@ def whole_number(text: str, what: str) -> int:
     return int(raw)
 
 
+MAX_LINE = 10_000  # bytes in one line of a CSV file, its line ending aside
+MAX_ROWS = 500_000  # rows in one import
+
+
 def read_csv(
     path: str | Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
 ) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
-    """Rows of a CSV file with their line numbers, and the problems found reading it."""
+    """Rows of a CSV file with their line numbers, and the problems found reading it.
+
+    Read a line at a time, never more than MAX_LINE bytes of one line or MAX_ROWS
+    rows in all: a file that is not a CSV file (/dev/zero, a database, a photograph) stops
+    at its first overlong line instead of filling the memory."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        f = open(p, "rb")  # noqa: SIM115 - closed below, after the lines are read
     except FileNotFoundError:
         raise InvalidInput(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{p} is a folder: give a CSV file") from None
     except OSError as e:
         raise InvalidInput(f"{p}: cannot be read ({e.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise InvalidInput(
-            f"{p}:{line}: not UTF-8 text: save the file as CSV UTF-8 and import it again"
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise InvalidInput(f"{p}: the file is empty: it needs a header row") from None
-    except csv.Error as e:
-        raise InvalidInput(f"{p}: not a CSV file ({e})") from None
-    missing = [c for c in required if c not in header]
-    unknown = [c for c in header if c not in required + optional]
-    if missing or unknown:
-        parts = []
-        if missing:
-            parts.append(f"missing column(s) {', '.join(missing)}")
-        if unknown:
-            parts.append(f"unknown column(s) {', '.join(unknown)}")
-        raise InvalidInput(f"{p}: " + "; ".join(parts) + ": the columns are "
-                           + ",".join(required + optional))
-    rows: list[tuple[int, dict[str, str]]] = []
-    problems: list[tuple[int, str]] = []
-    try:
-        for cells in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) != len(header):
-                problems.append((line, f"{len(cells)} cells where the header has {len(header)}"))
-                continue
-            rows.append((line, dict(zip(header, cells, strict=True))))
-    except csv.Error as e:
-        problems.append((reader.line_num, f"not valid CSV ({e})"))
+    with f:
+        reader = csv.reader(_lines(f, p), strict=True)
+        try:
+            header = [h.strip().lower() for h in next(reader)]
+        except StopIteration:
+            raise InvalidInput(f"{p}: the file is empty: it needs a header row") from None
+        except csv.Error as e:
+            raise InvalidInput(f"{p}: not a CSV file ({e})") from None
+        missing = [c for c in required if c not in header]
+        unknown = [c for c in header if c not in required + optional]
+        if missing or unknown:
+            parts = []
+            if missing:
+                parts.append(f"missing column(s) {', '.join(missing)}")
+            if unknown:
+                parts.append(f"unknown column(s) {', '.join(unknown)}")
+            raise InvalidInput(f"{p}: " + "; ".join(parts) + ": the columns are "
+                               + ",".join(required + optional))
+        rows: list[tuple[int, dict[str, str]]] = []
+        problems: list[tuple[int, str]] = []
+        try:
+            for cells in reader:
+                line = reader.line_num
+                if len(rows) + len(problems) >= MAX_ROWS:
+                    raise InvalidInput(f"{p}: more than {MAX_ROWS:,} rows: split the file and "
+                                       "import each part")
+                if not any(cell.strip() for cell in cells):
+                    continue
+                if len(cells) != len(header):
+                    problems.append(
+                        (line, f"{len(cells)} cells where the header has {len(header)}"))
+                    continue
+                rows.append((line, dict(zip(header, cells, strict=True))))
+        except csv.Error as e:
+            problems.append((reader.line_num, f"not valid CSV ({e})"))
     return rows, problems
 
+
+def _lines(f: BinaryIO, p: Path) -> Iterator[str]:
+    """The file's lines as text, each at most MAX_LINE characters."""
+    number = 0
+    while True:
+        raw = f.readline(MAX_LINE + 2)
+        if not raw:
+            return
+        number += 1
+        if len(raw) == MAX_LINE + 2 and not raw.endswith(b"\n"):
+            raise InvalidInput(f"{p}:{number}: a line longer than {MAX_LINE:,} bytes: is this "
+                               "the CSV file you meant?")
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{p}:{number}: not UTF-8 text: save the file as CSV UTF-8 "
+                               "and import it again") from None

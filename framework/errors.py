@@ -38,15 +38,25 @@ class RankingError(CalloffError):
 
 
 class ImportRejected(CalloffError):
-    """A CSV file had bad rows; nothing was imported. `problems` lists them by line."""
+    """A CSV file had bad rows; nothing was imported. `problems` lists the first
+    `SHOWN` of them by line; `total` counts them all."""
+
+    SHOWN = 50
 
     def __init__(self, path: str, problems: list[tuple[int, str]]):
         self.path = path
-        self.problems = problems
+        self.total = len(problems)
+        self.problems = problems[: self.SHOWN]
         super().__init__(
-            f"{path}: {len(problems)} bad row(s), nothing imported: correct the rows listed "
+            f"{path}: {self.total:,} bad row(s), nothing imported: correct the rows listed "
             "above and import the whole file again"
         )
+
+    @property
+    def more(self) -> str | None:
+        """The line that stands for the bad rows not listed, if any."""
+        hidden = self.total - len(self.problems)
+        return f"{self.path}: … and {hidden:,} more bad rows" if hidden > 0 else None
 
 
 class RuleBroken(CalloffError):

@@ -325,3 +325,40 @@ def test_a_database_name_too_long_for_the_file_system(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.endswith(": File name too long: check the --db path\n")
     assert "internal error" not in result.stderr
+
+
+# -- bounded input -----------------------------------------------------------------------
+
+
+def test_an_endless_file_stops_at_the_first_overlong_line(leeds):
+    """`rank import /dev/zero` stops at once with one line, instead of filling the memory."""
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero here")
+    assert leeds.refused("rank", "import", "/dev/zero") == (
+        "Error: /dev/zero:1: a line longer than 10,000 bytes: is this the CSV file you "
+        "meant?")
+
+
+def test_a_long_line_stops_the_import(leeds, tmp_path):
+    csv_file = tmp_path / "r.csv"
+    csv_file.write_text("lot,rank,provider\n4,1,Alder Training\n4,2," + "x" * 20_000 + "\n")
+    assert leeds.refused("rank", "import", str(csv_file)) == (
+        f"Error: {csv_file}:3: a line longer than 10,000 bytes: is this the CSV file you "
+        "meant?")
+
+
+def test_a_hundred_thousand_bad_rows_print_fifty_and_a_count(leeds, tmp_path):
+    csv_file = tmp_path / "spend.csv"
+    with open(csv_file, "w") as f:
+        f.write("calloff,invoice,date,amount\n")
+        f.writelines("x\n" for _ in range(100_000))
+    before = snapshot(leeds.db)
+    result = leeds("spend", "import", str(csv_file))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 52
+    assert lines[0] == f"{csv_file}:2: 1 cells where the header has 4"
+    assert lines[50] == f"{csv_file}: … and 99,950 more bad rows"
+    assert lines[51] == (f"Error: {csv_file}: 100,000 bad row(s), nothing imported: correct "
+                         "the rows listed above and import the whole file again")
+    assert snapshot(leeds.db) == before
