@@ -19,7 +19,8 @@ def whole_number(text: str, what: str) -> int:
 
 
 MAX_LINE = 10_000  # bytes in one line of a CSV file, its line ending aside
-MAX_ROWS = 500_000  # rows in one import
+MAX_ROWS = 500_000  # lines in one import
+MAX_BYTES = 200_000_000  # bytes in one import
 
 
 def read_csv(
@@ -62,7 +63,7 @@ def read_csv(
         try:
             for cells in reader:
                 line = reader.line_num
-                if len(rows) + len(problems) >= MAX_ROWS:
+                if line > MAX_ROWS + 1:  # every line counts, blank or spanned by a field
                     raise InvalidInput(f"{p}: more than {MAX_ROWS:,} rows: split the file and "
                                        "import each part")
                 if not any(cell.strip() for cell in cells):
@@ -79,12 +80,16 @@ def read_csv(
 
 def _lines(f: BinaryIO, p: Path) -> Iterator[str]:
     """The file's lines as text, each at most MAX_LINE characters."""
-    number = 0
+    number = read = 0
     while True:
         raw = f.readline(MAX_LINE + 2)
         if not raw:
             return
         number += 1
+        read += len(raw)
+        if read > MAX_BYTES:
+            raise InvalidInput(f"{p}: larger than {MAX_BYTES // 10**6:,} MB: split the file "
+                               "and import each part")
         if len(raw) == MAX_LINE + 2 and not raw.endswith(b"\n"):
             raise InvalidInput(f"{p}:{number}: a line longer than {MAX_LINE:,} bytes: is this "
                                "the CSV file you meant?")

@@ -23,7 +23,7 @@ from framework import present, templating
 from framework.errors import InvalidInput
 from framework.model import FINISHED, vat_due
 from framework.money import format_money, from_pence, json_money
-from framework.templating import BoundedEnvironment, bound_filters
+from framework.templating import BoundedEnvironment, BoundedLoader, bound_filters
 
 if TYPE_CHECKING:
     from framework.service import Service
@@ -59,7 +59,7 @@ def environment(kind: str, templates: str | Path | None = None) -> jinja2.Enviro
     if user_dir:
         if not Path(user_dir).is_dir():
             raise InvalidInput(f"templates folder {user_dir} does not exist")
-        loaders.append(jinja2.FileSystemLoader(str(user_dir)))
+        loaders.append(BoundedLoader(str(user_dir)))
     loaders.append(jinja2.FileSystemLoader(str(bundled_templates())))
     env = BoundedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),

@@ -10,6 +10,7 @@ so that it reaches the CLI as the genuine bug it is.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -20,8 +21,10 @@ BUSY_TIMEOUT_SECONDS = 15
 
 def busy_timeout() -> int:
     """How long a command waits, in all, for another officer's write: CALLOFF_BUSY_TIMEOUT."""
-    raw = os.environ.get("CALLOFF_BUSY_TIMEOUT", "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= 3600 else BUSY_TIMEOUT_SECONDS
+    raw = os.environ.get("CALLOFF_BUSY_TIMEOUT", "").strip()
+    if re.fullmatch(r"[0-9]{1,4}", raw) and 0 < int(raw) <= 3600:
+        return int(raw)
+    return BUSY_TIMEOUT_SECONDS
 
 
 def code(error: BaseException) -> int | None:

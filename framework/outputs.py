@@ -33,8 +33,10 @@ class OutputExists(CalloffError):
 
 def database_files(database: str | Path) -> list[Path]:
     """The database and the files SQLite keeps beside it."""
-    db = Path(database)
-    return [db] + [db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+    found: list[Path] = []
+    for db in (Path(database), Path(database).resolve()):  # SQLite follows a link to it
+        found += [db] + [db.with_name(db.name + s) for s in ("-wal", "-shm", "-journal")]
+    return found
 
 
 def check(target: str | Path, protect: Iterable[str | Path] = ()) -> None:
@@ -56,8 +58,10 @@ def check(target: str | Path, protect: Iterable[str | Path] = ()) -> None:
         if same_name:
             raise OutputRefused(f"{path} is the database (or a link to it): choose another "
                                 "file")
-    if here is not None and not os.path.isfile(path):
-        raise InvalidInput(f"{path} is not a regular file: choose a file name")
+    if (here is not None and not os.path.isfile(path)) or resolved.parts[:2] in (
+            ("/", "dev"), ("/", "proc")):
+        raise InvalidInput(f"{path} is not a regular file: choose a file name, or leave out "
+                           "--output to print to standard output")
 
 
 def write(target: str | Path, text: str | bytes, *, force: bool = False,
@@ -65,6 +69,8 @@ def write(target: str | Path, text: str | bytes, *, force: bool = False,
     """Write `text` (UTF-8) to `target` whole or not at all; see the module's rules."""
     path = Path(target)
     check(path, protect)
+    if path.is_symlink():  # write to the file it names; never replace the link itself
+        path = path.resolve()
     data = text.encode("utf-8") if isinstance(text, str) else text
     folder = path.parent
     try:

@@ -10,12 +10,15 @@ line instead of hanging the command or eating the machine's memory:
 - **memory**: `MAX_MEMORY` bytes more than the command held when the render began
   (the address-space limit; in the main thread, on Linux);
 - **single steps**: repeating text or lists (`*`), padding (`center`, `ljust`, widths in
-  `format` and `%`), and powers are refused beyond the same output limit, before they run.
+  the `format` filter and `%`), and powers are refused before they run. (`str.format`
+  reaches the sandbox's own wrapper, so a wide field there is stopped by the output and
+  memory limits instead.)
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import signal
 import threading
@@ -33,8 +36,10 @@ MAX_CHARS = 20_000_000
 MAX_MEMORY = 1024 * 2**20
 MAX_WIDTH = 10_000  # the widest padding or field a template may ask for
 MAX_EXPONENT = 10_000
+MAX_TEMPLATE_BYTES = 256_000  # the largest template file read
 
-_WIDTH = re.compile(r"%[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?|\{[^{}]*:[^{}]*?(\d+)[^{}]*\}")
+_WIDTH = re.compile(
+    r"%(?:\([^)]*\))?[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?|\{[^{}]*:[^{}]*?(\d+)[^{}]*\}")
 _PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 
 
@@ -107,6 +112,23 @@ def _bounded_filter(f: Any) -> Any:
     return checked
 
 
+class BoundedLoader(jinja2.FileSystemLoader):
+    """A folder of templates, each a regular file of at most MAX_TEMPLATE_BYTES."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> Any:
+        from jinja2.loaders import split_template_path
+
+        for folder in self.searchpath:
+            path = os.path.join(folder, *split_template_path(template))
+            if os.path.exists(path) and not os.path.isfile(path):
+                raise InvalidInput(f"template {path} is not a regular file: replace it with "
+                                   "a template file")
+            if os.path.isfile(path) and os.path.getsize(path) > MAX_TEMPLATE_BYTES:
+                raise InvalidInput(f"template {path} is larger than "
+                                   f"{MAX_TEMPLATE_BYTES:,} bytes: is it the right file?")
+        return super().get_source(environment, template)
+
+
 def bound_filters(env: jinja2.Environment) -> None:
     for name in ("center", "indent", "format", "batch", "slice", "wordwrap", "truncate"):
         if name in env.filters:
@@ -115,18 +137,23 @@ def bound_filters(env: jinja2.Environment) -> None:
 
 def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     """Render template `name`; every way it can fail is one line naming it (and its line)."""
-    try:
-        template = env.get_template(name)
-    except jinja2.TemplateNotFound:
-        raise NotFound(f"template {name} was not found") from None
-    except jinja2.TemplateSyntaxError as e:
-        raise InvalidInput(f"template {e.name or name} line {e.lineno}: {e.message}") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"template {name} is not UTF-8 text: save it as UTF-8") from None
     parts: list[str] = []
     produced = 0
     try:
         with _limits():
+            try:  # reading and compiling a template is bounded too
+                template = env.get_template(name)
+            except jinja2.TemplateNotFound as e:
+                raise NotFound(f"template {e.name or name} was not found") from None
+            except jinja2.TemplateSyntaxError as e:
+                raise InvalidInput(f"template {e.name or name} line {e.lineno}: {e.message}"
+                                   ) from None
+            except UnicodeDecodeError:
+                raise InvalidInput(f"template {name} (or one it includes) is not UTF-8 text: "
+                                   "save it as UTF-8") from None
+            except RecursionError:
+                raise InvalidInput(f"template {name} is nested too deeply to read: simplify "
+                                   "it") from None
             for chunk in template.generate(**context):
                 produced += len(chunk)
                 if produced > MAX_CHARS:

@@ -362,3 +362,19 @@ def test_a_hundred_thousand_bad_rows_print_fifty_and_a_count(leeds, tmp_path):
     assert lines[51] == (f"Error: {csv_file}: 100,000 bad row(s), nothing imported: correct "
                          "the rows listed above and import the whole file again")
     assert snapshot(leeds.db) == before
+
+
+def test_blank_lines_count_towards_the_row_limit(leeds, tmp_path, monkeypatch):
+    from framework import csvfile
+
+    monkeypatch.setattr(csvfile, "MAX_ROWS", 1000)
+    csv_file = tmp_path / "blank.csv"
+    csv_file.write_text("calloff,invoice,date,amount\n" + ",,,\n" * 2000)
+    assert leeds.refused("spend", "import", str(csv_file)) == (
+        f"Error: {csv_file}: more than 1,000 rows: split the file and import each part")
+
+
+@pytest.mark.parametrize("value", ["²", "٢", "0", "-1", "abc", "99999"])
+def test_a_strange_busy_timeout_falls_back_to_the_default(value, monkeypatch):
+    monkeypatch.setenv("CALLOFF_BUSY_TIMEOUT", value)
+    assert faults.busy_timeout() == faults.BUSY_TIMEOUT_SECONDS

@@ -79,3 +79,25 @@ def test_the_demo_replaces_its_own_earlier_output_only(tmp_path):
     (tmp_path / "d" / "order-3.md").write_text("edited")
     demo.run_demo(tmp_path / "d")
     assert "Call-off order" in (tmp_path / "d" / "order-3.md").read_text()
+
+
+def test_the_log_beside_a_linked_database_is_protected(ordered, tmp_path):
+    """--db through a symbolic link: SQLite's -wal and -journal beside the real file count."""
+    link = tmp_path / "via.db"
+    link.symlink_to(ordered.db)
+    before = ordered.db.read_bytes()
+    for name in ("-wal", "-journal"):
+        result = ordered.runner.invoke(
+            __import__("cli").main, ["--db", str(link), "order", "1", "--force", "--output",
+                                     str(ordered.db) + name])
+        assert result.exit_code == 2 and "is the database" in result.stderr
+    assert ordered.db.read_bytes() == before
+
+
+def test_force_through_a_symbolic_link_writes_the_file_it_names(ordered, tmp_path):
+    real = tmp_path / "real.md"
+    real.write_text("old")
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    ordered.ok("order", "1", "--output", str(link), "--force")
+    assert link.is_symlink() and "Call-off order" in real.read_text()

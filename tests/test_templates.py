@@ -111,7 +111,7 @@ def test_a_template_that_grows_without_end_is_stopped_at_the_size_limit(offered,
 def test_a_template_that_is_not_utf8_says_so(offered, tmp_path):
     (tmp_path / "order.md.j2").write_bytes("Caf\u00e9 {{ reference }}".encode("latin-1"))
     assert offered.refused("order", "1", "--templates", str(tmp_path)) == (
-        "Error: template order.md.j2 is not UTF-8 text: save it as UTF-8")
+        "Error: template order.md.j2 (or one it includes) is not UTF-8 text: save it as UTF-8")
 
 
 def test_a_template_that_eats_memory_is_stopped_at_the_memory_limit(offered, tmp_path,
@@ -129,3 +129,21 @@ def test_a_template_that_eats_memory_is_stopped_at_the_memory_limit(offered, tmp
     message = offered.refused("order", "1", "--templates", str(tmp_path))
     assert message == ("Error: template order.md.j2: used more than 64 MB of memory: look "
                        "for text or lists that grow without end")
+
+
+def test_a_template_nested_too_deeply_or_too_large_is_one_line(offered, tmp_path):
+    (tmp_path / "order.md.j2").write_text("{{ " + "(" * 80 + "1" + ")" * 80 + " }}\n")
+    assert offered.refused("order", "1", "--templates", str(tmp_path)) == (
+        "Error: template order.md.j2 is nested too deeply to read: simplify it")
+    (tmp_path / "order.md.j2").write_text("{{ reference }}\n" * 20_000)
+    message = offered.refused("order", "1", "--templates", str(tmp_path))
+    assert message.endswith("order.md.j2 is larger than 256,000 bytes: is it the right file?")
+
+
+@pytest.mark.parametrize("text", ['{{ "%(a)1000000000s" % {"a": 1} }}',
+                                  '{{ "%-1000000000d" % 1 }}'])
+def test_format_widths_are_refused_before_they_run(offered, tmp_path, text):
+    (tmp_path / "order.md.j2").write_text(text + "\n")
+    assert offered.refused("order", "1", "--templates", str(tmp_path)) == (
+        "Error: template order.md.j2 line 1: a width above 10,000 is not allowed in a "
+        "template")
