@@ -80,6 +80,9 @@ def open_store(cls: type[Store], path: str | Path) -> Store:
         if p.is_dir():
             raise DatabaseError(f"{p} is a folder, not a calloff database: point --db at "
                                 "the database file")
+        if not p.is_file():  # a device, a pipe, a socket
+            raise DatabaseError(f"{p} is not a regular file, so not a calloff database: "
+                                "point --db at the database file")
     except OSError as e:  # a name too long, a folder that cannot be searched
         raise DatabaseError(f"cannot open {p}: {e.strerror}: check the --db path") from None
     try:

@@ -378,3 +378,15 @@ def test_blank_lines_count_towards_the_row_limit(leeds, tmp_path, monkeypatch):
 def test_a_strange_busy_timeout_falls_back_to_the_default(value, monkeypatch):
     monkeypatch.setenv("CALLOFF_BUSY_TIMEOUT", value)
     assert faults.busy_timeout() == faults.BUSY_TIMEOUT_SECONDS
+
+
+def test_a_device_or_pipe_as_the_database_is_not_a_regular_file(tmp_path):
+    fifo = tmp_path / "pipe.db"
+    os.mkfifo(fifo)
+    for db in (fifo, Path("/dev/zero")):
+        if not db.exists():
+            continue
+        result = Calloff(db)("headroom")
+        assert result.exit_code == 1
+        assert result.stderr == (f"Error: {db} is not a regular file, so not a calloff "
+                                 "database: point --db at the database file\n")
