@@ -51,44 +51,40 @@ def busy_error(path: Path) -> DatabaseBusy:
         f"{busy_timeout()} seconds in all); nothing was written: try again")
 
 
+# One sentence per primary result code; {p} is the file, {detail} SQLite's own name for it.
+SENTENCES: dict[int, str] = {
+    sqlite3.SQLITE_FULL: "the disk holding {p} is full: nothing was written; free some space "
+                         "and try again",
+    sqlite3.SQLITE_IOERR: "the disk reported an input/output error on {p} ({detail}): nothing "
+                          "was written; the disk may be full, over a file-size limit (ulimit "
+                          "-f) or failing: check it and try again",
+    sqlite3.SQLITE_READONLY: "{p} is read-only (the file, its folder, or the disk): nothing "
+                             "was written; make the file and its folder writable by you, or "
+                             "work on a copy",
+    sqlite3.SQLITE_CORRUPT: "{p} is damaged (SQLite finds it malformed): nothing was written; "
+                            "keep the file for investigation, restore your latest backup and "
+                            "run `calloff audit verify`",
+    sqlite3.SQLITE_NOTADB: "{p} is not a calloff database (it is not an SQLite file): check "
+                           "that --db or CALLOFF_DB points at your database",
+    sqlite3.SQLITE_CANTOPEN: "cannot open {p} or the journal beside it: check that its folder "
+                             "exists, that you can write to the folder, and that the path is "
+                             "not too long",
+    sqlite3.SQLITE_PERM: "access to {p} was denied: check who owns the file",
+    sqlite3.SQLITE_AUTH: "access to {p} was denied: check who owns the file",
+    sqlite3.SQLITE_TOOBIG: "a value is too large to store in {p}: nothing was written; "
+                           "shorten it",
+}
+
+
 def explain(error: BaseException, path: Path | str) -> DatabaseError | None:
     """The officer's sentence for a SQLite fault on the database at `path`, or None when
-    the error is not one of the faults below (then it is a bug, reported as one)."""
-    p = Path(path)
+    the error is not one of the faults above (then it is a bug, reported as one)."""
     primary = code(error)
     if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return busy_error(p)
-    if primary == sqlite3.SQLITE_FULL:
-        return DatabaseError(
-            f"the disk holding {p} is full: nothing was written; free some space and try "
-            "again")
-    if primary == sqlite3.SQLITE_IOERR:
-        return DatabaseError(
-            f"the disk reported an input/output error on {p} ({_name(error)}): nothing was "
-            "written; the disk may be full, over a file-size limit (ulimit -f) or failing: "
-            "check it and try again")
-    if primary == sqlite3.SQLITE_READONLY:
-        return DatabaseError(
-            f"{p} is read-only (the file, its folder, or the disk): nothing was written; "
-            "make the file and its folder writable by you, or work on a copy")
-    if primary == sqlite3.SQLITE_CORRUPT:
-        return DatabaseError(
-            f"{p} is damaged (SQLite finds it malformed): nothing was written; keep the file "
-            "for investigation, restore your latest backup and run `calloff audit verify`")
-    if primary == sqlite3.SQLITE_NOTADB:
-        return DatabaseError(
-            f"{p} is not a calloff database (it is not an SQLite file): check that --db or "
-            "CALLOFF_DB points at your database")
-    if primary == sqlite3.SQLITE_CANTOPEN:
-        return DatabaseError(
-            f"cannot open {p} or the journal beside it: check that its folder exists, that "
-            "you can write to the folder, and that the path is not too long")
-    if primary in (sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
-        return DatabaseError(f"access to {p} was denied: check who owns the file")
-    if primary == sqlite3.SQLITE_TOOBIG:
-        return DatabaseError(
-            f"a value is too large to store in {p}: nothing was written; shorten it")
-    return None
+        return busy_error(Path(path))
+    if primary not in SENTENCES:
+        return None
+    return DatabaseError(SENTENCES[primary].format(p=Path(path), detail=_name(error)))
 
 
 def _name(error: BaseException) -> str:
