@@ -122,10 +122,10 @@ class ServiceBase:
 
     def _not_before(self, c: CallOff, on: date) -> None:
         """A call-off's history runs forward: each change is dated on or after the last."""
-        if on < c.offered_on:
+        if on < c.raised_on:
             raised = "raised" if c.needs_approval else "offered"
             raise InvalidInput(
-                f"{on} is before call-off {c.id} was {raised} on {c.offered_on}: check --on"
+                f"{on} is before call-off {c.id} was {raised} on {c.raised_on}: check --on"
             )
         last = self.store.ledger.last_change(c.id)
         if last and on.isoformat() < last["effective_on"]:

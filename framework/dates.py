@@ -130,3 +130,21 @@ def add_working_days(day: date, count: int, holidays: str = "england-and-wales")
         if is_working_day(current, holidays):
             remaining -= 1
     return current
+
+
+def working_days_between(day: date, until: date, holidays: str = "england-and-wales") -> int:
+    """How many working days fall after `day`, up to and including `until` (0 if none).
+
+    Counted by arithmetic, not day by day, so an offer ten years overdue costs nothing."""
+    if until <= day:
+        return 0
+    first = day + timedelta(days=1)
+    span = (until - first).days + 1
+    weeks, extra = divmod(span, 7)
+    count = weeks * 5 + sum(1 for i in range(extra)
+                            if (first + timedelta(days=i)).weekday() < 5)
+    if holidays == "england-and-wales":
+        for year in range(first.year, until.year + 1):
+            count -= sum(1 for h in bank_holidays(year)
+                         if first <= h <= until and h.weekday() < 5)
+    return count

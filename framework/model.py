@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from framework.dates import FinancialYear
+from framework.dates import FinancialYear, working_days_between
 from framework.errors import InvalidInput, NotFound
 from framework.money import PENNY
 
@@ -237,7 +237,14 @@ def vat_due(value: Decimal, vat: str) -> Decimal:
 
 @attrs.frozen
 class CallOff:
-    """One offer of a request to one provider, and what became of it."""
+    """One offer of a request to one provider, and what became of it.
+
+    Each date has one meaning wherever it is shown (DOMAIN.md): `raised_on` the day the
+    officer allocated it; `authorised_on` the day it was authorised (by the approver where
+    it needed approval, else by the officer who raised it); `offered_on` the day the provider
+    was told (the approval date where one was needed); `respond_by`; then `accepted_on`,
+    `declined_on`, `lapsed_on`, `rejected_on`, `completed_on` or `cancelled_on`.
+    """
 
     id: int
     request_id: int
@@ -248,7 +255,7 @@ class CallOff:
     value: Decimal
     funding: str
     year: FinancialYear
-    offered_on: date
+    raised_on: date
     respond_by: date | None
     officer: str
     recorded_at: str
@@ -264,6 +271,67 @@ class CallOff:
     @property
     def live(self) -> bool:
         return self.status in LIVE
+
+    @property
+    def authorised_by(self) -> str | None:
+        return self.approved_by if self.needs_approval else self.officer
+
+    @property
+    def authorised_on(self) -> date | None:
+        return self.approved_on if self.needs_approval else self.raised_on
+
+    @property
+    def offered_on(self) -> date | None:
+        """The day the provider was told: none while it awaits approval or was rejected."""
+        return self.approved_on if self.needs_approval else self.raised_on
+
+    def _answer(self, *statuses: str) -> date | None:
+        return self.decided_on if self.status in statuses else None
+
+    @property
+    def accepted_on(self) -> date | None:
+        return self._answer("accepted", "completed", "cancelled")
+
+    @property
+    def declined_on(self) -> date | None:
+        return self._answer("declined")
+
+    @property
+    def lapsed_on(self) -> date | None:
+        return self._answer("lapsed")
+
+    def _end(self, status: str) -> date | None:
+        return self.closed_on if self.status == status else None
+
+    @property
+    def rejected_on(self) -> date | None:
+        return self._end("rejected")
+
+    @property
+    def completed_on(self) -> date | None:
+        return self._end("completed")
+
+    @property
+    def cancelled_on(self) -> date | None:
+        return self._end("cancelled")
+
+    @property
+    def status_on(self) -> date | None:
+        """The day the call-off took its present status."""
+        if self.status == "awaiting_approval":
+            return self.raised_on
+        if self.status == "offered":
+            return self.offered_on
+        if self.status == "accepted":
+            return self.accepted_on
+        return self.closed_on
+
+    def overdue_days(self, on: date, holidays: str = "england-and-wales") -> int | None:
+        """Working days an unanswered offer is past its respond-by date on `on`, or None if
+        it is not overdue (`calloff lapse` treats any offer past that date as declined)."""
+        if self.status != "offered" or self.respond_by is None or on <= self.respond_by:
+            return None
+        return working_days_between(self.respond_by, on, holidays)
 
 
 def clean_text(value: str, what: str, max_length: int = 500) -> str:

@@ -29,7 +29,7 @@ def calloff_from_row(r: Mapping[str, Any]) -> CallOff:
         id=r["id"], request_id=r["request_id"], lot=r["lot"], provider_id=r["provider_id"],
         rank=r["rank"], status=r["status"], value=from_pence(r["value_pence"]),
         funding=r["funding"], year=FinancialYear.parse(r["year"]),
-        offered_on=date.fromisoformat(r["offered_on"]), respond_by=to_date(r["respond_by"]),
+        raised_on=date.fromisoformat(r["offered_on"]), respond_by=to_date(r["respond_by"]),
         officer=r["officer"] or "", recorded_at=r["recorded_at"] or "",
         decided_on=to_date(r["decided_on"]), closed_on=to_date(r["closed_on"]), reason=r["reason"],
         needs_approval=bool(r["needs_approval"]), approved_by=r["approved_by"],

@@ -233,7 +233,7 @@ class Service(ServiceBase):
             id=0, request_id=request.id, lot=request.lot, provider_id=provider.id,
             rank=result.offer.rank,
             status="awaiting_approval" if needs_approval else "offered", value=result.value,
-            funding=request.funding, year=request.year, offered_on=on,
+            funding=request.funding, year=request.year, raised_on=on,
             respond_by=None if needs_approval
             else add_working_days(on, fw.response_days, fw.holidays),
             officer=self.officer, recorded_at=now_stamp(),

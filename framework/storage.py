@@ -312,7 +312,7 @@ class Store:
             "rank": c.rank, "status": c.status, "value_pence": to_pence(c.value),
             "initial_value_pence": to_pence(c.value),
             "needs_approval": int(c.needs_approval),
-            "funding": c.funding, "year": str(c.year), "offered_on": c.offered_on.isoformat(),
+            "funding": c.funding, "year": str(c.year), "offered_on": c.raised_on.isoformat(),
             "respond_by": c.respond_by.isoformat() if c.respond_by else None,
             "headroom_after_pence": None if c.headroom_after is None
             else to_pence(c.headroom_after),
