@@ -667,22 +667,32 @@ def lapse(desk: Desk, on: date | None, as_json: bool) -> None:
 @json_option
 @pass_desk
 def offers(desk: Desk, as_json: bool) -> None:
-    """List offers still awaiting the provider's answer."""
-    rows = desk.service().store.listings.pending_offers()
+    """List offers still awaiting the provider's answer; overdue ones are flagged."""
+    from framework.listings import offer_dates
+
+    svc = desk.service()
+    holidays = svc.framework().holidays
+    rows = [{**r, **offer_dates(r, date.today(), holidays)}
+            for r in svc.store.listings.pending_offers()]
     if as_json:
         return emit([
             {"calloff": r["id"], "request": r["request_id"], "lot": r["lot"],
              "provider": r["provider_id"], "name": r["provider_name"], "rank": r["rank"],
              "value": json_money(Decimal(r["value_pence"]) / 100),
-             "respond_by": r["respond_by"], "offered_on": r["offered_on"]}
+             "raised_on": r["raised_on"], "offered_on": r["offered_on"],
+             "respond_by": r["respond_by"], "overdue_working_days": r["overdue_working_days"]}
             for r in rows])
     if not rows:
         click.echo("No offers are awaiting an answer.")
     for r in rows:
+        late = r["overdue_working_days"]
+        flag = ("" if late is None else
+                f" — overdue by {late} working day{'s' if late != 1 else ''}, run "
+                "`calloff lapse`" if late else " — overdue, run `calloff lapse`")
         click.echo(f"Call-off {r['id']}: request {r['request_id']} (lot {r['lot']}) to "
                    f"{r['provider_name']} (rank {r['rank']}), "
                    f"{format_money(Decimal(r['value_pence']) / 100)}, "
-                   f"respond by {r['respond_by']}")
+                   f"offered {r['offered_on']}, respond by {r['respond_by']}{flag}")
 
 
 @main.command()
@@ -691,9 +701,9 @@ def offers(desk: Desk, as_json: bool) -> None:
 @pass_desk
 def show(desk: Desk, calloff_id: int, as_json: bool) -> None:
     """Everything about one call-off, its cascade history included."""
-    from framework import documents
+    from framework import documents, orders
 
-    data = documents.calloff_record(desk.service(), calloff_id)
+    data = orders.calloff_view(desk.service(), calloff_id)
     if as_json:
         return emit(data)
     click.echo(documents.render_text("show.txt.j2", data))
@@ -1103,11 +1113,28 @@ def report_quarterly(desk: Desk, year: FinancialYear, quarter: int | None, fmt: 
 @pass_desk
 def order(desk: Desk, calloff_id: int, fmt: str, output: str | None, force: bool,
           templates: str | None) -> None:
-    """Print the call-off order document for CALLOFF."""
-    from framework import documents
+    """The call-off order for the provider: its work, price, variations and status."""
+    from framework import orders
 
     guard_output(output, desk.db, force)
-    write_output(documents.render_order(desk.service(), calloff_id, fmt, templates), output,
+    write_output(orders.render_order(desk.service(), calloff_id, fmt, templates), output,
+                 desk.db, force)
+
+
+@main.command()
+@click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
+              show_default=True, help="Document format.")
+@output_options
+@templates_option
+@pass_desk
+def record(desk: Desk, calloff_id: int, fmt: str, output: str | None, force: bool,
+           templates: str | None) -> None:
+    """The award record for the council's file: the order, the cascade, the audit hash."""
+    from framework import orders
+
+    guard_output(output, desk.db, force)
+    write_output(orders.render_record(desk.service(), calloff_id, fmt, templates), output,
                  desk.db, force)
 
 

@@ -85,8 +85,9 @@ class Budget(ServiceBase):
                 )
             if on > term.end:
                 raise RuleBroken(
-                    f"the term ended on {term.end}, before {on}: an expired framework cannot "
-                    "be extended"
+                    f"the term ended on {term.end}, before {on}: an extension is taken up "
+                    f"while the term runs; if it was agreed by then, record it with "
+                    f"`calloff term extend --on {term.end}`"
                 )
             if on < term.start:
                 raise RuleBroken(f"{on} is before the framework starts on {term.start}")

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from framework import definition, outputs
-from framework.documents import render_order
+from framework.orders import render_order, render_record
 from framework.errors import InvalidInput, RuleBroken
 from framework.money import format_money
 from framework.service import Service
@@ -44,6 +44,7 @@ MANIFEST = ".calloff-demo"
 DATABASE_FILES = ("demo.db", "demo.db-wal", "demo.db-shm", "demo.db-journal")
 # The names the demo writes: a record naming anything else is not believed.
 DEMO_NAMES = (*DATABASE_FILES, "invoices.csv", "order-*.md", "order-*.html",
+              "record-*.md", "record-*.html",
               "report-*.md", "report-*.html", "report-*.csv", "report-*.json")
 
 
@@ -196,10 +197,15 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
                  f"committed {format_money(position.committed)}, headroom "
                  f"{format_money(position.headroom)}; spent {format_money(position.spent)}.")
 
-    for fmt in ("md", "html"):
-        path = folder.write(f"order-{o2b.calloff.id}.{fmt}",
-                            render_order(svc, o2b.calloff.id, fmt))
-        lines.append(f"Call-off order: {path}")
+    # The provider's order and the council's award record, for the cancelled call-off
+    # (a cascade behind it) and the varied one.
+    for cid in (o2b.calloff.id, o3.calloff.id):
+        for fmt in ("md", "html"):
+            path = folder.write(f"order-{cid}.{fmt}", render_order(svc, cid, fmt))
+            lines.append(f"Call-off order (for the provider): {path}")
+        for fmt in ("md", "html"):
+            path = folder.write(f"record-{cid}.{fmt}", render_record(svc, cid, fmt))
+            lines.append(f"Award record (for the council's file): {path}")
     from framework.reports import render_report
 
     for fmt in ("md", "html", "csv", "json"):

@@ -3,12 +3,13 @@ answer, raised in a period; each row with its provider's name and request's titl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 import sqlite_utils
 
-from framework.dates import FinancialYear
+from framework.dates import FinancialYear, working_days_between
 from framework.ledger import NOW, Ledger
 from framework.model import CallOff
 from framework.records import calloff_from_row
@@ -78,3 +79,15 @@ class Listings:
         return [FinancialYear.parse(r["year"]) for r in self.db.query(
             "SELECT DISTINCT year FROM calloffs ORDER BY year")]
 
+
+
+def offer_dates(row: Mapping[str, Any], on: date, holidays: str) -> dict[str, Any]:
+    """A listed call-off's dates with one meaning each: raised (the `offered_on` column,
+    the day it was allocated), offered (the day the provider was told: the approval day
+    where one was needed) and how many working days it is overdue on `on`, if it is."""
+    offered = row["approved_on"] if row["needs_approval"] else row["offered_on"]
+    late = None
+    if row["status"] == "offered" and row["respond_by"] and row["respond_by"] < on.isoformat():
+        late = working_days_between(date.fromisoformat(row["respond_by"]), on, holidays)
+    return {"raised_on": row["offered_on"], "offered_on": offered,
+            "overdue_working_days": late}

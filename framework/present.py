@@ -86,10 +86,11 @@ def position(pos: Position) -> dict[str, Any]:
     return {
         "year": str(pos.year),
         "has_ceiling": pos.has_ceiling,
-        "ceiling": json_money(pos.ceiling),
+        # A year with no cap set has no ceiling at all: null, not a ceiling of £0.00.
+        "ceiling": json_money(pos.ceiling) if pos.has_ceiling else None,
         "committed": json_money(pos.committed),
         "spent": json_money(pos.spent),
-        "headroom": json_money(pos.headroom),
+        "headroom": json_money(pos.headroom) if pos.has_ceiling else None,
         "streams": {
             s.name: {
                 "cap": json_money(s.cap),
@@ -130,7 +131,9 @@ def outcome(o: Outcome) -> dict[str, Any]:
     }
 
 
-def calloff(c: CallOff, provider_name: str | None = None) -> dict[str, Any]:
+def calloff(c: CallOff, provider_name: str | None = None,
+            overdue_working_days: int | None = None) -> dict[str, Any]:
+    """A call-off with its dates, each with one meaning (see `CallOff`)."""
     return {
         "calloff": c.id,
         "request": c.request_id,
@@ -139,19 +142,28 @@ def calloff(c: CallOff, provider_name: str | None = None) -> dict[str, Any]:
         "name": provider_name,
         "rank": c.rank,
         "status": c.status,
+        "status_on": iso(c.status_on),
         "value": json_money(c.value),
         "funding": c.funding,
         "year": str(c.year),
-        "offered_on": iso(c.offered_on),
-        "respond_by": iso(c.respond_by),
-        "decided_on": iso(c.decided_on),
-        "closed_on": iso(c.closed_on),
-        "reason": c.reason,
-        "headroom_after": json_money(c.headroom_after),
-        "stream_headroom_after": json_money(c.stream_headroom_after),
-        "officer": c.officer,
-        "recorded_at": c.recorded_at,
+        "raised_on": iso(c.raised_on),
+        "raised_by": c.officer,
         "needs_approval": c.needs_approval,
         "approved_by": c.approved_by,
         "approved_on": iso(c.approved_on),
+        "authorised_by": c.authorised_by,
+        "authorised_on": iso(c.authorised_on),
+        "offered_on": iso(c.offered_on),
+        "respond_by": iso(c.respond_by),
+        "overdue_working_days": overdue_working_days,
+        "accepted_on": iso(c.accepted_on),
+        "declined_on": iso(c.declined_on),
+        "lapsed_on": iso(c.lapsed_on),
+        "rejected_on": iso(c.rejected_on),
+        "completed_on": iso(c.completed_on),
+        "cancelled_on": iso(c.cancelled_on),
+        "reason": c.reason,
+        "headroom_after": json_money(c.headroom_after),
+        "stream_headroom_after": json_money(c.stream_headroom_after),
+        "recorded_at": c.recorded_at,
     }

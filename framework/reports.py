@@ -21,7 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from framework.dates import FinancialYear
+from framework.chart import chart_geometry
+from framework.dates import FinancialYear, working_days_between
 from framework.errors import InvalidInput
 from framework.model import Framework
 from framework.money import ZERO, from_pence, json_money
@@ -31,6 +32,7 @@ FORMATS = ("md", "html", "csv", "json")
 LARGE_JSON_ROWS = 2000  # above this many listed rows, JSON is written compact
 MONEY_KEYS = ("committed", "spent_in_quarter", "spent_year_to_date")
 COUNT_KEYS = ("attendees_in_quarter", "attendees_year_to_date")
+BOM = "\ufeff"  # starts every CSV report, so spreadsheets know it is UTF-8
 CSV_COLUMNS = ("year", "quarter", "lot", "lot_title", "provider", "provider_name", "funding",
                *MONEY_KEYS, *COUNT_KEYS, "audit_event", "audit_head")
 
@@ -98,7 +100,11 @@ def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
     marks = tuple(year.quarter_dates(q)[1] for q in range(1, last_q + 1))
     spend = store.invoices.between(year.start, *year.quarter_dates(last_q), audit["event"],
                                    marks)
-    quarters = [_quarter(store, fw, year, q, names, titles, audit["event"], q in wanted,
+    # Overdue offers are counted to the quarter's end, or to the day the report's event was
+    # recorded if that is earlier: the same event always gives the same count.
+    recorded_on = date.fromisoformat(str(audit["recorded_at"])[:10])
+    quarters = [_quarter(store, fw, year, q, names, titles, audit["event"], recorded_on,
+                         q in wanted,
                          spend if q == last_q else None if q in wanted
                          else _spend_at(spend, q))
                 for q in range(1, last_q + 1)]
@@ -110,6 +116,7 @@ def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
         "quarter": quarter,
         "as_recorded": audit,
         "ceiling": quarters[-1]["ceiling"],
+        "has_ceiling": quarters[-1]["has_ceiling"],
         "streams": {
             s.name: {"title": s.title, "capped": s.capped,
                      "cap": json_money(last.stream(s.name).cap) if s.capped else None,
@@ -133,7 +140,7 @@ def _spend_at(rows: list[dict[str, Any]], q: int) -> list[dict[str, Any]]:
 
 
 def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
-             names: dict[int, str], titles: dict[int, str], upto: int,
+             names: dict[int, str], titles: dict[int, str], upto: int, recorded_on: date,
              listed: bool = True, spend: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     start, end = year.quarter_dates(q)
     lines: dict[tuple[int, int, str], dict[str, Any]] = {}
@@ -166,13 +173,18 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
     position = store.position(year, end, upto)
     caps = {s.name: s.cap for s in position.streams}
     available = {s.name: s.status == "confirmed" for s in position.streams}
-    ceiling = sum((cap for n, cap in caps.items() if cap is not None and available[n]), ZERO)
+    has_ceiling = position.has_ceiling
+    ceiling = (sum((cap for n, cap in caps.items() if cap is not None and available[n]), ZERO)
+               if has_ceiling else None)
     totals = _sum(ordered)
     if not listed:
         totals["committed"] = sum((s.committed for s in position.streams), ZERO)
-    by_stream = []
+    headroom = None if ceiling is None else ceiling - totals["committed"]
+    by_stream, stream_sums = [], []
+    streams = _group(ordered, "funding")
     for s in fw.streams:
-        figures = _sum(x for x in ordered if x["funding"] == s.name)
+        figures = streams.get(s.name) or _sum(())
+        stream_sums.append(figures)
         cap = caps[s.name]
         usable = (cap if available[s.name] else ZERO) if cap is not None else None
         by_stream.append({
@@ -181,37 +193,72 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
             "headroom": json_money(usable - figures["committed"]) if usable is not None
             else None,
         })
+    lots, providers = _group(ordered, "lot"), _group(ordered, "provider")
+    as_at = min(end, recorded_on)
     return {
         "quarter": q,
         "start": start.isoformat(),
         "end": end.isoformat(),
         "ceiling": json_money(ceiling),
+        "has_ceiling": has_ceiling,
         **_json(totals),
-        "headroom": json_money(ceiling - totals["committed"]),
-        "by_lot": [{"lot": lot, "title": titles.get(lot, ""),
-                    **_json(_sum(x for x in ordered if x["lot"] == lot))}
-                   for lot in sorted({x["lot"] for x in ordered})],
-        "by_provider": [{"provider": pid, "name": names.get(pid, ""),
-                         **_json(_sum(x for x in ordered if x["provider"] == pid))}
-                        for pid in sorted({x["provider"] for x in ordered})],
+        "headroom": json_money(headroom),
+        "by_lot": [{"lot": lot, "title": titles.get(lot, ""), **_json(lots[lot])}
+                   for lot in sorted(lots)],
+        "by_lot_total": _json(_sum(lots.values())),
+        "by_provider": [{"provider": pid, "name": names.get(pid, ""), **_json(providers[pid])}
+                        for pid in sorted(providers)],
+        "by_provider_total": _json(_sum(providers.values())),
         "by_stream": by_stream,
+        "by_stream_total": {**_json(_sum(stream_sums)), "cap": json_money(ceiling),
+                            "headroom": json_money(headroom)},
         "lines": [_json(x) for x in ordered],
         "calloffs_raised": [
             {"calloff": r["id"], "request": r["request_id"], "title": r["request_title"],
              "lot": r["lot"], "provider": r["provider_id"], "name": r["provider_name"],
              "rank": r["rank"], "value": json_money(from_pence(r["initial_value_pence"])),
              "funding": r["funding"], "year": r["year"], "status": r["status_recorded"],
-             "offered_on": r["offered_on"]}
+             "raised_on": r["offered_on"], "offered_on": _told_on(r, r["status_recorded"])}
             for r in (store.listings.raised_between(start, end, upto) if listed else ())
         ],
         "awaiting_answer": [
             {"calloff": r["id"], "request": r["request_id"], "title": r["request_title"],
              "lot": r["lot"], "provider": r["provider_id"], "name": r["provider_name"],
              "rank": r["rank"], "value": json_money(from_pence(r["initial_value_pence"])),
-             "offered_on": r["offered_on"], "respond_by": r["respond_by"]}
+             "raised_on": r["offered_on"], "offered_on": _told_on(r, "offered"),
+             "respond_by": r["respond_by"],
+             "overdue_working_days": _overdue(r["respond_by"], as_at, fw.holidays)}
             for r in (store.listings.awaiting_at(end, upto) if listed else ())
         ],
     }
+
+
+def _told_on(row: dict[str, Any], status: str | None) -> str | None:
+    """The day the provider was told of a call-off, from its listing row.
+
+    The column `calloffs.offered_on` is the day it was *raised*. One that needed approval
+    was offered on its approval date, and not at all while (as recorded by the report's
+    event) it still awaited approval; a rejected one never was."""
+    if not row["needs_approval"]:
+        return str(row["offered_on"])
+    if status in (None, "awaiting_approval"):
+        return None
+    return row["approved_on"] or None
+
+
+def _overdue(respond_by: str | None, as_at: date, holidays: str) -> int | None:
+    """Working days an offer is past its respond-by date on `as_at`; None if it is not."""
+    if not respond_by or date.fromisoformat(respond_by) >= as_at:
+        return None
+    return working_days_between(date.fromisoformat(respond_by), as_at, holidays)
+
+
+def _group(rows: list[dict[str, Any]], key: str) -> dict[Any, dict[str, Any]]:
+    """Roll the grouped SQL rows up by one of their keys, in one pass."""
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return {k: _sum(v) for k, v in groups.items()}
 
 
 def _sum(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -235,8 +282,12 @@ def neutralise(value: Any) -> Any:
 
 
 def to_csv(report: dict[str, Any]) -> str:
-    """One tidy table: a row per quarter × lot × provider × funding stream."""
+    """One tidy table: a row per quarter × lot × provider × funding stream.
+
+    It begins with a UTF-8 byte-order mark, in the text itself so a file and standard
+    output both carry it: spreadsheets then read "Café Ŵyn" as written, not as mojibake."""
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for q in report["quarters"]:
@@ -252,35 +303,6 @@ def to_csv(report: dict[str, Any]) -> str:
                 for c in CSV_COLUMNS
             ])
     return out.getvalue()
-
-
-def chart_geometry(report: dict[str, Any], width: int = 640, height: int = 330) -> dict[str, Any]:
-    """Coordinates for the cumulative spend and commitment chart (drawn by the template).
-
-    Worked in Decimal like every other figure here, rounded to a tenth of a pixel.
-    """
-    points = report["chart"]
-    left, right, top, bottom = 90, 20, 20, 70
-    top_value = max([Decimal(p[k]) for p in points
-                     for k in ("ceiling", "committed", "spent_year_to_date")] + [Decimal(1)])
-    scale_max = top_value * Decimal("1.1")
-    plot_w, plot_h = width - left - right, height - top - bottom
-    tenth = Decimal("0.1")
-
-    def y(fraction: Decimal) -> Decimal:
-        return (top + plot_h - fraction * plot_h).quantize(tenth)
-
-    def x(q: int) -> Decimal:
-        return (left + Decimal(plot_w) / 4 * (q - Decimal("0.5"))).quantize(tenth)
-
-    series = {
-        k: [(x(p["quarter"]), y(Decimal(p[k]) / scale_max)) for p in points]
-        for k in ("ceiling", "committed", "spent_year_to_date")
-    }
-    ticks = [(y(Decimal(i) / 4), json_money(scale_max * i / 4)) for i in range(5)]
-    return {"width": width, "height": height, "left": left, "top": top,
-            "plot_w": plot_w, "plot_h": plot_h, "series": series, "ticks": ticks,
-            "labels": [(x(q), f"Q{q}") for q in (1, 2, 3, 4)], "bottom": top + plot_h}
 
 
 def render_report(store: Store, year: FinancialYear, quarter: int | None, fmt: str,

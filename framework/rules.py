@@ -97,11 +97,14 @@ def check_term(term: Term, on: date) -> None:
             f"the framework is not in force on {on}: it starts on {term.start}"
         )
     if on > term.end:
-        hint = (
-            f"; extend it with `calloff term extend` ({term.extensions_left} extension(s) left)"
-            if term.extensions_left
-            else "; no extensions are left"
-        )
+        if not term.extensions_left:
+            hint = "; no extensions are left"
+        elif on > term.latest_end:
+            hint = f"; no extension could cover it: the latest possible end is {term.latest_end}"
+        else:
+            # An extension must be taken up while the term runs, so the hint dates it then.
+            hint = (f"; if an extension was agreed by then, record it with `calloff term "
+                    f"extend --on {term.end}` ({term.extensions_left} extension(s) left)")
         raise OutsideTerm(
             f"the framework is not in force on {on}: its term ended on {term.end}{hint}"
         )

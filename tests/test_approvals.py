@@ -40,7 +40,7 @@ def test_approval_offers_it_and_starts_the_response_period(leeds, add_request):
     assert out["approved_by"] == "officer.b" and out["approved_on"] == "2015-06-05"
     assert [o["calloff"] for o in leeds.json("offers")] == [1]
     order = leeds.ok("order", "1").stdout
-    assert "| Approved by | officer.b on 2015-06-05 |" in order
+    assert "| Authorised by | officer.b on 2015-06-05 |" in order
     assert "approve" in [e["action"].split(".")[1] for e in leeds.json("audit", "--calloff",
                                                                         "1")]
 

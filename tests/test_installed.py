@@ -24,14 +24,19 @@ def run(exe: str | Path, *args: str, cwd: Path,
 
 
 def test_installed_command_runs_the_demo_from_any_directory(tmp_path):
-    """`calloff demo` builds the database and writes orders in both formats."""
+    """`calloff demo` builds the database and writes orders and records in both formats."""
     exe = shutil.which("calloff", path=str(BIN))
     assert exe
     result = run(exe, "demo", "--dir", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "refused at the ceiling" in result.stdout
     orders = sorted(p.name for p in (tmp_path / "out").glob("order-*"))
-    assert orders == ["order-3.html", "order-3.md"]
+    assert orders == ["order-3.html", "order-3.md", "order-4.html", "order-4.md"]
+    records = sorted(p.name for p in (tmp_path / "out").glob("record-*"))
+    assert records == ["record-3.html", "record-3.md", "record-4.html", "record-4.md"]
+    # The order for call-off 3 leaves out the provider that declined; its record keeps it.
+    assert "Harbour Lane" not in (tmp_path / "out" / "order-3.md").read_text()
+    assert "Harbour Lane" in (tmp_path / "out" / "record-3.md").read_text()
     head = run(exe, "--db", "out/demo.db", "headroom", "--year", "2015-16", "--json",
                cwd=tmp_path)
     assert json.loads(head.stdout)["committed"] == "65900.00"

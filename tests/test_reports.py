@@ -222,12 +222,16 @@ def test_report_takes_json_like_every_reporting_command(year):
 
 
 def test_chart_geometry_is_exact(year):
-    """The chart is drawn from Decimal coordinates: the ceiling sits at 1/1.1 of the height."""
+    """The chart is drawn from Decimal coordinates, scaled to the data, not the ceiling."""
     from framework.reports import chart_geometry
 
     geometry = chart_geometry(_report(year))
     points = [v for series in geometry["series"].values() for pair in series for v in pair]
     assert all(isinstance(v, Decimal) for v in points)
-    # 530 × 240 px of plot; £260,000 under a £286,000 scale: 20 + 240 - 240 / 1.1 = 41.8
-    assert geometry["series"]["ceiling"][0] == (Decimal("156.2"), Decimal("41.8"))  # Q1 centre
-    assert geometry["ticks"][0] == (Decimal("260.0"), "0.00")
+    # 400 × 220 px of plot from (80, 36); £22,200 at most committed, so a £25,000 scale:
+    # £20,000 committed at Q1 sits at 36 + 220 - 220 × 20,000 / 25,000 = 80.0.
+    assert geometry["series"]["committed"][0] == (Decimal("130.0"), Decimal("80.0"))
+    assert geometry["ticks"][0] == (Decimal("256.0"), "£0")
+    assert geometry["ticks"][-1] == (Decimal("36.0"), "£25,000")
+    assert geometry["ceiling"] == []  # £260,000 is far off a £25,000 scale: named instead
+    assert geometry["notes"] == ["Ceiling £260,000 — off the scale"]
