@@ -723,11 +723,15 @@ def headroom(desk: Desk, year: FinancialYear | None, as_json: bool) -> None:
     if not pos.has_ceiling:
         click.echo(f"{pos.year} has no ceiling yet: set one with `calloff ceiling set --year "
                    f"{pos.year} --funding STREAM --amount MONEY`.")
-    click.echo(f"{pos.year}: ceiling {format_money(pos.ceiling)}, committed "
-               f"{format_money(pos.committed)}, headroom {format_money(pos.headroom)}")
+        click.echo(f"{pos.year}: no ceiling, committed {format_money(pos.committed)}")
+    else:
+        click.echo(f"{pos.year}: ceiling {format_money(pos.ceiling)}, committed "
+                   f"{format_money(pos.committed)}, headroom {format_money(pos.headroom)}")
     for s in pos.streams:
-        cap = format_money(s.cap) if s.capped else "no cap of its own"
-        left = format_money(s.headroom) if s.headroom is not None else "within the ceiling"
+        cap = (format_money(s.cap) if s.cap is not None
+               else "not set" if s.capped else "no cap of its own")
+        left = (format_money(s.headroom) if s.headroom is not None
+                else "—" if s.capped else "within the ceiling")
         click.echo(f"  {s.name:<11} {s.status:<9} cap {cap}; committed "
                    f"{format_money(s.committed)}; headroom {left}")
 

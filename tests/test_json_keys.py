@@ -1,0 +1,117 @@
+"""Every key of every `--json` command is documented: a new key fails until docs list it.
+
+docs/json.md has one section per command, headed with the command in backticks, plus
+"Shape:" sections for the shapes several commands share; the report's keys are in
+docs/reports.md. Keys under `streams` and `caps` are data (stream names, years), not keys.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+MAPS = {"streams", "caps", "before", "after"}  # keys are names, years or recorded values
+
+
+def keys_of(value, parent=None):
+    found = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if parent not in MAPS:
+                found.add(key)
+            found |= keys_of(inner, key)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= keys_of(inner, parent)
+    return found
+
+
+def documented(path: Path) -> dict[str, set[str]]:
+    """Backticked names per section; a section is headed `## ...` or `### ...`."""
+    sections: dict[str, set[str]] = {"": set()}
+    current = ""
+    for line in path.read_text().splitlines():
+        heading = re.match(r"#{2,3} (.*)", line)
+        if heading:
+            current = heading.group(1).strip()
+            sections[current] = set()
+        else:
+            sections[current] |= set(re.findall(r"`([a-z_0-9]+)`", line))
+    return sections
+
+
+def allowed(command: str) -> set[str]:
+    sections = documented(DOCS / "json.md")
+    titles = [t for t in sections if re.search(rf"`calloff {command} --json`", t)]
+    assert titles, f"docs/json.md has no section headed `calloff {command} --json`"
+    mine = {k for t in titles for k in sections[t]}
+    shared = {k for title, keys in sections.items() if title.startswith("Shape:") for k in keys}
+    return mine | shared
+
+
+@pytest.fixture
+def outputs(leeds):
+    """Each --json command's output, from a database that has a bit of everything."""
+    out: dict[str, list] = {}
+
+    def run(name, *args, officer="officer.a"):
+        out.setdefault(name, []).append(leeds.json(*args, officer=officer))
+
+    run("framework", "framework")
+    run("provider add", "provider", "add", "Dogwood Ltd")
+    run("provider list", "provider", "list")
+    run("rank show", "rank", "show", "4")
+    run("request add", "request", "add", "--lot", "4", "--title", "a", "--start", "2015-06-01",
+        "--value", "5000", "--on", "2015-05-01")
+    leeds.ok("request", "add", "--lot", "4", "--title", "b", "--start", "2015-11-02",
+             "--value", "30000", "--on", "2015-05-01")
+    leeds.ok("request", "add", "--lot", "4", "--title", "c", "--start", "2015-07-01",
+             "--value", "2000", "--on", "2015-05-01")
+    run("request list", "request", "list")
+    run("allocate", "allocate", "1", "--on", "2015-05-01")
+    run("decline", "decline", "1", "--reason", "busy", "--on", "2015-05-02")
+    run("accept", "accept", "2", "--on", "2015-05-03")
+    run("vary", "vary", "2", "--value", "5500", "--reason", "r", "--on", "2015-05-04")
+    leeds.ok("spend", "add", "2", "--amount", "1000", "--date", "2015-06-02", "--invoice", "I1")
+    run("complete", "complete", "2", "--on", "2015-06-30")
+    run("allocate", "allocate", "2", "--on", "2015-05-05")
+    run("approvals", "approvals")
+    run("reject", "reject", "3", "--reason", "not now", "--on", "2015-05-06", officer="officer.b")
+    leeds.ok("allocate", "2", "--on", "2015-05-07")
+    run("approve", "approve", "4", "--on", "2015-05-08", officer="officer.b")
+    run("allocate", "allocate", "3", "--on", "2015-05-09")
+    run("offers", "offers")
+    run("lapse", "lapse", "--on", "2015-05-20")
+    run("cancel", "cancel", "6", "--reason", "r", "--on", "2015-05-21")
+    for cid in range(1, 7):
+        run("show", "show", str(cid))
+    run("headroom", "headroom", "--year", "2015-16")
+    run("headroom", "headroom", "--year", "2016-17")
+    run("term", "term")
+    run("term extend", "term", "extend", "--on", "2016-03-01")
+    run("audit", "audit")
+    run("audit verify", "audit", "verify")
+    run("report quarterly", "report", "quarterly", "--year", "2015-16")
+    return out
+
+
+def test_every_json_key_is_documented(outputs):
+    missing = {}
+    for command, results in outputs.items():
+        keys = set().union(*(keys_of(r) for r in results))
+        if command == "report quarterly":
+            known = set().union(*documented(DOCS / "reports.md").values())
+        else:
+            known = allowed(command)
+        if keys - known:
+            missing[command] = sorted(keys - known)
+    assert not missing, f"JSON keys the docs do not list: {missing}"
+
+
+def test_the_checker_would_catch_an_undocumented_key(outputs):
+    """The test above can fail: a made-up key is not in the docs."""
+    assert "no_such_key_anywhere" not in allowed("show")
+    assert keys_of({"streams": {"core": {"cap": 1}}, "x": [{"y": 1}]}) == {"streams", "cap",
+                                                                           "x", "y"}
+
