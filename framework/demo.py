@@ -13,9 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from framework import definition, outputs
-from framework.orders import render_order, render_record
 from framework.errors import InvalidInput, RuleBroken
 from framework.money import format_money
+from framework.orders import render_order, render_record
 from framework.service import Service
 from framework.storage import Store
 

@@ -74,7 +74,7 @@ def _cascade(service: Service, request_id: int,
     return steps
 
 
-def _payable(c: CallOff, spent: Decimal, vat: str) -> dict[str, str] | None:
+def _payable(c: CallOff, spent: Decimal, vat: str) -> dict[str, str | None] | None:
     """A cancelled call-off is payable for what was invoiced to the day it stopped."""
     if c.status != "cancelled":
         return None
