@@ -60,7 +60,7 @@ def _value(text: str | None) -> Decimal | None:
 def chart_geometry(report: dict[str, Any], width: int = 640) -> dict[str, Any]:
     """Coordinates and labels for the chart of `report["chart"]` (Q1 to the last quarter)."""
     points = report["chart"]
-    left, right, top, plot_h = 80, 160, 36, 220
+    left, right, top, plot_h = 80, 160, 50, 220
     plot_w = width - left - right
     bottom = top + plot_h
     slot = Decimal(plot_w) / 4
@@ -70,10 +70,10 @@ def chart_geometry(report: dict[str, Any], width: int = 640) -> dict[str, Any]:
     ceilings = [_value(p["ceiling"]) for p in points]
     data_top = max([*committed, *spent, Decimal(0)])
     set_ceilings = [c for c in ceilings if c is not None]
-    ceiling_top = max(set_ceilings, default=Decimal(0))
-    reach = data_top
-    if ceiling_top and (data_top == 0 or ceiling_top <= data_top * NEAR):
-        reach = max(data_top, ceiling_top)
+    if data_top == 0:  # nothing to show yet but the ceiling
+        reach = max(set_ceilings, default=Decimal(0))
+    else:  # the data, and any ceiling near enough to be drawn with them
+        reach = max([data_top, *(c for c in set_ceilings if c <= data_top * NEAR)])
     ticks = nice_ticks(reach)
     scale = ticks[-1]
 
@@ -90,7 +90,7 @@ def chart_geometry(report: dict[str, Any], width: int = 640) -> dict[str, Any]:
     quarters = [p["quarter"] for p in points]
     # The ceiling: runs of quarters whose ceiling is set and on the scale, as step lines.
     runs: list[list[tuple[Decimal, Decimal]]] = []
-    off: list[Decimal] = []
+    off: list[tuple[int, Decimal]] = []
     unset: list[int] = []
     previous = False
     for q, c in zip(quarters, ceilings, strict=True):
@@ -99,7 +99,7 @@ def chart_geometry(report: dict[str, Any], width: int = 640) -> dict[str, Any]:
             previous = False
             continue
         if c > scale:
-            off.append(c)
+            off.append((q, c))
             previous = False
             continue
         if not previous:
@@ -108,9 +108,10 @@ def chart_geometry(report: dict[str, Any], width: int = 640) -> dict[str, Any]:
         previous = True
     notes = []
     if off:
-        low, high = min(off), max(off)
+        low, high = min(c for _, c in off), max(c for _, c in off)
         shown = pounds(high) if low == high else f"{pounds(low)} to {pounds(high)}"
-        notes.append(f"Ceiling {shown} — off the scale")
+        which = "" if len(off) == len(points) else " in " + ", ".join(f"Q{q}" for q, _ in off)
+        notes.append(f"Ceiling {shown}{which} — off the scale")
     if unset:
         which = "" if len(unset) == len(points) else " in " + ", ".join(f"Q{q}" for q in unset)
         notes.append(f"No ceiling set{which}")

@@ -51,7 +51,10 @@ class Listings:
 
     def raised_between(self, start: date, end: date,
                        upto: int | None = None) -> list[dict[str, Any]]:
-        """Call-offs raised in [start, end], each with its status as recorded by `upto`."""
+        """Call-offs raised in [start, end], each with its status as recorded by `upto`.
+
+        The column `c.offered_on` is the day a call-off was *raised* (allocated); the day the
+        provider was told is `approved_on` where `needs_approval` (see `CallOff.offered_on`)."""
         return self._calloff_rows(
             "c.offered_on BETWEEN :start AND :end AND c.event_id <= :upto", "c.offered_on, c.id",
             {"start": start.isoformat(), "end": end.isoformat(),

@@ -228,10 +228,10 @@ def test_chart_geometry_is_exact(year):
     geometry = chart_geometry(_report(year))
     points = [v for series in geometry["series"].values() for pair in series for v in pair]
     assert all(isinstance(v, Decimal) for v in points)
-    # 400 × 220 px of plot from (80, 36); £22,200 at most committed, so a £25,000 scale:
-    # £20,000 committed at Q1 sits at 36 + 220 - 220 × 20,000 / 25,000 = 80.0.
-    assert geometry["series"]["committed"][0] == (Decimal("130.0"), Decimal("80.0"))
-    assert geometry["ticks"][0] == (Decimal("256.0"), "£0")
-    assert geometry["ticks"][-1] == (Decimal("36.0"), "£25,000")
+    # 400 × 220 px of plot from (80, 50); £22,200 at most committed, so a £25,000 scale:
+    # £20,000 committed at Q1 sits at 50 + 220 - 220 × 20,000 / 25,000 = 94.0.
+    assert geometry["series"]["committed"][0] == (Decimal("130.0"), Decimal("94.0"))
+    assert geometry["ticks"][0] == (Decimal("270.0"), "£0")
+    assert geometry["ticks"][-1] == (Decimal("50.0"), "£25,000")
     assert geometry["ceiling"] == []  # £260,000 is far off a £25,000 scale: named instead
     assert geometry["notes"] == ["Ceiling £260,000 — off the scale"]
