@@ -5,7 +5,8 @@
 #     bench/print-check.sh [DIR] [--png]
 #
 # DIR (default demo-output) is made with `calloff demo --dir DIR` if it holds no HTML yet.
-# PDFs (and PNGs with --png) go to DIR/print/. Needs chromium (Debian: `apt-get install
+# PDFs (and PNGs with --png) go to DIR-print/ beside DIR (the demo keeps DIR for its own
+# files, so `make demo` still runs after this). Needs chromium (Debian: `apt-get install
 # chromium`); page counts come from pdfinfo (poppler-utils) if present, else from Python.
 # Exits 1 if a page is not A4 or a document fails to print. See docs/printing.md.
 set -eu
@@ -36,7 +37,7 @@ fi
 if ! ls "$dir"/*.html >/dev/null 2>&1; then
     "$calloff" demo --dir "$dir" >/dev/null
 fi
-out="$dir/print"
+out="${dir%/}-print"
 mkdir -p "$out"
 
 pages_of() {  # page count and size of a PDF: "7 595x842"
