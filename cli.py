@@ -210,9 +210,10 @@ def effective(on: date | None) -> date:
 
 def _calloff_json(desk: Desk, c: Any) -> dict[str, Any]:
     """A call-off as JSON, with its provider's name."""
-    from framework import present
+    from framework import orders, present
 
-    return present.calloff(c, desk.service().provider(c.provider_id).name)
+    svc = desk.service()
+    return present.calloff(c, svc.provider(c.provider_id).name, **orders.overdue(svc, c))
 
 
 def emit(data: Any) -> None:
@@ -672,7 +673,7 @@ def offers(desk: Desk, as_json: bool) -> None:
 
     svc = desk.service()
     holidays = svc.framework().holidays
-    rows = [{**r, **offer_dates(r, date.today(), holidays)}
+    rows = [{**r, **offer_dates(r, date.today(), svc.framework().term, holidays)}
             for r in svc.store.listings.pending_offers()]
     if as_json:
         return emit([
@@ -680,15 +681,18 @@ def offers(desk: Desk, as_json: bool) -> None:
              "provider": r["provider_id"], "name": r["provider_name"], "rank": r["rank"],
              "value": json_money(Decimal(r["value_pence"]) / 100),
              "raised_on": r["raised_on"], "offered_on": r["offered_on"],
-             "respond_by": r["respond_by"], "overdue_working_days": r["overdue_working_days"]}
+             "respond_by": r["respond_by"], "overdue_working_days": r["overdue_working_days"],
+             "lapse_command": r["lapse_command"]}
             for r in rows])
     if not rows:
         click.echo("No offers are awaiting an answer.")
     for r in rows:
         late = r["overdue_working_days"]
         flag = ("" if late is None else
-                f" — overdue by {late} working day{'s' if late != 1 else ''}, run "
-                "`calloff lapse`" if late else " — overdue, run `calloff lapse`")
+                f" — overdue by {late} working day{'s' if late != 1 else ''}" if late
+                else " — overdue: its respond-by date has passed")
+        if late is not None:
+            flag += f" — run `{r['lapse_command']}`"
         click.echo(f"Call-off {r['id']}: request {r['request_id']} (lot {r['lot']}) to "
                    f"{r['provider_name']} (rank {r['rank']}), "
                    f"{format_money(Decimal(r['value_pence']) / 100)}, "

@@ -11,7 +11,7 @@ import sqlite_utils
 
 from framework.dates import FinancialYear, working_days_between
 from framework.ledger import NOW, Ledger
-from framework.model import CallOff
+from framework.model import CallOff, Term, lapse_command
 from framework.records import calloff_from_row
 
 
@@ -84,13 +84,17 @@ class Listings:
 
 
 
-def offer_dates(row: Mapping[str, Any], on: date, holidays: str) -> dict[str, Any]:
+def offer_dates(row: Mapping[str, Any], on: date, term: Term,
+                holidays: str) -> dict[str, Any]:
     """A listed call-off's dates with one meaning each: raised (the `offered_on` column,
     the day it was allocated), offered (the day the provider was told: the approval day
-    where one was needed) and how many working days it is overdue on `on`, if it is."""
+    where one was needed), how many working days it is overdue on `on`, if it is, and the
+    command that lapses it."""
     offered = row["approved_on"] if row["needs_approval"] else row["offered_on"]
-    late = None
+    late = command = None
     if row["status"] == "offered" and row["respond_by"] and row["respond_by"] < on.isoformat():
-        late = working_days_between(date.fromisoformat(row["respond_by"]), on, holidays)
+        respond_by = date.fromisoformat(row["respond_by"])
+        late = working_days_between(respond_by, on, holidays)
+        command = lapse_command(respond_by, on, term, holidays)
     return {"raised_on": row["offered_on"], "offered_on": offered,
-            "overdue_working_days": late}
+            "overdue_working_days": late, "lapse_command": command}

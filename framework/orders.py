@@ -22,13 +22,18 @@ from typing import TYPE_CHECKING, Any
 from framework import present
 from framework.documents import render
 from framework.errors import InvalidInput
-from framework.model import CLOSED, FINISHED, CallOff, vat_due
+from framework.model import CLOSED, FINISHED, CallOff, lapse_command, vat_due
 from framework.money import ZERO, from_pence, json_money
 
 if TYPE_CHECKING:
     from framework.service import Service
 
 FORMATS = ("md", "html")
+# The audit action behind each dated step, for who took it.
+ACTED = {"calloff.offer": "raised", "calloff.approve": "authorised",
+         "calloff.accept": "accepted", "calloff.decline": "declined", "calloff.lapse": "lapsed",
+         "calloff.reject": "rejected", "calloff.complete": "completed",
+         "calloff.cancel": "cancelled"}
 
 
 def order_reference(framework_id: str, calloff_id: int) -> str:
@@ -36,9 +41,16 @@ def order_reference(framework_id: str, calloff_id: int) -> str:
     return f"{framework_id.upper()}/CO-{calloff_id:05d}"
 
 
-def overdue(service: Service, c: CallOff, on: date | None = None) -> int | None:
-    """Working days an offer is past its respond-by date today (None if it is not)."""
-    return c.overdue_days(on or date.today(), service.store.framework().holidays)
+def overdue(service: Service, c: CallOff, on: date | None = None) -> dict[str, Any]:
+    """Working days an offer is past its respond-by date today (None if it is not), and
+    the command that lapses it."""
+    fw = service.store.framework()
+    today = on or date.today()
+    days = c.overdue_days(today, fw.holidays)
+    command = None
+    if days is not None and c.respond_by is not None:
+        command = lapse_command(c.respond_by, today, fw.term, fw.holidays)
+    return {"overdue_working_days": days, "lapse_command": command}
 
 
 def _variations(service: Service, c: CallOff) -> list[dict[str, Any]]:
@@ -91,8 +103,10 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
     names = {pid: p.name for pid, p in providers.items()}
     request = store.request(c.request_id)
     spent = store.invoices.total(c.id)
-    data = present.calloff(c, names[c.provider_id], overdue(service, c))
+    data = present.calloff(c, names[c.provider_id], **overdue(service, c))
+    events = store.trail.events(calloff=c.id)
     data.update({
+        "officers": {ACTED[e["action"]]: e["officer"] for e in events if e["action"] in ACTED},
         "lot_title": fw.lot(c.lot).title,
         "request_detail": present.request(request),
         "passed_over": present.passed_over(store.passed_over(c.id)),
@@ -111,7 +125,7 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
              "officer": e["officer"], "action": e["action"], "reason": e["reason"],
              "before": json.loads(e["before"]) if e["before"] else None,
              "after": json.loads(e["after"]) if e["after"] else None, "hash": e["hash"]}
-            for e in store.trail.events(calloff=c.id)
+            for e in events
         ],
     })
     return data

@@ -132,8 +132,10 @@ def outcome(o: Outcome) -> dict[str, Any]:
 
 
 def calloff(c: CallOff, provider_name: str | None = None,
-            overdue_working_days: int | None = None) -> dict[str, Any]:
-    """A call-off with its dates, each with one meaning (see `CallOff`)."""
+            overdue_working_days: int | None = None,
+            lapse_command: str | None = None) -> dict[str, Any]:
+    """A call-off with its dates, each with one meaning (see `CallOff`); an overdue offer
+    with how late it is and the command that lapses it."""
     return {
         "calloff": c.id,
         "request": c.request_id,
@@ -156,6 +158,7 @@ def calloff(c: CallOff, provider_name: str | None = None,
         "offered_on": iso(c.offered_on),
         "respond_by": iso(c.respond_by),
         "overdue_working_days": overdue_working_days,
+        "lapse_command": lapse_command,
         "accepted_on": iso(c.accepted_on),
         "declined_on": iso(c.declined_on),
         "lapsed_on": iso(c.lapsed_on),

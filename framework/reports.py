@@ -24,7 +24,7 @@ from typing import Any
 from framework.chart import chart_geometry
 from framework.dates import FinancialYear, working_days_between
 from framework.errors import InvalidInput
-from framework.model import Framework
+from framework.model import Framework, lapse_day
 from framework.money import ZERO, from_pence, json_money
 from framework.storage import Store
 
@@ -227,7 +227,7 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
              "rank": r["rank"], "value": json_money(from_pence(r["initial_value_pence"])),
              "raised_on": r["offered_on"], "offered_on": _told_on(r, "offered"),
              "respond_by": r["respond_by"],
-             "overdue_working_days": _overdue(r["respond_by"], as_at, fw.holidays)}
+             **_overdue(r["respond_by"], as_at, fw.holidays)}
             for r in (store.listings.awaiting_at(end, upto) if listed else ())
         ],
     }
@@ -246,11 +246,15 @@ def _told_on(row: dict[str, Any], status: str | None) -> str | None:
     return row["approved_on"] or None
 
 
-def _overdue(respond_by: str | None, as_at: date, holidays: str) -> int | None:
-    """Working days an offer is past its respond-by date on `as_at`; None if it is not."""
+def _overdue(respond_by: str | None, as_at: date, holidays: str) -> dict[str, Any]:
+    """Working days an offer is past its respond-by date on `as_at` (None if it is not),
+    and the command that lapses it. The report is a record of its quarter, so the
+    command is dated the day the offer became overdue, whatever day it is read."""
     if not respond_by or date.fromisoformat(respond_by) >= as_at:
-        return None
-    return working_days_between(date.fromisoformat(respond_by), as_at, holidays)
+        return {"overdue_working_days": None, "lapse_command": None}
+    day = date.fromisoformat(respond_by)
+    return {"overdue_working_days": working_days_between(day, as_at, holidays),
+            "lapse_command": f"calloff lapse --on {lapse_day(day, holidays)}"}
 
 
 def _group(rows: list[dict[str, Any]], key: str) -> dict[Any, dict[str, Any]]:

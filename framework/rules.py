@@ -114,14 +114,15 @@ def check_funding(stream: FundingStream, request: Request, on: date) -> None:
     """A pending stream cannot be charged; grant money only inside its spend window."""
     if not stream.available:
         raise FundingPending(
-            f"funding stream {stream.name} is pending: record it with "
-            f"`calloff funding confirm {stream.name}` once it is confirmed, "
-            "or charge another stream"
+            f"funding stream {stream.name} is pending: once it is confirmed, record the day "
+            f"with `calloff funding confirm {stream.name} --on {on}` (or the earlier day it "
+            "was confirmed), or charge another stream"
         )
     if stream.confirmed_on and on < stream.confirmed_on:
         raise FundingPending(
             f"funding stream {stream.name} was not confirmed until {stream.confirmed_on}, "
-            f"after {on}"
+            f"after {on}: date this on or after {stream.confirmed_on}, or charge another "
+            "stream"
         )
     if not stream.in_window(request.start, request.end):
         raise OutsideGrantWindow(

@@ -330,7 +330,8 @@ class Store:
     def calloff(self, calloff_id: int) -> CallOff:
         r = self._one("SELECT * FROM calloffs WHERE id = ?", [calloff_id])
         if r is None:
-            raise NotFound(f"call-off {calloff_id} does not exist: see `calloff offers`")
+            raise NotFound(f"call-off {calloff_id} does not exist: `calloff request list` "
+                           "gives each request's latest call-off")
         return calloff_from_row(r)
 
     def calloffs_for_request(self, request_id: int) -> list[CallOff]:

@@ -83,3 +83,40 @@ def test_no_hint_to_extend_past_the_latest_possible_end(calloff):
     message = calloff.refused("allocate", "1", "--on", "2019-04-04")
     assert "term extend" not in message
     assert "the latest possible end is 2018-03-31" in message
+
+
+def test_the_pending_funding_hint_is_dated_so_the_allocation_then_works(leeds):
+    """Confirming 'today' could never cover a back-dated allocation: the hint gives the day."""
+    leeds.ok("request", "add", "--lot", "4", "--title", "g", "--start", "2015-09-01",
+             "--value", "1000", "--funding", "innovation")
+    message = leeds.refused("allocate", "1", "--on", "2015-08-10")
+    hinted = re.search(r"`calloff ([^`]*)`", message).group(1)
+    assert hinted == "funding confirm innovation --on 2015-08-10"
+    leeds.ok(*hinted.split())
+    assert leeds.json("allocate", "1", "--on", "2015-08-10")["status"] == "offered"
+
+
+def test_the_overdue_hint_after_the_term_lapses_on_the_day_it_became_overdue(leeds):
+    """Run as printed, the lapse cascades to the next provider inside the term."""
+    leeds.ok("request", "add", "--lot", "4", "--title", "t", "--start", "2015-07-01",
+             "--value", "1000")
+    leeds.json("allocate", "1", "--on", "2015-06-05")  # Friday: respond by Wednesday 10th
+    offers = leeds.json("offers")
+    assert offers[0]["lapse_command"] == "calloff lapse --on 2015-06-11"
+    assert "run `calloff lapse --on 2015-06-11`" in leeds.ok("offers").stdout
+    assert "run `calloff lapse --on 2015-06-11`" in leeds.ok("show", "1").stdout
+    leeds.ok(*offers[0]["lapse_command"].split()[1:])
+    after = leeds.json("show", "2")
+    assert (after["name"], after["raised_on"]) == ("Birch Practice Ltd", "2015-06-11")
+
+
+def test_every_call_off_json_says_how_overdue_it_is(leeds):
+    """approve --json and show --json agree on the same offer at the same moment."""
+    leeds.ok("request", "add", "--lot", "4", "--title", "t", "--start", "2015-11-02",
+             "--value", "30000")
+    leeds.json("allocate", "1", "--on", "2015-10-01")
+    approved = leeds.json("approve", "1", "--on", "2015-10-02", officer="officer.b")
+    shown = leeds.json("show", "1")
+    assert approved["overdue_working_days"] == shown["overdue_working_days"] > 0
+    assert approved["lapse_command"] == shown["lapse_command"] == \
+        "calloff lapse --on 2015-10-08"

@@ -41,6 +41,12 @@ def documented(path: Path) -> dict[str, set[str]]:
     return sections
 
 
+def chapter(path: Path, title: str) -> set[str]:
+    """Backticked names under `## title`, its subsections included."""
+    text = path.read_text().split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"`([a-z_0-9]+)`", text))
+
+
 def allowed(command: str) -> set[str]:
     sections = documented(DOCS / "json.md")
     titles = [t for t in sections if re.search(rf"`calloff {command} --json`", t)]
@@ -54,6 +60,7 @@ def allowed(command: str) -> set[str]:
 def outputs(leeds):
     """Each --json command's output, from a database that has a bit of everything."""
     out: dict[str, list] = {}
+    # Every command that takes --json appears here: test_every_json_command_is_run checks.
 
     def run(name, *args, officer="officer.a"):
         out.setdefault(name, []).append(leeds.json(*args, officer=officer))
@@ -73,7 +80,8 @@ def outputs(leeds):
     run("decline", "decline", "1", "--reason", "busy", "--on", "2015-05-02")
     run("accept", "accept", "2", "--on", "2015-05-03")
     run("vary", "vary", "2", "--value", "5500", "--reason", "r", "--on", "2015-05-04")
-    leeds.ok("spend", "add", "2", "--amount", "1000", "--date", "2015-06-02", "--invoice", "I1")
+    run("spend add", "spend", "add", "2", "--amount", "1000", "--date", "2015-06-02",
+        "--invoice", "I1")
     run("complete", "complete", "2", "--on", "2015-06-30")
     run("allocate", "allocate", "2", "--on", "2015-05-05")
     run("approvals", "approvals")
@@ -92,6 +100,8 @@ def outputs(leeds):
     run("term extend", "term", "extend", "--on", "2016-03-01")
     run("audit", "audit")
     run("audit verify", "audit", "verify")
+    head = out["audit verify"][0]["head"]
+    run("audit verify", "audit", "verify", "--expect", head)
     run("report quarterly", "report", "quarterly", "--year", "2015-16")
     return out
 
@@ -101,7 +111,7 @@ def test_every_json_key_is_documented(outputs):
     for command, results in outputs.items():
         keys = set().union(*(keys_of(r) for r in results))
         if command == "report quarterly":
-            known = set().union(*documented(DOCS / "reports.md").values())
+            known = chapter(DOCS / "reports.md", "JSON keys")
         else:
             known = allowed(command)
         if keys - known:
@@ -115,3 +125,22 @@ def test_the_checker_would_catch_an_undocumented_key(outputs):
     assert keys_of({"streams": {"core": {"cap": 1}}, "x": [{"y": 1}]}) == {"streams", "cap",
                                                                            "x", "y"}
 
+
+
+def test_every_json_command_is_run(outputs):
+    """No command with a --json option escapes the check above."""
+    import click
+
+    import cli
+
+    def walk(group, prefix=()):
+        for name, command in group.commands.items():
+            path = (*prefix, name)
+            if isinstance(command, click.Group):
+                yield from walk(command, path)
+                if any(p.name == "as_json" for p in command.params):
+                    yield " ".join(path)
+            elif any(p.name == "as_json" for p in command.params):
+                yield " ".join(path)
+
+    assert set(walk(cli.main)) <= set(outputs)

@@ -163,7 +163,7 @@ def test_a_declined_call_off_has_a_record_but_no_order(leeds, add_request):
     assert "there is no order to issue" in leeds.refused("order", "1")
     record = leeds.ok("record", "1").stdout
     assert "| Status | declined on 2015-05-02: fully booked |" in record
-    assert "| Declined | 2015-05-02 | |" in record
+    assert "| Declined | 2015-05-02 | officer.a |" in record
 
 
 def test_values_appear_literally_never_interpreted(leeds, add_request):
@@ -171,6 +171,7 @@ def test_values_appear_literally_never_interpreted(leeds, add_request):
     _offer_after_decline(leeds, add_request)
     for command in ("order", "record"):
         md = leeds.ok(command, "2").stdout
+        md = "\n".join(line for line in md.splitlines() if "hash" not in line)
         assert r"\<b\>Evil\</b\> & \*Sons\* \{\{ 7\*7 \}\}" in md
         assert r"FGC \<script\>alert(1)\</script\> \| x" in md
         assert "49" not in md
@@ -214,3 +215,19 @@ def test_no_order_for_a_declined_call_off(leeds, add_request):
     _offer_after_decline(leeds, add_request)
     message = leeds.refused("order", "1")
     assert "there is no order to issue" in message and "`calloff record 1`" in message
+
+
+def test_a_rejected_call_off_says_who_rejected_it_and_was_never_authorised(leeds):
+    leeds.ok("request", "add", "--lot", "4", "--title", "Big", "--start", "2015-11-02",
+             "--value", "30000")
+    leeds.json("allocate", "1", "--on", "2015-10-01")
+    leeds.ok("reject", "1", "--reason", "not now", "--on", "2015-10-05", officer="officer.b")
+    show = leeds.ok("show", "1").stdout
+    assert "Authorised: no: rejected on 2015-10-05 by officer.b" in show
+    assert "awaiting approval" not in show
+    record = leeds.ok("record", "1").stdout
+    assert "| Authorised | never: rejected before approval |" in record
+    assert "| Rejected by the approver | 2015-10-05 | officer.b |" in record
+    data = leeds.json("show", "1")
+    assert data["officers"] == {"raised": "officer.a", "rejected": "officer.b"}
+    assert (data["offered_on"], data["authorised_on"]) == (None, None)

@@ -103,7 +103,7 @@ def test_an_offer_not_yet_due_is_not_overdue(leeds, add_request):
 
 def test_overdue_counts_to_the_recorded_day_when_that_is_earlier(board, monkeypatch):
     """A report whose event was recorded before the quarter ended counts to that day, so
-    the same event always gives the same count; a weekend alone is "overdue since"."""
+    the same event always gives the same count; a weekend alone is "overdue: its respond-by date has passed"."""
     real = reports.as_recorded
 
     def on(day):
@@ -120,7 +120,8 @@ def test_overdue_counts_to_the_recorded_day_when_that_is_earlier(board, monkeypa
             for c in _json(board, "--quarter", "4")["quarters"][0]["awaiting_answer"]}
     assert late == {2: 1, 3: 0}
     md = _text(board, "md", "--quarter", "4")
-    assert "overdue since 2016-01-15 — run `calloff lapse`" in md
+    assert ("overdue: its respond-by date has passed — run `calloff lapse --on 2016-01-18`"
+            in md)
     assert "overdue by 1 working day — run" in md
 
 
