@@ -103,7 +103,8 @@ def test_an_offer_not_yet_due_is_not_overdue(leeds, add_request):
 
 def test_overdue_counts_to_the_recorded_day_when_that_is_earlier(board, monkeypatch):
     """A report whose event was recorded before the quarter ended counts to that day, so
-    the same event always gives the same count; a weekend alone is "overdue: its respond-by date has passed"."""
+    the same event always gives the same count; past it by a weekend alone is overdue by 0
+    working days: "its respond-by date has passed"."""
     real = reports.as_recorded
 
     def on(day):
