@@ -171,10 +171,9 @@ def test_values_appear_literally_never_interpreted(leeds, add_request):
     _offer_after_decline(leeds, add_request)
     for command in ("order", "record"):
         md = leeds.ok(command, "2").stdout
-        md = "\n".join(line for line in md.splitlines() if "hash" not in line)
         assert r"\<b\>Evil\</b\> & \*Sons\* \{\{ 7\*7 \}\}" in md
         assert r"FGC \<script\>alert(1)\</script\> \| x" in md
-        assert "49" not in md
+        assert "Sons\\* 49" not in md and "Sons* 49" not in md
         html = leeds.ok(command, "2", "--format", "html").stdout
         assert "&lt;b&gt;Evil&lt;/b&gt; &amp; *Sons* {{ 7*7 }}" in html
         assert "<script>" not in html
