@@ -1112,7 +1112,7 @@ def report_quarterly(desk: Desk, year: FinancialYear, quarter: int | None, fmt: 
                                as_recorded), output, desk.db, force)
 
 
-@main.command()
+@main.command(short_help="The call-off order, for the provider.")
 @click.argument("calloff_id", metavar="CALLOFF", type=ID)
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
               show_default=True, help="Document format.")
@@ -1129,7 +1129,7 @@ def order(desk: Desk, calloff_id: int, fmt: str, output: str | None, force: bool
                  desk.db, force)
 
 
-@main.command()
+@main.command(short_help="The award record, for the council's file.")
 @click.argument("calloff_id", metavar="CALLOFF", type=ID)
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
               show_default=True, help="Document format.")
