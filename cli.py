@@ -1112,38 +1112,32 @@ def report_quarterly(desk: Desk, year: FinancialYear, quarter: int | None, fmt: 
                                as_recorded), output, desk.db, force)
 
 
-@main.command(short_help="The call-off order, for the provider.")
-@click.argument("calloff_id", metavar="CALLOFF", type=ID)
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
-              show_default=True, help="Document format.")
-@output_options
-@templates_option
-@pass_desk
-def order(desk: Desk, calloff_id: int, fmt: str, output: str | None, force: bool,
-          templates: str | None) -> None:
-    """The call-off order for the provider: its work, price, variations and status."""
-    from framework import orders
+def document_command(name: str, short_help: str, doc: str) -> None:
+    """`order` and `record`: one call-off's document, from `orders.render_<name>`."""
 
-    guard_output(output, desk.db, force)
-    write_output(orders.render_order(desk.service(), calloff_id, fmt, templates), output,
-                 desk.db, force)
+    @click.argument("calloff_id", metavar="CALLOFF", type=ID)
+    @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
+                  show_default=True, help="Document format.")
+    @output_options
+    @templates_option
+    @pass_desk
+    def command(desk: Desk, calloff_id: int, fmt: str, output: str | None, force: bool,
+                templates: str | None) -> None:
+        from framework import orders
+
+        guard_output(output, desk.db, force)
+        render = getattr(orders, f"render_{name}")
+        write_output(render(desk.service(), calloff_id, fmt, templates), output, desk.db,
+                     force)
+
+    main.command(name, short_help=short_help, help=doc)(command)
 
 
-@main.command(short_help="The award record, for the council's file.")
-@click.argument("calloff_id", metavar="CALLOFF", type=ID)
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
-              show_default=True, help="Document format.")
-@output_options
-@templates_option
-@pass_desk
-def record(desk: Desk, calloff_id: int, fmt: str, output: str | None, force: bool,
-           templates: str | None) -> None:
-    """The award record for the council's file: the order, the cascade, the audit hash."""
-    from framework import orders
-
-    guard_output(output, desk.db, force)
-    write_output(orders.render_record(desk.service(), calloff_id, fmt, templates), output,
-                 desk.db, force)
+document_command("order", "The call-off order, for the provider.",
+                 "The call-off order for the provider: its work, price, variations and status.")
+document_command("record", "The award record, for the council's file.",
+                 "The award record for the council's file: the order, the cascade, the audit "
+                 "hash.")
 
 
 @main.command()

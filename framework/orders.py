@@ -194,8 +194,8 @@ def record_context(service: Service, calloff_id: int) -> dict[str, Any]:
     c = store.calloff(calloff_id)
     fw = store.framework()
     view = calloff_view(service, calloff_id)
-    order = order_context(service, calloff_id) if c.status not in CLOSED and \
-        c.status != "awaiting_approval" else None
+    issued = c.status not in (*CLOSED, "awaiting_approval")
+    order = order_context(service, calloff_id) if issued else None
     offer = next((e for e in view["events"] if e["action"] == "calloff.offer"), None)
     at_award = None
     if offer is not None:
