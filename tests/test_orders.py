@@ -230,3 +230,16 @@ def test_a_rejected_call_off_says_who_rejected_it_and_was_never_authorised(leeds
     data = leeds.json("show", "1")
     assert data["officers"] == {"raised": "officer.a", "rejected": "officer.b"}
     assert (data["offered_on"], data["authorised_on"]) == (None, None)
+
+
+def test_the_record_keeps_the_ceiling_as_it_stood_at_the_award(passed_over):
+    """A cap raised later, back-dated to before the award, does not rewrite the record."""
+    passed_over.ok("request", "add", "--lot", "4", "--title", "Later", "--start", "2015-07-01",
+                   "--value", "1000", "--on", "2015-06-01")
+    passed_over.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount",
+                   "270000", "--on", "2015-04-01")
+    record = passed_over.ok("record", "1").stdout
+    assert "| Contract ceiling for 2015-16 | £260,000.00 |" in record
+    assert "| Headroom left under the ceiling | £254,900.00 |" in record
+    # While the headroom as it stands today on that day reflects the new cap.
+    assert passed_over.json("headroom", "--year", "2015-16")["ceiling"] == "270000.00"
