@@ -108,8 +108,11 @@ class CalloffGroup(click.Group):
         arguments = args[0] if args else kwargs.get("args")
         for n, arg in enumerate(sys.argv[1:] if arguments is None else arguments, 1):
             if not _is_text(arg):
-                _fail(f"argument {n} ({arg!a}) is not UTF-8 text: type it again, or "
-                      "rename the file it names", 2)
+                _fail(
+                    f"argument {n} ({arg!a}) is not UTF-8 text: type it again, or "
+                    "rename the file it names",
+                    2,
+                )
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
         except click.UsageError as e:
@@ -127,8 +130,11 @@ class CalloffGroup(click.Group):
             if os.environ.get("CALLOFF_DEBUG"):
                 raise
             _fail_for_fault(e, self.database)
-            _fail(f"internal error, please report it: {type(e).__name__}: {e} "
-                  "(set CALLOFF_DEBUG=1 for details)", 1)
+            _fail(
+                f"internal error, please report it: {type(e).__name__}: {e} "
+                "(set CALLOFF_DEBUG=1 for details)",
+                1,
+            )
         if not standalone:
             return rv
         sys.exit(rv if isinstance(rv, int) else 0)
@@ -177,8 +183,10 @@ class Desk:
             click.get_current_context().call_on_close(store.close)
             if store.upgraded:
                 old, backup = store.upgraded
-                click.echo(f"Upgraded {self.db} from schema {old}; the original is kept as "
-                           f"{backup}.", err=True)
+                click.echo(
+                    f"Upgraded {self.db} from schema {old}; the original is kept as {backup}.",
+                    err=True,
+                )
             self._service = Service(store, self.officer)
         return self._service
 
@@ -199,7 +207,9 @@ def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def on_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--on", type=DATE, default=None,
+        "--on",
+        type=DATE,
+        default=None,
         help="Effective date of the action (YYYY-MM-DD); default today.",
     )(f)
 
@@ -221,10 +231,20 @@ def emit(data: Any) -> None:
 
 
 @click.group(cls=CalloffGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", envvar="CALLOFF_DB", default="calloff.db", show_default=True,
-              type=click.Path(dir_okay=False), help="Database file (or CALLOFF_DB).")
-@click.option("--officer", envvar="CALLOFF_OFFICER", default=None,
-              help="Who is acting (or CALLOFF_OFFICER; default your login name).")
+@click.option(
+    "--db",
+    envvar="CALLOFF_DB",
+    default="calloff.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Database file (or CALLOFF_DB).",
+)
+@click.option(
+    "--officer",
+    envvar="CALLOFF_OFFICER",
+    default=None,
+    help="Who is acting (or CALLOFF_OFFICER; default your login name).",
+)
 @click.version_option(package_name="calloff", prog_name="calloff")
 @click.pass_context
 def main(ctx: click.Context, db: str, officer: str | None) -> None:
@@ -250,8 +270,13 @@ def main(ctx: click.Context, db: str, officer: str | None) -> None:
 
 @main.command()
 @click.option("--framework", "name", default=None, help="An embedded framework (leeds-rp-2015).")
-@click.option("--from", "path", type=click.Path(dir_okay=False), default=None,
-              help="A framework definition file (TOML).")
+@click.option(
+    "--from",
+    "path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A framework definition file (TOML).",
+)
 @pass_desk
 def init(desk: Desk, name: str | None, path: str | None) -> None:
     """Create the database for a framework (the Leeds framework unless told otherwise)."""
@@ -263,8 +288,10 @@ def init(desk: Desk, name: str | None, path: str | None) -> None:
     fw = definition.load(path) if path else definition.embedded(name or "leeds-rp-2015")
     store = Store.create(desk.db, fw, desk.officer)
     store.close()
-    click.echo(f"Created {desk.db} for {fw.name} ({fw.buyer}): {len(fw.lots)} lot(s), "
-               f"term {fw.term.start} to {fw.term.end}.")
+    click.echo(
+        f"Created {desk.db} for {fw.name} ({fw.buyer}): {len(fw.lots)} lot(s), "
+        f"term {fw.term.start} to {fw.term.end}."
+    )
 
 
 @main.command("framework")
@@ -279,8 +306,10 @@ def framework_cmd(desk: Desk, as_json: bool) -> None:
         return emit(present.framework(fw))
     t = fw.term
     click.echo(f"{fw.name}\nBuyer: {fw.buyer}")
-    click.echo(f"Term: {t.start} to {t.end} (original end {t.original_end}; "
-               f"{t.extensions_left} extension(s) left)")
+    click.echo(
+        f"Term: {t.start} to {t.end} (original end {t.original_end}; "
+        f"{t.extensions_left} extension(s) left)"
+    )
     click.echo("Lots:")
     for lot in fw.lots:
         click.echo(f"  {lot.number}. {lot.title}")
@@ -301,8 +330,13 @@ def provider() -> None:
 
 @provider.command("add")
 @click.argument("name")
-@click.option("--vat", type=click.Choice(["standard", "exempt"]), default="standard",
-              show_default=True, help="VAT treatment of the provider's training.")
+@click.option(
+    "--vat",
+    type=click.Choice(["standard", "exempt"]),
+    default="standard",
+    show_default=True,
+    help="VAT treatment of the provider's training.",
+)
 @on_option
 @json_option
 @pass_desk
@@ -338,18 +372,19 @@ def _status_command(status: str, verb: str, needs_reason: bool) -> Callable[...,
         click.echo(f"{p.name} {verb} from {effective(on)}.")
 
     if needs_reason:
-        command = click.option("--reason", required=True, help="Why (kept for the audit).")(
-            command
-        )
+        command = click.option("--reason", required=True, help="Why (kept for the audit).")(command)
     return command
 
 
 provider.command("suspend", help="Suspend a provider: the cascade passes over it.")(
-    _status_command("suspended", "suspended", True))
+    _status_command("suspended", "suspended", True)
+)
 provider.command("reinstate", help="Lift a suspension.")(
-    _status_command("active", "reinstated", False))
+    _status_command("active", "reinstated", False)
+)
 provider.command("withdraw", help="Withdraw a provider from the framework for good.")(
-    _status_command("withdrawn", "withdrawn", True))
+    _status_command("withdrawn", "withdrawn", True)
+)
 
 
 @provider.command("unavailable")
@@ -360,8 +395,15 @@ provider.command("withdraw", help="Withdraw a provider from the framework for go
 @click.option("--reason", required=True, help="Why (printed where the cascade passes over).")
 @on_option
 @pass_desk
-def provider_unavailable(desk: Desk, provider_ref: str, start: date, end: date,
-                         lot: int | None, reason: str, on: date | None) -> None:
+def provider_unavailable(
+    desk: Desk,
+    provider_ref: str,
+    start: date,
+    end: date,
+    lot: int | None,
+    reason: str,
+    on: date | None,
+) -> None:
     """Mark a provider unavailable for some dates; requests touching them pass over it."""
     svc = desk.service()
     svc.setup.mark_unavailable(provider_ref, start, end, lot, reason, effective(on))
@@ -422,15 +464,30 @@ def rank_show(desk: Desk, lot: int, as_json: bool) -> None:
 
     ranking = desk.service().ranking(lot)
     if as_json:
-        return emit({"lot": lot, "ranking": [
-            {"rank": r["rank"], "provider": r["provider"].id, "name": r["provider"].name,
-             "status": r["provider"].status, "rates": present.rates(r["rates"])}
-            for r in ranking]})
+        return emit(
+            {
+                "lot": lot,
+                "ranking": [
+                    {
+                        "rank": r["rank"],
+                        "provider": r["provider"].id,
+                        "name": r["provider"].name,
+                        "status": r["provider"].status,
+                        "rates": present.rates(r["rates"]),
+                    }
+                    for r in ranking
+                ],
+            }
+        )
     if not ranking:
         click.echo(f"Lot {lot} has no ranking yet.")
     for r in ranking:
-        rates = ", ".join(f"{u} {format_money(v)}" for u, v in r["rates"].as_dict().items()
-                          if v is not None) or "no rates"
+        rates = (
+            ", ".join(
+                f"{u} {format_money(v)}" for u, v in r["rates"].as_dict().items() if v is not None
+            )
+            or "no rates"
+        )
         p = r["provider"]
         status = "" if p.status == "active" else f" [{p.status}]"
         click.echo(f"{r['rank']:>3}. {p.name} (id {p.id}){status}: {rates}")
@@ -449,14 +506,21 @@ def price() -> None:
 @click.option("--place", type=MONEY, default=None, help="Rate per place (attendee).")
 @on_option
 @pass_desk
-def price_set(desk: Desk, lot: int, provider_ref: str, day: Decimal | None,
-              session: Decimal | None, place: Decimal | None, on: date | None) -> None:
+def price_set(
+    desk: Desk,
+    lot: int,
+    provider_ref: str,
+    day: Decimal | None,
+    session: Decimal | None,
+    place: Decimal | None,
+    on: date | None,
+) -> None:
     """Set a provider's tendered rates on LOT (ex-VAT)."""
-    given = {u: v for u, v in (("day", day), ("session", session), ("place", place))
-             if v is not None}
+    given = {
+        u: v for u, v in (("day", day), ("session", session), ("place", place)) if v is not None
+    }
     rates = desk.service().setup.set_prices(lot, provider_ref, given, effective(on))
-    shown = ", ".join(f"{u} {format_money(v)}" for u, v in rates.as_dict().items()
-                      if v is not None)
+    shown = ", ".join(f"{u} {format_money(v)}" for u, v in rates.as_dict().items() if v is not None)
     name = desk.service().provider(provider_ref).name
     click.echo(f"{name}'s rates on lot {lot}: {shown}")
 
@@ -475,20 +539,41 @@ def request() -> None:
 @click.option("--start", type=DATE, required=True, help="First day of delivery.")
 @click.option("--end", type=DATE, default=None, help="Last day of delivery (default --start).")
 @click.option("--value", type=MONEY, default=None, help="A fixed value (ex-VAT).")
-@click.option("--quantity", type=WholeNumber(1, 1_000_000), default=None,
-              help="How many units (priced at the provider's tendered rate).")
+@click.option(
+    "--quantity",
+    type=WholeNumber(1, 1_000_000),
+    default=None,
+    help="How many units (priced at the provider's tendered rate).",
+)
 @click.option("--unit", type=click.Choice(UNITS), default=None, help="The unit of --quantity.")
-@click.option("--funding", default=None,
-              help="Funding stream: core, innovation or traded (default: the framework's).")
-@click.option("--attendees", type=WholeNumber(0, 10_000_000), default=None,
-              help="Practitioners to be trained.")
+@click.option(
+    "--funding",
+    default=None,
+    help="Funding stream: core, innovation or traded (default: the framework's).",
+)
+@click.option(
+    "--attendees",
+    type=WholeNumber(0, 10_000_000),
+    default=None,
+    help="Practitioners to be trained.",
+)
 @on_option
 @json_option
 @pass_desk
-def request_add(desk: Desk, lot: int, title: str, start: date, end: date | None,
-                value: Decimal | None, quantity: int | None, unit: str | None,
-                funding: str | None, attendees: int | None, on: date | None,
-                as_json: bool) -> None:
+def request_add(
+    desk: Desk,
+    lot: int,
+    title: str,
+    start: date,
+    end: date | None,
+    value: Decimal | None,
+    quantity: int | None,
+    unit: str | None,
+    funding: str | None,
+    attendees: int | None,
+    on: date | None,
+    as_json: bool,
+) -> None:
     """Record a training request on a lot: a fixed --value, or --quantity and --unit."""
     if value is not None and (quantity is not None or unit is not None):
         raise click.UsageError("give either --value or --quantity with --unit, not both")
@@ -496,8 +581,9 @@ def request_add(desk: Desk, lot: int, title: str, start: date, end: date | None,
         raise click.UsageError("give --value, or --quantity with --unit")
     if (quantity is None) != (unit is None):
         raise click.UsageError("--quantity and --unit go together")
-    rid = desk.service().add_request(lot, title, start, end, value, quantity, unit, funding,
-                                     attendees, effective(on))
+    rid = desk.service().add_request(
+        lot, title, start, end, value, quantity, unit, funding, attendees, effective(on)
+    )
     if as_json:
         from framework import present
 
@@ -519,9 +605,18 @@ def request_list(desk: Desk, as_json: bool) -> None:
             status = r["last_status"]
         else:
             status = "unallocated"
-        items.append({"id": r["id"], "lot": r["lot"], "title": r["title"], "start": r["start"],
-                      "end": r["end"], "funding": r["funding"], "status": status,
-                      "calloff": r["last_calloff"]})
+        items.append(
+            {
+                "id": r["id"],
+                "lot": r["lot"],
+                "title": r["title"],
+                "start": r["start"],
+                "end": r["end"],
+                "funding": r["funding"],
+                "status": status,
+                "calloff": r["last_calloff"],
+            }
+        )
     if as_json:
         return emit(items)
     for i in items:
@@ -533,8 +628,11 @@ def _print_outcome(o: Outcome) -> None:
         click.echo(f"  passed over rank {p.rank} {p.name}: {p.reason}")
     c = o.calloff
     if c and o.provider:
-        answer = (f"respond by {c.respond_by}." if c.respond_by
-                  else "to be approved by another officer before it is offered.")
+        answer = (
+            f"respond by {c.respond_by}."
+            if c.respond_by
+            else "to be approved by another officer before it is offered."
+        )
         click.echo(
             f"Call-off {c.id}: request {c.request_id} {o.status.replace('_', ' ')} to "
             f"{o.provider.name} (rank {c.rank} on lot {c.lot}) at {format_money(c.value)}, "
@@ -604,8 +702,10 @@ def approve(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None
     c = desk.service().approve(calloff_id, effective(on))
     if as_json:
         return emit(_calloff_json(desk, c))
-    click.echo(f"Call-off {c.id} approved by {c.approved_by} on {c.approved_on} and offered; "
-               f"respond by {c.respond_by}.")
+    click.echo(
+        f"Call-off {c.id} approved by {c.approved_by} on {c.approved_on} and offered; "
+        f"respond by {c.respond_by}."
+    )
 
 
 @main.command()
@@ -630,19 +730,32 @@ def approvals(desk: Desk, as_json: bool) -> None:
     """List call-offs awaiting approval."""
     rows = desk.service().store.listings.awaiting_approval()
     if as_json:
-        return emit([
-            {"calloff": r["id"], "request": r["request_id"], "lot": r["lot"],
-             "provider": r["provider_id"], "name": r["provider_name"], "rank": r["rank"],
-             "value": json_money(Decimal(r["value_pence"]) / 100), "funding": r["funding"],
-             "raised_by": r["officer"], "raised_on": r["offered_on"]}
-            for r in rows])
+        return emit(
+            [
+                {
+                    "calloff": r["id"],
+                    "request": r["request_id"],
+                    "lot": r["lot"],
+                    "provider": r["provider_id"],
+                    "name": r["provider_name"],
+                    "rank": r["rank"],
+                    "value": json_money(Decimal(r["value_pence"]) / 100),
+                    "funding": r["funding"],
+                    "raised_by": r["officer"],
+                    "raised_on": r["offered_on"],
+                }
+                for r in rows
+            ]
+        )
     if not rows:
         click.echo("No call-offs are awaiting approval.")
     for r in rows:
-        click.echo(f"Call-off {r['id']}: request {r['request_id']} (lot {r['lot']}) to "
-                   f"{r['provider_name']} (rank {r['rank']}), "
-                   f"{format_money(Decimal(r['value_pence']) / 100)}, raised by {r['officer']} "
-                   f"on {r['offered_on']}")
+        click.echo(
+            f"Call-off {r['id']}: request {r['request_id']} (lot {r['lot']}) to "
+            f"{r['provider_name']} (rank {r['rank']}), "
+            f"{format_money(Decimal(r['value_pence']) / 100)}, raised by {r['officer']} "
+            f"on {r['offered_on']}"
+        )
 
 
 @main.command()
@@ -655,8 +768,9 @@ def lapse(desk: Desk, on: date | None, as_json: bool) -> None:
 
     lapses = desk.service().lapse(effective(on))
     if as_json:
-        return emit([{**present.outcome(item.outcome), "lapsed": item.lapsed.id}
-                     for item in lapses])
+        return emit(
+            [{**present.outcome(item.outcome), "lapsed": item.lapsed.id} for item in lapses]
+        )
     if not lapses:
         click.echo(f"No offer is past its respond-by date on {effective(on)}.")
     for item in lapses:
@@ -673,30 +787,49 @@ def offers(desk: Desk, as_json: bool) -> None:
 
     svc = desk.service()
     holidays = svc.framework().holidays
-    rows = [{**r, **offer_dates(r, date.today(), svc.framework().term, holidays)}
-            for r in svc.store.listings.pending_offers()]
+    rows = [
+        {**r, **offer_dates(r, date.today(), svc.framework().term, holidays)}
+        for r in svc.store.listings.pending_offers()
+    ]
     if as_json:
-        return emit([
-            {"calloff": r["id"], "request": r["request_id"], "lot": r["lot"],
-             "provider": r["provider_id"], "name": r["provider_name"], "rank": r["rank"],
-             "value": json_money(Decimal(r["value_pence"]) / 100),
-             "raised_on": r["raised_on"], "offered_on": r["offered_on"],
-             "respond_by": r["respond_by"], "overdue_working_days": r["overdue_working_days"],
-             "lapse_command": r["lapse_command"]}
-            for r in rows])
+        return emit(
+            [
+                {
+                    "calloff": r["id"],
+                    "request": r["request_id"],
+                    "lot": r["lot"],
+                    "provider": r["provider_id"],
+                    "name": r["provider_name"],
+                    "rank": r["rank"],
+                    "value": json_money(Decimal(r["value_pence"]) / 100),
+                    "raised_on": r["raised_on"],
+                    "offered_on": r["offered_on"],
+                    "respond_by": r["respond_by"],
+                    "overdue_working_days": r["overdue_working_days"],
+                    "lapse_command": r["lapse_command"],
+                }
+                for r in rows
+            ]
+        )
     if not rows:
         click.echo("No offers are awaiting an answer.")
     for r in rows:
         late = r["overdue_working_days"]
-        flag = ("" if late is None else
-                f" — overdue by {late} working day{'s' if late != 1 else ''}" if late
-                else " — overdue: its respond-by date has passed")
+        flag = (
+            ""
+            if late is None
+            else f" — overdue by {late} working day{'s' if late != 1 else ''}"
+            if late
+            else " — overdue: its respond-by date has passed"
+        )
         if late is not None:
             flag += f" — run `{r['lapse_command']}`"
-        click.echo(f"Call-off {r['id']}: request {r['request_id']} (lot {r['lot']}) to "
-                   f"{r['provider_name']} (rank {r['rank']}), "
-                   f"{format_money(Decimal(r['value_pence']) / 100)}, "
-                   f"offered {r['offered_on']}, respond by {r['respond_by']}{flag}")
+        click.echo(
+            f"Call-off {r['id']}: request {r['request_id']} (lot {r['lot']}) to "
+            f"{r['provider_name']} (rank {r['rank']}), "
+            f"{format_money(Decimal(r['value_pence']) / 100)}, "
+            f"offered {r['offered_on']}, respond by {r['respond_by']}{flag}"
+        )
 
 
 @main.command()
@@ -725,19 +858,35 @@ def headroom(desk: Desk, year: FinancialYear | None, as_json: bool) -> None:
     if as_json:
         return emit(present.position(pos))
     if not pos.has_ceiling:
-        click.echo(f"{pos.year} has no ceiling yet: set one with `calloff ceiling set --year "
-                   f"{pos.year} --funding STREAM --amount MONEY`.")
+        click.echo(
+            f"{pos.year} has no ceiling yet: set one with `calloff ceiling set --year "
+            f"{pos.year} --funding STREAM --amount MONEY`."
+        )
         click.echo(f"{pos.year}: no ceiling, committed {format_money(pos.committed)}")
     else:
-        click.echo(f"{pos.year}: ceiling {format_money(pos.ceiling)}, committed "
-                   f"{format_money(pos.committed)}, headroom {format_money(pos.headroom)}")
+        click.echo(
+            f"{pos.year}: ceiling {format_money(pos.ceiling)}, committed "
+            f"{format_money(pos.committed)}, headroom {format_money(pos.headroom)}"
+        )
     for s in pos.streams:
-        cap = (format_money(s.cap) if s.cap is not None
-               else "not set" if s.capped else "no cap of its own")
-        left = (format_money(s.headroom) if s.headroom is not None
-                else "—" if s.capped else "within the ceiling")
-        click.echo(f"  {s.name:<11} {s.status:<9} cap {cap}; committed "
-                   f"{format_money(s.committed)}; headroom {left}")
+        cap = (
+            format_money(s.cap)
+            if s.cap is not None
+            else "not set"
+            if s.capped
+            else "no cap of its own"
+        )
+        left = (
+            format_money(s.headroom)
+            if s.headroom is not None
+            else "—"
+            if s.capped
+            else "within the ceiling"
+        )
+        click.echo(
+            f"  {s.name:<11} {s.status:<9} cap {cap}; committed "
+            f"{format_money(s.committed)}; headroom {left}"
+        )
 
 
 @main.group()
@@ -751,13 +900,16 @@ def ceiling() -> None:
 @click.option("--amount", type=MONEY, required=True, help="The stream's cap for the year.")
 @on_option
 @pass_desk
-def ceiling_set(desk: Desk, year: FinancialYear, funding: str, amount: Decimal,
-                on: date | None) -> None:
+def ceiling_set(
+    desk: Desk, year: FinancialYear, funding: str, amount: Decimal, on: date | None
+) -> None:
     """Set a funding stream's cap for a year (refused below what is already committed)."""
     pos = desk.service().budget.set_ceiling(year, funding, amount, effective(on))
-    click.echo(f"{funding} cap for {year} set to {format_money(amount)} from {effective(on)}; "
-               f"on that day the ceiling is {format_money(pos.ceiling)} and headroom "
-               f"{format_money(pos.headroom)}.")
+    click.echo(
+        f"{funding} cap for {year} set to {format_money(amount)} from {effective(on)}; "
+        f"on that day the ceiling is {format_money(pos.ceiling)} and headroom "
+        f"{format_money(pos.headroom)}."
+    )
 
 
 @main.group()
@@ -793,9 +945,11 @@ def term(ctx: click.Context, as_json: bool) -> None:
 
 def _print_term(fw: Any) -> None:
     t = fw.term
-    click.echo(f"Term: {t.start} to {t.end} (original end {t.original_end}); "
-               f"{t.extensions_used} extension(s) taken, {t.extensions_left} left; "
-               f"latest possible end {t.latest_end}.")
+    click.echo(
+        f"Term: {t.start} to {t.end} (original end {t.original_end}); "
+        f"{t.extensions_used} extension(s) taken, {t.extensions_left} left; "
+        f"latest possible end {t.latest_end}."
+    )
 
 
 @term.command("extend")
@@ -824,16 +978,29 @@ def spend() -> None:
 @spend.command("add")
 @click.argument("calloff_id", metavar="CALLOFF", type=ID)
 @click.option("--amount", type=MONEY, required=True, help="Invoice amount (ex-VAT).")
-@click.option("--date", "spent_on", type=DATE, required=True,
-              help="Invoice date: the quarter it falls in.")
+@click.option(
+    "--date", "spent_on", type=DATE, required=True, help="Invoice date: the quarter it falls in."
+)
 @click.option("--invoice", required=True, help="The provider's invoice reference.")
-@click.option("--attendees", type=WholeNumber(0, 10_000_000), default=None,
-              help="Practitioners trained, as invoiced.")
+@click.option(
+    "--attendees",
+    type=WholeNumber(0, 10_000_000),
+    default=None,
+    help="Practitioners trained, as invoiced.",
+)
 @on_option
 @json_option
 @pass_desk
-def spend_add(desk: Desk, calloff_id: int, amount: Decimal, spent_on: date, invoice: str,
-              attendees: int | None, on: date | None, as_json: bool) -> None:
+def spend_add(
+    desk: Desk,
+    calloff_id: int,
+    amount: Decimal,
+    spent_on: date,
+    invoice: str,
+    attendees: int | None,
+    on: date | None,
+    as_json: bool,
+) -> None:
     """Record one invoice line against an accepted CALLOFF."""
 
     svc = desk.service()
@@ -841,10 +1008,17 @@ def spend_add(desk: Desk, calloff_id: int, amount: Decimal, spent_on: date, invo
     c = svc.calloff(calloff_id)
     spent = svc.store.invoices.total(calloff_id)
     if as_json:
-        return emit({**_calloff_json(desk, c), "spent": json_money(spent),
-                     "remaining": json_money(c.value - spent)})
-    click.echo(f"Invoice {invoice.strip()}: {format_money(amount)} on call-off {calloff_id}; "
-               f"spent {format_money(spent)} of {format_money(c.value)}.")
+        return emit(
+            {
+                **_calloff_json(desk, c),
+                "spent": json_money(spent),
+                "remaining": json_money(c.value - spent),
+            }
+        )
+    click.echo(
+        f"Invoice {invoice.strip()}: {format_money(amount)} on call-off {calloff_id}; "
+        f"spent {format_money(spent)} of {format_money(c.value)}."
+    )
 
 
 @spend.command("import")
@@ -876,12 +1050,16 @@ def spend_import(desk: Desk, path: str, on: date | None) -> None:
             click.echo(e.more, err=True)
         raise
     if summary.imported == 0:
-        click.echo(f"Nothing new to import: all {summary.skipped} line(s) in {path} were "
-                   "already recorded." if summary.skipped else f"{path} has no invoice lines.")
+        click.echo(
+            f"Nothing new to import: all {summary.skipped} line(s) in {path} were already recorded."
+            if summary.skipped
+            else f"{path} has no invoice lines."
+        )
         return
     skipped = f"; {summary.skipped} already recorded, skipped" if summary.skipped else ""
-    click.echo(f"Imported {summary.imported} spend line(s), {format_money(summary.amount)}"
-               f"{skipped}.")
+    click.echo(
+        f"Imported {summary.imported} spend line(s), {format_money(summary.amount)}{skipped}."
+    )
 
 
 def _count_lines(path: str) -> int:
@@ -904,8 +1082,9 @@ def _count_lines(path: str) -> int:
 @on_option
 @json_option
 @pass_desk
-def vary(desk: Desk, calloff_id: int, value: Decimal, reason: str, on: date | None,
-         as_json: bool) -> None:
+def vary(
+    desk: Desk, calloff_id: int, value: Decimal, reason: str, on: date | None, as_json: bool
+) -> None:
     """Change an accepted CALLOFF's value; an increase must fit under the ceiling."""
 
     c = desk.service().spending.vary(calloff_id, value, reason, effective(on))
@@ -927,8 +1106,10 @@ def complete(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> Non
     spent = svc.store.invoices.total(c.id)
     if as_json:
         return emit({**_calloff_json(desk, c), "spent": json_money(spent)})
-    click.echo(f"Call-off {c.id} completed: commitment {format_money(spent)} "
-               f"(value was {format_money(c.value)}).")
+    click.echo(
+        f"Call-off {c.id} completed: commitment {format_money(spent)} "
+        f"(value was {format_money(c.value)})."
+    )
 
 
 @main.command()
@@ -953,13 +1134,22 @@ def cancel(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: b
 
 @main.group(invoke_without_command=True)
 @click.option("--calloff", "calloff_id", type=ID, default=None, help="Only this call-off.")
-@click.option("--provider", "provider_ref", default=None,
-              help="Only this provider (id or name) and its call-offs.")
+@click.option(
+    "--provider",
+    "provider_ref",
+    default=None,
+    help="Only this provider (id or name) and its call-offs.",
+)
 @click.option("--since", type=DATE, default=None, help="Only events effective on or after.")
 @json_option
 @click.pass_context
-def audit(ctx: click.Context, calloff_id: int | None, provider_ref: str | None,
-          since: date | None, as_json: bool) -> None:
+def audit(
+    ctx: click.Context,
+    calloff_id: int | None,
+    provider_ref: str | None,
+    since: date | None,
+    as_json: bool,
+) -> None:
     """List the audit trail; `calloff audit verify` checks its chain."""
     if ctx.invoked_subcommand is not None:
         return
@@ -969,26 +1159,43 @@ def audit(ctx: click.Context, calloff_id: int | None, provider_ref: str | None,
         svc.calloff(calloff_id)
     events = svc.store.trail.events(calloff_id, provider_id, since)
     if as_json:
-        return emit([
-            {"id": e["id"], "recorded_at": e["recorded_at"], "effective_on": e["effective_on"],
-             "officer": e["officer"], "action": e["action"], "object_type": e["object_type"],
-             "object_id": e["object_id"],
-             "before": json.loads(e["before"]) if e["before"] else None,
-             "after": json.loads(e["after"]) if e["after"] else None,
-             "reason": e["reason"], "hash": e["hash"]}
-            for e in events])
+        return emit(
+            [
+                {
+                    "id": e["id"],
+                    "recorded_at": e["recorded_at"],
+                    "effective_on": e["effective_on"],
+                    "officer": e["officer"],
+                    "action": e["action"],
+                    "object_type": e["object_type"],
+                    "object_id": e["object_id"],
+                    "before": json.loads(e["before"]) if e["before"] else None,
+                    "after": json.loads(e["after"]) if e["after"] else None,
+                    "reason": e["reason"],
+                    "hash": e["hash"],
+                }
+                for e in events
+            ]
+        )
     for e in events:
         reason = f": {e['reason']}" if e["reason"] else ""
-        click.echo(f"{e['id']:>5}  {e['recorded_at']}  {e['effective_on'] or '':<10}  "
-                   f"{e['officer']:<14} {e['action']:<18} {e['object_type']} "
-                   f"{e['object_id']}{reason}")
+        click.echo(
+            f"{e['id']:>5}  {e['recorded_at']}  {e['effective_on'] or '':<10}  "
+            f"{e['officer']:<14} {e['action']:<18} {e['object_type']} "
+            f"{e['object_id']}{reason}"
+        )
 
 
 @audit.command("verify")
-@click.option("--expect", "expected", default=None, metavar="HASH",
-              help="A head hash written down earlier (board minutes, say): the chain must "
-                   "still pass through it. Catches a trail rewritten with the public recipe, "
-                   "or the file replaced by an older copy.")
+@click.option(
+    "--expect",
+    "expected",
+    default=None,
+    metavar="HASH",
+    help="A head hash written down earlier (board minutes, say): the chain must "
+    "still pass through it. Catches a trail rewritten with the public recipe, "
+    "or the file replaced by an older copy.",
+)
 @json_option
 @pass_desk
 def audit_verify(desk: Desk, expected: str | None, as_json: bool) -> None:
@@ -996,21 +1203,33 @@ def audit_verify(desk: Desk, expected: str | None, as_json: bool) -> None:
     if expected is not None:
         expected = expected.strip().lower()
         if len(expected) < 8 or any(ch not in "0123456789abcdef" for ch in expected):
-            raise click.BadParameter("give the head hash as printed by `calloff audit "
-                                     "verify` (at least its first 8 characters)",
-                                     param_hint="--expect")
+            raise click.BadParameter(
+                "give the head hash as printed by `calloff audit "
+                "verify` (at least its first 8 characters)",
+                param_hint="--expect",
+            )
     trail = desk.service().store.trail
     verdict = _verify_with_progress(trail)
     found = trail.event_with_hash(expected) if expected and verdict.ok else None
     problem = verdict.problem
     if verdict.ok and expected and found is None:
-        problem = (f"the head you expected ({expected}) is not in this audit trail: the "
-                   "trail was rewritten, or this file is an older copy")
+        problem = (
+            f"the head you expected ({expected}) is not in this audit trail: the "
+            "trail was rewritten, or this file is an older copy"
+        )
     if as_json:
-        emit({"ok": problem is None, "events": verdict.events, "head": verdict.head,
-              "problem": problem, "event": verdict.event,
-              "expected": None if expected is None else {
-                  "hash": expected, "event": found, "found": found is not None}})
+        emit(
+            {
+                "ok": problem is None,
+                "events": verdict.events,
+                "head": verdict.head,
+                "problem": problem,
+                "event": verdict.event,
+                "expected": None
+                if expected is None
+                else {"hash": expected, "event": found, "found": found is not None},
+            }
+        )
         if problem:
             sys.exit(1)
         return
@@ -1019,8 +1238,10 @@ def audit_verify(desk: Desk, expected: str | None, as_json: bool) -> None:
     click.echo(f"Audit chain whole: {verdict.events} event(s); head {verdict.head}")
     if found is not None:
         since = verdict.events - found
-        click.echo(f"The head you expected is event {found}"
-                   + (f"; {since} event(s) recorded since." if since else ", the head now."))
+        click.echo(
+            f"The head you expected is event {found}"
+            + (f"; {since} event(s) recorded since." if since else ", the head now.")
+        )
 
 
 def _verify_with_progress(trail: Any) -> Any:
@@ -1038,20 +1259,27 @@ def _verify_with_progress(trail: Any) -> Any:
 
 def templates_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--templates", type=click.Path(file_okay=False, exists=True), default=None,
+        "--templates",
+        type=click.Path(file_okay=False, exists=True),
+        default=None,
         envvar="CALLOFF_TEMPLATES",
         help="A folder of your own templates, tried before the bundled ones "
-             "(or CALLOFF_TEMPLATES).",
+        "(or CALLOFF_TEMPLATES).",
     )(f)
 
 
 def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--output FILE and --force: where a document goes, and whether it may replace a file."""
-    f = click.option("--force", is_flag=True,
-                     help="Replace FILE if it exists (never the database).")(f)
-    return click.option("--output", type=click.Path(dir_okay=False), default=None,
-                        metavar="FILE", help="Write to FILE (created 0600) instead of "
-                        "standard output.")(f)
+    f = click.option(
+        "--force", is_flag=True, help="Replace FILE if it exists (never the database)."
+    )(f)
+    return click.option(
+        "--output",
+        type=click.Path(dir_okay=False),
+        default=None,
+        metavar="FILE",
+        help="Write to FILE (created 0600) instead of standard output.",
+    )(f)
 
 
 def guard_output(output: str | None, database: str, force: bool) -> None:
@@ -1065,8 +1293,9 @@ def guard_output(output: str | None, database: str, force: bool) -> None:
         except outputs.OutputRefused as e:
             raise click.UsageError(f"--output {e}") from None
         if not force and os.path.lexists(output):
-            raise click.ClickException(f"{output} already exists: add --force to replace "
-                                       "it, or choose another file")
+            raise click.ClickException(
+                f"{output} already exists: add --force to replace it, or choose another file"
+            )
 
 
 def write_output(text: str, output: str | None, database: str, force: bool) -> None:
@@ -1086,21 +1315,44 @@ def report() -> None:
 
 @report.command("quarterly")
 @click.option("--year", type=YEAR, required=True, help="Financial year, e.g. 2015-16.")
-@click.option("--quarter", type=WholeNumber(1, 4), default=None,
-              help="1-4 (Q1 April-June); without it, the whole year by quarter.")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "json"]),
-              default="md", show_default=True, help="Report format.")
+@click.option(
+    "--quarter",
+    type=WholeNumber(1, 4),
+    default=None,
+    help="1-4 (Q1 April-June); without it, the whole year by quarter.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "csv", "json"]),
+    default="md",
+    show_default=True,
+    help="Report format.",
+)
 @output_options
-@click.option("--as-recorded", "as_recorded", metavar="WHEN", default=None,
-              type=Parsed("WHEN", _recorded_point, type(None)),
-              help="Reproduce the report as the database stood then: an audit event number "
-                   "or an ISO date and time.")
+@click.option(
+    "--as-recorded",
+    "as_recorded",
+    metavar="WHEN",
+    default=None,
+    type=Parsed("WHEN", _recorded_point, type(None)),
+    help="Reproduce the report as the database stood then: an audit event number "
+    "or an ISO date and time.",
+)
 @templates_option
 @json_option
 @pass_desk
-def report_quarterly(desk: Desk, year: FinancialYear, quarter: int | None, fmt: str,
-                     output: str | None, force: bool, as_recorded: str | None,
-                     templates: str | None, as_json: bool) -> None:
+def report_quarterly(
+    desk: Desk,
+    year: FinancialYear,
+    quarter: int | None,
+    fmt: str,
+    output: str | None,
+    force: bool,
+    as_recorded: str | None,
+    templates: str | None,
+    as_json: bool,
+) -> None:
     """Spend against contract for a year or one quarter: committed, spent, headroom."""
     from framework.reports import render_report
 
@@ -1108,41 +1360,67 @@ def report_quarterly(desk: Desk, year: FinancialYear, quarter: int | None, fmt: 
         fmt = "json"
 
     guard_output(output, desk.db, force)
-    write_output(render_report(desk.service().store, year, quarter, fmt, templates,
-                               as_recorded), output, desk.db, force)
+    write_output(
+        render_report(desk.service().store, year, quarter, fmt, templates, as_recorded),
+        output,
+        desk.db,
+        force,
+    )
 
 
 def document_command(name: str, short_help: str, doc: str) -> None:
     """`order` and `record`: one call-off's document, from `orders.render_<name>`."""
 
     @click.argument("calloff_id", metavar="CALLOFF", type=ID)
-    @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md",
-                  show_default=True, help="Document format.")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["md", "html"]),
+        default="md",
+        show_default=True,
+        help="Document format.",
+    )
     @output_options
     @templates_option
     @pass_desk
-    def command(desk: Desk, calloff_id: int, fmt: str, output: str | None, force: bool,
-                templates: str | None) -> None:
+    def command(
+        desk: Desk,
+        calloff_id: int,
+        fmt: str,
+        output: str | None,
+        force: bool,
+        templates: str | None,
+    ) -> None:
         from framework import orders
 
         guard_output(output, desk.db, force)
         render = getattr(orders, f"render_{name}")
-        write_output(render(desk.service(), calloff_id, fmt, templates), output, desk.db,
-                     force)
+        write_output(render(desk.service(), calloff_id, fmt, templates), output, desk.db, force)
 
     main.command(name, short_help=short_help, help=doc)(command)
 
 
-document_command("order", "The call-off order, for the provider.",
-                 "The call-off order for the provider: its work, price, variations and status.")
-document_command("record", "The award record, for the council's file.",
-                 "The award record for the council's file: the order, the cascade, the audit "
-                 "hash.")
+document_command(
+    "order",
+    "The call-off order, for the provider.",
+    "The call-off order for the provider: its work, price, variations and status.",
+)
+document_command(
+    "record",
+    "The award record, for the council's file.",
+    "The award record for the council's file: the order, the cascade, the audit hash.",
+)
 
 
 @main.command()
-@click.option("--dir", "directory", type=click.Path(file_okay=False), default="calloff-demo",
-              show_default=True, help="Where to put the demo database and documents.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    default="calloff-demo",
+    show_default=True,
+    help="Where to put the demo database and documents.",
+)
 @pass_desk
 def demo(desk: Desk, directory: str) -> None:
     """Build a demo: the Leeds framework, fictional providers, a cascade and a refusal."""

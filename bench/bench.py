@@ -49,8 +49,9 @@ for line in sys.stdin:
     print(json.dumps([time.perf_counter() - started, usage.ru_maxrss / 1024,
                       os.waitstatus_to_exitcode(status), err]), flush=True)
 """
-_spawner = subprocess.Popen([sys.executable, "-c", SPAWNER], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+_spawner = subprocess.Popen(
+    [sys.executable, "-c", SPAWNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+)
 
 
 def run(args: list[str]) -> tuple[float, float, int, str]:
@@ -92,9 +93,13 @@ def import_file(ids: dict[str, int], db: Path) -> Path:
     """10,000 invoice lines: ten for each of the 1,000 call-offs kept for the import."""
     path = OUT / "work" / "import.csv"
     conn = sqlite3.connect(db)
-    starts = dict(conn.execute(
-        "SELECT c.id, r.start FROM calloffs c JOIN requests r ON r.id = c.request_id "
-        "WHERE c.id BETWEEN ? AND ?", [ids["targets_from"], ids["targets_to"]]))
+    starts = dict(
+        conn.execute(
+            "SELECT c.id, r.start FROM calloffs c JOIN requests r ON r.id = c.request_id "
+            "WHERE c.id BETWEEN ? AND ?",
+            [ids["targets_from"], ids["targets_to"]],
+        )
+    )
     conn.close()
     with path.open("w", newline="") as f:
         w = csv.writer(f)
@@ -108,8 +113,10 @@ def import_file(ids: dict[str, int], db: Path) -> Path:
 def report_ratios(db: Path, runs: int = 3) -> dict[str, float | None]:
     """The report's totals three ways, in-process, the median of `runs` rounds."""
     rounds = [_report_once(db) for _ in range(runs)]
-    return {k: (None if rounds[0][k] is None else statistics.median(r[k] for r in rounds))
-            for k in rounds[0]}
+    return {
+        k: (None if rounds[0][k] is None else statistics.median(r[k] for r in rounds))
+        for k in rounds[0]
+    }
 
 
 def _report_once(db: Path) -> dict[str, float | None]:
@@ -148,11 +155,15 @@ def _report_once(db: Path) -> dict[str, float | None]:
         t = time.perf_counter()
         ch = pd.read_sql_query(
             f"SELECT lot, provider_id, funding, delta_pence FROM changes WHERE year = "
-            f"'{YEAR}' AND effective_on <= '{end}'", conn)
+            f"'{YEAR}' AND effective_on <= '{end}'",
+            conn,
+        )
         sp = pd.read_sql_query(
             f"SELECT c.lot, c.provider_id, c.funding, sp.spent_on, sp.amount_pence FROM spend "
             f"sp JOIN calloffs c ON c.id = sp.calloff_id WHERE sp.spent_on BETWEEN "
-            f"'{year.start}' AND '{end}'", conn)
+            f"'{year.start}' AND '{end}'",
+            conn,
+        )
         sp["spent_q"] = sp["amount_pence"].where(sp["spent_on"] >= str(start), 0)
         ch.groupby(["lot", "provider_id", "funding"])["delta_pence"].sum()
         sp.groupby(["lot", "provider_id", "funding"])[["spent_q", "amount_pence"]].sum()
@@ -189,11 +200,32 @@ def concurrent(db: Path, ids: dict[str, int], workers: int = 16) -> int:
         if kind == 0:
             commands.append(["allocate", str(spare + n), "--on", "2024-03-01"])
         elif kind == 1:
-            commands.append(["vary", str(target + n), "--value", "99999", "--reason", "bench",
-                             "--on", "2024-03-01"])
+            commands.append(
+                [
+                    "vary",
+                    str(target + n),
+                    "--value",
+                    "99999",
+                    "--reason",
+                    "bench",
+                    "--on",
+                    "2024-03-01",
+                ]
+            )
         elif kind == 2:
-            commands.append(["spend", "add", str(target + n), "--amount", "5", "--date",
-                             "2024-03-01", "--invoice", f"CONC-{n}"])
+            commands.append(
+                [
+                    "spend",
+                    "add",
+                    str(target + n),
+                    "--amount",
+                    "5",
+                    "--date",
+                    "2024-03-01",
+                    "--invoice",
+                    f"CONC-{n}",
+                ]
+            )
         else:
             path = OUT / "work" / f"conc-{n}.csv"
             with path.open("w", newline="") as f:
@@ -202,9 +234,14 @@ def concurrent(db: Path, ids: dict[str, int], workers: int = 16) -> int:
                 for k in range(50):
                     w.writerow([target + n, f"CONC-{n}-{k}", "2024-03-01", "1.00"])
             commands.append(["spend", "import", str(path)])
-    procs = [subprocess.Popen([CALLOFF, "--db", str(db), "--officer", f"officer.{n}", *c],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-             for n, c in enumerate(commands)]
+    procs = [
+        subprocess.Popen(
+            [CALLOFF, "--db", str(db), "--officer", f"officer.{n}", *c],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for n, c in enumerate(commands)
+    ]
     failed = 0
     for p in procs:
         _, err = p.communicate()
@@ -223,17 +260,28 @@ def measure(size: int, runs: int, concurrency: bool) -> dict[str, Any]:
     work = work_copy(db, f"work-{size}.db")
     spare = ids["spare_from"]
     base = [CALLOFF, "--db", str(work)]
-    r["allocate"] = median_of(lambda n: [*base, "allocate", str(spare + n), "--on",
-                                         "2024-03-01", "--json"], runs)
-    r["headroom"] = median_of(lambda n: [*base, "headroom", "--year", YEAR, "--json"],
-                              runs)
-    r["show"] = median_of(lambda n: [*base, "show", str(ids["targets_from"]), "--json"],
-                          runs)
+    r["allocate"] = median_of(
+        lambda n: [*base, "allocate", str(spare + n), "--on", "2024-03-01", "--json"], runs
+    )
+    r["headroom"] = median_of(lambda n: [*base, "headroom", "--year", YEAR, "--json"], runs)
+    r["show"] = median_of(lambda n: [*base, "show", str(ids["targets_from"]), "--json"], runs)
     for fmt in ("md", "html", "csv", "json"):
         r[f"report {fmt}"] = median_of(
-            lambda n, fmt=fmt: [*base, "report", "quarterly", "--year", YEAR, "--quarter",
-                                str(QUARTER), "--format", fmt, "--output",
-                                str(OUT / "work" / f"report.{fmt}")], max(3, runs // 2))
+            lambda n, fmt=fmt: [
+                *base,
+                "report",
+                "quarterly",
+                "--year",
+                YEAR,
+                "--quarter",
+                str(QUARTER),
+                "--format",
+                fmt,
+                "--output",
+                str(OUT / "work" / f"report.{fmt}"),
+            ],
+            max(3, runs // 2),
+        )
     r["audit verify"] = median_of(lambda n: [*base, "audit", "verify"], 1)
     imp = import_file(ids, work)
     r["spend import 10k"] = median_of(lambda n: [*base, "spend", "import", str(imp)], 1)
@@ -241,8 +289,10 @@ def measure(size: int, runs: int, concurrency: bool) -> dict[str, Any]:
     r.update({f"ratio {k}": v for k, v in report_ratios(work).items()})
     if concurrency:
         r["concurrent lock failures"] = concurrent(work, ids)
-    print(f"  {size:>7,} call-offs: " + ", ".join(
-        f"{k} {v[0]:.2f} s" for k, v in r.items() if isinstance(v, tuple)))
+    print(
+        f"  {size:>7,} call-offs: "
+        + ", ".join(f"{k} {v[0]:.2f} s" for k, v in r.items() if isinstance(v, tuple))
+    )
     return r
 
 
@@ -259,9 +309,11 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     runs = args.runs
-    print(f"calloff benchmark on {platform.machine()}, "
-          f"{os.cpu_count()} CPU(s), Python {platform.python_version()}, SQLite "
-          f"{sqlite3.sqlite_version}")
+    print(
+        f"calloff benchmark on {platform.machine()}, "
+        f"{os.cpu_count()} CPU(s), Python {platform.python_version()}, SQLite "
+        f"{sqlite3.sqlite_version}"
+    )
     results: dict[int, dict[str, tuple[float, float] | float | int | None]] = {}
     for size in sizes:
         results[size] = measure(size, runs, concurrency=size == max(sizes))
@@ -284,20 +336,22 @@ def table(results: dict[int, dict]) -> None:
     rate = [f"{results[s]['library allocations/s']:.0f}/s" for s in sizes]
     print("| allocate through the library | " + " | ".join(rate) + " |")
     for k in ("report", "sql", "pandas"):
-        cells = [("—" if results[s][f"ratio {k}"] is None else
-                  f"{results[s][f'ratio {k}']:.3f} s") for s in sizes]
+        cells = [
+            ("—" if results[s][f"ratio {k}"] is None else f"{results[s][f'ratio {k}']:.3f} s")
+            for s in sizes
+        ]
         print(f"| report totals in-process: {k} | " + " | ".join(cells) + " |")
     print()
 
 
-def targets(results: dict[int, dict], sizes: list[int], help_ours: float,
-            help_theirs: float) -> None:
+def targets(
+    results: dict[int, dict], sizes: list[int], help_ours: float, help_theirs: float
+) -> None:
     small, big = (1000 if 1000 in sizes else min(sizes)), max(sizes)
     lines = []
 
     def target(name: str, value: float, goal: str, ok: bool, unit: str = "") -> None:
-        lines.append(f"target: {name} = {value:.2f}{unit} (goal {goal}) "
-                     f"{'ok' if ok else 'short'}")
+        lines.append(f"target: {name} = {value:.2f}{unit} (goal {goal}) {'ok' if ok else 'short'}")
 
     a = results[big]["allocate"][0] / results[small]["allocate"][0]
     target(f"allocate at {big:,} / at {small:,}", a, "<= 2.00", a <= 2)
@@ -310,25 +364,39 @@ def targets(results: dict[int, dict], sizes: list[int], help_ours: float,
         target(f"report / pandas at {big:,}", vs, "< 1.00", vs < 1)
     else:
         lines.append("target: report / pandas = not measured (pandas is not installed) short")
-    peak = max(v[1] for s in sizes for k, v in results[s].items()
-               if k.startswith("report") and isinstance(v, tuple))
+    peak = max(
+        v[1]
+        for s in sizes
+        for k, v in results[s].items()
+        if k.startswith("report") and isinstance(v, tuple)
+    )
     target("report peak memory, every size", peak, "< 100 MB", peak < 100, " MB")
     verify_peak = results[big]["audit verify"][1]
-    target(f"audit verify peak memory at {big:,}", verify_peak, "< 100 MB", verify_peak < 100,
-           " MB")
-    events = {s: sqlite3.connect(cached(OUT, s)[0]).execute(
-        "SELECT COUNT(*) FROM events").fetchone()[0] for s in (small, big)}
-    per_event = ((results[big]["audit verify"][0] / events[big])
-                 / (results[small]["audit verify"][0] / events[small]))
-    target(f"audit verify time per event at {big:,} / at {small:,} (linear)", per_event,
-           "<= 1.50", per_event <= 1.5)
+    target(
+        f"audit verify peak memory at {big:,}", verify_peak, "< 100 MB", verify_peak < 100, " MB"
+    )
+    events = {
+        s: sqlite3.connect(cached(OUT, s)[0]).execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        for s in (small, big)
+    }
+    per_event = (results[big]["audit verify"][0] / events[big]) / (
+        results[small]["audit verify"][0] / events[small]
+    )
+    target(
+        f"audit verify time per event at {big:,} / at {small:,} (linear)",
+        per_event,
+        "<= 1.50",
+        per_event <= 1.5,
+    )
     h = help_ours / help_theirs
     target("calloff --help / sqlite-utils --help", h, "< 0.80", h < 0.8)
     imp = results[big]["spend import 10k"][0] / results[min(sizes)]["spend import 10k"][0]
     target(f"spend import at {big:,} / at {min(sizes):,}", imp, "<= 2.00", imp <= 2)
     fails = results[big].get("concurrent lock failures", 0) or 0
-    lines.append(f"target: 16 officers at once at {big:,}: commands failed for a lock = "
-                 f"{fails} (goal 0) {'ok' if fails == 0 else 'short'}")
+    lines.append(
+        f"target: 16 officers at once at {big:,}: commands failed for a lock = "
+        f"{fails} (goal 0) {'ok' if fails == 0 else 'short'}"
+    )
     print("\n".join(lines))
 
 

@@ -36,10 +36,12 @@ def build(path: Path, size: int, seed: int = 2020, say=print) -> dict[str, int]:
     fw = definition.load(HERE / "national.toml")
     store = Store.create(path, fw, "bench.builder")
     svc = Service(store, "bench.builder")
-    providers = [svc.setup.add_provider(f"Provider {n:02d} Training Ltd", "standard",
-                                        TERM_START) for n in range(1, 49)]
+    providers = [
+        svc.setup.add_provider(f"Provider {n:02d} Training Ltd", "standard", TERM_START)
+        for n in range(1, 49)
+    ]
     for lot in range(1, 9):
-        ranked = providers[(lot - 1) * 6: lot * 6]
+        ranked = providers[(lot - 1) * 6 : lot * 6]
         svc.setup.set_ranking(lot, ranked, TERM_START)
         for rank, pid in enumerate(ranked):
             svc.setup.set_prices(lot, pid, {"day": Decimal(700 + 25 * rank)}, TERM_START)
@@ -58,10 +60,18 @@ def build(path: Path, size: int, seed: int = 2020, say=print) -> dict[str, int]:
                 lot = rng.randint(1, 8)
                 start = offered + timedelta(days=rng.randint(14, 40))
                 funding = "grant" if rng.random() < 0.2 else "core"
-                rid = svc.add_request(lot, f"Training request {made}", start,
-                                      start + timedelta(days=rng.randint(0, 4)), None,
-                                      rng.randint(1, 10), "day", funding, rng.randint(5, 40),
-                                      offered)
+                rid = svc.add_request(
+                    lot,
+                    f"Training request {made}",
+                    start,
+                    start + timedelta(days=rng.randint(0, 4)),
+                    None,
+                    rng.randint(1, 10),
+                    "day",
+                    funding,
+                    rng.randint(5, 40),
+                    offered,
+                )
                 if made > size + IMPORT_TARGETS:
                     spare.append(rid)
                     continue
@@ -72,8 +82,15 @@ def build(path: Path, size: int, seed: int = 2020, say=print) -> dict[str, int]:
                     targets.append(c.id)
                     continue
                 share = (c.value / 2 / LINES_PER_CALLOFF).quantize(Decimal("0.01"))
-                lines += [(c.id, f"INV-{c.id}-{n}", (start + timedelta(days=n % 5)).isoformat(),
-                           str(share)) for n in range(LINES_PER_CALLOFF)]
+                lines += [
+                    (
+                        c.id,
+                        f"INV-{c.id}-{n}",
+                        (start + timedelta(days=n % 5)).isoformat(),
+                        str(share),
+                    )
+                    for n in range(LINES_PER_CALLOFF)
+                ]
             if lines:  # the invoice lines of the batch, as an officer's CSV import
                 with spend_file.open("w", newline="") as f:
                     writer = csv.writer(f)
@@ -81,12 +98,18 @@ def build(path: Path, size: int, seed: int = 2020, say=print) -> dict[str, int]:
                     writer.writerows(lines)
                 svc.spending.import_spend(spend_file)
         if say and made % 20000 < BATCH:
-            say(f"  {path.name}: {made:,} of {total:,} requests "
-                f"({time.perf_counter() - started:.0f} s)")
+            say(
+                f"  {path.name}: {made:,} of {total:,} requests "
+                f"({time.perf_counter() - started:.0f} s)"
+            )
     spend_file.unlink(missing_ok=True)
     store.close()
-    return {"targets_from": targets[0], "targets_to": targets[-1], "spare_from": spare[0],
-            "spare_to": spare[-1]}
+    return {
+        "targets_from": targets[0],
+        "targets_to": targets[-1],
+        "spare_from": spare[0],
+        "spare_to": spare[-1],
+    }
 
 
 def cache_key() -> str:

@@ -24,8 +24,9 @@ class _LeanSqliteUtils(MetaPathFinder):
     `sqlite_utils.db` loads, those two are hidden (unless something imported them already),
     so a command starts as fast beside them as without them."""
 
-    def find_spec(self, name: str, path: Sequence[str] | None = None,
-                  target: ModuleType | None = None) -> ModuleSpec | None:
+    def find_spec(
+        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
         if name != "sqlite_utils.db":
             return None
         sys.meta_path.remove(self)

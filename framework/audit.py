@@ -14,8 +14,18 @@ from typing import Any
 
 import attrs
 
-HASHED_FIELDS = ("id", "recorded_at", "effective_on", "officer", "action", "object_type",
-                 "object_id", "before", "after", "reason")
+HASHED_FIELDS = (
+    "id",
+    "recorded_at",
+    "effective_on",
+    "officer",
+    "action",
+    "object_type",
+    "object_id",
+    "before",
+    "after",
+    "reason",
+)
 
 
 def event_hash(event: Mapping[str, Any], prev_hash: str) -> str:
@@ -41,34 +51,53 @@ class Verdict:
     event: int | None = None
 
 
-def verify_chain(rows: Iterable[Mapping[str, Any]],
-                 head: Mapping[str, Any] | None) -> Verdict:
+def verify_chain(rows: Iterable[Mapping[str, Any]], head: Mapping[str, Any] | None) -> Verdict:
     """Walk the events in id order and name the first that does not belong where it is."""
     prev_hash, prev_id, count = "", 0, 0
     for row in rows:
         count += 1
         if row["id"] != prev_id + 1 or row["prev_hash"] != prev_hash:
             where = f"after event {prev_id}" if prev_id else "at the start"
-            return Verdict(False, count, prev_hash, (
-                f"event {row['id']} does not follow {where}: an event before it was deleted, "
-                "or it was inserted or moved"), row["id"])
+            return Verdict(
+                False,
+                count,
+                prev_hash,
+                (
+                    f"event {row['id']} does not follow {where}: an event before it was deleted, "
+                    "or it was inserted or moved"
+                ),
+                row["id"],
+            )
         if event_hash(row, prev_hash) != row["hash"]:
-            return Verdict(False, count, prev_hash, (
-                f"event {row['id']} ({row['action']}, recorded {row['recorded_at']}) was "
-                "edited: its content no longer matches its hash"), row["id"])
+            return Verdict(
+                False,
+                count,
+                prev_hash,
+                (
+                    f"event {row['id']} ({row['action']}, recorded {row['recorded_at']}) was "
+                    "edited: its content no longer matches its hash"
+                ),
+                row["id"],
+            )
         prev_hash, prev_id = row["hash"], row["id"]
     last_id, last_hash = (head["last_event"], head["last_hash"]) if head else (0, "")
     if (last_id, last_hash) != (prev_id, prev_hash):
         if last_id > prev_id:
-            problem = (f"the chain ends at event {prev_id} but calloff last wrote event "
-                       f"{last_id}: event {prev_id + 1} onwards was deleted")
+            problem = (
+                f"the chain ends at event {prev_id} but calloff last wrote event "
+                f"{last_id}: event {prev_id + 1} onwards was deleted"
+            )
             return Verdict(False, count, prev_hash, problem, prev_id + 1)
-        return Verdict(False, count, prev_hash,
-                       f"event {last_id + 1} onwards was not written by calloff (the chain "
-                       f"head is event {last_id})", last_id + 1)
+        return Verdict(
+            False,
+            count,
+            prev_hash,
+            f"event {last_id + 1} onwards was not written by calloff (the chain "
+            f"head is event {last_id})",
+            last_id + 1,
+        )
     return Verdict(True, count, prev_hash)
 
 
 # Tables whose rows are each created by exactly one kind of event.
-COUNTED = {"providers": "provider.add", "requests": "request.add",
-           "extensions": "term.extend"}
+COUNTED = {"providers": "provider.add", "requests": "request.add", "extensions": "term.extend"}

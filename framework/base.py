@@ -57,24 +57,36 @@ class ServiceBase:
             raise NotFound(f"no provider is called {text!r}: see `calloff provider list`")
         return self.store.provider(row["id"], on)
 
-    def _hold(self, year: FinancialYear, start: date, what: str,
-              amount: Decimal | None = None) -> None:
+    def _hold(
+        self, year: FinancialYear, start: date, what: str, amount: Decimal | None = None
+    ) -> None:
         """Refuse the write in progress if any headroom in `year` is below zero on any day
         from `start` on; the message names the first such day and by how much."""
         breach = self.store.ledger.first_breach(year, start)
         if breach is None:
             return
-        message = breach_message(what, year, breach.day, breach.stream, breach.cap,
-                                 breach.committed, amount)
+        message = breach_message(
+            what, year, breach.day, breach.stream, breach.cap, breach.committed, amount
+        )
         if breach.first_cap_on is None or breach.first_cap_on > breach.day:
             stream = breach.stream or self.framework().default_funding
-            message += (f"; no cap for {year} applied on {breach.day}: date one from then "
-                        f"with `calloff ceiling set --year {year} --funding {stream} "
-                        f"--amount MONEY --on {breach.day}`")
+            message += (
+                f"; no cap for {year} applied on {breach.day}: date one from then "
+                f"with `calloff ceiling set --year {year} --funding {stream} "
+                f"--amount MONEY --on {breach.day}`"
+            )
         raise CeilingExceeded(message)
 
-    def _move(self, calloff_id: int, allowed: tuple[str, ...], status: str, action: str,
-              on: date, reason: str | None = None, settles: bool = False) -> CallOff:
+    def _move(
+        self,
+        calloff_id: int,
+        allowed: tuple[str, ...],
+        status: str,
+        action: str,
+        on: date,
+        reason: str | None = None,
+        settles: bool = False,
+    ) -> CallOff:
         """Move a call-off from one of `allowed` to `status` and record it; returns it as it was.
 
         `settles`: the commitment becomes the spend so far, and the event says so.
@@ -92,8 +104,9 @@ class ServiceBase:
         after: dict[str, Any] = {"status": status}
         if settles:
             before["commitment"], after["commitment"] = c.value, spent
-        eid = s.trail.record(self.officer, on, f"calloff.{action}", "calloff", c.id, before,
-                             after, reason)
+        eid = s.trail.record(
+            self.officer, on, f"calloff.{action}", "calloff", c.id, before, after, reason
+        )
         commitment = c.value if status in LIVE else spent if status in FINISHED else ZERO
         s.ledger.record(c, eid, on, status, c.value, commitment)
         return c
@@ -141,7 +154,8 @@ def not_future(on: date, what: str = "the effective date") -> None:
     today = date.today()
     if on > today:
         raise InvalidInput(
-            f"{what} {on} is after today ({today}): a change cannot be dated in the future")
+            f"{what} {on} is after today ({today}): a change cannot be dated in the future"
+        )
 
 
 def default_year(fw: Framework, today: date | None = None) -> FinancialYear:
@@ -152,5 +166,3 @@ def default_year(fw: Framework, today: date | None = None) -> FinancialYear:
     if today < fw.term.start:
         return FinancialYear.of(fw.term.start)
     return FinancialYear.of(today)
-
-

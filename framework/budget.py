@@ -48,17 +48,32 @@ class Budget(ServiceBase):
             if on < fw.term.start:
                 raise InvalidInput(
                     f"{on} is before the framework starts on {fw.term.start}: a cap applies "
-                    f"from that day at the earliest; date it on or after {fw.term.start}")
+                    f"from that day at the earliest; date it on or after {fw.term.start}"
+                )
             before = s.position(year, on).stream(stream).cap
             s.set_cap(year, stream, amount, on, self.officer)
             breach = s.ledger.first_breach(year, on)
             if breach is not None:
-                raise CeilingExceeded(breach_message(
-                    f"a cap of {format_money(amount)} for {stream} in {year} from {on}", year,
-                    breach.day, breach.stream, breach.cap, breach.committed))
-            s.trail.record(self.officer, on, "ceiling.set", "stream", stream,
-                           {"year": str(year), "cap": before},
-                           {"year": str(year), "cap": amount, "from": on}, None)
+                raise CeilingExceeded(
+                    breach_message(
+                        f"a cap of {format_money(amount)} for {stream} in {year} from {on}",
+                        year,
+                        breach.day,
+                        breach.stream,
+                        breach.cap,
+                        breach.committed,
+                    )
+                )
+            s.trail.record(
+                self.officer,
+                on,
+                "ceiling.set",
+                "stream",
+                stream,
+                {"year": str(year), "cap": before},
+                {"year": str(year), "cap": amount, "from": on},
+                None,
+            )
             return s.position(year, on)
 
     def confirm_funding(self, stream: str, on: date) -> Framework:
@@ -69,8 +84,16 @@ class Budget(ServiceBase):
                 when = f" on {fs.confirmed_on}" if fs.confirmed_on else ""
                 raise WrongStatus(f"funding stream {stream} is already confirmed{when}")
             s.confirm_stream(stream, on)
-            s.trail.record(self.officer, on, "funding.confirm", "stream", stream,
-                           {"status": fs.status}, {"status": "confirmed"}, None)
+            s.trail.record(
+                self.officer,
+                on,
+                "funding.confirm",
+                "stream",
+                stream,
+                {"status": fs.status},
+                {"status": "confirmed"},
+                None,
+            )
             return s.framework()
 
     def extend_term(self, on: date) -> Framework:
@@ -99,7 +122,14 @@ class Budget(ServiceBase):
                 )
             s.add_extension(on, self.officer)
             new = s.framework()
-            s.trail.record(self.officer, on, "term.extend", "framework", fw.id,
-                           {"end": term.end}, {"end": new.term.end}, None)
+            s.trail.record(
+                self.officer,
+                on,
+                "term.extend",
+                "framework",
+                fw.id,
+                {"end": term.end},
+                {"end": new.term.end},
+                None,
+            )
             return new
-

@@ -124,13 +124,20 @@ def chart_geometry(report: dict[str, Any], width: int = 640) -> dict[str, Any]:
         labels.append((y(spent[-1]) + 14, f"Spent {pounds(spent[-1])}"))
         if ceilings[-1] is not None and ceilings[-1] <= scale:
             labels.append((y(ceilings[-1]) - 6, f"Ceiling {pounds(ceilings[-1])}"))
-    direct = [(last_x, ly, text) for ly, text in _apart(labels, Decimal(top + 10),
-                                                        Decimal(bottom + 4))]
+    direct = [
+        (last_x, ly, text) for ly, text in _apart(labels, Decimal(top + 10), Decimal(bottom + 4))
+    ]
 
     share = _share_panel(points, committed, ceilings, x, slot, bottom + 76)
     return {
-        "width": width, "height": share["bottom"] + 26, "left": left, "top": top,
-        "plot_w": plot_w, "plot_h": plot_h, "bottom": bottom, "scale": scale,
+        "width": width,
+        "height": share["bottom"] + 26,
+        "left": left,
+        "top": top,
+        "plot_w": plot_w,
+        "plot_h": plot_h,
+        "bottom": bottom,
+        "scale": scale,
         "ticks": [(y(t), pounds(t)) for t in ticks],
         "labels": [(x(q), f"Q{q}") for q in (1, 2, 3, 4)],
         "series": {
@@ -144,8 +151,9 @@ def chart_geometry(report: dict[str, Any], width: int = 640) -> dict[str, Any]:
     }
 
 
-def _apart(labels: list[tuple[Decimal, str]], low: Decimal,
-           high: Decimal) -> list[tuple[Decimal, str]]:
+def _apart(
+    labels: list[tuple[Decimal, str]], low: Decimal, high: Decimal
+) -> list[tuple[Decimal, str]]:
     """Spread label baselines at least LABEL_GAP apart, kept between `low` and `high`."""
     ordered = sorted(labels)
     placed: list[tuple[Decimal, str]] = []
@@ -158,9 +166,14 @@ def _apart(labels: list[tuple[Decimal, str]], low: Decimal,
     return placed
 
 
-def _share_panel(points: list[dict[str, Any]], committed: list[Decimal],
-                 ceilings: list[Decimal | None], x: Any, slot: Decimal,
-                 top: int) -> dict[str, Any]:
+def _share_panel(
+    points: list[dict[str, Any]],
+    committed: list[Decimal],
+    ceilings: list[Decimal | None],
+    x: Any,
+    slot: Decimal,
+    top: int,
+) -> dict[str, Any]:
     """Bars of committed ÷ ceiling per quarter, 0–100 % (higher if a quarter went over)."""
     height = 60
     bottom = top + height
@@ -180,10 +193,18 @@ def _share_panel(points: list[dict[str, Any]], committed: list[Decimal],
             gaps.append((x(q), "no ceiling"))
             continue
         top_y = y(max(s, Decimal(0)))
-        bars.append((x(q) - bar_w / 2, top_y, bar_w, Decimal(bottom) - top_y,
-                     f"{s.quantize(TENTH)}%"))
+        bars.append(
+            (x(q) - bar_w / 2, top_y, bar_w, Decimal(bottom) - top_y, f"{s.quantize(TENTH)}%")
+        )
     ticks = [(y(Decimal(t)), f"{t}%") for t in (0, 50, 100)]
     if scale > 100:
         ticks.append((y(scale), f"{scale}%"))
-    return {"top": top, "bottom": bottom, "height": height, "bars": bars, "gaps": gaps,
-            "ticks": ticks, "hundred": y(Decimal(100))}
+    return {
+        "top": top,
+        "bottom": bottom,
+        "height": height,
+        "bars": bars,
+        "gaps": gaps,
+        "ticks": ticks,
+        "hundred": y(Decimal(100)),
+    }

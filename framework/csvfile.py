@@ -56,21 +56,24 @@ def read_csv(
                 parts.append(f"missing column(s) {', '.join(missing)}")
             if unknown:
                 parts.append(f"unknown column(s) {', '.join(unknown)}")
-            raise InvalidInput(f"{p}: " + "; ".join(parts) + ": the columns are "
-                               + ",".join(required + optional))
+            raise InvalidInput(
+                f"{p}: " + "; ".join(parts) + ": the columns are " + ",".join(required + optional)
+            )
         rows: list[tuple[int, dict[str, str]]] = []
         problems: list[tuple[int, str]] = []
         try:
             for cells in reader:
                 line = reader.line_num
                 if line > MAX_ROWS + 1:  # every line counts, blank or spanned by a field
-                    raise InvalidInput(f"{p}: more than {MAX_ROWS:,} rows: split the file and "
-                                       "import each part")
+                    raise InvalidInput(
+                        f"{p}: more than {MAX_ROWS:,} rows: split the file and import each part"
+                    )
                 if not any(cell.strip() for cell in cells):
                     continue
                 if len(cells) != len(header):
                     problems.append(
-                        (line, f"{len(cells)} cells where the header has {len(header)}"))
+                        (line, f"{len(cells)} cells where the header has {len(header)}")
+                    )
                     continue
                 rows.append((line, dict(zip(header, cells, strict=True))))
         except csv.Error as e:
@@ -88,13 +91,17 @@ def _lines(f: BinaryIO, p: Path) -> Iterator[str]:
         number += 1
         read += len(raw)
         if read > MAX_BYTES:
-            raise InvalidInput(f"{p}: larger than {MAX_BYTES // 10**6:,} MB: split the file "
-                               "and import each part")
+            raise InvalidInput(
+                f"{p}: larger than {MAX_BYTES // 10**6:,} MB: split the file and import each part"
+            )
         if len(raw) == MAX_LINE + 2 and not raw.endswith(b"\n"):
-            raise InvalidInput(f"{p}:{number}: a line longer than {MAX_LINE:,} bytes: is this "
-                               "the CSV file you meant?")
+            raise InvalidInput(
+                f"{p}:{number}: a line longer than {MAX_LINE:,} bytes: is this "
+                "the CSV file you meant?"
+            )
         try:
             yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
-            raise InvalidInput(f"{p}:{number}: not UTF-8 text: save the file as CSV UTF-8 "
-                               "and import it again") from None
+            raise InvalidInput(
+                f"{p}:{number}: not UTF-8 text: save the file as CSV UTF-8 and import it again"
+            ) from None

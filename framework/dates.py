@@ -80,7 +80,10 @@ def quarter_of(day: date) -> int:
 
 # One-off changes to the England and Wales bank holidays, beyond the usual rules.
 _EXTRA_HOLIDAYS = {
-    date(2011, 4, 29), date(2012, 6, 5), date(2022, 6, 3), date(2022, 9, 19),
+    date(2011, 4, 29),
+    date(2012, 6, 5),
+    date(2022, 6, 3),
+    date(2022, 9, 19),
     date(2023, 5, 8),
 }
 _MOVED = {  # usual date -> moved date
@@ -141,10 +144,8 @@ def working_days_between(day: date, until: date, holidays: str = "england-and-wa
     first = day + timedelta(days=1)
     span = (until - first).days + 1
     weeks, extra = divmod(span, 7)
-    count = weeks * 5 + sum(1 for i in range(extra)
-                            if (first + timedelta(days=i)).weekday() < 5)
+    count = weeks * 5 + sum(1 for i in range(extra) if (first + timedelta(days=i)).weekday() < 5)
     if holidays == "england-and-wales":
         for year in range(first.year, until.year + 1):
-            count -= sum(1 for h in bank_holidays(year)
-                         if first <= h <= until and h.weekday() < 5)
+            count -= sum(1 for h in bank_holidays(year) if first <= h <= until and h.weekday() < 5)
     return count

@@ -29,8 +29,11 @@ PROVIDERS = [
 
 # lot -> [(provider index, day, session, place)] in rank order
 RANKINGS: dict[int, list[tuple[int, str | None, str | None, str | None]]] = {
-    1: [(2, "650.00", "450.00", "35.00"), (0, "700.00", "480.00", None),
-        (4, "720.00", "500.00", "40.00")],
+    1: [
+        (2, "650.00", "450.00", "35.00"),
+        (0, "700.00", "480.00", None),
+        (4, "720.00", "500.00", "40.00"),
+    ],
     2: [(0, "750.00", None, None), (2, "690.00", None, None)],
     4: [(0, "800.00", None, None), (1, "850.00", None, None), (4, "900.00", None, None)],
     5: [(3, "950.00", None, None), (0, "990.00", None, None)],
@@ -43,9 +46,18 @@ RANKINGS: dict[int, list[tuple[int, str | None, str | None, str | None]]] = {
 MANIFEST = ".calloff-demo"
 DATABASE_FILES = ("demo.db", "demo.db-wal", "demo.db-shm", "demo.db-journal")
 # The names the demo writes: a record naming anything else is not believed.
-DEMO_NAMES = (*DATABASE_FILES, "invoices.csv", "order-*.md", "order-*.html",
-              "record-*.md", "record-*.html",
-              "report-*.md", "report-*.html", "report-*.csv", "report-*.json")
+DEMO_NAMES = (
+    *DATABASE_FILES,
+    "invoices.csv",
+    "order-*.md",
+    "order-*.html",
+    "record-*.md",
+    "record-*.html",
+    "report-*.md",
+    "report-*.html",
+    "report-*.csv",
+    "report-*.json",
+)
 
 
 class DemoFolder:
@@ -70,7 +82,8 @@ class DemoFolder:
             shown = ", ".join(strangers[:3]) + (" …" if len(strangers) > 3 else "")
             raise InvalidInput(
                 f"{d} holds files the demo did not write ({shown}): the demo writes only into "
-                "a new or empty folder, or over its own earlier output; give another --dir")
+                "a new or empty folder, or over its own earlier output; give another --dir"
+            )
         for name in earlier & present:
             (d / name).unlink()
         self._save()
@@ -80,13 +93,20 @@ class DemoFolder:
             names = json.loads((self.directory / MANIFEST).read_text("utf-8"))["files"]
         except (OSError, ValueError, KeyError, TypeError):
             return set()
-        return {n for n in names if isinstance(n, str) and "/" not in n
-                and any(fnmatch.fnmatchcase(n, pattern) for pattern in DEMO_NAMES)}
+        return {
+            n
+            for n in names
+            if isinstance(n, str)
+            and "/" not in n
+            and any(fnmatch.fnmatchcase(n, pattern) for pattern in DEMO_NAMES)
+        }
 
     def _save(self) -> None:
-        outputs.write(self.directory / MANIFEST,
-                      json.dumps({"files": sorted(set(self.written))}, indent=1) + "\n",
-                      force=True)
+        outputs.write(
+            self.directory / MANIFEST,
+            json.dumps({"files": sorted(set(self.written))}, indent=1) + "\n",
+            force=True,
+        )
 
     def write(self, name: str, text: str) -> Path:
         """Claim the name in the record first, so a demo cut short is still its own."""
@@ -109,40 +129,79 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
     for lot, entries in RANKINGS.items():
         svc.setup.set_ranking(lot, [ids[i] for i, *_ in entries], setup)
         for i, day, session, place in entries:
-            rates = {u: Decimal(v) for u, v in (("day", day), ("session", session),
-                                                  ("place", place)) if v}
+            rates = {
+                u: Decimal(v)
+                for u, v in (("day", day), ("session", session), ("place", place))
+                if v
+            }
             svc.setup.set_prices(lot, ids[i], rates, setup)
-    svc.setup.mark_unavailable(ids[0], date(2015, 6, 1), date(2015, 6, 30), 4,
-                         "lead trainer on leave", date(2015, 5, 1))
-    lines.append(f"Set up the Leeds framework with {len(ids)} fictional providers ranked on "
-                 f"lots {', '.join(map(str, RANKINGS))}.")
+    svc.setup.mark_unavailable(
+        ids[0], date(2015, 6, 1), date(2015, 6, 30), 4, "lead trainer on leave", date(2015, 5, 1)
+    )
+    lines.append(
+        f"Set up the Leeds framework with {len(ids)} fictional providers ranked on "
+        f"lots {', '.join(map(str, RANKINGS))}."
+    )
 
     # 1. Deep dive for social workers: rank 1 is unavailable in June, so rank 2 is offered.
-    r1 = svc.add_request(4, "Deep-dive training for 40 social workers", date(2015, 6, 10),
-                         date(2015, 6, 24), None, 6, "day", "core", 40, date(2015, 5, 12))
+    r1 = svc.add_request(
+        4,
+        "Deep-dive training for 40 social workers",
+        date(2015, 6, 10),
+        date(2015, 6, 24),
+        None,
+        6,
+        "day",
+        "core",
+        40,
+        date(2015, 5, 12),
+    )
     o1 = svc.allocate(r1, date(2015, 5, 12))
     assert o1.calloff and o1.provider
     svc.accept(o1.calloff.id, date(2015, 5, 14))
-    lines.append(f"Request {r1} (lot 4, 6 days): {o1.passed_over[0].name} passed over "
-                 f"({o1.passed_over[0].reason}); call-off {o1.calloff.id} to "
-                 f"{o1.provider.name} at {format_money(o1.calloff.value)}, accepted.")
+    lines.append(
+        f"Request {r1} (lot 4, 6 days): {o1.passed_over[0].name} passed over "
+        f"({o1.passed_over[0].reason}); call-off {o1.calloff.id} to "
+        f"{o1.provider.name} at {format_money(o1.calloff.value)}, accepted."
+    )
 
     # 2. Awareness sessions: rank 1 declines, the cascade offers rank 2.
-    r2 = svc.add_request(1, "Restorative practice awareness sessions, July", date(2015, 7, 1),
-                         date(2015, 7, 31), None, 20, "session", "core", 400, date(2015, 6, 1))
+    r2 = svc.add_request(
+        1,
+        "Restorative practice awareness sessions, July",
+        date(2015, 7, 1),
+        date(2015, 7, 31),
+        None,
+        20,
+        "session",
+        "core",
+        400,
+        date(2015, 6, 1),
+    )
     o2 = svc.allocate(r2, date(2015, 6, 1))
     assert o2.calloff and o2.provider
     o2b = svc.decline(o2.calloff.id, "fully booked in July", date(2015, 6, 2))
     assert o2b.calloff and o2b.provider
     svc.accept(o2b.calloff.id, date(2015, 6, 3))
-    lines.append(f"Request {r2} (lot 1, 20 sessions): {o2.provider.name} declined; "
-                 f"call-off {o2b.calloff.id} to {o2b.provider.name} at "
-                 f"{format_money(o2b.calloff.value)}, accepted.")
+    lines.append(
+        f"Request {r2} (lot 1, 20 sessions): {o2.provider.name} declined; "
+        f"call-off {o2b.calloff.id} to {o2b.provider.name} at "
+        f"{format_money(o2b.calloff.value)}, accepted."
+    )
 
     # 3. Family Group Conferencing, grant-funded: refused while the grant is pending.
-    r3 = svc.add_request(5, "Family Group Conferencing development programme",
-                         date(2015, 9, 1), date(2016, 2, 29), Decimal("24000.00"), None, None,
-                         "innovation", None, date(2015, 5, 20))
+    r3 = svc.add_request(
+        5,
+        "Family Group Conferencing development programme",
+        date(2015, 9, 1),
+        date(2016, 2, 29),
+        Decimal("24000.00"),
+        None,
+        None,
+        "innovation",
+        None,
+        date(2015, 5, 20),
+    )
     try:
         svc.allocate(r3, date(2015, 5, 20))
     except RuleBroken as e:
@@ -150,12 +209,24 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
     svc.budget.confirm_funding("innovation", date(2015, 6, 15))
     o3 = svc.allocate(r3, date(2015, 6, 16))
     assert o3.calloff and o3.provider
-    lines.append(f"DfE grant confirmed 2015-06-15; call-off {o3.calloff.id} to "
-                 f"{o3.provider.name} at {format_money(o3.calloff.value)} (innovation).")
+    lines.append(
+        f"DfE grant confirmed 2015-06-15; call-off {o3.calloff.id} to "
+        f"{o3.provider.name} at {format_money(o3.calloff.value)} (innovation)."
+    )
 
     # 4. Schools leadership on core budgets: more than the core headroom, refused.
-    r4 = svc.add_request(8, "Schools leadership development programme", date(2015, 10, 1),
-                         date(2016, 3, 31), None, 220, "day", "core", 60, date(2015, 7, 1))
+    r4 = svc.add_request(
+        8,
+        "Schools leadership development programme",
+        date(2015, 10, 1),
+        date(2016, 3, 31),
+        None,
+        220,
+        "day",
+        "core",
+        60,
+        date(2015, 7, 1),
+    )
     try:
         svc.allocate(r4, date(2015, 7, 1))
     except RuleBroken as e:
@@ -169,33 +240,51 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
     svc.accept(o3.calloff.id, date(2015, 6, 18))
     # Over the £25,000 threshold, so a second officer makes the variation.
     approver = Service(store, "demo.approver")
-    approver.spending.vary(o3.calloff.id, Decimal("26000.00"), "two extra practice workshops",
-                  date(2015, 9, 1))
+    approver.spending.vary(
+        o3.calloff.id, Decimal("26000.00"), "two extra practice workshops", date(2015, 9, 1)
+    )
     invoices = folder.write(
         "invoices.csv",
         "calloff,invoice,date,amount,attendees\n"
         f"{o3.calloff.id},MFC-2015-09,2015-09-30,8000.00,30\n"
-        f"{o3.calloff.id},MFC-2015-12,2015-12-15,\"£9,500.00\",35\n")
+        f'{o3.calloff.id},MFC-2015-12,2015-12-15,"£9,500.00",35\n',
+    )
     summary = svc.spending.import_spend(invoices)
-    lines.append(f"Spend: call-off {o1.calloff.id} invoiced and completed; call-off "
-                 f"{o2b.calloff.id} cancelled after {format_money(Decimal('4800'))}; call-off "
-                 f"{o3.calloff.id} varied to £26,000.00 and {summary.imported} invoices "
-                 f"imported from {invoices}.")
+    lines.append(
+        f"Spend: call-off {o1.calloff.id} invoiced and completed; call-off "
+        f"{o2b.calloff.id} cancelled after {format_money(Decimal('4800'))}; call-off "
+        f"{o3.calloff.id} varied to £26,000.00 and {summary.imported} invoices "
+        f"imported from {invoices}."
+    )
 
     # 6. A traded programme for schools over the £25,000 threshold: a second officer approves.
-    r5 = svc.add_request(8, "Schools restorative leadership, traded", date(2015, 11, 2),
-                         date(2016, 2, 26), None, 25, "day", "traded", 50, date(2015, 10, 1))
+    r5 = svc.add_request(
+        8,
+        "Schools restorative leadership, traded",
+        date(2015, 11, 2),
+        date(2016, 2, 26),
+        None,
+        25,
+        "day",
+        "traded",
+        50,
+        date(2015, 10, 1),
+    )
     o5 = svc.allocate(r5, date(2015, 10, 1))
     assert o5.calloff
     approved = approver.approve(o5.calloff.id, date(2015, 10, 2))
-    lines.append(f"Request {r5} (traded, {format_money(o5.calloff.value)}) awaited approval; "
-                 f"approved by {approved.approved_by} on {approved.approved_on}, respond by "
-                 f"{approved.respond_by}.")
+    lines.append(
+        f"Request {r5} (traded, {format_money(o5.calloff.value)}) awaited approval; "
+        f"approved by {approved.approved_by} on {approved.approved_on}, respond by "
+        f"{approved.respond_by}."
+    )
 
     position = svc.budget.position(o1.calloff.year)
-    lines.append(f"Headroom {position.year}: ceiling {format_money(position.ceiling)}, "
-                 f"committed {format_money(position.committed)}, headroom "
-                 f"{format_money(position.headroom)}; spent {format_money(position.spent)}.")
+    lines.append(
+        f"Headroom {position.year}: ceiling {format_money(position.ceiling)}, "
+        f"committed {format_money(position.committed)}, headroom "
+        f"{format_money(position.headroom)}; spent {format_money(position.spent)}."
+    )
 
     # The provider's order and the council's award record, for the cancelled call-off
     # (a cascade behind it) and the varied one.
@@ -209,10 +298,10 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
     from framework.reports import render_report
 
     for fmt in ("md", "html", "csv", "json"):
-        path = folder.write(f"report-2015-16.{fmt}",
-                            render_report(store, o1.calloff.year, None, fmt))
+        path = folder.write(
+            f"report-2015-16.{fmt}", render_report(store, o1.calloff.year, None, fmt)
+        )
         lines.append(f"Quarterly report: {path}")
     store.close()
-    lines.append(f"Explore it: calloff --db {db_path} offers | headroom | show "
-                 f"{o2b.calloff.id}")
+    lines.append(f"Explore it: calloff --db {db_path} offers | headroom | show {o2b.calloff.id}")
     return "\n".join(lines)

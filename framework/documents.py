@@ -74,8 +74,9 @@ def environment(kind: str, templates: str | Path | None = None) -> jinja2.Enviro
     return env
 
 
-def render(name: str, kind: str, context: dict[str, Any],
-           templates: str | Path | None = None) -> str:
+def render(
+    name: str, kind: str, context: dict[str, Any], templates: str | Path | None = None
+) -> str:
     """Render a template within the limits of `framework.templating`."""
     return templating.render(environment(kind, templates), name, context)
 

@@ -48,31 +48,31 @@ def is_busy(error: BaseException) -> bool:
 def busy_error(path: Path) -> DatabaseBusy:
     return DatabaseBusy(
         f"the database {path} is busy: another command is running (calloff waited "
-        f"{busy_timeout()} seconds in all); nothing was written: try again")
+        f"{busy_timeout()} seconds in all); nothing was written: try again"
+    )
 
 
 # One sentence per primary result code; {p} is the file, {detail} SQLite's own name for it.
 SENTENCES: dict[int, str] = {
     sqlite3.SQLITE_FULL: "the disk holding {p} is full: nothing was written; free some space "
-                         "and try again",
+    "and try again",
     sqlite3.SQLITE_IOERR: "the disk reported an input/output error on {p} ({detail}): nothing "
-                          "was written; the disk may be full, over a file-size limit (ulimit "
-                          "-f) or failing: check it and try again",
+    "was written; the disk may be full, over a file-size limit (ulimit "
+    "-f) or failing: check it and try again",
     sqlite3.SQLITE_READONLY: "{p} is read-only (the file, its folder, or the disk): nothing "
-                             "was written; make the file and its folder writable by you, or "
-                             "work on a copy",
+    "was written; make the file and its folder writable by you, or "
+    "work on a copy",
     sqlite3.SQLITE_CORRUPT: "{p} is damaged (SQLite finds it malformed): nothing was written; "
-                            "keep the file for investigation, restore your latest backup and "
-                            "run `calloff audit verify`",
+    "keep the file for investigation, restore your latest backup and "
+    "run `calloff audit verify`",
     sqlite3.SQLITE_NOTADB: "{p} is not a calloff database (it is not an SQLite file): check "
-                           "that --db or CALLOFF_DB points at your database",
+    "that --db or CALLOFF_DB points at your database",
     sqlite3.SQLITE_CANTOPEN: "cannot open {p} or the journal beside it: check that its folder "
-                             "exists, that you can write to the folder, and that the path is "
-                             "not too long",
+    "exists, that you can write to the folder, and that the path is "
+    "not too long",
     sqlite3.SQLITE_PERM: "access to {p} was denied: check who owns the file",
     sqlite3.SQLITE_AUTH: "access to {p} was denied: check who owns the file",
-    sqlite3.SQLITE_TOOBIG: "a value is too large to store in {p}: nothing was written; "
-                           "shorten it",
+    sqlite3.SQLITE_TOOBIG: "a value is too large to store in {p}: nothing was written; shorten it",
 }
 
 

@@ -36,51 +36,85 @@ class Invoices:
 
     def total(self, calloff_id: int) -> Decimal:
         row = self.db.execute(
-            "SELECT COALESCE(SUM(amount_pence), 0) FROM spend WHERE calloff_id = ?",
-            [calloff_id]).fetchone()
+            "SELECT COALESCE(SUM(amount_pence), 0) FROM spend WHERE calloff_id = ?", [calloff_id]
+        ).fetchone()
         return from_pence(row[0])
 
     def find(self, provider_id: int, invoice: str) -> dict[str, Any] | None:
         """The invoice line with this reference from this provider, in any letter case."""
-        return self._one("SELECT * FROM spend WHERE provider_id = ? AND invoice_key = ?",
-                         [provider_id, invoice_key(invoice)])
+        return self._one(
+            "SELECT * FROM spend WHERE provider_id = ? AND invoice_key = ?",
+            [provider_id, invoice_key(invoice)],
+        )
 
     def last_date(self, calloff_id: int) -> date | None:
-        row = self.db.execute("SELECT MAX(spent_on) FROM spend WHERE calloff_id = ?",
-                              [calloff_id]).fetchone()
+        row = self.db.execute(
+            "SELECT MAX(spent_on) FROM spend WHERE calloff_id = ?", [calloff_id]
+        ).fetchone()
         return date.fromisoformat(row[0]) if row[0] else None
 
-    def add(self, calloff_id: int, provider_id: int, invoice: str, spent_on: date,
-            amount: Decimal, attendees: int | None, officer: str) -> int:
+    def add(
+        self,
+        calloff_id: int,
+        provider_id: int,
+        invoice: str,
+        spent_on: date,
+        amount: Decimal,
+        attendees: int | None,
+        officer: str,
+    ) -> int:
         """One invoice line, tied to the event about to record it."""
         cur = self.db.execute(
             "INSERT INTO spend (calloff_id, provider_id, invoice, invoice_key, spent_on, "
             "amount_pence, attendees, recorded_at, officer, event_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [calloff_id, provider_id, invoice, invoice_key(invoice), spent_on.isoformat(),
-             to_pence(amount), attendees, now_stamp(), officer, self.trail.next_event_id()])
+            [
+                calloff_id,
+                provider_id,
+                invoice,
+                invoice_key(invoice),
+                spent_on.isoformat(),
+                to_pence(amount),
+                attendees,
+                now_stamp(),
+                officer,
+                self.trail.next_event_id(),
+            ],
+        )
         self.db.execute(
             "INSERT INTO daily_totals (year, funding, day, committed_pence, spent_pence) "
             "SELECT year, funding, ?, 0, ? FROM calloffs WHERE id = ? "
             "ON CONFLICT (year, funding, day) DO UPDATE SET "
             "spent_pence = spent_pence + excluded.spent_pence",
-            [spent_on.isoformat(), to_pence(amount), calloff_id])
+            [spent_on.isoformat(), to_pence(amount), calloff_id],
+        )
         return int(cur.lastrowid or 0)
 
     def lines(self, calloff_id: int) -> list[dict[str, Any]]:
-        return list(self.db.query(
-            "SELECT * FROM spend WHERE calloff_id = ? ORDER BY spent_on, id", [calloff_id]))
+        return list(
+            self.db.query(
+                "SELECT * FROM spend WHERE calloff_id = ? ORDER BY spent_on, id", [calloff_id]
+            )
+        )
 
-    def between(self, year_start: date, start: date, end: date,
-                upto: int | None = None, marks: tuple[date, ...] = ()) -> list[dict[str, Any]]:
+    def between(
+        self,
+        year_start: date,
+        start: date,
+        end: date,
+        upto: int | None = None,
+        marks: tuple[date, ...] = (),
+    ) -> list[dict[str, Any]]:
         """Spend and attendees by lot, provider and stream: in [start, end] and year to date,
         as recorded by event `upto`; with `marks`, also the year to date at each of those
         days (`ytd_0`, `ytd_1`…), so earlier quarters need no pass of their own."""
         marked = "".join(
-            f", SUM(CASE WHEN sp.spent_on <= :mark{n} THEN sp.amount_pence ELSE 0 END) "
-            f"AS ytd_{n}" for n in range(len(marks)))
-        return list(self.db.query(
-            f"""
+            f", SUM(CASE WHEN sp.spent_on <= :mark{n} THEN sp.amount_pence ELSE 0 END) AS ytd_{n}"
+            for n in range(len(marks))
+        )
+        return list(
+            self.db.query(
+                f"""
             SELECT c.lot, c.provider_id, c.funding,
               SUM(CASE WHEN sp.spent_on >= :start THEN sp.amount_pence ELSE 0 END)
                 AS spent_in_quarter,
@@ -92,8 +126,12 @@ class Invoices:
             WHERE sp.spent_on BETWEEN :year_start AND :end AND sp.event_id <= :upto
             GROUP BY c.lot, c.provider_id, c.funding
             """,
-            {"year_start": year_start.isoformat(), "start": start.isoformat(),
-             "end": end.isoformat(), "upto": NOW if upto is None else upto,
-             **{f"mark{n}": m.isoformat() for n, m in enumerate(marks)}},
-        ))
-
+                {
+                    "year_start": year_start.isoformat(),
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                    "upto": NOW if upto is None else upto,
+                    **{f"mark{n}": m.isoformat() for n, m in enumerate(marks)},
+                },
+            )
+        )

@@ -55,51 +55,85 @@ class Ledger:
 
     # -- writing -------------------------------------------------------------------------
 
-    def record(self, calloff: Any, event_id: int, on: date, status: str, value: Decimal,
-               commitment: Decimal) -> Decimal:
+    def record(
+        self,
+        calloff: Any,
+        event_id: int,
+        on: date,
+        status: str,
+        value: Decimal,
+        commitment: Decimal,
+    ) -> Decimal:
         """One dated change to a call-off; returns the change in its commitment."""
         row = self.db.execute(
             "SELECT commitment_pence FROM changes WHERE calloff_id = ? ORDER BY id DESC LIMIT 1",
-            [calloff.id]).fetchone()
+            [calloff.id],
+        ).fetchone()
         before = row[0] if row else 0
         delta = to_pence(commitment) - before
         self.db.execute(
             "INSERT INTO changes (calloff_id, event_id, effective_on, recorded_at, status, "
             "value_pence, commitment_pence, delta_pence, year, funding, lot, provider_id) "
             "SELECT ?, ?, ?, recorded_at, ?, ?, ?, ?, ?, ?, ?, ? FROM events WHERE id = ?",
-            [calloff.id, event_id, on.isoformat(), status, to_pence(value),
-             to_pence(commitment), delta, str(calloff.year), calloff.funding, calloff.lot,
-             calloff.provider_id, event_id])
+            [
+                calloff.id,
+                event_id,
+                on.isoformat(),
+                status,
+                to_pence(value),
+                to_pence(commitment),
+                delta,
+                str(calloff.year),
+                calloff.funding,
+                calloff.lot,
+                calloff.provider_id,
+                event_id,
+            ],
+        )
         if delta:
             self.add_to_day(str(calloff.year), calloff.funding, on, committed=delta)
         return from_pence(delta)
 
-    def add_to_day(self, year: str, funding: str, day: date, committed: int = 0,
-                   spent: int = 0) -> None:
+    def add_to_day(
+        self, year: str, funding: str, day: date, committed: int = 0, spent: int = 0
+    ) -> None:
         """Keep the day's totals for a year and stream: what every headroom check reads."""
         self.db.execute(
             "INSERT INTO daily_totals (year, funding, day, committed_pence, spent_pence) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (year, funding, day) DO UPDATE SET "
             "committed_pence = committed_pence + excluded.committed_pence, "
             "spent_pence = spent_pence + excluded.spent_pence",
-            [year, funding, day.isoformat(), committed, spent])
+            [year, funding, day.isoformat(), committed, spent],
+        )
 
     def last_change(self, calloff_id: int) -> dict[str, Any] | None:
-        rows = list(self.db.query(
-            "SELECT * FROM changes WHERE calloff_id = ? ORDER BY id DESC LIMIT 1", [calloff_id]))
+        rows = list(
+            self.db.query(
+                "SELECT * FROM changes WHERE calloff_id = ? ORDER BY id DESC LIMIT 1", [calloff_id]
+            )
+        )
         return rows[0] if rows else None
 
     def history(self, calloff_id: int) -> list[dict[str, Any]]:
-        return list(self.db.query(
-            "SELECT * FROM changes WHERE calloff_id = ? ORDER BY id", [calloff_id]))
+        return list(
+            self.db.query("SELECT * FROM changes WHERE calloff_id = ? ORDER BY id", [calloff_id])
+        )
 
-    def set_cap(self, year: FinancialYear, stream: str, amount: Decimal, on: date,
-                officer: str, event_id: int | None, recorded_at: str) -> None:
+    def set_cap(
+        self,
+        year: FinancialYear,
+        stream: str,
+        amount: Decimal,
+        on: date,
+        officer: str,
+        event_id: int | None,
+        recorded_at: str,
+    ) -> None:
         self.db.execute(
             "INSERT INTO caps (year, stream, effective_on, amount_pence, recorded_at, officer, "
             "event_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [str(year), stream, on.isoformat(), to_pence(amount), recorded_at, officer,
-             event_id])
+            [str(year), stream, on.isoformat(), to_pence(amount), recorded_at, officer, event_id],
+        )
 
     # -- reading -------------------------------------------------------------------------
 
@@ -115,13 +149,17 @@ class Ledger:
             """
         ):
             caps.setdefault(r["stream"], {})[FinancialYear.parse(r["year"])] = from_pence(
-                r["amount_pence"])
+                r["amount_pence"]
+            )
         return caps
 
     def cap_history(self, year: FinancialYear, stream: str) -> list[dict[str, Any]]:
-        return list(self.db.query(
-            "SELECT * FROM caps WHERE year = ? AND stream = ? ORDER BY effective_on, id",
-            [str(year), stream]))
+        return list(
+            self.db.query(
+                "SELECT * FROM caps WHERE year = ? AND stream = ? ORDER BY effective_on, id",
+                [str(year), stream],
+            )
+        )
 
     def position(self, year: FinancialYear, at: date, upto: int | None = None) -> Position:
         """The year's caps, commitments and spend by stream as they stood on day `at`,
@@ -129,18 +167,26 @@ class Ledger:
         if upto is not None and upto >= self.head_event():
             upto = None  # as recorded by the newest event is as it stands now
         if upto is None:  # now: the day totals, a few hundred rows per year and stream
-            committed = ("SELECT COALESCE(SUM(d.committed_pence), 0) FROM daily_totals d "
-                         "WHERE d.year = :year AND d.funding = st.name AND d.day <= :at")
-            spent = ("SELECT COALESCE(SUM(d.spent_pence), 0) FROM daily_totals d "
-                     "WHERE d.year = :year AND d.funding = st.name AND d.day <= :at")
+            committed = (
+                "SELECT COALESCE(SUM(d.committed_pence), 0) FROM daily_totals d "
+                "WHERE d.year = :year AND d.funding = st.name AND d.day <= :at"
+            )
+            spent = (
+                "SELECT COALESCE(SUM(d.spent_pence), 0) FROM daily_totals d "
+                "WHERE d.year = :year AND d.funding = st.name AND d.day <= :at"
+            )
         else:  # as recorded by an earlier event: every dated change and line up to it
-            committed = ("SELECT COALESCE(SUM(ch.delta_pence), 0) FROM changes ch "
-                         "WHERE ch.year = :year AND ch.funding = st.name "
-                         "AND ch.effective_on <= :at AND ch.event_id <= :upto")
-            spent = ("SELECT COALESCE(SUM(sp.amount_pence), 0) FROM spend sp "
-                     "JOIN calloffs c ON c.id = sp.calloff_id "
-                     "WHERE c.year = :year AND c.funding = st.name AND sp.spent_on <= :at "
-                     "AND sp.event_id <= :upto")
+            committed = (
+                "SELECT COALESCE(SUM(ch.delta_pence), 0) FROM changes ch "
+                "WHERE ch.year = :year AND ch.funding = st.name "
+                "AND ch.effective_on <= :at AND ch.event_id <= :upto"
+            )
+            spent = (
+                "SELECT COALESCE(SUM(sp.amount_pence), 0) FROM spend sp "
+                "JOIN calloffs c ON c.id = sp.calloff_id "
+                "WHERE c.year = :year AND c.funding = st.name AND sp.spent_on <= :at "
+                "AND sp.event_id <= :upto"
+            )
         rows = self.db.query(
             f"""
             SELECT st.name, st.capped,
@@ -157,14 +203,20 @@ class Ledger:
             """,
             {"year": str(year), "at": at.isoformat(), "upto": _upto(upto)},
         )
-        return Position(year, tuple(
-            StreamPosition(
-                name=r["name"], capped=bool(r["capped"]), status=r["status"],
-                cap=None if r["cap"] is None or not r["capped"] else from_pence(r["cap"]),
-                committed=from_pence(r["committed"]), spent=from_pence(r["spent"]),
-            )
-            for r in rows
-        ))
+        return Position(
+            year,
+            tuple(
+                StreamPosition(
+                    name=r["name"],
+                    capped=bool(r["capped"]),
+                    status=r["status"],
+                    cap=None if r["cap"] is None or not r["capped"] else from_pence(r["cap"]),
+                    committed=from_pence(r["committed"]),
+                    spent=from_pence(r["spent"]),
+                )
+                for r in rows
+            ),
+        )
 
     def head_event(self) -> int:
         """The newest event: a report as recorded by it is the database as it stands."""
@@ -181,8 +233,9 @@ class Ledger:
         nothing to the ceiling; a confirmed one adds its caps from the later of their
         dates and its confirmation.
         """
-        rows = list(self.db.query(
-            """
+        rows = list(
+            self.db.query(
+                """
             WITH ledger AS (
               SELECT funding AS stream, MAX(day, :start) AS day, committed_pence AS dc,
                 0 AS dcap
@@ -214,20 +267,31 @@ class Ledger:
             SELECT day, NULL, cap, committed, 1 FROM whole WHERE committed > cap
             ORDER BY 1, 5 LIMIT 1
             """,
-            {"year": str(year), "start": start.isoformat()},
-        ))
+                {"year": str(year), "start": start.isoformat()},
+            )
+        )
         if not rows:
             return None
         r = rows[0]
         first = self.db.execute(
             "SELECT MIN(c.effective_on) FROM caps c JOIN streams st ON st.name = c.stream "
             "WHERE c.year = ? AND (? IS NULL OR c.stream = ?) AND st.capped",
-            [str(year), r["stream"], r["stream"]]).fetchone()[0]
-        return Breach(date.fromisoformat(r["day"]), r["stream"], from_pence(r["cap"]),
-                      from_pence(r["committed"]), date.fromisoformat(first) if first else None)
+            [str(year), r["stream"], r["stream"]],
+        ).fetchone()[0]
+        return Breach(
+            date.fromisoformat(r["day"]),
+            r["stream"],
+            from_pence(r["cap"]),
+            from_pence(r["committed"]),
+            date.fromisoformat(first) if first else None,
+        )
 
-    def commitments(self, year: FinancialYear, at: date, upto: int | None = None,
-                    ) -> Iterable[dict[str, Any]]:
+    def commitments(
+        self,
+        year: FinancialYear,
+        at: date,
+        upto: int | None = None,
+    ) -> Iterable[dict[str, Any]]:
         """Commitment by lot, provider and stream on day `at`, as recorded by event `upto`."""
         return self.db.query(
             """
@@ -249,6 +313,7 @@ class Ledger:
 
     def event_at(self, recorded: str) -> int | None:
         """The last event recorded at or before a UTC time stamp."""
-        row = self.db.execute("SELECT MAX(id) FROM events WHERE recorded_at <= ?",
-                              [recorded]).fetchone()
+        row = self.db.execute(
+            "SELECT MAX(id) FROM events WHERE recorded_at <= ?", [recorded]
+        ).fetchone()
         return row[0]

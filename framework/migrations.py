@@ -17,10 +17,15 @@ from framework.money import to_pence
 
 
 def create_audit_head(db: sqlite_utils.Database) -> None:
-    db.table("audit_head").create({"id": int, "last_event": int, "last_hash": str}, pk="id",
-                                  not_null={"last_event", "last_hash"})
-    db.execute("INSERT INTO audit_head (id, last_event, last_hash) SELECT 1, id, hash "
-               "FROM events ORDER BY id DESC LIMIT 1")
+    db.table("audit_head").create(
+        {"id": int, "last_event": int, "last_hash": str},
+        pk="id",
+        not_null={"last_event", "last_hash"},
+    )
+    db.execute(
+        "INSERT INTO audit_head (id, last_event, last_hash) SELECT 1, id, hash "
+        "FROM events ORDER BY id DESC LIMIT 1"
+    )
 
 
 # Upgrades from one schema version to the next: MIGRATIONS[n] takes version n to n + 1.
@@ -52,7 +57,8 @@ def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
           status TEXT NOT NULL, value_pence INTEGER NOT NULL,
           commitment_pence INTEGER NOT NULL, delta_pence INTEGER NOT NULL,
           year TEXT NOT NULL, funding TEXT NOT NULL, lot INTEGER NOT NULL,
-          provider_id INTEGER NOT NULL)""")
+          provider_id INTEGER NOT NULL)"""
+    )
     db.execute("CREATE INDEX changes_year ON changes (year, funding, effective_on)")
     db.execute("CREATE INDEX changes_calloff ON changes (calloff_id)")
     term = db.execute("SELECT term_start FROM framework").fetchone()
@@ -61,11 +67,15 @@ def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
         """CREATE TABLE caps (
           id INTEGER PRIMARY KEY, year TEXT NOT NULL,
           stream TEXT NOT NULL REFERENCES streams (name), effective_on TEXT NOT NULL,
-          amount_pence INTEGER NOT NULL, recorded_at TEXT, officer TEXT, event_id INTEGER)""")
+          amount_pence INTEGER NOT NULL, recorded_at TEXT, officer TEXT, event_id INTEGER)"""
+    )
     db.execute("CREATE INDEX caps_year ON caps (year, stream, effective_on)")
-    db.execute("INSERT INTO caps (year, stream, effective_on, amount_pence, officer, event_id) "
-               "SELECT year, stream, ?, amount_pence, 'calloff', 1 FROM caps_v2 "
-               "ORDER BY year, stream", [term[0] if term else "1900-01-01"])
+    db.execute(
+        "INSERT INTO caps (year, stream, effective_on, amount_pence, officer, event_id) "
+        "SELECT year, stream, ?, amount_pence, 'calloff', 1 FROM caps_v2 "
+        "ORDER BY year, stream",
+        [term[0] if term else "1900-01-01"],
+    )
     db.execute("DROP TABLE caps_v2")
     db.execute("ALTER TABLE streams ADD COLUMN confirmed_event INTEGER")
     db.execute("ALTER TABLE calloffs ADD COLUMN event_id INTEGER")
@@ -74,24 +84,36 @@ def _migrate_2_to_3(db: sqlite_utils.Database) -> None:
     db.execute(
         """CREATE TABLE ranking_history (
           id INTEGER PRIMARY KEY, lot INTEGER NOT NULL REFERENCES lots (number),
-          effective_on TEXT NOT NULL, provider_ids TEXT NOT NULL, event_id INTEGER)""")
+          effective_on TEXT NOT NULL, provider_ids TEXT NOT NULL, event_id INTEGER)"""
+    )
     db.execute("CREATE INDEX ranking_history_lot ON ranking_history (lot, effective_on)")
     db.execute(
         """CREATE TABLE price_history (
           id INTEGER PRIMARY KEY, lot INTEGER NOT NULL REFERENCES lots (number),
           provider_id INTEGER NOT NULL REFERENCES providers (id), unit TEXT NOT NULL,
-          rate_pence INTEGER, effective_on TEXT NOT NULL, event_id INTEGER)""")
+          rate_pence INTEGER, effective_on TEXT NOT NULL, event_id INTEGER)"""
+    )
     db.execute("CREATE INDEX price_history_lot ON price_history (lot, provider_id, unit)")
     # The rankings and rates of an older database apply from the start of the term.
     start = term[0] if term else "1900-01-01"
     for (lot,) in db.execute("SELECT DISTINCT lot FROM rankings ORDER BY lot").fetchall():
-        ids = [r[0] for r in db.execute(
-            "SELECT provider_id FROM rankings WHERE lot = ? ORDER BY rank", [lot])]
-        db.execute("INSERT INTO ranking_history (lot, effective_on, provider_ids, event_id) "
-                   "VALUES (?, ?, ?, 1)", [lot, start, json.dumps(ids)])
-    db.execute("INSERT INTO price_history (lot, provider_id, unit, rate_pence, effective_on, "
-               "event_id) SELECT lot, provider_id, unit, rate_pence, ?, 1 FROM prices "
-               "ORDER BY lot, provider_id, unit", [start])
+        ids = [
+            r[0]
+            for r in db.execute(
+                "SELECT provider_id FROM rankings WHERE lot = ? ORDER BY rank", [lot]
+            )
+        ]
+        db.execute(
+            "INSERT INTO ranking_history (lot, effective_on, provider_ids, event_id) "
+            "VALUES (?, ?, ?, 1)",
+            [lot, start, json.dumps(ids)],
+        )
+    db.execute(
+        "INSERT INTO price_history (lot, provider_id, unit, rate_pence, effective_on, "
+        "event_id) SELECT lot, provider_id, unit, rate_pence, ?, 1 FROM prices "
+        "ORDER BY lot, provider_id, unit",
+        [start],
+    )
     _rebuild_from_trail(db)
     db.execute("DROP INDEX spend_invoice")
     db.execute("CREATE UNIQUE INDEX spend_invoice ON spend (provider_id, invoice_key)")
@@ -104,13 +126,16 @@ def _rebuild_from_trail(db: sqlite_utils.Database) -> None:
     for e in db.query("SELECT * FROM events ORDER BY id"):
         after = json.loads(e["after"]) if e["after"] else None
         if e["action"] == "funding.confirm":
-            db.execute("UPDATE streams SET confirmed_event = ? WHERE name = ?",
-                       [e["id"], e["object_id"]])
+            db.execute(
+                "UPDATE streams SET confirmed_event = ? WHERE name = ?", [e["id"], e["object_id"]]
+            )
         elif e["action"] == "spend.add" and isinstance(after, dict):
             db.execute("UPDATE spend SET event_id = ? WHERE id = ?", [e["id"], after["spend"]])
         elif e["action"] == "ceiling.set" and isinstance(after, dict):
-            db.execute("UPDATE caps SET event_id = ? WHERE year = ? AND stream = ?",
-                       [e["id"], after.get("year"), e["object_id"]])
+            db.execute(
+                "UPDATE caps SET event_id = ? WHERE year = ? AND stream = ?",
+                [e["id"], after.get("year"), e["object_id"]],
+            )
         if e["object_type"] != "calloff" or not isinstance(after, dict):
             continue
         c = calloffs.get(int(e["object_id"]))
@@ -126,9 +151,14 @@ def _rebuild_from_trail(db: sqlite_utils.Database) -> None:
         if status in LIVE:
             commitment = value
         elif status in FINISHED:
-            commitment = (_event_pence(after["commitment"]) if "commitment" in after else
-                          db.execute("SELECT COALESCE(SUM(amount_pence), 0) FROM spend "
-                                     "WHERE calloff_id = ?", [c["id"]]).fetchone()[0])
+            commitment = (
+                _event_pence(after["commitment"])
+                if "commitment" in after
+                else db.execute(
+                    "SELECT COALESCE(SUM(amount_pence), 0) FROM spend WHERE calloff_id = ?",
+                    [c["id"]],
+                ).fetchone()[0]
+            )
         else:
             commitment = 0
         before = state.get(c["id"], ("", 0, 0))[2]
@@ -137,8 +167,21 @@ def _rebuild_from_trail(db: sqlite_utils.Database) -> None:
             "INSERT INTO changes (calloff_id, event_id, effective_on, recorded_at, status, "
             "value_pence, commitment_pence, delta_pence, year, funding, lot, provider_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [c["id"], e["id"], e["effective_on"], e["recorded_at"], status, value, commitment,
-             commitment - before, c["year"], c["funding"], c["lot"], c["provider_id"]])
+            [
+                c["id"],
+                e["id"],
+                e["effective_on"],
+                e["recorded_at"],
+                status,
+                value,
+                commitment,
+                commitment - before,
+                c["year"],
+                c["funding"],
+                c["lot"],
+                c["provider_id"],
+            ],
+        )
     seen: set[tuple[int, str]] = set()
     for r in db.query("SELECT id, provider_id, invoice FROM spend ORDER BY id"):
         key = invoice_key(r["invoice"])
@@ -164,9 +207,12 @@ def _migrate_3_to_4(db: sqlite_utils.Database) -> None:
         """CREATE TABLE daily_totals (
           year TEXT NOT NULL, funding TEXT NOT NULL, day TEXT NOT NULL,
           committed_pence INTEGER NOT NULL DEFAULT 0, spent_pence INTEGER NOT NULL DEFAULT 0,
-          PRIMARY KEY (year, funding, day))""")
-    db.execute(f"INSERT INTO daily_totals (year, funding, day, committed_pence, spent_pence) "
-               f"{DAILY_TOTALS_SQL}")
+          PRIMARY KEY (year, funding, day))"""
+    )
+    db.execute(
+        f"INSERT INTO daily_totals (year, funding, day, committed_pence, spent_pence) "
+        f"{DAILY_TOTALS_SQL}"
+    )
     for sql in INDEXES_V4:
         db.execute(sql)
 
@@ -203,5 +249,9 @@ def _migrate_4_to_5(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE events ADD COLUMN seal TEXT")
 
 
-MIGRATIONS: dict[int, Any] = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4,
-                              4: _migrate_4_to_5}
+MIGRATIONS: dict[int, Any] = {
+    1: _migrate_1_to_2,
+    2: _migrate_2_to_3,
+    3: _migrate_3_to_4,
+    4: _migrate_4_to_5,
+}

@@ -334,8 +334,9 @@ class CallOff:
         return working_days_between(self.respond_by, on, holidays)
 
 
-def lapse_command(respond_by: date, today: date, term: Term,
-                  holidays: str = "england-and-wales") -> str:
+def lapse_command(
+    respond_by: date, today: date, term: Term, holidays: str = "england-and-wales"
+) -> str:
     """The command that closes an overdue offer and cascades the work on.
 
     While the term runs, a lapse dated today can make the next offer. Once it has ended,

@@ -53,8 +53,14 @@ def create(cls: type[Store], path: str | Path, framework: Framework, officer: st
             store.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             write_framework(store, framework)
             store.trail.record(
-                officer, framework.term.start, "framework.init", "framework", framework.id,
-                None, {"name": framework.name, "buyer": framework.buyer}, None,
+                officer,
+                framework.term.start,
+                "framework.init",
+                "framework",
+                framework.id,
+                None,
+                {"name": framework.name, "buyer": framework.buyer},
+                None,
             )
         write_ahead(store.db)
         store.trail.seal.watch()
@@ -76,13 +82,17 @@ def open_store(cls: type[Store], path: str | Path) -> Store:
         if not p.exists():
             raise DatabaseError(
                 f"no calloff database at {p}: create one with `calloff init` "
-                "or point --db / CALLOFF_DB at yours")
+                "or point --db / CALLOFF_DB at yours"
+            )
         if p.is_dir():
-            raise DatabaseError(f"{p} is a folder, not a calloff database: point --db at "
-                                "the database file")
+            raise DatabaseError(
+                f"{p} is a folder, not a calloff database: point --db at the database file"
+            )
         if not p.is_file():  # a device, a pipe, a socket
-            raise DatabaseError(f"{p} is not a regular file, so not a calloff database: "
-                                "point --db at the database file")
+            raise DatabaseError(
+                f"{p} is not a regular file, so not a calloff database: "
+                "point --db at the database file"
+            )
     except OSError as e:  # a name too long, a folder that cannot be searched
         raise DatabaseError(f"cannot open {p}: {e.strerror}: check the --db path") from None
     try:
@@ -102,9 +112,12 @@ def _first_look(p: Path, immutable: bool) -> tuple[Any, Patience, int, bool]:
     patience.spent = time.monotonic() - started
     try:
         version = patience.execute("PRAGMA user_version").fetchone()[0]
-        has_framework = patience.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'framework'"
-        ).fetchone() is not None
+        has_framework = (
+            patience.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'framework'"
+            ).fetchone()
+            is not None
+        )
     except BaseException:
         db.close()
         raise
@@ -115,8 +128,10 @@ def _named(path: str | Path) -> Path:
     try:
         str(path).encode("utf-8")
     except UnicodeEncodeError:
-        raise DatabaseError(f"the database path {str(path)!a} is not UTF-8 text: "
-                            "rename the file or give another --db path") from None
+        raise DatabaseError(
+            f"the database path {str(path)!a} is not UTF-8 text: "
+            "rename the file or give another --db path"
+        ) from None
     return Path(path)
 
 
@@ -126,8 +141,11 @@ def _open(cls: type[Store], p: Path) -> Store:
         db, patience, version, has_framework = _first_look(p, immutable=False)
     except sqlite3.Error as e:
         wal = p.with_name(p.name + "-wal")
-        if can_write or code(e) not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN) \
-                or (wal.exists() and wal.stat().st_size):
+        if (
+            can_write
+            or code(e) not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN)
+            or (wal.exists() and wal.stat().st_size)
+        ):
             raise
         # A write-ahead database in a folder no one may write: SQLite cannot make the
         # shared-memory file it reads through, but with no log to replay the file is whole.
@@ -135,28 +153,35 @@ def _open(cls: type[Store], p: Path) -> Store:
     if not has_framework or version == 0:
         db.close()
         if p.stat().st_size == 0:
-            raise DatabaseError(f"{p} is an empty file, not a calloff database: check that "
-                                "--db or CALLOFF_DB points at your database")
-        raise DatabaseError(f"{p} is an SQLite file but not a calloff database: check that "
-                            "--db or CALLOFF_DB points at your database")
+            raise DatabaseError(
+                f"{p} is an empty file, not a calloff database: check that "
+                "--db or CALLOFF_DB points at your database"
+            )
+        raise DatabaseError(
+            f"{p} is an SQLite file but not a calloff database: check that "
+            "--db or CALLOFF_DB points at your database"
+        )
     if version > SCHEMA_VERSION:
         db.close()
         raise DatabaseError(
             f"{p} was written by a newer calloff (schema {version}; this one reads up to "
-            f"{SCHEMA_VERSION}): upgrade calloff to use it")
+            f"{SCHEMA_VERSION}): upgrade calloff to use it"
+        )
     if version < SCHEMA_VERSION and not can_write:
         store = cls(in_memory(db, p, version, SCHEMA_VERSION), p)
         store.read_only = (
             f"{p} is read-only and from an older calloff (schema {version}): it was read "
             "through an upgraded copy in memory and nothing can be written to it; make the "
-            "file and its folder writable by you and run any command to upgrade it")
+            "file and its folder writable by you and run any command to upgrade it"
+        )
     else:
         store = cls(db, p)
         store.patience = patience
         if not can_write:
             store.read_only = (
                 f"{p} is read-only (the file or its folder): nothing was written; make both "
-                "writable by you, or work on a copy")
+                "writable by you, or work on a copy"
+            )
         if version < SCHEMA_VERSION:
             upgrade(store, version, SCHEMA_VERSION)
         write_ahead(store.db)

@@ -30,10 +30,16 @@ if TYPE_CHECKING:
 
 FORMATS = ("md", "html")
 # The audit action behind each dated step, for who took it.
-ACTED = {"calloff.offer": "raised", "calloff.approve": "authorised",
-         "calloff.accept": "accepted", "calloff.decline": "declined", "calloff.lapse": "lapsed",
-         "calloff.reject": "rejected", "calloff.complete": "completed",
-         "calloff.cancel": "cancelled"}
+ACTED = {
+    "calloff.offer": "raised",
+    "calloff.approve": "authorised",
+    "calloff.accept": "accepted",
+    "calloff.decline": "declined",
+    "calloff.lapse": "lapsed",
+    "calloff.reject": "rejected",
+    "calloff.complete": "completed",
+    "calloff.cancel": "cancelled",
+}
 
 
 def order_reference(framework_id: str, calloff_id: int) -> str:
@@ -54,20 +60,31 @@ def overdue(service: Service, c: CallOff, on: date | None = None) -> dict[str, A
 
 
 def _variations(service: Service, c: CallOff) -> list[dict[str, Any]]:
-    return [{"on": v["effective_on"], "from": json_money(from_pence(v["old_value_pence"])),
-             "to": json_money(from_pence(v["new_value_pence"])), "reason": v["reason"],
-             "officer": v["officer"]}
-            for v in service.store.variations(c.id)]
+    return [
+        {
+            "on": v["effective_on"],
+            "from": json_money(from_pence(v["old_value_pence"])),
+            "to": json_money(from_pence(v["new_value_pence"])),
+            "reason": v["reason"],
+            "officer": v["officer"],
+        }
+        for v in service.store.variations(c.id)
+    ]
 
 
 def _spend(service: Service, c: CallOff) -> list[dict[str, Any]]:
-    return [{"invoice": s["invoice"], "date": s["spent_on"],
-             "amount": json_money(from_pence(s["amount_pence"])), "attendees": s["attendees"]}
-            for s in service.store.invoices.lines(c.id)]
+    return [
+        {
+            "invoice": s["invoice"],
+            "date": s["spent_on"],
+            "amount": json_money(from_pence(s["amount_pence"])),
+            "attendees": s["attendees"],
+        }
+        for s in service.store.invoices.lines(c.id)
+    ]
 
 
-def _cascade(service: Service, request_id: int,
-             names: dict[int, str]) -> list[dict[str, Any]]:
+def _cascade(service: Service, request_id: int, names: dict[int, str]) -> list[dict[str, Any]]:
     """Every step of a request's cascade in order: each provider passed over before an
     offer (with the day and the reason), then the offer and what became of it."""
     steps: list[dict[str, Any]] = []
@@ -75,13 +92,28 @@ def _cascade(service: Service, request_id: int,
     for other, passed in service.history(request_id):
         # A provider that already had its own offer for this request shows it there.
         for p in (p for p in passed if p.provider_id not in offered):
-            steps.append({"calloff": None, "on": present.iso(other.raised_on), "rank": p.rank,
-                          "provider": p.provider_id, "name": p.name,
-                          "outcome": "passed over", "reason": p.reason})
-        steps.append({"calloff": other.id, "on": present.iso(other.status_on),
-                      "rank": other.rank, "provider": other.provider_id,
-                      "name": names.get(other.provider_id), "outcome": other.status,
-                      "reason": other.reason})
+            steps.append(
+                {
+                    "calloff": None,
+                    "on": present.iso(other.raised_on),
+                    "rank": p.rank,
+                    "provider": p.provider_id,
+                    "name": p.name,
+                    "outcome": "passed over",
+                    "reason": p.reason,
+                }
+            )
+        steps.append(
+            {
+                "calloff": other.id,
+                "on": present.iso(other.status_on),
+                "rank": other.rank,
+                "provider": other.provider_id,
+                "name": names.get(other.provider_id),
+                "outcome": other.status,
+                "reason": other.reason,
+            }
+        )
         offered.add(other.provider_id)
     return steps
 
@@ -105,39 +137,57 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
     spent = store.invoices.total(c.id)
     data = present.calloff(c, names[c.provider_id], **overdue(service, c))
     events = store.trail.events(calloff=c.id)
-    data.update({
-        "officers": {ACTED[e["action"]]: e["officer"] for e in events if e["action"] in ACTED},
-        "lot_title": fw.lot(c.lot).title,
-        "request_detail": present.request(request),
-        "passed_over": present.passed_over(store.passed_over(c.id)),
-        "spent": json_money(spent),
-        "committed": json_money(
-            c.value if c.live else spent if c.status in FINISHED else ZERO),
-        "amount_payable": _payable(c, spent, providers[c.provider_id].vat),
-        "variations": _variations(service, c),
-        "spend": _spend(service, c),
-        "cascade": _cascade(service, c.request_id, names),
-        "history": [{**present.calloff(o, names.get(o.provider_id)),
-                     "passed_over": present.passed_over(p)}
-                    for o, p in service.history(c.request_id)],
-        "events": [
-            {"id": e["id"], "recorded_at": e["recorded_at"], "effective_on": e["effective_on"],
-             "officer": e["officer"], "action": e["action"], "reason": e["reason"],
-             "before": json.loads(e["before"]) if e["before"] else None,
-             "after": json.loads(e["after"]) if e["after"] else None, "hash": e["hash"]}
-            for e in events
-        ],
-    })
+    data.update(
+        {
+            "officers": {ACTED[e["action"]]: e["officer"] for e in events if e["action"] in ACTED},
+            "lot_title": fw.lot(c.lot).title,
+            "request_detail": present.request(request),
+            "passed_over": present.passed_over(store.passed_over(c.id)),
+            "spent": json_money(spent),
+            "committed": json_money(c.value if c.live else spent if c.status in FINISHED else ZERO),
+            "amount_payable": _payable(c, spent, providers[c.provider_id].vat),
+            "variations": _variations(service, c),
+            "spend": _spend(service, c),
+            "cascade": _cascade(service, c.request_id, names),
+            "history": [
+                {
+                    **present.calloff(o, names.get(o.provider_id)),
+                    "passed_over": present.passed_over(p),
+                }
+                for o, p in service.history(c.request_id)
+            ],
+            "events": [
+                {
+                    "id": e["id"],
+                    "recorded_at": e["recorded_at"],
+                    "effective_on": e["effective_on"],
+                    "officer": e["officer"],
+                    "action": e["action"],
+                    "reason": e["reason"],
+                    "before": json.loads(e["before"]) if e["before"] else None,
+                    "after": json.loads(e["after"]) if e["after"] else None,
+                    "hash": e["hash"],
+                }
+                for e in events
+            ],
+        }
+    )
     return data
 
 
 def _status(c: CallOff, variations: list[dict[str, Any]]) -> dict[str, Any]:
     """The order's status line: what it is now, and since when."""
     if c.status == "accepted" and variations:
-        return {"label": "varied", "on": variations[-1]["on"],
-                "accepted_on": present.iso(c.accepted_on)}
-    return {"label": c.status, "on": present.iso(c.status_on),
-            "accepted_on": present.iso(c.accepted_on)}
+        return {
+            "label": "varied",
+            "on": variations[-1]["on"],
+            "accepted_on": present.iso(c.accepted_on),
+        }
+    return {
+        "label": c.status,
+        "on": present.iso(c.status_on),
+        "accepted_on": present.iso(c.accepted_on),
+    }
 
 
 def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
@@ -147,16 +197,18 @@ def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
     if c.status in CLOSED:
         raise InvalidInput(
             f"call-off {c.id} was {c.status}: there is no order to issue; see "
-            f"`calloff show {c.id}` or `calloff record {c.id}`")
+            f"`calloff show {c.id}` or `calloff record {c.id}`"
+        )
     if c.status == "awaiting_approval":
         raise InvalidInput(
             f"call-off {c.id} is awaiting approval: another officer must run "
-            f"`calloff approve {c.id}` before the order is issued")
+            f"`calloff approve {c.id}` before the order is issued"
+        )
     fw = store.framework()
     provider = store.provider(c.provider_id, date.today())
     request = store.request(c.request_id)
     variations = _variations(service, c)
-    tendered = (Decimal(variations[0]["from"]) if variations else c.value)
+    tendered = Decimal(variations[0]["from"]) if variations else c.value
     rate = None
     if request.unit and request.quantity:
         rates = store.tenders.rates(c.lot, c.raised_on).get(c.provider_id)
@@ -170,15 +222,18 @@ def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
     return {
         "reference": order_reference(fw.id, c.id),
         "issued_on": date.today(),
-        "framework": {"id": fw.id, "name": fw.name, "buyer": fw.buyer,
-                      "terms": fw.terms_statement},
+        "framework": {"id": fw.id, "name": fw.name, "buyer": fw.buyer, "terms": fw.terms_statement},
         "lot": {"number": c.lot, "title": fw.lot(c.lot).title},
         "provider": {"id": provider.id, "name": provider.name, "vat": provider.vat},
         "calloff": c,
         "request": request,
         "status": _status(c, variations),
-        "tendered": {"value": tendered, "rate": rate, "quantity": request.quantity,
-                     "unit": request.unit},
+        "tendered": {
+            "value": tendered,
+            "rate": rate,
+            "quantity": request.quantity,
+            "unit": request.unit,
+        },
         "variations": variations,
         "value": c.value,
         "vat": vat,
@@ -201,12 +256,16 @@ def record_context(service: Service, calloff_id: int) -> dict[str, Any]:
     if offer is not None:
         pos = store.position(c.year, c.raised_on, offer["id"])
         s = pos.stream(c.funding)
-        at_award = {"on": present.iso(c.raised_on), "event": offer["id"],
-                    "has_ceiling": pos.has_ceiling,
-                    "ceiling": json_money(pos.ceiling) if pos.has_ceiling else None,
-                    "headroom": json_money(pos.headroom) if pos.has_ceiling else None,
-                    "stream": c.funding, "stream_cap": json_money(s.cap),
-                    "stream_headroom": json_money(s.headroom)}
+        at_award = {
+            "on": present.iso(c.raised_on),
+            "event": offer["id"],
+            "has_ceiling": pos.has_ceiling,
+            "ceiling": json_money(pos.ceiling) if pos.has_ceiling else None,
+            "headroom": json_money(pos.headroom) if pos.has_ceiling else None,
+            "stream": c.funding,
+            "stream_cap": json_money(s.cap),
+            "stream_headroom": json_money(s.headroom),
+        }
     last = view["events"][-1] if view["events"] else None
     return {
         "reference": order_reference(fw.id, c.id),
@@ -215,20 +274,23 @@ def record_context(service: Service, calloff_id: int) -> dict[str, Any]:
         "c": view,
         "order": order,
         "at_award": at_award,
-        "last_event": None if last is None else
-        {"id": last["id"], "recorded_at": last["recorded_at"], "hash": last["hash"]},
+        "last_event": None
+        if last is None
+        else {"id": last["id"], "recorded_at": last["recorded_at"], "hash": last["hash"]},
     }
 
 
-def render_order(service: Service, calloff_id: int, fmt: str,
-                 templates: str | Path | None = None) -> str:
+def render_order(
+    service: Service, calloff_id: int, fmt: str, templates: str | Path | None = None
+) -> str:
     """The call-off order for the provider, from `order.md.j2` or `order.html.j2`."""
     _check(fmt)
     return render(f"order.{fmt}.j2", fmt, order_context(service, calloff_id), templates)
 
 
-def render_record(service: Service, calloff_id: int, fmt: str,
-                  templates: str | Path | None = None) -> str:
+def render_record(
+    service: Service, calloff_id: int, fmt: str, templates: str | Path | None = None
+) -> str:
     """The award record for the council's file, from `record.md.j2` or `record.html.j2`."""
     _check(fmt)
     return render(f"record.{fmt}.j2", fmt, record_context(service, calloff_id), templates)

@@ -56,16 +56,24 @@ def check(target: str | Path, protect: Iterable[str | Path] = ()) -> None:
             if here is not None and os.path.samestat(here, os.stat(kept)):
                 same_name = True
         if same_name:
-            raise OutputRefused(f"{path} is the database (or a link to it): choose another "
-                                "file")
+            raise OutputRefused(f"{path} is the database (or a link to it): choose another file")
     if (here is not None and not os.path.isfile(path)) or resolved.parts[:2] in (
-            ("/", "dev"), ("/", "proc")):
-        raise InvalidInput(f"{path} is not a regular file: choose a file name, or leave out "
-                           "--output to print to standard output")
+        ("/", "dev"),
+        ("/", "proc"),
+    ):
+        raise InvalidInput(
+            f"{path} is not a regular file: choose a file name, or leave out "
+            "--output to print to standard output"
+        )
 
 
-def write(target: str | Path, text: str | bytes, *, force: bool = False,
-          protect: Iterable[str | Path] = ()) -> Path:
+def write(
+    target: str | Path,
+    text: str | bytes,
+    *,
+    force: bool = False,
+    protect: Iterable[str | Path] = (),
+) -> Path:
     """Write `text` (UTF-8) to `target` whole or not at all; see the module's rules."""
     path = Path(target)
     check(path, protect)
@@ -74,8 +82,7 @@ def write(target: str | Path, text: str | bytes, *, force: bool = False,
     data = text.encode("utf-8") if isinstance(text, str) else text
     folder = path.parent
     try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
-                                         dir=folder)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
     except OSError as e:
         raise InvalidInput(f"cannot write {path}: {e.strerror}") from None
     tmp = Path(temporary)
@@ -103,12 +110,14 @@ def _place(tmp: Path, path: Path, force: bool) -> None:
     try:
         os.link(tmp, path)  # fails, atomically, if the name was taken meanwhile
     except FileExistsError:
-        raise OutputExists(f"{path} already exists: add --force to replace it, or choose "
-                           "another file") from None
+        raise OutputExists(
+            f"{path} already exists: add --force to replace it, or choose another file"
+        ) from None
     except OSError:  # a file system without hard links
         if path.exists():
-            raise OutputExists(f"{path} already exists: add --force to replace it, or "
-                               "choose another file") from None
+            raise OutputExists(
+                f"{path} already exists: add --force to replace it, or choose another file"
+            ) from None
         os.replace(tmp, path)
         return
     tmp.unlink()

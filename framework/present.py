@@ -35,11 +35,13 @@ def framework(fw: Framework) -> dict[str, Any]:
                 "status": s.status,
                 "confirmed_on": iso(s.confirmed_on),
                 "capped": s.capped,
-                "cap": json_money(s.caps.get(FinancialYear.of(fw.term.start))) if s.capped
+                "cap": json_money(s.caps.get(FinancialYear.of(fw.term.start)))
+                if s.capped
                 else None,
                 "caps": {str(y): json_money(a) for y, a in sorted(s.caps.items())},
                 "window": {"start": iso(s.window_start), "end": iso(s.window_end)}
-                if s.window_start or s.window_end else None,
+                if s.window_start or s.window_end
+                else None,
                 "default": s.name == fw.default_funding,
             }
             for s in fw.streams
@@ -69,8 +71,13 @@ def term(fw: Framework, extensions: list[dict[str, Any]] | None = None) -> dict[
 
 
 def provider(p: Provider) -> dict[str, Any]:
-    return {"id": p.id, "name": p.name, "vat": p.vat, "status": p.status,
-            "status_reason": p.status_reason or None}
+    return {
+        "id": p.id,
+        "name": p.name,
+        "vat": p.vat,
+        "status": p.status,
+        "status_reason": p.status_reason or None,
+    }
 
 
 def rates(r: Rates) -> dict[str, str | None]:
@@ -78,8 +85,10 @@ def rates(r: Rates) -> dict[str, str | None]:
 
 
 def passed_over(items: tuple[PassOver, ...] | list[PassOver]) -> list[dict[str, Any]]:
-    return [{"provider": p.provider_id, "name": p.name, "rank": p.rank, "reason": p.reason}
-            for p in items]
+    return [
+        {"provider": p.provider_id, "name": p.name, "rank": p.rank, "reason": p.reason}
+        for p in items
+    ]
 
 
 def position(pos: Position) -> dict[str, Any]:
@@ -106,9 +115,17 @@ def position(pos: Position) -> dict[str, Any]:
 
 def request(r: Request) -> dict[str, Any]:
     return {
-        "id": r.id, "lot": r.lot, "title": r.title, "start": iso(r.start), "end": iso(r.end),
-        "value": json_money(r.value), "quantity": r.quantity, "unit": r.unit,
-        "funding": r.funding, "attendees": r.attendees, "year": str(r.year),
+        "id": r.id,
+        "lot": r.lot,
+        "title": r.title,
+        "start": iso(r.start),
+        "end": iso(r.end),
+        "value": json_money(r.value),
+        "quantity": r.quantity,
+        "unit": r.unit,
+        "funding": r.funding,
+        "attendees": r.attendees,
+        "year": str(r.year),
     }
 
 
@@ -131,9 +148,12 @@ def outcome(o: Outcome) -> dict[str, Any]:
     }
 
 
-def calloff(c: CallOff, provider_name: str | None = None,
-            overdue_working_days: int | None = None,
-            lapse_command: str | None = None) -> dict[str, Any]:
+def calloff(
+    c: CallOff,
+    provider_name: str | None = None,
+    overdue_working_days: int | None = None,
+    lapse_command: str | None = None,
+) -> dict[str, Any]:
     """A call-off with its dates, each with one meaning (see `CallOff`); an overdue offer
     with how late it is and the command that lapses it."""
     return {

@@ -33,8 +33,19 @@ LARGE_JSON_ROWS = 2000  # above this many listed rows, JSON is written compact
 MONEY_KEYS = ("committed", "spent_in_quarter", "spent_year_to_date")
 COUNT_KEYS = ("attendees_in_quarter", "attendees_year_to_date")
 BOM = "\ufeff"  # starts every CSV report, so spreadsheets know it is UTF-8
-CSV_COLUMNS = ("year", "quarter", "lot", "lot_title", "provider", "provider_name", "funding",
-               *MONEY_KEYS, *COUNT_KEYS, "audit_event", "audit_head")
+CSV_COLUMNS = (
+    "year",
+    "quarter",
+    "lot",
+    "lot_title",
+    "provider",
+    "provider_name",
+    "funding",
+    *MONEY_KEYS,
+    *COUNT_KEYS,
+    "audit_event",
+    "audit_head",
+)
 
 
 def as_recorded(store: Store, point: str | int | None) -> dict[str, Any]:
@@ -48,14 +59,18 @@ def as_recorded(store: Store, point: str | int | None) -> dict[str, Any]:
     elif isinstance(point, int) or str(point).strip().isdigit():
         event = int(point)
         if not 1 <= event <= int(head["event"]):
-            raise InvalidInput(f"event {event} does not exist: the audit trail runs from 1 to "
-                               f"{head['event']} (see `calloff audit`)")
+            raise InvalidInput(
+                f"event {event} does not exist: the audit trail runs from 1 to "
+                f"{head['event']} (see `calloff audit`)"
+            )
     else:
         stamp = _utc_stamp(str(point))
         found = store.ledger.event_at(stamp)
         if found is None:
-            raise InvalidInput(f"nothing was recorded by {point}: the first event was recorded "
-                               f"at {store.trail.event(1)['recorded_at']}")  # type: ignore[index]
+            raise InvalidInput(
+                f"nothing was recorded by {point}: the first event was recorded "
+                f"at {store.trail.event(1)['recorded_at']}"
+            )  # type: ignore[index]
         event = int(found)
     row = store.trail.event(event)
     assert row is not None
@@ -82,8 +97,9 @@ def _utc_stamp(text: str) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
-def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
-              upto: str | int | None = None) -> dict[str, Any]:
+def quarterly(
+    store: Store, year: FinancialYear, quarter: int | None = None, upto: str | int | None = None
+) -> dict[str, Any]:
     """The report for one quarter, or for the whole year quarter by quarter, as the database
     stood at audit event `upto` (an event number or a time; default: now)."""
     if quarter is not None and quarter not in (1, 2, 3, 4):
@@ -98,16 +114,25 @@ def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
     # comes from the last quarter's one pass over the year's invoice lines.
     last_q = max(wanted)
     marks = tuple(year.quarter_dates(q)[1] for q in range(1, last_q + 1))
-    spend = store.invoices.between(year.start, *year.quarter_dates(last_q), audit["event"],
-                                   marks)
+    spend = store.invoices.between(year.start, *year.quarter_dates(last_q), audit["event"], marks)
     # Overdue offers are counted to the quarter's end, or to the day the report's event was
     # recorded if that is earlier: the same event always gives the same count.
     recorded_on = date.fromisoformat(str(audit["recorded_at"])[:10])
-    quarters = [_quarter(store, fw, year, q, names, titles, audit["event"], recorded_on,
-                         q in wanted,
-                         spend if q == last_q else None if q in wanted
-                         else _spend_at(spend, q))
-                for q in range(1, last_q + 1)]
+    quarters = [
+        _quarter(
+            store,
+            fw,
+            year,
+            q,
+            names,
+            titles,
+            audit["event"],
+            recorded_on,
+            q in wanted,
+            spend if q == last_q else None if q in wanted else _spend_at(spend, q),
+        )
+        for q in range(1, last_q + 1)
+    ]
     last_end = year.quarter_dates(max(wanted))[1]
     last = store.position(year, last_end, audit["event"])
     return {
@@ -118,15 +143,22 @@ def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
         "ceiling": quarters[-1]["ceiling"],
         "has_ceiling": quarters[-1]["has_ceiling"],
         "streams": {
-            s.name: {"title": s.title, "capped": s.capped,
-                     "cap": json_money(last.stream(s.name).cap) if s.capped else None,
-                     "status": last.stream(s.name).status}
+            s.name: {
+                "title": s.title,
+                "capped": s.capped,
+                "cap": json_money(last.stream(s.name).cap) if s.capped else None,
+                "status": last.stream(s.name).status,
+            }
             for s in fw.streams
         },
         "quarters": [q for q in quarters if q["quarter"] in wanted],
         "chart": [
-            {"quarter": q["quarter"], "ceiling": q["ceiling"], "committed": q["committed"],
-             "spent_year_to_date": q["spent_year_to_date"]}
+            {
+                "quarter": q["quarter"],
+                "ceiling": q["ceiling"],
+                "committed": q["committed"],
+                "spent_year_to_date": q["spent_year_to_date"],
+            }
             for q in quarters
         ],
     }
@@ -134,24 +166,45 @@ def quarterly(store: Store, year: FinancialYear, quarter: int | None = None,
 
 def _spend_at(rows: list[dict[str, Any]], q: int) -> list[dict[str, Any]]:
     """A chart-only quarter's spend, from the last quarter's rows and their marks."""
-    return [{**r, "spent_year_to_date": r[f"ytd_{q - 1}"],
-             "spent_in_quarter": r[f"ytd_{q - 1}"] - (r[f"ytd_{q - 2}"] if q > 1 else 0),
-             "attendees_in_quarter": 0, "attendees_year_to_date": 0} for r in rows]
+    return [
+        {
+            **r,
+            "spent_year_to_date": r[f"ytd_{q - 1}"],
+            "spent_in_quarter": r[f"ytd_{q - 1}"] - (r[f"ytd_{q - 2}"] if q > 1 else 0),
+            "attendees_in_quarter": 0,
+            "attendees_year_to_date": 0,
+        }
+        for r in rows
+    ]
 
 
-def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
-             names: dict[int, str], titles: dict[int, str], upto: int, recorded_on: date,
-             listed: bool = True, spend: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _quarter(
+    store: Store,
+    fw: Framework,
+    year: FinancialYear,
+    q: int,
+    names: dict[int, str],
+    titles: dict[int, str],
+    upto: int,
+    recorded_on: date,
+    listed: bool = True,
+    spend: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     start, end = year.quarter_dates(q)
     lines: dict[tuple[int, int, str], dict[str, Any]] = {}
 
     def line(row: dict[str, Any]) -> dict[str, Any]:
         key = (row["lot"], row["provider_id"], row["funding"])
         if key not in lines:
-            lines[key] = {"lot": key[0], "lot_title": titles.get(key[0], ""),
-                          "provider": key[1], "provider_name": names.get(key[1], ""),
-                          "funding": key[2], **{k: ZERO for k in MONEY_KEYS},
-                          **{k: 0 for k in COUNT_KEYS}}
+            lines[key] = {
+                "lot": key[0],
+                "lot_title": titles.get(key[0], ""),
+                "provider": key[1],
+                "provider_name": names.get(key[1], ""),
+                "funding": key[2],
+                **{k: ZERO for k in MONEY_KEYS},
+                **{k: 0 for k in COUNT_KEYS},
+            }
         return lines[key]
 
     if listed:  # a chart-only quarter takes its commitment total from the position
@@ -166,16 +219,20 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
         for k in COUNT_KEYS:
             target[k] = int(row[k] or 0)
     # A declined offer leaves a group of zeros: it is history, not spend.
-    ordered = [lines[k] for k in sorted(lines)
-               if any(lines[k][f] for f in (*MONEY_KEYS, *COUNT_KEYS))]
+    ordered = [
+        lines[k] for k in sorted(lines) if any(lines[k][f] for f in (*MONEY_KEYS, *COUNT_KEYS))
+    ]
 
     # The caps in force, and the streams confirmed, at the quarter's end.
     position = store.position(year, end, upto)
     caps = {s.name: s.cap for s in position.streams}
     available = {s.name: s.status == "confirmed" for s in position.streams}
     has_ceiling = position.has_ceiling
-    ceiling = (sum((cap for n, cap in caps.items() if cap is not None and available[n]), ZERO)
-               if has_ceiling else None)
+    ceiling = (
+        sum((cap for n, cap in caps.items() if cap is not None and available[n]), ZERO)
+        if has_ceiling
+        else None
+    )
     totals = _sum(ordered)
     if not listed:
         totals["committed"] = sum((s.committed for s in position.streams), ZERO)
@@ -187,12 +244,17 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
         stream_sums.append(figures)
         cap = caps[s.name]
         usable = (cap if available[s.name] else ZERO) if cap is not None else None
-        by_stream.append({
-            "stream": s.name, "cap": json_money(cap), "status": position.stream(s.name).status,
-            **_json(figures),
-            "headroom": json_money(usable - figures["committed"]) if usable is not None
-            else None,
-        })
+        by_stream.append(
+            {
+                "stream": s.name,
+                "cap": json_money(cap),
+                "status": position.stream(s.name).status,
+                **_json(figures),
+                "headroom": json_money(usable - figures["committed"])
+                if usable is not None
+                else None,
+            }
+        )
     lots, providers = _group(ordered, "lot"), _group(ordered, "provider")
     as_at = min(end, recorded_on)
     return {
@@ -203,31 +265,55 @@ def _quarter(store: Store, fw: Framework, year: FinancialYear, q: int,
         "has_ceiling": has_ceiling,
         **_json(totals),
         "headroom": json_money(headroom),
-        "by_lot": [{"lot": lot, "title": titles.get(lot, ""), **_json(lots[lot])}
-                   for lot in sorted(lots)],
+        "by_lot": [
+            {"lot": lot, "title": titles.get(lot, ""), **_json(lots[lot])} for lot in sorted(lots)
+        ],
         "by_lot_total": _json(_sum(lots.values())),
-        "by_provider": [{"provider": pid, "name": names.get(pid, ""), **_json(providers[pid])}
-                        for pid in sorted(providers)],
+        "by_provider": [
+            {"provider": pid, "name": names.get(pid, ""), **_json(providers[pid])}
+            for pid in sorted(providers)
+        ],
         "by_provider_total": _json(_sum(providers.values())),
         "by_stream": by_stream,
-        "by_stream_total": {**_json(_sum(stream_sums)), "cap": json_money(ceiling),
-                            "headroom": json_money(headroom)},
+        "by_stream_total": {
+            **_json(_sum(stream_sums)),
+            "cap": json_money(ceiling),
+            "headroom": json_money(headroom),
+        },
         "lines": [_json(x) for x in ordered],
         "calloffs_raised": [
-            {"calloff": r["id"], "request": r["request_id"], "title": r["request_title"],
-             "lot": r["lot"], "provider": r["provider_id"], "name": r["provider_name"],
-             "rank": r["rank"], "value": json_money(from_pence(r["initial_value_pence"])),
-             "funding": r["funding"], "year": r["year"], "status": r["status_recorded"],
-             "raised_on": r["offered_on"], "offered_on": _told_on(r, r["status_recorded"])}
+            {
+                "calloff": r["id"],
+                "request": r["request_id"],
+                "title": r["request_title"],
+                "lot": r["lot"],
+                "provider": r["provider_id"],
+                "name": r["provider_name"],
+                "rank": r["rank"],
+                "value": json_money(from_pence(r["initial_value_pence"])),
+                "funding": r["funding"],
+                "year": r["year"],
+                "status": r["status_recorded"],
+                "raised_on": r["offered_on"],
+                "offered_on": _told_on(r, r["status_recorded"]),
+            }
             for r in (store.listings.raised_between(start, end, upto) if listed else ())
         ],
         "awaiting_answer": [
-            {"calloff": r["id"], "request": r["request_id"], "title": r["request_title"],
-             "lot": r["lot"], "provider": r["provider_id"], "name": r["provider_name"],
-             "rank": r["rank"], "value": json_money(from_pence(r["initial_value_pence"])),
-             "raised_on": r["offered_on"], "offered_on": _told_on(r, "offered"),
-             "respond_by": r["respond_by"],
-             **_overdue(r["respond_by"], as_at, fw.holidays)}
+            {
+                "calloff": r["id"],
+                "request": r["request_id"],
+                "title": r["request_title"],
+                "lot": r["lot"],
+                "provider": r["provider_id"],
+                "name": r["provider_name"],
+                "rank": r["rank"],
+                "value": json_money(from_pence(r["initial_value_pence"])),
+                "raised_on": r["offered_on"],
+                "offered_on": _told_on(r, "offered"),
+                "respond_by": r["respond_by"],
+                **_overdue(r["respond_by"], as_at, fw.holidays),
+            }
             for r in (store.listings.awaiting_at(end, upto) if listed else ())
         ],
     }
@@ -253,8 +339,10 @@ def _overdue(respond_by: str | None, as_at: date, holidays: str) -> dict[str, An
     if not respond_by or date.fromisoformat(respond_by) >= as_at:
         return {"overdue_working_days": None, "lapse_command": None}
     day = date.fromisoformat(respond_by)
-    return {"overdue_working_days": working_days_between(day, as_at, holidays),
-            "lapse_command": f"calloff lapse --on {lapse_day(day, holidays)}"}
+    return {
+        "overdue_working_days": working_days_between(day, as_at, holidays),
+        "lapse_command": f"calloff lapse --on {lapse_day(day, holidays)}",
+    }
 
 
 def _group(rows: list[dict[str, Any]], key: str) -> dict[Any, dict[str, Any]]:
@@ -296,21 +384,34 @@ def to_csv(report: dict[str, Any]) -> str:
     writer.writerow(CSV_COLUMNS)
     for q in report["quarters"]:
         for line in q["lines"]:
-            row = {"year": report["year"], "quarter": q["quarter"], **line,
-                   "audit_event": report["as_recorded"]["event"],
-                   "audit_head": report["as_recorded"]["hash"]}
-            writer.writerow([
-                row[c] if c in MONEY_KEYS or c in COUNT_KEYS or c in ("lot", "provider",
-                                                                       "quarter", "audit_event",
-                                                                       "audit_head")
-                else neutralise(row[c])
-                for c in CSV_COLUMNS
-            ])
+            row = {
+                "year": report["year"],
+                "quarter": q["quarter"],
+                **line,
+                "audit_event": report["as_recorded"]["event"],
+                "audit_head": report["as_recorded"]["hash"],
+            }
+            writer.writerow(
+                [
+                    row[c]
+                    if c in MONEY_KEYS
+                    or c in COUNT_KEYS
+                    or c in ("lot", "provider", "quarter", "audit_event", "audit_head")
+                    else neutralise(row[c])
+                    for c in CSV_COLUMNS
+                ]
+            )
     return out.getvalue()
 
 
-def render_report(store: Store, year: FinancialYear, quarter: int | None, fmt: str,
-                  templates: str | Path | None = None, upto: str | int | None = None) -> str:
+def render_report(
+    store: Store,
+    year: FinancialYear,
+    quarter: int | None,
+    fmt: str,
+    templates: str | Path | None = None,
+    upto: str | int | None = None,
+) -> str:
     if fmt not in FORMATS:
         raise InvalidInput(f"format {fmt!r} is not known: choose md, html, csv or json")
     report = quarterly(store, year, quarter, upto)
@@ -319,8 +420,11 @@ def render_report(store: Store, year: FinancialYear, quarter: int | None, fmt: s
 
         # Indented JSON goes through Python's slow encoder; a large report is written
         # compact, on one line, by the C one.
-        rows = sum(len(q[k]) for q in report["quarters"]
-                   for k in ("lines", "calloffs_raised", "awaiting_answer"))
+        rows = sum(
+            len(q[k])
+            for q in report["quarters"]
+            for k in ("lines", "calloffs_raised", "awaiting_answer")
+        )
         if rows > LARGE_JSON_ROWS:
             return json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n"
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"

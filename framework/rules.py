@@ -93,9 +93,7 @@ def _reason_to_pass_over(
 def check_term(term: Term, on: date) -> None:
     """A call-off can be awarded only while the framework is in force."""
     if on < term.start:
-        raise OutsideTerm(
-            f"the framework is not in force on {on}: it starts on {term.start}"
-        )
+        raise OutsideTerm(f"the framework is not in force on {on}: it starts on {term.start}")
     if on > term.end:
         if not term.extensions_left:
             hint = "; no extensions are left"
@@ -103,8 +101,10 @@ def check_term(term: Term, on: date) -> None:
             hint = f"; no extension could cover it: the latest possible end is {term.latest_end}"
         else:
             # An extension must be taken up while the term runs, so the hint dates it then.
-            hint = (f"; if an extension was agreed by then, record it with `calloff term "
-                    f"extend --on {term.end}` ({term.extensions_left} extension(s) left)")
+            hint = (
+                f"; if an extension was agreed by then, record it with `calloff term "
+                f"extend --on {term.end}` ({term.extensions_left} extension(s) left)"
+            )
         raise OutsideTerm(
             f"the framework is not in force on {on}: its term ended on {term.end}{hint}"
         )
@@ -209,8 +209,11 @@ def require_ceiling(position: Position, stream: str, on: date | None = None) -> 
     when = f" in force on {on}" if on else ""
     dated = f" --on {on}" if on else ""
     if not position.has_ceiling:
-        capped = stream if current.capped else next(
-            (s.name for s in position.streams if s.capped), stream)
+        capped = (
+            stream
+            if current.capped
+            else next((s.name for s in position.streams if s.capped), stream)
+        )
         raise NoCeiling(
             f"{year} has no ceiling{when}: set one with `calloff ceiling set --year {year} "
             f"--funding {capped} --amount MONEY{dated}`"
@@ -222,8 +225,15 @@ def require_ceiling(position: Position, stream: str, on: date | None = None) -> 
         )
 
 
-def breach_message(what: str, year: FinancialYear, day: date, stream: str | None,
-                   cap: Decimal, committed: Decimal, amount: Decimal | None = None) -> str:
+def breach_message(
+    what: str,
+    year: FinancialYear,
+    day: date,
+    stream: str | None,
+    cap: Decimal,
+    committed: Decimal,
+    amount: Decimal | None = None,
+) -> str:
     """Why a change is refused: the first day it would breach a ceiling, and by how much.
 
     With `amount` (the commitment being added) it also says what was left on that day.
@@ -235,5 +245,7 @@ def breach_message(what: str, year: FinancialYear, day: date, stream: str | None
         state = f"{format_money(cap - committed + amount)} left on {day} under {limit} of"
     else:
         state = f"{format_money(committed)} committed on {day} against {limit} of"
-    return (f"{what} would take {headroom} for {year} below zero on {day}, the first day "
-            f"it would breach {limit}: {state} {format_money(cap)}, {over} over")
+    return (
+        f"{what} would take {headroom} for {year} below zero on {day}, the first day "
+        f"it would breach {limit}: {state} {format_money(cap)}, {over} over"
+    )

@@ -41,10 +41,14 @@ def row_hash(table: str, *values: Any) -> str:
 
 
 def record_tables(db: sqlite_utils.Database) -> list[str]:
-    return [r[0] for r in db.execute(
-        "SELECT name FROM main.sqlite_master WHERE type = 'table' "
-        "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-        f"AND name NOT IN ({', '.join(repr(t) for t in NOT_RECORDS)}) ORDER BY name")]
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+            f"AND name NOT IN ({', '.join(repr(t) for t in NOT_RECORDS)}) ORDER BY name"
+        )
+    ]
 
 
 def columns(db: sqlite_utils.Database, table: str) -> list[str]:
@@ -55,8 +59,9 @@ def schema(db: sqlite_utils.Database) -> dict[str, str]:
     """Every table, index, trigger and view with a short digest of its SQL."""
     found = {"user_version": str(db.execute("PRAGMA main.user_version").fetchone()[0])}
     for kind, name, sql in db.execute(
-            "SELECT type, name, sql FROM main.sqlite_master "
-            "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name"):
+        "SELECT type, name, sql FROM main.sqlite_master "
+        "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name"
+    ):
         found[f"{kind} {name}"] = hashlib.sha256((sql or "").encode("utf-8")).hexdigest()[:16]
     return found
 
@@ -91,16 +96,19 @@ class Seal:
         self.db = db
         self._began_at = 0  # the newest event when the current write began
         self.db.conn.create_function("calloff_row_hash", -1, row_hash, deterministic=True)
-        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS seal_pending "
-                        "(tbl TEXT NOT NULL, sign INTEGER NOT NULL, h TEXT NOT NULL)")
+        self.db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS seal_pending "
+            "(tbl TEXT NOT NULL, sign INTEGER NOT NULL, h TEXT NOT NULL)"
+        )
 
     # -- watching calloff's own writes -----------------------------------------------------
 
     def watch(self) -> None:
         """Record the hash of every row calloff's connection inserts, updates or deletes."""
         for (name,) in self.db.execute(
-                "SELECT name FROM temp.sqlite_master WHERE type = 'trigger' "
-                "AND name LIKE 'seal\\_%' ESCAPE '\\'").fetchall():
+            "SELECT name FROM temp.sqlite_master WHERE type = 'trigger' "
+            "AND name LIKE 'seal\\_%' ESCAPE '\\'"
+        ).fetchall():
             self.db.execute(f"DROP TRIGGER temp.[{name}]")
         for table in record_tables(self.db):
             cols = columns(self.db, table)
@@ -111,14 +119,17 @@ class Seal:
             add = "INSERT INTO seal_pending VALUES ('{t}', {s}, calloff_row_hash({v}));"
             self.db.execute(
                 f"CREATE TEMP TRIGGER [seal_{table}_insert] AFTER INSERT ON main.[{table}] "
-                f"BEGIN {add.format(t=table, s=1, v=values('NEW'))} END")
+                f"BEGIN {add.format(t=table, s=1, v=values('NEW'))} END"
+            )
             self.db.execute(
                 f"CREATE TEMP TRIGGER [seal_{table}_update] AFTER UPDATE ON main.[{table}] "
                 f"BEGIN {add.format(t=table, s=-1, v=values('OLD'))} "
-                f"{add.format(t=table, s=1, v=values('NEW'))} END")
+                f"{add.format(t=table, s=1, v=values('NEW'))} END"
+            )
             self.db.execute(
                 f"CREATE TEMP TRIGGER [seal_{table}_delete] AFTER DELETE ON main.[{table}] "
-                f"BEGIN {add.format(t=table, s=-1, v=values('OLD'))} END")
+                f"BEGIN {add.format(t=table, s=-1, v=values('OLD'))} END"
+            )
 
     # -- the sealed state ------------------------------------------------------------------
 
@@ -137,8 +148,9 @@ class Seal:
 
     def _head(self) -> tuple[int, str] | None:
         try:
-            row = self.db.execute("SELECT last_event, last_hash FROM audit_head WHERE id = 1"
-                                  ).fetchone()
+            row = self.db.execute(
+                "SELECT last_event, last_hash FROM audit_head WHERE id = 1"
+            ).fetchone()
         except sqlite3.OperationalError:  # a database being created
             return None
         return (int(row[0]), str(row[1])) if row else None
@@ -148,18 +160,22 @@ class Seal:
         write's last) carries its digest, and its hash is taken again over it."""
         from framework.audit import event_hash
 
-        event = next(iter(self.db.query("SELECT * FROM events WHERE id = ?",
-                                        [state["event"]])), None)
+        event = next(
+            iter(self.db.query("SELECT * FROM events WHERE id = ?", [state["event"]])), None
+        )
         if event is not None and "seal" in event:
             event["seal"] = digest(state)
             event["hash"] = event_hash(event, event["prev_hash"])
-            self.db.execute("UPDATE events SET seal = ?, hash = ? WHERE id = ?",
-                            [event["seal"], event["hash"], event["id"]])
-            self.db.execute("UPDATE audit_head SET last_hash = ? WHERE id = 1",
-                            [event["hash"]])
+            self.db.execute(
+                "UPDATE events SET seal = ?, hash = ? WHERE id = ?",
+                [event["seal"], event["hash"], event["id"]],
+            )
+            self.db.execute("UPDATE audit_head SET last_hash = ? WHERE id = 1", [event["hash"]])
             state["hash"] = event["hash"]
-        self.db.execute("UPDATE audit_head SET state = ? WHERE id = 1",
-                        [json.dumps(state, sort_keys=True, separators=(",", ":"))])
+        self.db.execute(
+            "UPDATE audit_head SET state = ? WHERE id = 1",
+            [json.dumps(state, sort_keys=True, separators=(",", ":"))],
+        )
         self.db.execute("DELETE FROM temp.seal_pending")
 
     def reseal(self, inherited: str | None = None) -> None:
@@ -171,8 +187,13 @@ class Seal:
         for table in record_tables(self.db):
             count, total = table_digest(self.db, table)
             tables[table] = [count, f"{total:064x}"]
-        state: dict[str, Any] = {"recipe": RECIPE, "event": head[0], "hash": head[1],
-                                 "schema": schema(self.db), "tables": tables}
+        state: dict[str, Any] = {
+            "recipe": RECIPE,
+            "event": head[0],
+            "hash": head[1],
+            "schema": schema(self.db),
+            "tables": tables,
+        }
         if inherited:
             state["inherited"] = inherited
         self._write(state)
@@ -217,13 +238,16 @@ class Seal:
         if head is None:
             return None
         if state is None:
-            return ("the audit seal in the chain's head was removed outside calloff")
+            return "the audit seal in the chain's head was removed outside calloff"
         if state.get("recipe") != RECIPE:
-            return ("the audit seal in the chain's head is unreadable: it was changed "
-                    "outside calloff")
+            return (
+                "the audit seal in the chain's head is unreadable: it was changed outside calloff"
+            )
         if (state.get("event"), state.get("hash")) != head:
-            return (f"the chain's head was moved outside calloff: calloff last sealed event "
-                    f"{state.get('event')}, the head now names event {head[0]}")
+            return (
+                f"the chain's head was moved outside calloff: calloff last sealed event "
+                f"{state.get('event')}, the head now names event {head[0]}"
+            )
         changed = schema_changes(state.get("schema", {}), schema(self.db))
         if changed:
             return f"the database's schema was changed outside calloff: {'; '.join(changed)}"
@@ -239,11 +263,12 @@ class Seal:
             return before
         if state is None or state.get("recipe") != RECIPE:
             return "the records carry no seal this calloff can read"
-        row = self.db.execute("SELECT seal FROM events WHERE id = ?", [state["event"]]
-                              ).fetchone()
+        row = self.db.execute("SELECT seal FROM events WHERE id = ?", [state["event"]]).fetchone()
         if row is None or row[0] != digest(state):
-            return (f"the seal in the chain's head does not match the one event "
-                    f"{state['event']} carries: the seal was rewritten outside calloff")
+            return (
+                f"the seal in the chain's head does not match the one event "
+                f"{state['event']} carries: the seal was rewritten outside calloff"
+            )
         if state.get("inherited"):
             return str(state["inherited"])
         sealed: dict[str, list[Any]] = state["tables"]
@@ -257,16 +282,19 @@ class Seal:
             if (rows, int(sealed_sum, 16)) != (count, total):
                 changed.append(table)
         if changed:
-            return (f"the {', '.join(changed)} record(s) changed outside calloff after event "
-                    f"{state['event']}, the last change calloff made")
+            return (
+                f"the {', '.join(changed)} record(s) changed outside calloff after event "
+                f"{state['event']}, the last change calloff made"
+            )
         return None
 
 
 def digest(state: dict[str, Any]) -> str:
     """One SHA-256 over a sealed state's schema and table digests: what the chain carries."""
     content = {k: state.get(k) for k in ("recipe", "schema", "tables", "inherited")}
-    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":"))
-                          .encode("utf-8")).hexdigest()
+    return hashlib.sha256(
+        json.dumps(content, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    ).hexdigest()
 
 
 def legacy_digests(db: sqlite_utils.Database) -> dict[str, str]:
@@ -296,8 +324,10 @@ def legacy_problem(db: sqlite_utils.Database, version: int) -> str | None:
     if not row:
         return None
     if not row[0]:
-        return ("the audit seal in the chain's head was removed outside calloff before this "
-                "database was upgraded")
+        return (
+            "the audit seal in the chain's head was removed outside calloff before this "
+            "database was upgraded"
+        )
     try:
         sealed = json.loads(row[0])
     except ValueError:
@@ -308,5 +338,7 @@ def legacy_problem(db: sqlite_utils.Database, version: int) -> str | None:
     changed = sorted(t for t in set(sealed) | set(now) if sealed.get(t) != now.get(t))
     if not changed:
         return None
-    return (f"the {', '.join(changed)} record(s) changed outside calloff after event {row[1]}, "
-            "before this database was upgraded")
+    return (
+        f"the {', '.join(changed)} record(s) changed outside calloff after event {row[1]}, "
+        "before this database was upgraded"
+    )

@@ -90,8 +90,11 @@ class Service(ServiceBase):
         providers = self.store.providers(date.today())
         rates = self.store.tenders.rates(lot)
         return [
-            {"rank": e.rank, "provider": providers[e.provider_id],
-             "rates": rates.get(e.provider_id, Rates())}
+            {
+                "rank": e.rank,
+                "provider": providers[e.provider_id],
+                "rates": rates.get(e.provider_id, Rates()),
+            }
             for e in self.store.tenders.ranking(lot)
         ]
 
@@ -100,8 +103,10 @@ class Service(ServiceBase):
 
     def history(self, request_id: int) -> list[tuple[CallOff, list[PassOver]]]:
         """Every offer made for a request, in order, with who was passed over before each."""
-        return [(c, self.store.passed_over(c.id))
-                for c in self.store.calloffs_for_request(request_id)]
+        return [
+            (c, self.store.passed_over(c.id)) for c in self.store.calloffs_for_request(request_id)
+        ]
+
     # -- requests and the cascade --------------------------------------------------------
 
     def add_request(
@@ -140,11 +145,11 @@ class Service(ServiceBase):
             fw.lot(lot)
             funding = fw.default_funding if funding is None else funding.strip()
             fw.stream(funding)
-            request = Request(0, lot, title, start, end, funding, value, quantity, unit,
-                              attendees)
+            request = Request(0, lot, title, start, end, funding, value, quantity, unit, attendees)
             rid = s.add_request(request, on, self.officer)
-            s.trail.record(self.officer, on, "request.add", "request", rid, None,
-                           _request_dict(request), None)
+            s.trail.record(
+                self.officer, on, "request.add", "request", rid, None, _request_dict(request), None
+            )
         return rid
 
     def allocate(self, request_id: int, on: date) -> Outcome:
@@ -169,11 +174,14 @@ class Service(ServiceBase):
         the request itself was recorded: requests are often written up after the fact."""
         last = self.store.db.execute(
             "SELECT MAX(ch.effective_on) FROM calloffs c JOIN changes ch ON "
-            "ch.calloff_id = c.id WHERE c.request_id = ?", [request.id]).fetchone()[0]
+            "ch.calloff_id = c.id WHERE c.request_id = ?",
+            [request.id],
+        ).fetchone()[0]
         if last and on.isoformat() < last:
             raise InvalidInput(
                 f"{on} is before request {request.id}'s last offer closed on {last}: the "
-                "cascade continues from there, so allocate it on or after that date")
+                "cascade continues from there, so allocate it on or after that date"
+            )
 
     def _offer(self, request: Request, on: date) -> Outcome:
         """Walk the cascade and make the offer, or raise the rule that refuses it.
@@ -185,11 +193,19 @@ class Service(ServiceBase):
         fw = s.framework()
         ranking = s.tenders.ranking(request.lot, on)
         # Only the provider's own answer passes it over; an approver's rejection does not.
-        closed = {c.provider_id: _closed_reason(c)
-                  for c in s.calloffs_for_request(request.id)
-                  if c.status in ("declined", "lapsed")}
-        result = cascade(request, ranking, s.providers(on), s.unavailability(),
-                         s.tenders.rates(request.lot, on), closed)
+        closed = {
+            c.provider_id: _closed_reason(c)
+            for c in s.calloffs_for_request(request.id)
+            if c.status in ("declined", "lapsed")
+        }
+        result = cascade(
+            request,
+            ranking,
+            s.providers(on),
+            s.unavailability(),
+            s.tenders.rates(request.lot, on),
+            closed,
+        )
         try:
             check_term(fw.term, on)
             _check_year(fw, request)
@@ -206,47 +222,69 @@ class Service(ServiceBase):
                     f"{result.why_none()}"
                 )
             provider = s.provider(result.offer.provider_id, on)
-            what = (f"offering request {request.id} to {provider.name} "
-                    f"(rank {result.offer.rank}) at {format_money(result.value)}")
+            what = (
+                f"offering request {request.id} to {provider.name} "
+                f"(rank {result.offer.rank}) at {format_money(result.value)}"
+            )
             try:
                 with s.savepoint():
                     return self._write_offer(request, provider, result, on, what)
             except CeilingExceeded as e:
                 e.refused_offer = PassOver(  # type: ignore[attr-defined]
-                    provider.id, provider.name, result.offer.rank, str(e))
+                    provider.id, provider.name, result.offer.rank, str(e)
+                )
                 raise
         except RuleBroken as e:
             e.passed_over = result.passed_over  # type: ignore[attr-defined]
             raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _write_offer(self, request: Request, provider: Provider, result: Any, on: date,
-                     what: str) -> Outcome:
+    def _write_offer(
+        self, request: Request, provider: Provider, result: Any, on: date, what: str
+    ) -> Outcome:
         """Write the offer and its dated commitment, then check every day from `on`."""
         s = self.store
         fw = s.framework()
         # At or over the approval threshold the commitment is held, but the provider is not
         # told until a second officer approves; the response period starts then.
-        needs_approval = (fw.approval_threshold is not None
-                          and result.value >= fw.approval_threshold)
+        needs_approval = fw.approval_threshold is not None and result.value >= fw.approval_threshold
         calloff = CallOff(
-            id=0, request_id=request.id, lot=request.lot, provider_id=provider.id,
+            id=0,
+            request_id=request.id,
+            lot=request.lot,
+            provider_id=provider.id,
             rank=result.offer.rank,
-            status="awaiting_approval" if needs_approval else "offered", value=result.value,
-            funding=request.funding, year=request.year, raised_on=on,
-            respond_by=None if needs_approval
+            status="awaiting_approval" if needs_approval else "offered",
+            value=result.value,
+            funding=request.funding,
+            year=request.year,
+            raised_on=on,
+            respond_by=None
+            if needs_approval
             else add_working_days(on, fw.response_days, fw.holidays),
-            officer=self.officer, recorded_at=now_stamp(),
+            officer=self.officer,
+            recorded_at=now_stamp(),
             needs_approval=needs_approval,
         )
         cid = s.add_calloff(calloff, result.passed_over)
         calloff = attrs.evolve(calloff, id=cid)
         eid = s.trail.record(
-            self.officer, on, "calloff.offer", "calloff", cid, None,
-            {"request": request.id, "provider": provider.id, "rank": calloff.rank,
-             "status": calloff.status, "value": calloff.value, "funding": calloff.funding,
-             "respond_by": calloff.respond_by,
-             "passed_over": [[p.provider_id, p.rank, p.reason] for p in result.passed_over]},
+            self.officer,
+            on,
+            "calloff.offer",
+            "calloff",
+            cid,
+            None,
+            {
+                "request": request.id,
+                "provider": provider.id,
+                "rank": calloff.rank,
+                "status": calloff.status,
+                "value": calloff.value,
+                "funding": calloff.funding,
+                "respond_by": calloff.respond_by,
+                "passed_over": [[p.provider_id, p.rank, p.reason] for p in result.passed_over],
+            },
             None,
         )
         s.ledger.record(calloff, eid, on, calloff.status, calloff.value, calloff.value)
@@ -255,8 +293,9 @@ class Service(ServiceBase):
         after = s.position(calloff.year, on)
         s.restate_headroom(cid, after.headroom, after.stream(calloff.funding).headroom)
         calloff = s.calloff(cid)
-        return Outcome(request, calloff.status, calloff, provider, result.passed_over,
-                       position=after)
+        return Outcome(
+            request, calloff.status, calloff, provider, result.passed_over, position=after
+        )
 
     def _cascade_after(self, request: Request, on: date) -> Outcome:
         """After a decline or lapse: offer to the next provider, or say why nobody can take it."""
@@ -288,23 +327,40 @@ class Service(ServiceBase):
             fw = s.framework()
             check_term(fw.term, on)
             request = s.request(c.request_id)
-            instead = (f": reject it with `calloff reject {c.id} --reason TEXT`, then "
-                       f"`calloff allocate {request.id}` offers it to the next eligible provider")
-            eligible = cascade(request, [RankEntry(c.lot, c.rank, c.provider_id)],
-                               s.providers(on), s.unavailability(), s.tenders.rates(c.lot, on), {})
+            instead = (
+                f": reject it with `calloff reject {c.id} --reason TEXT`, then "
+                f"`calloff allocate {request.id}` offers it to the next eligible provider"
+            )
+            eligible = cascade(
+                request,
+                [RankEntry(c.lot, c.rank, c.provider_id)],
+                s.providers(on),
+                s.unavailability(),
+                s.tenders.rates(c.lot, on),
+                {},
+            )
             if eligible.offer is None:
                 why = eligible.passed_over[0]
-                raise RuleBroken(f"call-off {c.id} cannot be approved on {on}: {why.name} is "
-                                 f"{why.reason}{instead}")
+                raise RuleBroken(
+                    f"call-off {c.id} cannot be approved on {on}: {why.name} is "
+                    f"{why.reason}{instead}"
+                )
             try:
                 self._hold(c.year, on, f"approving call-off {c.id}")
             except CeilingExceeded as e:
                 raise CeilingExceeded(f"{e}{instead}") from None
             respond_by = add_working_days(on, fw.response_days, fw.holidays)
             s.approve(c.id, self.officer, on, respond_by)
-            eid = s.trail.record(self.officer, on, "calloff.approve", "calloff", c.id,
-                                 {"status": c.status},
-                                 {"status": "offered", "respond_by": respond_by}, None)
+            eid = s.trail.record(
+                self.officer,
+                on,
+                "calloff.approve",
+                "calloff",
+                c.id,
+                {"status": c.status},
+                {"status": "offered", "respond_by": respond_by},
+                None,
+            )
             s.ledger.record(c, eid, on, "offered", c.value, c.value)
             return s.calloff(c.id)
 
@@ -333,8 +389,9 @@ class Service(ServiceBase):
         lapses: list[Lapse] = []
         with self.store.transaction() as s:
             for c in s.listings.offers_past(on):
-                self._move(c.id, ("offered",), "lapsed", "lapse", on,
-                           f"did not answer by {c.respond_by}")
+                self._move(
+                    c.id, ("offered",), "lapsed", "lapse", on, f"did not answer by {c.respond_by}"
+                )
                 outcome = self._cascade_after(s.request(c.request_id), on)
                 lapses.append(Lapse(s.calloff(c.id), outcome))
         return lapses
@@ -359,12 +416,19 @@ def _closed_reason(c: CallOff) -> str:
 
 
 def _request_dict(r: Request) -> dict[str, Any]:
-    return {"lot": r.lot, "title": r.title, "start": r.start, "end": r.end, "value": r.value,
-            "quantity": r.quantity, "unit": r.unit, "funding": r.funding,
-            "attendees": r.attendees}
+    return {
+        "lot": r.lot,
+        "title": r.title,
+        "start": r.start,
+        "end": r.end,
+        "value": r.value,
+        "quantity": r.quantity,
+        "unit": r.unit,
+        "funding": r.funding,
+        "attendees": r.attendees,
+    }
 
 
 def parse_on(text: str | None) -> date:
     """The effective date of an action: today unless the officer gives one."""
     return parse_date(text) if text else date.today()
-

@@ -41,8 +41,16 @@ class Setup(ServiceBase):
             if s.provider_named(name):
                 raise InvalidInput(f"a provider called {name!r} already exists")
             pid = s.add_provider(name, vat, on, self.officer)
-            s.trail.record(self.officer, on, "provider.add", "provider", pid, None,
-                           {"name": name, "vat": vat}, None)
+            s.trail.record(
+                self.officer,
+                on,
+                "provider.add",
+                "provider",
+                pid,
+                None,
+                {"name": name, "vat": vat},
+                None,
+            )
         return pid
 
     def set_provider_status(self, ref: str | int, status: str, reason: str, on: date) -> Provider:
@@ -66,9 +74,16 @@ class Setup(ServiceBase):
                 raise WrongStatus(f"{provider.name} is already {status} on {on}")
             s.set_provider_status(provider.id, status, reason, on, self.officer)
             action = {"suspended": "suspend", "active": "reinstate", "withdrawn": "withdraw"}
-            s.trail.record(self.officer, on, f"provider.{action[status]}", "provider",
-                           provider.id, {"status": provider.status}, {"status": status},
-                           reason or None)
+            s.trail.record(
+                self.officer,
+                on,
+                f"provider.{action[status]}",
+                "provider",
+                provider.id,
+                {"status": provider.status},
+                {"status": status},
+                reason or None,
+            )
         return attrs.evolve(provider, status=status, status_reason=reason)
 
     def mark_unavailable(
@@ -85,8 +100,16 @@ class Setup(ServiceBase):
             provider = self.provider(ref, on)
             gap = Unavailability(provider.id, start, end, reason, lot)
             gid = s.add_unavailability(gap, on, self.officer)
-            s.trail.record(self.officer, on, "provider.unavailable", "provider", provider.id,
-                           None, {"from": start, "to": end, "lot": lot}, reason)
+            s.trail.record(
+                self.officer,
+                on,
+                "provider.unavailable",
+                "provider",
+                provider.id,
+                None,
+                {"from": start, "to": end, "lot": lot},
+                reason,
+            )
         return gid
 
     def set_ranking(self, lot: int, refs: Sequence[str | int], on: date) -> list[Provider]:
@@ -105,9 +128,7 @@ class Setup(ServiceBase):
             s.trail.record(self.officer, on, "ranking.set", "lot", lot, before, ids, None)
         return providers
 
-    def set_prices(
-        self, lot: int, ref: str | int, rates: dict[str, Decimal], on: date
-    ) -> Rates:
+    def set_prices(self, lot: int, ref: str | int, rates: dict[str, Decimal], on: date) -> Rates:
         if not rates:
             raise InvalidInput("give at least one of --day, --session or --place")
         not_future(on)
@@ -125,9 +146,16 @@ class Setup(ServiceBase):
                     raise InvalidInput(f"the {unit} rate must be more than £0.00")
                 s.tenders.set_rate(lot, provider.id, unit, rate, on)
             after = s.tenders.rates(lot)[provider.id]
-            s.trail.record(self.officer, on, "prices.set", "provider", provider.id,
-                           {"lot": lot, **before.as_dict()}, {"lot": lot, **after.as_dict()},
-                           None)
+            s.trail.record(
+                self.officer,
+                on,
+                "prices.set",
+                "provider",
+                provider.id,
+                {"lot": lot, **before.as_dict()},
+                {"lot": lot, **after.as_dict()},
+                None,
+            )
         return after
 
     def import_rankings(self, path: str | Path, on: date) -> dict[int, int]:
@@ -136,8 +164,11 @@ class Setup(ServiceBase):
         Each lot named in the file has its ranking replaced by the file's. Returns the
         number of providers ranked on each lot.
         """
-        rows, problems = read_csv(path, required=("lot", "rank", "provider"),
-                                   optional=("day_rate", "session_rate", "place_rate"))
+        rows, problems = read_csv(
+            path,
+            required=("lot", "rank", "provider"),
+            optional=("day_rate", "session_rate", "place_rate"),
+        )
         fw = self.framework()
         lots: dict[int, list[tuple[int, int, int, dict[str, Decimal | None]]]] = {}
         for line, row in rows:
@@ -163,13 +194,22 @@ class Setup(ServiceBase):
             ranks = sorted(rank for _, rank, _, _ in entries)
             if ranks != list(range(1, len(ranks) + 1)):
                 line = entries[0][0]
-                problems.append((line, f"lot {lot} has ranks {ranks}: ranks must run 1, 2, 3 "
-                                       "... with no ties or gaps"))
+                problems.append(
+                    (
+                        line,
+                        f"lot {lot} has ranks {ranks}: ranks must run 1, 2, 3 "
+                        "... with no ties or gaps",
+                    )
+                )
             seen: dict[int, int] = {}
             for line, _, pid, _ in entries:
                 if pid in seen:
-                    problems.append((line, f"provider {pid} is ranked twice on lot {lot} "
-                                           f"(also line {seen[pid]})"))
+                    problems.append(
+                        (
+                            line,
+                            f"provider {pid} is ranked twice on lot {lot} (also line {seen[pid]})",
+                        )
+                    )
                 seen[pid] = line
         if problems:
             raise ImportRejected(str(path), sorted(problems))
@@ -184,7 +224,14 @@ class Setup(ServiceBase):
                 for _, _, pid, rates in ordered:
                     for unit, rate in rates.items():
                         s.tenders.set_rate(lot, pid, unit, rate, on)
-                s.trail.record(self.officer, on, "ranking.import", "lot", lot, before,
-                               [pid for _, _, pid, _ in ordered], f"imported from {path}")
+                s.trail.record(
+                    self.officer,
+                    on,
+                    "ranking.import",
+                    "lot",
+                    lot,
+                    before,
+                    [pid for _, _, pid, _ in ordered],
+                    f"imported from {path}",
+                )
         return {lot: len(entries) for lot, entries in lots.items()}
-

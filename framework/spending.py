@@ -51,12 +51,18 @@ class ImportSummary:
     amount: Decimal
 
 
-
 class Spending(ServiceBase):
     """What a call-off actually costs as training is taken up."""
 
-    def add_spend(self, calloff_id: int, amount: Decimal, spent_on: date, invoice: str,
-                  attendees: int | None, on: date | None = None) -> SpendLine:
+    def add_spend(
+        self,
+        calloff_id: int,
+        amount: Decimal,
+        spent_on: date,
+        invoice: str,
+        attendees: int | None,
+        on: date | None = None,
+    ) -> SpendLine:
         """Record one invoice line against an accepted call-off."""
         with self.store.transaction() as s:
             c = s.calloff(calloff_id)
@@ -64,9 +70,16 @@ class Spending(ServiceBase):
             self._write_spend(line, on or spent_on)
         return line
 
-    def _spend_line(self, c: CallOff, amount: Decimal, spent_on: date, invoice: str,
-                    attendees: int | None, spent_so_far: Decimal,
-                    existing: dict[str, Any] | EllipsisType | None = ...) -> SpendLine:
+    def _spend_line(
+        self,
+        c: CallOff,
+        amount: Decimal,
+        spent_on: date,
+        invoice: str,
+        attendees: int | None,
+        spent_so_far: Decimal,
+        existing: dict[str, Any] | EllipsisType | None = ...,
+    ) -> SpendLine:
         """Check an invoice line against the call-off; refuse it with the reason if it is wrong.
 
         `existing` is the line already recorded under this reference, where the caller has
@@ -91,8 +104,10 @@ class Spending(ServiceBase):
             )
         request = s.request(c.request_id)
         if spent_on > date.today():
-            raise InvalidInput(f"invoice date {spent_on} is after today ({date.today()}): an "
-                               "invoice cannot be dated in the future")
+            raise InvalidInput(
+                f"invoice date {spent_on} is after today ({date.today()}): an "
+                "invoice cannot be dated in the future"
+            )
         if spent_on < request.start:
             raise InvalidInput(
                 f"invoice date {spent_on} is before call-off {c.id} starts on {request.start}"
@@ -113,14 +128,38 @@ class Spending(ServiceBase):
 
     def _write_spend(self, line: SpendLine, on: date) -> None:
         s = self.store
-        sid = s.invoices.add(line.calloff, line.provider_id, line.invoice, line.spent_on,
-                          line.amount, line.attendees, self.officer)
-        s.trail.record(self.officer, on, "spend.add", "calloff", line.calloff, None,
-                       {"spend": sid, "invoice": line.invoice, "date": line.spent_on,
-                        "amount": line.amount, "attendees": line.attendees}, None)
+        sid = s.invoices.add(
+            line.calloff,
+            line.provider_id,
+            line.invoice,
+            line.spent_on,
+            line.amount,
+            line.attendees,
+            self.officer,
+        )
+        s.trail.record(
+            self.officer,
+            on,
+            "spend.add",
+            "calloff",
+            line.calloff,
+            None,
+            {
+                "spend": sid,
+                "invoice": line.invoice,
+                "date": line.spent_on,
+                "amount": line.amount,
+                "attendees": line.attendees,
+            },
+            None,
+        )
 
-    def import_spend(self, path: str | Path, on: date | None = None,
-                     progress: Callable[[int], None] | None = None) -> ImportSummary:
+    def import_spend(
+        self,
+        path: str | Path,
+        on: date | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportSummary:
         """Import invoice lines from CSV: all of them in one transaction, or none.
 
         Every row is checked first against the database and the rows before it; a line
@@ -128,8 +167,9 @@ class Spending(ServiceBase):
         nothing. `progress` is told how many rows have been checked and then written:
         twice the number of rows in all.
         """
-        rows, problems = read_csv(path, required=("calloff", "invoice", "date", "amount"),
-                                   optional=("attendees",))
+        rows, problems = read_csv(
+            path, required=("calloff", "invoice", "date", "amount"), optional=("attendees",)
+        )
         with self.store.transaction() as s:
             lines: list[SpendLine] = []
             skipped = 0
@@ -147,8 +187,9 @@ class Spending(ServiceBase):
                     attendees = whole_number(cell, "attendees") if cell else None
                     key = (c.provider_id, invoice_key(invoice))
                     if key in seen:
-                        raise InvalidInput(f"invoice {invoice} appears twice in the file "
-                                           f"(also line {seen[key]})")
+                        raise InvalidInput(
+                            f"invoice {invoice} appears twice in the file (also line {seen[key]})"
+                        )
                     seen[key] = line_no
                     existing = s.invoices.find(c.provider_id, invoice)
                     if existing and _same_line(existing, c.id, spent_on, amount, attendees):
@@ -156,8 +197,9 @@ class Spending(ServiceBase):
                         continue
                     if c.id not in running:
                         running[c.id] = s.invoices.total(c.id)
-                    line = self._spend_line(c, amount, spent_on, invoice, attendees,
-                                            running[c.id], existing)
+                    line = self._spend_line(
+                        c, amount, spent_on, invoice, attendees, running[c.id], existing
+                    )
                 except CalloffError as e:
                     problems.append((line_no, str(e)))
                     continue
@@ -173,8 +215,11 @@ class Spending(ServiceBase):
                     progress(200)
             if progress:
                 progress(len(rows) - len(lines) // 200 * 200)
-        return ImportSummary(imported=len(lines), skipped=skipped,
-                             amount=sum((line.amount for line in lines), Decimal("0.00")))
+        return ImportSummary(
+            imported=len(lines),
+            skipped=skipped,
+            amount=sum((line.amount for line in lines), Decimal("0.00")),
+        )
 
     def vary(self, calloff_id: int, value: Decimal, reason: str, on: date) -> CallOff:
         """Change an accepted call-off's value; an increase must fit under the ceiling."""
@@ -192,8 +237,12 @@ class Spending(ServiceBase):
                 )
             fw = s.framework()
             threshold = fw.approval_threshold
-            if (threshold is not None and value > c.value and value >= threshold
-                    and c.officer.casefold() == self.officer.casefold()):
+            if (
+                threshold is not None
+                and value > c.value
+                and value >= threshold
+                and c.officer.casefold() == self.officer.casefold()
+            ):
                 raise RuleBroken(
                     f"an increase to {format_money(value)} is at or over the approval threshold "
                     f"of {format_money(threshold)}: {self.officer} raised call-off {c.id}, so "
@@ -208,12 +257,24 @@ class Spending(ServiceBase):
             if value == c.value:
                 raise InvalidInput(f"call-off {c.id} is already worth {format_money(value)}")
             s.vary(c.id, c.value, value, reason, on, self.officer)
-            eid = s.trail.record(self.officer, on, "calloff.vary", "calloff", c.id,
-                                 {"value": c.value}, {"value": value}, reason)
+            eid = s.trail.record(
+                self.officer,
+                on,
+                "calloff.vary",
+                "calloff",
+                c.id,
+                {"value": c.value},
+                {"value": value},
+                reason,
+            )
             s.ledger.record(c, eid, on, c.status, value, value)
             if value > c.value:
-                self._hold(c.year, on, f"increasing call-off {c.id} by "
-                           f"{format_money(value - c.value)}", value - c.value)
+                self._hold(
+                    c.year,
+                    on,
+                    f"increasing call-off {c.id} by {format_money(value - c.value)}",
+                    value - c.value,
+                )
             # The headroom the order shows is re-stated as it stands after the variation.
             after = s.position(c.year, on)
             s.restate_headroom(c.id, after.headroom, after.stream(c.funding).headroom)
@@ -233,9 +294,12 @@ class Spending(ServiceBase):
             return s.calloff(c.id)
 
 
-def _same_line(row: dict[str, Any], calloff: int, spent_on: date, amount: Decimal,
-               attendees: int | None) -> bool:
-    return (row["calloff_id"] == calloff and row["spent_on"] == spent_on.isoformat()
-            and from_pence(row["amount_pence"]) == amount and row["attendees"] == attendees)
-
-
+def _same_line(
+    row: dict[str, Any], calloff: int, spent_on: date, amount: Decimal, attendees: int | None
+) -> bool:
+    return (
+        row["calloff_id"] == calloff
+        and row["spent_on"] == spent_on.isoformat()
+        and from_pence(row["amount_pence"]) == amount
+        and row["attendees"] == attendees
+    )

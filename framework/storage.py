@@ -117,7 +117,8 @@ class Store:
             if problem:
                 raise Tampered(
                     f"{problem}; calloff will not write to {self.path.name} until it is "
-                    "looked into: run `calloff audit verify` and restore from a backup")
+                    "looked into: run `calloff audit verify` and restore from a backup"
+                )
             yield self
             self.trail.seal.fold()
             self.commit()
@@ -179,15 +180,19 @@ class Store:
 
     def add_extension(self, on: date, officer: str) -> None:
         self._changed()
-        self._insert("extensions", {"effective_on": on.isoformat(), "recorded_at": now_stamp(),
-                                    "officer": officer})
+        self._insert(
+            "extensions",
+            {"effective_on": on.isoformat(), "recorded_at": now_stamp(), "officer": officer},
+        )
 
-    def set_cap(self, year: FinancialYear, stream: str, amount: Decimal, on: date,
-                officer: str) -> None:
+    def set_cap(
+        self, year: FinancialYear, stream: str, amount: Decimal, on: date, officer: str
+    ) -> None:
         """A cap for a year that applies from `on`, recorded with the next event."""
         self._changed()
-        self.ledger.set_cap(year, stream, amount, on, officer, self.trail.next_event_id(),
-                            now_stamp())
+        self.ledger.set_cap(
+            year, stream, amount, on, officer, self.trail.next_event_id(), now_stamp()
+        )
 
     def confirm_stream(self, name: str, on: date) -> None:
         self._changed()
@@ -200,8 +205,16 @@ class Store:
     # -- providers -----------------------------------------------------------------------
 
     def add_provider(self, name: str, vat: str, on: date, officer: str) -> int:
-        return self._insert("providers", {"name": name, "vat": vat, "created_on": on.isoformat(),
-                                          "recorded_at": now_stamp(), "officer": officer})
+        return self._insert(
+            "providers",
+            {
+                "name": name,
+                "vat": vat,
+                "created_on": on.isoformat(),
+                "recorded_at": now_stamp(),
+                "officer": officer,
+            },
+        )
 
     def provider_named(self, name: str) -> dict[str, Any] | None:
         return self._one("SELECT * FROM providers WHERE name = ? COLLATE NOCASE", [name])
@@ -224,38 +237,55 @@ class Store:
             {"on": as_of.isoformat()},
         )
         return {
-            r["id"]: Provider(r["id"], r["name"], r["vat"], r["status"] or "active",
-                              r["reason"] or "")
+            r["id"]: Provider(
+                r["id"], r["name"], r["vat"], r["status"] or "active", r["reason"] or ""
+            )
             for r in rows
         }
 
     def provider(self, provider_id: int, as_of: date) -> Provider:
         found = self.providers(as_of).get(provider_id)
         if found is None:
-            raise NotFound(
-                f"provider {provider_id} does not exist: see `calloff provider list`"
-            )
+            raise NotFound(f"provider {provider_id} does not exist: see `calloff provider list`")
         return found
 
     def withdrawal(self, provider_id: int) -> dict[str, Any] | None:
         """A provider's withdrawal from the framework, whatever its date: it is final."""
-        return self._one("SELECT * FROM provider_status WHERE provider_id = ? AND "
-                         "status = 'withdrawn' ORDER BY id LIMIT 1", [provider_id])
+        return self._one(
+            "SELECT * FROM provider_status WHERE provider_id = ? AND "
+            "status = 'withdrawn' ORDER BY id LIMIT 1",
+            [provider_id],
+        )
 
     def set_provider_status(
         self, provider_id: int, status: str, reason: str, on: date, officer: str
     ) -> None:
-        self._insert("provider_status", {
-            "provider_id": provider_id, "effective_on": on.isoformat(), "status": status,
-            "reason": reason, "recorded_at": now_stamp(), "officer": officer,
-        })
+        self._insert(
+            "provider_status",
+            {
+                "provider_id": provider_id,
+                "effective_on": on.isoformat(),
+                "status": status,
+                "reason": reason,
+                "recorded_at": now_stamp(),
+                "officer": officer,
+            },
+        )
 
     def add_unavailability(self, gap: Unavailability, on: date, officer: str) -> int:
-        return self._insert("unavailability", {
-            "provider_id": gap.provider_id, "lot": gap.lot, "start": gap.start.isoformat(),
-            "end": gap.end.isoformat(), "reason": gap.reason, "effective_on": on.isoformat(),
-            "recorded_at": now_stamp(), "officer": officer,
-        })
+        return self._insert(
+            "unavailability",
+            {
+                "provider_id": gap.provider_id,
+                "lot": gap.lot,
+                "start": gap.start.isoformat(),
+                "end": gap.end.isoformat(),
+                "reason": gap.reason,
+                "effective_on": on.isoformat(),
+                "recorded_at": now_stamp(),
+                "officer": officer,
+            },
+        )
 
     def unavailability(self, provider_id: int | None = None) -> list[Unavailability]:
         sql = "SELECT * FROM unavailability"
@@ -264,8 +294,13 @@ class Store:
             sql += " WHERE provider_id = ?"
             params.append(provider_id)
         return [
-            Unavailability(r["provider_id"], date.fromisoformat(r["start"]),
-                           date.fromisoformat(r["end"]), r["reason"] or "", r["lot"])
+            Unavailability(
+                r["provider_id"],
+                date.fromisoformat(r["start"]),
+                date.fromisoformat(r["end"]),
+                r["reason"] or "",
+                r["lot"],
+            )
             for r in self.db.query(sql + " ORDER BY start, id", params)
         ]
 
@@ -274,14 +309,23 @@ class Store:
     # -- requests ------------------------------------------------------------------------
 
     def add_request(self, request: Request, on: date, officer: str) -> int:
-        return self._insert("requests", {
-            "lot": request.lot, "title": request.title, "start": request.start.isoformat(),
-            "end": request.end.isoformat(),
-            "value_pence": None if request.value is None else to_pence(request.value),
-            "quantity": request.quantity, "unit": request.unit, "funding": request.funding,
-            "attendees": request.attendees, "created_on": on.isoformat(),
-            "recorded_at": now_stamp(), "officer": officer,
-        })
+        return self._insert(
+            "requests",
+            {
+                "lot": request.lot,
+                "title": request.title,
+                "start": request.start.isoformat(),
+                "end": request.end.isoformat(),
+                "value_pence": None if request.value is None else to_pence(request.value),
+                "quantity": request.quantity,
+                "unit": request.unit,
+                "funding": request.funding,
+                "attendees": request.attendees,
+                "created_on": on.isoformat(),
+                "recorded_at": now_stamp(),
+                "officer": officer,
+            },
+        )
 
     def request(self, request_id: int) -> Request:
         r = self._one("SELECT * FROM requests WHERE id = ?", [request_id])
@@ -291,8 +335,9 @@ class Store:
 
     def requests(self) -> list[dict[str, Any]]:
         """Every request with where it stands, for listing."""
-        return list(self.db.query(
-            f"""
+        return list(
+            self.db.query(
+                f"""
             SELECT r.*,
               (SELECT c.id FROM calloffs c WHERE c.request_id = r.id ORDER BY c.id DESC LIMIT 1)
                 AS last_calloff,
@@ -302,47 +347,75 @@ class Store:
                  AND c.status IN ({", ".join(f"'{s}'" for s in LIVE + FINISHED)})) AS live
             FROM requests r ORDER BY r.id
             """
-        ))
+            )
+        )
 
     # -- call-offs -----------------------------------------------------------------------
 
     def add_calloff(self, c: CallOff, passed_over: tuple[PassOver, ...]) -> int:
-        calloff_id = self._insert("calloffs", {
-            "request_id": c.request_id, "lot": c.lot, "provider_id": c.provider_id,
-            "rank": c.rank, "status": c.status, "value_pence": to_pence(c.value),
-            "initial_value_pence": to_pence(c.value),
-            "needs_approval": int(c.needs_approval),
-            "funding": c.funding, "year": str(c.year), "offered_on": c.raised_on.isoformat(),
-            "respond_by": c.respond_by.isoformat() if c.respond_by else None,
-            "headroom_after_pence": None if c.headroom_after is None
-            else to_pence(c.headroom_after),
-            "stream_headroom_after_pence": None if c.stream_headroom_after is None
-            else to_pence(c.stream_headroom_after),
-            "recorded_at": c.recorded_at, "officer": c.officer,
-            "event_id": self.trail.next_event_id(),
-        })
+        calloff_id = self._insert(
+            "calloffs",
+            {
+                "request_id": c.request_id,
+                "lot": c.lot,
+                "provider_id": c.provider_id,
+                "rank": c.rank,
+                "status": c.status,
+                "value_pence": to_pence(c.value),
+                "initial_value_pence": to_pence(c.value),
+                "needs_approval": int(c.needs_approval),
+                "funding": c.funding,
+                "year": str(c.year),
+                "offered_on": c.raised_on.isoformat(),
+                "respond_by": c.respond_by.isoformat() if c.respond_by else None,
+                "headroom_after_pence": None
+                if c.headroom_after is None
+                else to_pence(c.headroom_after),
+                "stream_headroom_after_pence": None
+                if c.stream_headroom_after is None
+                else to_pence(c.stream_headroom_after),
+                "recorded_at": c.recorded_at,
+                "officer": c.officer,
+                "event_id": self.trail.next_event_id(),
+            },
+        )
         for seq, p in enumerate(passed_over, start=1):
-            self._insert("passovers", {"calloff_id": calloff_id, "seq": seq,
-                                       "provider_id": p.provider_id, "name": p.name,
-                                       "rank": p.rank, "reason": p.reason})
+            self._insert(
+                "passovers",
+                {
+                    "calloff_id": calloff_id,
+                    "seq": seq,
+                    "provider_id": p.provider_id,
+                    "name": p.name,
+                    "rank": p.rank,
+                    "reason": p.reason,
+                },
+            )
         return calloff_id
 
     def calloff(self, calloff_id: int) -> CallOff:
         r = self._one("SELECT * FROM calloffs WHERE id = ?", [calloff_id])
         if r is None:
-            raise NotFound(f"call-off {calloff_id} does not exist: `calloff request list` "
-                           "gives each request's latest call-off")
+            raise NotFound(
+                f"call-off {calloff_id} does not exist: `calloff request list` "
+                "gives each request's latest call-off"
+            )
         return calloff_from_row(r)
 
     def calloffs_for_request(self, request_id: int) -> list[CallOff]:
-        return [calloff_from_row(r) for r in self.db.query(
-            "SELECT * FROM calloffs WHERE request_id = ? ORDER BY id", [request_id])]
+        return [
+            calloff_from_row(r)
+            for r in self.db.query(
+                "SELECT * FROM calloffs WHERE request_id = ? ORDER BY id", [request_id]
+            )
+        ]
 
     def passed_over(self, calloff_id: int) -> list[PassOver]:
         return [
             PassOver(r["provider_id"], r["name"], r["rank"], r["reason"])
             for r in self.db.query(
-                "SELECT * FROM passovers WHERE calloff_id = ? ORDER BY seq", [calloff_id])
+                "SELECT * FROM passovers WHERE calloff_id = ? ORDER BY seq", [calloff_id]
+            )
         ]
 
     def set_status(self, calloff_id: int, status: str, on: date, reason: str | None) -> None:
@@ -365,31 +438,41 @@ class Store:
             [officer, on.isoformat(), respond_by.isoformat(), calloff_id],
         )
 
-    def vary(self, calloff_id: int, old: Decimal, new: Decimal, reason: str, on: date,
-             officer: str) -> None:
-        self.db.execute("UPDATE calloffs SET value_pence = ? WHERE id = ?",
-                        [to_pence(new), calloff_id])
-        self._insert("variations", {
-            "calloff_id": calloff_id, "effective_on": on.isoformat(),
-            "old_value_pence": to_pence(old), "new_value_pence": to_pence(new),
-            "reason": reason, "recorded_at": now_stamp(), "officer": officer,
-        })
+    def vary(
+        self, calloff_id: int, old: Decimal, new: Decimal, reason: str, on: date, officer: str
+    ) -> None:
+        self.db.execute(
+            "UPDATE calloffs SET value_pence = ? WHERE id = ?", [to_pence(new), calloff_id]
+        )
+        self._insert(
+            "variations",
+            {
+                "calloff_id": calloff_id,
+                "effective_on": on.isoformat(),
+                "old_value_pence": to_pence(old),
+                "new_value_pence": to_pence(new),
+                "reason": reason,
+                "recorded_at": now_stamp(),
+                "officer": officer,
+            },
+        )
 
-    def restate_headroom(self, calloff_id: int, contract: Decimal,
-                         stream: Decimal | None) -> None:
+    def restate_headroom(self, calloff_id: int, contract: Decimal, stream: Decimal | None) -> None:
         self.db.execute(
             "UPDATE calloffs SET headroom_after_pence = ?, stream_headroom_after_pence = ? "
             "WHERE id = ?",
-            [to_pence(contract), None if stream is None else to_pence(stream), calloff_id])
+            [to_pence(contract), None if stream is None else to_pence(stream), calloff_id],
+        )
 
     def variations(self, calloff_id: int) -> list[dict[str, Any]]:
-        return list(self.db.query(
-            "SELECT * FROM variations WHERE calloff_id = ? ORDER BY id", [calloff_id]))
+        return list(
+            self.db.query("SELECT * FROM variations WHERE calloff_id = ? ORDER BY id", [calloff_id])
+        )
 
-    def position(self, year: FinancialYear, at: date | None = None,
-                 upto: int | None = None) -> Position:
+    def position(
+        self, year: FinancialYear, at: date | None = None, upto: int | None = None
+    ) -> Position:
         """Caps, commitments and spend by stream for a year on a day (default today)."""
         return self.ledger.position(year, at or date.today(), upto)
 
     # -- reports: every figure summed in SQL ----------------------------------------------
-

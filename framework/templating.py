@@ -39,7 +39,8 @@ MAX_EXPONENT = 10_000
 MAX_TEMPLATE_BYTES = 256_000  # the largest template file read
 
 _WIDTH = re.compile(
-    r"%(?:\([^)]*\))?[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?|\{[^{}]*:[^{}]*?(\d+)[^{}]*\}")
+    r"%(?:\([^)]*\))?[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?|\{[^{}]*:[^{}]*?(\d+)[^{}]*\}"
+)
 _PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 
 
@@ -76,8 +77,9 @@ class BoundedEnvironment(SandboxedEnvironment):
             if name in _PADDING:
                 for a in (*args, *kwargs.values()):
                     if isinstance(a, int) and a > MAX_WIDTH:
-                        raise TemplateLimit(f"a width above {MAX_WIDTH:,} is not allowed in a "
-                                            "template")
+                        raise TemplateLimit(
+                            f"a width above {MAX_WIDTH:,} is not allowed in a template"
+                        )
             elif name in ("format", "format_map"):
                 _widths(owner)
         return super().call(__context, __obj, *args, **kwargs)
@@ -85,8 +87,9 @@ class BoundedEnvironment(SandboxedEnvironment):
 
 def _size(n: int, what: str) -> None:
     if n > MAX_CHARS:
-        raise TemplateLimit(f"{what} would make {n:,} items, more than the {MAX_CHARS:,} a "
-                            "template may produce")
+        raise TemplateLimit(
+            f"{what} would make {n:,} items, more than the {MAX_CHARS:,} a template may produce"
+        )
 
 
 def _widths(fmt: str) -> None:
@@ -100,8 +103,9 @@ def _bounded_filter(f: Any) -> Any:
     def checked(*args: Any, **kwargs: Any) -> Any:
         for a in (*args[1:], *kwargs.values()):
             if isinstance(a, int) and not isinstance(a, bool) and a > MAX_WIDTH:
-                raise TemplateLimit(f"a width or count above {MAX_WIDTH:,} is not allowed in "
-                                    "a template")
+                raise TemplateLimit(
+                    f"a width or count above {MAX_WIDTH:,} is not allowed in a template"
+                )
         if getattr(f, "__name__", "") == "do_format" and args and isinstance(args[0], str):
             _widths(args[0])
         return f(*args, **kwargs)
@@ -121,11 +125,14 @@ class BoundedLoader(jinja2.FileSystemLoader):
         for folder in self.searchpath:
             path = os.path.join(folder, *split_template_path(template))
             if os.path.exists(path) and not os.path.isfile(path):
-                raise InvalidInput(f"template {path} is not a regular file: replace it with "
-                                   "a template file")
+                raise InvalidInput(
+                    f"template {path} is not a regular file: replace it with a template file"
+                )
             if os.path.isfile(path) and os.path.getsize(path) > MAX_TEMPLATE_BYTES:
-                raise InvalidInput(f"template {path} is larger than "
-                                   f"{MAX_TEMPLATE_BYTES:,} bytes: is it the right file?")
+                raise InvalidInput(
+                    f"template {path} is larger than "
+                    f"{MAX_TEMPLATE_BYTES:,} bytes: is it the right file?"
+                )
         return super().get_source(environment, template)
 
 
@@ -146,28 +153,34 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
             except jinja2.TemplateNotFound as e:
                 raise NotFound(f"template {e.name or name} was not found") from None
             except jinja2.TemplateSyntaxError as e:
-                raise InvalidInput(f"template {e.name or name} line {e.lineno}: {e.message}"
-                                   ) from None
+                raise InvalidInput(
+                    f"template {e.name or name} line {e.lineno}: {e.message}"
+                ) from None
             except UnicodeDecodeError:
-                raise InvalidInput(f"template {name} (or one it includes) is not UTF-8 text: "
-                                   "save it as UTF-8") from None
+                raise InvalidInput(
+                    f"template {name} (or one it includes) is not UTF-8 text: save it as UTF-8"
+                ) from None
             except RecursionError:
-                raise InvalidInput(f"template {name} is nested too deeply to read: simplify "
-                                   "it") from None
+                raise InvalidInput(
+                    f"template {name} is nested too deeply to read: simplify it"
+                ) from None
             for chunk in template.generate(**context):
                 produced += len(chunk)
                 if produced > MAX_CHARS:
                     raise TemplateLimit(f"it produced more than {MAX_CHARS:,} characters")
                 parts.append(chunk)
     except _OutOfTime:
-        raise InvalidInput(_where(name, None) + f"still running after {MAX_SECONDS} seconds: "
-                           "look for a loop that does not end") from None
+        raise InvalidInput(
+            _where(name, None) + f"still running after {MAX_SECONDS} seconds: "
+            "look for a loop that does not end"
+        ) from None
     except MemoryError:
-        raise InvalidInput(_where(name, None) + f"used more than {MAX_MEMORY // 2**20:,} MB "
-                           "of memory: look for text or lists that grow without end") from None
+        raise InvalidInput(
+            _where(name, None) + f"used more than {MAX_MEMORY // 2**20:,} MB "
+            "of memory: look for text or lists that grow without end"
+        ) from None
     except RecursionError as e:
-        raise InvalidInput(_where(name, e) + "a macro or loop calls itself without end"
-                           ) from None
+        raise InvalidInput(_where(name, e) + "a macro or loop calls itself without end") from None
     except jinja2.UndefinedError as e:
         raise InvalidInput(_where(name, e) + str(e.message)) from None
     except jinja2.exceptions.SecurityError as e:

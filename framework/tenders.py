@@ -39,25 +39,29 @@ class Tenders:
     def ranking(self, lot: int, on: date | None = None) -> list[RankEntry]:
         """A lot's ranking now, or in force on day `on`."""
         if on is None:
-            return [RankEntry(r["lot"], r["rank"], r["provider_id"]) for r in self.db.query(
-                "SELECT * FROM rankings WHERE lot = ? ORDER BY rank", [lot])]
+            return [
+                RankEntry(r["lot"], r["rank"], r["provider_id"])
+                for r in self.db.query("SELECT * FROM rankings WHERE lot = ? ORDER BY rank", [lot])
+            ]
         # The latest ranking dated on or before `on`; before any, the first one recorded.
         row = self.db.execute(
-            f"SELECT provider_ids FROM ranking_history WHERE lot = :lot ORDER BY {_AS_AT} "
-            "LIMIT 1",
-            {"lot": lot, "on": on.isoformat()}).fetchone()
+            f"SELECT provider_ids FROM ranking_history WHERE lot = :lot ORDER BY {_AS_AT} LIMIT 1",
+            {"lot": lot, "on": on.isoformat()},
+        ).fetchone()
         ids = json.loads(row[0]) if row else []
         return [RankEntry(lot, rank, pid) for rank, pid in enumerate(ids, start=1)]
 
     def replace_ranking(self, lot: int, provider_ids: list[int], on: date) -> None:
         self.db.execute("DELETE FROM rankings WHERE lot = ?", [lot])
         for rank, pid in enumerate(provider_ids, start=1):
-            self.db.execute("INSERT INTO rankings (lot, rank, provider_id) VALUES (?, ?, ?)",
-                            [lot, rank, pid])
+            self.db.execute(
+                "INSERT INTO rankings (lot, rank, provider_id) VALUES (?, ?, ?)", [lot, rank, pid]
+            )
         self.db.execute(
             "INSERT INTO ranking_history (lot, effective_on, provider_ids, event_id) "
             "VALUES (?, ?, ?, ?)",
-            [lot, on.isoformat(), json.dumps(provider_ids), self.trail.next_event_id()])
+            [lot, on.isoformat(), json.dumps(provider_ids), self.trail.next_event_id()],
+        )
 
     def rates(self, lot: int, on: date | None = None) -> dict[int, Rates]:
         """Each provider's tendered rates on a lot now, or in force on day `on`."""
@@ -71,27 +75,39 @@ class Tenders:
                     PARTITION BY provider_id, unit ORDER BY {_AS_AT}) AS n
                   FROM price_history WHERE lot = :lot)
                 WHERE n = 1 AND rate_pence IS NOT NULL
-                """, {"lot": lot, "on": on.isoformat()})
+                """,
+                {"lot": lot, "on": on.isoformat()},
+            )
         found: dict[int, dict[str, Decimal]] = {}
         for r in rows:
             found.setdefault(r["provider_id"], {})[r["unit"]] = from_pence(r["rate_pence"])
         return {pid: Rates(**units) for pid, units in found.items()}
 
-    def set_rate(self, lot: int, provider_id: int, unit: str, rate: Decimal | None,
-                 on: date) -> None:
+    def set_rate(
+        self, lot: int, provider_id: int, unit: str, rate: Decimal | None, on: date
+    ) -> None:
         """A tendered rate (None: withdrawn) from day `on`."""
         if rate is None:
             self.db.execute(
                 "DELETE FROM prices WHERE lot = ? AND provider_id = ? AND unit = ?",
-                [lot, provider_id, unit])
+                [lot, provider_id, unit],
+            )
         else:
             self.db.execute(
                 "INSERT INTO prices (lot, provider_id, unit, rate_pence) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (lot, provider_id, unit) DO UPDATE SET "
                 "rate_pence = excluded.rate_pence",
-                [lot, provider_id, unit, to_pence(rate)])
+                [lot, provider_id, unit, to_pence(rate)],
+            )
         self.db.execute(
             "INSERT INTO price_history (lot, provider_id, unit, rate_pence, effective_on, "
             "event_id) VALUES (?, ?, ?, ?, ?, ?)",
-            [lot, provider_id, unit, None if rate is None else to_pence(rate), on.isoformat(),
-             self.trail.next_event_id()])
+            [
+                lot,
+                provider_id,
+                unit,
+                None if rate is None else to_pence(rate),
+                on.isoformat(),
+                self.trail.next_event_id(),
+            ],
+        )

@@ -23,20 +23,16 @@ from framework.seal import Seal
 COMMITMENT_SQL = (
     "CASE WHEN c.status IN ({live}) THEN c.value_pence "
     "WHEN c.status IN ({finished}) THEN COALESCE(s.spent, 0) ELSE 0 END"
-).format(
-    live=", ".join(f"'{s}'" for s in LIVE), finished=", ".join(f"'{s}'" for s in FINISHED)
-)
+).format(live=", ".join(f"'{s}'" for s in LIVE), finished=", ".join(f"'{s}'" for s in FINISHED))
 SPENT_JOIN = (
     "LEFT JOIN (SELECT calloff_id, SUM(amount_pence) AS spent FROM spend "
     "GROUP BY calloff_id) s ON s.calloff_id = c.id"
 )
 
 
-
 def now_stamp() -> str:
     """When something was recorded: UTC, to the second."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
-
 
 
 class Trail:
@@ -57,8 +53,10 @@ class Trail:
 
     def head(self) -> dict[str, Any] | None:
         """The newest event: its number, hash and when it was recorded."""
-        return self._one("SELECT h.last_event AS event, h.last_hash AS hash, e.recorded_at "
-                         "FROM audit_head h LEFT JOIN events e ON e.id = h.last_event")
+        return self._one(
+            "SELECT h.last_event AS event, h.last_hash AS hash, e.recorded_at "
+            "FROM audit_head h LEFT JOIN events e ON e.id = h.last_event"
+        )
 
     def event(self, event_id: int) -> dict[str, Any] | None:
         return self._one("SELECT * FROM events WHERE id = ?", [event_id])
@@ -77,12 +75,15 @@ class Trail:
 
     def event_with_hash(self, prefix: str) -> int | None:
         """The event whose hash starts with `prefix` (a head an officer wrote down)."""
-        row = self.db.execute("SELECT id FROM events WHERE hash >= ? AND hash < ? ORDER BY id "
-                              "LIMIT 1", [prefix, prefix + "g"]).fetchone()
+        row = self.db.execute(
+            "SELECT id FROM events WHERE hash >= ? AND hash < ? ORDER BY id LIMIT 1",
+            [prefix, prefix + "g"],
+        ).fetchone()
         return int(row[0]) if row else None
 
-    def events(self, calloff: int | None = None, provider: int | None = None,
-               since: date | None = None) -> list[dict[str, Any]]:
+    def events(
+        self, calloff: int | None = None, provider: int | None = None, since: date | None = None
+    ) -> list[dict[str, Any]]:
         """Audit events, oldest first; filters narrow by call-off, provider and effective date."""
         where: list[str] = []
         params: dict[str, Any] = {}
@@ -96,7 +97,8 @@ class Trail:
                 "(SELECT CAST(id AS TEXT) FROM calloffs WHERE provider_id = :pid)) OR "
                 "(e.action LIKE 'ranking.%' AND (EXISTS (SELECT 1 FROM json_each(e.after) "
                 "WHERE value = :pid) OR EXISTS (SELECT 1 FROM json_each(e.before) "
-                "WHERE value = :pid))))")
+                "WHERE value = :pid))))"
+            )
             params["provider"] = str(provider)
             params["pid"] = provider
         if since is not None:
@@ -125,22 +127,30 @@ class Trail:
         """
         if on is not None and on > date.today():
             raise InvalidInput(
-                f"{on} is after today ({date.today()}): a change cannot be dated in the future")
+                f"{on} is after today ({date.today()}): a change cannot be dated in the future"
+            )
         head = self._one("SELECT last_event, last_hash FROM audit_head WHERE id = 1")
         last_id, prev_hash = (head["last_event"], head["last_hash"]) if head else (0, "")
         event_id = int(last_id) + 1
         event: dict[str, Any] = {
             "id": event_id,
-            "recorded_at": now_stamp(), "effective_on": on.isoformat() if on else None,
-            "officer": officer, "action": action, "object_type": object_type,
+            "recorded_at": now_stamp(),
+            "effective_on": on.isoformat() if on else None,
+            "officer": officer,
+            "action": action,
+            "object_type": object_type,
             "object_id": None if object_id is None else str(object_id),
-            "before": _canonical(before), "after": _canonical(after), "reason": reason,
+            "before": _canonical(before),
+            "after": _canonical(after),
+            "reason": reason,
         }
         event["prev_hash"] = prev_hash
         event["hash"] = event_hash(event, prev_hash)
         cols = ", ".join(f"[{k}]" for k in event)
-        self.db.execute(f"INSERT INTO events ({cols}) VALUES ({', '.join('?' for _ in event)})",
-                        list(event.values()))
+        self.db.execute(
+            f"INSERT INTO events ({cols}) VALUES ({', '.join('?' for _ in event)})",
+            list(event.values()),
+        )
         self.db.execute(
             "INSERT INTO audit_head (id, last_event, last_hash) VALUES (1, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET last_event = excluded.last_event, "
@@ -154,5 +164,3 @@ def _canonical(value: Any) -> str | None:
     if value is None:
         return None
     return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
-
-

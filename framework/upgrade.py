@@ -65,8 +65,9 @@ def upgrade(store: Store, version: int, target: int) -> None:
     store.upgraded = (version, backup)
 
 
-def in_memory(disk: sqlite_utils.Database, path: Path, version: int,
-              target: int) -> sqlite_utils.Database:
+def in_memory(
+    disk: sqlite_utils.Database, path: Path, version: int, target: int
+) -> sqlite_utils.Database:
     """An upgraded copy of a database that cannot be written, for reading only."""
     from framework.schema import connect
 
@@ -78,8 +79,13 @@ def in_memory(disk: sqlite_utils.Database, path: Path, version: int,
         from framework.storage import Store
 
         store = Store(mem, path)
-        migrate(store, version, target, legacy_problem(mem, version),
-                f"read-only: upgraded in memory for reading; nothing was written to {path.name}")
+        migrate(
+            store,
+            version,
+            target,
+            legacy_problem(mem, version),
+            f"read-only: upgraded in memory for reading; nothing was written to {path.name}",
+        )
         mem.conn.execute("COMMIT")
     except BaseException:
         mem.conn.execute("ROLLBACK")
@@ -87,8 +93,7 @@ def in_memory(disk: sqlite_utils.Database, path: Path, version: int,
     return mem
 
 
-def migrate(store: Store, version: int, target: int, inherited: str | None,
-            note: str) -> None:
+def migrate(store: Store, version: int, target: int, inherited: str | None, note: str) -> None:
     """The upgrade's steps inside the caller's transaction: tables, version, event, seal."""
     try:
         for v in range(version, target):
@@ -101,10 +106,19 @@ def migrate(store: Store, version: int, target: int, inherited: str | None,
         raise DatabaseError(
             f"{store.path.name} says it is schema {version} but its tables are not what "
             f"schema {version} holds ({e}): it was changed outside calloff; restore it "
-            "from a backup") from None
+            "from a backup"
+        ) from None
     store.db.execute(f"PRAGMA user_version = {target}")
-    store.trail.record("calloff", None, "database.upgrade", "database", store.path.name,
-                      {"schema": version}, {"schema": target}, note)
+    store.trail.record(
+        "calloff",
+        None,
+        "database.upgrade",
+        "database",
+        store.path.name,
+        {"schema": version},
+        {"schema": target},
+        note,
+    )
     store.trail.seal.reseal(inherited)
 
 
@@ -112,12 +126,14 @@ def take_backup(path: Path, version: int) -> Path:
     """Copy the locked database through SQLite into `<name>.v<version>.bak` (or `.v<n>.<k>.bak`
     if that exists: an earlier backup is never overwritten), private to its owner."""
     try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.v{version}.",
-                                         suffix=".partial", dir=path.parent)
+        fd, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.v{version}.", suffix=".partial", dir=path.parent
+        )
     except OSError as e:
         raise DatabaseError(
             f"cannot write the upgrade's backup beside {path} ({e.strerror}): nothing was "
-            "changed; free some space or make the folder writable, and try again") from None
+            "changed; free some space or make the folder writable, and try again"
+        ) from None
     os.close(fd)  # mkstemp made it 0600; SQLite writes it
     tmp = Path(temporary)
     try:

@@ -16,12 +16,18 @@ from hypothesis import HealthCheck, settings
 import cli
 
 settings.register_profile(
-    "default", max_examples=60, deadline=None,
+    "default",
+    max_examples=60,
+    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-settings.register_profile("ci", max_examples=60, deadline=None,
-                          suppress_health_check=[HealthCheck.function_scoped_fixture],
-                          derandomize=True)
+settings.register_profile(
+    "ci",
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    derandomize=True,
+)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 
@@ -29,8 +35,12 @@ def snapshot(path: str | Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table: to prove a refusal wrote nothing."""
     conn = sqlite3.connect(path)
     try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
         return {t: conn.execute(f"SELECT * FROM [{t}] ORDER BY rowid").fetchall() for t in tables}
     finally:
         conn.close()
@@ -45,7 +55,8 @@ class Calloff:
 
     def __call__(self, *args: str, officer: str = "officer.a") -> Result:
         return self.runner.invoke(
-            cli.main, ["--db", str(self.db), "--officer", officer, *map(str, args)],
+            cli.main,
+            ["--db", str(self.db), "--officer", officer, *map(str, args)],
             catch_exceptions=False,
         )
 
@@ -92,8 +103,19 @@ def leeds(calloff: Calloff) -> Calloff:
 @pytest.fixture
 def add_request(leeds: Calloff) -> Callable[..., int]:
     def add(*extra: str, lot: int = 4, start: str = "2015-06-01", on: str = "2015-05-01") -> int:
-        args = ["request", "add", "--lot", str(lot), "--title", "Deep dive", "--start", start,
-                "--on", on, *extra]
+        args = [
+            "request",
+            "add",
+            "--lot",
+            str(lot),
+            "--title",
+            "Deep dive",
+            "--start",
+            start,
+            "--on",
+            on,
+            *extra,
+        ]
         if not any(a in ("--value", "--quantity") for a in extra):
             args += ["--value", "5000"]
         return int(leeds.json(*args)["id"])

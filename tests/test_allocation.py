@@ -8,17 +8,31 @@ def test_allocate_offers_rank_one_with_value_from_its_rate(leeds, add_request):
     rid = add_request("--quantity", "6", "--unit", "day")
     out = leeds.json("allocate", str(rid), "--on", "2015-06-01")
     assert out == {
-        "calloff": 1, "request": rid, "lot": 4, "provider": 1, "name": "Alder Training",
-        "rank": 1, "status": "offered", "value": "6000.00", "funding": "core",
-        "respond_by": "2015-06-04", "passed_over": [], "headroom": "254000.00", "reason": None,
+        "calloff": 1,
+        "request": rid,
+        "lot": 4,
+        "provider": 1,
+        "name": "Alder Training",
+        "rank": 1,
+        "status": "offered",
+        "value": "6000.00",
+        "funding": "core",
+        "respond_by": "2015-06-04",
+        "passed_over": [],
+        "headroom": "254000.00",
+        "reason": None,
     }
     head = leeds.json("headroom", "--year", "2015-16")
     assert head["ceiling"] == "260000.00"
     assert head["committed"] == "6000.00"
     assert head["headroom"] == "254000.00"
-    assert head["streams"]["core"] == {"cap": "260000.00", "status": "confirmed",
-                                       "committed": "6000.00", "spent": "0.00",
-                                       "headroom": "254000.00"}
+    assert head["streams"]["core"] == {
+        "cap": "260000.00",
+        "status": "confirmed",
+        "committed": "6000.00",
+        "spent": "0.00",
+        "headroom": "254000.00",
+    }
     assert head["streams"]["innovation"]["status"] == "pending"
     assert head["streams"]["innovation"]["headroom"] == "0.00"
 
@@ -26,18 +40,47 @@ def test_allocate_offers_rank_one_with_value_from_its_rate(leeds, add_request):
 def test_passed_over_providers_are_recorded_with_reasons(leeds, add_request):
     """Suspended and unavailable providers are passed over and the reasons kept."""
     leeds.ok("provider", "suspend", "1", "--reason", "quality review", "--on", "2015-05-01")
-    leeds.ok("provider", "unavailable", "2", "--from", "2015-06-03", "--to", "2015-06-10",
-             "--reason", "trainer on leave")
+    leeds.ok(
+        "provider",
+        "unavailable",
+        "2",
+        "--from",
+        "2015-06-03",
+        "--to",
+        "2015-06-10",
+        "--reason",
+        "trainer on leave",
+    )
     rid = add_request("--quantity", "2", "--unit", "day", start="2015-06-01")
-    leeds.ok("request", "add", "--lot", "4", "--title", "x", "--start", "2015-06-01",
-             "--end", "2015-06-05", "--value", "100")
+    leeds.ok(
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "x",
+        "--start",
+        "2015-06-01",
+        "--end",
+        "2015-06-05",
+        "--value",
+        "100",
+    )
     out = leeds.json("allocate", "2", "--on", "2015-05-20")
     assert out["provider"] == 3 and out["rank"] == 3
     assert out["passed_over"] == [
-        {"provider": 1, "name": "Alder Training", "rank": 1,
-         "reason": "suspended (quality review)"},
-        {"provider": 2, "name": "Birch Practice Ltd", "rank": 2,
-         "reason": "unavailable 2015-06-03 to 2015-06-10 (trainer on leave)"},
+        {
+            "provider": 1,
+            "name": "Alder Training",
+            "rank": 1,
+            "reason": "suspended (quality review)",
+        },
+        {
+            "provider": 2,
+            "name": "Birch Practice Ltd",
+            "rank": 2,
+            "reason": "unavailable 2015-06-03 to 2015-06-10 (trainer on leave)",
+        },
     ]
     # The one-day request on 1 June does not touch Birch's leave.
     assert leeds.json("allocate", str(rid), "--on", "2015-05-20")["provider"] == 2
@@ -58,8 +101,14 @@ def test_decline_cascades_to_the_next_rank(leeds, add_request):
     assert out["calloff"] == 2 and out["provider"] == 2 and out["rank"] == 2
     assert out["status"] == "offered" and out["value"] == "6000.00"
     assert out["respond_by"] == "2015-06-05"
-    assert out["passed_over"] == [{"provider": 1, "name": "Alder Training", "rank": 1,
-                                   "reason": "declined on 2015-06-02: no trainers free"}]
+    assert out["passed_over"] == [
+        {
+            "provider": 1,
+            "name": "Alder Training",
+            "rank": 1,
+            "reason": "declined on 2015-06-02: no trainers free",
+        }
+    ]
     assert leeds.json("headroom", "--year", "2015-16")["committed"] == "6000.00"
     shown = leeds.json("show", "1")
     assert shown["status"] == "declined" and shown["reason"] == "no trainers free"
@@ -114,8 +163,18 @@ def test_headroom_refusal_leaves_nothing_behind(leeds, add_request):
 
 def test_cascade_to_a_dearer_provider_can_be_refused_at_the_ceiling(leeds, add_request):
     """Rank 1 fits; after its decline rank 2's dearer price does not: the request waits."""
-    leeds.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "11000",
-             "--on", "2015-04-01")
+    leeds.ok(
+        "ceiling",
+        "set",
+        "--year",
+        "2015-16",
+        "--funding",
+        "core",
+        "--amount",
+        "11000",
+        "--on",
+        "2015-04-01",
+    )
     rid = add_request("--quantity", "10", "--unit", "day")  # £10,000 at rank 1, £12,000 at 2
     assert leeds.json("allocate", str(rid), "--on", "2015-06-01")["value"] == "10000.00"
     out = leeds.json("decline", "1", "--reason", "busy", "--on", "2015-06-02")
@@ -123,8 +182,18 @@ def test_cascade_to_a_dearer_provider_can_be_refused_at_the_ceiling(leeds, add_r
     assert "£12,000.00" in out["reason"] and "below zero" in out["reason"]
     assert leeds.json("headroom", "--year", "2015-16")["committed"] == "0.00"
     # Once the ceiling allows, allocating again continues the cascade past the decliner.
-    leeds.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "12000",
-             "--on", "2015-06-03")
+    leeds.ok(
+        "ceiling",
+        "set",
+        "--year",
+        "2015-16",
+        "--funding",
+        "core",
+        "--amount",
+        "12000",
+        "--on",
+        "2015-06-03",
+    )
     again = leeds.json("allocate", str(rid), "--on", "2015-06-03")
     assert again["provider"] == 2 and again["headroom"] == "0.00"
 
@@ -136,10 +205,13 @@ def test_a_request_cannot_be_allocated_twice(leeds, add_request):
     assert "already offered" in leeds.refused("allocate", str(rid), "--on", "2015-06-01")
 
 
-@pytest.mark.parametrize("on, fragment", [
-    ("2015-03-31", "it starts on 2015-04-01"),
-    ("2016-04-01", "its term ended on 2016-03-31; if an extension was agreed by then"),
-])
+@pytest.mark.parametrize(
+    "on, fragment",
+    [
+        ("2015-03-31", "it starts on 2015-04-01"),
+        ("2016-04-01", "its term ended on 2016-03-31; if an extension was agreed by then"),
+    ],
+)
 def test_allocation_outside_the_term_is_refused(leeds, add_request, on, fragment):
     """A call-off can be awarded only while the framework is in force."""
     rid = add_request()
@@ -151,11 +223,33 @@ def test_extension_lets_allocation_continue_and_delivery_may_outlast_the_term(le
     term = leeds.json("term", "extend", "--on", "2016-02-01")
     assert term["end"] == "2017-03-31" and term["extensions_left"] == 1
     assert term["original_end"] == "2016-03-31"
-    leeds.ok("ceiling", "set", "--year", "2016-17", "--funding", "core", "--amount", "100000",
-             "--on", "2016-02-01")
+    leeds.ok(
+        "ceiling",
+        "set",
+        "--year",
+        "2016-17",
+        "--funding",
+        "core",
+        "--amount",
+        "100000",
+        "--on",
+        "2016-02-01",
+    )
     rid = add_request(start="2017-03-01", on="2016-05-01")
-    leeds.ok("request", "add", "--lot", "4", "--title", "runs past the end", "--start",
-             "2017-03-20", "--end", "2017-05-30", "--value", "1000")
+    leeds.ok(
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "runs past the end",
+        "--start",
+        "2017-03-20",
+        "--end",
+        "2017-05-30",
+        "--value",
+        "1000",
+    )
     assert leeds.json("allocate", str(rid), "--on", "2016-05-01")["status"] == "offered"
     assert leeds.json("allocate", "2", "--on", "2017-03-31")["status"] == "offered"
     leeds.json("term", "extend", "--on", "2017-01-01")
@@ -184,8 +278,9 @@ def test_grant_funding_is_refused_while_pending_then_counts_once_confirmed(leeds
     rid = add_request("--value", "300000", "--funding", "innovation")
     assert "pending" in leeds.refused("allocate", str(rid), "--on", "2015-06-01")
     leeds.ok("funding", "confirm", "innovation", "--on", "2015-06-10")
-    assert "not confirmed until 2015-06-10" in leeds.refused("allocate", str(rid), "--on",
-                                                             "2015-06-05")
+    assert "not confirmed until 2015-06-10" in leeds.refused(
+        "allocate", str(rid), "--on", "2015-06-05"
+    )
     out = leeds.json("allocate", str(rid), "--on", "2015-06-10")
     assert out["headroom"] == "1200000.00"
     head = leeds.json("headroom", "--year", "2015-16")
@@ -198,8 +293,22 @@ def test_grant_money_only_inside_its_window(leeds, add_request):
     """Innovation call-offs must lie between 1 February 2015 and 31 March 2016."""
     leeds.ok("funding", "confirm", "innovation", "--on", "2015-05-01")
     leeds.ok("term", "extend", "--on", "2016-01-01")
-    leeds.ok("request", "add", "--lot", "4", "--title", "late", "--start", "2016-03-01",
-             "--end", "2016-04-30", "--value", "100", "--funding", "innovation")
+    leeds.ok(
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "late",
+        "--start",
+        "2016-03-01",
+        "--end",
+        "2016-04-30",
+        "--value",
+        "100",
+        "--funding",
+        "innovation",
+    )
     message = leeds.refused("allocate", "1", "--on", "2016-02-01")
     assert "outside the innovation grant window 2015-02-01 to 2016-03-31" in message
 
@@ -219,8 +328,8 @@ def test_lapse_treats_silence_as_a_decline(leeds, add_request):
     """Offers past their respond-by date lapse and cascade; earlier ones are left alone."""
     a = add_request()
     b = add_request(start="2015-07-01")
-    leeds.json("allocate", str(a), "--on", "2015-06-01")   # respond by 2015-06-04
-    leeds.json("allocate", str(b), "--on", "2015-06-03")   # respond by 2015-06-08
+    leeds.json("allocate", str(a), "--on", "2015-06-01")  # respond by 2015-06-04
+    leeds.json("allocate", str(b), "--on", "2015-06-03")  # respond by 2015-06-08
     assert leeds.json("lapse", "--on", "2015-06-04") == []
     lapsed = leeds.json("lapse", "--on", "2015-06-05")
     assert len(lapsed) == 1 and lapsed[0]["lapsed"] == 1
@@ -228,9 +337,18 @@ def test_lapse_treats_silence_as_a_decline(leeds, add_request):
     assert lapsed[0]["passed_over"][0]["reason"].startswith("did not answer by 2015-06-04")
     offers = leeds.json("offers")
     assert [(o["calloff"], o["provider"], o["respond_by"]) for o in offers] == [
-        (2, 1, "2015-06-08"), (3, 2, "2015-06-10")]
-    assert set(offers[0]) >= {"calloff", "request", "lot", "provider", "rank", "value",
-                              "respond_by"}
+        (2, 1, "2015-06-08"),
+        (3, 2, "2015-06-10"),
+    ]
+    assert set(offers[0]) >= {
+        "calloff",
+        "request",
+        "lot",
+        "provider",
+        "rank",
+        "value",
+        "respond_by",
+    }
 
 
 def test_accept_and_decline_check_status_and_dates(leeds, add_request):
@@ -257,13 +375,24 @@ def test_ceiling_cannot_be_set_below_commitments(leeds, add_request):
     """Lowering a cap under what is committed would make headroom negative: refused."""
     rid = add_request("--value", "50000")
     leeds.json("allocate", str(rid), "--on", "2015-06-01")
-    assert ("below zero on 2015-07-01" in leeds.refused(
-        "ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "49999.99",
-        "--on", "2015-07-01"))
+    assert "below zero on 2015-07-01" in leeds.refused(
+        "ceiling",
+        "set",
+        "--year",
+        "2015-16",
+        "--funding",
+        "core",
+        "--amount",
+        "49999.99",
+        "--on",
+        "2015-07-01",
+    )
     assert "no cap of its own" in leeds.refused(
-        "ceiling", "set", "--year", "2015-16", "--funding", "traded", "--amount", "1")
+        "ceiling", "set", "--year", "2015-16", "--funding", "traded", "--amount", "1"
+    )
     assert "before the framework's first year" in leeds.refused(
-        "ceiling", "set", "--year", "2014-15", "--funding", "core", "--amount", "1")
+        "ceiling", "set", "--year", "2014-15", "--funding", "core", "--amount", "1"
+    )
 
 
 def test_show_tells_the_whole_story(leeds, add_request):
@@ -298,8 +427,9 @@ def test_a_withdrawal_is_final_whatever_the_dates(leeds, add_request):
     """A withdrawal dated before a suspension still wins, and nothing reinstates it."""
     leeds.ok("provider", "suspend", "1", "--reason", "q", "--on", "2015-07-01")
     leeds.ok("provider", "withdraw", "1", "--reason", "ceased trading", "--on", "2015-06-01")
-    assert "a withdrawal is final" in leeds.refused("provider", "reinstate", "1", "--on",
-                                                    "2015-08-01")
+    assert "a withdrawal is final" in leeds.refused(
+        "provider", "reinstate", "1", "--on", "2015-08-01"
+    )
     rid = add_request(start="2015-08-20")
     out = leeds.json("allocate", str(rid), "--on", "2015-08-10")
     assert out["provider"] == 2
@@ -308,13 +438,25 @@ def test_a_withdrawal_is_final_whatever_the_dates(leeds, add_request):
 
 def test_unallocated_names_the_provider_refused_at_the_ceiling(leeds, add_request):
     """After a decline, the dearer next rank refused at the ceiling is listed with its reason."""
-    leeds.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "11000",
-             "--on", "2015-04-01")
+    leeds.ok(
+        "ceiling",
+        "set",
+        "--year",
+        "2015-16",
+        "--funding",
+        "core",
+        "--amount",
+        "11000",
+        "--on",
+        "2015-04-01",
+    )
     rid = add_request("--quantity", "10", "--unit", "day")
     leeds.json("allocate", str(rid), "--on", "2015-06-01")
     out = leeds.json("decline", "1", "--reason", "busy", "--on", "2015-06-02")
     assert [(p["rank"], p["name"]) for p in out["passed_over"]] == [
-        (1, "Alder Training"), (2, "Birch Practice Ltd")]
+        (1, "Alder Training"),
+        (2, "Birch Practice Ltd"),
+    ]
     assert "below zero" in out["passed_over"][1]["reason"]
 
 
@@ -330,8 +472,7 @@ def test_lapse_after_the_term_lists_who_lapsed(leeds, add_request):
 def test_extensions_are_taken_in_order(leeds):
     """A second extension cannot be dated before the first."""
     leeds.json("term", "extend", "--on", "2016-02-01")
-    assert "extensions are taken in order" in leeds.refused("term", "extend", "--on",
-                                                            "2015-05-01")
+    assert "extensions are taken in order" in leeds.refused("term", "extend", "--on", "2015-05-01")
 
 
 def test_headroom_says_when_a_year_has_no_ceiling(leeds):

@@ -41,16 +41,16 @@ def test_approval_offers_it_and_starts_the_response_period(leeds, add_request):
     assert [o["calloff"] for o in leeds.json("offers")] == [1]
     order = leeds.ok("order", "1").stdout
     assert "| Authorised by | officer.b on 2015-06-05 |" in order
-    assert "approve" in [e["action"].split(".")[1] for e in leeds.json("audit", "--calloff",
-                                                                        "1")]
+    assert "approve" in [e["action"].split(".")[1] for e in leeds.json("audit", "--calloff", "1")]
 
 
 def test_rejection_releases_the_commitment_and_reopens_the_request(leeds, add_request):
     """A rejected call-off commits nothing; allocating again offers the same rank afresh."""
     rid = add_request("--value", "30000")
     leeds.json("allocate", str(rid), "--on", "2015-06-01")
-    out = leeds.json("reject", "1", "--reason", "not value for money", "--on", "2015-06-02",
-                     officer="officer.b")
+    out = leeds.json(
+        "reject", "1", "--reason", "not value for money", "--on", "2015-06-02", officer="officer.b"
+    )
     assert out["status"] == "rejected"
     assert leeds.json("headroom", "--year", "2015-16")["committed"] == "0.00"
     again = leeds.json("allocate", str(rid), "--on", "2015-06-03")
@@ -68,15 +68,38 @@ def test_a_cascade_past_the_threshold_also_waits(leeds, add_request):
 
 def test_nottingham_approves_every_call_off(calloff):
     """The Nottingham definition sets the threshold at £0.00."""
-    calloff.ok("init", "--from", os.path.join(HERE, "..", "examples",
-                                              "nottingham-rp-2023.toml"))
+    calloff.ok("init", "--from", os.path.join(HERE, "..", "examples", "nottingham-rp-2023.toml"))
     calloff.ok("provider", "add", "Fictional Practice Partners", "--vat", "standard")
     calloff.ok("rank", "set", "1", "1")
-    calloff.ok("request", "add", "--lot", "1", "--title", "Leadership team training",
-               "--start", "2023-09-04", "--value", "1000", "--on", "2023-07-01")
+    calloff.ok(
+        "request",
+        "add",
+        "--lot",
+        "1",
+        "--title",
+        "Leadership team training",
+        "--start",
+        "2023-09-04",
+        "--value",
+        "1000",
+        "--on",
+        "2023-07-01",
+    )
     out = calloff.json("allocate", "1", "--on", "2023-07-03")
     assert out["status"] == "awaiting_approval" and out["funding"] == "grant"
     calloff.ok("approve", "1", "--on", "2023-07-04", officer="head.of.service")
-    calloff.ok("request", "add", "--lot", "1", "--title", "Whole workforce",
-               "--start", "2023-10-02", "--value", "99000", "--on", "2023-07-01")
+    calloff.ok(
+        "request",
+        "add",
+        "--lot",
+        "1",
+        "--title",
+        "Whole workforce",
+        "--start",
+        "2023-10-02",
+        "--value",
+        "99000",
+        "--on",
+        "2023-07-01",
+    )
     assert "below zero" in calloff.refused("allocate", "2", "--on", "2023-07-05")

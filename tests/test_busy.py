@@ -22,7 +22,8 @@ def test_a_write_that_cannot_get_the_lock_says_the_database_is_busy(leeds, add_r
         result = leeds.runner.invoke(
             cli.main,
             ["--db", str(leeds.db), "allocate", str(rid), "--on", "2015-05-10"],
-            env={"CALLOFF_BUSY_TIMEOUT": "1"})
+            env={"CALLOFF_BUSY_TIMEOUT": "1"},
+        )
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -36,8 +37,9 @@ def test_reading_does_not_wait_for_another_officers_write(leeds):
     """Write-ahead logging: `headroom` answers at once while another write holds the lock."""
     holder = _locked(leeds.db, "IMMEDIATE")
     try:
-        result = leeds.runner.invoke(cli.main, ["--db", str(leeds.db), "headroom"],
-                                     env={"CALLOFF_BUSY_TIMEOUT": "1"})
+        result = leeds.runner.invoke(
+            cli.main, ["--db", str(leeds.db), "headroom"], env={"CALLOFF_BUSY_TIMEOUT": "1"}
+        )
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -50,9 +52,9 @@ def test_opening_a_database_locked_by_another_write_is_busy_not_foreign(leeds):
     holder.execute("PRAGMA locking_mode = EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        result = leeds.runner.invoke(cli.main,
-                                     ["--db", str(leeds.db), "headroom"],
-                                     env={"CALLOFF_BUSY_TIMEOUT": "1"})
+        result = leeds.runner.invoke(
+            cli.main, ["--db", str(leeds.db), "headroom"], env={"CALLOFF_BUSY_TIMEOUT": "1"}
+        )
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -18,8 +18,12 @@ def lots(draw):
     n = draw(st.integers(0, 8))
     ids = draw(st.permutations(list(range(1, n + 1))))
     providers = {
-        pid: Provider(pid, f"P{pid}", status=draw(st.sampled_from(
-            ["active", "active", "active", "suspended", "withdrawn"])), status_reason="r")
+        pid: Provider(
+            pid,
+            f"P{pid}",
+            status=draw(st.sampled_from(["active", "active", "active", "suspended", "withdrawn"])),
+            status_reason="r",
+        )
         for pid in ids
     }
     ranking = [RankEntry(4, rank, pid) for rank, pid in enumerate(ids, start=1)]
@@ -31,14 +35,24 @@ def lots(draw):
             lot = draw(st.sampled_from([None, 4, 5]))
             s = START + timedelta(days=offset)
             gaps.append(Unavailability(pid, s, s + timedelta(days=length), "leave", lot))
-    rates = {pid: Rates(day=draw(st.sampled_from([None, Decimal("500.00"), Decimal("750.50")])))
-             for pid in ids}
+    rates = {
+        pid: Rates(day=draw(st.sampled_from([None, Decimal("500.00"), Decimal("750.50")])))
+        for pid in ids
+    }
     closed = {pid: "declined" for pid in ids if draw(st.integers(0, 4)) == 0}
     length = draw(st.integers(0, 5))
     priced = draw(st.booleans())
-    request = Request(1, 4, "t", START, START + timedelta(days=length), "core",
-                      value=None if priced else Decimal("100.00"),
-                      quantity=3 if priced else None, unit="day" if priced else None)
+    request = Request(
+        1,
+        4,
+        "t",
+        START,
+        START + timedelta(days=length),
+        "core",
+        value=None if priced else Decimal("100.00"),
+        quantity=3 if priced else None,
+        unit="day" if priced else None,
+    )
     return request, ranking, providers, gaps, rates, closed
 
 
@@ -47,8 +61,12 @@ def eligible(request, entry, providers, gaps, rates, closed):
     if p.status != "active" or p.id in closed:
         return False
     for g in gaps:
-        if g.provider_id == p.id and (g.lot in (None, request.lot)) and \
-                g.start <= request.end and request.start <= g.end:
+        if (
+            g.provider_id == p.id
+            and (g.lot in (None, request.lot))
+            and g.start <= request.end
+            and request.start <= g.end
+        ):
             return False
     return not (request.unit and rates[p.id].day is None)
 
@@ -78,8 +96,10 @@ def test_reasons_say_why_each_rank_was_passed_over():
     providers[1] = Provider(1, "P1", status="suspended", status_reason="quality review")
     providers[2] = Provider(2, "P2", status="withdrawn", status_reason="ceased trading")
     ranking = [RankEntry(4, r, r) for r in range(1, 7)]
-    gaps = [Unavailability(3, date(2015, 5, 25), date(2015, 6, 2), "leave", None),
-            Unavailability(5, date(2015, 6, 1), date(2015, 6, 30), "other lot", 2)]
+    gaps = [
+        Unavailability(3, date(2015, 5, 25), date(2015, 6, 2), "leave", None),
+        Unavailability(5, date(2015, 6, 1), date(2015, 6, 30), "other lot", 2),
+    ]
     rates = {i: Rates(day=Decimal("500")) for i in range(1, 7)}
     rates[4] = Rates(session=Decimal("100"))
     request = Request(1, 4, "t", START, START, "core", quantity=2, unit="day")

@@ -29,8 +29,18 @@ def _setup(path: Path, requests: int, value: str) -> None:
     pid = svc.setup.add_provider("Alder Training", "exempt", date(2015, 4, 1))
     svc.setup.set_ranking(4, [pid], date(2015, 4, 1))
     for i in range(requests):
-        svc.add_request(4, f"Request {i}", date(2015, 6, 1), None, Decimal(value), None, None,
-                        "core", None, date(2015, 5, 1))
+        svc.add_request(
+            4,
+            f"Request {i}",
+            date(2015, 6, 1),
+            None,
+            Decimal(value),
+            None,
+            None,
+            "core",
+            None,
+            date(2015, 5, 1),
+        )
     store.close()
 
 
@@ -52,7 +62,8 @@ def _committed(path: Path) -> tuple[int, int]:
     try:
         row = conn.execute(
             "SELECT COUNT(*), COALESCE(SUM(value_pence), 0) FROM calloffs "
-            "WHERE status IN ('offered', 'awaiting_approval')").fetchone()
+            "WHERE status IN ('offered', 'awaiting_approval')"
+        ).fetchone()
         return row[0], row[1]
     finally:
         conn.close()
@@ -65,8 +76,10 @@ def test_eight_processes_racing_for_the_last_headroom(tmp_path):
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(8)
     results = ctx.Queue()
-    workers = [ctx.Process(target=_worker, args=(str(db), list(range(w + 1, 41, 8)), barrier,
-                                                 results)) for w in range(8)]
+    workers = [
+        ctx.Process(target=_worker, args=(str(db), list(range(w + 1, 41, 8)), barrier, results))
+        for w in range(8)
+    ]
     for w in workers:
         w.start()
     for w in workers:
@@ -84,9 +97,15 @@ def test_installed_command_racing_from_separate_processes(tmp_path):
     assert exe, "the calloff command is not installed beside this Python"
     db = tmp_path / "race.db"
     _setup(db, 12, "30000")
-    procs = [subprocess.Popen([exe, "--db", str(db), "allocate", str(i), "--on", "2015-06-01"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for i in range(1, 13)]
+    procs = [
+        subprocess.Popen(
+            [exe, "--db", str(db), "allocate", str(i), "--on", "2015-06-01"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(1, 13)
+    ]
     codes = [p.wait(timeout=120) for p in procs]
     errors = [p.stderr.read() for p in procs]
     for p in procs:
@@ -136,13 +155,15 @@ def test_eight_officers_allocating_declining_and_accepting(tmp_path):
     for pid, rate in zip(ids, ("2000", "2500", "3000", "3500"), strict=True):
         svc.setup.set_prices(4, pid, {"day": Decimal(rate)}, date(2015, 4, 1))
     for i in range(60):
-        svc.add_request(4, f"r{i}", date(2015, 6, 1), None, None, 5, "day", "core", None,
-                        date(2015, 5, 1))  # £10,000 to £17,500 each: up to £1.05m in all
+        svc.add_request(
+            4, f"r{i}", date(2015, 6, 1), None, None, 5, "day", "core", None, date(2015, 5, 1)
+        )  # £10,000 to £17,500 each: up to £1.05m in all
     store.close()
     ctx = multiprocessing.get_context("fork")
     barrier, results = ctx.Barrier(8), ctx.Queue()
-    workers = [ctx.Process(target=_mixed_worker, args=(str(db), w, barrier, results))
-               for w in range(8)]
+    workers = [
+        ctx.Process(target=_mixed_worker, args=(str(db), w, barrier, results)) for w in range(8)
+    ]
     for w in workers:
         w.start()
     for w in workers:
@@ -163,7 +184,8 @@ def test_eight_officers_allocating_declining_and_accepting(tmp_path):
     # every call-off has its offer event.
     missing = conn.execute(
         "SELECT COUNT(*) FROM calloffs c WHERE NOT EXISTS (SELECT 1 FROM events e WHERE "
-        "e.object_id = CAST(c.id AS TEXT) AND e.action = 'calloff.offer')").fetchone()[0]
+        "e.object_id = CAST(c.id AS TEXT) AND e.action = 'calloff.offer')"
+    ).fetchone()[0]
     assert missing == 0
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()

@@ -45,8 +45,18 @@ def _setup(path: Path, requests: int) -> Service:
     ids = [svc.setup.add_provider(n, "exempt", date(2015, 4, 1)) for n in ("A", "B", "C")]
     svc.setup.set_ranking(4, ids, date(2015, 4, 1))
     for i in range(requests):
-        svc.add_request(4, f"r{i}", date(2015, 6, 1), None, Decimal("100.00"), None, None,
-                        "core", None, date(2015, 5, 1))
+        svc.add_request(
+            4,
+            f"r{i}",
+            date(2015, 6, 1),
+            None,
+            Decimal("100.00"),
+            None,
+            None,
+            "core",
+            None,
+            date(2015, 5, 1),
+        )
     return svc
 
 
@@ -62,8 +72,9 @@ def _check_whole(path: Path) -> sqlite3.Connection:
 
 def _kill_after(cmd: list[str], delay: float) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                            cwd=ROOT)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT
+    )
     proc.stdout.readline()  # wait until it has started work
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
@@ -82,7 +93,8 @@ def test_killed_during_allocation(tmp_path):
         offers = conn.execute(
             "SELECT COUNT(*) FROM calloffs c WHERE NOT EXISTS (SELECT 1 FROM events e WHERE "
             "e.object_type = 'calloff' AND e.object_id = CAST(c.id AS TEXT) "
-            "AND e.action = 'calloff.offer')").fetchone()[0]
+            "AND e.action = 'calloff.offer')"
+        ).fetchone()[0]
         assert offers == 0, "a call-off without its offer event"
         # A rank-2 offer always follows rank 1's decline in the same transaction.
         orphans = conn.execute(
@@ -114,18 +126,32 @@ def test_killed_during_spend_import(tmp_path):
     exe = Path(sys.executable).parent / "calloff"
     rng = random.Random(20151231)
     for _ in range(12):
-        _kill_after([sys.executable, "-c",
-                     "import sys; print('ready', flush=True); import cli; cli.main()",
-                     "--db", str(db), "spend", "import", str(csv_file)],
-                    rng.uniform(0.05, 1.5))
+        _kill_after(
+            [
+                sys.executable,
+                "-c",
+                "import sys; print('ready', flush=True); import cli; cli.main()",
+                "--db",
+                str(db),
+                "spend",
+                "import",
+                str(csv_file),
+            ],
+            rng.uniform(0.05, 1.5),
+        )
         conn = _check_whole(db)
         count = conn.execute("SELECT COUNT(*) FROM spend").fetchone()[0]
-        events = conn.execute(
-            "SELECT COUNT(*) FROM events WHERE action = 'spend.add'").fetchone()[0]
+        events = conn.execute("SELECT COUNT(*) FROM events WHERE action = 'spend.add'").fetchone()[
+            0
+        ]
         conn.close()
         assert count in (0, 3000) and events == count
-    done = subprocess.run([str(exe), "--db", str(db), "spend", "import", str(csv_file)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(exe), "--db", str(db), "spend", "import", str(csv_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     conn = _check_whole(db)
     assert conn.execute("SELECT COUNT(*) FROM spend").fetchone()[0] == 3000

@@ -33,9 +33,17 @@ def test_every_date_falls_in_the_right_year_and_quarter(day):
 
 @pytest.mark.parametrize(
     "day, year, quarter",
-    [("2015-04-01", "2015-16", 1), ("2015-06-30", "2015-16", 1), ("2015-07-01", "2015-16", 2),
-     ("2015-12-31", "2015-16", 3), ("2016-01-01", "2015-16", 4), ("2016-03-31", "2015-16", 4),
-     ("2016-04-01", "2016-17", 1), ("1999-03-31", "1998-99", 4), ("2099-04-01", "2099-00", 1)],
+    [
+        ("2015-04-01", "2015-16", 1),
+        ("2015-06-30", "2015-16", 1),
+        ("2015-07-01", "2015-16", 2),
+        ("2015-12-31", "2015-16", 3),
+        ("2016-01-01", "2015-16", 4),
+        ("2016-03-31", "2015-16", 4),
+        ("2016-04-01", "2016-17", 1),
+        ("1999-03-31", "1998-99", 4),
+        ("2099-04-01", "2099-00", 1),
+    ],
 )
 def test_known_years_and_quarters(day, year, quarter):
     """UK financial years run April to March; Q1 is April to June."""
@@ -44,8 +52,19 @@ def test_known_years_and_quarters(day, year, quarter):
     assert quarter_of(d) == quarter
 
 
-@pytest.mark.parametrize("text", ["2015-13-01", "2015-02-30", "01/06/2015", "2015-6-1",
-                                  "20150601", "yesterday", "", "2015-06-01T00:00"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2015-13-01",
+        "2015-02-30",
+        "01/06/2015",
+        "2015-6-1",
+        "20150601",
+        "yesterday",
+        "",
+        "2015-06-01T00:00",
+    ],
+)
 def test_bad_dates_are_refused(text):
     """Only real calendar dates in ISO form are dates."""
     with pytest.raises(InvalidInput):
@@ -59,12 +78,17 @@ def test_bad_years_are_refused(text):
         FinancialYear.parse(text)
 
 
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 1, 1)),
-       st.integers(0, 5), st.integers(1, 3), st.integers(1, 3))
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 1, 1)),
+    st.integers(0, 5),
+    st.integers(1, 3),
+    st.integers(1, 3),
+)
 def test_term_end_after_k_extensions(start, k, initial, each):
     """After k extensions the term ends the day before start + initial + k × extension years."""
-    term = Term(start, initial_years=initial, extensions_max=5, extension_years=each,
-                extensions_used=k)
+    term = Term(
+        start, initial_years=initial, extensions_max=5, extension_years=each, extensions_used=k
+    )
     assert term.end == start + relativedelta(years=initial + k * each) - timedelta(days=1)
     assert term.in_force(term.end) and not term.in_force(term.end + timedelta(days=1))
     assert term.extensions_left == 5 - k
@@ -83,8 +107,9 @@ def test_working_days_skip_weekends_and_bank_holidays(day, n):
     """The respond-by date is exactly n working days on, and is itself a working day."""
     end = add_working_days(day, n)
     assert is_working_day(end)
-    counted = sum(1 for i in range(1, (end - day).days + 1)
-                  if is_working_day(day + timedelta(days=i)))
+    counted = sum(
+        1 for i in range(1, (end - day).days + 1) if is_working_day(day + timedelta(days=i))
+    )
     assert counted == n
 
 

@@ -26,8 +26,11 @@ FATES = st.sampled_from(["active", "suspended", "withdrawn", "unavailable", "dec
 
 
 @settings(max_examples=25, deadline=None)
-@given(fates=st.lists(FATES, min_size=2, max_size=5), value=st.integers(500, 20_000),
-       fmt=st.sampled_from(["md", "html"]))
+@given(
+    fates=st.lists(FATES, min_size=2, max_size=5),
+    value=st.integers(500, 20_000),
+    fmt=st.sampled_from(["md", "html"]),
+)
 def test_order_names_only_its_provider_and_record_names_the_cascade(fates, value, fmt):
     with tempfile.TemporaryDirectory() as folder:
         store = Store.create(Path(folder) / "c.db", definition.embedded("leeds-rp-2015"), "o")
@@ -39,10 +42,21 @@ def test_order_names_only_its_provider_and_record_names_the_cascade(fates, value
             if fate in ("suspended", "withdrawn"):
                 svc.setup.set_provider_status(pid, fate, "a confidential reason", start)
             elif fate == "unavailable":
-                svc.setup.mark_unavailable(pid, date(2015, 6, 1), date(2015, 6, 30), None,
-                                           "a confidential reason", start)
-        rid = svc.add_request(4, "Training", date(2015, 6, 10), None, Decimal(value), None,
-                              None, "core", None, date(2015, 5, 1))
+                svc.setup.mark_unavailable(
+                    pid, date(2015, 6, 1), date(2015, 6, 30), None, "a confidential reason", start
+                )
+        rid = svc.add_request(
+            4,
+            "Training",
+            date(2015, 6, 10),
+            None,
+            Decimal(value),
+            None,
+            None,
+            "core",
+            None,
+            date(2015, 5, 1),
+        )
         try:
             outcome = svc.allocate(rid, date(2015, 5, 1))
         except RuleBroken:
@@ -65,6 +79,6 @@ def test_order_names_only_its_provider_and_record_names_the_cascade(fates, value
     for secret in ("confidential", "rank", "ceiling", "headroom"):
         assert secret not in order.lower()
     # Everyone ranked above the winner was passed over or declined: the record says so.
-    for pid in ids[:ids.index(winner)]:
+    for pid in ids[: ids.index(winner)]:
         assert NAMES[ids.index(pid)] in record
     assert ("a confidential reason" in record) == (ids.index(winner) > 0)

@@ -27,10 +27,13 @@ days = st.integers(0, 365).map(lambda n: date(2015, 4, 1) + timedelta(n))
 amounts = st.integers(1_000, 30_000).map(lambda pounds: Decimal(pounds))
 calloff_ids = st.integers(0, 12)
 
-offers = st.tuples(st.just("offer"), amounts,
-                   st.sampled_from(["core", "core", "innovation", "traded"]), days, days)
+offers = st.tuples(
+    st.just("offer"), amounts, st.sampled_from(["core", "core", "innovation", "traded"]), days, days
+)
 actions = st.one_of(
-    offers, offers, offers,
+    offers,
+    offers,
+    offers,
     st.tuples(st.just("decline"), calloff_ids, days),
     st.tuples(st.just("accept"), calloff_ids, days),
     st.tuples(st.just("approve"), calloff_ids, days),
@@ -38,8 +41,12 @@ actions = st.one_of(
     st.tuples(st.just("spend"), calloff_ids, amounts, days),
     st.tuples(st.just("complete"), calloff_ids, days),
     st.tuples(st.just("cancel"), calloff_ids, days),
-    st.tuples(st.just("cap"), st.sampled_from(["core", "innovation"]),
-              st.integers(0, 80_000).map(Decimal), days),
+    st.tuples(
+        st.just("cap"),
+        st.sampled_from(["core", "innovation"]),
+        st.integers(0, 80_000).map(Decimal),
+        days,
+    ),
     st.tuples(st.just("confirm"), days),
     st.tuples(st.just("lapse"), days),
 )
@@ -52,8 +59,10 @@ class Model:
         self.held: dict[int, list[tuple[date, str, Decimal]]] = defaultdict(list)
         self.caps: dict[str, list[tuple[date, Decimal]]] = {
             "core": [(date(2015, 4, 1), Decimal(60_000))],
-            "innovation": [(date(2015, 4, 1), Decimal(1_240_000)),
-                           (date(2015, 4, 1), Decimal(40_000))],
+            "innovation": [
+                (date(2015, 4, 1), Decimal(1_240_000)),
+                (date(2015, 4, 1), Decimal(40_000)),
+            ],
         }
         self.confirmed: date | None = None
         self.spent: dict[int, Decimal] = defaultdict(Decimal)
@@ -65,8 +74,9 @@ class Model:
         totals: dict[str, Decimal] = defaultdict(Decimal)
         for states in self.held.values():
             # The state in force on `day`: the last one dated on or before it.
-            current = sorted((s for s in enumerate(states) if s[1][0] <= day),
-                             key=lambda s: (s[1][0], s[0]))
+            current = sorted(
+                (s for s in enumerate(states) if s[1][0] <= day), key=lambda s: (s[1][0], s[0])
+            )
             if current:
                 _, (_, stream, amount) = current[-1]
                 totals[stream] += amount
@@ -75,8 +85,11 @@ class Model:
     def cap(self, stream: str, day: date) -> Decimal:
         if stream == "innovation" and (self.confirmed is None or day < self.confirmed):
             return Decimal(0)
-        in_force = sorted((start, i, amount) for i, (start, amount)
-                          in enumerate(self.caps[stream]) if start <= day)
+        in_force = sorted(
+            (start, i, amount)
+            for i, (start, amount) in enumerate(self.caps[stream])
+            if start <= day
+        )
         return in_force[-1][2] if in_force else Decimal(0)
 
 
@@ -135,8 +148,12 @@ def _apply(svc: Service, model: Model, step: tuple, ids: list[int]) -> None:
             model.hold(lapse.lapsed.id, step[1], lapse.lapsed.funding, Decimal(0))
             if lapse.outcome.calloff is not None:
                 ids.append(lapse.outcome.calloff.id)
-                model.hold(lapse.outcome.calloff.id, step[1], lapse.lapsed.funding,
-                           lapse.outcome.calloff.value)
+                model.hold(
+                    lapse.outcome.calloff.id,
+                    step[1],
+                    lapse.lapsed.funding,
+                    lapse.outcome.calloff.value,
+                )
     elif kind == "confirm":
         svc.budget.confirm_funding("innovation", step[1])
         model.confirmed = step[1]
@@ -168,8 +185,9 @@ def test_no_order_of_recording_takes_any_day_below_the_ceiling(first, then):
         for step in first + then:
             if step[0] == "offer":  # the request is recorded first, on its own
                 _, value, stream, start, on = step
-                rid = svc.add_request(4, "t", start, None, value, None, None, stream, None,
-                                      min(start, on))
+                rid = svc.add_request(
+                    4, "t", start, None, value, None, None, stream, None, min(start, on)
+                )
                 step = ("offer", rid, stream, on)
             before = snapshot(path)
             try:

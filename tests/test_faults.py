@@ -50,8 +50,9 @@ def test_each_sqlite_fault_has_its_own_sentence(tmp_path):
     full.execute(f"PRAGMA max_page_count = {full.execute('PRAGMA page_count').fetchone()[0]}")
     with pytest.raises(sqlite3.OperationalError) as disk_full:
         full.execute("INSERT INTO t VALUES (?)", ["x" * 100_000])
-    assert _error(disk_full) == ("the disk holding c.db is full: nothing was written; free "
-                                 "some space and try again")
+    assert _error(disk_full) == (
+        "the disk holding c.db is full: nothing was written; free some space and try again"
+    )
 
     ro = sqlite3.connect(f"file:{tmp_path / 'full.db'}?mode=ro", uri=True)
     with pytest.raises(sqlite3.OperationalError) as readonly:
@@ -81,7 +82,8 @@ def test_a_truncated_database_is_damaged_not_a_bug(leeds):
         assert result.stderr == (
             f"Error: {leeds.db} is damaged (SQLite finds it malformed): nothing was written; "
             "keep the file for investigation, restore your latest backup and run `calloff "
-            "audit verify`\n")
+            "audit verify`\n"
+        )
     assert leeds.db.read_bytes() == damaged
 
 
@@ -110,14 +112,28 @@ def test_a_full_disk_says_so_and_writes_nothing(leeds, monkeypatch):
 
     monkeypatch.setattr("framework.opening.connect", tiny)
     for _ in range(300):  # fill the free pages, then the disk is full
-        result = leeds("request", "add", "--lot", "4", "--title", "x" * 490, "--start",
-                       "2015-06-01", "--value", "100", "--on", "2015-05-01")
+        result = leeds(
+            "request",
+            "add",
+            "--lot",
+            "4",
+            "--title",
+            "x" * 490,
+            "--start",
+            "2015-06-01",
+            "--value",
+            "100",
+            "--on",
+            "2015-05-01",
+        )
         if result.exit_code:
             break
         before = snapshot(leeds.db)
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: the disk holding {leeds.db} is full: nothing was "
-                             "written; free some space and try again\n")
+    assert result.stderr == (
+        f"Error: the disk holding {leeds.db} is full: nothing was "
+        "written; free some space and try again\n"
+    )
     assert snapshot(leeds.db) == before
     assert leeds.json("audit", "verify")["ok"] is True
 
@@ -133,9 +149,13 @@ def test_a_file_size_limit_says_the_disk_failed_and_writes_nothing(leeds, add_re
     def small_files():
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    result = subprocess.run([CALLOFF, "--db", str(leeds.db), "allocate", str(rid), "--on",
-                             "2015-05-02"], capture_output=True, text=True, timeout=60,
-                            preexec_fn=small_files)
+    result = subprocess.run(
+        [CALLOFF, "--db", str(leeds.db), "allocate", str(rid), "--on", "2015-05-02"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=small_files,
+    )
     assert result.returncode == 1, result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and "internal error" not in lines[0], result.stderr
@@ -156,8 +176,13 @@ def _without_override() -> None:
 
 
 def _as_reader(db: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([str(CALLOFF), "--db", str(db), *args], capture_output=True,
-                            text=True, timeout=60, preexec_fn=_without_override)
+    result = subprocess.run(
+        [str(CALLOFF), "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_without_override,
+    )
     if result.returncode == 97:
         pytest.skip("permissions cannot be made to bind here (root without CAP_SETPCAP)")
     return result
@@ -185,9 +210,11 @@ def test_a_read_only_database_can_be_read_and_refuses_writes(leeds, tmp_path, fo
         assert '"ceiling": "260000.00"' in shown.stdout
         refused = _as_reader(db, "provider", "add", "Dale Ltd", "--vat", "exempt")
         assert refused.returncode == 1
-        assert refused.stderr == (f"Error: {db} is read-only (the file or its folder): "
-                                  "nothing was written; make both writable by you, or work "
-                                  "on a copy\n")
+        assert refused.stderr == (
+            f"Error: {db} is read-only (the file or its folder): "
+            "nothing was written; make both writable by you, or work "
+            "on a copy\n"
+        )
         assert db.read_bytes() == before
     finally:
         db.parent.chmod(0o755)
@@ -231,8 +258,9 @@ def test_waits_for_the_lock_add_up_to_the_stated_wait_at_most(tmp_path):
     try:
         from click.testing import CliRunner
 
-        result = CliRunner().invoke(cli.main, ["--db", str(db), "headroom"],
-                                    env={"CALLOFF_BUSY_TIMEOUT": "2"})
+        result = CliRunner().invoke(
+            cli.main, ["--db", str(db), "headroom"], env={"CALLOFF_BUSY_TIMEOUT": "2"}
+        )
     finally:
         switch.join()
         holder.execute("ROLLBACK")
@@ -240,7 +268,8 @@ def test_waits_for_the_lock_add_up_to_the_stated_wait_at_most(tmp_path):
     waited = time.monotonic() - started
     assert result.exit_code == 1
     assert "is busy: another command is running (calloff waited 2 seconds in all)" in (
-        result.stderr)
+        result.stderr
+    )
     assert waited < 3.0, f"waited {waited:.1f}s against a stated 2s"
     assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == 1
 
@@ -265,8 +294,9 @@ def test_eight_processes_opening_an_old_database_upgrade_it_once(tmp_path):
         db = folder / "c.db"
         shutil.copyfile(V1, db)
         results = context.Queue()
-        workers = [context.Process(target=_open_and_report, args=(str(db), results))
-                   for _ in range(8)]
+        workers = [
+            context.Process(target=_open_and_report, args=(str(db), results)) for _ in range(8)
+        ]
         for w in workers:
             w.start()
         for w in workers:
@@ -275,11 +305,13 @@ def test_eight_processes_opening_an_old_database_upgrade_it_once(tmp_path):
         assert outcomes == ["ok"] * 8, outcomes
         conn = sqlite3.connect(db)
         upgrades = conn.execute(
-            "SELECT COUNT(*) FROM events WHERE action = 'database.upgrade'").fetchone()[0]
+            "SELECT COUNT(*) FROM events WHERE action = 'database.upgrade'"
+        ).fetchone()[0]
         conn.close()
         assert upgrades == 1
-        assert sorted(p.name for p in folder.iterdir() if "bak" in p.name
-                      or p.name.endswith(".partial")) == ["c.db.v1.bak"]
+        assert sorted(
+            p.name for p in folder.iterdir() if "bak" in p.name or p.name.endswith(".partial")
+        ) == ["c.db.v1.bak"]
         backup = sqlite3.connect(folder / "c.db.v1.bak")
         assert backup.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert backup.execute("PRAGMA user_version").fetchone() == (1,)
@@ -298,7 +330,8 @@ def test_a_kill_during_the_backup_leaves_no_file_under_the_promised_name(tmp_pat
     db = tmp_path / "c.db"
     shutil.copyfile(V1, db)
     child = multiprocessing.get_context("fork").Process(
-        target=_killed_while_backing_up, args=(str(db),))
+        target=_killed_while_backing_up, args=(str(db),)
+    )
     child.start()
     child.join(60)
     assert child.exitcode == -signal.SIGKILL
@@ -316,8 +349,9 @@ def test_a_kill_during_the_backup_leaves_no_file_under_the_promised_name(tmp_pat
 def test_an_argument_that_is_not_utf8_is_a_usage_error(leeds):
     message = leeds.refused("provider", "add", "Caf\udce9 Ltd", code=2)
     assert message.startswith("Error: argument ")
-    assert message.endswith(" ('Caf\\udce9 Ltd') is not UTF-8 text: type it again, or "
-                            "rename the file it names")
+    assert message.endswith(
+        " ('Caf\\udce9 Ltd') is not UTF-8 text: type it again, or rename the file it names"
+    )
 
 
 def test_a_database_name_too_long_for_the_file_system(tmp_path):
@@ -335,16 +369,16 @@ def test_an_endless_file_stops_at_the_first_overlong_line(leeds):
     if not Path("/dev/zero").exists():
         pytest.skip("no /dev/zero here")
     assert leeds.refused("rank", "import", "/dev/zero") == (
-        "Error: /dev/zero:1: a line longer than 10,000 bytes: is this the CSV file you "
-        "meant?")
+        "Error: /dev/zero:1: a line longer than 10,000 bytes: is this the CSV file you meant?"
+    )
 
 
 def test_a_long_line_stops_the_import(leeds, tmp_path):
     csv_file = tmp_path / "r.csv"
     csv_file.write_text("lot,rank,provider\n4,1,Alder Training\n4,2," + "x" * 20_000 + "\n")
     assert leeds.refused("rank", "import", str(csv_file)) == (
-        f"Error: {csv_file}:3: a line longer than 10,000 bytes: is this the CSV file you "
-        "meant?")
+        f"Error: {csv_file}:3: a line longer than 10,000 bytes: is this the CSV file you meant?"
+    )
 
 
 def test_a_hundred_thousand_bad_rows_print_fifty_and_a_count(leeds, tmp_path):
@@ -359,8 +393,10 @@ def test_a_hundred_thousand_bad_rows_print_fifty_and_a_count(leeds, tmp_path):
     assert len(lines) == 52
     assert lines[0] == f"{csv_file}:2: 1 cells where the header has 4"
     assert lines[50] == f"{csv_file}: … and 99,950 more bad rows"
-    assert lines[51] == (f"Error: {csv_file}: 100,000 bad row(s), nothing imported: correct "
-                         "the rows listed above and import the whole file again")
+    assert lines[51] == (
+        f"Error: {csv_file}: 100,000 bad row(s), nothing imported: correct "
+        "the rows listed above and import the whole file again"
+    )
     assert snapshot(leeds.db) == before
 
 
@@ -371,7 +407,8 @@ def test_blank_lines_count_towards_the_row_limit(leeds, tmp_path, monkeypatch):
     csv_file = tmp_path / "blank.csv"
     csv_file.write_text("calloff,invoice,date,amount\n" + ",,,\n" * 2000)
     assert leeds.refused("spend", "import", str(csv_file)) == (
-        f"Error: {csv_file}: more than 1,000 rows: split the file and import each part")
+        f"Error: {csv_file}: more than 1,000 rows: split the file and import each part"
+    )
 
 
 @pytest.mark.parametrize("value", ["²", "٢", "0", "-1", "abc", "99999"])
@@ -388,5 +425,7 @@ def test_a_device_or_pipe_as_the_database_is_not_a_regular_file(tmp_path):
             continue
         result = Calloff(db)("headroom")
         assert result.exit_code == 1
-        assert result.stderr == (f"Error: {db} is not a regular file, so not a calloff "
-                                 "database: point --db at the database file\n")
+        assert result.stderr == (
+            f"Error: {db} is not a regular file, so not a calloff "
+            "database: point --db at the database file\n"
+        )

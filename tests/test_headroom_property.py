@@ -20,10 +20,15 @@ from tests.conftest import snapshot
 amounts = st.integers(min_value=1, max_value=25_000_000).map(lambda p: Decimal(p) / 100)
 # Mostly inside the first year of the term, sometimes beyond it.
 days = st.one_of(st.integers(0, 365), st.integers(-30, 800)).map(
-    lambda n: date(2015, 4, 1) + timedelta(n))
-requests = st.tuples(st.just("request"), amounts,
-                     st.sampled_from(["core", "core", "innovation", "traded"]), days,
-                     st.booleans())
+    lambda n: date(2015, 4, 1) + timedelta(n)
+)
+requests = st.tuples(
+    st.just("request"),
+    amounts,
+    st.sampled_from(["core", "core", "innovation", "traded"]),
+    days,
+    st.booleans(),
+)
 
 actions = st.one_of(
     requests,
@@ -82,8 +87,9 @@ def _apply(svc: Service, step: tuple) -> None:
         _, value, funding, start, by_days = step
         if by_days:
             qty = max(1, int(value // 1000) % 300)
-            svc.add_request(4, "t", start, start + timedelta(days=2), None, qty, "day",
-                            funding, None, start)
+            svc.add_request(
+                4, "t", start, start + timedelta(days=2), None, qty, "day", funding, None, start
+            )
         else:
             svc.add_request(4, "t", start, None, value, None, None, funding, None, start)
     elif kind == "allocate":
@@ -113,8 +119,18 @@ def test_each_offer_is_refused_exactly_when_it_would_breach_the_cap(values):
         svc.setup.set_ranking(4, [pid], date(2015, 4, 1))
         total = 0
         for pence in values:
-            rid = svc.add_request(4, "t", date(2015, 6, 1), None, Decimal(pence) / 100, None,
-                                  None, "core", None, date(2015, 5, 1))
+            rid = svc.add_request(
+                4,
+                "t",
+                date(2015, 6, 1),
+                None,
+                Decimal(pence) / 100,
+                None,
+                None,
+                "core",
+                None,
+                date(2015, 5, 1),
+            )
             fits = total + pence <= 26_000_000
             try:
                 outcome = svc.allocate(rid, date(2015, 6, 1))

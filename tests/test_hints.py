@@ -10,8 +10,11 @@ from click.testing import CliRunner
 import cli
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [ROOT / "cli.py", *sorted((ROOT / "framework").glob("*.py")),
-           *sorted((ROOT / "templates").glob("*.j2"))]
+SOURCES = [
+    ROOT / "cli.py",
+    *sorted((ROOT / "framework").glob("*.py")),
+    *sorted((ROOT / "templates").glob("*.j2")),
+]
 HINT = re.compile(r"`calloff ([^`]*)`")
 
 
@@ -23,8 +26,9 @@ def _strings(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.JoinedStr):
-            found.append("".join(v.value if isinstance(v, ast.Constant) else "{}"
-                                 for v in node.values))
+            found.append(
+                "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+            )
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             found.append(node.value)
     return found
@@ -63,10 +67,32 @@ def test_the_term_hint_after_expiry_is_a_command_that_works(calloff):
     calloff.ok("init")
     calloff.ok("provider", "add", "Alder Training")
     calloff.ok("rank", "set", "4", "1")
-    calloff.ok("request", "add", "--lot", "4", "--title", "t", "--start", "2016-05-01",
-               "--value", "1000", "--on", "2016-04-02")
-    calloff.ok("ceiling", "set", "--year", "2016-17", "--funding", "core", "--amount", "260000",
-               "--on", "2016-04-01")
+    calloff.ok(
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "t",
+        "--start",
+        "2016-05-01",
+        "--value",
+        "1000",
+        "--on",
+        "2016-04-02",
+    )
+    calloff.ok(
+        "ceiling",
+        "set",
+        "--year",
+        "2016-17",
+        "--funding",
+        "core",
+        "--amount",
+        "260000",
+        "--on",
+        "2016-04-01",
+    )
     message = calloff.refused("allocate", "1", "--on", "2016-04-04")
     hinted = re.search(r"`calloff ([^`]*)`", message).group(1)
     assert hinted == "term extend --on 2016-03-31"
@@ -78,8 +104,20 @@ def test_no_hint_to_extend_past_the_latest_possible_end(calloff):
     calloff.ok("init")
     calloff.ok("provider", "add", "Alder Training")
     calloff.ok("rank", "set", "4", "1")
-    calloff.ok("request", "add", "--lot", "4", "--title", "t", "--start", "2019-05-01",
-               "--value", "1000", "--on", "2019-04-02")
+    calloff.ok(
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "t",
+        "--start",
+        "2019-05-01",
+        "--value",
+        "1000",
+        "--on",
+        "2019-04-02",
+    )
     message = calloff.refused("allocate", "1", "--on", "2019-04-04")
     assert "term extend" not in message
     assert "the latest possible end is 2018-03-31" in message
@@ -87,8 +125,20 @@ def test_no_hint_to_extend_past_the_latest_possible_end(calloff):
 
 def test_the_pending_funding_hint_is_dated_so_the_allocation_then_works(leeds):
     """Confirming 'today' could never cover a back-dated allocation: the hint gives the day."""
-    leeds.ok("request", "add", "--lot", "4", "--title", "g", "--start", "2015-09-01",
-             "--value", "1000", "--funding", "innovation")
+    leeds.ok(
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "g",
+        "--start",
+        "2015-09-01",
+        "--value",
+        "1000",
+        "--funding",
+        "innovation",
+    )
     message = leeds.refused("allocate", "1", "--on", "2015-08-10")
     hinted = re.search(r"`calloff ([^`]*)`", message).group(1)
     assert hinted == "funding confirm innovation --on 2015-08-10"
@@ -98,8 +148,9 @@ def test_the_pending_funding_hint_is_dated_so_the_allocation_then_works(leeds):
 
 def test_the_overdue_hint_after_the_term_lapses_on_the_day_it_became_overdue(leeds):
     """Run as printed, the lapse cascades to the next provider inside the term."""
-    leeds.ok("request", "add", "--lot", "4", "--title", "t", "--start", "2015-07-01",
-             "--value", "1000")
+    leeds.ok(
+        "request", "add", "--lot", "4", "--title", "t", "--start", "2015-07-01", "--value", "1000"
+    )
     leeds.json("allocate", "1", "--on", "2015-06-05")  # Friday: respond by Wednesday 10th
     offers = leeds.json("offers")
     assert offers[0]["lapse_command"] == "calloff lapse --on 2015-06-11"
@@ -112,11 +163,11 @@ def test_the_overdue_hint_after_the_term_lapses_on_the_day_it_became_overdue(lee
 
 def test_every_call_off_json_says_how_overdue_it_is(leeds):
     """approve --json and show --json agree on the same offer at the same moment."""
-    leeds.ok("request", "add", "--lot", "4", "--title", "t", "--start", "2015-11-02",
-             "--value", "30000")
+    leeds.ok(
+        "request", "add", "--lot", "4", "--title", "t", "--start", "2015-11-02", "--value", "30000"
+    )
     leeds.json("allocate", "1", "--on", "2015-10-01")
     approved = leeds.json("approve", "1", "--on", "2015-10-02", officer="officer.b")
     shown = leeds.json("show", "1")
     assert approved["overdue_working_days"] == shown["overdue_working_days"] > 0
-    assert approved["lapse_command"] == shown["lapse_command"] == \
-        "calloff lapse --on 2015-10-08"
+    assert approved["lapse_command"] == shown["lapse_command"] == "calloff lapse --on 2015-10-08"

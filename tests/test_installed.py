@@ -17,10 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-def run(exe: str | Path, *args: str, cwd: Path,
-        env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, env=env)
+def run(
+    exe: str | Path, *args: str, cwd: Path, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(exe), *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 def test_installed_command_runs_the_demo_from_any_directory(tmp_path):
@@ -37,8 +39,7 @@ def test_installed_command_runs_the_demo_from_any_directory(tmp_path):
     # The order for call-off 3 leaves out the provider that declined; its record keeps it.
     assert "Harbour Lane" not in (tmp_path / "out" / "order-3.md").read_text()
     assert "Harbour Lane" in (tmp_path / "out" / "record-3.md").read_text()
-    head = run(exe, "--db", "out/demo.db", "headroom", "--year", "2015-16", "--json",
-               cwd=tmp_path)
+    head = run(exe, "--db", "out/demo.db", "headroom", "--year", "2015-16", "--json", cwd=tmp_path)
     assert json.loads(head.stdout)["committed"] == "65900.00"
 
 
@@ -56,13 +57,16 @@ def test_installed_command_errors_are_one_line(tmp_path):
 
 def test_help_does_not_import_storage_or_templates(tmp_path):
     """`calloff --help` starts fast: neither sqlite_utils nor jinja2 is imported."""
-    code = ("import sys, cli\n"
-            "from click.testing import CliRunner\n"
-            "r = CliRunner().invoke(cli.main, ['--help'])\n"
-            "assert r.exit_code == 0\n"
-            "print(sorted(m for m in ('sqlite_utils', 'jinja2') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=tmp_path, timeout=60)
+    code = (
+        "import sys, cli\n"
+        "from click.testing import CliRunner\n"
+        "r = CliRunner().invoke(cli.main, ['--help'])\n"
+        "assert r.exit_code == 0\n"
+        "print(sorted(m for m in ('sqlite_utils', 'jinja2') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
     assert result.stdout.strip() == "[]", result.stderr
 
 
@@ -70,15 +74,43 @@ def test_help_does_not_import_storage_or_templates(tmp_path):
 def test_a_wheel_installed_in_a_fresh_environment_works_templates_included(tmp_path):
     """Build the wheel, install it in a new virtual environment, write an order from elsewhere."""
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(dist), str(ROOT)], check=True, timeout=300,
-                   capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(ROOT),
+        ],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
     wheel = next(dist.glob("calloff-*.whl"))
     env_dir = tmp_path / "fresh"
     venv.create(env_dir, with_pip=False)
     py = env_dir / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps",
-                    "-q", str(wheel)], check=True, timeout=300, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(py),
+            "install",
+            "--no-deps",
+            "-q",
+            str(wheel),
+        ],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
     # The wheel's own dependencies come from this environment, but not the checkout itself:
     # a .pth line adds a folder, and .pth files inside that folder are not read.
     fresh_site = next((env_dir / "lib").glob("python*/site-packages"))
@@ -86,8 +118,13 @@ def test_a_wheel_installed_in_a_fresh_environment_works_templates_included(tmp_p
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
     exe = env_dir / "bin" / "calloff"
-    where = subprocess.run([str(py), "-c", "import framework; print(framework.__file__)"],
-                           cwd=workdir, capture_output=True, text=True, check=True)
+    where = subprocess.run(
+        [str(py), "-c", "import framework; print(framework.__file__)"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert where.stdout.startswith(str(env_dir)), where.stdout
     result = run(exe, "demo", "--dir", "d", cwd=workdir)
     assert result.returncode == 0, result.stderr
@@ -108,7 +145,8 @@ def test_demo_never_touches_an_officers_own_files(tmp_path):
     assert refused.stderr == (
         "Error: . holds files the demo did not write (calloff.db, invoices.csv): the demo "
         "writes only into a new or empty folder, or over its own earlier output; give "
-        "another --dir\n")
+        "another --dir\n"
+    )
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     for _ in range(2):
         assert run(exe, "demo", "--dir", "mine", cwd=tmp_path).returncode == 0

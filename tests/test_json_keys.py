@@ -69,19 +69,66 @@ def outputs(leeds):
     run("provider add", "provider", "add", "Dogwood Ltd")
     run("provider list", "provider", "list")
     run("rank show", "rank", "show", "4")
-    run("request add", "request", "add", "--lot", "4", "--title", "a", "--start", "2015-06-01",
-        "--value", "5000", "--on", "2015-05-01")
-    leeds.ok("request", "add", "--lot", "4", "--title", "b", "--start", "2015-11-02",
-             "--value", "30000", "--on", "2015-05-01")
-    leeds.ok("request", "add", "--lot", "4", "--title", "c", "--start", "2015-07-01",
-             "--value", "2000", "--on", "2015-05-01")
+    run(
+        "request add",
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "a",
+        "--start",
+        "2015-06-01",
+        "--value",
+        "5000",
+        "--on",
+        "2015-05-01",
+    )
+    leeds.ok(
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "b",
+        "--start",
+        "2015-11-02",
+        "--value",
+        "30000",
+        "--on",
+        "2015-05-01",
+    )
+    leeds.ok(
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "c",
+        "--start",
+        "2015-07-01",
+        "--value",
+        "2000",
+        "--on",
+        "2015-05-01",
+    )
     run("request list", "request", "list")
     run("allocate", "allocate", "1", "--on", "2015-05-01")
     run("decline", "decline", "1", "--reason", "busy", "--on", "2015-05-02")
     run("accept", "accept", "2", "--on", "2015-05-03")
     run("vary", "vary", "2", "--value", "5500", "--reason", "r", "--on", "2015-05-04")
-    run("spend add", "spend", "add", "2", "--amount", "1000", "--date", "2015-06-02",
-        "--invoice", "I1")
+    run(
+        "spend add",
+        "spend",
+        "add",
+        "2",
+        "--amount",
+        "1000",
+        "--date",
+        "2015-06-02",
+        "--invoice",
+        "I1",
+    )
     run("complete", "complete", "2", "--on", "2015-06-30")
     run("allocate", "allocate", "2", "--on", "2015-05-05")
     run("approvals", "approvals")
@@ -122,9 +169,12 @@ def test_every_json_key_is_documented(outputs):
 def test_the_checker_would_catch_an_undocumented_key(outputs):
     """The test above can fail: a made-up key is not in the docs."""
     assert "no_such_key_anywhere" not in allowed("show")
-    assert keys_of({"streams": {"core": {"cap": 1}}, "x": [{"y": 1}]}) == {"streams", "cap",
-                                                                           "x", "y"}
-
+    assert keys_of({"streams": {"core": {"cap": 1}}, "x": [{"y": 1}]}) == {
+        "streams",
+        "cap",
+        "x",
+        "y",
+    }
 
 
 def test_every_json_command_is_run(outputs):

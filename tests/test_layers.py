@@ -32,15 +32,34 @@ def imports_of(module: str) -> set[str]:
 def test_domain_modules_import_neither_storage_nor_cli(module):
     """money, dates, model, rules and friends never import click, sqlite_utils or storage."""
     found = imports_of(module)
-    assert not found & {"click", "sqlite_utils", "sqlite3", "cli", "jinja2",
-                        "framework.storage", "framework.service", "framework.documents"}
+    assert not found & {
+        "click",
+        "sqlite_utils",
+        "sqlite3",
+        "cli",
+        "jinja2",
+        "framework.storage",
+        "framework.service",
+        "framework.documents",
+    }
 
 
 def test_only_storage_touches_sqlite_utils():
     """sqlite_utils appears only in the storage layer: the store and the tables beside it."""
     users = {p.stem for p in FRAMEWORK.glob("*.py") if "sqlite_utils" in imports_of(p.stem)}
-    assert users == {"storage", "schema", "ledger", "trail", "invoices", "listings",
-                     "tenders", "seal", "verify", "migrations", "upgrade"}
+    assert users == {
+        "storage",
+        "schema",
+        "ledger",
+        "trail",
+        "invoices",
+        "listings",
+        "tenders",
+        "seal",
+        "verify",
+        "migrations",
+        "upgrade",
+    }
 
 
 def test_the_library_never_imports_click():

@@ -34,9 +34,35 @@ def test_accepts_the_forms_officers_type(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["12,50a", "1e5", "NaN", "nan", "Infinity", "12.345", "-5", "-£5", "£-5", "", " ",
-     "1,2500", "12,500,00", "£", "12.", ".5", "1 000", "0x10", "12,5000.00", "++1",
-     "12500.5", "12,500.5", "0012500", "00.50", "0.5", "012,500.00", "£012500"],
+    [
+        "12,50a",
+        "1e5",
+        "NaN",
+        "nan",
+        "Infinity",
+        "12.345",
+        "-5",
+        "-£5",
+        "£-5",
+        "",
+        " ",
+        "1,2500",
+        "12,500,00",
+        "£",
+        "12.",
+        ".5",
+        "1 000",
+        "0x10",
+        "12,5000.00",
+        "++1",
+        "12500.5",
+        "12,500.5",
+        "0012500",
+        "00.50",
+        "0.5",
+        "012,500.00",
+        "£012500",
+    ],
 )
 def test_rejects_anything_else_with_a_clear_message(text):
     """Scientific notation, NaN, one or three decimal places, leading zeros, negatives and bad

@@ -14,9 +14,24 @@ def _offer_after_decline(leeds, add_request):
     leeds.ok("rank", "set", "5", "1", "4")
     leeds.ok("price", "set", "5", "4", "--day", "1250.50")
     leeds.ok("price", "set", "5", "1", "--day", "1000")
-    leeds.ok("request", "add", "--lot", "5", "--title", "FGC <script>alert(1)</script> | x",
-             "--start", "2015-06-01", "--end", "2015-06-05", "--quantity", "3", "--unit", "day",
-             "--attendees", "25")
+    leeds.ok(
+        "request",
+        "add",
+        "--lot",
+        "5",
+        "--title",
+        "FGC <script>alert(1)</script> | x",
+        "--start",
+        "2015-06-01",
+        "--end",
+        "2015-06-05",
+        "--quantity",
+        "3",
+        "--unit",
+        "day",
+        "--attendees",
+        "25",
+    )
     leeds.json("allocate", "1", "--on", "2015-05-01")
     leeds.json("decline", "1", "--reason", "fully booked", "--on", "2015-05-02")
 
@@ -24,11 +39,34 @@ def _offer_after_decline(leeds, add_request):
 @pytest.fixture
 def passed_over(leeds):
     """Alder (rank 1) suspended and passed over; Birch (rank 2) offered 6 days at £850."""
-    leeds.ok("provider", "suspend", "1", "--reason", "quality review after complaint",
-             "--on", "2015-04-20")
+    leeds.ok(
+        "provider",
+        "suspend",
+        "1",
+        "--reason",
+        "quality review after complaint",
+        "--on",
+        "2015-04-20",
+    )
     leeds.ok("price", "set", "4", "2", "--day", "850", "--on", "2015-04-01")
-    leeds.ok("request", "add", "--lot", "4", "--title", "Deep dive", "--start", "2015-06-01",
-             "--end", "2015-06-08", "--quantity", "6", "--unit", "day", "--attendees", "30")
+    leeds.ok(
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "Deep dive",
+        "--start",
+        "2015-06-01",
+        "--end",
+        "2015-06-08",
+        "--quantity",
+        "6",
+        "--unit",
+        "day",
+        "--attendees",
+        "30",
+    )
     offer = leeds.json("allocate", "1", "--on", "2015-05-01")
     assert offer["name"] == "Birch Practice Ltd" and offer["value"] == "5100.00"
     leeds.ok("accept", "1", "--on", "2015-05-04")
@@ -68,8 +106,17 @@ def test_the_order_names_no_other_provider_rank_ceiling_or_headroom(passed_over,
     """Commercially sensitive: who was passed over and why, ranks, the ceiling, headroom."""
     text = passed_over.ok("order", "1", "--format", fmt).stdout.lower()
     assert "birch practice ltd" in text
-    for secret in ("alder", "quality review", "suspended", "rank", "ceiling", "headroom",
-                   "passed over", "£255", "cascade"):
+    for secret in (
+        "alder",
+        "quality review",
+        "suspended",
+        "rank",
+        "ceiling",
+        "headroom",
+        "passed over",
+        "£255",
+        "cascade",
+    ):
         assert secret not in text, secret
 
 
@@ -82,26 +129,45 @@ def test_the_award_record_holds_the_whole_cascade(passed_over, fmt):
     assert "passed over" in text
     assert "rank 2 on lot 4" in text
     money = re.compile(r"£[\d,]+\.\d\d")
-    assert "£260,000.00" in money.findall(text)   # the ceiling (core cap) at the award
-    assert "£254,900.00" in money.findall(text)   # headroom after £5,100 was held
+    assert "£260,000.00" in money.findall(text)  # the ceiling (core cap) at the award
+    assert "£254,900.00" in money.findall(text)  # headroom after £5,100 was held
     assert "Dogwood" not in text
 
 
 def test_a_variation_is_its_own_line_never_a_new_rate(passed_over):
     """6 days at £850 varied to £5,000.01: the tendered rate stays, the variation is a line."""
-    passed_over.ok("vary", "1", "--value", "5000.01", "--reason", "one trainer fewer",
-                   "--on", "2015-05-10", officer="officer.b")
+    passed_over.ok(
+        "vary",
+        "1",
+        "--value",
+        "5000.01",
+        "--reason",
+        "one trainer fewer",
+        "--on",
+        "2015-05-10",
+        officer="officer.b",
+    )
     text = passed_over.ok("order", "1").stdout
     assert "| As offered: 6 days at your tendered rate of £850.00 per day | £5,100.00 |" in text
-    assert ("| Varied on 2015-05-10 from £5,100.00 to £5,000.01: one trainer fewer | "
-            "£5,000.01 |") in text
+    assert (
+        "| Varied on 2015-05-10 from £5,100.00 to £5,000.01: one trainer fewer | £5,000.01 |"
+    ) in text
     assert "| **Value now (ex-VAT)** | **£5,000.01** |" in text
     assert "| VAT at 20% | £1,000.00 |" in text
     assert "| **Total including VAT** | **£6,000.01** |" in text
     assert "| Status | varied on 2015-05-10 (accepted on 2015-05-04) |" in text
     assert "833.34" not in text
-    passed_over.ok("vary", "1", "--value", "7200", "--reason", "two more days",
-                   "--on", "2015-05-11", officer="officer.b")
+    passed_over.ok(
+        "vary",
+        "1",
+        "--value",
+        "7200",
+        "--reason",
+        "two more days",
+        "--on",
+        "2015-05-11",
+        officer="officer.b",
+    )
     text = passed_over.ok("order", "1").stdout
     assert "1,200.00" not in text
     assert text.count("| Varied on") == 2
@@ -109,8 +175,9 @@ def test_a_variation_is_its_own_line_never_a_new_rate(passed_over):
 
 
 def test_a_cancelled_order_gives_the_day_the_reason_and_the_amount_payable(passed_over):
-    passed_over.ok("spend", "add", "1", "--amount", "1700", "--date", "2015-06-02",
-                   "--invoice", "B-1")
+    passed_over.ok(
+        "spend", "add", "1", "--amount", "1700", "--date", "2015-06-02", "--invoice", "B-1"
+    )
     passed_over.ok("cancel", "1", "--reason", "programme paused", "--on", "2015-08-03")
     text = passed_over.ok("order", "1").stdout
     assert "| Status | cancelled on 2015-08-03 (accepted on 2015-05-04) |" in text
@@ -120,19 +187,35 @@ def test_a_cancelled_order_gives_the_day_the_reason_and_the_amount_payable(passe
     assert "Status:     cancelled on 2015-08-03: programme paused" in show
     assert "Accepted:   2015-05-04" in show and "Cancelled:  2015-08-03" in show
     data = passed_over.json("show", "1")
-    assert (data["accepted_on"], data["cancelled_on"], data["status_on"]) == \
-        ("2015-05-04", "2015-08-03", "2015-08-03")
+    assert (data["accepted_on"], data["cancelled_on"], data["status_on"]) == (
+        "2015-05-04",
+        "2015-08-03",
+        "2015-08-03",
+    )
     assert data["amount_payable"] == {"value": "1700.00", "vat": "340.00", "total": "2040.00"}
 
 
 def test_an_approved_call_off_is_offered_on_its_approval_day_everywhere(leeds):
     """Raised 1 October, approved 2 October: the provider was told on the 2nd."""
-    leeds.ok("request", "add", "--lot", "4", "--title", "Big", "--start", "2015-11-02",
-             "--value", "30000")
+    leeds.ok(
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "Big",
+        "--start",
+        "2015-11-02",
+        "--value",
+        "30000",
+    )
     leeds.json("allocate", "1", "--on", "2015-10-01")
     waiting = leeds.json("show", "1")
-    assert (waiting["raised_on"], waiting["offered_on"], waiting["authorised_on"]) == \
-        ("2015-10-01", None, None)
+    assert (waiting["raised_on"], waiting["offered_on"], waiting["authorised_on"]) == (
+        "2015-10-01",
+        None,
+        None,
+    )
     assert "awaiting approval" in leeds.refused("order", "1")
     leeds.ok("approve", "1", "--on", "2015-10-02", officer="officer.b")
     data = leeds.json("show", "1")
@@ -199,8 +282,9 @@ def test_exempt_provider_order_shows_no_vat(leeds, add_request):
     """An eligible body's training is VAT-exempt: no VAT is added."""
     leeds.ok("provider", "add", "Exempt Body", "--vat", "exempt")
     leeds.ok("rank", "set", "2", "Exempt Body")
-    leeds.ok("request", "add", "--lot", "2", "--title", "t", "--start", "2015-06-01",
-             "--value", "1000")
+    leeds.ok(
+        "request", "add", "--lot", "2", "--title", "t", "--start", "2015-06-01", "--value", "1000"
+    )
     leeds.json("allocate", "1", "--on", "2015-05-01")
     text = leeds.ok("order", "1").stdout
     assert "| As offered: fixed price | £1,000.00 |" in text
@@ -217,8 +301,18 @@ def test_no_order_for_a_declined_call_off(leeds, add_request):
 
 
 def test_a_rejected_call_off_says_who_rejected_it_and_was_never_authorised(leeds):
-    leeds.ok("request", "add", "--lot", "4", "--title", "Big", "--start", "2015-11-02",
-             "--value", "30000")
+    leeds.ok(
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "Big",
+        "--start",
+        "2015-11-02",
+        "--value",
+        "30000",
+    )
     leeds.json("allocate", "1", "--on", "2015-10-01")
     leeds.ok("reject", "1", "--reason", "not now", "--on", "2015-10-05", officer="officer.b")
     show = leeds.ok("show", "1").stdout
@@ -234,10 +328,32 @@ def test_a_rejected_call_off_says_who_rejected_it_and_was_never_authorised(leeds
 
 def test_the_record_keeps_the_ceiling_as_it_stood_at_the_award(passed_over):
     """A cap raised later, back-dated to before the award, does not rewrite the record."""
-    passed_over.ok("request", "add", "--lot", "4", "--title", "Later", "--start", "2015-07-01",
-                   "--value", "1000", "--on", "2015-06-01")
-    passed_over.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount",
-                   "270000", "--on", "2015-04-01")
+    passed_over.ok(
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "Later",
+        "--start",
+        "2015-07-01",
+        "--value",
+        "1000",
+        "--on",
+        "2015-06-01",
+    )
+    passed_over.ok(
+        "ceiling",
+        "set",
+        "--year",
+        "2015-16",
+        "--funding",
+        "core",
+        "--amount",
+        "270000",
+        "--on",
+        "2015-04-01",
+    )
     record = passed_over.ok("record", "1").stdout
     assert "| Contract ceiling for 2015-16 | £260,000.00 |" in record
     assert "| Headroom left under the ceiling | £254,900.00 |" in record

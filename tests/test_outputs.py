@@ -26,8 +26,9 @@ def test_a_link_to_the_database_is_refused_as_the_database(ordered, tmp_path, li
     before = ordered.db.read_bytes()
     for command in (["order", "1"], ["report", "quarterly", "--year", "2015-16"]):
         message = ordered.refused(*command, "--output", str(target), "--force", code=2)
-        assert message.startswith(f"Error: --output {target} is the database (or a link to "
-                                  "it): choose another file")
+        assert message.startswith(
+            f"Error: --output {target} is the database (or a link to it): choose another file"
+        )
     assert ordered.db.read_bytes() == before
 
 
@@ -35,8 +36,9 @@ def test_an_existing_file_is_replaced_only_with_force(ordered, tmp_path):
     target = tmp_path / "order.md"
     target.write_text("the officer's notes")
     message = ordered.refused("order", "1", "--output", str(target))
-    assert message == (f"Error: {target} already exists: add --force to replace it, or "
-                       "choose another file")
+    assert message == (
+        f"Error: {target} already exists: add --force to replace it, or choose another file"
+    )
     assert target.read_text() == "the officer's notes"
     kept = tmp_path / "kept.md"
     os.link(target, kept)  # someone else's link to the old file
@@ -49,8 +51,16 @@ def test_an_existing_file_is_replaced_only_with_force(ordered, tmp_path):
 def test_outputs_are_private_to_their_owner(ordered, tmp_path):
     old = os.umask(0o022)
     try:
-        ordered.ok("report", "quarterly", "--year", "2015-16", "--format", "csv",
-                   "--output", str(tmp_path / "r.csv"))
+        ordered.ok(
+            "report",
+            "quarterly",
+            "--year",
+            "2015-16",
+            "--format",
+            "csv",
+            "--output",
+            str(tmp_path / "r.csv"),
+        )
     finally:
         os.umask(old)
     assert (tmp_path / "r.csv").stat().st_mode & 0o777 == 0o600
@@ -59,9 +69,9 @@ def test_outputs_are_private_to_their_owner(ordered, tmp_path):
 def test_a_folder_or_missing_folder_as_output_is_one_line(ordered, tmp_path):
     before = snapshot(ordered.db)
     missing = tmp_path / "no-such" / "r.md"
-    assert ordered.refused("report", "quarterly", "--year", "2015-16", "--output",
-                           str(missing)) == (f"Error: cannot write {missing}: No such file "
-                                             "or directory")
+    assert ordered.refused(
+        "report", "quarterly", "--year", "2015-16", "--output", str(missing)
+    ) == (f"Error: cannot write {missing}: No such file or directory")
     assert snapshot(ordered.db) == before
 
 
@@ -88,8 +98,9 @@ def test_the_log_beside_a_linked_database_is_protected(ordered, tmp_path):
     before = ordered.db.read_bytes()
     for name in ("-wal", "-journal"):
         result = ordered.runner.invoke(
-            __import__("cli").main, ["--db", str(link), "order", "1", "--force", "--output",
-                                     str(ordered.db) + name])
+            __import__("cli").main,
+            ["--db", str(link), "order", "1", "--force", "--output", str(ordered.db) + name],
+        )
         assert result.exit_code == 2 and "is the database" in result.stderr
     assert ordered.db.read_bytes() == before
 

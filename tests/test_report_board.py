@@ -32,27 +32,40 @@ def board(leeds, add_request):
     leeds.json("allocate", str(big), "--on", "2015-06-01")
     leeds.ok("approve", "1", "--on", "2015-06-05", officer="officer.b")
     leeds.ok("accept", "1", "--on", "2015-06-08")
-    leeds.ok("spend", "add", "1", "--amount", "1250.50", "--date", "2015-07-15", "--invoice",
-             "A1", "--attendees", "12")
+    leeds.ok(
+        "spend",
+        "add",
+        "1",
+        "--amount",
+        "1250.50",
+        "--date",
+        "2015-07-15",
+        "--invoice",
+        "A1",
+        "--attendees",
+        "12",
+    )
     small = add_request("--value", "3000", start="2016-02-01", on="2016-01-05")
     leeds.json("allocate", str(small), "--on", "2016-01-11")
-    other = add_request("--value", "4000", "--funding", "traded", start="2016-02-01",
-                        on="2016-01-05")
+    other = add_request(
+        "--value", "4000", "--funding", "traded", start="2016-02-01", on="2016-01-05"
+    )
     leeds.json("allocate", str(other), "--on", "2016-01-12")
     return leeds
 
 
 def _json(calloff, *args):
-    return json.loads(calloff.ok("report", "quarterly", "--year", "2015-16", *args,
-                                 "--format", "json").stdout)
+    return json.loads(
+        calloff.ok("report", "quarterly", "--year", "2015-16", *args, "--format", "json").stdout
+    )
 
 
 def _text(calloff, fmt, *args):
-    return calloff.ok("report", "quarterly", "--year", "2015-16", *args, "--format",
-                      fmt).stdout
+    return calloff.ok("report", "quarterly", "--year", "2015-16", *args, "--format", fmt).stdout
 
 
 # -- 1. dates, one meaning each -------------------------------------------------------------
+
 
 def test_raised_and_offered_are_different_days_when_approval_was_needed(board):
     """`raised_on` is the day allocated; `offered_on` the day the provider was told."""
@@ -80,6 +93,7 @@ def test_offered_is_null_while_the_call_off_awaits_approval(board):
 
 
 # -- 2. overdue offers ----------------------------------------------------------------------
+
 
 def test_an_offer_past_its_respond_by_date_is_flagged_in_working_days(board):
     """As at Thu 31 March 2016: 53 working days after Thu 14 January (Good Friday and
@@ -110,23 +124,28 @@ def test_overdue_counts_to_the_recorded_day_when_that_is_earlier(board, monkeypa
     def on(day):
         def fake(store, point):
             return {**real(store, point), "recorded_at": f"{day}T10:00:00+00:00"}
+
         return fake
 
-    monkeypatch.setattr(reports, "as_recorded", on("2016-02-01"))   # a Monday
-    late = {c["calloff"]: c["overdue_working_days"]
-            for c in _json(board, "--quarter", "4")["quarters"][0]["awaiting_answer"]}
+    monkeypatch.setattr(reports, "as_recorded", on("2016-02-01"))  # a Monday
+    late = {
+        c["calloff"]: c["overdue_working_days"]
+        for c in _json(board, "--quarter", "4")["quarters"][0]["awaiting_answer"]
+    }
     assert late == {2: 12, 3: 11}
-    monkeypatch.setattr(reports, "as_recorded", on("2016-01-17"))   # a Sunday
-    late = {c["calloff"]: c["overdue_working_days"]
-            for c in _json(board, "--quarter", "4")["quarters"][0]["awaiting_answer"]}
+    monkeypatch.setattr(reports, "as_recorded", on("2016-01-17"))  # a Sunday
+    late = {
+        c["calloff"]: c["overdue_working_days"]
+        for c in _json(board, "--quarter", "4")["quarters"][0]["awaiting_answer"]
+    }
     assert late == {2: 1, 3: 0}
     md = _text(board, "md", "--quarter", "4")
-    assert ("overdue: its respond-by date has passed — run `calloff lapse --on 2016-01-18`"
-            in md)
+    assert "overdue: its respond-by date has passed — run `calloff lapse --on 2016-01-18`" in md
     assert "overdue by 1 working day — run" in md
 
 
 # -- 3. totals rows -------------------------------------------------------------------------
+
 
 def test_totals_rows_equal_the_quarter_totals_to_the_penny(board):
     """by_lot_total, by_provider_total and by_stream_total are the quarter's own figures."""
@@ -147,17 +166,19 @@ def test_totals_rows_equal_the_quarter_totals_to_the_penny(board):
     q3 = report["quarters"][2]
     assert md.count("| **Total** |") == 3 * 4
     assert f"| **Total** | **£{Decimal(q3['committed']):,.2f}** |" in md
-    assert html.count("<tr class=\"total\"><th>Total</th>") == 3 * 4
-    assert "<th class=\"n\">£31,250.50</th>" not in html  # spend is not commitment
-    assert f"<th class=\"n\">£{Decimal(q3['spent_year_to_date']):,.2f}</th>" in html
+    assert html.count('<tr class="total"><th>Total</th>') == 3 * 4
+    assert '<th class="n">£31,250.50</th>' not in html  # spend is not commitment
+    assert f'<th class="n">£{Decimal(q3["spent_year_to_date"]):,.2f}</th>' in html
 
 
 # -- 4. a year with no ceiling --------------------------------------------------------------
 
+
 def test_a_year_with_no_ceiling_says_so(leeds):
     """2016-17 has no cap set: ceiling and headroom null, has_ceiling false, in words."""
-    report = json.loads(leeds.ok("report", "quarterly", "--year", "2016-17", "--format",
-                                 "json").stdout)
+    report = json.loads(
+        leeds.ok("report", "quarterly", "--year", "2016-17", "--format", "json").stdout
+    )
     assert report["ceiling"] is None and report["has_ceiling"] is False
     for q in report["quarters"]:
         assert (q["ceiling"], q["has_ceiling"], q["headroom"]) == (None, False, None)
@@ -175,23 +196,36 @@ def test_a_year_with_no_ceiling_says_so(leeds):
 
 # -- 5. CSV for spreadsheets ----------------------------------------------------------------
 
+
 def test_csv_starts_with_a_byte_order_mark_and_round_trips_welsh_names(leeds, tmp_path):
-    """"Café Ŵyn" survives Excel-style reading; formulas are still neutralised."""
+    """ "Café Ŵyn" survives Excel-style reading; formulas are still neutralised."""
     leeds.ok("provider", "add", "Café Ŵyn")
     leeds.ok("provider", "add", "=SUM(A1)")
     leeds.ok("rank", "set", "2", "4", "5")
-    leeds.ok("request", "add", "--lot", "2", "--title", "t", "--start", "2015-06-01",
-             "--value", "1000")
-    leeds.ok("request", "add", "--lot", "2", "--title", "u", "--start", "2015-06-01",
-             "--value", "2000")
+    leeds.ok(
+        "request", "add", "--lot", "2", "--title", "t", "--start", "2015-06-01", "--value", "1000"
+    )
+    leeds.ok(
+        "request", "add", "--lot", "2", "--title", "u", "--start", "2015-06-01", "--value", "2000"
+    )
     leeds.json("allocate", "1", "--on", "2015-05-01")
     leeds.json("decline", "1", "--reason", "busy", "--on", "2015-05-02")
     leeds.json("allocate", "2", "--on", "2015-05-03")
     stdout = _text(leeds, "csv", "--quarter", "1")
     assert stdout.startswith("\ufeffyear,quarter,") and stdout.count("\ufeff") == 1
     out = tmp_path / "r.csv"
-    leeds.ok("report", "quarterly", "--year", "2015-16", "--quarter", "1", "--format", "csv",
-             "--output", str(out))
+    leeds.ok(
+        "report",
+        "quarterly",
+        "--year",
+        "2015-16",
+        "--quarter",
+        "1",
+        "--format",
+        "csv",
+        "--output",
+        str(out),
+    )
     assert out.read_bytes().startswith(b"\xef\xbb\xbfyear,")
     with out.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -202,7 +236,7 @@ def test_csv_starts_with_a_byte_order_mark_and_round_trips_welsh_names(leeds, tm
 
 # -- 6. the chart ---------------------------------------------------------------------------
 
-ROUND_STEPS = {Decimal(m) * 10 ** n for m in ("1", "2", "2.5", "5") for n in range(14)}
+ROUND_STEPS = {Decimal(m) * 10**n for m in ("1", "2", "2.5", "5") for n in range(14)}
 
 
 @given(st.decimals(min_value=0, max_value=Decimal("999999999999.99"), places=2))
@@ -218,30 +252,37 @@ def test_ticks_are_round_and_cover_the_data(top):
     assert len(ticks) == 4 or ticks[-2] < top
 
 
-@pytest.mark.parametrize(("top", "expected"), [
-    ("66000", [0, 20000, 40000, 60000, 80000]),
-    ("22200", [0, 5000, 10000, 15000, 20000, 25000]),
-    ("1500000", [0, 250000, 500000, 750000, 1000000, 1250000, 1500000]),
-    ("412500", [0, 100000, 200000, 300000, 400000, 500000]),
-    ("100", [0, 20, 40, 60, 80, 100]),
-    ("7", [0, 2, 4, 6, 8]),
-    ("0", [0, 1, 2, 3]),
-])
+@pytest.mark.parametrize(
+    ("top", "expected"),
+    [
+        ("66000", [0, 20000, 40000, 60000, 80000]),
+        ("22200", [0, 5000, 10000, 15000, 20000, 25000]),
+        ("1500000", [0, 250000, 500000, 750000, 1000000, 1250000, 1500000]),
+        ("412500", [0, 100000, 200000, 300000, 400000, 500000]),
+        ("100", [0, 20, 40, 60, 80, 100]),
+        ("7", [0, 2, 4, 6, 8]),
+        ("0", [0, 1, 2, 3]),
+    ],
+)
 def test_ticks_by_hand(top, expected):
     assert nice_ticks(Decimal(top)) == [Decimal(t) for t in expected]
 
 
 def _chart(*points):
-    return chart_geometry({"chart": [
-        {"quarter": i + 1, "ceiling": c, "committed": m, "spent_year_to_date": s}
-        for i, (c, m, s) in enumerate(points)]})
+    return chart_geometry(
+        {
+            "chart": [
+                {"quarter": i + 1, "ceiling": c, "committed": m, "spent_year_to_date": s}
+                for i, (c, m, s) in enumerate(points)
+            ]
+        }
+    )
 
 
 def test_a_far_off_ceiling_is_named_not_drawn_and_the_data_fill_the_plot():
     g = _chart(("1500000.00", "38700.00", "5100.00"), ("1500000.00", "65900.00", "27400.00"))
     assert g["ceiling"] == [] and g["notes"] == ["Ceiling £1,500,000 — off the scale"]
-    assert [label for _, label in g["ticks"]] == ["£0", "£20,000", "£40,000", "£60,000",
-                                                   "£80,000"]
+    assert [label for _, label in g["ticks"]] == ["£0", "£20,000", "£40,000", "£60,000", "£80,000"]
     top_committed = min(y for _, y in g["series"]["committed"])
     assert top_committed < g["top"] + g["plot_h"] * Decimal("0.25")  # near the top
     assert [text for _, _, text in g["direct"]][:2] == ["Committed £65,900", "Spent £27,400"]
@@ -252,7 +293,7 @@ def test_a_near_ceiling_is_drawn_even_for_one_quarter():
     g = _chart(("30000.00", "24000.00", "5000.00"))
     assert g["notes"] == [] and len(g["ceiling"]) == 1
     (run,) = g["ceiling"]
-    assert len(run) == 2 and run[0][1] == run[1][1]          # a level line across Q1
+    assert len(run) == 2 and run[0][1] == run[1][1]  # a level line across Q1
     assert run[0][0] == g["left"] and run[1][0] == g["left"] + g["plot_w"] / 4
     assert g["scale"] >= Decimal(30000)
     assert any(text == "Ceiling £30,000" for _, _, text in g["direct"])
@@ -270,7 +311,7 @@ def test_the_chart_copes_with_no_ceiling_and_nothing_committed():
 
 def test_labels_are_whole_pounds_and_coordinates_decimal(board):
     html = _text(board, "html")
-    svg = html[html.index("<svg"):html.index("</svg>")]
+    svg = html[html.index("<svg") : html.index("</svg>")]
     labels = re.findall(r">(£[^<]*)<", svg)
     assert labels and all(re.fullmatch(r"£\d{1,3}(,\d{3})*", x) for x in labels), labels
     assert "off the scale" in svg and 'stroke-dasharray="8 4"' in svg and "<circle" in svg
@@ -279,14 +320,25 @@ def test_labels_are_whole_pounds_and_coordinates_decimal(board):
 
 
 def test_one_quarter_report_draws_the_ceiling_when_it_is_in_scale(board):
-    board.ok("ceiling", "set", "--year", "2015-16", "--funding", "core", "--amount", "40000",
-             "--on", "2015-04-01")
+    board.ok(
+        "ceiling",
+        "set",
+        "--year",
+        "2015-16",
+        "--funding",
+        "core",
+        "--amount",
+        "40000",
+        "--on",
+        "2015-04-01",
+    )
     html = _text(board, "html", "--quarter", "1")
     assert html.count('<polyline class="ceiling"') == 1
     assert "Ceiling £40,000" in html and "off the scale" not in html
 
 
 # -- 7. print -------------------------------------------------------------------------------
+
 
 def test_html_prints_on_a4_with_header_rows_that_repeat(board):
     html = _text(board, "html")
@@ -300,6 +352,7 @@ def test_html_prints_on_a4_with_header_rows_that_repeat(board):
 
 
 # -- 8. every JSON key is documented --------------------------------------------------------
+
 
 def _keys(value, into, skip=False):
     if isinstance(value, dict):
@@ -316,9 +369,16 @@ def _keys(value, into, skip=False):
 def test_every_json_key_is_in_the_docs(board, leeds):
     docs = DOCS.read_text()
     keys = _keys(_json(board), set())
-    keys |= _keys(json.loads(board.ok("report", "quarterly", "--year", "2016-17",
-                                      "--format", "json").stdout), set())
-    assert {"raised_on", "offered_on", "overdue_working_days", "by_lot_total",
-            "has_ceiling"} <= keys
+    keys |= _keys(
+        json.loads(board.ok("report", "quarterly", "--year", "2016-17", "--format", "json").stdout),
+        set(),
+    )
+    assert {
+        "raised_on",
+        "offered_on",
+        "overdue_working_days",
+        "by_lot_total",
+        "has_ceiling",
+    } <= keys
     missing = sorted(k for k in keys if f"`{k}`" not in docs)
     assert not missing, missing

@@ -25,36 +25,87 @@ from framework.storage import Store
 def year(leeds, add_request):
     """A year of activity on lot 4 (see the docstring of each test for the figures)."""
     a = add_request("--value", "20000", start="2015-05-01", on="2015-04-20")
-    leeds.json("allocate", str(a), "--on", "2015-04-20")                      # call-off 1
+    leeds.json("allocate", str(a), "--on", "2015-04-20")  # call-off 1
     leeds.ok("accept", "1", "--on", "2015-04-21")
-    leeds.ok("spend", "add", "1", "--amount", "5000", "--date", "2015-06-15", "--invoice",
-             "A1", "--attendees", "10")
-    leeds.ok("spend", "add", "1", "--amount", "7000", "--date", "2015-08-20", "--invoice",
-             "A2", "--attendees", "15")
+    leeds.ok(
+        "spend",
+        "add",
+        "1",
+        "--amount",
+        "5000",
+        "--date",
+        "2015-06-15",
+        "--invoice",
+        "A1",
+        "--attendees",
+        "10",
+    )
+    leeds.ok(
+        "spend",
+        "add",
+        "1",
+        "--amount",
+        "7000",
+        "--date",
+        "2015-08-20",
+        "--invoice",
+        "A2",
+        "--attendees",
+        "15",
+    )
     leeds.ok("complete", "1", "--on", "2015-09-01")
-    b = add_request("--quantity", "6", "--unit", "day", "--funding", "traded",
-                    start="2015-10-05", on="2015-09-25")
-    leeds.json("allocate", str(b), "--on", "2015-09-25")                      # call-off 2
-    leeds.json("decline", "2", "--reason", "busy", "--on", "2015-09-28")      # call-off 3
+    b = add_request(
+        "--quantity",
+        "6",
+        "--unit",
+        "day",
+        "--funding",
+        "traded",
+        start="2015-10-05",
+        on="2015-09-25",
+    )
+    leeds.json("allocate", str(b), "--on", "2015-09-25")  # call-off 2
+    leeds.json("decline", "2", "--reason", "busy", "--on", "2015-09-28")  # call-off 3
     leeds.ok("accept", "3", "--on", "2015-09-29")
-    leeds.ok("spend", "add", "3", "--amount", "3600", "--date", "2015-10-30", "--invoice",
-             "B1", "--attendees", "20")
+    leeds.ok(
+        "spend",
+        "add",
+        "3",
+        "--amount",
+        "3600",
+        "--date",
+        "2015-10-30",
+        "--invoice",
+        "B1",
+        "--attendees",
+        "20",
+    )
     c = add_request("--value", "3000", start="2016-02-01", on="2016-01-10")
-    leeds.json("allocate", str(c), "--on", "2016-01-11")                      # call-off 4
+    leeds.json("allocate", str(c), "--on", "2016-01-11")  # call-off 4
     return leeds
 
 
 def _report(calloff, *args):
-    return json.loads(calloff.ok("report", "quarterly", "--year", "2015-16", *args,
-                                 "--format", "json").stdout)
+    return json.loads(
+        calloff.ok("report", "quarterly", "--year", "2015-16", *args, "--format", "json").stdout
+    )
 
 
 def test_quarter_by_quarter_figures(year):
     """Committed as at each quarter end, spend by invoice date, headroom, people trained."""
     report = _report(year)
     assert report["year"] == "2015-16" and report["ceiling"] == "260000.00"
-    got = [(q["committed"], q["spent_in_quarter"], q["spent_year_to_date"], q["headroom"],
-            q["attendees_in_quarter"], q["attendees_year_to_date"]) for q in report["quarters"]]
+    got = [
+        (
+            q["committed"],
+            q["spent_in_quarter"],
+            q["spent_year_to_date"],
+            q["headroom"],
+            q["attendees_in_quarter"],
+            q["attendees_year_to_date"],
+        )
+        for q in report["quarters"]
+    ]
     assert got == [
         ("20000.00", "5000.00", "5000.00", "240000.00", 10, 10),
         ("19200.00", "7000.00", "12000.00", "240800.00", 15, 25),
@@ -72,10 +123,17 @@ def test_quarter_by_quarter_figures(year):
     providers = {p["name"]: p for p in q4["by_provider"]}
     assert providers["Alder Training"]["committed"] == "15000.00"
     assert providers["Birch Practice Ltd"]["spent_year_to_date"] == "3600.00"
-    assert q4["by_lot"] == [{"lot": 4, "title": q4["by_lot"][0]["title"],
-                             "committed": "22200.00", "spent_in_quarter": "0.00",
-                             "spent_year_to_date": "15600.00", "attendees_in_quarter": 0,
-                             "attendees_year_to_date": 45}]
+    assert q4["by_lot"] == [
+        {
+            "lot": 4,
+            "title": q4["by_lot"][0]["title"],
+            "committed": "22200.00",
+            "spent_in_quarter": "0.00",
+            "spent_year_to_date": "15600.00",
+            "attendees_in_quarter": 0,
+            "attendees_year_to_date": 45,
+        }
+    ]
     # The commitment at the year's end is the headroom command's.
     assert year.json("headroom", "--year", "2015-16")["committed"] == "22200.00"
 
@@ -93,11 +151,17 @@ def test_every_format_agrees_to_the_penny(year, tmp_path):
     report = _report(year)
     md = year.ok("report", "quarterly", "--year", "2015-16").stdout
     html_file = tmp_path / "r.html"
-    year.ok("report", "quarterly", "--year", "2015-16", "--format", "html", "--output",
-            str(html_file))
+    year.ok(
+        "report", "quarterly", "--year", "2015-16", "--format", "html", "--output", str(html_file)
+    )
     html = html_file.read_text()
-    rows = list(csv.DictReader(io.StringIO(year.ok(
-        "report", "quarterly", "--year", "2015-16", "--format", "csv").stdout)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                year.ok("report", "quarterly", "--year", "2015-16", "--format", "csv").stdout
+            )
+        )
+    )
     for q in report["quarters"]:
         for key in ("committed", "spent_in_quarter", "spent_year_to_date", "headroom"):
             shown = f"£{Decimal(q[key]):,.2f}"
@@ -118,16 +182,18 @@ def test_html_report_is_standalone_printable_with_a_chart(year, tmp_path):
 
 def test_csv_neutralises_formulas_and_keeps_numbers(leeds, add_request):
     """A provider named like a formula is quoted as text; amounts stay plain numbers."""
-    leeds.ok("provider", "add", "=HYPERLINK(\"http://x\")")
+    leeds.ok("provider", "add", '=HYPERLINK("http://x")')
     leeds.ok("provider", "add", "--", "-Minus Ltd")
     leeds.ok("rank", "set", "2", "4", "5")
-    leeds.ok("request", "add", "--lot", "2", "--title", "t", "--start", "2015-06-01",
-             "--value", "1000")
+    leeds.ok(
+        "request", "add", "--lot", "2", "--title", "t", "--start", "2015-06-01", "--value", "1000"
+    )
     leeds.json("allocate", "1", "--on", "2015-05-01")
-    text = leeds.ok("report", "quarterly", "--year", "2015-16", "--quarter", "1",
-                    "--format", "csv").stdout
+    text = leeds.ok(
+        "report", "quarterly", "--year", "2015-16", "--quarter", "1", "--format", "csv"
+    ).stdout
     row = next(csv.DictReader(io.StringIO(text)))
-    assert row["provider_name"] == "'=HYPERLINK(\"http://x\")"
+    assert row["provider_name"] == '\'=HYPERLINK("http://x")'
     assert row["committed"] == "1000.00"
 
 
@@ -135,23 +201,26 @@ def test_report_with_nothing_in_it(leeds):
     """An empty year reports zeros and the ceiling, not an error."""
     report = _report(leeds, "--quarter", "1")
     q = report["quarters"][0]
-    assert (q["committed"], q["spent_in_quarter"], q["headroom"]) == ("0.00", "0.00",
-                                                                    "260000.00")
-    assert "Nothing committed or spent." in leeds.ok("report", "quarterly", "--year",
-                                                     "2015-16").stdout
+    assert (q["committed"], q["spent_in_quarter"], q["headroom"]) == ("0.00", "0.00", "260000.00")
+    assert (
+        "Nothing committed or spent." in leeds.ok("report", "quarterly", "--year", "2015-16").stdout
+    )
 
 
 def test_report_refuses_bad_options(leeds):
     """A quarter outside 1-4 or an unknown format is a usage error."""
-    assert "5 is not in the range" in leeds.refused("report", "quarterly", "--year", "2015-16",
-                                                    "--quarter", "5", code=2)
-    assert "'pdf' is not one of" in leeds.refused("report", "quarterly", "--year", "2015-16",
-                                                  "--format", "pdf", code=2)
+    assert "5 is not in the range" in leeds.refused(
+        "report", "quarterly", "--year", "2015-16", "--quarter", "5", code=2
+    )
+    assert "'pdf' is not one of" in leeds.refused(
+        "report", "quarterly", "--year", "2015-16", "--format", "pdf", code=2
+    )
 
 
 spend_lines = st.lists(
     st.tuples(st.integers(0, 2), st.integers(1, 500_000), st.integers(0, 364)),
-    min_size=0, max_size=30,
+    min_size=0,
+    max_size=30,
 )
 
 
@@ -167,15 +236,29 @@ def test_report_totals_equal_the_spend_lines(lines, quarter):
             svc.setup.set_ranking(lot, [pid], date(2015, 4, 1))
         calloffs = []
         for i, (lot, funding) in enumerate([(1, "core"), (2, "traded"), (4, "core")]):
-            rid = svc.add_request(lot, f"r{i}", date(2015, 4, 1), date(2016, 3, 31),
-                                  Decimal("80000.00"), None, None, funding, None,
-                                  date(2015, 4, 1))
+            rid = svc.add_request(
+                lot,
+                f"r{i}",
+                date(2015, 4, 1),
+                date(2016, 3, 31),
+                Decimal("80000.00"),
+                None,
+                None,
+                funding,
+                None,
+                date(2015, 4, 1),
+            )
             calloffs.append(svc.allocate(rid, date(2015, 4, 1)).calloff.id)
             Service(store, "approver").approve(calloffs[-1], date(2015, 4, 1))
             svc.accept(calloffs[-1], date(2015, 4, 1))
         for n, (which, pence, day) in enumerate(lines):
-            svc.spending.add_spend(calloffs[which], Decimal(pence) / 100,
-                          date(2015, 4, 1) + timedelta(days=day), f"INV-{n}", n % 3)
+            svc.spending.add_spend(
+                calloffs[which],
+                Decimal(pence) / 100,
+                date(2015, 4, 1) + timedelta(days=day),
+                f"INV-{n}",
+                n % 3,
+            )
         fy = FinancialYear(2015)
         report = json.loads(render_report(store, fy, quarter, "json"))
         rows = list(csv.DictReader(io.StringIO(render_report(store, fy, quarter, "csv"))))
@@ -183,18 +266,20 @@ def test_report_totals_equal_the_spend_lines(lines, quarter):
         for q in report["quarters"]:
             n = q["quarter"]
             in_q = [p for _, p, d in lines if quarter_of(date(2015, 4, 1) + timedelta(d)) == n]
-            to_date = [p for _, p, d in lines
-                       if quarter_of(date(2015, 4, 1) + timedelta(d)) <= n]
+            to_date = [p for _, p, d in lines if quarter_of(date(2015, 4, 1) + timedelta(d)) <= n]
             assert Decimal(q["spent_in_quarter"]) == Decimal(sum(in_q)) / 100
             assert Decimal(q["spent_year_to_date"]) == Decimal(sum(to_date)) / 100
             assert q["committed"] == "240000.00"
             mine = [r for r in rows if r["quarter"] == str(n)]
-            assert sum(Decimal(r["spent_in_quarter"]) for r in mine) == \
-                Decimal(q["spent_in_quarter"])
-            assert sum(Decimal(s["spent_in_quarter"]) for s in q["by_stream"]) == \
-                Decimal(q["spent_in_quarter"])
-            assert sum(Decimal(p["spent_year_to_date"]) for p in q["by_lot"]) == \
-                Decimal(q["spent_year_to_date"])
+            assert sum(Decimal(r["spent_in_quarter"]) for r in mine) == Decimal(
+                q["spent_in_quarter"]
+            )
+            assert sum(Decimal(s["spent_in_quarter"]) for s in q["by_stream"]) == Decimal(
+                q["spent_in_quarter"]
+            )
+            assert sum(Decimal(p["spent_year_to_date"]) for p in q["by_lot"]) == Decimal(
+                q["spent_year_to_date"]
+            )
             assert f"| Spent in the quarter | £{Decimal(q['spent_in_quarter']):,.2f} |" in md
         store.close()
 
@@ -203,22 +288,34 @@ def test_names_print_literally_in_reports(leeds, add_request):
     """HTML, Markdown and template syntax in names and titles are shown, never interpreted."""
     leeds.ok("provider", "add", "<i>Ivy</i> *Co* {{ 6*7 }} | Ltd")
     leeds.ok("rank", "set", "3", "4")
-    leeds.ok("request", "add", "--lot", "3", "--title", "<script>x</script> [link](http://e)",
-             "--start", "2015-06-01", "--value", "100")
+    leeds.ok(
+        "request",
+        "add",
+        "--lot",
+        "3",
+        "--title",
+        "<script>x</script> [link](http://e)",
+        "--start",
+        "2015-06-01",
+        "--value",
+        "100",
+    )
     leeds.json("allocate", "1", "--on", "2015-05-01")
     md = leeds.ok("report", "quarterly", "--year", "2015-16", "--quarter", "1").stdout
     assert r"\<i\>Ivy\</i\> \*Co\* \{\{ 6\*7 \}\} \| Ltd" in md
     assert r"\<script\>x\</script\> \[link\](http://e)" in md and r"\*Co\* 42" not in md
-    html = leeds.ok("report", "quarterly", "--year", "2015-16", "--quarter", "1",
-                    "--format", "html").stdout
+    html = leeds.ok(
+        "report", "quarterly", "--year", "2015-16", "--quarter", "1", "--format", "html"
+    ).stdout
     assert "&lt;i&gt;Ivy&lt;/i&gt; *Co* {{ 6*7 }} | Ltd" in html
     assert "<script>" not in html
 
 
 def test_report_takes_json_like_every_reporting_command(year):
     """`--json` is the same as `--format json`."""
-    assert _report(year, "--quarter", "3") == json.loads(year.ok(
-        "report", "quarterly", "--year", "2015-16", "--quarter", "3", "--json").stdout)
+    assert _report(year, "--quarter", "3") == json.loads(
+        year.ok("report", "quarterly", "--year", "2015-16", "--quarter", "3", "--json").stdout
+    )
 
 
 def test_chart_geometry_is_exact(year):

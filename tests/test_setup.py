@@ -17,8 +17,12 @@ def test_init_creates_the_leeds_framework_by_default(calloff):
     assert [lot["number"] for lot in fw["lots"]] == list(range(1, 9))
     assert fw["lots"][3]["title"].startswith("Training delivery and development")
     assert fw["term"] == {
-        "start": "2015-04-01", "end": "2016-03-31", "original_end": "2016-03-31",
-        "latest_end": "2018-03-31", "extensions_used": 0, "extensions_left": 2,
+        "start": "2015-04-01",
+        "end": "2016-03-31",
+        "original_end": "2016-03-31",
+        "latest_end": "2018-03-31",
+        "extensions_used": 0,
+        "extensions_left": 2,
         "in_force_today": False,
     }
     streams = fw["streams"]
@@ -73,7 +77,10 @@ def test_commands_need_a_database(calloff):
 def test_providers_and_their_status(leeds):
     """Providers are added with an id, suspended, reinstated and withdrawn with reasons."""
     assert leeds.json("provider", "add", "Dogwood CIC", "--vat", "exempt") == {
-        "id": 4, "name": "Dogwood CIC", "vat": "exempt"}
+        "id": 4,
+        "name": "Dogwood CIC",
+        "vat": "exempt",
+    }
     leeds.ok("provider", "suspend", "2", "--reason", "quality review", "--on", "2015-05-01")
     listed = {p["id"]: p for p in leeds.json("provider", "list")}
     assert listed[2]["status"] == "suspended"
@@ -92,7 +99,10 @@ def test_rank_show_lists_the_ranking_with_rates(leeds):
     data = leeds.json("rank", "show", "4")
     assert data["lot"] == 4
     assert [(r["rank"], r["provider"], r["name"]) for r in data["ranking"]] == [
-        (1, 1, "Alder Training"), (2, 2, "Birch Practice Ltd"), (3, 3, "Cedar Conferencing")]
+        (1, 1, "Alder Training"),
+        (2, 2, "Birch Practice Ltd"),
+        (3, 3, "Cedar Conferencing"),
+    ]
     assert data["ranking"][1]["rates"] == {"day": "1200.00", "session": None, "place": None}
 
 
@@ -114,13 +124,17 @@ def test_price_set_needs_a_ranked_provider(leeds):
 def test_rank_import_reads_rankings_and_rates(leeds, tmp_path):
     """A good CSV replaces each named lot's ranking and sets the rates given."""
     f = tmp_path / "ranks.csv"
-    f.write_text("lot,rank,provider,day_rate,session_rate\n"
-                 "1,2,Alder Training,700,\n1,1,3,650.00,450\n2,1,Birch Practice Ltd,,300\n")
+    f.write_text(
+        "lot,rank,provider,day_rate,session_rate\n"
+        "1,2,Alder Training,700,\n1,1,3,650.00,450\n2,1,Birch Practice Ltd,,300\n"
+    )
     result = leeds.ok("rank", "import", str(f))
     assert "Lot 1: 2 provider(s) ranked." in result.output
     lot1 = leeds.json("rank", "show", "1")["ranking"]
-    assert [(r["rank"], r["name"]) for r in lot1] == [(1, "Cedar Conferencing"),
-                                                       (2, "Alder Training")]
+    assert [(r["rank"], r["name"]) for r in lot1] == [
+        (1, "Cedar Conferencing"),
+        (2, "Alder Training"),
+    ]
     assert lot1[0]["rates"] == {"day": "650.00", "session": "450.00", "place": None}
     assert leeds.json("rank", "show", "2")["ranking"][0]["rates"]["session"] == "300.00"
 
@@ -128,13 +142,15 @@ def test_rank_import_reads_rankings_and_rates(leeds, tmp_path):
 def test_rank_import_reports_every_bad_row_and_imports_nothing(leeds, tmp_path):
     """Bad rows are all listed by line number; the database is untouched."""
     f = tmp_path / "ranks.csv"
-    f.write_text("lot,rank,provider,day_rate\n"
-                 "1,1,Alder Training,700\n"      # line 2: fine
-                 "9,1,Alder Training,700\n"      # line 3: no lot 9
-                 "1,2,Nobody Ltd,700\n"          # line 4: unknown provider
-                 "1,3,Birch Practice Ltd,12,50a\n"  # line 5: too many cells
-                 "2,1,Cedar Conferencing,1e5\n"  # line 6: bad money
-                 "2,3,Birch Practice Ltd,500\n")  # line 7: rank gap on lot 2
+    f.write_text(
+        "lot,rank,provider,day_rate\n"
+        "1,1,Alder Training,700\n"  # line 2: fine
+        "9,1,Alder Training,700\n"  # line 3: no lot 9
+        "1,2,Nobody Ltd,700\n"  # line 4: unknown provider
+        "1,3,Birch Practice Ltd,12,50a\n"  # line 5: too many cells
+        "2,1,Cedar Conferencing,1e5\n"  # line 6: bad money
+        "2,3,Birch Practice Ltd,500\n"
+    )  # line 7: rank gap on lot 2
     before = snapshot(leeds.db)
     result = leeds("rank", "import", str(f))
     assert result.exit_code == 1

@@ -29,11 +29,14 @@ def _verify_fails(leeds, fragment):
     return result.stderr
 
 
-@pytest.mark.parametrize("sql, table", [
-    ("UPDATE caps SET amount_pence = amount_pence * 10 WHERE stream = 'core'", "caps"),
-    ("UPDATE rankings SET rank = 9 WHERE lot = 4 AND rank = 1", "rankings"),
-    ("UPDATE daily_totals SET committed_pence = 0", "daily_totals"),
-])
+@pytest.mark.parametrize(
+    "sql, table",
+    [
+        ("UPDATE caps SET amount_pence = amount_pence * 10 WHERE stream = 'core'", "caps"),
+        ("UPDATE rankings SET rank = 9 WHERE lot = 4 AND rank = 1", "rankings"),
+        ("UPDATE daily_totals SET committed_pence = 0", "daily_totals"),
+    ],
+)
 def test_an_edit_followed_by_ordinary_commands_is_still_caught(leeds, add_request, sql, table):
     """An edit in SQL, then more of calloff's own writes: the edit is not sealed in."""
     _journey(leeds, add_request)
@@ -67,11 +70,14 @@ def test_the_newest_event_deleted_and_the_head_moved_back_is_caught(leeds, add_r
     # The newest event recorded a request; deleting it and its row leaves a chain that is
     # whole and records that agree with it: only the seal remembers the head.
     add_request("--value", "700", on="2015-05-04")
-    _sql(leeds.db, """
+    _sql(
+        leeds.db,
+        """
         DELETE FROM requests WHERE id = 2;
         DELETE FROM events WHERE id = (SELECT MAX(id) FROM events);
         UPDATE audit_head SET last_event = last_event - 1,
-          last_hash = (SELECT hash FROM events WHERE id = (SELECT MAX(id) FROM events));""")
+          last_hash = (SELECT hash FROM events WHERE id = (SELECT MAX(id) FROM events));""",
+    )
     _verify_fails(leeds, "the chain's head was moved outside calloff")
     message = leeds.refused("provider", "add", "Elm Street Trainers")
     assert "head was moved" in message
@@ -80,21 +86,26 @@ def test_the_newest_event_deleted_and_the_head_moved_back_is_caught(leeds, add_r
 def test_an_added_trigger_stops_writes_and_is_named(leeds, add_request):
     """A trigger that quietly raises a cap on every new event never gets to run."""
     _journey(leeds, add_request)
-    _sql(leeds.db, "CREATE TRIGGER lift AFTER INSERT ON events BEGIN "
-                   "UPDATE caps SET amount_pence = amount_pence + 100000; END")
+    _sql(
+        leeds.db,
+        "CREATE TRIGGER lift AFTER INSERT ON events BEGIN "
+        "UPDATE caps SET amount_pence = amount_pence + 100000; END",
+    )
     caps = sqlite3.connect(leeds.db).execute("SELECT SUM(amount_pence) FROM caps").fetchone()
     message = leeds.refused("provider", "add", "Elm Street Trainers")
     assert "schema was changed outside calloff: trigger lift was added" in message
-    assert sqlite3.connect(leeds.db).execute(
-        "SELECT SUM(amount_pence) FROM caps").fetchone() == caps
+    assert (
+        sqlite3.connect(leeds.db).execute("SELECT SUM(amount_pence) FROM caps").fetchone() == caps
+    )
     _verify_fails(leeds, "trigger lift was added")
 
 
 def test_a_dropped_unique_index_on_invoices_is_named(leeds, add_request):
     _journey(leeds, add_request)
     _sql(leeds.db, "DROP INDEX spend_invoice")
-    message = leeds.refused("spend", "add", "2", "--amount", "1", "--date", "2015-06-03",
-                            "--invoice", "i1")
+    message = leeds.refused(
+        "spend", "add", "2", "--amount", "1", "--date", "2015-06-03", "--invoice", "i1"
+    )
     assert "index spend_invoice was dropped" in message
     _verify_fails(leeds, "index spend_invoice was dropped")
 
@@ -137,11 +148,13 @@ def test_a_write_digests_only_the_rows_it_touched(leeds, add_request, monkeypatc
     store = Store.open(leeds.db)
     digested = []
     real = framework.seal.table_digest
-    monkeypatch.setattr(framework.seal, "table_digest",
-                        lambda db, table: digested.append(table) or real(db, table))
+    monkeypatch.setattr(
+        framework.seal, "table_digest", lambda db, table: digested.append(table) or real(db, table)
+    )
     svc = Service(store, "officer.a")
-    rid = svc.add_request(4, "More training", date(2015, 9, 1), None, None, 2, "day", None,
-                          None, date(2015, 8, 1))
+    rid = svc.add_request(
+        4, "More training", date(2015, 9, 1), None, None, 2, "day", None, None, date(2015, 8, 1)
+    )
     svc.allocate(rid, date(2015, 8, 2))
     assert digested == []
     assert store.trail.verify().ok
@@ -152,8 +165,11 @@ def test_a_write_digests_only_the_rows_it_touched(leeds, add_request, monkeypatc
 def test_a_trigger_named_like_sqlites_own_is_still_sealed(leeds, add_request):
     """`sqlite_` in LIKE is a pattern: only SQLite's own `sqlite_…` objects are skipped."""
     _journey(leeds, add_request)
-    _sql(leeds.db, "CREATE TRIGGER sqliteXhide AFTER INSERT ON providers BEGIN "
-                   "UPDATE providers SET vat = 'exempt' WHERE id = 1; END")
+    _sql(
+        leeds.db,
+        "CREATE TRIGGER sqliteXhide AFTER INSERT ON providers BEGIN "
+        "UPDATE providers SET vat = 'exempt' WHERE id = 1; END",
+    )
     message = leeds.refused("provider", "add", "Elm Street Trainers")
     assert "trigger sqliteXhide was added" in message
 
@@ -161,18 +177,24 @@ def test_a_trigger_named_like_sqlites_own_is_still_sealed(leeds, add_request):
 def test_a_garbled_seal_stops_writes(leeds, add_request):
     """Garbling the seal must not let the next write seal an edit in afresh."""
     _journey(leeds, add_request)
-    _sql(leeds.db, "UPDATE prices SET rate_pence = rate_pence * 10; "
-                   "UPDATE audit_head SET state = 'x'")
+    _sql(
+        leeds.db,
+        "UPDATE prices SET rate_pence = rate_pence * 10; UPDATE audit_head SET state = 'x'",
+    )
     assert "seal in the chain's head is unreadable" in leeds.refused(
-        "provider", "add", "Elm Street Trainers")
+        "provider", "add", "Elm Street Trainers"
+    )
     _verify_fails(leeds, "unreadable")
 
 
 def test_a_forged_schema_version_does_not_launder_an_edit(leeds, add_request):
     """Posing as an older database to be upgraded (and resealed) is caught by the upgrade."""
     _journey(leeds, add_request)
-    _sql(leeds.db, "UPDATE prices SET rate_pence = rate_pence * 10; "
-                   "UPDATE audit_head SET state = NULL; PRAGMA user_version = 3")
+    _sql(
+        leeds.db,
+        "UPDATE prices SET rate_pence = rate_pence * 10; "
+        "UPDATE audit_head SET state = NULL; PRAGMA user_version = 3",
+    )
     _verify_fails(leeds, "says it is schema 3 but its tables are not what schema 3 holds")
 
 
@@ -184,8 +206,7 @@ def test_a_removed_seal_in_an_older_database_survives_its_upgrade(tmp_path):
 
     db = tmp_path / "calloff.db"
     shutil.copyfile(Path(__file__).parent / "data" / "calloff-v3.db", db)
-    _sql(db, "UPDATE prices SET rate_pence = rate_pence * 10; "
-             "UPDATE audit_head SET state = NULL")
+    _sql(db, "UPDATE prices SET rate_pence = rate_pence * 10; UPDATE audit_head SET state = NULL")
     result = Calloff(db)("audit", "verify")  # opening upgrades it, with a notice
     assert result.exit_code == 1
     assert "removed outside calloff before this database was upgraded" in result.stderr

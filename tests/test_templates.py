@@ -13,12 +13,15 @@ def offered(leeds, add_request):
 def test_user_template_is_tried_before_the_bundled_one(offered, tmp_path):
     """--templates DIR puts the council's letterhead in front of the bundled order."""
     (tmp_path / "order.md.j2").write_text(
-        "LEEDS LETTERHEAD\n{{ reference }} to {{ provider.name }}: {{ value|money }}\n")
+        "LEEDS LETTERHEAD\n{{ reference }} to {{ provider.name }}: {{ value|money }}\n"
+    )
     text = offered.ok("order", "1", "--templates", str(tmp_path)).stdout
     assert text == "LEEDS LETTERHEAD\nLEEDS-RP-2015/CO-00001 to Alder Training: £5,000.00\n"
     # A format the folder does not override falls back to the bundled template.
-    assert "<!DOCTYPE html>" in offered.ok("order", "1", "--format", "html", "--templates",
-                                           str(tmp_path)).stdout
+    assert (
+        "<!DOCTYPE html>"
+        in offered.ok("order", "1", "--format", "html", "--templates", str(tmp_path)).stdout
+    )
 
 
 def test_templates_folder_from_the_environment(offered, tmp_path, monkeypatch):
@@ -52,15 +55,22 @@ def test_a_broken_template_names_its_line(offered, tmp_path):
 
 def test_missing_templates_folder_is_a_usage_error(offered, tmp_path):
     """Pointing --templates at nothing says so."""
-    assert "does not exist" in offered.refused("order", "1", "--templates",
-                                               str(tmp_path / "nope"), code=2)
+    assert "does not exist" in offered.refused(
+        "order", "1", "--templates", str(tmp_path / "nope"), code=2
+    )
 
 
 HOSTILE = {
-    "a range of a billion": ("ok\n{% for i in range(10**9) %}{{ i }}{% endfor %}\n", 2,
-                             "Range too big"),
-    "a macro that calls itself": ("{% macro f() %}{{ f() }}{% endmacro %}\n\n{{ f() }}\n", 1,
-                                  "a macro or loop calls itself without end"),
+    "a range of a billion": (
+        "ok\n{% for i in range(10**9) %}{{ i }}{% endfor %}\n",
+        2,
+        "Range too big",
+    ),
+    "a macro that calls itself": (
+        "{% macro f() %}{{ f() }}{% endmacro %}\n\n{{ f() }}\n",
+        1,
+        "a macro or loop calls itself without end",
+    ),
     "a division by zero": ("one\ntwo\n{{ 1 / 0 }}\n", 3, "ZeroDivisionError"),
     "a billion characters": ("{{ 'x' * 10**9 }}\n", 1, "repeating text or a list would make"),
     "padding a billion wide": ("\n{{ 'x'.ljust(10**9) }}\n", 2, "a width above 10,000"),
@@ -88,21 +98,26 @@ def test_a_template_that_never_ends_is_stopped_in_time(offered, tmp_path, monkey
 
     monkeypatch.setattr(templating, "MAX_SECONDS", 1)
     (tmp_path / "order.md.j2").write_text(
-        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}")
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    )
     started = time.monotonic()
     message = offered.refused("order", "1", "--templates", str(tmp_path))
     assert time.monotonic() - started < 5
-    assert message == ("Error: template order.md.j2: still running after 1 seconds: look "
-                       "for a loop that does not end")
+    assert message == (
+        "Error: template order.md.j2: still running after 1 seconds: look "
+        "for a loop that does not end"
+    )
 
 
-def test_a_template_that_grows_without_end_is_stopped_at_the_size_limit(offered, tmp_path,
-                                                                        monkeypatch):
+def test_a_template_that_grows_without_end_is_stopped_at_the_size_limit(
+    offered, tmp_path, monkeypatch
+):
     from framework import templating
 
     monkeypatch.setattr(templating, "MAX_CHARS", 10_000)
     (tmp_path / "order.md.j2").write_text(
-        "{% for i in range(100000) %}{{ 'row %d\\n' % i }}{% endfor %}")
+        "{% for i in range(100000) %}{{ 'row %d\\n' % i }}{% endfor %}"
+    )
     message = offered.refused("order", "1", "--templates", str(tmp_path))
     assert message.startswith("Error: template order.md.j2")
     assert "it produced more than 10,000 characters" in message
@@ -111,11 +126,11 @@ def test_a_template_that_grows_without_end_is_stopped_at_the_size_limit(offered,
 def test_a_template_that_is_not_utf8_says_so(offered, tmp_path):
     (tmp_path / "order.md.j2").write_bytes("Caf\u00e9 {{ reference }}".encode("latin-1"))
     assert offered.refused("order", "1", "--templates", str(tmp_path)) == (
-        "Error: template order.md.j2 (or one it includes) is not UTF-8 text: save it as UTF-8")
+        "Error: template order.md.j2 (or one it includes) is not UTF-8 text: save it as UTF-8"
+    )
 
 
-def test_a_template_that_eats_memory_is_stopped_at_the_memory_limit(offered, tmp_path,
-                                                                    monkeypatch):
+def test_a_template_that_eats_memory_is_stopped_at_the_memory_limit(offered, tmp_path, monkeypatch):
     """A macro doubling its text each call: stopped at the limit (here 64 MB), not at 1 GB."""
     import sys
 
@@ -125,25 +140,30 @@ def test_a_template_that_eats_memory_is_stopped_at_the_memory_limit(offered, tmp
         pytest.skip("the memory limit is set through Linux's address-space limit")
     monkeypatch.setattr(templating, "MAX_MEMORY", 64 * 2**20)
     (tmp_path / "order.md.j2").write_text(
-        "{% macro f(s) %}{{ f(s ~ s) }}{% endmacro %}{{ f('x') }}")
+        "{% macro f(s) %}{{ f(s ~ s) }}{% endmacro %}{{ f('x') }}"
+    )
     message = offered.refused("order", "1", "--templates", str(tmp_path))
-    assert message == ("Error: template order.md.j2: used more than 64 MB of memory: look "
-                       "for text or lists that grow without end")
+    assert message == (
+        "Error: template order.md.j2: used more than 64 MB of memory: look "
+        "for text or lists that grow without end"
+    )
 
 
 def test_a_template_nested_too_deeply_or_too_large_is_one_line(offered, tmp_path):
     (tmp_path / "order.md.j2").write_text("{{ " + "(" * 80 + "1" + ")" * 80 + " }}\n")
     assert offered.refused("order", "1", "--templates", str(tmp_path)) == (
-        "Error: template order.md.j2 is nested too deeply to read: simplify it")
+        "Error: template order.md.j2 is nested too deeply to read: simplify it"
+    )
     (tmp_path / "order.md.j2").write_text("{{ reference }}\n" * 20_000)
     message = offered.refused("order", "1", "--templates", str(tmp_path))
     assert message.endswith("order.md.j2 is larger than 256,000 bytes: is it the right file?")
 
 
-@pytest.mark.parametrize("text", ['{{ "%(a)1000000000s" % {"a": 1} }}',
-                                  '{{ "%-1000000000d" % 1 }}'])
+@pytest.mark.parametrize(
+    "text", ['{{ "%(a)1000000000s" % {"a": 1} }}', '{{ "%-1000000000d" % 1 }}']
+)
 def test_format_widths_are_refused_before_they_run(offered, tmp_path, text):
     (tmp_path / "order.md.j2").write_text(text + "\n")
     assert offered.refused("order", "1", "--templates", str(tmp_path)) == (
-        "Error: template order.md.j2 line 1: a width above 10,000 is not allowed in a "
-        "template")
+        "Error: template order.md.j2 line 1: a width above 10,000 is not allowed in a template"
+    )

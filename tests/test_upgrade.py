@@ -51,14 +51,27 @@ def test_first_release_database_upgrades_in_place_with_a_backup(old):
 
 def test_upgraded_database_takes_new_features(old):
     """After the upgrade, approvals work on old and new call-offs alike."""
-    old.ok("request", "add", "--lot", "4", "--title", "Big", "--start", "2015-09-01",
-           "--value", "40000", "--on", "2015-08-01")
+    old.ok(
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "Big",
+        "--start",
+        "2015-09-01",
+        "--value",
+        "40000",
+        "--on",
+        "2015-08-01",
+    )
     assert old.json("allocate", "3", "--on", "2015-08-01")["status"] == "awaiting_approval"
     assert old.json("show", "3")["needs_approval"] is False  # the v1 offer of £2,500
 
 
 def test_a_failed_upgrade_leaves_the_file_as_it_was(old, monkeypatch):
     """A migration that fails rolls back whole: still v1, same bytes in the data."""
+
     def broken(db):
         db.execute("ALTER TABLE calloffs ADD COLUMN needs_approval INTEGER")
         raise RuntimeError("disk on fire")
@@ -109,9 +122,19 @@ def v3(tmp_path):
 
 
 def _figures(report):
-    return [(q["quarter"], q["committed"], q["spent_in_quarter"], q["headroom"],
-             [(x["lot"], x["provider"], x["committed"], x["spent_year_to_date"])
-              for x in q["lines"]]) for q in report["quarters"]]
+    return [
+        (
+            q["quarter"],
+            q["committed"],
+            q["spent_in_quarter"],
+            q["headroom"],
+            [
+                (x["lot"], x["provider"], x["committed"], x["spent_year_to_date"])
+                for x in q["lines"]
+            ],
+        )
+        for q in report["quarters"]
+    ]
 
 
 def test_a_schema_3_database_upgrades_to_the_incremental_seal(v3):
@@ -126,8 +149,8 @@ def test_a_schema_3_database_upgrades_to_the_incremental_seal(v3):
     conn.close()
     # The figures are those the previous release printed for the same database.
     import json
-    previous = json.loads((Path(__file__).parent / "data" / "calloff-v3-report.json")
-                          .read_text())
+
+    previous = json.loads((Path(__file__).parent / "data" / "calloff-v3-report.json").read_text())
     assert _figures(report) == _figures(previous)
     # And it takes new writes, sealed incrementally.
     v3.ok("provider", "add", "Rowan Practice Ltd")
