@@ -21,13 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-
-from framework.dates import FinancialYear, parse_date
-from framework.errors import CalloffError
-from framework.money import format_money, json_money, parse_money
+from calloff.dates import FinancialYear, parse_date
+from calloff.errors import CalloffError
+from calloff.money import format_money, json_money, parse_money
 
 if TYPE_CHECKING:
-    from framework.service import Outcome, Service
+    from calloff.service import Outcome, Service
 
 UNITS = ("day", "session", "place")
 
@@ -76,7 +75,7 @@ def _recorded_point(text: str) -> str:
     """An audit event number, or an ISO date or date and time, for --as-recorded."""
     from datetime import datetime
 
-    from framework.errors import InvalidInput
+    from calloff.errors import InvalidInput
 
     raw = str(text).strip()
     if re.fullmatch(r"[0-9]{1,18}", raw):
@@ -97,9 +96,59 @@ YEAR = Parsed("YEAR", FinancialYear.parse, FinancialYear)
 ID = WholeNumber(1, 2**62)
 
 
+def _placed_options() -> list[click.Parameter]:
+    """`--db` and `--officer` again, for after the command's name, where people also type
+    them; given there they win over the ones before it and over the environment."""
+    return [
+        click.Option(
+            ["--db"],
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Database file (also accepted before the command).",
+        ),
+        click.Option(
+            ["--officer"], default=None, help="Who is acting (also accepted before the command)."
+        ),
+    ]
+
+
+class _Placed:
+    """Takes `--db` and `--officer` given after a command's name into the desk."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.params.extend(_placed_options())  # type: ignore[attr-defined]
+
+    def invoke(self, ctx: click.Context) -> Any:
+        db = ctx.params.pop("db", None)
+        officer = ctx.params.pop("officer", None)
+        desk = ctx.find_object(Desk)
+        if desk is not None and db is not None:
+            desk.db = db
+            root = ctx.find_root().command
+            if isinstance(root, CalloffGroup):
+                root.database = db
+        if desk is not None and officer is not None:
+            desk.officer = _clean_officer(officer)
+        return super().invoke(ctx)  # type: ignore[misc]
+
+
+class CalloffCommand(_Placed, click.Command):
+    """A command that also takes `--db` and `--officer` after its name."""
+
+
+class CalloffSubgroup(_Placed, click.Group):
+    """A group of commands (`calloff provider …`) that takes them after its name too."""
+
+    command_class = CalloffCommand
+    group_class = type
+
+
 class CalloffGroup(click.Group):
     """A group whose errors are always one line, never a traceback."""
 
+    command_class = CalloffCommand
+    group_class = CalloffSubgroup
     database = "the database"  # the --db path, once the options are read
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -115,6 +164,9 @@ class CalloffGroup(click.Group):
                 )
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as e:  # `calloff`, `calloff provider`
+            click.echo(e.ctx.get_help())
+            rv = 0
         except click.UsageError as e:
             hint = f" (see '{e.ctx.command_path} --help')" if e.ctx else ""
             _fail(f"{e.format_message()}{hint}", 2)
@@ -151,7 +203,7 @@ def _is_text(arg: Any) -> bool:
 
 def _fail_for_fault(error: Exception, database: str) -> None:
     """One sentence for a fault of the disk, the lock or the file system, if it is one."""
-    from framework.faults import explain
+    from calloff.faults import explain
 
     mapped = explain(error, database)
     if mapped is not None:
@@ -176,8 +228,8 @@ class Desk:
 
     def service(self) -> Service:
         if self._service is None:
-            from framework.service import Service
-            from framework.storage import Store
+            from calloff.service import Service
+            from calloff.storage import Store
 
             store = Store.open(self.db)
             click.get_current_context().call_on_close(store.close)
@@ -189,6 +241,15 @@ class Desk:
                 )
             self._service = Service(store, self.officer)
         return self._service
+
+
+def _clean_officer(officer: str) -> str:
+    from calloff.model import clean_text
+
+    try:
+        return clean_text(officer, "--officer", 100)
+    except CalloffError as e:
+        raise click.BadParameter(str(e), param_hint="--officer") from None
 
 
 def _login_name() -> str:
@@ -220,7 +281,7 @@ def effective(on: date | None) -> date:
 
 def _calloff_json(desk: Desk, c: Any) -> dict[str, Any]:
     """A call-off as JSON, with its provider's name."""
-    from framework import orders, present
+    from calloff import orders, present
 
     svc = desk.service()
     return present.calloff(c, svc.provider(c.provider_id).name, **orders.overdue(svc, c))
@@ -254,12 +315,7 @@ def main(ctx: click.Context, db: str, officer: str | None) -> None:
     record an auditor asks for.
     """
     if officer is not None:
-        from framework.model import clean_text
-
-        try:
-            officer = clean_text(officer, "--officer", 100)
-        except CalloffError as e:
-            raise click.BadParameter(str(e), param_hint="--officer") from None
+        officer = _clean_officer(officer)
     if isinstance(ctx.command, CalloffGroup):
         ctx.command.database = db
     ctx.obj = Desk(db, officer or _login_name())
@@ -268,8 +324,13 @@ def main(ctx: click.Context, db: str, officer: str | None) -> None:
 # -- setting up ----------------------------------------------------------------------------
 
 
-@main.command()
-@click.option("--framework", "name", default=None, help="An embedded framework (leeds-rp-2015).")
+@main.command(short_help="Create the database for a framework.")
+@click.option(
+    "--framework",
+    "name",
+    default=None,
+    help="An embedded framework: leeds-rp-2015 (the default) or nottingham-rp-2023.",
+)
 @click.option(
     "--from",
     "path",
@@ -280,8 +341,8 @@ def main(ctx: click.Context, db: str, officer: str | None) -> None:
 @pass_desk
 def init(desk: Desk, name: str | None, path: str | None) -> None:
     """Create the database for a framework (the Leeds framework unless told otherwise)."""
-    from framework import definition
-    from framework.storage import Store
+    from calloff import definition
+    from calloff.storage import Store
 
     if name and path:
         raise click.UsageError("give --framework or --from, not both")
@@ -299,7 +360,7 @@ def init(desk: Desk, name: str | None, path: str | None) -> None:
 @pass_desk
 def framework_cmd(desk: Desk, as_json: bool) -> None:
     """Show the framework: buyer, lots, term and funding streams."""
-    from framework import present
+    from calloff import present
 
     fw = desk.service().framework()
     if as_json:
@@ -323,7 +384,7 @@ def framework_cmd(desk: Desk, as_json: bool) -> None:
 # -- providers -----------------------------------------------------------------------------
 
 
-@main.group()
+@main.group(short_help="Providers: add, list, suspend, reinstate, withdraw.")
 def provider() -> None:
     """Providers on the framework: add, list, suspend, reinstate, withdraw."""
 
@@ -353,7 +414,7 @@ def provider_add(desk: Desk, name: str, vat: str, on: date | None, as_json: bool
 @pass_desk
 def provider_list(desk: Desk, as_json: bool) -> None:
     """List providers with their status today."""
-    from framework import present
+    from calloff import present
 
     providers = desk.service().providers()
     if as_json:
@@ -387,7 +448,7 @@ provider.command("withdraw", help="Withdraw a provider from the framework for go
 )
 
 
-@provider.command("unavailable")
+@provider.command("unavailable", short_help="Mark a provider unavailable for some dates.")
 @click.argument("provider_ref", metavar="PROVIDER")
 @click.option("--from", "start", type=DATE, required=True, help="First unavailable day.")
 @click.option("--to", "end", type=DATE, required=True, help="Last unavailable day.")
@@ -430,7 +491,7 @@ def rank_set(desk: Desk, lot: int, providers: tuple[str, ...], on: date | None) 
     click.echo(f"Lot {lot}: " + ", ".join(f"{i}. {p.name}" for i, p in enumerate(ranked, 1)))
 
 
-@rank.command("import")
+@rank.command("import", short_help="Import rankings (and rates) from a CSV file.")
 @click.argument("path", metavar="FILE.csv", type=click.Path(dir_okay=False))
 @on_option
 @pass_desk
@@ -440,7 +501,7 @@ def rank_import(desk: Desk, path: str, on: date | None) -> None:
     The whole file is checked first; if any row is bad nothing is imported and every bad
     row is listed with its line number.
     """
-    from framework.errors import ImportRejected
+    from calloff.errors import ImportRejected
 
     try:
         counts = desk.service().setup.import_rankings(path, effective(on))
@@ -460,7 +521,7 @@ def rank_import(desk: Desk, path: str, on: date | None) -> None:
 @pass_desk
 def rank_show(desk: Desk, lot: int, as_json: bool) -> None:
     """Show LOT's ranking with tendered rates."""
-    from framework import present
+    from calloff import present
 
     ranking = desk.service().ranking(lot)
     if as_json:
@@ -533,7 +594,7 @@ def request() -> None:
     """Training requests agreed by the strategy group."""
 
 
-@request.command("add")
+@request.command("add", short_help="Record a training request on a lot.")
 @click.option("--lot", type=ID, required=True, help="Lot number.")
 @click.option("--title", required=True, help="What the training is.")
 @click.option("--start", type=DATE, required=True, help="First day of delivery.")
@@ -585,7 +646,7 @@ def request_add(
         lot, title, start, end, value, quantity, unit, funding, attendees, effective(on)
     )
     if as_json:
-        from framework import present
+        from calloff import present
 
         return emit(present.request(desk.service().store.request(rid)))
     click.echo(f"Request {rid} recorded on lot {lot}.")
@@ -649,7 +710,7 @@ def _print_outcome(o: Outcome) -> None:
 @pass_desk
 def allocate(desk: Desk, request_id: int, on: date | None, as_json: bool) -> None:
     """Offer REQUEST to the top-ranked eligible provider on its lot."""
-    from framework import present
+    from calloff import present
 
     outcome = desk.service().allocate(request_id, effective(on))
     if as_json:
@@ -671,7 +732,7 @@ def accept(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None:
     click.echo(f"Call-off {c.id} accepted on {c.decided_on}.")
 
 
-@main.command()
+@main.command(short_help="Record a decline; offer the request to the next rank.")
 @click.argument("calloff_id", metavar="CALLOFF", type=ID)
 @click.option("--reason", required=True, help="Why the provider declined (kept for audit).")
 @on_option
@@ -679,7 +740,7 @@ def accept(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None:
 @pass_desk
 def decline(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: bool) -> None:
     """Record a decline of CALLOFF and offer the request to the next eligible provider."""
-    from framework import present
+    from calloff import present
 
     outcome = desk.service().decline(calloff_id, reason, effective(on))
     if as_json:
@@ -688,7 +749,7 @@ def decline(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: 
     _print_outcome(outcome)
 
 
-@main.command()
+@main.command(short_help="Approve CALLOFF at or over the approval threshold.")
 @click.argument("calloff_id", metavar="CALLOFF", type=ID)
 @on_option
 @json_option
@@ -758,13 +819,13 @@ def approvals(desk: Desk, as_json: bool) -> None:
         )
 
 
-@main.command()
+@main.command(short_help="Lapse offers unanswered past their respond-by day.")
 @on_option
 @json_option
 @pass_desk
 def lapse(desk: Desk, on: date | None, as_json: bool) -> None:
     """Treat every offer unanswered past its respond-by date as declined, and cascade."""
-    from framework import present
+    from calloff import present
 
     lapses = desk.service().lapse(effective(on))
     if as_json:
@@ -778,12 +839,12 @@ def lapse(desk: Desk, on: date | None, as_json: bool) -> None:
         _print_outcome(item.outcome)
 
 
-@main.command()
+@main.command(short_help="List offers awaiting the provider's answer.")
 @json_option
 @pass_desk
 def offers(desk: Desk, as_json: bool) -> None:
     """List offers still awaiting the provider's answer; overdue ones are flagged."""
-    from framework.listings import offer_dates
+    from calloff.listings import offer_dates
 
     svc = desk.service()
     holidays = svc.framework().holidays
@@ -838,7 +899,7 @@ def offers(desk: Desk, as_json: bool) -> None:
 @pass_desk
 def show(desk: Desk, calloff_id: int, as_json: bool) -> None:
     """Everything about one call-off, its cascade history included."""
-    from framework import documents, orders
+    from calloff import documents, orders
 
     data = orders.calloff_view(desk.service(), calloff_id)
     if as_json:
@@ -846,13 +907,13 @@ def show(desk: Desk, calloff_id: int, as_json: bool) -> None:
     click.echo(documents.render_text("show.txt.j2", data))
 
 
-@main.command()
+@main.command(short_help="Ceiling, commitments and headroom for a year.")
 @click.option("--year", type=YEAR, default=None, help="Financial year, e.g. 2015-16.")
 @json_option
 @pass_desk
 def headroom(desk: Desk, year: FinancialYear | None, as_json: bool) -> None:
     """Ceiling, commitments and headroom for a financial year, by funding stream."""
-    from framework import present
+    from calloff import present
 
     pos = desk.service().budget.position(year)
     if as_json:
@@ -894,7 +955,7 @@ def ceiling() -> None:
     """Budget ceilings per financial year and funding stream."""
 
 
-@ceiling.command("set")
+@ceiling.command("set", short_help="Set a funding stream's cap for a year.")
 @click.option("--year", type=YEAR, required=True, help="Financial year, e.g. 2016-17.")
 @click.option("--funding", required=True, help="Funding stream, e.g. core.")
 @click.option("--amount", type=MONEY, required=True, help="The stream's cap for the year.")
@@ -917,7 +978,7 @@ def funding() -> None:
     """Funding streams."""
 
 
-@funding.command("confirm")
+@funding.command("confirm", short_help="Confirm a pending funding stream (the DfE grant).")
 @click.argument("stream")
 @on_option
 @pass_desk
@@ -927,14 +988,16 @@ def funding_confirm(desk: Desk, stream: str, on: date | None) -> None:
     click.echo(f"Funding stream {stream} confirmed on {effective(on)}.")
 
 
-@main.group(invoke_without_command=True)
+@main.group(
+    invoke_without_command=True, short_help="Show the term; `calloff term extend` extends it."
+)
 @json_option
 @click.pass_context
 def term(ctx: click.Context, as_json: bool) -> None:
     """Show the framework's term; `calloff term extend` takes up an extension."""
     if ctx.invoked_subcommand is not None:
         return
-    from framework import present
+    from calloff import present
 
     svc = ctx.find_object(Desk).service()
     fw = svc.framework()
@@ -958,7 +1021,7 @@ def _print_term(fw: Any) -> None:
 @pass_desk
 def term_extend(desk: Desk, on: date | None, as_json: bool) -> None:
     """Take up the next extension option."""
-    from framework import present
+    from calloff import present
 
     svc = desk.service()
     fw = svc.budget.extend_term(effective(on))
@@ -1021,7 +1084,7 @@ def spend_add(
     )
 
 
-@spend.command("import")
+@spend.command("import", short_help="Import invoice lines from a CSV file.")
 @click.argument("path", metavar="FILE.csv", type=click.Path(dir_okay=False))
 @on_option
 @pass_desk
@@ -1031,7 +1094,7 @@ def spend_import(desk: Desk, path: str, on: date | None) -> None:
     The whole file is checked first; if any row is bad nothing is imported and every bad
     row is listed with its line number. Lines already recorded are skipped.
     """
-    from framework.errors import ImportRejected
+    from calloff.errors import ImportRejected
 
     svc = desk.service()
     lines = _count_lines(path) if sys.stderr.isatty() else 0
@@ -1075,7 +1138,7 @@ def _count_lines(path: str) -> int:
         return 0  # the import itself says what is wrong with the file
 
 
-@main.command()
+@main.command(short_help="Change an accepted CALLOFF's value.")
 @click.argument("calloff_id", metavar="CALLOFF", type=ID)
 @click.option("--value", type=MONEY, required=True, help="The call-off's new value (ex-VAT).")
 @click.option("--reason", required=True, help="Why the value changes (kept for audit).")
@@ -1093,7 +1156,7 @@ def vary(
     click.echo(f"Call-off {c.id} now worth {format_money(c.value)}.")
 
 
-@main.command()
+@main.command(short_help="Record that CALLOFF's delivery finished.")
 @click.argument("calloff_id", metavar="CALLOFF", type=ID)
 @on_option
 @json_option
@@ -1186,7 +1249,7 @@ def audit(
         )
 
 
-@audit.command("verify")
+@audit.command("verify", short_help="Check that the audit chain is whole.")
 @click.option(
     "--expect",
     "expected",
@@ -1286,7 +1349,7 @@ def guard_output(output: str | None, database: str, force: bool) -> None:
     """Before any work: a document must never be written over the database (by name,
     link or inode), nor over an existing file unless --force says so."""
     if output:
-        from framework import outputs
+        from calloff import outputs
 
         try:
             outputs.check(output, outputs.database_files(database))
@@ -1300,7 +1363,7 @@ def guard_output(output: str | None, database: str, force: bool) -> None:
 
 def write_output(text: str, output: str | None, database: str, force: bool) -> None:
     if output:
-        from framework import outputs
+        from calloff import outputs
 
         outputs.write(output, text, force=force, protect=outputs.database_files(database))
         click.echo(f"Wrote {output}")
@@ -1313,7 +1376,7 @@ def report() -> None:
     """Reports for the programme board."""
 
 
-@report.command("quarterly")
+@report.command("quarterly", short_help="Spend against contract, by quarter.")
 @click.option("--year", type=YEAR, required=True, help="Financial year, e.g. 2015-16.")
 @click.option(
     "--quarter",
@@ -1354,7 +1417,7 @@ def report_quarterly(
     as_json: bool,
 ) -> None:
     """Spend against contract for a year or one quarter: committed, spent, headroom."""
-    from framework.reports import render_report
+    from calloff.reports import render_report
 
     if as_json:
         fmt = "json"
@@ -1391,7 +1454,7 @@ def document_command(name: str, short_help: str, doc: str) -> None:
         force: bool,
         templates: str | None,
     ) -> None:
-        from framework import orders
+        from calloff import orders
 
         guard_output(output, desk.db, force)
         render = getattr(orders, f"render_{name}")
@@ -1412,7 +1475,7 @@ document_command(
 )
 
 
-@main.command()
+@main.command(short_help="Build a demo database, its documents and report.")
 @click.option(
     "--dir",
     "directory",
@@ -1424,7 +1487,7 @@ document_command(
 @pass_desk
 def demo(desk: Desk, directory: str) -> None:
     """Build a demo: the Leeds framework, fictional providers, a cascade and a refusal."""
-    from framework.demo import run_demo
+    from calloff.demo import run_demo
 
     summary = run_demo(Path(directory))
     click.echo(summary)

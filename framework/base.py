@@ -1,9 +1,9 @@
 """What every officer action shares: the store, who is acting, and the checks that keep
 each call-off's history in order and every day under the ceiling.
 
-The actions themselves live by capability: `framework.service` (requests, the cascade,
-answers and approvals), `framework.setup` (providers, rankings, prices),
-`framework.budget` (ceilings, funding, the term) and `framework.spending` (invoices,
+The actions themselves live by capability: `calloff.service` (requests, the cascade,
+answers and approvals), `calloff.setup` (providers, rankings, prices),
+`calloff.budget` (ceilings, funding, the term) and `calloff.spending` (invoices,
 variations, completion). Each write is one `BEGIN IMMEDIATE` transaction: any refusal
 raises before it commits, so it leaves nothing behind.
 """
@@ -15,25 +15,25 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from framework.dates import FinancialYear
-from framework.errors import (
+from calloff.dates import FinancialYear
+from calloff.errors import (
     CeilingExceeded,
     InvalidInput,
     NotFound,
     WrongStatus,
 )
-from framework.model import (
+from calloff.model import (
     FINISHED,
     LIVE,
     CallOff,
     Framework,
     Provider,
 )
-from framework.money import ZERO
-from framework.rules import (
+from calloff.money import ZERO
+from calloff.rules import (
     breach_message,
 )
-from framework.storage import Store
+from calloff.storage import Store
 
 
 class ServiceBase:

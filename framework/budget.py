@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from framework.base import ServiceBase, default_year, not_future
-from framework.dates import FinancialYear
-from framework.errors import (
+from calloff.base import ServiceBase, default_year, not_future
+from calloff.dates import FinancialYear
+from calloff.errors import (
     CeilingExceeded,
     InvalidInput,
     RuleBroken,
     WrongStatus,
 )
-from framework.model import (
+from calloff.model import (
     Framework,
 )
-from framework.money import format_money
-from framework.rules import (
+from calloff.money import format_money
+from calloff.rules import (
     Position,
     breach_message,
 )

@@ -20,7 +20,7 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from framework.money import format_money
+from calloff.money import format_money
 
 MULTIPLES = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5))
 NEAR = Decimal("1.5")  # a ceiling up to this many times the data's top is drawn in scale

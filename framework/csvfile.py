@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from framework.errors import InvalidInput
+from calloff.errors import InvalidInput
 
 
 def whole_number(text: str, what: str) -> int:

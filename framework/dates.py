@@ -10,10 +10,9 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import attrs
+from calloff.errors import InvalidInput
 from dateutil.easter import easter
 from dateutil.relativedelta import MO, relativedelta
-
-from framework.errors import InvalidInput
 
 _ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _YEAR = re.compile(r"^([0-9]{4})-([0-9]{2})$")

@@ -13,12 +13,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from framework.dates import FinancialYear, parse_date
-from framework.errors import CalloffError, DefinitionError
-from framework.model import Framework, FundingStream, Lot, Term
-from framework.money import parse_money
+from calloff.dates import FinancialYear, parse_date
+from calloff.errors import CalloffError, DefinitionError
+from calloff.model import Framework, FundingStream, Lot, Term
+from calloff.money import parse_money
 
-EMBEDDED = ("leeds-rp-2015",)
+EMBEDDED = ("leeds-rp-2015", "nottingham-rp-2023")
 
 
 def embedded(name: str) -> Framework:
@@ -27,7 +27,7 @@ def embedded(name: str) -> Framework:
         raise DefinitionError(
             f"no embedded framework called {name!r}: use {', '.join(EMBEDDED)} or --from FILE"
         )
-    text = resources.files("framework").joinpath(f"definitions/{name}.toml").read_text("utf-8")
+    text = resources.files("calloff").joinpath(f"definitions/{name}.toml").read_text("utf-8")
     return parse(text, f"<embedded {name}>")
 
 

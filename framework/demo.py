@@ -12,12 +12,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from framework import definition, outputs
-from framework.errors import InvalidInput, RuleBroken
-from framework.money import format_money
-from framework.orders import render_order, render_record
-from framework.service import Service
-from framework.storage import Store
+from calloff import definition, outputs
+from calloff.errors import InvalidInput, RuleBroken
+from calloff.money import format_money
+from calloff.orders import render_order, render_record
+from calloff.service import Service
+from calloff.storage import Store
 
 PROVIDERS = [
     ("Northfield Restorative Partnership", "exempt"),
@@ -295,7 +295,7 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
         for fmt in ("md", "html"):
             path = folder.write(f"record-{cid}.{fmt}", render_record(svc, cid, fmt))
             lines.append(f"Award record (for the council's file): {path}")
-    from framework.reports import render_report
+    from calloff.reports import render_report
 
     for fmt in ("md", "html", "csv", "json"):
         path = folder.write(

@@ -4,7 +4,7 @@ One factory builds the environment: the user's template folder first, the bundle
 templates second; HTML autoescaped, Markdown values escaped so a provider called
 `*Acme*` prints as written; StrictUndefined so a typo fails loudly; always sandboxed,
 so a council's own template cannot reach Python internals, and bounded in time, size
-and memory (`framework.templating`).
+and memory (`calloff.templating`).
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-
-from framework import templating
-from framework.errors import InvalidInput
-from framework.money import format_money, json_money
-from framework.templating import BoundedEnvironment, BoundedLoader, bound_filters
+from calloff import templating
+from calloff.errors import InvalidInput
+from calloff.money import format_money, json_money
+from calloff.templating import BoundedEnvironment, BoundedLoader, bound_filters
 
 if TYPE_CHECKING:
     pass
@@ -77,7 +76,7 @@ def environment(kind: str, templates: str | Path | None = None) -> jinja2.Enviro
 def render(
     name: str, kind: str, context: dict[str, Any], templates: str | Path | None = None
 ) -> str:
-    """Render a template within the limits of `framework.templating`."""
+    """Render a template within the limits of `calloff.templating`."""
     return templating.render(environment(kind, templates), name, context)
 
 

@@ -14,7 +14,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from framework.errors import DatabaseBusy, DatabaseError
+from calloff.errors import DatabaseBusy, DatabaseError
 
 BUSY_TIMEOUT_SECONDS = 15
 

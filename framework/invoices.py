@@ -12,10 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 import sqlite_utils
-
-from framework.ledger import NOW
-from framework.money import from_pence, to_pence
-from framework.trail import Trail, now_stamp
+from calloff.ledger import NOW
+from calloff.money import from_pence, to_pence
+from calloff.trail import Trail, now_stamp
 
 
 def invoice_key(invoice: str) -> str:

@@ -19,10 +19,9 @@ from typing import Any
 
 import attrs
 import sqlite_utils
-
-from framework.dates import FinancialYear
-from framework.money import from_pence, to_pence
-from framework.rules import Position, StreamPosition
+from calloff.dates import FinancialYear
+from calloff.money import from_pence, to_pence
+from calloff.rules import Position, StreamPosition
 
 # An event number past any real one: "as the database stands now".
 NOW = 2**62

@@ -8,11 +8,10 @@ from datetime import date
 from typing import Any
 
 import sqlite_utils
-
-from framework.dates import FinancialYear, working_days_between
-from framework.ledger import NOW, Ledger
-from framework.model import CallOff, Term, lapse_command
-from framework.records import calloff_from_row
+from calloff.dates import FinancialYear, working_days_between
+from calloff.ledger import NOW, Ledger
+from calloff.model import CallOff, Term, lapse_command
+from calloff.records import calloff_from_row
 
 
 class Listings:

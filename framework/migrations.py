@@ -1,6 +1,6 @@
 """The database's upgrades: MIGRATIONS[n] takes schema version n to n + 1.
 
-Each is one step of `framework.schema.upgrade`, run inside its transaction after the backup.
+Each is one step of `calloff.schema.upgrade`, run inside its transaction after the backup.
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 import sqlite_utils
-
-from framework.invoices import invoice_key
-from framework.model import FINISHED, LIVE
-from framework.money import to_pence
+from calloff.invoices import invoice_key
+from calloff.model import FINISHED, LIVE
+from calloff.money import to_pence
 
 
 def create_audit_head(db: sqlite_utils.Database) -> None:
@@ -200,7 +199,7 @@ def _migrate_3_to_4(db: sqlite_utils.Database) -> None:
 
     `daily_totals` holds, per year, stream and day, the change in commitment and the spend
     dated that day; a headroom check sums a few hundred of those rows instead of every
-    change of the year. The seal becomes incremental (see `framework.seal`): the upgrade
+    change of the year. The seal becomes incremental (see `calloff.seal`): the upgrade
     digests each table once, and from then on each write folds in only the rows it touched.
     """
     db.execute(

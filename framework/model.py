@@ -11,11 +11,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
+from calloff.dates import FinancialYear, add_working_days, working_days_between
+from calloff.errors import InvalidInput, NotFound
+from calloff.money import PENNY
 from dateutil.relativedelta import relativedelta
-
-from framework.dates import FinancialYear, add_working_days, working_days_between
-from framework.errors import InvalidInput, NotFound
-from framework.money import PENNY
 
 UNITS = ("day", "session", "place")
 VAT_TREATMENTS = ("standard", "exempt")

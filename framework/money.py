@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from framework.errors import InvalidInput
+from calloff.errors import InvalidInput
 
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")

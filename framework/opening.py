@@ -2,8 +2,8 @@
 
 `Store.create` and `Store.open` are these functions. Opening checks, in order: that the
 path names a file, that it is SQLite, that it is calloff's and not from a newer calloff;
-then upgrades an older schema (see `framework.upgrade`), under one shared wait for the
-lock (`framework.faults.Patience`).
+then upgrades an older schema (see `calloff.upgrade`), under one shared wait for the
+lock (`calloff.faults.Patience`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from framework.errors import DatabaseError
-from framework.faults import Patience, code, explain
-from framework.model import Framework
-from framework.schema import (
+from calloff.errors import DatabaseError
+from calloff.faults import Patience, code, explain
+from calloff.model import Framework
+from calloff.schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
     connect,
@@ -26,10 +26,10 @@ from framework.schema import (
     write_ahead,
     write_framework,
 )
-from framework.upgrade import in_memory, upgrade, writable
+from calloff.upgrade import in_memory, upgrade, writable
 
 if TYPE_CHECKING:
-    from framework.storage import Store
+    from calloff.storage import Store
 
 
 def create(cls: type[Store], path: str | Path, framework: Framework, officer: str) -> Store:

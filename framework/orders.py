@@ -19,14 +19,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from framework import present
-from framework.documents import render
-from framework.errors import InvalidInput
-from framework.model import CLOSED, FINISHED, CallOff, lapse_command, vat_due
-from framework.money import ZERO, from_pence, json_money
+from calloff import present
+from calloff.documents import render
+from calloff.errors import InvalidInput
+from calloff.model import CLOSED, FINISHED, CallOff, lapse_command, vat_due
+from calloff.money import ZERO, from_pence, json_money
 
 if TYPE_CHECKING:
-    from framework.service import Service
+    from calloff.service import Service
 
 FORMATS = ("md", "html")
 # The audit action behind each dated step, for who took it.

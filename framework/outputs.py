@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from framework.errors import CalloffError, InvalidInput
+from calloff.errors import CalloffError, InvalidInput
 
 OUTPUT_MODE = 0o600
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from framework.dates import FinancialYear
-from framework.model import CallOff, Framework, PassOver, Provider, Rates, Request
-from framework.money import json_money
-from framework.rules import Position
+from calloff.dates import FinancialYear
+from calloff.model import CallOff, Framework, PassOver, Provider, Rates, Request
+from calloff.money import json_money
+from calloff.rules import Position
 
 if TYPE_CHECKING:
-    from framework.service import Outcome
+    from calloff.service import Outcome
 
 
 def iso(day: date | None) -> str | None:

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from framework.dates import FinancialYear
-from framework.model import CallOff, Request
-from framework.money import from_pence
+from calloff.dates import FinancialYear
+from calloff.model import CallOff, Request
+from calloff.money import from_pence
 
 
 def to_date(text: str | None) -> date | None:

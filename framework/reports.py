@@ -21,12 +21,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from framework.chart import chart_geometry
-from framework.dates import FinancialYear, working_days_between
-from framework.errors import InvalidInput
-from framework.model import Framework, lapse_day
-from framework.money import ZERO, from_pence, json_money
-from framework.storage import Store
+from calloff.chart import chart_geometry
+from calloff.dates import FinancialYear, working_days_between
+from calloff.errors import InvalidInput
+from calloff.model import Framework, lapse_day
+from calloff.money import ZERO, from_pence, json_money
+from calloff.storage import Store
 
 FORMATS = ("md", "html", "csv", "json")
 LARGE_JSON_ROWS = 2000  # above this many listed rows, JSON is written compact
@@ -430,7 +430,7 @@ def render_report(
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         return to_csv(report)
-    from framework.documents import render  # Jinja, only for md and html
+    from calloff.documents import render  # Jinja, only for md and html
 
     context = {"report": report}
     if fmt == "html":

@@ -11,15 +11,14 @@ from datetime import date
 from decimal import Decimal
 
 import attrs
-
-from framework.dates import FinancialYear
-from framework.errors import (
+from calloff.dates import FinancialYear
+from calloff.errors import (
     FundingPending,
     NoCeiling,
     OutsideGrantWindow,
     OutsideTerm,
 )
-from framework.model import (
+from calloff.model import (
     FundingStream,
     PassOver,
     Provider,
@@ -29,7 +28,7 @@ from framework.model import (
     Term,
     Unavailability,
 )
-from framework.money import ZERO, format_money
+from calloff.money import ZERO, format_money
 
 
 @attrs.frozen

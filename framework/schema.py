@@ -1,6 +1,6 @@
 """The database's shape: the first release's schema, each upgrade since, and the
 framework's own tables. Opening and upgrading are here; reading and writing records is
-in `framework.storage` and the stores beside it.
+in `calloff.storage` and the stores beside it.
 """
 
 from __future__ import annotations
@@ -13,18 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlite_utils
-
-from framework.errors import DatabaseError
-from framework.faults import busy_timeout
-from framework.migrations import MIGRATIONS as MIGRATIONS  # re-exported for Store.create
-from framework.migrations import create_audit_head
-from framework.model import Framework, FundingStream, Lot, Term
-from framework.money import from_pence, to_pence
-from framework.records import to_date
-from framework.trail import now_stamp
+from calloff.errors import DatabaseError
+from calloff.faults import busy_timeout
+from calloff.migrations import MIGRATIONS as MIGRATIONS  # re-exported for Store.create
+from calloff.migrations import create_audit_head
+from calloff.model import Framework, FundingStream, Lot, Term
+from calloff.money import from_pence, to_pence
+from calloff.records import to_date
+from calloff.trail import now_stamp
 
 if TYPE_CHECKING:
-    from framework.storage import Store
+    from calloff.storage import Store
 
 SCHEMA_VERSION = 5
 

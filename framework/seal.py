@@ -158,7 +158,7 @@ class Seal:
     def _write(self, state: dict[str, Any]) -> None:
         """Seal the state into the head, and bind it into the chain: the newest event (this
         write's last) carries its digest, and its hash is taken again over it."""
-        from framework.audit import event_hash
+        from calloff.audit import event_hash
 
         event = next(
             iter(self.db.query("SELECT * FROM events WHERE id = ?", [state["event"]])), None

@@ -13,18 +13,17 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-
-from framework.base import ServiceBase, not_future
-from framework.budget import Budget
-from framework.dates import add_working_days, parse_date
-from framework.errors import (
+from calloff.base import ServiceBase, not_future
+from calloff.budget import Budget
+from calloff.dates import add_working_days, parse_date
+from calloff.errors import (
     CeilingExceeded,
     InvalidInput,
     NoEligibleProvider,
     RuleBroken,
     WrongStatus,
 )
-from framework.model import (
+from calloff.model import (
     UNITS,
     CallOff,
     Framework,
@@ -35,17 +34,17 @@ from framework.model import (
     Request,
     clean_text,
 )
-from framework.money import format_money
-from framework.rules import (
+from calloff.money import format_money
+from calloff.rules import (
     Position,
     cascade,
     check_funding,
     check_term,
     require_ceiling,
 )
-from framework.setup import Setup
-from framework.spending import Spending
-from framework.storage import Store, now_stamp
+from calloff.setup import Setup
+from calloff.spending import Spending
+from calloff.storage import Store, now_stamp
 
 
 @attrs.frozen

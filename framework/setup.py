@@ -8,17 +8,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import attrs
-
-from framework.base import ServiceBase, not_future
-from framework.csvfile import read_csv, whole_number
-from framework.errors import (
+from calloff.base import ServiceBase, not_future
+from calloff.csvfile import read_csv, whole_number
+from calloff.errors import (
     CalloffError,
     ImportRejected,
     InvalidInput,
     RankingError,
     WrongStatus,
 )
-from framework.model import (
+from calloff.model import (
     UNITS,
     VAT_TREATMENTS,
     Provider,
@@ -26,7 +25,7 @@ from framework.model import (
     Unavailability,
     clean_text,
 )
-from framework.money import parse_money
+from calloff.money import parse_money
 
 
 class Setup(ServiceBase):

@@ -10,11 +10,10 @@ from types import EllipsisType
 from typing import Any
 
 import attrs
-
-from framework.base import ServiceBase, not_future
-from framework.csvfile import read_csv, whole_number
-from framework.dates import parse_date
-from framework.errors import (
+from calloff.base import ServiceBase, not_future
+from calloff.csvfile import read_csv, whole_number
+from calloff.dates import parse_date
+from calloff.errors import (
     CalloffError,
     ImportRejected,
     InvalidInput,
@@ -23,13 +22,13 @@ from framework.errors import (
     ValueExceeded,
     WrongStatus,
 )
-from framework.invoices import invoice_key
-from framework.model import (
+from calloff.invoices import invoice_key
+from calloff.model import (
     LIVE,
     CallOff,
     clean_text,
 )
-from framework.money import format_money, from_pence, parse_money
+from calloff.money import format_money, from_pence, parse_money
 
 
 @attrs.frozen
@@ -95,9 +94,9 @@ class Spending(ServiceBase):
                 f"call-off {c.id} is {c.status.replace('_', ' ')}: spend can be recorded only "
                 "against an accepted call-off"
             )
-        if existing is ...:
+        if isinstance(existing, EllipsisType):
             existing = s.invoices.find(c.provider_id, invoice)
-        if existing:
+        if isinstance(existing, dict):
             raise InvalidInput(
                 f"invoice {invoice} from this provider is already recorded (call-off "
                 f"{existing['calloff_id']}, {existing['spent_on']})"

@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-
-from framework.dates import FinancialYear
-from framework.errors import DatabaseError, NotFound, Tampered
-from framework.faults import Patience, explain
-from framework.invoices import Invoices
-from framework.ledger import Ledger
-from framework.listings import Listings
-from framework.model import (
+from calloff.dates import FinancialYear
+from calloff.errors import DatabaseError, NotFound, Tampered
+from calloff.faults import Patience, explain
+from calloff.invoices import Invoices
+from calloff.ledger import Ledger
+from calloff.listings import Listings
+from calloff.model import (
     FINISHED,
     LIVE,
     CallOff,
@@ -34,12 +33,12 @@ from framework.model import (
     Request,
     Unavailability,
 )
-from framework.money import to_pence
-from framework.records import calloff_from_row, request_from_row
-from framework.rules import Position
-from framework.schema import read_framework
-from framework.tenders import Tenders
-from framework.trail import Trail, now_stamp
+from calloff.money import to_pence
+from calloff.records import calloff_from_row, request_from_row
+from calloff.rules import Position
+from calloff.schema import read_framework
+from calloff.tenders import Tenders
+from calloff.trail import Trail, now_stamp
 
 
 class Store:
@@ -67,14 +66,14 @@ class Store:
     @classmethod
     def create(cls, path: str | Path, framework: Framework, officer: str) -> Store:
         """Make a new database for a framework; refuse to touch an existing file."""
-        from framework.opening import create
+        from calloff.opening import create
 
         return create(cls, path, framework, officer)
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
         """Open an existing database, upgrading an older schema in place."""
-        from framework.opening import open_store
+        from calloff.opening import open_store
 
         return open_store(cls, path)
 
@@ -99,7 +98,7 @@ class Store:
         savepoint: a refusal undoes that action alone and the batch goes on. Before the
         first change it checks the seal, so nothing is written over a file that was
         changed outside calloff in a way that would be sealed in. A fault of the disk or
-        the lock is reported as the one sentence `framework.faults` has for it.
+        the lock is reported as the one sentence `calloff.faults` has for it.
         """
         if self._depth:
             self._depth += 1

@@ -27,9 +27,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import jinja2
+from calloff.errors import InvalidInput, NotFound
 from jinja2.sandbox import SandboxedEnvironment
-
-from framework.errors import InvalidInput, NotFound
 
 MAX_SECONDS = 20
 MAX_CHARS = 20_000_000

@@ -15,10 +15,9 @@ from datetime import date
 from decimal import Decimal
 
 import sqlite_utils
-
-from framework.model import RankEntry, Rates
-from framework.money import from_pence, to_pence
-from framework.trail import Trail
+from calloff.model import RankEntry, Rates
+from calloff.money import from_pence, to_pence
+from calloff.trail import Trail
 
 # The version in force on day :on: the latest dated on or before it (the later recorded on
 # a tie); before any, the first recorded, which came from tender evaluation.

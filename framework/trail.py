@@ -2,7 +2,7 @@
 the records are what the events say.
 
 Storage of the `events` and `audit_head` tables only; the chain's hashing and the
-reconciliation are pure functions in `framework.audit`.
+reconciliation are pure functions in `calloff.audit`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlite_utils
-
-from framework.audit import Verdict, event_hash
-from framework.errors import InvalidInput
-from framework.model import FINISHED, LIVE
-from framework.seal import Seal
+from calloff.audit import Verdict, event_hash
+from calloff.errors import InvalidInput
+from calloff.model import FINISHED, LIVE
+from calloff.seal import Seal
 
 # SQL for the commitment a call-off holds, given its spend so far as `spent`.
 COMMITMENT_SQL = (
@@ -62,14 +61,14 @@ class Trail:
         return self._one("SELECT * FROM events WHERE id = ?", [event_id])
 
     def verify(self, progress: Callable[[int], None] | None = None) -> Verdict:
-        """The chain must be whole and the records must match it (see `framework.verify`)."""
-        from framework.verify import verify
+        """The chain must be whole and the records must match it (see `calloff.verify`)."""
+        from calloff.verify import verify
 
         return verify(self.db, self.seal, progress)
 
     def work(self) -> int:
         """How many rows `verify` reads: the length of its progress bar."""
-        from framework.verify import work
+        from calloff.verify import work
 
         return work(self.db)
 

@@ -24,13 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlite_utils
-
-from framework.errors import DatabaseError
-from framework.migrations import MIGRATIONS
-from framework.seal import legacy_problem
+from calloff.errors import DatabaseError
+from calloff.migrations import MIGRATIONS
+from calloff.seal import legacy_problem
 
 if TYPE_CHECKING:
-    from framework.storage import Store
+    from calloff.storage import Store
 
 
 def writable(path: Path) -> bool:
@@ -69,14 +68,14 @@ def in_memory(
     disk: sqlite_utils.Database, path: Path, version: int, target: int
 ) -> sqlite_utils.Database:
     """An upgraded copy of a database that cannot be written, for reading only."""
-    from framework.schema import connect
+    from calloff.schema import connect
 
     mem = connect(Path(":memory:"))
     disk.conn.backup(mem.conn)
     disk.close()
     mem.conn.execute("BEGIN IMMEDIATE")
     try:
-        from framework.storage import Store
+        from calloff.storage import Store
 
         store = Store(mem, path)
         migrate(
@@ -99,7 +98,7 @@ def migrate(store: Store, version: int, target: int, inherited: str | None, note
         for v in range(version, target):
             MIGRATIONS[v](store.db)
     except sqlite3.OperationalError as e:
-        from framework.faults import code
+        from calloff.faults import code
 
         if code(e) not in (None, sqlite3.SQLITE_ERROR):
             raise  # a fault of the disk or the lock, not of the tables

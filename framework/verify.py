@@ -12,18 +12,17 @@ from typing import Any
 
 import attrs
 import sqlite_utils
-
-from framework.audit import COUNTED, Verdict, verify_chain
-from framework.migrations import DAILY_TOTALS_SQL
-from framework.seal import Seal
-from framework.trail import COMMITMENT_SQL, SPENT_JOIN
+from calloff.audit import COUNTED, Verdict, verify_chain
+from calloff.migrations import DAILY_TOTALS_SQL
+from calloff.seal import Seal
+from calloff.trail import COMMITMENT_SQL, SPENT_JOIN
 
 Progress = Callable[[int], None]
 
 
 def work(db: sqlite_utils.Database) -> int:
     """How many rows a full check reads, for a progress bar."""
-    from framework.seal import record_tables
+    from calloff.seal import record_tables
 
     total = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     for table in record_tables(db):

@@ -68,7 +68,7 @@ def test_a_cascade_past_the_threshold_also_waits(leeds, add_request):
 
 def test_nottingham_approves_every_call_off(calloff):
     """The Nottingham definition sets the threshold at £0.00."""
-    calloff.ok("init", "--from", os.path.join(HERE, "..", "examples", "nottingham-rp-2023.toml"))
+    calloff.ok("init", "--framework", "nottingham-rp-2023")
     calloff.ok("provider", "add", "Fictional Practice Partners", "--vat", "standard")
     calloff.ok("rank", "set", "1", "1")
     calloff.ok(

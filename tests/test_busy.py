@@ -2,7 +2,8 @@
 
 import sqlite3
 
-import cli
+from calloff import cli
+
 from tests.conftest import snapshot
 
 

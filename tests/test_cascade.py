@@ -3,11 +3,10 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+from calloff.model import Provider, RankEntry, Rates, Request, Unavailability
+from calloff.rules import cascade
 from hypothesis import given
 from hypothesis import strategies as st
-
-from framework.model import Provider, RankEntry, Rates, Request, Unavailability
-from framework.rules import cascade
 
 START = date(2015, 6, 1)
 

@@ -13,12 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
-from framework import definition
-from framework.dates import FinancialYear
-from framework.errors import CeilingExceeded
-from framework.service import Service
-from framework.storage import Store
+from calloff import definition
+from calloff.dates import FinancialYear
+from calloff.errors import CeilingExceeded
+from calloff.service import Service
+from calloff.storage import Store
 
 pytestmark = pytest.mark.slow
 
@@ -122,7 +121,7 @@ def _mixed_worker(path: str, worker: int, barrier, results) -> None:
     """Allocate, then decline or accept, over and over, as one officer."""
     import random
 
-    from framework.errors import CalloffError
+    from calloff.errors import CalloffError
 
     rng = random.Random(worker)
     store = Store.open(path)

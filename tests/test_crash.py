@@ -14,10 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
-from framework import definition
-from framework.service import Service
-from framework.storage import Store
+from calloff import definition
+from calloff.service import Service
+from calloff.storage import Store
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 ALLOCATOR = """
 import sys
 from datetime import date
-from framework.errors import CalloffError
-from framework.service import Service
-from framework.storage import Store
+from calloff.errors import CalloffError
+from calloff.service import Service
+from calloff.storage import Store
 svc = Service(Store.open(sys.argv[1]), "crash.test")
 print("ready", flush=True)
 for rid in range(1, 401):
@@ -130,7 +129,7 @@ def test_killed_during_spend_import(tmp_path):
             [
                 sys.executable,
                 "-c",
-                "import sys; print('ready', flush=True); import cli; cli.main()",
+                "import sys; print('ready', flush=True); from calloff.cli import main; main()",
                 "--db",
                 str(db),
                 "spend",

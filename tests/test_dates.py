@@ -3,11 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from dateutil.relativedelta import relativedelta
-from hypothesis import given
-from hypothesis import strategies as st
-
-from framework.dates import (
+from calloff.dates import (
     FinancialYear,
     add_working_days,
     bank_holidays,
@@ -15,8 +11,12 @@ from framework.dates import (
     parse_date,
     quarter_of,
 )
-from framework.errors import InvalidInput
-from framework.model import Term
+from calloff.errors import InvalidInput
+from calloff.model import Term
+from dateutil.relativedelta import relativedelta
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests.strategies import dates
 
 

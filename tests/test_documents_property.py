@@ -12,14 +12,13 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from calloff import definition
+from calloff.errors import RuleBroken
+from calloff.orders import render_order, render_record
+from calloff.service import Service
+from calloff.storage import Store
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-
-from framework import definition
-from framework.errors import RuleBroken
-from framework.orders import render_order, render_record
-from framework.service import Service
-from framework.storage import Store
 
 NAMES = ["Ash Learning", "Beech Practice", "Cedar Circles", "Damson Dialogue", "Elm Voices"]
 FATES = st.sampled_from(["active", "suspended", "withdrawn", "unavailable", "declines"])

@@ -13,13 +13,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from calloff import definition
+from calloff.errors import CalloffError
+from calloff.service import Service
+from calloff.storage import Store
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from framework import definition
-from framework.errors import CalloffError
-from framework.service import Service
-from framework.storage import Store
 from tests.conftest import snapshot
 
 FIRST, LAST = date(2015, 3, 1), date(2016, 9, 30)

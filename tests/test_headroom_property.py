@@ -7,14 +7,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from calloff import definition
+from calloff.dates import FinancialYear
+from calloff.errors import CalloffError
+from calloff.service import Service
+from calloff.storage import Store
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from framework import definition
-from framework.dates import FinancialYear
-from framework.errors import CalloffError
-from framework.service import Service
-from framework.storage import Store
 from tests.conftest import snapshot
 
 amounts = st.integers(min_value=1, max_value=25_000_000).map(lambda p: Decimal(p) / 100)

@@ -5,9 +5,8 @@ import re
 from pathlib import Path
 
 import pytest
+from calloff import cli
 from click.testing import CliRunner
-
-import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [

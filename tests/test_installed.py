@@ -8,7 +8,9 @@ import shutil
 import site
 import subprocess
 import sys
+import tarfile
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -58,7 +60,8 @@ def test_installed_command_errors_are_one_line(tmp_path):
 def test_help_does_not_import_storage_or_templates(tmp_path):
     """`calloff --help` starts fast: neither sqlite_utils nor jinja2 is imported."""
     code = (
-        "import sys, cli\n"
+        "import sys\n"
+        "from calloff import cli\n"
         "from click.testing import CliRunner\n"
         "r = CliRunner().invoke(cli.main, ['--help'])\n"
         "assert r.exit_code == 0\n"
@@ -70,28 +73,44 @@ def test_help_does_not_import_storage_or_templates(tmp_path):
     assert result.stdout.strip() == "[]", result.stderr
 
 
-@pytest.mark.slow
-def test_a_wheel_installed_in_a_fresh_environment_works_templates_included(tmp_path):
-    """Build the wheel, install it in a new virtual environment, write an order from elsewhere."""
-    dist = tmp_path / "dist"
+def build_wheel(dist: Path) -> Path:
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(dist),
-            str(ROOT),
-        ],
+        [*pip_wheel, "-q", "-w", str(dist), str(ROOT)],
         check=True,
         timeout=300,
         capture_output=True,
     )
-    wheel = next(dist.glob("calloff-*.whl"))
+    return next(dist.glob("calloff-*.whl"))
+
+
+@pytest.mark.slow
+def test_the_wheel_holds_one_import_package_calloff(tmp_path):
+    """Nothing named `cli` or `framework` lands at the top of site-packages, where another
+    package's `cli.py` could replace it; the command's entry point is `calloff.cli:main`."""
+    wheel = zipfile.ZipFile(build_wheel(tmp_path))
+    names = wheel.namelist()
+    assert {n.split("/")[0] for n in names} == {"calloff", "calloff-0.1.0.dist-info"}
+    for shipped in (
+        "calloff/__init__.py",
+        "calloff/py.typed",
+        "calloff/cli.py",
+        "calloff/service.py",
+        "calloff/templates/order.html.j2",
+        "calloff/definitions/leeds-rp-2015.toml",
+        "calloff/definitions/nottingham-rp-2023.toml",
+    ):
+        assert shipped in names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    entry = wheel.read("calloff-0.1.0.dist-info/entry_points.txt")
+    assert "calloff = calloff.cli:main" in entry.decode()
+
+
+@pytest.mark.slow
+def test_a_wheel_installed_in_a_fresh_environment_works_templates_included(tmp_path):
+    """Build the wheel, install it in a new virtual environment, write an order from elsewhere."""
+    dist = tmp_path / "dist"
+    wheel = build_wheel(dist)
     env_dir = tmp_path / "fresh"
     venv.create(env_dir, with_pip=False)
     py = env_dir / "bin" / "python"
@@ -119,13 +138,16 @@ def test_a_wheel_installed_in_a_fresh_environment_works_templates_included(tmp_p
     workdir.mkdir()
     exe = env_dir / "bin" / "calloff"
     where = subprocess.run(
-        [str(py), "-c", "import framework; print(framework.__file__)"],
+        [str(py), "-c", "import calloff; print(calloff.__file__)"],
         cwd=workdir,
         capture_output=True,
         text=True,
         check=True,
     )
     assert where.stdout.startswith(str(env_dir)), where.stdout
+    for folder_name in ("framework", "cli"):
+        gone = subprocess.run([str(py), "-c", f"import {folder_name}"], cwd=workdir)
+        assert gone.returncode == 1
     result = run(exe, "demo", "--dir", "d", cwd=workdir)
     assert result.returncode == 0, result.stderr
     html = (workdir / "d" / "order-3.html").read_text()
@@ -153,3 +175,28 @@ def test_demo_never_touches_an_officers_own_files(tmp_path):
     written = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "mine").iterdir()}
     assert "demo.db" in written and "order-3.html" in written
     assert set(written.values()) == {0o600}
+
+
+@pytest.mark.slow
+def test_the_sdist_carries_the_docs_examples_and_licence(tmp_path):
+    """A pip or pipx user who builds from the sdist gets the docs, examples and LICENSE."""
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "sdist", "-d", str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    with tarfile.open(next(tmp_path.glob("calloff-*.tar.gz"))) as sdist:
+        names = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
+    for shipped in (
+        "LICENSE",
+        "README.md",
+        "docs/library.md",
+        "docs/rules.md",
+        "examples/README.md",
+        "framework/definitions/nottingham-rp-2023.toml",
+        "hatch_build.py",
+    ):
+        assert shipped in names
+    assert not [n for n in names if "__pycache__" in n]

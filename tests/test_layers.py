@@ -21,9 +21,9 @@ def imports_of(module: str) -> set[str]:
             found |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module.split(".")[0])
-            if node.module == "framework":
-                found |= {f"framework.{a.name}" for a in node.names}
-            elif node.module.startswith("framework."):
+            if node.module == "calloff":
+                found |= {f"calloff.{a.name}" for a in node.names}
+            elif node.module.startswith("calloff."):
                 found.add(node.module)
     return found
 
@@ -36,11 +36,11 @@ def test_domain_modules_import_neither_storage_nor_cli(module):
         "click",
         "sqlite_utils",
         "sqlite3",
-        "cli",
+        "calloff.cli",
         "jinja2",
-        "framework.storage",
-        "framework.service",
-        "framework.documents",
+        "calloff.storage",
+        "calloff.service",
+        "calloff.documents",
     }
 
 

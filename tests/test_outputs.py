@@ -6,9 +6,9 @@ import json
 import os
 
 import pytest
+from calloff import demo
+from calloff.errors import InvalidInput
 
-from framework import demo
-from framework.errors import InvalidInput
 from tests.conftest import snapshot
 
 
@@ -98,7 +98,7 @@ def test_the_log_beside_a_linked_database_is_protected(ordered, tmp_path):
     before = ordered.db.read_bytes()
     for name in ("-wal", "-journal"):
         result = ordered.runner.invoke(
-            __import__("cli").main,
+            __import__("calloff.cli").cli.main,
             ["--db", str(link), "order", "1", "--force", "--output", str(ordered.db) + name],
         )
         assert result.exit_code == 2 and "is the database" in result.stderr

@@ -12,11 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from calloff import reports
+from calloff.chart import chart_geometry, nice_ticks
 from hypothesis import given
 from hypothesis import strategies as st
-
-from framework import reports
-from framework.chart import chart_geometry, nice_ticks
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "reports.md"
 MONEY_KEYS = ("committed", "spent_in_quarter", "spent_year_to_date")

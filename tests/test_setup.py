@@ -3,6 +3,7 @@
 import json
 import os
 import stat
+from importlib import resources
 
 from tests.conftest import snapshot
 
@@ -49,8 +50,15 @@ def test_init_refuses_to_overwrite(calloff):
 
 def test_init_from_a_definition_file(calloff, tmp_path):
     """Another council's framework comes from a TOML file, with no code change."""
-    here = os.path.dirname(__file__)
-    calloff.ok("init", "--from", os.path.join(here, "..", "examples", "nottingham-rp-2023.toml"))
+    text = resources.files("calloff").joinpath("definitions/nottingham-rp-2023.toml").read_text()
+    (tmp_path / "nottingham.toml").write_text(text.replace("Nottingham City", "Nottwich City"))
+    calloff.ok("init", "--from", str(tmp_path / "nottingham.toml"))
+    assert calloff.json("framework")["buyer"] == "Nottwich City Council"
+
+
+def test_nottingham_is_embedded_for_a_pipx_user(calloff):
+    """`--framework nottingham-rp-2023` needs no file from the repository."""
+    calloff.ok("init", "--framework", "nottingham-rp-2023")
     fw = calloff.json("framework")
     assert fw["buyer"] == "Nottingham City Council"
     assert len(fw["lots"]) == 1
@@ -172,8 +180,7 @@ def test_rank_import_refuses_wrong_columns(leeds, tmp_path):
 def test_every_command_has_help():
     """Every command and group explains itself in --help."""
     import click
-
-    import cli
+    from calloff import cli
 
     missing = []
 

@@ -1,0 +1,91 @@
+"""Help that helps: `calloff` alone, short help that fits, `--db` wherever it is typed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from calloff import cli
+from click.testing import CliRunner
+
+
+def commands(group: click.Group, path: tuple[str, ...] = ()):
+    """Every command and group under `group`, with the words that reach it."""
+    for name, command in group.commands.items():
+        yield (*path, name), command
+        if isinstance(command, click.Group):
+            yield from commands(command, (*path, name))
+
+
+def test_calloff_alone_prints_the_help_not_an_error():
+    result = CliRunner().invoke(cli.main, [], prog_name="calloff")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: calloff [OPTIONS] COMMAND [ARGS]...")
+    assert "Commands:" in result.stdout and "allocate" in result.stdout
+    assert result.stderr == ""
+
+
+def test_a_group_alone_prints_its_help():
+    result = CliRunner().invoke(cli.main, ["provider"], prog_name="calloff")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: calloff provider [OPTIONS] COMMAND [ARGS]...")
+    assert "unavailable" in result.stdout
+
+
+def test_every_short_help_fits_an_80_column_terminal():
+    """No command's description is cut off with "..." in its group's listing."""
+    groups = [(), *(p for p, c in commands(cli.main) if isinstance(c, click.Group))]
+    for path in groups:
+        out = CliRunner().invoke(cli.main, [*path, "--help"], terminal_width=80).stdout
+        listing = out.split("Commands:")[1] if "Commands:" in out else ""
+        cut = [line for line in listing.splitlines() if line.endswith("...")]
+        assert not cut, (path, cut)
+
+
+def test_every_command_takes_db_and_officer_after_its_name():
+    for path, command in commands(cli.main):
+        names = {o for p in command.params for o in getattr(p, "opts", [])}
+        assert {"--db", "--officer"} <= names, path
+
+
+def test_db_after_the_command_is_the_database_used(calloff, tmp_path):
+    other = tmp_path / "after.db"
+    runner = CliRunner()
+    assert runner.invoke(cli.main, ["init", "--db", str(other)]).exit_code == 0
+    result = runner.invoke(cli.main, ["headroom", "--year", "2015-16", "--db", str(other)])
+    assert result.exit_code == 0, result.output
+    assert "headroom £260,000.00" in result.stdout
+    missing = runner.invoke(cli.main, ["headroom", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 1
+    assert "no calloff database at " in missing.stderr and "none.db" in missing.stderr
+
+
+def test_db_after_the_command_wins_over_the_one_before_it(calloff, tmp_path):
+    """`calloff --db a.db provider add X --db b.db` writes to b.db, and only there."""
+    calloff.ok("init")
+    other = tmp_path / "b.db"
+    runner = CliRunner()
+    assert runner.invoke(cli.main, ["--db", str(other), "init"]).exit_code == 0
+    args = ["--db", str(calloff.db), "provider", "add", "Fernhill Learning", "--db", str(other)]
+    assert runner.invoke(cli.main, args).exit_code == 0
+    assert calloff.json("provider", "list") == []
+    names = runner.invoke(cli.main, ["--db", str(other), "provider", "list", "--json"]).stdout
+    assert "Fernhill Learning" in names
+
+
+def test_officer_after_the_command_is_who_the_audit_trail_names(calloff):
+    calloff.ok("init")
+    calloff.ok("provider", "add", "Fernhill Learning", "--officer", "officer.after")
+    events = calloff.json("audit")
+    assert events[-1]["officer"] == "officer.after"
+
+
+def test_shell_completion_is_generated_by_the_installed_command(tmp_path):
+    """README documents `_CALLOFF_COMPLETE=bash_source calloff`: it must produce a script."""
+    exe = Path(sys.executable).parent / "calloff"
+    env = {"_CALLOFF_COMPLETE": "bash_source", "PATH": str(exe.parent)}
+    out = subprocess.run([str(exe)], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0
+    assert "_calloff_completion" in out.stdout and "complete " in out.stdout
