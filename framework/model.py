@@ -238,7 +238,7 @@ def vat_due(value: Decimal, vat: str) -> Decimal:
 class CallOff:
     """One offer of a request to one provider, and what became of it.
 
-    Each date has one meaning wherever it is shown (DOMAIN.md): `raised_on` the day the
+    Each date has one meaning wherever it is shown (docs/rules.md): `raised_on` the day the
     officer allocated it; `authorised_on` the day it was authorised (by the approver where
     it needed approval, else by the officer who raised it); `offered_on` the day the provider
     was told (the approval date where one was needed); `respond_by`; then `accepted_on`,

@@ -1,4 +1,4 @@
-"""A call-off's two documents and its `show` view (DOMAIN.md: two documents, two readers).
+"""A call-off's two documents and its `show` view (docs/rules.md: two documents, two readers).
 
 The *call-off order* goes to the provider: its own work, its tendered rate, each variation,
 its status with the date, how to invoice. It never names another provider, a rank, the
@@ -191,7 +191,7 @@ def _status(c: CallOff, variations: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
-    """What the provider's call-off order says: DOMAIN.md's list, and nothing more."""
+    """What the provider's call-off order says: docs/rules.md's list, and nothing more."""
     store = service.store
     c = store.calloff(calloff_id)
     if c.status in CLOSED:

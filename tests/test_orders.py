@@ -1,6 +1,6 @@
 """The call-off order (the provider's document) and the award record (the council's file).
 
-DOMAIN.md: the order never names another provider, a rank, the ceiling or headroom; the
+docs/rules.md: the order never names another provider, a rank, the ceiling or headroom; the
 record holds everything, the whole cascade and the hash of the call-off's last event.
 """
 
