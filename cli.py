@@ -1489,8 +1489,29 @@ def demo(desk: Desk, directory: str) -> None:
     """Build a demo: the Leeds framework, fictional providers, a cascade and a refusal."""
     from calloff.demo import run_demo
 
-    summary = run_demo(Path(directory))
+    program = _program()
+    summary = run_demo(Path(directory), program=program)
     click.echo(summary)
+    activate = Path(sys.argv[0]).parent / "activate"
+    if program != "calloff" and activate.is_file():
+        click.echo(f"(or put calloff on your PATH first: . {Path(program).parent / 'activate'})")
+
+
+def _program() -> str:
+    """How to type this command again in the user's shell: `calloff` if that finds this
+    very program on PATH, otherwise its path (`.venv/bin/calloff` after `make demo`)."""
+    import shutil
+
+    me = Path(sys.argv[0])
+    found = shutil.which("calloff")
+    if found and me.is_file() and Path(found).resolve() == me.resolve():
+        return "calloff"
+    if me.name == "calloff" and me.is_file():
+        try:
+            return os.path.relpath(me)
+        except ValueError:
+            return str(me)
+    return "calloff"
 
 
 if __name__ == "__main__":

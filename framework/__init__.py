@@ -1,21 +1,134 @@
 """calloff: run a framework agreement and its call-offs.
 
-The library is layered: `money`, `dates`, `model` and `rules` are the domain and
-import neither storage nor the CLI; `storage` is the only module that touches SQLite;
-`service` is what an officer does; `documents` renders orders and reports.
+    >>> import calloff
+    >>> office = calloff.create("calloff.db", officer="a.officer")  # doctest: +SKIP
+
+`create` and `open` give an `Office`, whose keyword-only methods are what an officer
+does (docs/library.md). Underneath, the library is layered: `money`, `dates`, `model`
+and `rules` are the domain and import neither storage nor the CLI; `storage` is the
+only module that touches SQLite; `service` is what an officer does; `documents`,
+`orders` and `reports` render what people read.
+
+The names below load on first use, so `calloff --help` does not pay for them.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec
 from types import ModuleType
-
-__all__ = ["__version__"]
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_PUBLIC = {
+    "api": ("create", "open", "Office"),
+    "errors": (
+        "CalloffError",
+        "InvalidInput",
+        "NotFound",
+        "RuleBroken",
+        "CeilingExceeded",
+        "NoCeiling",
+        "OutsideTerm",
+        "FundingPending",
+        "OutsideGrantWindow",
+        "ValueExceeded",
+        "NoEligibleProvider",
+        "WrongStatus",
+        "DatabaseError",
+        "DatabaseBusy",
+        "Tampered",
+        "DefinitionError",
+        "ImportRejected",
+    ),
+    "model": ("Framework", "Lot", "Provider", "Rates", "Request", "CallOff", "PassOver"),
+    "rules": ("Position", "StreamPosition"),
+    "service": ("Outcome", "Lapse"),
+    "spending": ("SpendLine", "ImportSummary"),
+    "dates": ("FinancialYear",),
+}
+_HOME = {name: module for module, names in _PUBLIC.items() for name in names}
+
+__all__ = [
+    "CallOff",
+    "CalloffError",
+    "CeilingExceeded",
+    "DatabaseBusy",
+    "DatabaseError",
+    "DefinitionError",
+    "FinancialYear",
+    "Framework",
+    "FundingPending",
+    "ImportRejected",
+    "ImportSummary",
+    "InvalidInput",
+    "Lapse",
+    "Lot",
+    "NoCeiling",
+    "NoEligibleProvider",
+    "NotFound",
+    "Office",
+    "Outcome",
+    "OutsideGrantWindow",
+    "OutsideTerm",
+    "PassOver",
+    "Position",
+    "Provider",
+    "Rates",
+    "Request",
+    "RuleBroken",
+    "SpendLine",
+    "StreamPosition",
+    "Tampered",
+    "ValueExceeded",
+    "WrongStatus",
+    "__version__",
+    "create",
+    "open",
+]
+
+if TYPE_CHECKING:
+    from calloff.api import Office, create, open
+    from calloff.dates import FinancialYear
+    from calloff.errors import (
+        CalloffError,
+        CeilingExceeded,
+        DatabaseBusy,
+        DatabaseError,
+        DefinitionError,
+        FundingPending,
+        ImportRejected,
+        InvalidInput,
+        NoCeiling,
+        NoEligibleProvider,
+        NotFound,
+        OutsideGrantWindow,
+        OutsideTerm,
+        RuleBroken,
+        Tampered,
+        ValueExceeded,
+        WrongStatus,
+    )
+    from calloff.model import CallOff, Framework, Lot, PassOver, Provider, Rates, Request
+    from calloff.rules import Position, StreamPosition
+    from calloff.service import Lapse, Outcome
+    from calloff.spending import ImportSummary, SpendLine
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        value = getattr(import_module(f"calloff.{_HOME[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'calloff' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})
 
 
 class _LeanSqliteUtils(MetaPathFinder):

@@ -115,7 +115,7 @@ class DemoFolder:
         return outputs.write(self.directory / name, text, force=True)
 
 
-def run_demo(directory: Path, officer: str = "demo.officer") -> str:
+def run_demo(directory: Path, officer: str = "demo.officer", program: str = "calloff") -> str:
     """Build the demo in `directory`: a new or empty folder, or the demo's own earlier one."""
     folder = DemoFolder(directory)
     folder.prepare()
@@ -303,5 +303,7 @@ def run_demo(directory: Path, officer: str = "demo.officer") -> str:
         )
         lines.append(f"Quarterly report: {path}")
     store.close()
-    lines.append(f"Explore it: calloff --db {db_path} offers | headroom | show {o2b.calloff.id}")
+    lines.append("Explore it:")
+    for command in ("offers", "headroom", f"show {o2b.calloff.id}"):
+        lines.append(f"  {program} --db {db_path} {command}")
     return "\n".join(lines)

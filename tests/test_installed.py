@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import site
 import subprocess
@@ -41,6 +42,11 @@ def test_installed_command_runs_the_demo_from_any_directory(tmp_path):
     # The order for call-off 3 leaves out the provider that declined; its record keeps it.
     assert "Harbour Lane" not in (tmp_path / "out" / "order-3.md").read_text()
     assert "Harbour Lane" in (tmp_path / "out" / "record-3.md").read_text()
+    # Each "Explore it" line is one command that runs as printed, not a shell pipeline.
+    explore = result.stdout.split("Explore it:\n")[1].splitlines()[:3]
+    for line in explore:
+        assert line.startswith("  ") and "|" not in line
+        assert subprocess.run(shlex.split(line), cwd=tmp_path, capture_output=True).returncode == 0
     head = run(exe, "--db", "out/demo.db", "headroom", "--year", "2015-16", "--json", cwd=tmp_path)
     assert json.loads(head.stdout)["committed"] == "65900.00"
 
