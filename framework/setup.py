@@ -170,11 +170,15 @@ class Setup(ServiceBase):
         )
         fw = self.framework()
         lots: dict[int, list[tuple[int, int, int, dict[str, Decimal | None]]]] = {}
+        # Ranks are checked over every row that names a lot and a rank, so a row with a bad
+        # provider is reported for that alone, not as a gap in its lot's ranking too.
+        ranks: dict[int, list[tuple[int, int]]] = {}
         for line, row in rows:
             try:
                 lot = whole_number(row["lot"], "lot")
                 fw.lot(lot)
                 rank = whole_number(row["rank"], "rank")
+                ranks.setdefault(lot, []).append((line, rank))
                 provider = self.provider(row["provider"])
                 rates: dict[str, Decimal | None] = {}
                 for unit in UNITS:
@@ -189,17 +193,17 @@ class Setup(ServiceBase):
                 problems.append((line, str(e)))
                 continue
             lots.setdefault(lot, []).append((line, rank, provider.id, rates))
-        for lot, entries in lots.items():
-            ranks = sorted(rank for _, rank, _, _ in entries)
-            if ranks != list(range(1, len(ranks) + 1)):
-                line = entries[0][0]
+        for lot, ranked in ranks.items():
+            numbers = sorted(rank for _, rank in ranked)
+            if numbers != list(range(1, len(numbers) + 1)):
                 problems.append(
                     (
-                        line,
-                        f"lot {lot} has ranks {ranks}: ranks must run 1, 2, 3 "
+                        ranked[0][0],
+                        f"lot {lot} has ranks {numbers}: ranks must run 1, 2, 3 "
                         "... with no ties or gaps",
                     )
                 )
+        for lot, entries in lots.items():
             seen: dict[int, int] = {}
             for line, _, pid, _ in entries:
                 if pid in seen:

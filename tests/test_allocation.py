@@ -401,7 +401,7 @@ def test_show_tells_the_whole_story(leeds, add_request):
     leeds.json("allocate", str(rid), "--on", "2015-06-01")
     leeds.json("decline", "1", "--reason", "busy", "--on", "2015-06-02")
     text = leeds.ok("show", "2").output
-    assert "2015-06-02  rank 1 Alder Training: call-off 1 declined (busy)" in text
+    assert "2015-06-02  rank 1 Alder Training: call-off 1 declined: busy" in text
     assert "calloff.offer" in text
     data = leeds.json("show", "2")
     assert data["passed_over"][0]["rank"] == 1

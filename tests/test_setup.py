@@ -198,3 +198,18 @@ def test_framework_json_is_one_document(leeds):
     """--json prints exactly one JSON document on stdout."""
     result = leeds.ok("framework", "--json")
     assert isinstance(json.loads(result.stdout), dict)
+
+
+def test_rank_import_reports_a_bad_provider_once_not_as_a_gap_too(calloff, tmp_path):
+    """A row naming an unknown provider is the only bad row: its rank still counts, so the
+    good row after it is not reported as a gap in the lot's ranking."""
+    calloff.ok("init")
+    calloff.ok("provider", "add", "Alder Training")
+    path = tmp_path / "r.csv"
+    path.write_text("lot,rank,provider\n1,1,Nobody Ltd\n1,2,Alder Training\n")
+    before = snapshot(calloff.db)
+    result = calloff("rank", "import", str(path))
+    assert result.exit_code == 1
+    assert "1 bad row(s)" in result.stderr and "r.csv:2: no provider is called" in result.stderr
+    assert "r.csv:3" not in result.stderr
+    assert snapshot(calloff.db) == before
