@@ -38,6 +38,7 @@ _PUBLIC = {
         "OutsideGrantWindow",
         "ValueExceeded",
         "NoEligibleProvider",
+        "RankingError",
         "WrongStatus",
         "DatabaseError",
         "DatabaseBusy",
@@ -53,6 +54,8 @@ _PUBLIC = {
 }
 _HOME = {name: module for module, names in _PUBLIC.items() for name in names}
 
+# `open` is left out, so `from calloff import *` cannot shadow the built-in `open`:
+# write `calloff.open(...)`.
 __all__ = [
     "CallOff",
     "CalloffError",
@@ -78,6 +81,7 @@ __all__ = [
     "PassOver",
     "Position",
     "Provider",
+    "RankingError",
     "Rates",
     "Request",
     "RuleBroken",
@@ -88,11 +92,10 @@ __all__ = [
     "WrongStatus",
     "__version__",
     "create",
-    "open",
 ]
 
 if TYPE_CHECKING:
-    from calloff.api import Office, create, open
+    from calloff.api import Office, create, open  # noqa: F401 (not in __all__, see above)
     from calloff.dates import FinancialYear
     from calloff.errors import (
         CalloffError,
@@ -108,6 +111,7 @@ if TYPE_CHECKING:
         NotFound,
         OutsideGrantWindow,
         OutsideTerm,
+        RankingError,
         RuleBroken,
         Tampered,
         ValueExceeded,

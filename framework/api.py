@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -23,7 +23,7 @@ from typing import Any
 from calloff import definition
 from calloff.dates import FinancialYear, parse_date
 from calloff.errors import InvalidInput
-from calloff.model import CallOff, Framework, Provider, Rates, Request
+from calloff.model import CallOff, Framework, PassOver, Provider, Rates, Request
 from calloff.money import parse_money
 from calloff.rules import Position
 from calloff.service import Lapse, Outcome, Service
@@ -40,20 +40,27 @@ __all__ = ["Office", "create", "open"]
 def create(
     path: str | Path,
     *,
-    framework: str = "leeds-rp-2015",
+    framework: str | None = None,
     definition_file: str | Path | None = None,
     officer: str | None = None,
 ) -> Office:
-    """A new database for an embedded framework (`leeds-rp-2015`, `nottingham-rp-2023`)
-    or for the one a definition file describes; refused if the file exists already."""
-    fw = definition.load(definition_file) if definition_file else definition.embedded(framework)
+    """A new database for an embedded framework (`leeds-rp-2015`, the default, or
+    `nottingham-rp-2023`) or for the one a definition file describes; refused if the file
+    exists already."""
+    if framework is not None and definition_file is not None:
+        raise InvalidInput("give framework= or definition_file=, not both")
+    if definition_file is not None:
+        fw = definition.load(_path(definition_file, "definition_file"))
+    else:
+        fw = definition.embedded(_text(framework or "leeds-rp-2015", "framework"))
     who = _officer(officer)
-    return Office(Store.create(path, fw, who), who)
+    return Office(Store.create(_path(path), fw, who), who)
 
 
 def open(path: str | Path, *, officer: str | None = None) -> Office:
-    """An existing database (an older schema is upgraded, with a backup, as the CLI does)."""
-    return Office(Store.open(path), _officer(officer))
+    """An existing database. One written by an older calloff is upgraded in place, with a
+    backup beside it, as the command does; `Office.upgraded` then says so."""
+    return Office(Store.open(_path(path)), _officer(officer))
 
 
 def _officer(officer: str | None) -> str:
@@ -67,9 +74,15 @@ def _officer(officer: str | None) -> str:
         return "officer"
 
 
-def _day(value: Day | None, what: str = "the date") -> date:
+# The command line checks its arguments' types and ranges before the library sees them;
+# these do the same for a Python caller, so a wrong type is refused, never stored.
+
+
+def _day(value: Day | None, what: str = "on") -> date:
     if value is None:
         return date.today()
+    if isinstance(value, datetime):
+        raise InvalidInput(f"{what} must be a date, not a datetime: use .date()")
     if isinstance(value, date | str):
         return parse_date(value)
     raise InvalidInput(f"{what} must be a date or ISO text such as 2015-06-01")
@@ -80,11 +93,57 @@ def _money(value: Money | None, what: str) -> Decimal | None:
         return None
     if isinstance(value, float):
         raise InvalidInput(f"{what} must be a Decimal or text such as '12500.00', not a float")
+    if isinstance(value, bool) or not isinstance(value, Decimal | str | int):
+        raise InvalidInput(f"{what} must be a Decimal or text such as '12500.00'")
     return parse_money(value)
 
 
+def _amount(value: Money, what: str) -> Decimal:
+    amount = _money(value, what)
+    if amount is None:
+        raise InvalidInput(f"{what} is required: a Decimal or text such as '12500.00'")
+    return amount
+
+
+def _count(value: int | None, what: str, low: int, high: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(f"{what} must be a whole number from {low:,} to {high:,}")
+    return value
+
+
+def _id(value: int, what: str) -> int:
+    checked = _count(value, what, 1, 2**62)
+    if checked is None:
+        raise InvalidInput(f"{what} is required: a whole number")
+    return checked
+
+
+def _text(value: str, what: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{what} must be text")
+    return value
+
+
+def _ref(value: Ref, what: str = "provider") -> Ref:
+    if isinstance(value, str):
+        return value
+    return _id(value, what)
+
+
 def _year(year: FinancialYear | str | None) -> FinancialYear | None:
-    return FinancialYear.parse(year) if isinstance(year, str) else year
+    if year is None or isinstance(year, FinancialYear):
+        return year
+    if isinstance(year, str):
+        return FinancialYear.parse(year)
+    raise InvalidInput("year must be a FinancialYear or text such as '2015-16'")
+
+
+def _path(path: str | Path, what: str = "path") -> str | Path:
+    if not isinstance(path, str | Path):
+        raise InvalidInput(f"{what} must be a file path (str or pathlib.Path)")
+    return path
 
 
 class Office:
@@ -94,7 +153,13 @@ class Office:
     def __init__(self, store: Store, officer: str) -> None:
         self.store = store
         self.officer = officer
-        self._service = Service(store, officer)
+        self._service: Service | None = Service(store, officer)
+        # (schema it was, backup written) when opening upgraded an older database
+        self.upgraded: tuple[int, Path] | None = store.upgraded
+
+    def __repr__(self) -> str:
+        state = "closed" if self._service is None else "open"
+        return f"<calloff.Office {self.store.path} as {self.officer!r}, {state}>"
 
     def __enter__(self) -> Office:
         return self
@@ -108,11 +173,15 @@ class Office:
         self.close()
 
     def close(self) -> None:
-        self.store.close()
+        if self._service is not None:
+            self._service = None
+            self.store.close()
 
     @property
     def service(self) -> Service:
         """The service underneath, for what this front door does not cover."""
+        if self._service is None:
+            raise InvalidInput("this Office is closed: open the database again (calloff.open)")
         return self._service
 
     # -- the framework -------------------------------------------------------------------
@@ -120,30 +189,33 @@ class Office:
     @property
     def framework(self) -> Framework:
         """The framework as it stands: lots, term (with extensions taken), streams."""
-        return self._service.framework()
+        return self.service.framework()
 
     def providers(self) -> list[Provider]:
         """Every provider, with its status today."""
-        return self._service.providers()
+        return self.service.providers()
 
-    def provider(self, ref: Ref) -> Provider:
-        return self._service.provider(ref)
+    def provider(self, provider: Ref) -> Provider:
+        return self.service.provider(_ref(provider))
 
     def add_provider(self, name: str, *, vat: str = "standard", on: Day | None = None) -> Provider:
         """A provider on the framework; `vat` is `standard` (20%) or `exempt`."""
-        pid = self._service.setup.add_provider(name, vat, _day(on))
-        return self._service.provider(pid)
+        pid = self.service.setup.add_provider(_text(name, "name"), _text(vat, "vat"), _day(on))
+        return self.service.provider(pid)
 
     def suspend(self, provider: Ref, *, reason: str, on: Day | None = None) -> Provider:
         """From `on`, the cascade passes over the provider, giving the reason."""
-        return self._service.setup.set_provider_status(provider, "suspended", reason, _day(on))
+        return self._status(provider, "suspended", _text(reason, "reason"), on)
 
     def reinstate(self, provider: Ref, *, on: Day | None = None) -> Provider:
-        return self._service.setup.set_provider_status(provider, "active", "", _day(on))
+        return self._status(provider, "active", "", on)
 
     def withdraw(self, provider: Ref, *, reason: str, on: Day | None = None) -> Provider:
         """Withdrawn for good, from `on`."""
-        return self._service.setup.set_provider_status(provider, "withdrawn", reason, _day(on))
+        return self._status(provider, "withdrawn", _text(reason, "reason"), on)
+
+    def _status(self, provider: Ref, status: str, reason: str, on: Day | None) -> Provider:
+        return self.service.setup.set_provider_status(_ref(provider), status, reason, _day(on))
 
     def mark_unavailable(
         self,
@@ -154,21 +226,33 @@ class Office:
         reason: str,
         lot: int | None = None,
         on: Day | None = None,
-    ) -> None:
-        """Unavailable for delivery between `start` and `end` (on one lot, or every lot)."""
-        self._service.setup.mark_unavailable(
-            provider, _day(start), _day(end), lot, reason, _day(on)
+    ) -> Provider:
+        """Unavailable for delivery from `start` to `end` (on one lot, or every lot)."""
+        self.service.setup.mark_unavailable(
+            _ref(provider),
+            _day(start, "start"),
+            _day(end, "end"),
+            _count(lot, "lot", 1, 10_000),
+            _text(reason, "reason"),
+            _day(on),
         )
+        return self.provider(provider)
 
     def set_ranking(
         self, *, lot: int, providers: Sequence[Ref], on: Day | None = None
-    ) -> list[Provider]:
-        """The lot's ranking from tender evaluation, rank 1 first."""
-        return self._service.setup.set_ranking(lot, list(providers), _day(on))
+    ) -> list[tuple[int, Provider, Rates]]:
+        """The lot's ranking from tender evaluation, rank 1 first; returns `ranking(lot)`."""
+        number = _id(lot, "lot")
+        if isinstance(providers, str):
+            raise InvalidInput("providers must be a list of ids or names, rank 1 first")
+        self.service.setup.set_ranking(number, [_ref(p) for p in providers], _day(on))
+        return self.ranking(number)
 
     def ranking(self, lot: int) -> list[tuple[int, Provider, Rates]]:
         """The lot's ranking: (rank, provider, tendered rates), rank 1 first."""
-        return [(e["rank"], e["provider"], e["rates"]) for e in self._service.ranking(lot)]
+        return [
+            (e["rank"], e["provider"], e["rates"]) for e in self.service.ranking(_id(lot, "lot"))
+        ]
 
     def set_rates(
         self,
@@ -192,11 +276,12 @@ class Office:
         }
         if not given:
             raise InvalidInput("give at least one rate: day=, session= or place=")
-        return self._service.setup.set_prices(lot, provider, given, _day(on))
+        return self.service.setup.set_prices(_id(lot, "lot"), _ref(provider), given, _day(on))
 
     def import_rankings(self, path: str | Path, *, on: Day | None = None) -> dict[int, int]:
-        """Rankings (and rates) from a CSV file; returns how many providers each lot ranks."""
-        return self._service.setup.import_rankings(path, _day(on))
+        """Rankings (and rates) from a CSV file, all or none; returns how many providers
+        each lot now ranks. A refusal (`ImportRejected`) lists the bad rows in `.problems`."""
+        return self.service.setup.import_rankings(_path(path), _day(on))
 
     # -- requests, the cascade, answers ---------------------------------------------------
 
@@ -216,44 +301,68 @@ class Office:
     ) -> Request:
         """A training request: a fixed `value`, or a `quantity` of a `unit` (day, session,
         place) priced at the offered provider's tendered rate."""
-        rid = self._service.add_request(
-            lot,
-            title,
+        rid = self.service.add_request(
+            _id(lot, "lot"),
+            _text(title, "title"),
             _day(start, "start"),
             None if end is None else _day(end, "end"),
             _money(value, "value"),
-            quantity,
-            unit,
-            funding,
-            attendees,
+            _count(quantity, "quantity", 1, 1_000_000),
+            None if unit is None else _text(unit, "unit"),
+            None if funding is None else _text(funding, "funding"),
+            _count(attendees, "attendees", 0, 10_000_000),
             _day(on),
         )
-        return self._service.store.request(rid)
+        return self.service.store.request(rid)
 
     def allocate(self, request: int, *, on: Day | None = None) -> Outcome:
-        """Offer the request to the best-ranked eligible provider (or refuse, writing nothing)."""
-        return self._service.allocate(request, _day(on))
+        """Offer the request to the best-ranked eligible provider; refused (writing
+        nothing) when no provider is eligible or the ceiling would break."""
+        return self.service.allocate(_id(request, "request"), _day(on))
 
     def decline(self, calloff: int, *, reason: str, on: Day | None = None) -> Outcome:
-        """The provider declined: record it and offer the request to the next rank."""
-        return self._service.decline(calloff, reason, _day(on))
+        """The provider declined: record it and offer the request to the next rank. The
+        outcome is `unallocated` (its `refused` saying why) if no one else can take it."""
+        return self.service.decline(_id(calloff, "calloff"), _text(reason, "reason"), _day(on))
 
     def accept(self, calloff: int, *, on: Day | None = None) -> CallOff:
-        return self._service.accept(calloff, _day(on))
+        return self.service.accept(_id(calloff, "calloff"), _day(on))
 
     def approve(self, calloff: int, *, on: Day | None = None) -> CallOff:
         """A second officer approves a call-off at or over the approval threshold."""
-        return self._service.approve(calloff, _day(on))
+        return self.service.approve(_id(calloff, "calloff"), _day(on))
 
     def reject(self, calloff: int, *, reason: str, on: Day | None = None) -> CallOff:
-        return self._service.reject(calloff, reason, _day(on))
+        return self.service.reject(_id(calloff, "calloff"), _text(reason, "reason"), _day(on))
 
     def lapse(self, *, on: Day | None = None) -> list[Lapse]:
         """Every offer unanswered past its respond-by day counts as declined."""
-        return self._service.lapse(_day(on))
+        return self.service.lapse(_day(on))
 
     def calloff(self, calloff: int) -> CallOff:
-        return self._service.calloff(calloff)
+        return self.service.calloff(_id(calloff, "calloff"))
+
+    def history(self, request: int) -> list[tuple[CallOff, list[PassOver]]]:
+        """Every offer made for a request, in order, with who was passed over before each."""
+        return self.service.history(_id(request, "request"))
+
+    def show(self, calloff: int) -> dict[str, Any]:
+        """Everything about one call-off: the document `calloff show --json` prints."""
+        from calloff.orders import calloff_view
+
+        return calloff_view(self.service, _id(calloff, "calloff"))
+
+    def order(self, calloff: int, *, format: str = "md") -> str:
+        """The call-off order for the provider, as Markdown or HTML (`format="html"`)."""
+        from calloff.orders import render_order
+
+        return render_order(self.service, _id(calloff, "calloff"), _text(format, "format"))
+
+    def record(self, calloff: int, *, format: str = "md") -> str:
+        """The award record for the council's file, as Markdown or HTML."""
+        from calloff.orders import render_record
+
+        return render_record(self.service, _id(calloff, "calloff"), _text(format, "format"))
 
     # -- spend and the life of a call-off ------------------------------------------------
 
@@ -269,53 +378,59 @@ class Office:
     ) -> SpendLine:
         """One invoice line (ex-VAT) against an accepted call-off; `on` defaults to the
         invoice date."""
-        paid = _money(amount, "amount")
-        assert paid is not None
-        recorded = None if on is None else _day(on)
-        return self._service.spending.add_spend(
-            calloff, paid, _day(invoice_date, "invoice_date"), invoice, attendees, recorded
+        return self.service.spending.add_spend(
+            _id(calloff, "calloff"),
+            _amount(amount, "amount"),
+            _day(invoice_date, "invoice_date"),
+            _text(invoice, "invoice"),
+            _count(attendees, "attendees", 0, 10_000_000),
+            None if on is None else _day(on),
         )
 
     def import_spend(self, path: str | Path, *, on: Day | None = None) -> ImportSummary:
-        """Invoice lines from CSV, all or none."""
-        return self._service.spending.import_spend(path, None if on is None else _day(on))
+        """Invoice lines from CSV, all or none (`ImportRejected.problems` lists bad rows)."""
+        return self.service.spending.import_spend(_path(path), None if on is None else _day(on))
 
     def vary(self, calloff: int, *, value: Money, reason: str, on: Day | None = None) -> CallOff:
-        new = _money(value, "value")
-        assert new is not None
-        return self._service.spending.vary(calloff, new, reason, _day(on))
+        return self.service.spending.vary(
+            _id(calloff, "calloff"), _amount(value, "value"), _text(reason, "reason"), _day(on)
+        )
 
     def complete(self, calloff: int, *, on: Day | None = None) -> CallOff:
         """Delivery finished: the commitment becomes the actual spend."""
-        return self._service.spending.complete(calloff, _day(on))
+        return self.service.spending.complete(_id(calloff, "calloff"), _day(on))
 
     def cancel(self, calloff: int, *, reason: str, on: Day | None = None) -> CallOff:
         """The commitment becomes the spend so far."""
-        return self._service.spending.cancel(calloff, reason, _day(on))
+        return self.service.spending.cancel(
+            _id(calloff, "calloff"), _text(reason, "reason"), _day(on)
+        )
 
     # -- the budget ----------------------------------------------------------------------
 
     def headroom(self, *, year: FinancialYear | str | None = None) -> Position:
         """Ceiling, commitments and headroom for a financial year (default: as `calloff
         headroom` chooses), per stream and whole."""
-        return self._service.budget.position(_year(year))
+        return self.service.budget.position(_year(year))
 
     def set_ceiling(
         self, *, year: FinancialYear | str, funding: str, amount: Money, on: Day | None = None
     ) -> Position:
-        """A stream's cap for a year, from `on`."""
-        cap = _money(amount, "amount")
-        assert cap is not None
+        """A stream's cap for a year, from `on`; returns the year's position on that day."""
         fy = _year(year)
-        assert fy is not None
-        return self._service.budget.set_ceiling(fy, funding, cap, _day(on))
+        if fy is None:
+            raise InvalidInput("year is required, such as '2016-17'")
+        return self.service.budget.set_ceiling(
+            fy, _text(funding, "funding"), _amount(amount, "amount"), _day(on)
+        )
 
     def confirm_funding(self, stream: str, *, on: Day | None = None) -> Framework:
-        return self._service.budget.confirm_funding(stream, _day(on))
+        """The pending stream (the DfE grant) is confirmed from `on`; returns the framework."""
+        return self.service.budget.confirm_funding(_text(stream, "stream"), _day(on))
 
     def extend_term(self, *, on: Day | None = None) -> Framework:
-        """Take up the next extension option (while the term runs)."""
-        return self._service.budget.extend_term(_day(on))
+        """Take up the next extension option (while the term runs); returns the framework."""
+        return self.service.budget.extend_term(_day(on))
 
     # -- reports -------------------------------------------------------------------------
 
@@ -331,5 +446,8 @@ class Office:
         from calloff.reports import quarterly
 
         fy = _year(year)
-        assert fy is not None
-        return quarterly(self.store, fy, quarter, as_recorded)
+        if fy is None:
+            raise InvalidInput("year is required, such as '2015-16'")
+        if quarter is not None and (isinstance(quarter, bool) or not isinstance(quarter, int)):
+            raise InvalidInput("quarter must be 1, 2, 3 or 4")
+        return quarterly(self.service.store, fy, quarter, as_recorded)

@@ -32,6 +32,8 @@ def parse_money(text: str | int | Decimal) -> Decimal:
     if isinstance(text, int) and not isinstance(text, bool):
         if text < 0:
             raise InvalidInput(f"{text} is negative: amounts of money must be zero or more")
+        if text > MAXIMUM:
+            raise InvalidInput(f"{text} is too large: amounts go up to {MAXIMUM:,}")
         return Decimal(text).quantize(PENNY)
     raw = str(text).strip()
     match = _MONEY.match(raw)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import calloff as lib
@@ -75,3 +75,60 @@ def test_create_from_a_definition_file(tmp_path):
         assert o.framework.buyer == "Nottingham City Council"
     with pytest.raises(lib.CalloffError, match="already exists"):
         lib.create(tmp_path / "n.db")
+
+
+WRONG_TYPES = {
+    "a datetime for a date": lambda o: o.add_request(
+        lot=4, title="dt", start=datetime(2015, 6, 10, 12, 0), quantity=2, unit="day"
+    ),
+    "a float quantity": lambda o: o.add_request(
+        lot=4, title="q", start="2015-06-10", quantity=1.5, unit="day"
+    ),
+    "True as a quantity": lambda o: o.add_request(
+        lot=4, title="q", start="2015-06-10", quantity=True, unit="day"
+    ),
+    "a float lot": lambda o: o.add_request(lot=4.0, title="q", start="2015-06-10", value="1"),
+    "a quantity too large": lambda o: o.add_request(
+        lot=4, title="q", start="2015-06-10", quantity=10**30, unit="day"
+    ),
+    "a value too large": lambda o: o.add_request(
+        lot=4, title="q", start="2015-06-10", value=10**20
+    ),
+    "a rate too large": lambda o: o.set_rates(lot=4, provider=1, day=10**20),
+    "attendees as text": lambda o: o.add_request(
+        lot=4, title="q", start="2015-06-10", value="1", attendees="3"
+    ),
+    "no name": lambda o: o.add_provider(None),
+    "no reason": lambda o: o.suspend(1, reason=None),
+    "no amount": lambda o: o.add_spend(1, amount=None, invoice_date="2015-06-30", invoice="I"),
+    "no year": lambda o: o.set_ceiling(year=None, funding="core", amount="1"),
+    "a year as a number": lambda o: o.headroom(year=2015),
+    "a quarter as text": lambda o: o.report(year="2015-16", quarter="2"),
+    "providers as one string": lambda o: o.set_ranking(lot=4, providers="Alder Training"),
+    "both a framework and a file": lambda o: lib.create("x.db", framework="x", definition_file="y"),
+    "a path that is a number": lambda o: lib.open(5),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_TYPES)
+def test_a_wrong_type_is_refused_in_one_line_and_writes_nothing(office, calloff, case):
+    """What the command line's parameter types refuse, the library refuses too: an
+    `InvalidInput`, never a stored row that breaks a later command."""
+    before = snapshot(calloff.db)
+    with pytest.raises(lib.InvalidInput) as refused:
+        WRONG_TYPES[case](office)
+    assert "\n" not in str(refused.value)
+    assert snapshot(calloff.db) == before
+
+
+def test_a_closed_office_says_so(office):
+    office.close()
+    with pytest.raises(lib.InvalidInput, match="this Office is closed"):
+        office.providers()
+    assert "closed" in repr(office)
+
+
+def test_star_import_leaves_the_builtin_open_alone():
+    namespace: dict = {}
+    exec("from calloff import *", namespace)
+    assert "open" not in namespace and "Office" in namespace and "CalloffError" in namespace
