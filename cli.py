@@ -168,8 +168,13 @@ class CalloffGroup(click.Group):
             click.echo(e.ctx.get_help())
             rv = 0
         except click.UsageError as e:
-            hint = f" (see '{e.ctx.command_path} --help')" if e.ctx else ""
-            _fail(f"{e.format_message()}{hint}", 2)
+            # `calloff --db f.db` names no command either: the help says what there is.
+            if e.ctx is None or e.message != "Missing command.":
+                hint = f" (see '{e.ctx.command_path} --help')" if e.ctx else ""
+                _fail(f"{e.format_message()}{hint}", 2)
+            assert e.ctx is not None
+            click.echo(e.ctx.get_help())
+            rv = 0
         except click.ClickException as e:
             _fail(e.format_message(), e.exit_code)
         except click.exceptions.Abort:

@@ -2,9 +2,15 @@
 
 The wheel maps `framework/` to `calloff/` and `cli.py` to `calloff/cli.py` with
 force-include (see pyproject.toml); hatchling's own editable mode cannot add that
-prefix. For `pip install -e .` this hook ships, instead of copies, a small import
-hook that finds `calloff` in `framework/` and `calloff.cli` in `cli.py`, so the
-source is what runs and only `calloff` is importable.
+prefix. For `pip install -e .` this hook ships, instead of copies:
+
+- `build/editable/calloff`, a symbolic link to `framework/`, whose folder goes on
+  sys.path through a `.pth` file: Python, mypy and editors all find `calloff` there;
+- a small import hook that finds `calloff.cli` in `cli.py` (and `calloff` itself in
+  `framework/` where symbolic links cannot be made).
+
+So the source is what runs, an edit takes effect at once, and only `calloff` is
+importable.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import sys
 from importlib.machinery import PathFinder
 
 ROOT = {root!r}
+LINKED = {linked!r}
 PLACES = {{
     "calloff": (ROOT + "/framework/__init__.py", [ROOT + "/framework"]),
     "calloff.cli": (ROOT + "/cli.py", None),
@@ -33,7 +40,7 @@ class CalloffSource:
 
     @classmethod
     def find_spec(cls, name, path=None, target=None):
-        if name not in PLACES:
+        if name not in PLACES or (name == "calloff" and LINKED):
             return None
         location, search = PLACES[name]
         return importlib.util.spec_from_file_location(
@@ -54,12 +61,29 @@ class CalloffEditable(BuildHookInterface):
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         if version != "editable":
             return
+        root = os.path.abspath(self.root)
+        linked = link_package(root)
         folder = tempfile.mkdtemp(prefix="calloff-editable-")
         finder = os.path.join(folder, "_calloff_editable.py")
         pth = os.path.join(folder, "_calloff_editable.pth")
         with open(finder, "w", encoding="utf-8") as f:
-            f.write(FINDER.format(root=os.path.abspath(self.root)))
+            f.write(FINDER.format(root=root, linked=linked is not None))
         with open(pth, "w", encoding="utf-8") as f:
-            f.write("import _calloff_editable\n")
+            f.write((f"{linked}\n" if linked else "") + "import _calloff_editable\n")
         build_data["force_include_editable"][finder] = "_calloff_editable.py"
         build_data["force_include_editable"][pth] = "_calloff_editable.pth"
+
+
+def link_package(root: str) -> str | None:
+    """Make build/editable/calloff point at framework/; the folder to put on sys.path, or
+    None where the file system cannot hold a symbolic link."""
+    folder = os.path.join(root, "build", "editable")
+    link = os.path.join(folder, "calloff")
+    os.makedirs(folder, exist_ok=True)
+    try:
+        if os.path.islink(link):
+            os.remove(link)
+        os.symlink(os.path.join(root, "framework"), link, target_is_directory=True)
+    except OSError:
+        return None
+    return folder

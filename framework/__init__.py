@@ -95,7 +95,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from calloff.api import Office, create, open  # noqa: F401 (not in __all__, see above)
+    from calloff.api import Office, create
+    from calloff.api import open as open  # re-exported, though not in __all__ (see above)
     from calloff.dates import FinancialYear
     from calloff.errors import (
         CalloffError,

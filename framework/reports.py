@@ -67,10 +67,11 @@ def as_recorded(store: Store, point: str | int | None) -> dict[str, Any]:
         stamp = _utc_stamp(str(point))
         found = store.ledger.event_at(stamp)
         if found is None:
+            first = store.trail.event(1) or {"recorded_at": "the database was created"}
             raise InvalidInput(
                 f"nothing was recorded by {point}: the first event was recorded "
-                f"at {store.trail.event(1)['recorded_at']}"
-            )  # type: ignore[index]
+                f"at {first['recorded_at']}"
+            )
         event = int(found)
     row = store.trail.event(event)
     assert row is not None

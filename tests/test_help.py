@@ -89,3 +89,23 @@ def test_shell_completion_is_generated_by_the_installed_command(tmp_path):
     out = subprocess.run([str(exe)], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0
     assert "_calloff_completion" in out.stdout and "complete " in out.stdout
+
+
+def test_options_without_a_command_print_the_help(tmp_path):
+    """`calloff --db f.db` and `calloff request --db f.db` name no command: the help."""
+    for args in (["--db", str(tmp_path / "f.db")], ["request", "--db", str(tmp_path / "f.db")]):
+        result = CliRunner().invoke(cli.main, args, prog_name="calloff")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("Usage: calloff") and "Commands:" in result.stdout
+    assert not (tmp_path / "f.db").exists()
+
+
+def test_the_version_is_the_one_pyproject_declares():
+    import tomllib
+
+    import calloff
+
+    root = Path(__file__).resolve().parent.parent
+    declared = tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
+    assert calloff.__version__ == declared
+    assert CliRunner().invoke(cli.main, ["--version"]).stdout.strip().endswith(declared)
