@@ -248,6 +248,13 @@ class Desk:
         return self._service
 
 
+def _embedded(incomplete: str) -> list[str]:
+    """The embedded frameworks' names, for shell completion of `init --framework`."""
+    from calloff.definition import EMBEDDED
+
+    return [name for name in EMBEDDED if name.startswith(incomplete)]
+
+
 def _clean_officer(officer: str) -> str:
     from calloff.model import clean_text
 
@@ -334,6 +341,7 @@ def main(ctx: click.Context, db: str, officer: str | None) -> None:
     "--framework",
     "name",
     default=None,
+    shell_complete=lambda ctx, param, incomplete: _embedded(incomplete),
     help="An embedded framework: leeds-rp-2015 (the default) or nottingham-rp-2023.",
 )
 @click.option(

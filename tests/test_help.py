@@ -109,3 +109,16 @@ def test_the_version_is_the_one_pyproject_declares():
     declared = tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
     assert calloff.__version__ == declared
     assert CliRunner().invoke(cli.main, ["--version"]).stdout.strip().endswith(declared)
+
+
+def test_completion_offers_the_embedded_frameworks(tmp_path):
+    exe = Path(sys.executable).parent / "calloff"
+    env = {
+        "_CALLOFF_COMPLETE": "bash_complete",
+        "COMP_WORDS": "calloff init --framework not",
+        "COMP_CWORD": "3",
+        "PATH": str(exe.parent),
+    }
+    out = subprocess.run([str(exe)], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0
+    assert "nottingham-rp-2023" in out.stdout and "leeds-rp-2015" not in out.stdout
