@@ -694,7 +694,11 @@ def request_list(desk: Desk, as_json: bool) -> None:
     if as_json:
         return emit(items)
     for i in items:
-        click.echo(f"{i['id']:>4}  lot {i['lot']}  {i['start']}  {i['status']:<12} {i['title']}")
+        latest = f"call-off {i['calloff']}" if i["calloff"] else ""
+        click.echo(
+            f"{i['id']:>4}  lot {i['lot']}  {i['start']}  {i['status']:<12} {latest:<14} "
+            f"{i['title']}"
+        )
 
 
 def _print_outcome(o: Outcome) -> None:
@@ -1521,9 +1525,10 @@ def _program() -> str:
         return "calloff"
     if me.name == "calloff" and me.is_file():
         try:
-            return os.path.relpath(me)
+            where = os.path.relpath(me)
         except ValueError:
-            return str(me)
+            where = str(me)
+        return where if os.sep in where else os.path.join(".", where)
     return "calloff"
 
 

@@ -122,3 +122,41 @@ def test_completion_offers_the_embedded_frameworks(tmp_path):
     out = subprocess.run([str(exe)], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0
     assert "nottingham-rp-2023" in out.stdout and "leeds-rp-2015" not in out.stdout
+
+
+def test_the_demo_names_the_program_so_it_runs_as_printed(tmp_path, monkeypatch):
+    """Started as `./calloff` from its own folder, and not on PATH, the demo's hints say
+    `./calloff`, which the shell finds, not `calloff`, which it does not."""
+    program = tmp_path / "calloff"
+    program.write_text("#!/bin/sh\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["./calloff", "demo"])
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert cli._program() == "./calloff"
+    monkeypatch.chdir(tmp_path.parent)
+    monkeypatch.setattr(sys, "argv", [str(program), "demo"])
+    assert cli._program() == f"{tmp_path.name}/calloff"
+
+
+def test_request_list_names_each_requests_latest_call_off(calloff):
+    """`show 99` says to find call-off numbers in `request list`: they are there."""
+    calloff.ok("init")
+    calloff.ok("provider", "add", "Alder Training")
+    calloff.ok("rank", "set", "4", "1")
+    for title in ("Deep dive", "Briefings"):
+        calloff.ok(
+            "request",
+            "add",
+            "--lot",
+            "4",
+            "--title",
+            title,
+            "--start",
+            "2015-06-10",
+            "--value",
+            "100",
+        )
+    calloff.ok("allocate", "1", "--on", "2015-06-01")
+    lines = calloff.ok("request", "list").stdout.splitlines()
+    assert "offered" in lines[0] and "call-off 1" in lines[0] and "Deep dive" in lines[0]
+    assert "call-off" not in lines[1] and "Briefings" in lines[1]

@@ -288,7 +288,7 @@ def test_exempt_provider_order_shows_no_vat(leeds, add_request):
     leeds.json("allocate", "1", "--on", "2015-05-01")
     text = leeds.ok("order", "1").stdout
     assert "| As offered: fixed price | £1,000.00 |" in text
-    assert "| VAT | none: exempt (eligible body) |" in text
+    assert "| VAT: none, exempt (eligible body) | £0.00 |" in text
     assert "| **Total** | **£1,000.00** |" in text
     assert "Total including VAT" not in text
 
