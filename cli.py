@@ -24,9 +24,12 @@ import click
 from calloff.dates import FinancialYear, parse_date
 from calloff.errors import CalloffError
 from calloff.money import format_money, json_money, parse_money
+from calloff.startup import lean_sqlite_utils
 
 if TYPE_CHECKING:
     from calloff.service import Outcome, Service
+
+lean_sqlite_utils()  # before any command loads sqlite-utils
 
 UNITS = ("day", "session", "place")
 

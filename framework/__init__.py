@@ -14,12 +14,7 @@ The names below load on first use, so `calloff --help` does not pay for them.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
 from importlib import import_module
-from importlib.abc import MetaPathFinder
-from importlib.machinery import ModuleSpec
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -134,40 +129,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_HOME})
-
-
-class _LeanSqliteUtils(MetaPathFinder):
-    """sqlite-utils imports pandas and numpy whenever they are installed, for column types
-    calloff never stores; that alone can triple what a small command costs. While
-    `sqlite_utils.db` loads, those two are hidden (unless something imported them already),
-    so a command starts as fast beside them as without them."""
-
-    def find_spec(
-        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
-    ) -> ModuleSpec | None:
-        if name != "sqlite_utils.db":
-            return None
-        sys.meta_path.remove(self)
-        from importlib.util import find_spec
-
-        spec = find_spec(name)
-        if spec is None or spec.loader is None:
-            return spec
-        run = spec.loader.exec_module
-
-        def exec_module(module: ModuleType) -> None:
-            hidden = [m for m in ("pandas", "numpy") if m not in sys.modules]
-            sys.modules.update(dict.fromkeys(hidden))  # type: ignore[arg-type]
-            try:
-                run(module)
-            finally:
-                for m in hidden:
-                    if m in sys.modules and sys.modules[m] is None:
-                        del sys.modules[m]
-
-        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
-        return spec
-
-
-if "sqlite_utils.db" not in sys.modules:
-    sys.meta_path.insert(0, _LeanSqliteUtils())

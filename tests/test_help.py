@@ -160,3 +160,17 @@ def test_request_list_names_each_requests_latest_call_off(calloff):
     lines = calloff.ok("request", "list").stdout.splitlines()
     assert "offered" in lines[0] and "call-off 1" in lines[0] and "Deep dive" in lines[0]
     assert "call-off" not in lines[1] and "Briefings" in lines[1]
+
+
+def test_importing_the_library_leaves_sqlite_utils_alone():
+    """Hiding pandas from sqlite-utils is the command's start-up trick, not the library's."""
+    code = (
+        "import sys, calloff, calloff.api\n"
+        "from calloff.startup import LeanSqliteUtils\n"
+        "print(any(isinstance(f, LeanSqliteUtils) for f in sys.meta_path))\n"
+        "import calloff.cli\n"
+        "print(any(isinstance(f, LeanSqliteUtils) for f in sys.meta_path) or "
+        "'sqlite_utils.db' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["False", "True"], out.stderr
