@@ -279,6 +279,7 @@ def measure(size: int, runs: int, concurrency: bool) -> dict[str, Any]:
                 fmt,
                 "--output",
                 str(OUT / "work" / f"report.{fmt}"),
+                "--force",
             ],
             max(3, runs // 2),
         )
