@@ -1437,7 +1437,7 @@ def report_quarterly(
     as_json: bool,
 ) -> None:
     """Spend against contract for a year or one quarter: committed, spent, headroom."""
-    from calloff.reports import render_report
+    from calloff.report_files import render_report
 
     if as_json:
         fmt = "json"

@@ -52,7 +52,7 @@ class ServiceBase:
         text = str(ref).strip()
         if re.fullmatch(r"[0-9]{1,18}", text):
             return self.store.provider(int(text), on)
-        row = self.store.provider_named(text)
+        row = self.store.roster.provider_named(text)
         if row is None:
             raise NotFound(f"no provider is called {text!r}: see `calloff provider list`")
         return self.store.provider(row["id"], on)

@@ -295,7 +295,7 @@ def run_demo(directory: Path, officer: str = "demo.officer", program: str = "cal
         for fmt in ("md", "html"):
             path = folder.write(f"record-{cid}.{fmt}", render_record(svc, cid, fmt))
             lines.append(f"Award record (for the council's file): {path}")
-    from calloff.reports import render_report
+    from calloff.report_files import render_report
 
     for fmt in ("md", "html", "csv", "json"):
         path = folder.write(

@@ -201,7 +201,7 @@ class Service(ServiceBase):
             request,
             ranking,
             s.providers(on),
-            s.unavailability(),
+            s.roster.unavailability(),
             s.tenders.rates(request.lot, on),
             closed,
         )
@@ -334,7 +334,7 @@ class Service(ServiceBase):
                 request,
                 [RankEntry(c.lot, c.rank, c.provider_id)],
                 s.providers(on),
-                s.unavailability(),
+                s.roster.unavailability(),
                 s.tenders.rates(c.lot, on),
                 {},
             )

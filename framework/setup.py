@@ -37,9 +37,9 @@ class Setup(ServiceBase):
             raise InvalidInput(f"VAT treatment {vat!r} is not known: choose standard or exempt")
         not_future(on)
         with self.store.transaction() as s:
-            if s.provider_named(name):
+            if s.roster.provider_named(name):
                 raise InvalidInput(f"a provider called {name!r} already exists")
-            pid = s.add_provider(name, vat, on, self.officer)
+            pid = s.roster.add_provider(name, vat, on, self.officer)
             s.trail.record(
                 self.officer,
                 on,
@@ -58,7 +58,7 @@ class Setup(ServiceBase):
         not_future(on)
         with self.store.transaction() as s:
             provider = self.provider(ref, on)
-            gone = s.withdrawal(provider.id)
+            gone = s.roster.withdrawal(provider.id)
             if gone:
                 raise WrongStatus(
                     f"{provider.name} was withdrawn from the framework on {gone['effective_on']} "
@@ -71,7 +71,7 @@ class Setup(ServiceBase):
                 )
             if provider.status == status:
                 raise WrongStatus(f"{provider.name} is already {status} on {on}")
-            s.set_provider_status(provider.id, status, reason, on, self.officer)
+            s.roster.set_provider_status(provider.id, status, reason, on, self.officer)
             action = {"suspended": "suspend", "active": "reinstate", "withdrawn": "withdraw"}
             s.trail.record(
                 self.officer,
@@ -98,7 +98,7 @@ class Setup(ServiceBase):
                 fw.lot(lot)
             provider = self.provider(ref, on)
             gap = Unavailability(provider.id, start, end, reason, lot)
-            gid = s.add_unavailability(gap, on, self.officer)
+            gid = s.roster.add_unavailability(gap, on, self.officer)
             s.trail.record(
                 self.officer,
                 on,

@@ -31,10 +31,10 @@ from calloff.model import (
     PassOver,
     Provider,
     Request,
-    Unavailability,
 )
 from calloff.money import to_pence
 from calloff.records import calloff_from_row, request_from_row
+from calloff.roster import Roster, insert_row
 from calloff.rules import Position
 from calloff.schema import read_framework
 from calloff.tenders import Tenders
@@ -60,6 +60,7 @@ class Store:
         self.invoices = Invoices(db, self.trail)
         self.listings = Listings(db, self.ledger)
         self.tenders = Tenders(db, self.trail)
+        self.roster = Roster(db)
 
     # -- opening and writing -------------------------------------------------------------
 
@@ -155,11 +156,7 @@ class Store:
         return rows[0] if rows else None
 
     def _insert(self, table: str, row: Mapping[str, Any]) -> int:
-        cols = ", ".join(f"[{k}]" for k in row)
-        marks = ", ".join("?" for _ in row)
-        sql = f"INSERT INTO [{table}] ({cols}) VALUES ({marks})"
-        cur = self.db.execute(sql, list(row.values()))
-        return int(cur.lastrowid or 0)
+        return insert_row(self.db, table, row)
 
     # -- the framework -------------------------------------------------------------------
 
@@ -201,107 +198,13 @@ class Store:
             [on.isoformat(), self.trail.next_event_id(), name],
         )
 
-    # -- providers -----------------------------------------------------------------------
-
-    def add_provider(self, name: str, vat: str, on: date, officer: str) -> int:
-        return self._insert(
-            "providers",
-            {
-                "name": name,
-                "vat": vat,
-                "created_on": on.isoformat(),
-                "recorded_at": now_stamp(),
-                "officer": officer,
-            },
-        )
-
-    def provider_named(self, name: str) -> dict[str, Any] | None:
-        return self._one("SELECT * FROM providers WHERE name = ? COLLATE NOCASE", [name])
+    # -- providers (kept in `roster`) ----------------------------------------------------
 
     def providers(self, as_of: date) -> dict[int, Provider]:
-        """Every provider with its status on a date (suspensions are dated, not just set)."""
-        rows = self.db.query(
-            """
-            SELECT p.id, p.name, p.vat,
-              (SELECT status FROM provider_status ps WHERE ps.provider_id = p.id
-                 AND ps.effective_on <= :on
-                 ORDER BY ps.status = 'withdrawn' DESC, ps.effective_on DESC, ps.id DESC
-                 LIMIT 1) AS status,
-              (SELECT reason FROM provider_status ps WHERE ps.provider_id = p.id
-                 AND ps.effective_on <= :on
-                 ORDER BY ps.status = 'withdrawn' DESC, ps.effective_on DESC, ps.id DESC
-                 LIMIT 1) AS reason
-            FROM providers p ORDER BY p.id
-            """,
-            {"on": as_of.isoformat()},
-        )
-        return {
-            r["id"]: Provider(
-                r["id"], r["name"], r["vat"], r["status"] or "active", r["reason"] or ""
-            )
-            for r in rows
-        }
+        return self.roster.providers(as_of)
 
     def provider(self, provider_id: int, as_of: date) -> Provider:
-        found = self.providers(as_of).get(provider_id)
-        if found is None:
-            raise NotFound(f"provider {provider_id} does not exist: see `calloff provider list`")
-        return found
-
-    def withdrawal(self, provider_id: int) -> dict[str, Any] | None:
-        """A provider's withdrawal from the framework, whatever its date: it is final."""
-        return self._one(
-            "SELECT * FROM provider_status WHERE provider_id = ? AND "
-            "status = 'withdrawn' ORDER BY id LIMIT 1",
-            [provider_id],
-        )
-
-    def set_provider_status(
-        self, provider_id: int, status: str, reason: str, on: date, officer: str
-    ) -> None:
-        self._insert(
-            "provider_status",
-            {
-                "provider_id": provider_id,
-                "effective_on": on.isoformat(),
-                "status": status,
-                "reason": reason,
-                "recorded_at": now_stamp(),
-                "officer": officer,
-            },
-        )
-
-    def add_unavailability(self, gap: Unavailability, on: date, officer: str) -> int:
-        return self._insert(
-            "unavailability",
-            {
-                "provider_id": gap.provider_id,
-                "lot": gap.lot,
-                "start": gap.start.isoformat(),
-                "end": gap.end.isoformat(),
-                "reason": gap.reason,
-                "effective_on": on.isoformat(),
-                "recorded_at": now_stamp(),
-                "officer": officer,
-            },
-        )
-
-    def unavailability(self, provider_id: int | None = None) -> list[Unavailability]:
-        sql = "SELECT * FROM unavailability"
-        params: list[Any] = []
-        if provider_id is not None:
-            sql += " WHERE provider_id = ?"
-            params.append(provider_id)
-        return [
-            Unavailability(
-                r["provider_id"],
-                date.fromisoformat(r["start"]),
-                date.fromisoformat(r["end"]),
-                r["reason"] or "",
-                r["lot"],
-            )
-            for r in self.db.query(sql + " ORDER BY start, id", params)
-        ]
+        return self.roster.provider(provider_id, as_of)
 
     # -- rankings and prices -------------------------------------------------------------
 

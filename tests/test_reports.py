@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from calloff import definition
 from calloff.dates import FinancialYear, quarter_of
-from calloff.reports import render_report
+from calloff.report_files import render_report
 from calloff.service import Service
 from calloff.storage import Store
 from hypothesis import given, settings
@@ -319,7 +319,7 @@ def test_report_takes_json_like_every_reporting_command(year):
 
 def test_chart_geometry_is_exact(year):
     """The chart is drawn from Decimal coordinates, scaled to the data, not the ceiling."""
-    from calloff.reports import chart_geometry
+    from calloff.chart import chart_geometry
 
     geometry = chart_geometry(_report(year))
     points = [v for series in geometry["series"].values() for pair in series for v in pair]
