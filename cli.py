@@ -167,17 +167,18 @@ class CalloffGroup(click.Group):
                 )
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
-        except click.exceptions.NoArgsIsHelpError as e:  # `calloff`, `calloff provider`
-            click.echo(e.ctx.get_help())
-            rv = 0
         except click.UsageError as e:
-            # `calloff --db f.db` names no command either: the help says what there is.
-            if e.ctx is None or e.message != "Missing command.":
+            # No command at all (`calloff`, `calloff provider`, `calloff --db f.db`): the
+            # help says what there is. Any other usage mistake is one line, exit 2.
+            no_command = isinstance(e, click.exceptions.NoArgsIsHelpError) or (
+                e.message == "Missing command."
+            )
+            if e.ctx is not None and no_command:
+                click.echo(e.ctx.get_help())
+                rv = 0
+            else:
                 hint = f" (see '{e.ctx.command_path} --help')" if e.ctx else ""
                 _fail(f"{e.format_message()}{hint}", 2)
-            assert e.ctx is not None
-            click.echo(e.ctx.get_help())
-            rv = 0
         except click.ClickException as e:
             _fail(e.format_message(), e.exit_code)
         except click.exceptions.Abort:
