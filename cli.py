@@ -401,9 +401,45 @@ def framework_cmd(desk: Desk, as_json: bool) -> None:
 # -- providers -----------------------------------------------------------------------------
 
 
-@main.group(short_help="Providers: add, list, suspend, reinstate, withdraw.")
+@main.group(short_help="Providers: add, edit, list, show, suspend, withdraw.")
 def provider() -> None:
-    """Providers on the framework: add, list, suspend, reinstate, withdraw."""
+    """Providers on the framework: add, edit, list, show, suspend, reinstate, withdraw."""
+
+
+def provider_details_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """What a council publishes about a provider (docs/publishing.md)."""
+    for option in reversed(
+        [
+            click.option("--address", default=None, help="Registered address."),
+            click.option(
+                "--companies-house",
+                "companies_house",
+                default=None,
+                metavar="NUMBER",
+                help="Companies House number: 8 digits, or 2 letters and 6 digits.",
+            ),
+            click.option("--charity", default=None, metavar="NUMBER", help="Charity number."),
+            click.option(
+                "--sme/--not-sme", default=None, help="Whether a small or medium enterprise."
+            ),
+            click.option(
+                "--vcse/--not-vcse",
+                default=None,
+                help="Whether a voluntary, community or social enterprise.",
+            ),
+            click.option(
+                "--ppon", default=None, metavar="ID", help="Public Procurement Organisation Number."
+            ),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+def _details(fields: dict[str, Any]) -> tuple[Any, set[str]]:
+    from calloff.registration import Details
+
+    return Details.checked(**fields)
 
 
 @provider.command("add")
@@ -415,15 +451,69 @@ def provider() -> None:
     show_default=True,
     help="VAT treatment of the provider's training.",
 )
+@provider_details_options
 @on_option
 @json_option
 @pass_desk
-def provider_add(desk: Desk, name: str, vat: str, on: date | None, as_json: bool) -> None:
+def provider_add(
+    desk: Desk, name: str, vat: str, on: date | None, as_json: bool, **fields: Any
+) -> None:
     """Add a provider (values stay ex-VAT; orders show the VAT due)."""
-    pid = desk.service().setup.add_provider(name, vat, effective(on))
+    from calloff import present
+
+    details, _ = _details(fields)
+    svc = desk.service()
+    pid = svc.setup.add_provider(name, vat, effective(on), details)
     if as_json:
-        return emit({"id": pid, "name": name.strip(), "vat": vat})
+        return emit(present.provider(svc.provider(pid, effective(on))))
     click.echo(f"Provider {pid}: {name.strip()} (VAT {vat})")
+
+
+@provider.command("edit", short_help="Change a provider's details for publication.")
+@click.argument("provider_ref", metavar="PROVIDER")
+@provider_details_options
+@on_option
+@json_option
+@pass_desk
+def provider_edit(
+    desk: Desk, provider_ref: str, on: date | None, as_json: bool, **fields: Any
+) -> None:
+    """Change PROVIDER's address, registration numbers, SME or VCSE status, or PPON.
+
+    Only the options given change; an empty text (--ppon "") clears that detail."""
+    from calloff import present
+
+    details, given = _details(fields)
+    p = desk.service().setup.edit_provider(provider_ref, details, given, effective(on))
+    if as_json:
+        return emit(present.provider(p))
+    click.echo(f"{p.name}: " + ", ".join(sorted(given)).replace("_", " ") + " updated.")
+
+
+@provider.command("show")
+@click.argument("provider_ref", metavar="PROVIDER")
+@json_option
+@pass_desk
+def provider_show(desk: Desk, provider_ref: str, as_json: bool) -> None:
+    """Show one provider: status, VAT and what is published about it."""
+    from calloff import present
+
+    p = desk.service().provider(provider_ref)
+    if as_json:
+        return emit(present.provider(p))
+    why = f" ({p.status_reason})" if p.status_reason and p.status != "active" else ""
+
+    def yes_no(v: bool | None) -> str:
+        return "not recorded" if v is None else ("yes" if v else "no")
+
+    click.echo(f"Provider {p.id}: {p.name}")
+    click.echo(f"  Status: {p.status}{why}")
+    click.echo(f"  VAT: {p.vat}")
+    click.echo(f"  Address: {p.address or 'not recorded'}")
+    click.echo(f"  Companies House: {p.companies_house or 'none recorded'}")
+    click.echo(f"  Charity: {p.charity or 'none recorded'}")
+    click.echo(f"  SME: {yes_no(p.sme)}   VCSE: {yes_no(p.vcse)}")
+    click.echo(f"  PPON: {p.ppon or 'none recorded'}")
 
 
 @provider.command("list")
@@ -1072,6 +1162,18 @@ def spend() -> None:
     default=None,
     help="Practitioners trained, as invoiced.",
 )
+@click.option("--received", type=DATE, default=None, help="Day the invoice was received.")
+@click.option("--paid", type=DATE, default=None, help="Day it was paid (or: spend pay later).")
+@click.option(
+    "--vat", type=MONEY, default=None, help="VAT on it [default: 20% standard, 0 exempt]."
+)
+@click.option(
+    "--irrecoverable-vat",
+    "irrecoverable_vat",
+    type=MONEY,
+    default=None,
+    help="VAT the council cannot reclaim [default: 0.00].",
+)
 @on_option
 @json_option
 @pass_desk
@@ -1082,21 +1184,34 @@ def spend_add(
     spent_on: date,
     invoice: str,
     attendees: int | None,
+    received: date | None,
+    paid: date | None,
+    vat: Decimal | None,
+    irrecoverable_vat: Decimal | None,
     on: date | None,
     as_json: bool,
 ) -> None:
     """Record one invoice line against an accepted CALLOFF."""
+    from calloff.model import Payment
 
     svc = desk.service()
-    svc.spending.add_spend(calloff_id, amount, spent_on, invoice, attendees, on)
+    payment = Payment(received, paid, vat, irrecoverable_vat)
+    line = svc.spending.add_spend(calloff_id, amount, spent_on, invoice, attendees, on, payment)
     c = svc.calloff(calloff_id)
     spent = svc.store.invoices.total(calloff_id)
     if as_json:
+        settled = line.settled
         return emit(
             {
                 **_calloff_json(desk, c),
                 "spent": json_money(spent),
                 "remaining": json_money(c.value - spent),
+                "invoice": line.invoice,
+                "amount": json_money(line.amount),
+                "vat": json_money(settled.vat),
+                "irrecoverable_vat": json_money(settled.irrecoverable_vat),
+                "received": settled.received.isoformat() if settled.received else None,
+                "paid": settled.paid.isoformat() if settled.paid else None,
             }
         )
     click.echo(
@@ -1105,12 +1220,61 @@ def spend_add(
     )
 
 
+@spend.command("pay", short_help="Record that an invoice was paid.")
+@click.argument("invoice")
+@click.option("--on", type=DATE, default=None, help="Day it was paid [default: today].")
+@click.option(
+    "--provider",
+    "provider_ref",
+    default=None,
+    metavar="PROVIDER",
+    help="Whose invoice, where two providers used the reference.",
+)
+@click.option("--received", type=DATE, default=None, help="Day it was received, if not known.")
+@json_option
+@pass_desk
+def spend_pay(
+    desk: Desk,
+    invoice: str,
+    on: date | None,
+    provider_ref: str | None,
+    received: date | None,
+    as_json: bool,
+) -> None:
+    """Record that INVOICE (a reference already recorded) was paid --on a day."""
+    paid = desk.service().payments.pay(invoice, effective(on), provider_ref, received)
+    if as_json:
+        return emit(
+            {
+                "spend": paid["spend"],
+                "calloff": paid["calloff"],
+                "provider": paid["provider"],
+                "invoice": paid["invoice"],
+                "date": paid["date"].isoformat(),
+                "received": paid["received"].isoformat() if paid["received"] else None,
+                "paid": paid["paid"].isoformat(),
+                "amount": json_money(paid["amount"]),
+                "vat": json_money(paid["vat"]),
+            }
+        )
+    days = (
+        f", {(paid['paid'] - paid['received']).days} day(s) after receipt"
+        if paid["received"]
+        else ""
+    )
+    click.echo(
+        f"Invoice {paid['invoice']} on call-off {paid['calloff']} "
+        f"({format_money(paid['amount'] + paid['vat'])} with VAT) paid on {paid['paid']}{days}."
+    )
+
+
 @spend.command("import", short_help="Import invoice lines from a CSV file.")
 @click.argument("path", metavar="FILE.csv", type=click.Path(dir_okay=False))
 @on_option
 @pass_desk
 def spend_import(desk: Desk, path: str, on: date | None) -> None:
-    """Import invoice lines from CSV: calloff,invoice,date,amount[,attendees].
+    """Import invoice lines from CSV: calloff,invoice,date,amount[,attendees,received,
+    paid,vat,irrecoverable_vat].
 
     The whole file is checked first; if any row is bad nothing is imported and every bad
     row is listed with its line number. Lines already recorded are skipped.
@@ -1450,6 +1614,152 @@ def report_quarterly(
         desk.db,
         force,
     )
+
+
+# -- publishing ----------------------------------------------------------------------------
+
+
+def _half(text: str) -> Any:
+    from calloff.payment_info import HalfYear
+
+    return HalfYear.parse(text)
+
+
+def publish_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--format csv|json (and --json), --output FILE and --force, for every publication."""
+    f = json_option(f)
+    f = output_options(f)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["csv", "json"]),
+        default="csv",
+        show_default=True,
+        help="File format.",
+    )(f)
+
+
+def quarter_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--quarter",
+        type=WholeNumber(1, 4),
+        required=True,
+        help="1-4 (Q1 April-June).",
+    )(f)
+    return click.option("--year", type=YEAR, required=True, help="Financial year, e.g. 2015-16.")(f)
+
+
+@main.group(short_help="Publish what the law requires: spend, contracts, payments.")
+def publish() -> None:
+    """Files the council must publish (docs/publishing.md): Transparency Code spend over
+    £500 and contracts over £5,000, and Procurement Act 2023 payment information."""
+
+
+def _publish(
+    desk: Desk,
+    build: Callable[[Any], dict[str, Any]],
+    fmt: str,
+    output: str | None,
+    force: bool,
+    as_json: bool,
+) -> dict[str, Any]:
+    from calloff.publish_files import render
+
+    fmt = "json" if as_json else fmt
+    guard_output(output, desk.db, force)
+    publication = build(desk.service().store)
+    write_output(render(publication, fmt), output, desk.db, force)
+    return publication
+
+
+@publish.command("spend", short_help="Transparency Code: each payment over £500.")
+@quarter_options
+@publish_options
+@pass_desk
+def publish_spend(
+    desk: Desk,
+    year: FinancialYear,
+    quarter: int,
+    fmt: str,
+    output: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Each payment in the quarter, by the day it was paid, whose amount excluding VAT
+    exceeds £500 (Local Government Transparency Code 2015)."""
+    from calloff import publishing
+
+    _publish(desk, lambda s: publishing.spend(s, year, quarter), fmt, output, force, as_json)
+
+
+@publish.command("contracts", short_help="Transparency Code: contracts over £5,000.")
+@quarter_options
+@publish_options
+@pass_desk
+def publish_contracts(
+    desk: Desk,
+    year: FinancialYear,
+    quarter: int,
+    fmt: str,
+    output: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """The contracts register: the framework and every call-off over £5,000 in force in
+    the quarter (Local Government Transparency Code 2015)."""
+    from calloff import publishing
+
+    _publish(desk, lambda s: publishing.contracts(s, year, quarter), fmt, output, force, as_json)
+
+
+@publish.command("payments", short_help="Procurement Act 2023: payments over £30,000.")
+@quarter_options
+@publish_options
+@pass_desk
+def publish_payments(
+    desk: Desk,
+    year: FinancialYear,
+    quarter: int,
+    fmt: str,
+    output: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Each payment in the quarter over £30,000 including VAT, under a framework let under
+    the Procurement Act 2023 (s.70). Under the 2015 Regulations the duty does not apply."""
+    from calloff import payment_info
+
+    fmt = "json" if as_json else fmt
+    regime = desk.service().framework().regime
+    if payment_info.duty_applies(regime) or fmt == "json":
+        _publish(desk, lambda s: payment_info.payments(s, year, quarter), fmt, output, force, False)
+        return
+    guard_output(output, desk.db, force)
+    if output:
+        from calloff import outputs
+
+        outputs.write(output, "", force=force, protect=outputs.database_files(desk.db))
+    click.echo(payment_info.not_applicable(regime))
+
+
+@publish.command("payment-performance", short_help="Procurement Act 2023: days to pay.")
+@click.option(
+    "--half",
+    type=Parsed("HALF", _half, type(None)),
+    required=True,
+    help="Half-year, e.g. 2026-27-H1 (April-September) or 2026-27-H2.",
+)
+@publish_options
+@pass_desk
+def publish_payment_performance(
+    desk: Desk, half: Any, fmt: str, output: str | None, force: bool, as_json: bool
+) -> None:
+    """The payments compliance notice's figures for a half-year: average days to pay
+    (from the day after receipt), the share paid within 30, 31-60 and 61 or more days, the
+    share due but unpaid at the period's end, and the invoices counted."""
+    from calloff import payment_info
+
+    _publish(desk, lambda s: payment_info.performance(s, half), fmt, output, force, as_json)
 
 
 def document_command(name: str, short_help: str, doc: str) -> None:

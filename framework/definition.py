@@ -15,7 +15,7 @@ from typing import Any
 
 from calloff.dates import FinancialYear, parse_date
 from calloff.errors import CalloffError, DefinitionError
-from calloff.model import Framework, FundingStream, Lot, Term
+from calloff.model import ACT_IN_FORCE, REGIMES, Framework, FundingStream, Lot, Term
 from calloff.money import parse_money
 
 EMBEDDED = ("leeds-rp-2015", "nottingham-rp-2023")
@@ -110,6 +110,15 @@ def _framework(data: dict[str, Any]) -> Framework:
     holidays = str(data.get("holidays", "england-and-wales"))
     if holidays not in ("england-and-wales", "none"):
         raise DefinitionError("holidays must be 'england-and-wales' or 'none'")
+    regime = str(data.get("regime", "pa2023" if term.start >= ACT_IN_FORCE else "pcr2015"))
+    if regime not in REGIMES:
+        raise DefinitionError(
+            f"regime {regime!r} is not known: choose pcr2015 (Public Contracts Regulations "
+            "2015) or pa2023 (Procurement Act 2023)"
+        )
+    light_touch = data.get("light_touch", False)
+    if not isinstance(light_touch, bool):
+        raise DefinitionError("light_touch must be true or false")
     return Framework(
         id=str(_require(data, "id", str)),
         name=str(_require(data, "name", str)),
@@ -122,7 +131,18 @@ def _framework(data: dict[str, Any]) -> Framework:
         holidays=holidays,
         approval_threshold=None if threshold is None else parse_money(str(threshold)),
         terms_statement=str(data.get("terms", "")).strip(),
+        regime=regime,
+        light_touch=light_touch,
+        service_area=_text(data, "service_area"),
+        merchant_category=_text(data, "merchant_category"),
     )
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str):
+        raise DefinitionError(f"{key} must be text")
+    return value.strip()
 
 
 def _stream(name: str, data: dict[str, Any]) -> FundingStream:

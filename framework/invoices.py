@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlite_utils
 from calloff.ledger import NOW
+from calloff.model import Settled
 from calloff.money import from_pence, to_pence
 from calloff.trail import Trail, now_stamp
 
@@ -61,12 +62,14 @@ class Invoices:
         amount: Decimal,
         attendees: int | None,
         officer: str,
+        paid: Settled,
     ) -> int:
         """One invoice line, tied to the event about to record it."""
         cur = self.db.execute(
             "INSERT INTO spend (calloff_id, provider_id, invoice, invoice_key, spent_on, "
-            "amount_pence, attendees, recorded_at, officer, event_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "amount_pence, attendees, recorded_at, officer, event_id, received_on, paid_on, "
+            "vat_pence, irrecoverable_vat_pence) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 calloff_id,
                 provider_id,
@@ -78,6 +81,10 @@ class Invoices:
                 now_stamp(),
                 officer,
                 self.trail.next_event_id(),
+                paid.received.isoformat() if paid.received else None,
+                paid.paid.isoformat() if paid.paid else None,
+                to_pence(paid.vat),
+                to_pence(paid.irrecoverable_vat),
             ],
         )
         self.db.execute(

@@ -6,6 +6,7 @@ Each is one step of `calloff.schema.upgrade`, run inside its transaction after t
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -248,9 +249,56 @@ def _migrate_4_to_5(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE events ADD COLUMN seal TEXT")
 
 
+def _migrate_5_to_6(db: sqlite_utils.Database) -> None:
+    """What publication needs (docs/publishing.md): the framework's regime and service
+    area, providers' registration numbers, and each invoice's VAT, receipt and payment.
+
+    An existing framework takes these from its embedded definition when it is one, and
+    otherwise its regime from its start date. Invoice lines already recorded get the VAT
+    their provider's treatment implies and no irrecoverable VAT; their receipt and
+    payment were never recorded, so they stay unpaid until `calloff spend pay`."""
+    for column, kind in (
+        ("regime", "TEXT"),
+        ("light_touch", "INTEGER NOT NULL DEFAULT 0"),
+        ("service_area", "TEXT NOT NULL DEFAULT ''"),
+        ("merchant_category", "TEXT NOT NULL DEFAULT ''"),
+    ):
+        db.execute(f"ALTER TABLE framework ADD COLUMN {column} {kind}")
+    row = db.execute("SELECT id, term_start FROM framework").fetchone()
+    if row is not None:
+        from calloff import definition
+        from calloff.model import ACT_IN_FORCE
+
+        if row[0] in definition.EMBEDDED:
+            fw = definition.embedded(row[0])
+            values = [fw.regime, int(fw.light_touch), fw.service_area, fw.merchant_category]
+        else:
+            started = date.fromisoformat(row[1])
+            values = ["pa2023" if started >= ACT_IN_FORCE else "pcr2015", 0, "", ""]
+        db.execute(
+            "UPDATE framework SET regime = ?, light_touch = ?, service_area = ?, "
+            "merchant_category = ?",
+            values,
+        )
+    for column in ("address", "companies_house", "charity", "sme", "vcse", "ppon"):
+        kind = "INTEGER" if column in ("sme", "vcse") else "TEXT"
+        db.execute(f"ALTER TABLE providers ADD COLUMN {column} {kind}")
+    db.execute("ALTER TABLE spend ADD COLUMN received_on TEXT")
+    db.execute("ALTER TABLE spend ADD COLUMN paid_on TEXT")
+    db.execute("ALTER TABLE spend ADD COLUMN vat_pence INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE spend ADD COLUMN irrecoverable_vat_pence INTEGER NOT NULL DEFAULT 0")
+    # 20% of the amount, rounded half up to the penny, for a standard-rated provider.
+    db.execute(
+        "UPDATE spend SET vat_pence = (amount_pence * 2 + 5) / 10 WHERE provider_id IN "
+        "(SELECT id FROM providers WHERE vat = 'standard')"
+    )
+    db.execute("CREATE INDEX spend_paid ON spend (paid_on)")
+
+
 MIGRATIONS: dict[int, Any] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
     3: _migrate_3_to_4,
     4: _migrate_4_to_5,
+    5: _migrate_5_to_6,
 }

@@ -18,6 +18,9 @@ from dateutil.relativedelta import relativedelta
 
 UNITS = ("day", "session", "place")
 VAT_TREATMENTS = ("standard", "exempt")
+REGIMES = {"pcr2015": "Public Contracts Regulations 2015", "pa2023": "Procurement Act 2023"}
+# Frameworks established from this day are under the Procurement Act 2023.
+ACT_IN_FORCE = date(2025, 2, 24)
 VAT_RATE = Decimal("0.20")
 
 # Call-off statuses. A live call-off holds a commitment at its value.
@@ -109,6 +112,16 @@ class Framework:
     holidays: str = "england-and-wales"
     approval_threshold: Decimal | None = None
     terms_statement: str = ""
+    # What publication needs: the procurement law it was let under (see docs/publishing.md).
+    regime: str = "pcr2015"  # pcr2015 | pa2023
+    light_touch: bool = False
+    service_area: str = ""
+    merchant_category: str = ""
+
+    @property
+    def reference(self) -> str:
+        """The framework's reference in publications and on every order."""
+        return self.id.upper()
 
     def lot(self, number: int) -> Lot:
         for lot in self.lots:
@@ -138,11 +151,20 @@ class Framework:
 
 @attrs.frozen
 class Provider:
+    """A provider on the framework, with what the council must publish about it (its
+    registration numbers, whether an SME or a VCSE: None where not recorded)."""
+
     id: int
     name: str
     vat: str = "standard"
     status: str = "active"  # active, suspended, withdrawn (as of a date)
     status_reason: str = ""
+    address: str | None = None
+    companies_house: str | None = None
+    charity: str | None = None
+    sme: bool | None = None
+    vcse: bool | None = None
+    ppon: str | None = None
 
 
 @attrs.frozen
@@ -232,6 +254,26 @@ def vat_due(value: Decimal, vat: str) -> Decimal:
     if vat != "standard":
         return Decimal("0.00")
     return (value * VAT_RATE).quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+@attrs.frozen
+class Payment:
+    """What an officer says about an invoice's receipt, payment and VAT (None: not said)."""
+
+    received: date | None = None
+    paid: date | None = None
+    vat: Decimal | None = None
+    irrecoverable_vat: Decimal | None = None
+
+
+@attrs.frozen
+class Settled:
+    """An invoice's receipt, payment and VAT as they will be recorded."""
+
+    received: date | None
+    paid: date | None
+    vat: Decimal
+    irrecoverable_vat: Decimal
 
 
 @attrs.frozen

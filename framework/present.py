@@ -77,6 +77,12 @@ def provider(p: Provider) -> dict[str, Any]:
         "vat": p.vat,
         "status": p.status,
         "status_reason": p.status_reason or None,
+        "address": p.address,
+        "companies_house": p.companies_house,
+        "charity": p.charity,
+        "sme": p.sme,
+        "vcse": p.vcse,
+        "ppon": p.ppon,
     }
 
 

@@ -33,7 +33,9 @@ class Roster:
         rows = list(self.db.query(sql, params))
         return rows[0] if rows else None
 
-    def add_provider(self, name: str, vat: str, on: date, officer: str) -> int:
+    def add_provider(
+        self, name: str, vat: str, on: date, officer: str, details: Mapping[str, Any] = {}
+    ) -> int:
         return insert_row(
             self.db,
             "providers",
@@ -43,7 +45,15 @@ class Roster:
                 "created_on": on.isoformat(),
                 "recorded_at": now_stamp(),
                 "officer": officer,
+                **details,
             },
+        )
+
+    def set_details(self, provider_id: int, details: Mapping[str, Any]) -> None:
+        """A provider's publication details (address, registration numbers, SME, VCSE)."""
+        sets = ", ".join(f"[{k}] = ?" for k in details)
+        self.db.execute(
+            f"UPDATE providers SET {sets} WHERE id = ?", [*details.values(), provider_id]
         )
 
     def provider_named(self, name: str) -> dict[str, Any] | None:
@@ -53,7 +63,8 @@ class Roster:
         """Every provider with its status on a date (suspensions are dated, not just set)."""
         rows = self.db.query(
             """
-            SELECT p.id, p.name, p.vat,
+            SELECT p.id, p.name, p.vat, p.address, p.companies_house, p.charity, p.sme,
+              p.vcse, p.ppon,
               (SELECT status FROM provider_status ps WHERE ps.provider_id = p.id
                  AND ps.effective_on <= :on
                  ORDER BY ps.status = 'withdrawn' DESC, ps.effective_on DESC, ps.id DESC
@@ -68,7 +79,17 @@ class Roster:
         )
         return {
             r["id"]: Provider(
-                r["id"], r["name"], r["vat"], r["status"] or "active", r["reason"] or ""
+                r["id"],
+                r["name"],
+                r["vat"],
+                r["status"] or "active",
+                r["reason"] or "",
+                address=r["address"],
+                companies_house=r["companies_house"],
+                charity=r["charity"],
+                sme=None if r["sme"] is None else bool(r["sme"]),
+                vcse=None if r["vcse"] is None else bool(r["vcse"]),
+                ppon=r["ppon"],
             )
             for r in rows
         }

@@ -25,7 +25,7 @@ from calloff.trail import now_stamp
 if TYPE_CHECKING:
     from calloff.storage import Store
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def connect(path: Path, immutable: bool = False) -> sqlite_utils.Database:
@@ -293,6 +293,10 @@ def write_framework(store: Store, fw: Framework) -> None:
             "default_funding": fw.default_funding,
             "terms": fw.terms_statement,
             "created_at": now_stamp(),
+            "regime": fw.regime,
+            "light_touch": int(fw.light_touch),
+            "service_area": fw.service_area,
+            "merchant_category": fw.merchant_category,
         },
     )
     for lot in fw.lots:
@@ -359,4 +363,8 @@ def read_framework(store: Store) -> Framework:
         holidays=row["holidays"],
         approval_threshold=None if threshold is None else from_pence(threshold),
         terms_statement=row["terms"] or "",
+        regime=row["regime"],
+        light_touch=bool(row["light_touch"]),
+        service_area=row["service_area"],
+        merchant_category=row["merchant_category"],
     )

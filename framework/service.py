@@ -3,7 +3,7 @@ record the provider's answer, the approver's decision and lapsed offers.
 
 `Service` is the officer's desk; the other capabilities hang off it: `setup`
 (providers, rankings, prices), `budget` (ceilings, funding, the term) and `spending`
-(invoices, variations, completion).
+(invoices, variations, completion) and `payments` (paying invoices).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from calloff.rules import (
     check_term,
     require_ceiling,
 )
+from calloff.payments import Payments
 from calloff.setup import Setup
 from calloff.spending import Spending
 from calloff.storage import Store, now_stamp
@@ -76,6 +77,7 @@ class Service(ServiceBase):
         self.setup = Setup(store, officer)
         self.budget = Budget(store, officer)
         self.spending = Spending(store, officer)
+        self.payments = Payments(store, officer)
 
     # -- reading -------------------------------------------------------------------------
 

@@ -26,20 +26,24 @@ from calloff.model import (
     clean_text,
 )
 from calloff.money import parse_money
+from calloff.registration import Details
 
 
 class Setup(ServiceBase):
     """Who is on the framework, in what rank, at what rates."""
 
-    def add_provider(self, name: str, vat: str, on: date) -> int:
+    def add_provider(self, name: str, vat: str, on: date, details: Details | None = None) -> int:
+        """A provider on the framework, with any publication details already known."""
         name = clean_text(name, "the provider's name", 200)
         if vat not in VAT_TREATMENTS:
             raise InvalidInput(f"VAT treatment {vat!r} is not known: choose standard or exempt")
         not_future(on)
+        details = details or Details()
+        given = {k for k, v in attrs.asdict(details).items() if v is not None}
         with self.store.transaction() as s:
             if s.roster.provider_named(name):
                 raise InvalidInput(f"a provider called {name!r} already exists")
-            pid = s.roster.add_provider(name, vat, on, self.officer)
+            pid = s.roster.add_provider(name, vat, on, self.officer, details.row(given))
             s.trail.record(
                 self.officer,
                 on,
@@ -47,10 +51,31 @@ class Setup(ServiceBase):
                 "provider",
                 pid,
                 None,
-                {"name": name, "vat": vat},
+                {"name": name, "vat": vat, **_shown(details, given)},
                 None,
             )
         return pid
+
+    def edit_provider(
+        self, ref: str | int, details: Details, given: set[str], on: date
+    ) -> Provider:
+        """Change a provider's publication details; only those given change, and an empty
+        text (`--ppon ""`) clears one."""
+        if not given:
+            raise InvalidInput(
+                "nothing to change: give --address, --companies-house, --charity, "
+                "--sme/--not-sme, --vcse/--not-vcse or --ppon"
+            )
+        not_future(on)
+        with self.store.transaction() as s:
+            before = self.provider(ref, on)
+            was = {k: getattr(before, k) for k in sorted(given)}
+            now = {k: getattr(details, k) for k in sorted(given)}
+            if was == now:
+                raise InvalidInput(f"{before.name} already has those details: nothing changed")
+            s.roster.set_details(before.id, details.row(given))
+            s.trail.record(self.officer, on, "provider.edit", "provider", before.id, was, now, None)
+            return self.provider(before.id, on)
 
     def set_provider_status(self, ref: str | int, status: str, reason: str, on: date) -> Provider:
         """Suspend, reinstate or withdraw a provider from a date onwards."""
@@ -238,3 +263,7 @@ class Setup(ServiceBase):
                     f"imported from {path}",
                 )
         return {lot: len(entries) for lot, entries in lots.items()}
+
+
+def _shown(details: Details, given: set[str]) -> dict[str, object]:
+    return {k: v for k, v in attrs.asdict(details).items() if k in given}

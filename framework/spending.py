@@ -26,9 +26,12 @@ from calloff.invoices import invoice_key
 from calloff.model import (
     LIVE,
     CallOff,
+    Payment,
+    Settled,
     clean_text,
 )
 from calloff.money import format_money, from_pence, parse_money
+from calloff.payments import settle
 
 
 @attrs.frozen
@@ -41,6 +44,7 @@ class SpendLine:
     spent_on: date
     amount: Decimal
     attendees: int | None
+    settled: Settled = Settled(None, None, Decimal("0.00"), Decimal("0.00"))
 
 
 @attrs.frozen
@@ -61,11 +65,15 @@ class Spending(ServiceBase):
         invoice: str,
         attendees: int | None,
         on: date | None = None,
+        payment: Payment | None = None,
     ) -> SpendLine:
-        """Record one invoice line against an accepted call-off."""
+        """Record one invoice line against an accepted call-off: its date places it in the
+        report; `payment` says when it was received and paid, and its VAT."""
         with self.store.transaction() as s:
             c = s.calloff(calloff_id)
-            line = self._spend_line(c, amount, spent_on, invoice, attendees, s.invoices.total(c.id))
+            line = self._spend_line(
+                c, amount, spent_on, invoice, attendees, s.invoices.total(c.id), payment=payment
+            )
             self._write_spend(line, on or spent_on)
         return line
 
@@ -78,6 +86,7 @@ class Spending(ServiceBase):
         attendees: int | None,
         spent_so_far: Decimal,
         existing: dict[str, Any] | EllipsisType | None = ...,
+        payment: Payment | None = None,
     ) -> SpendLine:
         """Check an invoice line against the call-off; refuse it with the reason if it is wrong.
 
@@ -123,7 +132,9 @@ class Spending(ServiceBase):
                 f"{format_money(spent_so_far + amount)}, past its value of "
                 f"{format_money(c.value)}: vary the call-off first"
             )
-        return SpendLine(c.id, c.provider_id, invoice, spent_on, amount, attendees)
+        vat = s.provider(c.provider_id, spent_on).vat
+        settled = settle(payment or Payment(), invoice, spent_on, amount, vat)
+        return SpendLine(c.id, c.provider_id, invoice, spent_on, amount, attendees, settled)
 
     def _write_spend(self, line: SpendLine, on: date) -> None:
         s = self.store
@@ -135,7 +146,9 @@ class Spending(ServiceBase):
             line.amount,
             line.attendees,
             self.officer,
+            line.settled,
         )
+        paid = line.settled
         s.trail.record(
             self.officer,
             on,
@@ -149,6 +162,10 @@ class Spending(ServiceBase):
                 "date": line.spent_on,
                 "amount": line.amount,
                 "attendees": line.attendees,
+                "vat": paid.vat,
+                "irrecoverable_vat": paid.irrecoverable_vat,
+                "received": paid.received,
+                "paid": paid.paid,
             },
             None,
         )
@@ -167,7 +184,7 @@ class Spending(ServiceBase):
         twice the number of rows in all.
         """
         rows, problems = read_csv(
-            path, required=("calloff", "invoice", "date", "amount"), optional=("attendees",)
+            path, required=("calloff", "invoice", "date", "amount"), optional=OPTIONAL
         )
         with self.store.transaction() as s:
             lines: list[SpendLine] = []
@@ -184,6 +201,7 @@ class Spending(ServiceBase):
                     amount = parse_money(row["amount"])
                     cell = (row.get("attendees") or "").strip()
                     attendees = whole_number(cell, "attendees") if cell else None
+                    payment = _payment(row)
                     key = (c.provider_id, invoice_key(invoice))
                     if key in seen:
                         raise InvalidInput(
@@ -192,12 +210,13 @@ class Spending(ServiceBase):
                     seen[key] = line_no
                     existing = s.invoices.find(c.provider_id, invoice)
                     if existing and _same_line(existing, c.id, spent_on, amount, attendees):
+                        _same_payment(existing, payment)
                         skipped += 1
                         continue
                     if c.id not in running:
                         running[c.id] = s.invoices.total(c.id)
                     line = self._spend_line(
-                        c, amount, spent_on, invoice, attendees, running[c.id], existing
+                        c, amount, spent_on, invoice, attendees, running[c.id], existing, payment
                     )
                 except CalloffError as e:
                     problems.append((line_no, str(e)))
@@ -291,6 +310,49 @@ class Spending(ServiceBase):
         with self.store.transaction() as s:
             c = self._move(calloff_id, LIVE, "cancelled", "cancel", on, reason, settles=True)
             return s.calloff(c.id)
+
+
+OPTIONAL = ("attendees", "received", "paid", "vat", "irrecoverable_vat")
+
+
+def _payment(row: dict[str, str]) -> Payment:
+    """A CSV row's optional receipt, payment and VAT cells; blank means not said."""
+
+    def cell(name: str) -> str:
+        return (row.get(name) or "").strip()
+
+    return Payment(
+        received=parse_date(cell("received")) if cell("received") else None,
+        paid=parse_date(cell("paid")) if cell("paid") else None,
+        vat=parse_money(cell("vat")) if cell("vat") else None,
+        irrecoverable_vat=parse_money(cell("irrecoverable_vat"))
+        if cell("irrecoverable_vat")
+        else None,
+    )
+
+
+def _same_payment(row: dict[str, Any], payment: Payment) -> None:
+    """A line already recorded is skipped only if the file says nothing new about it."""
+    recorded = {
+        "received": row["received_on"],
+        "paid": row["paid_on"],
+        "vat": from_pence(row["vat_pence"]),
+        "irrecoverable_vat": from_pence(row["irrecoverable_vat_pence"]),
+    }
+    for name, value in attrs.asdict(payment).items():
+        if value is None:
+            continue
+        was = recorded[name]
+        if (was != value.isoformat()) if isinstance(value, date) else (was != value):
+            if name == "paid" and was is None:
+                raise InvalidInput(
+                    f"invoice {row['invoice']} is already recorded, unpaid: record its payment "
+                    f"with `calloff spend pay {row['invoice']} --on {value}`"
+                )
+            raise InvalidInput(
+                f"invoice {row['invoice']} is already recorded with {name.replace('_', ' ')} "
+                f"{was or 'not recorded'}, not {value}"
+            )
 
 
 def _same_line(
