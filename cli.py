@@ -383,7 +383,13 @@ def framework_cmd(desk: Desk, as_json: bool) -> None:
     if as_json:
         return emit(present.framework(fw))
     t = fw.term
+    from calloff.model import REGIMES
+
     click.echo(f"{fw.name}\nBuyer: {fw.buyer}")
+    light = ", light-touch" if fw.light_touch else ""
+    click.echo(f"Regime: {REGIMES[fw.regime]} ({fw.regime}{light})")
+    if fw.service_area:
+        click.echo(f"Service area: {fw.service_area}")
     click.echo(
         f"Term: {t.start} to {t.end} (original end {t.original_end}; "
         f"{t.extensions_left} extension(s) left)"

@@ -13,9 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from calloff import definition, outputs
+from calloff.dates import FinancialYear
 from calloff.errors import InvalidInput, RuleBroken
+from calloff.model import Payment
 from calloff.money import format_money
 from calloff.orders import render_order, render_record
+from calloff.registration import Details
 from calloff.service import Service
 from calloff.storage import Store
 
@@ -25,6 +28,21 @@ PROVIDERS = [
     ("Harbour Lane Training Co-operative", "exempt"),
     ("Meadowbank Family Conferencing CIC", "exempt"),
     ("Oakridge Learning Associates", "standard"),
+]
+# What the council publishes about each (fictional: numbers from ranges no register has
+# issued, so none names a real body).
+DETAILS = [
+    Details(address="3 Northfield Row, Leeds", charity="9900011", sme=True, vcse=True),
+    Details(
+        address="Unit 7, Kestrel Court, Wakefield",
+        companies_house="99000021",
+        sme=True,
+        vcse=False,
+        ppon="PDEM-0002-KPDL",
+    ),
+    Details(address="12 Harbour Lane, Bradford", companies_house="IP990031", sme=True, vcse=True),
+    Details(address="Meadowbank House, Harrogate", companies_house="99000041", vcse=True),
+    Details(address="Oakridge Business Park, York", companies_house="99000051", sme=False),
 ]
 
 # lot -> [(provider index, day, session, place)] in rank order
@@ -57,6 +75,7 @@ DEMO_NAMES = (
     "report-*.html",
     "report-*.csv",
     "report-*.json",
+    "publish-*.csv",
 )
 
 
@@ -125,7 +144,10 @@ def run_demo(directory: Path, officer: str = "demo.officer", program: str = "cal
     lines: list[str] = [f"Demo database: {db_path}"]
     setup = date(2015, 4, 1)
 
-    ids = [svc.setup.add_provider(name, vat, setup) for name, vat in PROVIDERS]
+    ids = [
+        svc.setup.add_provider(name, vat, setup, details)
+        for (name, vat), details in zip(PROVIDERS, DETAILS, strict=True)
+    ]
     for lot, entries in RANKINGS.items():
         svc.setup.set_ranking(lot, [ids[i] for i, *_ in entries], setup)
         for i, day, session, place in entries:
@@ -232,11 +254,22 @@ def run_demo(directory: Path, officer: str = "demo.officer", program: str = "cal
     except RuleBroken as e:
         lines.append(f"Request {r4} refused at the ceiling: {e}")
 
-    # 5. Spend on take-up: invoices, a variation, a completion and a cancellation.
-    svc.spending.add_spend(o1.calloff.id, o1.calloff.value, date(2015, 6, 30), "KPD-0615", 40)
+    # 5. Spend on take-up: invoices (each received, most paid), a variation, a completion and
+    # a cancellation.
+    def paid(received: date, on: date | None = None) -> Payment:
+        return Payment(received=received, paid=on)
+
+    spend = svc.spending.add_spend
+    spend(o1.calloff.id, o1.calloff.value, date(2015, 6, 30), "KPD-0615", 40, None,
+          paid(date(2015, 7, 2), date(2015, 7, 20)))  # fmt: skip
     svc.spending.complete(o1.calloff.id, date(2015, 7, 1))
-    svc.spending.add_spend(o2b.calloff.id, Decimal("4800.00"), date(2015, 7, 15), "NRP-101", 200)
+    spend(o2b.calloff.id, Decimal("4800.00"), date(2015, 7, 15), "NRP-101", 200, None,
+          paid(date(2015, 7, 16), date(2015, 8, 28)))  # fmt: skip
+    spend(o2b.calloff.id, Decimal("500.00"), date(2015, 7, 31), "NRP-102", None, None,
+          paid(date(2015, 7, 31)))  # fmt: skip
     svc.spending.cancel(o2b.calloff.id, "programme paused by the strategy group", date(2015, 8, 3))
+    # The £500.00 invoice is paid late, after the half-year's end.
+    svc.payments.pay("NRP-102", date(2015, 10, 5))
     svc.accept(o3.calloff.id, date(2015, 6, 18))
     # Over the £25,000 threshold, so a second officer makes the variation.
     approver = Service(store, "demo.approver")
@@ -245,14 +278,14 @@ def run_demo(directory: Path, officer: str = "demo.officer", program: str = "cal
     )
     invoices = folder.write(
         "invoices.csv",
-        "calloff,invoice,date,amount,attendees\n"
-        f"{o3.calloff.id},MFC-2015-09,2015-09-30,8000.00,30\n"
-        f'{o3.calloff.id},MFC-2015-12,2015-12-15,"£9,500.00",35\n',
+        "calloff,invoice,date,amount,attendees,received,paid\n"
+        f"{o3.calloff.id},MFC-2015-09,2015-09-30,8000.00,30,2015-10-01,2015-10-20\n"
+        f'{o3.calloff.id},MFC-2015-12,2015-12-15,"£9,500.00",35,2015-12-16,\n',
     )
     summary = svc.spending.import_spend(invoices)
     lines.append(
         f"Spend: call-off {o1.calloff.id} invoiced and completed; call-off "
-        f"{o2b.calloff.id} cancelled after {format_money(Decimal('4800'))}; call-off "
+        f"{o2b.calloff.id} cancelled after {format_money(Decimal('5300'))}; call-off "
         f"{o3.calloff.id} varied to £26,000.00 and {summary.imported} invoices "
         f"imported from {invoices}."
     )
@@ -302,8 +335,32 @@ def run_demo(directory: Path, officer: str = "demo.officer", program: str = "cal
             f"report-2015-16.{fmt}", render_report(store, o1.calloff.year, None, fmt)
         )
         lines.append(f"Quarterly report: {path}")
+    lines.extend(_publish(folder, store, o1.calloff.year))
     store.close()
     lines.append("Explore it:")
     for command in ("offers", "headroom", f"show {o2b.calloff.id}"):
         lines.append(f"  {program} --db {db_path} {command}")
     return "\n".join(lines)
+
+
+def _publish(folder: DemoFolder, store: Store, year: FinancialYear) -> list[str]:
+    """What the council must publish for the second quarter and the first half-year."""
+    from calloff import payment_info, publishing
+    from calloff.publish_files import render
+
+    lines = []
+    for name, publication in (
+        (f"publish-spend-{year}-Q2.csv", publishing.spend(store, year, 2)),
+        (f"publish-contracts-{year}-Q2.csv", publishing.contracts(store, year, 2)),
+    ):
+        path = folder.write(name, render(publication, "csv"))
+        lines.append(f"Transparency Code: {path}")
+    payments = payment_info.payments(store, year, 2)
+    lines.append(f"Payments over £30,000: {payments['note']}")
+    half = payment_info.HalfYear(year, 1)
+    path = folder.write(
+        f"publish-payment-performance-{half}.csv",
+        render(payment_info.performance(store, half), "csv"),
+    )
+    lines.append(f"Payment performance: {path}")
+    return lines

@@ -275,6 +275,10 @@ class Settled:
     vat: Decimal
     irrecoverable_vat: Decimal
 
+    @classmethod
+    def unpaid(cls) -> Settled:
+        return cls(None, None, Decimal("0.00"), Decimal("0.00"))
+
 
 @attrs.frozen
 class CallOff:

@@ -48,6 +48,10 @@ def framework(fw: Framework) -> dict[str, Any]:
         },
         "response_days": fw.response_days,
         "approval_threshold": json_money(fw.approval_threshold),
+        "regime": fw.regime,
+        "light_touch": fw.light_touch,
+        "service_area": fw.service_area,
+        "merchant_category": fw.merchant_category,
     }
 
 

@@ -135,12 +135,12 @@ def contracts(store: Store, year: FinancialYear, quarter: int) -> dict[str, Any]
     fw = store.framework()
     start, end = quarter_bounds(year, quarter)
     params = {"start": start.isoformat(), "end": end.isoformat(), "over": 500000}
-    rows = [_framework_row(store, fw, start, end)]
-    rows = [r for r in rows if r is not None]
+    own = _framework_row(store, fw, start, end)
+    rows: list[dict[str, Any]] = [own] if own else []
     for r in store.db.query(
         """
-        SELECT c.id, c.lot, c.status, c.closed_on, rq.title, rq.start, rq."end", l.title AS lot_title,
-          p.name, p.companies_house, p.charity, p.ppon, p.sme, p.vcse,
+        SELECT c.id, c.lot, c.status, c.closed_on, rq.title, rq.start, rq."end",
+          l.title AS lot_title, p.name, p.companies_house, p.charity, p.ppon, p.sme, p.vcse,
           (SELECT ch.value_pence FROM changes ch WHERE ch.calloff_id = c.id
              AND ch.effective_on <= :end ORDER BY ch.effective_on DESC, ch.id DESC LIMIT 1)
             AS value_then,

@@ -35,6 +35,7 @@ from calloff.model import (
     clean_text,
 )
 from calloff.money import format_money
+from calloff.payments import Payments
 from calloff.rules import (
     Position,
     cascade,
@@ -42,7 +43,6 @@ from calloff.rules import (
     check_term,
     require_ceiling,
 )
-from calloff.payments import Payments
 from calloff.setup import Setup
 from calloff.spending import Spending
 from calloff.storage import Store, now_stamp

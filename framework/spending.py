@@ -44,7 +44,7 @@ class SpendLine:
     spent_on: date
     amount: Decimal
     attendees: int | None
-    settled: Settled = Settled(None, None, Decimal("0.00"), Decimal("0.00"))
+    settled: Settled = attrs.field(factory=Settled.unpaid)
 
 
 @attrs.frozen
