@@ -23,8 +23,9 @@ from typing import Any
 from calloff import definition
 from calloff.dates import FinancialYear, parse_date
 from calloff.errors import InvalidInput
-from calloff.model import CallOff, Framework, PassOver, Provider, Rates, Request
+from calloff.model import CallOff, Framework, PassOver, Payment, Provider, Rates, Request
 from calloff.money import parse_money
+from calloff.registration import Details
 from calloff.rules import Position
 from calloff.service import Lapse, Outcome, Service
 from calloff.spending import ImportSummary, SpendLine
@@ -146,6 +147,17 @@ def _path(path: str | Path, what: str = "path") -> str | Path:
     return path
 
 
+def _details(details: dict[str, str | bool | None]) -> tuple[Details, set[str]]:
+    known = ("address", "companies_house", "charity", "sme", "vcse", "ppon")
+    for key, value in details.items():
+        if key not in known:
+            raise InvalidInput(f"{key} is not a provider detail: choose from {', '.join(known)}")
+        flag = key in ("sme", "vcse")
+        if value is not None and not isinstance(value, bool if flag else str):
+            raise InvalidInput(f"{key} must be {'True or False' if flag else 'text'}")
+    return Details.checked(**details)  # type: ignore[arg-type]
+
+
 class Office:
     """One officer's desk at one framework database. Use it as a context manager, or call
     `close()`, so the database file is released."""
@@ -198,10 +210,29 @@ class Office:
     def provider(self, provider: Ref) -> Provider:
         return self.service.provider(_ref(provider))
 
-    def add_provider(self, name: str, *, vat: str = "standard", on: Day | None = None) -> Provider:
-        """A provider on the framework; `vat` is `standard` (20%) or `exempt`."""
-        pid = self.service.setup.add_provider(_text(name, "name"), _text(vat, "vat"), _day(on))
+    def add_provider(
+        self,
+        name: str,
+        *,
+        vat: str = "standard",
+        on: Day | None = None,
+        **details: str | bool | None,
+    ) -> Provider:
+        """A provider on the framework; `vat` is `standard` (20%) or `exempt`. Publication
+        details may come too: address, companies_house, charity, sme, vcse, ppon."""
+        checked, _ = _details(details)
+        pid = self.service.setup.add_provider(
+            _text(name, "name"), _text(vat, "vat"), _day(on), checked
+        )
         return self.service.provider(pid)
+
+    def edit_provider(
+        self, provider: Ref, *, on: Day | None = None, **details: str | bool | None
+    ) -> Provider:
+        """Change publication details (address, companies_house, charity, sme, vcse, ppon);
+        those left out stay as they are, and "" clears a text one."""
+        checked, given = _details(details)
+        return self.service.setup.edit_provider(_ref(provider), checked, given, _day(on))
 
     def suspend(self, provider: Ref, *, reason: str, on: Day | None = None) -> Provider:
         """From `on`, the cascade passes over the provider, giving the reason."""
@@ -375,9 +406,13 @@ class Office:
         invoice: str,
         attendees: int | None = None,
         on: Day | None = None,
+        received: Day | None = None,
+        paid: Day | None = None,
+        vat: Money | None = None,
+        irrecoverable_vat: Money | None = None,
     ) -> SpendLine:
         """One invoice line (ex-VAT) against an accepted call-off; `on` defaults to the
-        invoice date."""
+        invoice date. `vat` defaults to the provider's rate, `irrecoverable_vat` to 0."""
         return self.service.spending.add_spend(
             _id(calloff, "calloff"),
             _amount(amount, "amount"),
@@ -385,6 +420,28 @@ class Office:
             _text(invoice, "invoice"),
             _count(attendees, "attendees", 0, 10_000_000),
             None if on is None else _day(on),
+            Payment(
+                None if received is None else _day(received, "received"),
+                None if paid is None else _day(paid, "paid"),
+                _money(vat, "vat"),
+                _money(irrecoverable_vat, "irrecoverable_vat"),
+            ),
+        )
+
+    def pay(
+        self,
+        invoice: str,
+        *,
+        on: Day | None = None,
+        provider: Ref | None = None,
+        received: Day | None = None,
+    ) -> dict[str, Any]:
+        """Record that an invoice already on the books was paid on `on`."""
+        return self.service.payments.pay(
+            _text(invoice, "invoice"),
+            _day(on),
+            None if provider is None else _ref(provider),
+            None if received is None else _day(received, "received"),
         )
 
     def import_spend(self, path: str | Path, *, on: Day | None = None) -> ImportSummary:
@@ -451,3 +508,42 @@ class Office:
         if quarter is not None and (isinstance(quarter, bool) or not isinstance(quarter, int)):
             raise InvalidInput("quarter must be 1, 2, 3 or 4")
         return quarterly(self.service.store, fy, quarter, as_recorded)
+
+    def publish(
+        self,
+        publication: str,
+        *,
+        year: FinancialYear | str | None = None,
+        quarter: int | None = None,
+        half: str | None = None,
+    ) -> dict[str, Any]:
+        """What `calloff publish NAME --format json` writes (keys in docs/publishing.md):
+        `spend`, `contracts` or `payments` for a year and quarter, `payment-performance`
+        for a half such as "2026-27-H1"."""
+        import json
+
+        from calloff import payment_info, publishing
+        from calloff.publish_files import render
+
+        store = self.service.store
+        if publication == "payment-performance":
+            built = payment_info.performance(
+                store, payment_info.HalfYear.parse(_text(half or "", "half"))
+            )
+        else:
+            build = {
+                "spend": publishing.spend,
+                "contracts": publishing.contracts,
+                "payments": payment_info.payments,
+            }.get(publication)
+            if build is None:
+                raise InvalidInput(
+                    f"publication {publication!r} is not known: choose spend, contracts, "
+                    "payments or payment-performance"
+                )
+            fy = _year(year)
+            if fy is None or isinstance(quarter, bool) or not isinstance(quarter, int):
+                raise InvalidInput("year (such as '2015-16') and quarter (1 to 4) are required")
+            built = build(store, fy, quarter)
+        result: dict[str, Any] = json.loads(render(built, "json"))
+        return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shlex
@@ -48,7 +50,17 @@ def test_installed_command_runs_the_demo_from_any_directory(tmp_path):
         assert line.startswith("  ") and "|" not in line
         assert subprocess.run(shlex.split(line), cwd=tmp_path, capture_output=True).returncode == 0
     head = run(exe, "--db", "out/demo.db", "headroom", "--year", "2015-16", "--json", cwd=tmp_path)
-    assert json.loads(head.stdout)["committed"] == "65900.00"
+    # Call-offs 1 (£5,100.00 spent and completed), 3 (cancelled after £4,800.00 + £500.00),
+    # 4 (varied to £26,000.00) and 5 (traded, 25 days at £1,200.00).
+    assert json.loads(head.stdout)["committed"] == "66400.00"
+    # The Transparency Code's Q2 spend file: the two invoices paid in July and August.
+    spend = (tmp_path / "out" / "publish-spend-2015-16-Q2.csv").read_text("utf-8")
+    assert spend.startswith("\ufefforganisation,")
+    rows = list(csv.DictReader(io.StringIO(spend.removeprefix("\ufeff"))))
+    assert [(r["invoice"], r["amount"]) for r in rows] == [
+        ("KPD-0615", "5100.00"),
+        ("NRP-101", "4800.00"),
+    ]
 
 
 def test_installed_command_errors_are_one_line(tmp_path):

@@ -67,6 +67,18 @@ def outputs(leeds):
 
     run("framework", "framework")
     run("provider add", "provider", "add", "Dogwood Ltd")
+    run(
+        "provider edit",
+        "provider",
+        "edit",
+        "Dogwood Ltd",
+        "--companies-house",
+        "01234567",
+        "--sme",
+        "--on",
+        "2015-04-02",
+    )
+    run("provider show", "provider", "show", "Dogwood Ltd")
     run("provider list", "provider", "list")
     run("rank show", "rank", "show", "4")
     run(
@@ -128,7 +140,10 @@ def outputs(leeds):
         "2015-06-02",
         "--invoice",
         "I1",
+        "--received",
+        "2015-06-03",
     )
+    run("spend pay", "spend", "pay", "I1", "--on", "2015-06-20")
     run("complete", "complete", "2", "--on", "2015-06-30")
     run("allocate", "allocate", "2", "--on", "2015-05-05")
     run("approvals", "approvals")
@@ -150,6 +165,9 @@ def outputs(leeds):
     head = out["audit verify"][0]["head"]
     run("audit verify", "audit", "verify", "--expect", head)
     run("report quarterly", "report", "quarterly", "--year", "2015-16")
+    for name in ("spend", "contracts", "payments"):
+        run(f"publish {name}", "publish", name, "--year", "2015-16", "--quarter", "1")
+    run("publish payment-performance", "publish", "payment-performance", "--half", "2015-16-H1")
     return out
 
 
@@ -159,6 +177,8 @@ def test_every_json_key_is_documented(outputs):
         keys = set().union(*(keys_of(r) for r in results))
         if command == "report quarterly":
             known = chapter(DOCS / "reports.md", "JSON keys")
+        elif command.startswith("publish "):
+            known = chapter(DOCS / "publishing.md", "JSON keys")
         else:
             known = allowed(command)
         if keys - known:

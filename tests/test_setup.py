@@ -84,10 +84,12 @@ def test_commands_need_a_database(calloff):
 
 def test_providers_and_their_status(leeds):
     """Providers are added with an id, suspended, reinstated and withdrawn with reasons."""
-    assert leeds.json("provider", "add", "Dogwood CIC", "--vat", "exempt") == {
+    added = leeds.json("provider", "add", "Dogwood CIC", "--vat", "exempt")
+    assert {k: added[k] for k in ("id", "name", "vat", "status")} == {
         "id": 4,
         "name": "Dogwood CIC",
         "vat": "exempt",
+        "status": "active",
     }
     leeds.ok("provider", "suspend", "2", "--reason", "quality review", "--on", "2015-05-01")
     listed = {p["id"]: p for p in leeds.json("provider", "list")}
