@@ -79,6 +79,10 @@ def _spend(service: Service, c: CallOff) -> list[dict[str, Any]]:
             "date": s["spent_on"],
             "amount": json_money(from_pence(s["amount_pence"])),
             "attendees": s["attendees"],
+            "vat": json_money(from_pence(s["vat_pence"])),
+            "irrecoverable_vat": json_money(from_pence(s["irrecoverable_vat_pence"])),
+            "received": s["received_on"],
+            "paid": s["paid_on"],
         }
         for s in service.store.invoices.lines(c.id)
     ]

@@ -167,3 +167,25 @@ def test_an_edit_before_the_upgrade_is_not_sealed_in_by_it(v3):
     assert result.exit_code == 1
     assert "the caps record(s) changed outside calloff" in result.stderr
     assert "before this database was upgraded" in result.stderr
+
+
+def test_an_upgraded_database_has_what_publication_needs(old):
+    """Schema 6: Leeds takes its regime and service area from its embedded definition;
+    the invoice recorded before (Birch, standard-rated, £3,600.00) gets 20% VAT and stays
+    unpaid until `spend pay` records its payment, which the spend file then shows."""
+    fw = old.json("framework")
+    assert (fw["regime"], fw["light_touch"], fw["service_area"]) == (
+        "pcr2015",
+        False,
+        "Children's Services",
+    )
+    assert old.json("publish", "spend", "--year", "2015-16", "--quarter", "2")["rows"] == []
+    paid = old.json("spend", "pay", "B-1", "--on", "2015-07-15")
+    assert (paid["amount"], paid["vat"], paid["received"]) == ("3600.00", "720.00", None)
+    rows = old.json("publish", "spend", "--year", "2015-16", "--quarter", "2")["rows"]
+    assert [(r["invoice"], r["amount"], r["payment_date"]) for r in rows] == [
+        ("B-1", "3600.00", "2015-07-15")
+    ]
+    provider = old.json("provider", "show", "Birch Practice Ltd")
+    assert provider["companies_house"] is None and provider["sme"] is None
+    assert old.json("audit", "verify")["ok"] is True
