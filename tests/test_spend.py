@@ -35,7 +35,16 @@ def test_spend_is_recorded_and_shown(accepted):
     shown = accepted.json("show", "1")
     assert shown["spent"] == "2500.50" and shown["committed"] == "10000.00"
     assert shown["spend"] == [
-        {"invoice": "INV-001", "date": "2015-06-30", "amount": "2500.50", "attendees": 12}
+        {
+            "invoice": "INV-001",
+            "date": "2015-06-30",
+            "amount": "2500.50",
+            "attendees": 12,
+            "vat": "500.10",  # 20% of £2,500.50 is £500.10: the provider is standard-rated
+            "irrecoverable_vat": "0.00",
+            "received": None,
+            "paid": None,
+        }
     ]
 
 
