@@ -390,6 +390,8 @@ def framework_cmd(desk: Desk, as_json: bool) -> None:
     click.echo(f"Regime: {REGIMES[fw.regime]} ({fw.regime}{light})")
     if fw.service_area:
         click.echo(f"Service area: {fw.service_area}")
+    if fw.merchant_category:
+        click.echo(f"Merchant category: {fw.merchant_category}")
     click.echo(
         f"Term: {t.start} to {t.end} (original end {t.original_end}; "
         f"{t.extensions_left} extension(s) left)"
@@ -1639,10 +1641,29 @@ def publish_options(f: Callable[..., Any]) -> Callable[..., Any]:
         "--format",
         "fmt",
         type=click.Choice(["csv", "json"]),
-        default="csv",
-        show_default=True,
-        help="File format.",
+        default=None,
+        help="File format: csv (the default) or json.",
     )(f)
+
+
+def _publication_format(fmt: str | None, as_json: bool) -> str:
+    """--json is --format json; asking for both json and csv is a usage error."""
+    if as_json and fmt == "csv":
+        raise click.UsageError("--json and --format csv disagree: give one of them")
+    return "json" if as_json else fmt or "csv"
+
+
+def _not_over_yet(publication: dict[str, Any]) -> None:
+    """A file for a period that has not ended may still change: say so, on stderr."""
+    end = publication.get("period_end")
+    if isinstance(end, str):
+        end = date.fromisoformat(end)
+    if end and end >= date.today():
+        click.echo(
+            f"Note: the period ends on {end}, so this file may still change: publish it "
+            "once the period is over",
+            err=True,
+        )
 
 
 def quarter_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -1664,17 +1685,18 @@ def publish() -> None:
 def _publish(
     desk: Desk,
     build: Callable[[Any], dict[str, Any]],
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     force: bool,
     as_json: bool,
 ) -> dict[str, Any]:
     from calloff.publish_files import render
 
-    fmt = "json" if as_json else fmt
+    fmt = _publication_format(fmt, as_json)
     guard_output(output, desk.db, force)
     publication = build(desk.service().store)
     write_output(render(publication, fmt), output, desk.db, force)
+    _not_over_yet(publication)
     return publication
 
 
@@ -1686,7 +1708,7 @@ def publish_spend(
     desk: Desk,
     year: FinancialYear,
     quarter: int,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     force: bool,
     as_json: bool,
@@ -1706,7 +1728,7 @@ def publish_contracts(
     desk: Desk,
     year: FinancialYear,
     quarter: int,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     force: bool,
     as_json: bool,
@@ -1726,7 +1748,7 @@ def publish_payments(
     desk: Desk,
     year: FinancialYear,
     quarter: int,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     force: bool,
     as_json: bool,
@@ -1735,7 +1757,7 @@ def publish_payments(
     the Procurement Act 2023 (s.70). Under the 2015 Regulations the duty does not apply."""
     from calloff import payment_info
 
-    fmt = "json" if as_json else fmt
+    fmt = _publication_format(fmt, as_json)
     regime = desk.service().framework().regime
     if payment_info.duty_applies(regime) or fmt == "json":
         _publish(desk, lambda s: payment_info.payments(s, year, quarter), fmt, output, force, False)
@@ -1758,7 +1780,7 @@ def publish_payments(
 @publish_options
 @pass_desk
 def publish_payment_performance(
-    desk: Desk, half: Any, fmt: str, output: str | None, force: bool, as_json: bool
+    desk: Desk, half: Any, fmt: str | None, output: str | None, force: bool, as_json: bool
 ) -> None:
     """The payments compliance notice's figures for a half-year: average days to pay
     (from the day after receipt), the share paid within 30, 31-60 and 61 or more days, the

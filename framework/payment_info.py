@@ -212,7 +212,7 @@ def performance(store: Store, half: HalfYear) -> dict[str, Any]:
             "due": date.fromisoformat(r["due"]),
             "paid": date.fromisoformat(r["paid_on"]) if r["paid_on"] else None,
             "days_to_pay": r["days"],
-            "band": _band(r["days"]),
+            "band": _band(r["days"]) if r["paid_in"] else None,
             "paid_in_period": bool(r["paid_in"]),
             "payable_in_period": bool(r["due_in"]),
             "unpaid_at_end": r["paid_on"] is None or r["paid_on"] > half.end.isoformat(),

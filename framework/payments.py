@@ -15,7 +15,7 @@ from calloff.base import ServiceBase, not_future
 from calloff.errors import InvalidInput, NotFound, WrongStatus
 from calloff.invoices import invoice_key
 from calloff.model import Payment, Settled, clean_text, vat_due
-from calloff.money import format_money, from_pence
+from calloff.money import PENNY, format_money, from_pence
 from calloff.records import to_date
 
 
@@ -30,6 +30,13 @@ def settle(
     if paid is not None:
         _check_paid(paid, invoice, received or invoice_date, received is not None)
     tax = vat_due(amount, vat) if payment.vat is None else payment.vat
+    most = vat_due(amount, "standard") + PENNY
+    if tax > most:
+        raise InvalidInput(
+            f"VAT {format_money(tax)} is more than 20% of invoice {invoice}'s "
+            f"{format_money(amount)} (the standard rate): --vat is the VAT alone, and the "
+            "amount excludes it"
+        )
     lost = payment.irrecoverable_vat if payment.irrecoverable_vat is not None else Decimal("0.00")
     if lost > tax:
         raise InvalidInput(

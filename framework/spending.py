@@ -54,6 +54,23 @@ class ImportSummary:
     amount: Decimal
 
 
+def _recordable(line: SpendLine, on: date | None) -> None:
+    """An invoice is recorded on or after the day it bears, and what it says of its receipt
+    and payment has happened by the day it is recorded."""
+    if on is None:
+        return
+    for what, day in (
+        ("invoice date", line.spent_on),
+        ("received date", line.settled.received),
+        ("payment date", line.settled.paid),
+    ):
+        if day is not None and day > on:
+            raise InvalidInput(
+                f"{what} {day} of invoice {line.invoice} is after the day it is recorded "
+                f"({on}): record it on or after {day}, or leave out --on"
+            )
+
+
 class Spending(ServiceBase):
     """What a call-off actually costs as training is taken up."""
 
@@ -74,6 +91,7 @@ class Spending(ServiceBase):
             line = self._spend_line(
                 c, amount, spent_on, invoice, attendees, s.invoices.total(c.id), payment=payment
             )
+            _recordable(line, on)
             self._write_spend(line, on or spent_on)
         return line
 
@@ -218,6 +236,7 @@ class Spending(ServiceBase):
                     line = self._spend_line(
                         c, amount, spent_on, invoice, attendees, running[c.id], existing, payment
                     )
+                    _recordable(line, on)
                 except CalloffError as e:
                     problems.append((line_no, str(e)))
                     continue
