@@ -196,8 +196,8 @@ def _flag(value: int | None) -> bool | None:
 
 
 def _framework_row(store: Store, fw: Framework, start: date, end: date) -> dict[str, Any] | None:
-    """The framework agreement's own row: its suppliers are every provider ranked on a lot,
-    its value the sum of every cap set for any year as they stood at the quarter's end."""
+    """The framework agreement's own row: its suppliers are every provider ranked on a lot
+    and its value the sum of every cap set for any year, both as at the quarter's end."""
     t = fw.term
     if t.start > end or t.end < start:
         return None
@@ -212,10 +212,16 @@ def _framework_row(store: Store, fw: Framework, start: date, end: date) -> dict[
     ).fetchone()
     if from_pence(value) <= CONTRACTS_OVER:
         return None
+    # The providers ranked on a lot as the rankings stood at the quarter's end.
+    ranked = sorted(
+        {e.provider_id for lot in fw.lots for e in store.tenders.ranking(lot.number, end)}
+    )
+    marks = ", ".join("?" * len(ranked))
     suppliers = list(
         store.db.query(
             "SELECT name, companies_house, charity, ppon, sme, vcse FROM providers "
-            "WHERE id IN (SELECT provider_id FROM rankings) ORDER BY name COLLATE NOCASE"
+            f"WHERE id IN ({marks}) ORDER BY name COLLATE NOCASE",
+            ranked,
         )
     )
 

@@ -827,3 +827,18 @@ def test_spend_total_is_the_paid_lines_over_500_in_the_quarter(template, lines, 
         assert start.isoformat() <= r["payment_date"] <= end.isoformat()
         assert Decimal(r["amount"]) > Decimal("500.00")
     assert (out["period_start"], out["period_end"]) == (start.isoformat(), end.isoformat())
+
+
+def test_framework_suppliers_are_those_ranked_at_the_quarters_end(own_leeds):
+    """Elm Learning joins lot 2's ranking on 5 October 2015: it is a framework supplier in
+    the register for Q3, not in Q2's, however late Q2's file is made."""
+    own_leeds.ok("provider", "add", "Elm Learning", "--on", "2015-10-01")
+    own_leeds.ok("rank", "set", "2", "4", "5", "--on", "2015-10-05")
+
+    def suppliers(quarter: str) -> str:
+        out = own_leeds.json("publish", "contracts", "--year", "2015-16", "--quarter", quarter)
+        return out["rows"][0]["supplier"]
+
+    before = "Alder Training; Birch Practice Ltd; Cedar Conferencing; Dale Trust"
+    assert suppliers("2") == before
+    assert suppliers("3") == before + "; Elm Learning"
