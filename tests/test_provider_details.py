@@ -159,6 +159,9 @@ def test_vat_is_the_providers_unless_given(accepted: Calloff):
     assert line["vat"] == "200.01"
     line = accepted.json(*spend(accepted, "--vat", "0", invoice="INV-3"))
     assert (line["vat"], line["irrecoverable_vat"]) == ("0.00", "0.00")
+    shown = accepted.ok("show", "1").stdout
+    assert "invoice INV-1  £1,000.00 + VAT £200.00  unpaid" in shown
+    assert "invoice INV-3  £1,000.00 + VAT £0.00  unpaid" in shown
 
 
 def test_pay_records_a_payment_once(accepted: Calloff):
