@@ -358,16 +358,19 @@ def _same_payment(row: dict[str, Any], payment: Payment) -> None:
         "vat": from_pence(row["vat_pence"]),
         "irrecoverable_vat": from_pence(row["irrecoverable_vat_pence"]),
     }
+    if payment.paid is not None and row["paid_on"] is None:
+        also = ""
+        if payment.received is not None and row["received_on"] is None:
+            also = f" --received {payment.received}"
+        raise InvalidInput(
+            f"invoice {row['invoice']} is already recorded, unpaid: record its payment "
+            f"with `calloff spend pay {row['invoice']} --on {payment.paid}{also}`"
+        )
     for name, value in attrs.asdict(payment).items():
         if value is None:
             continue
         was = recorded[name]
         if (was != value.isoformat()) if isinstance(value, date) else (was != value):
-            if name == "paid" and was is None:
-                raise InvalidInput(
-                    f"invoice {row['invoice']} is already recorded, unpaid: record its payment "
-                    f"with `calloff spend pay {row['invoice']} --on {value}`"
-                )
             raise InvalidInput(
                 f"invoice {row['invoice']} is already recorded with {name.replace('_', ' ')} "
                 f"{was or 'not recorded'}, not {value}"

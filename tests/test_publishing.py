@@ -527,6 +527,13 @@ def test_spend_import_carries_payment(own_leeds, tmp_path):
     result = own_leeds("spend", "import", str(f))
     assert result.exit_code == 1 and "calloff spend pay I-2 --on 2015-08-20" in result.stderr
     assert snapshot(own_leeds.db) == before
+    f.write_text(
+        "calloff,invoice,date,amount,attendees,received,paid\n"
+        "1,I-2,2015-08-01,900,,2015-08-02,2015-08-20\n"
+    )
+    result = own_leeds("spend", "import", str(f))
+    assert "`calloff spend pay I-2 --on 2015-08-20 --received 2015-08-02`" in result.stderr
+    assert snapshot(own_leeds.db) == before
 
 
 # -- a framework under the Procurement Act 2023, 2026-27 -----------------------------------
