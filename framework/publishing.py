@@ -195,6 +195,10 @@ def _flag(value: int | None) -> bool | None:
     return None if value is None else bool(value)
 
 
+def _lots(n: int) -> str:
+    return "1 lot" if n == 1 else f"{n} lots"
+
+
 def _framework_row(store: Store, fw: Framework, start: date, end: date) -> dict[str, Any] | None:
     """The framework agreement's own row: its suppliers are every provider ranked on a lot
     and its value the sum of every cap set for any year, both as at the quarter's end."""
@@ -245,7 +249,7 @@ def _framework_row(store: Store, fw: Framework, start: date, end: date) -> dict[
         "kind": "framework",
         "title": fw.name,
         "service_area": fw.service_area,
-        "description": f"Framework agreement with {len(fw.lots)} lot(s), call-offs by ranking",
+        "description": f"Framework agreement with {_lots(len(fw.lots))}, call-offs by ranking",
         "supplier": "; ".join(s["name"] for s in suppliers) or None,
         "companies_house": joined("companies_house"),
         "charity_number": joined("charity"),
