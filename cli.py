@@ -1790,6 +1790,148 @@ def publish_payment_performance(
     _publish(desk, lambda s: payment_info.performance(s, half), fmt, output, force, as_json)
 
 
+@publish.command("ocds", short_help="Open contracting data: one OCDS 1.1 release package.")
+@click.option(
+    "--since",
+    type=DATE,
+    default=None,
+    help="Only the releases recorded on or after this day (YYYY-MM-DD).",
+)
+@output_options
+@pass_desk
+def publish_ocds(desk: Desk, since: date | None, output: str | None, force: bool) -> None:
+    """The framework and every call-off as one OCDS 1.1 release package: the framework
+    with its lots, rankings and caps, each call-off with its award, contract, variations
+    and paid invoices. A release's id names its content, so publishing again adds new
+    releases and never rewrites old ones."""
+    from calloff import ocds
+
+    guard_output(output, desk.db, force)
+    document = ocds.package(desk.service().store, since)
+    write_output(ocds.dumps(document) + "\n", output, desk.db, force)
+    if not document["releases"]:
+        click.echo(f"Note: nothing was recorded on or after {since}: no releases", err=True)
+
+
+@publish.command("notice", short_help="A call-off's notice: details, change or termination.")
+@click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(["details", "change", "termination"]),
+    required=True,
+    help="Contract details (UK7), change (UK10) or termination (UK11).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json"]),
+    default=None,
+    help="md (the default: to read before filing) or json (the OCDS release to file).",
+)
+@click.option(
+    "--variation",
+    type=ID,
+    default=None,
+    help="For --type change: which variation (default the latest).",
+)
+@json_option
+@output_options
+@templates_option
+@pass_desk
+def publish_notice(
+    desk: Desk,
+    calloff_id: int,
+    kind: str,
+    fmt: str | None,
+    variation: int | None,
+    as_json: bool,
+    output: str | None,
+    force: bool,
+    templates: str | None,
+) -> None:
+    """The notice CALLOFF needs on the Central Digital Platform, for the officer to file:
+    as an OCDS release with the UK notice type (json) or to read (md). Under the 2015
+    Regulations the details notice is the award on Contracts Finder."""
+    from calloff import notices
+
+    if as_json and fmt == "md":
+        raise click.UsageError("--json and --format md disagree: give one of them")
+    fmt = "json" if as_json else fmt or "md"
+    guard_output(output, desk.db, force)
+    text = notices.render(desk.service().store, calloff_id, kind, fmt, variation, templates)
+    write_output(text, output, desk.db, force)
+
+
+@main.command(short_help="What must be published, by when: overdue first.")
+@click.option(
+    "--on",
+    type=DATE,
+    default=None,
+    help="As at this day (YYYY-MM-DD); default today.",
+)
+@click.option("--all", "everything", is_flag=True, help="Also list what was published.")
+@json_option
+@pass_desk
+def due(desk: Desk, on: date | None, everything: bool, as_json: bool) -> None:
+    """The compliance calendar: each notice and publication the framework's regime asks
+    for, with its deadline and the command that produces it, overdue first. `calloff
+    published ITEM` records one as done."""
+    from calloff import compliance
+
+    day = effective(on)
+    calendar = compliance.calendar(desk.service().store, day, everything)
+    if as_json:
+        return emit(calendar)
+    from calloff.model import REGIMES
+
+    click.echo(
+        f"Due as at {day} ({REGIMES[calendar['regime']]}): {calendar['overdue']} overdue, "
+        f"{calendar['open'] - calendar['overdue']} to come, {calendar['published']} published."
+    )
+    for i in calendar["items"]:
+        if i["published_on"]:
+            late = ", late" if i["published_late"] else ""
+            state = f"published {i['published_on']}{late}"
+        elif i["overdue"]:
+            state = f"OVERDUE by {i['days_overdue']} day{'s' if i['days_overdue'] != 1 else ''}"
+        else:
+            state = f"due in {i['days_left']} day{'s' if i['days_left'] != 1 else ''}"
+        click.echo(f"\n{i['item']}  due by {i['due_by']}  {state}")
+        click.echo(f"  {i['title']}")
+        click.echo(f"  Because {i['event']}; {i['basis']}.")
+        if not i["published_on"]:
+            click.echo(f"  Produce it: {i['command']}")
+    if calendar["open"]:
+        click.echo("\nOnce published: calloff published ITEM --on DATE [--reference TEXT]")
+
+
+@main.command(short_help="Record that a due item was published.")
+@click.argument("item", metavar="ITEM")
+@click.option("--on", type=DATE, required=True, help="The day it was published (YYYY-MM-DD).")
+@click.option(
+    "--reference", default=None, help="The notice's id or the address it was published at."
+)
+@json_option
+@pass_desk
+def published(desk: Desk, item: str, on: date, reference: str | None, as_json: bool) -> None:
+    """Record that ITEM (a name `calloff due` gives) was published on a day, which closes
+    it in the calendar from that day; audited."""
+    done = desk.service().publications.record(item, on, reference)
+    if as_json:
+        return emit(done)
+    late = (
+        f", {(on - date.fromisoformat(done['due_by'])).days} days late"
+        if done["published_late"]
+        else ""
+    )
+    click.echo(
+        f"Recorded {done['item']} as published on {on}"
+        + (f" ({done['reference']})" if done["reference"] else "")
+        + f": it was due by {done['due_by']}{late}."
+    )
+
+
 def document_command(name: str, short_help: str, doc: str) -> None:
     """`order` and `record`: one call-off's document, from `orders.render_<name>`."""
 

@@ -14,26 +14,34 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from calloff import definition
-from calloff.dates import FinancialYear, parse_date
+from calloff.api_publishing import Publishing
+from calloff.arguments import (
+    Day,
+    Money,
+    Ref,
+    _amount,
+    _count,
+    _day,
+    _id,
+    _money,
+    _path,
+    _ref,
+    _text,
+    _year,
+)
+from calloff.dates import FinancialYear
 from calloff.errors import InvalidInput
 from calloff.model import CallOff, Framework, PassOver, Payment, Provider, Rates, Request
-from calloff.money import parse_money
 from calloff.registration import Details
 from calloff.rules import Position
 from calloff.service import Lapse, Outcome, Service
 from calloff.spending import ImportSummary, SpendLine
 from calloff.storage import Store
-
-Money = Decimal | str | int
-Day = date | str
-Ref = int | str  # a provider's id or its name
 
 __all__ = ["Office", "create", "open"]
 
@@ -75,78 +83,6 @@ def _officer(officer: str | None) -> str:
         return "officer"
 
 
-# The command line checks its arguments' types and ranges before the library sees them;
-# these do the same for a Python caller, so a wrong type is refused, never stored.
-
-
-def _day(value: Day | None, what: str = "on") -> date:
-    if value is None:
-        return date.today()
-    if isinstance(value, datetime):
-        raise InvalidInput(f"{what} must be a date, not a datetime: use .date()")
-    if isinstance(value, date | str):
-        return parse_date(value)
-    raise InvalidInput(f"{what} must be a date or ISO text such as 2015-06-01")
-
-
-def _money(value: Money | None, what: str) -> Decimal | None:
-    if value is None:
-        return None
-    if isinstance(value, float):
-        raise InvalidInput(f"{what} must be a Decimal or text such as '12500.00', not a float")
-    if isinstance(value, bool) or not isinstance(value, Decimal | str | int):
-        raise InvalidInput(f"{what} must be a Decimal or text such as '12500.00'")
-    return parse_money(value)
-
-
-def _amount(value: Money, what: str) -> Decimal:
-    amount = _money(value, what)
-    if amount is None:
-        raise InvalidInput(f"{what} is required: a Decimal or text such as '12500.00'")
-    return amount
-
-
-def _count(value: int | None, what: str, low: int, high: int) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput(f"{what} must be a whole number from {low:,} to {high:,}")
-    return value
-
-
-def _id(value: int, what: str) -> int:
-    checked = _count(value, what, 1, 2**62)
-    if checked is None:
-        raise InvalidInput(f"{what} is required: a whole number")
-    return checked
-
-
-def _text(value: str, what: str) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(f"{what} must be text")
-    return value
-
-
-def _ref(value: Ref, what: str = "provider") -> Ref:
-    if isinstance(value, str):
-        return value
-    return _id(value, what)
-
-
-def _year(year: FinancialYear | str | None) -> FinancialYear | None:
-    if year is None or isinstance(year, FinancialYear):
-        return year
-    if isinstance(year, str):
-        return FinancialYear.parse(year)
-    raise InvalidInput("year must be a FinancialYear or text such as '2015-16'")
-
-
-def _path(path: str | Path, what: str = "path") -> str | Path:
-    if not isinstance(path, str | Path):
-        raise InvalidInput(f"{what} must be a file path (str or pathlib.Path)")
-    return path
-
-
 def _details(details: dict[str, str | bool | None]) -> tuple[Details, set[str]]:
     known = ("address", "companies_house", "charity", "sme", "vcse", "ppon")
     for key, value in details.items():
@@ -158,7 +94,7 @@ def _details(details: dict[str, str | bool | None]) -> tuple[Details, set[str]]:
     return Details.checked(**details)  # type: ignore[arg-type]
 
 
-class Office:
+class Office(Publishing):
     """One officer's desk at one framework database. Use it as a context manager, or call
     `close()`, so the database file is released."""
 
@@ -488,62 +424,3 @@ class Office:
     def extend_term(self, *, on: Day | None = None) -> Framework:
         """Take up the next extension option (while the term runs); returns the framework."""
         return self.service.budget.extend_term(_day(on))
-
-    # -- reports -------------------------------------------------------------------------
-
-    def report(
-        self,
-        *,
-        year: FinancialYear | str,
-        quarter: int | None = None,
-        as_recorded: int | str | None = None,
-    ) -> dict[str, Any]:
-        """The quarterly spend-against-contract figures: the same document as `calloff
-        report quarterly --json` (keys in docs/reports.md; money as text, "12500.00")."""
-        from calloff.reports import quarterly
-
-        fy = _year(year)
-        if fy is None:
-            raise InvalidInput("year is required, such as '2015-16'")
-        if quarter is not None and (isinstance(quarter, bool) or not isinstance(quarter, int)):
-            raise InvalidInput("quarter must be 1, 2, 3 or 4")
-        return quarterly(self.service.store, fy, quarter, as_recorded)
-
-    def publish(
-        self,
-        publication: str,
-        *,
-        year: FinancialYear | str | None = None,
-        quarter: int | None = None,
-        half: str | None = None,
-    ) -> dict[str, Any]:
-        """What `calloff publish NAME --format json` writes (keys in docs/publishing.md):
-        `spend`, `contracts` or `payments` for a year and quarter, `payment-performance`
-        for a half such as "2026-27-H1"."""
-        import json
-
-        from calloff import payment_info, publishing
-        from calloff.publish_files import render
-
-        store = self.service.store
-        if publication == "payment-performance":
-            built = payment_info.performance(
-                store, payment_info.HalfYear.parse(_text(half or "", "half"))
-            )
-        else:
-            build = {
-                "spend": publishing.spend,
-                "contracts": publishing.contracts,
-                "payments": payment_info.payments,
-            }.get(publication)
-            if build is None:
-                raise InvalidInput(
-                    f"publication {publication!r} is not known: choose spend, contracts, "
-                    "payments or payment-performance"
-                )
-            fy = _year(year)
-            if fy is None or isinstance(quarter, bool) or not isinstance(quarter, int):
-                raise InvalidInput("year (such as '2015-16') and quarter (1 to 4) are required")
-            built = build(store, fy, quarter)
-        result: dict[str, Any] = json.loads(render(built, "json"))
-        return result

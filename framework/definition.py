@@ -6,6 +6,7 @@ agreement; the database then records everything that happens under it.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import date
 from decimal import Decimal
@@ -135,7 +136,20 @@ def _framework(data: dict[str, Any]) -> Framework:
         light_touch=light_touch,
         service_area=_text(data, "service_area"),
         merchant_category=_text(data, "merchant_category"),
+        ocid_prefix=_ocid_prefix(data),
     )
+
+
+def _ocid_prefix(data: dict[str, Any]) -> str:
+    """The prefix the OCDS helpdesk registers for a publisher: "ocds-" and six letters or
+    digits (docs/publishing.md). Optional: only `calloff publish ocds` needs it."""
+    value = _text(data, "ocid_prefix")
+    if value and not re.fullmatch(r"ocds-[a-z0-9]{6}", value):
+        raise DefinitionError(
+            f'ocid_prefix {value!r} is not an OCDS prefix: write it like "ocds-a1b2c3" '
+            '("ocds-" and six lower-case letters or digits, as registered for the council)'
+        )
+    return value
 
 
 def _text(data: dict[str, Any], key: str) -> str:

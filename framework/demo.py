@@ -76,6 +76,9 @@ DEMO_NAMES = (
     "report-*.csv",
     "report-*.json",
     "publish-*.csv",
+    "publish-*.json",
+    "notice-*.md",
+    "notice-*.json",
 )
 
 
@@ -336,9 +339,10 @@ def run_demo(directory: Path, officer: str = "demo.officer", program: str = "cal
         )
         lines.append(f"Quarterly report: {path}")
     lines.extend(_publish(folder, store, o1.calloff.year))
+    lines.extend(_calendar(folder, svc, o3.calloff.id))
     store.close()
     lines.append("Explore it:")
-    for command in ("offers", "headroom", f"show {o2b.calloff.id}"):
+    for command in ("offers", "headroom", f"show {o2b.calloff.id}", "due"):
         lines.append(f"  {program} --db {db_path} {command}")
     return "\n".join(lines)
 
@@ -363,4 +367,43 @@ def _publish(folder: DemoFolder, store: Store, year: FinancialYear) -> list[str]
         render(payment_info.performance(store, half), "csv"),
     )
     lines.append(f"Payment performance: {path}")
+    return lines
+
+
+# What the council recorded as published (fictional references): every item but one.
+PUBLISHED = {
+    "calloff-1-details": ("2015-05-20", "Contracts Finder CF-0001-2015"),
+    "calloff-3-details": ("2015-06-10", "Contracts Finder CF-0002-2015"),
+    "spend-2015-16-Q1": ("2015-07-24", None),
+    "contracts-2015-16-Q1": ("2015-07-24", None),
+    "spend-2015-16-Q2": ("2015-10-23", None),
+    "contracts-2015-16-Q2": ("2015-10-23", None),
+    "spend-2015-16-Q3": ("2016-01-22", None),
+    "contracts-2015-16-Q3": ("2016-01-22", None),
+    "spend-2015-16-Q4": ("2016-04-22", None),
+    "contracts-2015-16-Q4": ("2016-04-22", None),
+}
+
+
+def _calendar(folder: DemoFolder, svc: Service, forgotten: int) -> list[str]:
+    """Open data, and the compliance calendar with one notice never published."""
+    from calloff import compliance, notices, ocds
+
+    store = svc.store
+    path = folder.write("publish-ocds.json", ocds.dumps(ocds.package(store)) + "\n")
+    lines = [f"Open data (OCDS 1.1 release package): {path}"]
+    for item, (on, reference) in PUBLISHED.items():
+        svc.publications.record(item, date.fromisoformat(on), reference)
+    for fmt in ("md", "json"):
+        path = folder.write(
+            f"notice-{forgotten}-details.{fmt}", notices.render(store, forgotten, "details", fmt)
+        )
+        lines.append(f"Notice to publish (Contracts Finder): {path}")
+    calendar = compliance.calendar(store, date.today())
+    late = [i for i in calendar["items"] if i["overdue"]]
+    lines.append(
+        f"Compliance calendar: {calendar['published']} items published, "
+        f"{calendar['overdue']} overdue: "
+        + "; ".join(f"{i['item']} (due by {i['due_by']})" for i in late)
+    )
     return lines

@@ -295,10 +295,29 @@ def _migrate_5_to_6(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX spend_paid ON spend (paid_on)")
 
 
+def _migrate_6_to_7(db: sqlite_utils.Database) -> None:
+    """Open data and the compliance calendar (docs/publishing.md): the framework's OCDS
+    prefix (an embedded framework takes its definition's; any other has none until it is
+    set) and the record of what was published, which closes a due item."""
+    db.execute("ALTER TABLE framework ADD COLUMN ocid_prefix TEXT NOT NULL DEFAULT ''")
+    from calloff import definition
+
+    row = db.execute("SELECT id FROM framework").fetchone()
+    if row is not None and row[0] in definition.EMBEDDED:
+        prefix = definition.embedded(row[0]).ocid_prefix
+        db.execute("UPDATE framework SET ocid_prefix = ?", [prefix])
+    db.execute(
+        """CREATE TABLE publications (
+          item TEXT PRIMARY KEY, published_on TEXT NOT NULL, reference TEXT,
+          recorded_at TEXT NOT NULL, officer TEXT NOT NULL)"""
+    )
+
+
 MIGRATIONS: dict[int, Any] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
     3: _migrate_3_to_4,
     4: _migrate_4_to_5,
     5: _migrate_5_to_6,
+    6: _migrate_6_to_7,
 }

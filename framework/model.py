@@ -117,6 +117,8 @@ class Framework:
     light_touch: bool = False
     service_area: str = ""
     merchant_category: str = ""
+    # The publisher's OCDS prefix ("ocds-" and six characters), for open data; "" if unset.
+    ocid_prefix: str = ""
 
     @property
     def reference(self) -> str:

@@ -52,6 +52,7 @@ def framework(fw: Framework) -> dict[str, Any]:
         "light_touch": fw.light_touch,
         "service_area": fw.service_area,
         "merchant_category": fw.merchant_category,
+        "ocid_prefix": fw.ocid_prefix or None,
     }
 
 

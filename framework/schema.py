@@ -25,7 +25,7 @@ from calloff.trail import now_stamp
 if TYPE_CHECKING:
     from calloff.storage import Store
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def connect(path: Path, immutable: bool = False) -> sqlite_utils.Database:
@@ -297,6 +297,7 @@ def write_framework(store: Store, fw: Framework) -> None:
             "light_touch": int(fw.light_touch),
             "service_area": fw.service_area,
             "merchant_category": fw.merchant_category,
+            "ocid_prefix": fw.ocid_prefix,
         },
     )
     for lot in fw.lots:
@@ -367,4 +368,5 @@ def read_framework(store: Store) -> Framework:
         light_touch=bool(row["light_touch"]),
         service_area=row["service_area"],
         merchant_category=row["merchant_category"],
+        ocid_prefix=row["ocid_prefix"],
     )

@@ -3,7 +3,8 @@ record the provider's answer, the approver's decision and lapsed offers.
 
 `Service` is the officer's desk; the other capabilities hang off it: `setup`
 (providers, rankings, prices), `budget` (ceilings, funding, the term) and `spending`
-(invoices, variations, completion) and `payments` (paying invoices).
+(invoices, variations, completion), `payments` (paying invoices) and `publications`
+(what was published, closing the compliance calendar's items).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import attrs
 from calloff.base import ServiceBase, not_future
 from calloff.budget import Budget
+from calloff.compliance import Publications
 from calloff.dates import add_working_days, parse_date
 from calloff.errors import (
     CeilingExceeded,
@@ -78,6 +80,7 @@ class Service(ServiceBase):
         self.budget = Budget(store, officer)
         self.spending = Spending(store, officer)
         self.payments = Payments(store, officer)
+        self.publications = Publications(store, officer)
 
     # -- reading -------------------------------------------------------------------------
 

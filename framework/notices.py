@@ -1,0 +1,272 @@
+"""The notices an officer files on the Central Digital Platform for a call-off: contract
+details (UK7), contract change (UK10) and contract termination (UK11), as an OCDS release
+or as Markdown to read before filing (docs/publishing.md, "Notices").
+
+Under the Public Contracts Regulations 2015 the award is published on Contracts Finder
+instead, and there is no change or termination notice; those two are refused.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import attrs
+from calloff import compliance, ocds
+from calloff.errors import InvalidInput, NotFound, WrongStatus
+from calloff.model import REGIMES, VAT_RATE, Framework
+from calloff.money import from_pence, json_money
+from calloff.orders import order_reference
+from calloff.storage import Store
+
+TYPES = ("details", "change", "termination")
+FORMATS = ("json", "md")
+NOTICE = {
+    "details": ("UK7", "Contract details notice", "contract", "contractNotice"),
+    "change": ("UK10", "Contract change notice", "contractAmendment", "contractNotice"),
+    "termination": (
+        "UK11",
+        "Contract termination notice",
+        "contractTermination",
+        "contractTerminationNotice",
+    ),
+}
+
+
+def notice(
+    store: Store, calloff_id: int, kind: str, variation: int | None = None
+) -> dict[str, Any]:
+    """What the notice says: its type, the duty behind it and its deadline, and the OCDS
+    release to file."""
+    if kind not in TYPES:
+        raise InvalidInput(
+            f"notice type {kind!r} is not known: choose details, change or termination"
+        )
+    fw = store.framework()
+    c = store.calloff(calloff_id)
+    pa2023 = fw.regime == "pa2023"
+    if kind != "details" and not pa2023:
+        raise WrongStatus(
+            f"a {NOTICE[kind][1].lower()} is a Procurement Act 2023 duty: framework "
+            f"{fw.reference} is under the {REGIMES[fw.regime]}, which asks for none "
+            "(`calloff due` lists what it owes)"
+        )
+    if kind == "details" and c.status not in ocds.ENTERED:
+        raise WrongStatus(
+            f"call-off {c.id} is {c.status.replace('_', ' ')}: a contract details notice is "
+            "for a call-off entered into (accepted)"
+        )
+    if kind == "termination" and c.status not in compliance.ENDED:
+        raise WrongStatus(
+            f"call-off {c.id} is {c.status.replace('_', ' ')}: a termination notice follows "
+            "its end (`calloff complete` or `calloff cancel` records it)"
+        )
+    chosen = _variation(store, c.id, variation) if kind == "change" else None
+    # The release needs the publisher's prefix; Markdown can do without one.
+    named = fw if fw.ocid_prefix else attrs.evolve(fw, ocid_prefix="ocds-xxxxxx")
+    (full,) = ocds._calloff_releases(store, named, c.id)
+    code, title, tag, document_type = NOTICE[kind]
+    release = _shape(full, kind, chosen, named)
+    if pa2023 or kind != "details":
+        document = {
+            "id": f"{code}-{order_reference(fw.id, c.id)}" + (f"-{chosen['id']}" if chosen else ""),
+            "documentType": document_type,
+            "noticeType": code,
+            "title": f"{title} ({code})",
+        }
+    else:
+        document = {
+            "id": f"CF-{order_reference(fw.id, c.id)}",
+            "documentType": "awardNotice",
+            "title": "Contracts Finder: award notice",
+        }
+    release["tag"] = [tag]
+    release["contracts"][0]["documents"] = [document]
+    item = _item(store, c.id, kind, chosen)
+    return {
+        "type": kind,
+        "notice_type": code if pa2023 else None,
+        "title": f"{title} ({code})" if pa2023 else "Contracts Finder: award of a contract",
+        "regime": fw.regime,
+        "light_touch": fw.light_touch,
+        "calloff": c.id,
+        "reference": order_reference(fw.id, c.id),
+        "ocid": full["ocid"] if fw.ocid_prefix else None,
+        "due": item,
+        "required": _required(fw, kind, chosen),
+        "release": ocds.finish({k: v for k, v in release.items() if k != "id"}),
+        "details": _details(store, fw, c.id, full, chosen),
+    }
+
+
+def _variation(store: Store, calloff_id: int, variation: int | None) -> dict[str, Any]:
+    rows = list(
+        store.db.query(
+            "SELECT * FROM variations WHERE calloff_id = ? ORDER BY effective_on, id", [calloff_id]
+        )
+    )
+    if not rows:
+        raise WrongStatus(
+            f"call-off {calloff_id} has no variation: a change notice describes one "
+            "(`calloff vary` records it)"
+        )
+    if variation is None:
+        return rows[-1]
+    for row in rows:
+        if row["id"] == variation:
+            return row
+    known = ", ".join(str(r["id"]) for r in rows)
+    raise NotFound(
+        f"call-off {calloff_id} has no variation {variation}: its variations are {known}"
+    )
+
+
+def _shape(
+    full: dict[str, Any], kind: str, chosen: dict[str, Any] | None, fw: Framework
+) -> dict[str, Any]:
+    """The release as the notice tells it: a details notice the contract as entered into,
+    a change notice the one modification, a termination notice the end and what was paid."""
+    release = {k: v for k, v in full.items() if k not in ("planning",)}
+    if kind != "termination":  # no payment is part of the notice
+        release["parties"] = [
+            {**p, "roles": [r for r in p["roles"] if r not in ("payer", "payee")]}
+            for p in release["parties"]
+        ]
+    contract = dict(release["contracts"][0])
+    if kind == "details":
+        contract["value"] = release["awards"][0]["value"]
+        contract["status"] = "active"
+        contract.pop("amendments", None)
+        contract.pop("implementation", None)
+        contract.pop("description", None)
+    elif kind == "change":
+        assert chosen is not None
+        contract["amendments"] = [ocds._amendment(chosen)]
+        contract["value"] = ocds.value(from_pence(chosen["new_value_pence"]))
+        contract.pop("implementation", None)
+    release["contracts"] = [contract]
+    return release
+
+
+def _item(
+    store: Store, calloff_id: int, kind: str, chosen: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The calendar's item for this notice, as at today: its deadline and whether done."""
+    name = f"calloff-{calloff_id}-{kind}" + (f"-{chosen['id']}" if chosen else "")
+    today = date.today()
+    for i in compliance.items(store, today):
+        if i.item == name:
+            return i.as_dict(today)
+    return None
+
+
+def _required(fw: Framework, kind: str, chosen: dict[str, Any] | None) -> str:
+    if fw.regime != "pa2023":
+        return (
+            "Public Contracts Regulations 2015: the award is published on Contracts Finder "
+            "within 30 days of its award"
+        )
+    if kind == "details":
+        days = 120 if fw.light_touch else 30
+        return f"Procurement Act 2023, s.53: within {days} days of entering into the contract"
+    if kind == "termination":
+        return "Procurement Act 2023, s.80: within 30 days of the contract ending"
+    assert chosen is not None
+    if fw.light_touch:
+        return "Not required: s.75 does not apply to a light-touch contract (s.75(6))"
+    if not compliance.needs_change_notice(chosen["old_value_pence"], chosen["new_value_pence"]):
+        return "Not required: the change is 10% of the value or less (s.75(2)); voluntary"
+    return "Procurement Act 2023, s.75: before the modification is made"
+
+
+def _details(
+    store: Store,
+    fw: Framework,
+    calloff_id: int,
+    release: dict[str, Any],
+    chosen: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The facts the Markdown shows, as plain values."""
+    c = store.calloff(calloff_id)
+    provider = store.provider(c.provider_id, date.today())
+    award = release["awards"][0]
+    contract = release["contracts"][0]
+    vat = provider.vat == "standard"
+    paid = store.db.execute(
+        "SELECT COUNT(*), COALESCE(SUM(amount_pence), 0) FROM spend "
+        "WHERE calloff_id = ? AND paid_on IS NOT NULL",
+        [c.id],
+    ).fetchone()
+    initial = award["value"]["amount"]
+    return {
+        "buyer": fw.buyer,
+        "framework": fw.name,
+        "framework_reference": fw.reference,
+        "framework_ocid": ocds.framework_ocid(fw) if fw.ocid_prefix else None,
+        "lot": c.lot,
+        "lot_title": fw.lot(c.lot).title,
+        "title": contract["title"],
+        "supplier": provider.name,
+        "address": provider.address,
+        "companies_house": provider.companies_house,
+        "charity": provider.charity,
+        "ppon": provider.ppon,
+        "sme": provider.sme,
+        "vcse": provider.vcse,
+        "entered_on": c.decided_on,
+        "start": contract["period"]["startDate"][:10],
+        "end": contract["period"]["endDate"][:10],
+        "value": json_money(initial),
+        "value_with_vat": json_money(initial * (1 + VAT_RATE) if vat else initial),
+        "current_value": json_money(c.value),
+        "rank": c.rank,
+        "passed_over": [
+            {"rank": p.rank, "name": p.name, "reason": p.reason} for p in store.passed_over(c.id)
+        ],
+        "status": c.status,
+        "closed_on": c.closed_on,
+        "reason": c.reason,
+        "invoices_paid": paid[0],
+        "paid": json_money(from_pence(paid[1])),
+        "variation": None
+        if chosen is None
+        else {
+            "id": chosen["id"],
+            "on": chosen["effective_on"],
+            "from": json_money(from_pence(chosen["old_value_pence"])),
+            "to": json_money(from_pence(chosen["new_value_pence"])),
+            "reason": chosen["reason"],
+            "percent": _percent(chosen["old_value_pence"], chosen["new_value_pence"]),
+        },
+    }
+
+
+def _percent(old: int, new: int) -> str:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if not old:
+        return "—"
+    change = (Decimal(new - old) * 100 / Decimal(old)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return f"{change:+f}%"
+
+
+def render(
+    store: Store,
+    calloff_id: int,
+    kind: str,
+    fmt: str,
+    variation: int | None = None,
+    templates: str | Path | None = None,
+) -> str:
+    """The notice as JSON (the OCDS release) or Markdown (for the officer to read)."""
+    if fmt not in FORMATS:
+        raise InvalidInput(f"format {fmt!r} is not known: choose json or md")
+    content = notice(store, calloff_id, kind, variation)
+    if fmt == "json":
+        if content["ocid"] is None:
+            ocds._prefix(store.framework())  # refuses, saying how to set the prefix
+        return ocds.dumps(content["release"]) + "\n"
+    from calloff.documents import render as render_template
+
+    return render_template("notice.md.j2", "md", {"n": content}, templates)
