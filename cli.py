@@ -1808,9 +1808,11 @@ def publish_ocds(desk: Desk, since: date | None, output: str | None, force: bool
 
     guard_output(output, desk.db, force)
     document = ocds.package(desk.service().store, since)
-    write_output(ocds.dumps(document) + "\n", output, desk.db, force)
     if not document["releases"]:
-        click.echo(f"Note: nothing was recorded on or after {since}: no releases", err=True)
+        # A package holds at least one release: with nothing new, none is written.
+        click.echo(f"Nothing was recorded on or after {since}: no package written.", err=True)
+        return
+    write_output(ocds.dumps(document) + "\n", output, desk.db, force)
 
 
 @publish.command("notice", short_help="A call-off's notice: details, change or termination.")

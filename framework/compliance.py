@@ -144,8 +144,8 @@ def _calloff_items(store: Store, fw: Framework, on: date) -> list[DueItem]:
                     event=f"call-off {cid} was entered into on {entered}",
                     event_on=entered,
                     due_by=within(entered, 30),
-                    basis="Public Contracts Regulations 2015, Part 4 (Contracts Finder): "
-                    "the award of a contract, within 30 days of its award",
+                    basis="Public Contracts Regulations 2015, Part 4: the award on "
+                    "Contracts Finder, within 30 days",
                     command=f"calloff publish notice {cid} --type details",
                     earliest=entered,
                     calloff=cid,

@@ -100,11 +100,10 @@ def codes(name: str) -> frozenset[str]:
     """Every code in a codelist: the core list plus any extension's additions (+name.csv)."""
     base = require_ocds()
     found: set[str] = set()
-    for path in (
-        [base / "standard-1.1.5" / "codelists" / name]
-        + sorted(base.glob(f"extensions/*/codelists/{name}"))
-        + sorted(base.glob(f"extensions/*/codelists/+{name}"))
-    ):
+    core = base / "standard-1.1.5" / "codelists" / name
+    added = sorted(base.glob(f"extensions/*/codelists/{name}"))
+    extended = sorted(base.glob(f"extensions/*/codelists/+{name}"))
+    for path in (core, *added, *extended):
         if path.is_file():
             with path.open(encoding="utf-8", newline="") as f:
                 found.update(row["Code"] for row in csv.DictReader(f))

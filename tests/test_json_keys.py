@@ -37,14 +37,14 @@ def documented(path: Path) -> dict[str, set[str]]:
             current = heading.group(1).strip()
             sections[current] = set()
         else:
-            sections[current] |= set(re.findall(r"`([a-z_0-9]+)`", line))
+            sections[current] |= set(re.findall(r"`([A-Za-z_0-9]+)`", line))
     return sections
 
 
 def chapter(path: Path, title: str) -> set[str]:
     """Backticked names under `## title`, its subsections included."""
     text = path.read_text().split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
-    return set(re.findall(r"`([a-z_0-9]+)`", text))
+    return set(re.findall(r"`([A-Za-z_0-9]+)`", text))
 
 
 def allowed(command: str) -> set[str]:
@@ -168,6 +168,9 @@ def outputs(leeds):
     for name in ("spend", "contracts", "payments"):
         run(f"publish {name}", "publish", name, "--year", "2015-16", "--quarter", "1")
     run("publish payment-performance", "publish", "payment-performance", "--half", "2015-16-H1")
+    run("publish notice", "publish", "notice", "2", "--type", "details")
+    run("published", "published", "calloff-2-details", "--on", "2015-05-10", "--reference", "x")
+    run("due", "due", "--on", "2015-12-01", "--all")
     return out
 
 

@@ -1,5 +1,6 @@
 """A database from the first release upgrades in place, after a backup; a newer one is refused."""
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -188,4 +189,19 @@ def test_an_upgraded_database_has_what_publication_needs(old):
     ]
     provider = old.json("provider", "show", "Birch Practice Ltd")
     assert provider["companies_house"] is None and provider["sme"] is None
+    assert old.json("audit", "verify")["ok"] is True
+
+
+def test_an_upgraded_database_has_open_data_and_a_calendar(old):
+    """Schema 7: Leeds takes its OCDS prefix from its embedded definition, gets an empty
+    record of publications, and its calendar and package work at once."""
+    assert old.json("framework")["ocid_prefix"] == "ocds-fake01"
+    assert _version(old.db) == 7
+    calendar = old.json("due", "--on", "2015-08-01")
+    assert calendar["published"] == 0 and calendar["open"] > 0
+    first = calendar["items"][0]["item"]
+    old.ok("published", first, "--on", "2015-08-01")
+    assert old.json("due", "--on", "2015-08-01")["published"] == 1
+    releases = json.loads(old.ok("publish", "ocds").stdout)["releases"]
+    assert releases[0]["ocid"] == "ocds-fake01-leeds-rp-2015"
     assert old.json("audit", "verify")["ok"] is True
