@@ -1829,7 +1829,7 @@ def publish_ocds(desk: Desk, since: date | None, output: str | None, force: bool
     "fmt",
     type=click.Choice(["md", "json"]),
     default=None,
-    help="md (the default: to read before filing) or json (the OCDS release to file).",
+    help="json (the default: the OCDS release to file) or md (to read before filing).",
 )
 @click.option(
     "--variation",
@@ -1853,13 +1853,13 @@ def publish_notice(
     templates: str | None,
 ) -> None:
     """The notice CALLOFF needs on the Central Digital Platform, for the officer to file:
-    as an OCDS release with the UK notice type (json) or to read (md). Under the 2015
-    Regulations the details notice is the award on Contracts Finder."""
+    as an OCDS release with the UK notice type (json, the default) or to read (md). Under
+    the 2015 Regulations the details notice is the award to put on Contracts Finder."""
     from calloff import notices
 
     if as_json and fmt == "md":
         raise click.UsageError("--json and --format md disagree: give one of them")
-    fmt = "json" if as_json else fmt or "md"
+    fmt = "json" if as_json else fmt or "json"
     guard_output(output, desk.db, force)
     text = notices.render(desk.service().store, calloff_id, kind, fmt, variation, templates)
     write_output(text, output, desk.db, force)

@@ -3,7 +3,8 @@ details (UK7), contract change (UK10) and contract termination (UK11), as an OCD
 or as Markdown to read before filing (docs/publishing.md, "Notices").
 
 Under the Public Contracts Regulations 2015 the award is published on Contracts Finder
-instead, and there is no change or termination notice; those two are refused.
+instead, with the same content, and there is no change or termination notice: those two
+are still given, saying they are not required.
 """
 
 from __future__ import annotations
@@ -45,13 +46,6 @@ def notice(
         )
     fw = store.framework()
     c = store.calloff(calloff_id)
-    pa2023 = fw.regime == "pa2023"
-    if kind != "details" and not pa2023:
-        raise WrongStatus(
-            f"a {NOTICE[kind][1].lower()} is a Procurement Act 2023 duty: framework "
-            f"{fw.reference} is under the {REGIMES[fw.regime]}, which asks for none "
-            "(`calloff due` lists what it owes)"
-        )
     if kind == "details" and c.status not in ocds.ENTERED:
         raise WrongStatus(
             f"call-off {c.id} is {c.status.replace('_', ' ')}: a contract details notice is "
@@ -68,26 +62,19 @@ def notice(
     (full,) = ocds._calloff_releases(store, named, c.id)
     code, title, tag, document_type = NOTICE[kind]
     release = _shape(full, kind, chosen, named)
-    if pa2023 or kind != "details":
-        document = {
-            "id": f"{code}-{order_reference(fw.id, c.id)}" + (f"-{chosen['id']}" if chosen else ""),
-            "documentType": document_type,
-            "noticeType": code,
-            "title": f"{title} ({code})",
-        }
-    else:
-        document = {
-            "id": f"CF-{order_reference(fw.id, c.id)}",
-            "documentType": "awardNotice",
-            "title": "Contracts Finder: award notice",
-        }
+    document = {
+        "id": f"{code}-{order_reference(fw.id, c.id)}" + (f"-{chosen['id']}" if chosen else ""),
+        "documentType": document_type,
+        "noticeType": code,
+        "title": f"{title} ({code})",
+    }
     release["tag"] = [tag]
     release["contracts"][0]["documents"] = [document]
     item = _item(store, c.id, kind, chosen)
     return {
         "type": kind,
-        "notice_type": code if pa2023 else None,
-        "title": f"{title} ({code})" if pa2023 else "Contracts Finder: award of a contract",
+        "notice_type": code,
+        "title": f"{title} ({code})",
         "regime": fw.regime,
         "light_touch": fw.light_touch,
         "calloff": c.id,
@@ -163,9 +150,14 @@ def _item(
 
 def _required(fw: Framework, kind: str, chosen: dict[str, Any] | None) -> str:
     if fw.regime != "pa2023":
+        if kind == "details":
+            return (
+                f"Under the {REGIMES[fw.regime]} this call-off's award is published on "
+                "Contracts Finder within 30 days of its award: this is what to publish"
+            )
         return (
-            "Public Contracts Regulations 2015: the award is published on Contracts Finder "
-            "within 30 days of its award"
+            f"Not required: the {REGIMES[fw.regime]} ask for no {NOTICE[kind][1].lower()} "
+            "(a Procurement Act 2023 notice); it may be published voluntarily"
         )
     if kind == "details":
         days = 120 if fw.light_touch else 30
@@ -255,7 +247,7 @@ def render(
     store: Store,
     calloff_id: int,
     kind: str,
-    fmt: str,
+    fmt: str = "json",
     variation: int | None = None,
     templates: str | Path | None = None,
 ) -> str:

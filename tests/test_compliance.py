@@ -186,7 +186,8 @@ def test_light_touch_gives_120_days_and_no_change_notice(tmp_path):
     cl.ok("vary", "1", "--value", "170000", "--reason", "r", "--on", "2026-06-01")
     calendar = deadlines(due(cl, "--on", "2026-06-15"))
     assert calendar == {"calloff-1-details": "2026-07-31", "calloff-2-details": "2026-07-31"}
-    assert "Not required" in cl.ok("publish", "notice", "1", "--type", "change").stdout
+    text = cl.ok("publish", "notice", "1", "--type", "change", "--format", "md").stdout
+    assert "Not required: s.75 does not apply to a light-touch contract" in text
 
 
 @pytest.fixture(scope="module")
@@ -267,7 +268,7 @@ def test_the_contract_details_notice(act):
     assert release["tender"]["procurementMethodDetails"] == (
         "Call-off from framework LEEDS-RP-2026, by ranking (rank 1 on lot 4)"
     )
-    text = act.ok("publish", "notice", "1", "--type", "details").stdout
+    text = act.ok("publish", "notice", "1", "--type", "details", "--format", "md").stdout
     assert text.startswith("# Contract details notice (UK7): LEEDS-RP-2026/CO-00001\n")
     assert "| Value | £150,000.00 excluding VAT (£180,000.00 including VAT) |" in text
     assert "Not awarded by competition" in text
@@ -280,9 +281,11 @@ def test_the_change_and_termination_notices(act):
     assert change["contracts"][0]["value"]["amount"] == Decimal("170000.00")
     (amendment,) = change["contracts"][0]["amendments"]
     assert amendment["description"] == "Value changed from £150,000.00 to £170,000.00"
-    text = act.ok("publish", "notice", "1", "--type", "change").stdout
+    text = act.ok("publish", "notice", "1", "--type", "change", "--format", "md").stdout
     assert "+13.33%" in text and "before the modification" in text
-    small = act.ok("publish", "notice", "2", "--type", "change", "--variation", "2").stdout
+    small = act.ok(
+        "publish", "notice", "2", "--type", "change", "--variation", "2", "--format", "md"
+    ).stdout
     assert "Not required: the change is 10% of the value or less" in small
     ended = notice(act, "2", "--type", "termination")
     assert document_of(ended)["noticeType"] == "UK11"
@@ -324,13 +327,26 @@ def test_notice_refusals(act, leeds_db):
     )
     act.refused("publish", "notice", "1", "--type", "award", code=2)
     act.refused("publish", "notice", "1", "--type", "details", "--json", "--format", "md", code=2)
+    act.refused("publish", "notice", "1", "--type", "details", "--format", "pdf", code=2)
+
+
+def test_notices_under_the_2015_regulations(leeds_db):
+    """Leeds: the details notice is the award for Contracts Finder, with the UK7 content;
+    a change or termination notice is given, saying the Regulations ask for none."""
     leeds = Calloff(leeds_db)
-    line = leeds.refused("publish", "notice", "1", "--type", "change")
-    assert "Procurement Act 2023 duty" in line and "Public Contracts Regulations 2015" in line
-    # Under the 2015 Regulations, the details notice is the award on Contracts Finder.
-    release = notice(leeds, "1", "--type", "details")
-    assert document_of(release)["documentType"] == "awardNotice"
-    assert "noticeType" not in document_of(release)
+    release = notice(leeds, "1", "--type", "details")  # JSON is the default format
+    assert document_of(release)["noticeType"] == "UK7"
+    text = leeds.ok("publish", "notice", "1", "--type", "details", "--format", "md").stdout
+    assert "this call-off's award is published on Contracts Finder within 30 days" in text
+    assert "Due by 2015-06-19" in text
+    change = leeds.ok("publish", "notice", "1", "--type", "change", "--format", "md").stdout
+    assert "Not required: the Public Contracts Regulations 2015 ask for no contract change" in (
+        change
+    )
+    ended = notice(leeds, "4", "--type", "termination")
+    assert document_of(ended)["noticeType"] == "UK11"
+    default = json.loads(leeds.ok("publish", "notice", "1", "--type", "details").stdout)
+    assert default["ocid"] == "ocds-fake01-leeds-rp-2015-CO-00001"
 
 
 def test_an_offer_has_no_details_notice(own_act):
