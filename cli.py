@@ -372,11 +372,19 @@ def init(desk: Desk, name: str | None, path: str | None) -> None:
     )
 
 
-@main.command("framework")
+@main.group(
+    "framework",
+    invoke_without_command=True,
+    short_help="Show the framework: buyer, lots, term and funding streams.",
+)
 @json_option
-@pass_desk
-def framework_cmd(desk: Desk, as_json: bool) -> None:
-    """Show the framework: buyer, lots, term and funding streams."""
+@click.pass_context
+def framework_cmd(ctx: click.Context, as_json: bool) -> None:
+    """Show the framework: buyer, lots, term and funding streams; `calloff framework
+    ocid-prefix` names its OCDS prefix where its definition gave none."""
+    if ctx.invoked_subcommand is not None:
+        return
+    desk = ctx.find_object(Desk)
     from calloff import present
 
     fw = desk.service().framework()
@@ -407,6 +415,22 @@ def framework_cmd(desk: Desk, as_json: bool) -> None:
 
 
 # -- providers -----------------------------------------------------------------------------
+
+
+@framework_cmd.command("ocid-prefix", short_help="Name the framework's OCDS prefix (ocds-xxxxxx).")
+@click.argument("prefix", metavar="PREFIX")
+@click.option("--replace", is_flag=True, help="Replace a prefix already set.")
+@json_option
+@pass_desk
+def framework_ocid_prefix(desk: Desk, prefix: str, replace: bool, as_json: bool) -> None:
+    """Name the council's registered OCDS prefix (like ocds-a1b2c3), which begins every
+    ocid in the open data, for a framework whose definition gave none; audited."""
+    from calloff import present
+
+    fw = desk.service().publications.set_ocid_prefix(prefix, replace)
+    if as_json:
+        return emit(present.framework(fw))
+    click.echo(f"The framework's OCDS prefix is now {fw.ocid_prefix}.")
 
 
 @main.group(short_help="Providers: add, edit, list, show, suspend, withdraw.")
@@ -1676,10 +1700,11 @@ def quarter_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--year", type=YEAR, required=True, help="Financial year, e.g. 2015-16.")(f)
 
 
-@main.group(short_help="Publish what the law requires: spend, contracts, payments.")
+@main.group(short_help="Publish what the law requires: files, open data, notices.")
 def publish() -> None:
-    """Files the council must publish (docs/publishing.md): Transparency Code spend over
-    £500 and contracts over £5,000, and Procurement Act 2023 payment information."""
+    """What the council must publish (docs/publishing.md): Transparency Code spend over
+    £500 and contracts over £5,000, Procurement Act 2023 payment information, open data
+    (OCDS) and each call-off's notices. `calloff due` says what is owed, by when."""
 
 
 def _publish(

@@ -42,9 +42,9 @@ class DueItem:
     due_by: date
     basis: str
     command: str
-    # The first day it can be published (a quarter's file once the quarter is over); a
-    # change notice is published before the variation, so it has none.
-    earliest: date | None
+    # The first day it can be published: a quarter's file once the quarter is over, a
+    # call-off's notices once it was entered into (a change notice before its variation).
+    earliest: date
     calloff: int | None = None
     published_on: date | None = None
     reference: str | None = None
@@ -185,8 +185,12 @@ def _change_items(store: Store, on: date) -> list[DueItem]:
     found = []
     for v in store.db.query(
         """
-        SELECT v.id, v.calloff_id, v.effective_on, v.old_value_pence, v.new_value_pence
-        FROM variations v WHERE v.effective_on <= ? ORDER BY v.id
+        SELECT * FROM (
+          SELECT v.id, v.calloff_id, v.effective_on, v.old_value_pence, v.new_value_pence,
+            ROW_NUMBER() OVER (PARTITION BY v.calloff_id ORDER BY v.id) AS number,
+            c.decided_on
+          FROM variations v JOIN calloffs c ON c.id = v.calloff_id)
+        WHERE effective_on <= ? ORDER BY calloff_id, number
         """,
         [on.isoformat()],
     ):
@@ -196,7 +200,7 @@ def _change_items(store: Store, on: date) -> list[DueItem]:
         old, new = from_pence(v["old_value_pence"]), from_pence(v["new_value_pence"])
         found.append(
             DueItem(
-                item=f"calloff-{cid}-change-{v['id']}",
+                item=f"calloff-{cid}-change-{v['number']}",
                 kind="change",
                 title=f"Contract change notice (UK10) for call-off {cid}: value "
                 f"{format_money(old)} to {format_money(new)}",
@@ -205,8 +209,8 @@ def _change_items(store: Store, on: date) -> list[DueItem]:
                 due_by=effective - timedelta(days=1),
                 basis="Procurement Act 2023, s.75: before the modification, which changes "
                 "the value by more than 10%",
-                command=f"calloff publish notice {cid} --type change --variation {v['id']}",
-                earliest=None,
+                command=f"calloff publish notice {cid} --type change --variation {v['number']}",
+                earliest=date.fromisoformat(v["decided_on"]),
                 calloff=cid,
             )
         )
@@ -336,7 +340,7 @@ class Publications(ServiceBase):
                     + (f" ({found.reference})" if found.reference else "")
                     + ": it is recorded once"
                 )
-            if found.earliest is not None and on < found.earliest:
+            if on < found.earliest:
                 raise InvalidInput(
                     f"{found.item} arose from {found.event}: it cannot have been published on "
                     f"{on}, before {found.earliest}; check --on"
@@ -369,3 +373,34 @@ class Publications(ServiceBase):
                 "days_overdue": None,
                 "days_left": None,
             }
+
+    def set_ocid_prefix(self, prefix: str, replace: bool = False) -> Framework:
+        """Name the publisher's OCDS prefix for a framework that has none (one defined in a
+        file without `ocid_prefix`). Every ocid begins with it, so one already set is kept
+        unless `replace` says otherwise (only before anything was published under it)."""
+        from calloff.definition import check_ocid_prefix
+
+        value = check_ocid_prefix(str(prefix).strip())
+        with self.store.transaction() as s:
+            fw = s.framework()
+            if fw.ocid_prefix == value:
+                raise WrongStatus(f"the framework's ocid_prefix is already {value}")
+            if fw.ocid_prefix and not replace:
+                raise WrongStatus(
+                    f"the framework's ocid_prefix is already {fw.ocid_prefix}, and every ocid "
+                    "published begins with it: add --replace to change it, only if nothing "
+                    "was published under it"
+                )
+            s.db.execute("UPDATE framework SET ocid_prefix = ?", [value])
+            s._changed()
+            s.trail.record(
+                self.officer,
+                date.today(),
+                "framework.ocid_prefix",
+                "framework",
+                fw.id,
+                {"ocid_prefix": fw.ocid_prefix or None},
+                {"ocid_prefix": value},
+                None,
+            )
+            return s.framework()

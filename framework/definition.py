@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from calloff.dates import FinancialYear, parse_date
-from calloff.errors import CalloffError, DefinitionError
+from calloff.errors import CalloffError, DefinitionError, InvalidInput
 from calloff.model import ACT_IN_FORCE, REGIMES, Framework, FundingStream, Lot, Term
 from calloff.money import parse_money
 
@@ -141,11 +141,17 @@ def _framework(data: dict[str, Any]) -> Framework:
 
 
 def _ocid_prefix(data: dict[str, Any]) -> str:
-    """The prefix the OCDS helpdesk registers for a publisher: "ocds-" and six letters or
-    digits (docs/publishing.md). Optional: only `calloff publish ocds` needs it."""
-    value = _text(data, "ocid_prefix")
-    if value and not re.fullmatch(r"ocds-[a-z0-9]{6}", value):
-        raise DefinitionError(
+    """Optional: only the open data (`calloff publish ocds`) needs it."""
+    if "ocid_prefix" not in data:
+        return ""
+    return check_ocid_prefix(_text(data, "ocid_prefix"))
+
+
+def check_ocid_prefix(value: str) -> str:
+    """The prefix the Open Contracting Partnership registers for a publisher: "ocds-" and
+    six lower-case letters or digits (docs/publishing.md)."""
+    if not re.fullmatch(r"ocds-[a-z0-9]{6}", value):
+        raise InvalidInput(
             f'ocid_prefix {value!r} is not an OCDS prefix: write it like "ocds-a1b2c3" '
             '("ocds-" and six lower-case letters or digits, as registered for the council)'
         )

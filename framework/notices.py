@@ -46,10 +46,10 @@ def notice(
         )
     fw = store.framework()
     c = store.calloff(calloff_id)
-    if kind == "details" and c.status not in ocds.ENTERED:
+    if c.accepted_on is None:
         raise WrongStatus(
-            f"call-off {c.id} is {c.status.replace('_', ' ')}: a contract details notice is "
-            "for a call-off entered into (accepted)"
+            f"call-off {c.id} is {c.status.replace('_', ' ')} and was never entered into "
+            f"(accepted): it has no {NOTICE[kind][1].lower()}"
         )
     if kind == "termination" and c.status not in compliance.ENDED:
         raise WrongStatus(
@@ -63,7 +63,7 @@ def notice(
     code, title, tag, document_type = NOTICE[kind]
     release = _shape(full, kind, chosen, named)
     document = {
-        "id": f"{code}-{order_reference(fw.id, c.id)}" + (f"-{chosen['id']}" if chosen else ""),
+        "id": f"{code}-{order_reference(fw.id, c.id)}" + (f"-{chosen['number']}" if chosen else ""),
         "documentType": document_type,
         "noticeType": code,
         "title": f"{title} ({code})",
@@ -88,11 +88,17 @@ def notice(
 
 
 def _variation(store: Store, calloff_id: int, variation: int | None) -> dict[str, Any]:
-    rows = list(
-        store.db.query(
-            "SELECT * FROM variations WHERE calloff_id = ? ORDER BY effective_on, id", [calloff_id]
+    """Variation `variation` of the call-off, numbered 1, 2… in the order made (default
+    the latest), with its `number`."""
+    rows = [
+        {**row, "number": n}
+        for n, row in enumerate(
+            store.db.query(
+                "SELECT * FROM variations WHERE calloff_id = ? ORDER BY id", [calloff_id]
+            ),
+            start=1,
         )
-    )
+    ]
     if not rows:
         raise WrongStatus(
             f"call-off {calloff_id} has no variation: a change notice describes one "
@@ -100,12 +106,11 @@ def _variation(store: Store, calloff_id: int, variation: int | None) -> dict[str
         )
     if variation is None:
         return rows[-1]
-    for row in rows:
-        if row["id"] == variation:
-            return row
-    known = ", ".join(str(r["id"]) for r in rows)
+    if 1 <= variation <= len(rows):
+        return rows[variation - 1]
     raise NotFound(
-        f"call-off {calloff_id} has no variation {variation}: its variations are {known}"
+        f"call-off {calloff_id} has no variation {variation}: it has "
+        + ("1 (give --variation 1)" if len(rows) == 1 else f"1 to {len(rows)}")
     )
 
 
@@ -129,7 +134,7 @@ def _shape(
         contract.pop("description", None)
     elif kind == "change":
         assert chosen is not None
-        contract["amendments"] = [ocds._amendment(chosen)]
+        contract["amendments"] = [ocds._amendment(chosen, chosen["number"])]
         contract["value"] = ocds.value(from_pence(chosen["new_value_pence"]))
         contract.pop("implementation", None)
     release["contracts"] = [contract]
@@ -140,7 +145,7 @@ def _item(
     store: Store, calloff_id: int, kind: str, chosen: dict[str, Any] | None
 ) -> dict[str, Any] | None:
     """The calendar's item for this notice, as at today: its deadline and whether done."""
-    name = f"calloff-{calloff_id}-{kind}" + (f"-{chosen['id']}" if chosen else "")
+    name = f"calloff-{calloff_id}-{kind}" + (f"-{chosen['number']}" if chosen else "")
     today = date.today()
     for i in compliance.items(store, today):
         if i.item == name:
@@ -224,7 +229,7 @@ def _details(
         "variation": None
         if chosen is None
         else {
-            "id": chosen["id"],
+            "number": chosen["number"],
             "on": chosen["effective_on"],
             "from": json_money(from_pence(chosen["old_value_pence"])),
             "to": json_money(from_pence(chosen["new_value_pence"])),

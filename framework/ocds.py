@@ -21,7 +21,7 @@ import json
 import re
 import secrets
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -73,9 +73,9 @@ def calloff_ocid(fw: Framework, calloff_id: int) -> str:
 def _prefix(fw: Framework) -> str:
     if not fw.ocid_prefix:
         raise InvalidInput(
-            f'the framework {fw.id} has no ocid_prefix: add ocid_prefix = "ocds-xxxxxx" (the '
-            "prefix registered for the council) to its definition file and create the "
-            "database from it again, or see docs/publishing.md"
+            f"the framework {fw.id} has no ocid_prefix: name the council's registered prefix "
+            "with `calloff framework ocid-prefix ocds-xxxxxx` (or ocid_prefix = "
+            '"ocds-xxxxxx" in the definition file of a new database)'
         )
     return fw.ocid_prefix
 
@@ -101,6 +101,8 @@ def _recorded(stamp_text: str | None) -> str:
     if not stamp_text:
         return "1970-01-01T00:00:00Z"
     moment = datetime.fromisoformat(stamp_text)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -343,7 +345,8 @@ def calloff_release(
     streams: dict[str, str],
 ) -> dict[str, Any]:
     status = c["status"]
-    entered = status in ENTERED
+    # Entered into once accepted: an offer cancelled before any answer never was.
+    entered = status in ENTERED and c["decided_on"] is not None
     supplier = provider_party(provider, fw, ["supplier", "payee"] if payments else ["supplier"])
     payer = {**buyer, "roles": [*buyer["roles"], "payer"]} if payments else buyer
     ocid = calloff_ocid(fw, c["id"])
@@ -381,7 +384,7 @@ def calloff_release(
             {
                 "id": f"{reference}-award",
                 "title": c["title"],
-                "status": AWARD_STATUS[status],
+                "status": AWARD_STATUS[status] if entered or status not in ENTERED else "cancelled",
                 "date": stamp(date.fromisoformat(decided or c["offered_on"])),
                 "value": value(from_pence(c["initial_value_pence"])),
                 "suppliers": [_ref(supplier)],
@@ -411,7 +414,7 @@ def calloff_release(
             "dateSigned": stamp(date.fromisoformat(c["decided_on"])),
         }
         if variations:
-            contract["amendments"] = [_amendment(v) for v in variations]
+            contract["amendments"] = [_amendment(v, n) for n, v in enumerate(variations, 1)]
         if payments:
             tags.append("implementation")
             contract["implementation"] = {
@@ -436,12 +439,13 @@ def calloff_release(
     return finish(release)
 
 
-def _amendment(v: dict[str, Any]) -> dict[str, Any]:
+def _amendment(v: dict[str, Any], number: int) -> dict[str, Any]:
+    """Variation `number` of its call-off (1 for the first)."""
     from calloff.money import format_money
 
     old, new = from_pence(v["old_value_pence"]), from_pence(v["new_value_pence"])
     amendment = {
-        "id": f"variation-{v['id']}",
+        "id": f"variation-{number}",
         "date": stamp(date.fromisoformat(v["effective_on"])),
         "description": f"Value changed from {format_money(old)} to {format_money(new)}",
     }

@@ -159,8 +159,43 @@ def test_published_refusals_write_nothing(own_act):
 
 
 def test_a_change_notice_may_be_recorded_before_the_variation(own_act):
+    """Before the variation (1 June), but not before the call-off existed (3 April)."""
+    assert "before 2026-04-03" in own_act.refused(
+        "published", "calloff-1-change-1", "--on", "2026-04-02"
+    )
     done = own_act.json("published", "calloff-1-change-1", "--on", "2026-05-20")
     assert (done["due_by"], done["published_late"]) == ("2026-05-31", False)
+
+
+def test_variations_are_numbered_per_calloff(own_act):
+    """CO2's first variation is its number 1, whatever other call-offs were varied before."""
+    own_act.ok("vary", "1", "--value", "150000", "--reason", "fewer", "--on", "2026-07-01")
+    items = deadlines(due(own_act, "--on", "2026-12-01"))
+    assert {i for i in items if "-change-" in i} == {"calloff-1-change-1", "calloff-1-change-2"}
+    assert items["calloff-1-change-2"] == "2026-06-30"  # -11.76% from 170,000 on 1 July
+    second = notice(own_act, "1", "--type", "change", "--variation", "2")
+    assert second["contracts"][0]["amendments"][0]["id"] == "variation-2"
+    assert document_of(second)["id"] == "UK10-LEEDS-RP-2026/CO-00001-2"
+
+
+def test_an_offer_cancelled_before_any_answer_was_never_entered_into(own_act):
+    """Cancelled while offered: no contract, an award `cancelled`, no notices owed, and
+    the package still builds and validates."""
+    rid = own_act.json(
+        "request", "add", "--lot", "4", "--title", "Withdrawn", "--start", "2026-07-01",
+        "--value", "1000", "--on", "2026-06-01",
+    )["id"]  # fmt: skip
+    cid = own_act.json("allocate", str(rid), "--on", "2026-06-01")["calloff"]
+    own_act.ok("cancel", str(cid), "--reason", "not needed", "--on", "2026-06-02")
+    package = json.loads(own_act.ok("publish", "ocds").stdout)
+    (release,) = [r for r in package["releases"] if r["ocid"].endswith(f"CO-{cid:05d}")]
+    assert release["awards"][0]["status"] == "cancelled" and "contracts" not in release
+    for kind in ("details", "termination"):
+        line = own_act.refused("publish", "notice", str(cid), "--type", kind)
+        assert "was never entered into" in line
+    assert not [i for i in deadlines(due(own_act)) if i.startswith(f"calloff-{cid}-")]
+    if ocds_schema.ocds_dir():
+        ocds_schema.validate(package)
 
 
 def test_a_backdated_acceptance_is_in_the_calendar_at_once(own_act):
@@ -284,7 +319,7 @@ def test_the_change_and_termination_notices(act):
     text = act.ok("publish", "notice", "1", "--type", "change", "--format", "md").stdout
     assert "+13.33%" in text and "before the modification" in text
     small = act.ok(
-        "publish", "notice", "2", "--type", "change", "--variation", "2", "--format", "md"
+        "publish", "notice", "2", "--type", "change", "--variation", "1", "--format", "md"
     ).stdout
     assert "Not required: the change is 10% of the value or less" in small
     ended = notice(act, "2", "--type", "termination")
@@ -316,8 +351,8 @@ def test_each_notice_is_a_valid_release(act):
 
 
 def test_notice_refusals(act, leeds_db):
-    assert "has no variation" in act.refused("publish", "notice", "2", "--type", "change",
-                                             "--variation", "1")  # fmt: skip
+    line = act.refused("publish", "notice", "2", "--type", "change", "--variation", "2")
+    assert line == "Error: call-off 2 has no variation 2: it has 1 (give --variation 1)"
     assert "has not ended" not in act.refused("publish", "notice", "1", "--type", "termination")
     assert "a termination notice follows its end" in act.refused(
         "publish", "notice", "1", "--type", "termination"
@@ -343,7 +378,7 @@ def test_notices_under_the_2015_regulations(leeds_db):
     assert "Not required: the Public Contracts Regulations 2015 ask for no contract change" in (
         change
     )
-    ended = notice(leeds, "4", "--type", "termination")
+    ended = notice(leeds, "4", "--type", "termination")  # completed 30 June
     assert document_of(ended)["noticeType"] == "UK11"
     default = json.loads(leeds.ok("publish", "notice", "1", "--type", "details").stdout)
     assert default["ocid"] == "ocds-fake01-leeds-rp-2015-CO-00001"

@@ -66,6 +66,7 @@ def outputs(leeds):
         out.setdefault(name, []).append(leeds.json(*args, officer=officer))
 
     run("framework", "framework")
+    run("framework ocid-prefix", "framework", "ocid-prefix", "ocds-abc123", "--replace")
     run("provider add", "provider", "add", "Dogwood Ltd")
     run(
         "provider edit",

@@ -234,12 +234,41 @@ def test_a_framework_without_a_prefix_is_refused_saying_how(tmp_path):
     assert "has no ocid_prefix" in line and 'ocid_prefix = "ocds-xxxxxx"' in line
 
 
-def test_a_malformed_prefix_is_refused_on_load(tmp_path):
+def test_a_prefix_can_be_named_later_and_is_kept(tmp_path):
+    """A database made from a file without ocid_prefix names it once, audited; changing it
+    takes --replace, and a malformed one is refused."""
     text = (
         Path(__file__).resolve().parent.parent / "framework/definitions/leeds-rp-2015.toml"
     ).read_text()
     own = tmp_path / "own.toml"
-    own.write_text(text.replace('"ocds-fake01"', '"OCDS-123"'))
+    own.write_text(text.replace('ocid_prefix = "ocds-fake01"\n', ""))
+    cl = Calloff(tmp_path / "calloff.db")
+    cl.ok("init", "--from", str(own))
+    assert cl.json("framework")["ocid_prefix"] is None
+    assert "is not an OCDS prefix" in cl.refused("framework", "ocid-prefix", "ocds-12")
+    out = cl.ok("framework", "ocid-prefix", "ocds-abc123").stdout
+    assert out == "The framework's OCDS prefix is now ocds-abc123.\n"
+    releases = package(cl)["releases"]
+    assert releases[0]["ocid"] == "ocds-abc123-leeds-rp-2015"
+    assert "add --replace" in cl.refused("framework", "ocid-prefix", "ocds-zzz999")
+    assert cl.json("framework", "ocid-prefix", "ocds-zzz999", "--replace")["ocid_prefix"] == (
+        "ocds-zzz999"
+    )
+    events = [e for e in cl.json("audit") if e["action"] == "framework.ocid_prefix"]
+    assert [(e["before"], e["after"]) for e in events] == [
+        ({"ocid_prefix": None}, {"ocid_prefix": "ocds-abc123"}),
+        ({"ocid_prefix": "ocds-abc123"}, {"ocid_prefix": "ocds-zzz999"}),
+    ]
+    assert cl.json("audit", "verify")["ok"] is True
+
+
+@pytest.mark.parametrize("prefix", ['"OCDS-123"', '""', '"ocds-abc12"', '"ocds-abc1234"'])
+def test_a_malformed_prefix_is_refused_on_load(tmp_path, prefix):
+    text = (
+        Path(__file__).resolve().parent.parent / "framework/definitions/leeds-rp-2015.toml"
+    ).read_text()
+    own = tmp_path / "own.toml"
+    own.write_text(text.replace('"ocds-fake01"', prefix))
     cl = Calloff(tmp_path / "calloff.db")
     line = cl.refused("init", "--from", str(own))
     assert "is not an OCDS prefix" in line
