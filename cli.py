@@ -14,7 +14,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -1578,14 +1578,17 @@ def guard_output(output: str | None, database: str, force: bool) -> None:
             )
 
 
-def write_output(text: str, output: str | None, database: str, force: bool) -> None:
+def write_output(text: str | Iterable[str], output: str | None, database: str, force: bool) -> None:
+    """A document to FILE (whole or not at all) or to standard output; `text` may come in
+    pieces, for one too big to hold whole."""
     if output:
         from calloff import outputs
 
         outputs.write(output, text, force=force, protect=outputs.database_files(database))
         click.echo(f"Wrote {output}")
     else:
-        click.echo(text, nl=False)
+        for piece in [text] if isinstance(text, str) else text:
+            click.echo(piece, nl=False)
 
 
 @main.group()
@@ -1832,12 +1835,12 @@ def publish_ocds(desk: Desk, since: date | None, output: str | None, force: bool
     from calloff import ocds
 
     guard_output(output, desk.db, force)
-    document = ocds.package(desk.service().store, since)
-    if not document["releases"]:
+    store = desk.service().store
+    if not ocds.anything_since(store, since):
         # A package holds at least one release: with nothing new, none is written.
         click.echo(f"Nothing was recorded on or after {since}: no package written.", err=True)
         return
-    write_output(ocds.dumps(document) + "\n", output, desk.db, force)
+    write_output(ocds.write_package(store, since), output, desk.db, force)
 
 
 @publish.command("notice", short_help="A call-off's notice: details, change or termination.")
@@ -1947,11 +1950,10 @@ def published(desk: Desk, item: str, on: date, reference: str | None, as_json: b
     done = desk.service().publications.record(item, on, reference)
     if as_json:
         return emit(done)
-    late = (
-        f", {(on - date.fromisoformat(done['due_by'])).days} days late"
-        if done["published_late"]
-        else ""
-    )
+    late = ""
+    if done["published_late"]:
+        days = (on - date.fromisoformat(done["due_by"])).days
+        late = f", {days} day{'s' if days != 1 else ''} late"
     click.echo(
         f"Recorded {done['item']} as published on {on}"
         + (f" ({done['reference']})" if done["reference"] else "")

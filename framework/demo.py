@@ -390,7 +390,7 @@ def _calendar(folder: DemoFolder, svc: Service, forgotten: int) -> list[str]:
     from calloff import compliance, notices, ocds
 
     store = svc.store
-    path = folder.write("publish-ocds.json", ocds.dumps(ocds.package(store)) + "\n")
+    path = folder.write("publish-ocds.json", "".join(ocds.write_package(store)))
     lines = [f"Open data (OCDS 1.1 release package): {path}"]
     for item, (on, reference) in PUBLISHED.items():
         svc.publications.record(item, date.fromisoformat(on), reference)

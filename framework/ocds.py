@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections import defaultdict
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -147,7 +147,10 @@ def _ref(party: dict[str, Any]) -> dict[str, Any]:
 
 def finish(release: dict[str, Any]) -> dict[str, Any]:
     """Name the release by its content: the same records always give the same `id`."""
-    digest = hashlib.sha256(dumps(release, indent=None).encode("utf-8")).hexdigest()[:16]
+    canonical = json.dumps(
+        release, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
     return {"ocid": release["ocid"], "id": f"{release['ocid']}-{digest}", **release}
 
 
@@ -270,27 +273,63 @@ def _providers(store: Store) -> dict[int, dict[str, Any]]:
     }
 
 
-def calloff_releases(store: Store, only: int | None = None) -> list[dict[str, Any]]:
-    """A release for every call-off (or for call-off `only`), each from the same few
-    queries however many there are."""
-    fw = store.framework()
-    return _calloff_releases(store, fw, only)
+def calloff_releases(
+    store: Store, only: int | None = None, since: date | None = None
+) -> list[dict[str, Any]]:
+    """A release for every call-off (or for call-off `only`, or those with anything
+    recorded on or after `since`)."""
+    return list(_calloff_releases(store, store.framework(), only, since))
 
 
-def _calloff_releases(store: Store, fw: Framework, only: int | None) -> list[dict[str, Any]]:
+# The call-offs with something recorded on or after :since (theirs, or their provider's).
+_RECORDED_SINCE = """(
+    SELECT CAST(object_id AS INTEGER) FROM events
+    WHERE object_type = 'calloff' AND recorded_at >= :since
+    UNION SELECT id FROM calloffs WHERE provider_id IN (
+      SELECT CAST(object_id AS INTEGER) FROM events
+      WHERE object_type = 'provider' AND recorded_at >= :since))"""
+
+
+def _by_calloff(rows: Iterator[dict[str, Any]]) -> Callable[[int], list[dict[str, Any]]]:
+    """Rows in call-off order, handed out call-off by call-off as the call-offs are read
+    in the same order: one pass over each table, whatever its size."""
+    pending: list[dict[str, Any] | None] = [next(rows, None)]
+
+    def take(calloff_id: int) -> list[dict[str, Any]]:
+        found = []
+        while pending[0] is not None and pending[0]["calloff_id"] <= calloff_id:
+            row = pending[0]
+            if row["calloff_id"] == calloff_id:
+                found.append(row)
+            pending[0] = next(rows, None)
+        return found
+
+    return take
+
+
+def _calloff_releases(
+    store: Store, fw: Framework, only: int | None, since: date | None = None
+) -> Iterator[dict[str, Any]]:
+    """Each call-off's release in turn, from a few queries read side by side in call-off
+    order, so memory stays flat at any number of call-offs."""
     providers = _providers(store)
-    one = "" if only is None else f" AND calloff_id = {int(only)}"
-    varied: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for v in store.db.query(
-        f"SELECT * FROM variations WHERE 1 = 1{one} ORDER BY calloff_id, effective_on, id"
-    ):
-        varied[v["calloff_id"]].append(v)
-    paid: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for sp in store.db.query(
-        "SELECT id, calloff_id, invoice, paid_on, amount_pence FROM spend "
-        f"WHERE paid_on IS NOT NULL{one} ORDER BY calloff_id, paid_on, id"
-    ):
-        paid[sp["calloff_id"]].append(sp)
+    if only is not None:
+        one = f" AND calloff_id = {int(only)}"
+    elif since is not None:
+        one = f" AND calloff_id IN {_RECORDED_SINCE}"
+    else:
+        one = ""
+    params = {} if since is None else {"since": since.isoformat()}
+    variations = _by_calloff(
+        store.db.query(f"SELECT * FROM variations WHERE 1 = 1{one} ORDER BY calloff_id, id", params)
+    )
+    payments = _by_calloff(
+        store.db.query(
+            "SELECT id, calloff_id, invoice, paid_on, amount_pence FROM spend "
+            f"WHERE paid_on IS NOT NULL{one} ORDER BY calloff_id, paid_on, id",
+            params,
+        )
+    )
     object_one = "" if only is None else f" AND object_id = '{int(only)}'"
     recorded = dict(
         store.db.execute(
@@ -306,32 +345,29 @@ def _calloff_releases(store: Store, fw: Framework, only: int | None) -> list[dic
     )
     streams = {s.name: s.title for s in fw.streams}
     buyer = buyer_party(fw)
-    releases = []
     for c in store.db.query(
         f"""
         SELECT c.*, rq.title, rq.start, rq."end", l.title AS lot_title
         FROM calloffs c JOIN requests rq ON rq.id = c.request_id JOIN lots l ON l.number = c.lot
-        WHERE 1 = 1{"" if only is None else f" AND c.id = {int(only)}"}
+        WHERE 1 = 1{one.replace("calloff_id", "c.id")}
         ORDER BY c.id
-        """
+        """,
+        params,
     ):
         last = max(
             filter(None, (recorded.get(c["id"]), provider_recorded.get(c["provider_id"]))),
             default=c["recorded_at"],
         )
-        releases.append(
-            calloff_release(
-                fw,
-                c,
-                providers[c["provider_id"]],
-                varied.get(c["id"], []),
-                paid.get(c["id"], []),
-                _recorded(last),
-                buyer,
-                streams,
-            )
+        yield calloff_release(
+            fw,
+            c,
+            providers[c["provider_id"]],
+            variations(c["id"]),
+            payments(c["id"]),
+            _recorded(last),
+            buyer,
+            streams,
         )
-    return releases
 
 
 def calloff_release(
@@ -460,11 +496,30 @@ def _amendment(v: dict[str, Any], number: int) -> dict[str, Any]:
 def package(store: Store, since: date | None = None) -> dict[str, Any]:
     """The release package: the framework's release and every call-off's, or (with `since`)
     only those whose information was recorded on or after that day."""
+    head = package_head(store, since)
+    return {**head, "releases": list(releases(store, since))}
+
+
+def releases(store: Store, since: date | None = None) -> Iterator[dict[str, Any]]:
+    """The framework's release, then each call-off's, in turn (those recorded on or after
+    `since`, if given)."""
+    first = framework_release(store)
+    if since is None or first["date"][:10] >= since.isoformat():
+        yield first
+    for release in _calloff_releases(store, store.framework(), None, since):
+        if since is None or release["date"][:10] >= since.isoformat():
+            yield release
+
+
+def package_head(store: Store, since: date | None = None) -> dict[str, Any]:
+    """Everything in the package but its releases. `publishedDate` is the latest release's
+    `date`: when anything in the package was last recorded (so the same records give the
+    same package)."""
     fw = store.framework()
-    releases = [framework_release(store), *calloff_releases(store)]
-    if since is not None:
-        releases = [r for r in releases if r["date"][:10] >= since.isoformat()]
-    published = max((r["date"] for r in releases), default=_recorded(_framework_recorded(store)))
+    (last,) = store.db.execute(
+        "SELECT MAX(recorded_at) FROM events WHERE object_type NOT IN ('request', 'publication')"
+    ).fetchone()
+    published = _recorded(last)
     return {
         "uri": f"urn:calloff:{framework_ocid(fw)}:"
         + (f"since-{since.isoformat()}:" if since else "")
@@ -473,8 +528,14 @@ def package(store: Store, since: date | None = None) -> dict[str, Any]:
         "extensions": list(EXTENSION_URLS),
         "publishedDate": published,
         "publisher": {"name": fw.buyer},
-        "releases": releases,
     }
+
+
+def anything_since(store: Store, since: date | None) -> bool:
+    """Whether any release would be recorded on or after `since` (always, without one)."""
+    if since is None:
+        return True
+    return package_head(store)["publishedDate"][:10] >= since.isoformat()
 
 
 def dumps(document: Any, indent: int | None = 2) -> str:
@@ -496,6 +557,17 @@ def dumps(document: Any, indent: int | None = 2) -> str:
         default=exact,
         ensure_ascii=False,
         separators=separators,
-        sort_keys=indent is None,
     )
     return marker.sub(r"\1", text)
+
+
+def write_package(store: Store, since: date | None = None) -> Iterator[str]:
+    """The package as JSON text, piece by piece, one release per line: memory stays flat
+    at any size, and a line-by-line diff of two packages shows the releases that changed."""
+    head = dumps(package_head(store, since))
+    yield f'{head[:-2]},\n  "releases": [\n'
+    separator = "    "
+    for release in releases(store, since):
+        yield separator + dumps(release, indent=None)
+        separator = ",\n    "
+    yield "\n  ]\n}\n"

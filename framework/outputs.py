@@ -69,17 +69,18 @@ def check(target: str | Path, protect: Iterable[str | Path] = ()) -> None:
 
 def write(
     target: str | Path,
-    text: str | bytes,
+    text: str | bytes | Iterable[str],
     *,
     force: bool = False,
     protect: Iterable[str | Path] = (),
 ) -> Path:
-    """Write `text` (UTF-8) to `target` whole or not at all; see the module's rules."""
+    """Write `text` (UTF-8; or its pieces, one after another, for a file too big to hold
+    whole) to `target` whole or not at all; see the module's rules."""
     path = Path(target)
     check(path, protect)
     if path.is_symlink():  # write to the file it names; never replace the link itself
         path = path.resolve()
-    data = text.encode("utf-8") if isinstance(text, str) else text
+    pieces: Iterable[str | bytes] = [text] if isinstance(text, str | bytes) else text
     folder = path.parent
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
@@ -88,7 +89,8 @@ def write(
     tmp = Path(temporary)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for piece in pieces:
+                f.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, OUTPUT_MODE)

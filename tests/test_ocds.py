@@ -157,9 +157,14 @@ def test_each_calloff_is_its_own_process(leeds):
 
 
 def test_amounts_are_written_exactly(leeds):
-    """JSON numbers straight from Decimal: 500.01 is written 500.01, 13000.00 as 13000.00."""
+    """JSON numbers straight from Decimal: 500.01 is written 500.01, 13000.00 as 13000.00;
+    one release per line, the framework's first."""
     text = leeds.ok("publish", "ocds").stdout
-    assert '"amount": 500.01,' in text and '"amount": 13000.00,' in text
+    assert '"amount":500.01,' in text and '"amount":13000.00,' in text
+    lines = text.splitlines()
+    start = lines.index('  "releases": [')
+    assert lines[start + 1].startswith('    {"ocid":"ocds-fake01-leeds-rp-2015","id":')
+    assert len(lines) == start + 1 + 7 + 2  # seven releases, then "  ]" and "}"
 
 
 def test_an_offer_never_accepted_has_no_contract(own):
