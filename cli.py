@@ -400,6 +400,8 @@ def framework_cmd(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"Service area: {fw.service_area}")
     if fw.merchant_category:
         click.echo(f"Merchant category: {fw.merchant_category}")
+    if fw.ocid_prefix:
+        click.echo(f"OCDS prefix: {fw.ocid_prefix}")
     click.echo(
         f"Term: {t.start} to {t.end} (original end {t.original_end}; "
         f"{t.extensions_left} extension(s) left)"

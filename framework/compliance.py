@@ -391,6 +391,14 @@ class Publications(ServiceBase):
                     "published begins with it: add --replace to change it, only if nothing "
                     "was published under it"
                 )
+            (notices,) = s.db.execute(
+                "SELECT COUNT(*) FROM publications WHERE item LIKE 'calloff-%'"
+            ).fetchone()
+            if fw.ocid_prefix and notices:
+                raise WrongStatus(
+                    f"{notices} call-off notice(s) were recorded as published under "
+                    f"{fw.ocid_prefix}: their ocids begin with it, so it stays"
+                )
             s.db.execute("UPDATE framework SET ocid_prefix = ?", [value])
             s._changed()
             s.trail.record(

@@ -69,6 +69,7 @@ def notice(
         "title": f"{title} ({code})",
     }
     release["tag"] = [tag]
+    release["date"] = _event_recorded(store, c.id, kind, chosen) or release["date"]
     release["contracts"][0]["documents"] = [document]
     item = _item(store, c.id, kind, chosen)
     return {
@@ -139,6 +140,28 @@ def _shape(
         contract.pop("implementation", None)
     release["contracts"] = [contract]
     return release
+
+
+def _event_recorded(
+    store: Store, calloff_id: int, kind: str, chosen: dict[str, Any] | None
+) -> str | None:
+    """When the event the notice is about was recorded: so the notice's release stays the
+    same, whatever is recorded about the call-off afterwards."""
+    actions = {
+        "details": ("calloff.accept",),
+        "change": ("calloff.vary",),
+        "termination": ("calloff.complete", "calloff.cancel"),
+    }[kind]
+    marks = ", ".join("?" * len(actions))
+    rows = store.db.execute(
+        f"SELECT recorded_at FROM events WHERE object_type = 'calloff' AND object_id = ? "
+        f"AND action IN ({marks}) ORDER BY id",
+        [str(calloff_id), *actions],
+    ).fetchall()
+    if not rows:
+        return None
+    index = chosen["number"] - 1 if chosen is not None and chosen["number"] <= len(rows) else -1
+    return ocds._recorded(rows[0 if kind == "details" else index][0])
 
 
 def _item(
@@ -244,7 +267,10 @@ def _percent(old: int, new: int) -> str:
 
     if not old:
         return "—"
-    change = (Decimal(new - old) * 100 / Decimal(old)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    exact = Decimal(new - old) * 100 / Decimal(old)
+    change = exact.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    if abs(change) == 10 and abs(exact) > 10:
+        return f"{'+' if exact > 0 else '-'}over 10.00%"  # past the 10% line, if only just
     return f"{change:+f}%"
 
 

@@ -115,7 +115,8 @@ def buyer_party(fw: Framework) -> dict[str, Any]:
 
 def provider_party(row: dict[str, Any], fw: Framework, roles: list[str]) -> dict[str, Any]:
     """A provider with its registration numbers: Companies House as GB-COH, a charity as
-    GB-CHC, the PPON beside them (docs/publishing.md)."""
+    GB-CHC, the PPON beside them (docs/publishing.md). Whether an SME or a VCSE is left
+    out: no extension the package declares has a field for it."""
     schemes = [("GB-COH", row.get("companies_house")), ("GB-CHC", row.get("charity"))]
     known = [(scheme, ident) for scheme, ident in schemes if ident]
     party: dict[str, Any] = {
@@ -132,9 +133,6 @@ def provider_party(row: dict[str, Any], fw: Framework, roles: list[str]) -> dict
         party["additionalIdentifiers"] = more
     if row.get("address"):
         party["address"] = {"streetAddress": row["address"], "countryName": "United Kingdom"}
-    details = {k: bool(row[k]) for k in ("sme", "vcse") if row.get(k) is not None}
-    if details:
-        party["details"] = details
     return party
 
 
@@ -330,6 +328,13 @@ def _calloff_releases(
             params,
         )
     )
+    passed = _by_calloff(
+        store.db.query(
+            f"SELECT calloff_id, rank, name, reason FROM passovers WHERE 1 = 1{one} "
+            "ORDER BY calloff_id, seq",
+            params,
+        )
+    )
     object_one = "" if only is None else f" AND object_id = '{int(only)}'"
     recorded = dict(
         store.db.execute(
@@ -367,6 +372,7 @@ def _calloff_releases(
             _recorded(last),
             buyer,
             streams,
+            passed(c["id"]),
         )
 
 
@@ -379,6 +385,7 @@ def calloff_release(
     recorded: str,
     buyer: dict[str, Any],
     streams: dict[str, str],
+    passed_over: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     status = c["status"]
     # Entered into once accepted: an offer cancelled before any answer never was.
@@ -422,6 +429,7 @@ def calloff_release(
                 "title": c["title"],
                 "status": AWARD_STATUS[status] if entered or status not in ENTERED else "cancelled",
                 "date": stamp(date.fromisoformat(decided or c["offered_on"])),
+                "description": route(c["rank"], c["lot"], passed_over or []),
                 "value": value(from_pence(c["initial_value_pence"])),
                 "suppliers": [_ref(supplier)],
                 "contractPeriod": period,
@@ -473,6 +481,21 @@ def calloff_release(
             )
         release["contracts"] = [contract]
     return finish(release)
+
+
+def route(rank: int, lot: int, passed_over: list[dict[str, Any]]) -> str:
+    """How the call-off was awarded, and why not to anyone ranked above (the contract
+    details notice says whether it was by competition and, if not, why)."""
+    text = (
+        f"Direct award under the framework, by ranking: offered to rank {rank} on lot {lot}, "
+        "the best-ranked eligible provider; not awarded by competition."
+    )
+    if passed_over:
+        text += " Passed over: " + "; ".join(
+            f"rank {p['rank']}, {p['name']} ({p['reason']})" for p in passed_over
+        )
+        text += "."
+    return text
 
 
 def _amendment(v: dict[str, Any], number: int) -> dict[str, Any]:

@@ -109,3 +109,33 @@ def codes(name: str) -> frozenset[str]:
                 found.update(row["Code"] for row in csv.DictReader(f))
     assert found, f"no codelist {name} in {base}"
     return frozenset(found)
+
+
+def undeclared(document: dict[str, Any]) -> list[str]:
+    """Every field of the package's releases that neither the core schema nor a declared
+    extension defines (OCDS allows them, but a package should declare what it uses)."""
+    base = require_ocds()
+    _, schema = _schemas(str(base), tuple(document.get("extensions", ())))
+    found: list[str] = []
+
+    def resolve(node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            node = schema["definitions"][node["$ref"].rsplit("/", 1)[-1]]
+        return node
+
+    def walk(value: Any, node: dict[str, Any], path: str) -> None:
+        node = resolve(node)
+        if isinstance(value, dict):
+            known = node.get("properties", {})
+            for key, inner in value.items():
+                if key not in known:
+                    found.append(f"{path}.{key}")
+                else:
+                    walk(inner, known[key], f"{path}.{key}")
+        elif isinstance(value, list) and "items" in node:
+            for inner in value:
+                walk(inner, node["items"], f"{path}[]")
+
+    for release in document["releases"]:
+        walk(release, schema, release["ocid"])
+    return found

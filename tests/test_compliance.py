@@ -330,6 +330,31 @@ def test_the_change_and_termination_notices(act):
     assert [t["value"]["amount"] for t in paid] == [Decimal("40000.00"), Decimal("30000.00")]
 
 
+def test_a_notice_stays_the_same_whatever_comes_after(own_act):
+    """The details notice is dated when the acceptance was recorded, so paying an invoice
+    later leaves its release (and its id) as it was."""
+    before = own_act.ok("publish", "notice", "1", "--type", "details").stdout
+    own_act.ok("spend", "pay", "P4", "--on", "2026-09-01")
+    assert own_act.ok("publish", "notice", "1", "--type", "details").stdout == before
+
+
+def test_a_change_just_past_ten_percent_says_so(own_act):
+    """£170,000.00 down to £152,999.99 is -10.0000059%: a notice is due, and the Markdown
+    says the change is over 10% rather than rounding it to -10.00%."""
+    own_act.ok("vary", "1", "--value", "152999.99", "--reason", "less", "--on", "2026-07-01")
+    assert deadlines(due(own_act, "--on", "2026-07-02"))["calloff-1-change-2"] == "2026-06-30"
+    text = own_act.ok(
+        "publish", "notice", "1", "--type", "change", "--variation", "2", "--format", "md"
+    ).stdout
+    assert "(-over 10.00%)" in text
+
+
+def test_a_prefix_with_notices_published_under_it_stays(own_act):
+    own_act.ok("published", "calloff-1-details", "--on", "2026-04-20")
+    line = own_act.refused("framework", "ocid-prefix", "ocds-abc123", "--replace")
+    assert "1 call-off notice(s) were recorded as published under ocds-fake01" in line
+
+
 def test_each_notice_is_a_valid_release(act):
     ocds_schema.require_ocds()
     import calloff

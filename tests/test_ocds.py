@@ -101,7 +101,8 @@ def test_parties_carry_their_registration_numbers(leeds):
     parties = {p["name"]: p for p in fw["parties"]}
     assert parties["Alder Training"]["id"] == "GB-COH-SC123456"
     assert parties["Alder Training"]["identifier"]["scheme"] == "GB-COH"
-    assert parties["Alder Training"]["details"] == {"sme": True}
+    # Whether an SME or a VCSE has no field in the declared extensions: left out.
+    assert all("details" not in p for p in fw["parties"])
     assert parties["Dale Trust"]["identifier"] == {
         "scheme": "GB-CHC",
         "id": "1098765",
@@ -165,6 +166,26 @@ def test_amounts_are_written_exactly(leeds):
     start = lines.index('  "releases": [')
     assert lines[start + 1].startswith('    {"ocid":"ocds-fake01-leeds-rp-2015","id":')
     assert len(lines) == start + 1 + 7 + 2  # seven releases, then "  ]" and "}"
+
+
+def test_the_award_says_how_and_why_not_above(own):
+    """Call-off 1 went to Alder, rank 1: no one above it. A request declined by Alder goes
+    to Birch, rank 2, and its award says why Alder was passed over."""
+    rid = own.json(
+        "request", "add", "--lot", "4", "--title", "Cascade", "--start", "2015-11-02",
+        "--value", "1000", "--on", "2015-10-01",
+    )["id"]  # fmt: skip
+    cid = own.json("allocate", str(rid), "--on", "2015-10-01")["calloff"]
+    own.ok("decline", str(cid), "--reason", "fully booked", "--on", "2015-10-02")
+    releases = by_ocid(package(own))
+    assert releases[f"{FRAMEWORK}-CO-00001"]["awards"][0]["description"] == (
+        "Direct award under the framework, by ranking: offered to rank 1 on lot 4, the "
+        "best-ranked eligible provider; not awarded by competition."
+    )
+    second = releases[f"{FRAMEWORK}-CO-{cid + 1:05d}"]["awards"][0]["description"]
+    assert second.endswith(
+        "Passed over: rank 1, Alder Training (declined on 2015-10-02: fully booked)."
+    )
 
 
 def test_an_offer_never_accepted_has_no_contract(own):
@@ -332,6 +353,7 @@ def test_the_demo_package_is_valid_offline(tmp_path):
     document = json.loads((tmp_path / "demo" / "publish-ocds.json").read_text())
     ocds_schema.validate(document)
     check_codelists(document)
+    assert ocds_schema.undeclared(document) == []
     assert document["extensions"] == list(calloff.ocds.EXTENSION_URLS)
     assert len(document["releases"]) == 1 + 5  # the framework and the demo's five call-offs
 
@@ -341,6 +363,7 @@ def test_the_leeds_package_is_valid_offline(leeds):
     document = json.loads(leeds.ok("publish", "ocds").stdout)
     ocds_schema.validate(document)
     check_codelists(document)
+    assert ocds_schema.undeclared(document) == []
 
 
 def test_the_validator_would_catch_a_broken_package(leeds):
@@ -354,6 +377,8 @@ def test_the_validator_would_catch_a_broken_package(leeds):
     document["releases"][1]["awards"][0]["status"] = "won"
     with pytest.raises(AssertionError, match="awardStatus"):
         check_codelists(document)
+    document["releases"][1]["parties"][1]["details"] = {"sme": True}
+    assert ocds_schema.undeclared(document) == [f"{FRAMEWORK}-CO-00001.parties[].details.sme"]
 
 
 outcomes = st.sampled_from(["accept", "decline", "offer", "vary", "complete", "cancel"])
