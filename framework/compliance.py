@@ -17,17 +17,11 @@ from datetime import date, timedelta
 from typing import Any
 
 import attrs
-from calloff.base import ServiceBase, not_future
 from calloff.dates import FinancialYear, quarter_of
-from calloff.errors import InvalidInput, NotFound, WrongStatus
-from calloff.model import Framework, clean_text
+from calloff.model import ENTERED, FINISHED, Framework
 from calloff.records import to_date
 from calloff.storage import Store
-from calloff.trail import now_stamp
 from dateutil.relativedelta import relativedelta
-
-ENTERED = ("accepted", "completed", "cancelled")
-ENDED = ("completed", "cancelled")
 
 
 @attrs.frozen
@@ -118,41 +112,31 @@ def _calloff_items(store: Store, fw: Framework, on: date) -> list[DueItem]:
     ):
         entered = date.fromisoformat(c["decided_on"])
         cid, title = c["id"], c["title"]
+        days = 120 if pa2023 and fw.light_touch else 30
         if pa2023:
-            days = 120 if fw.light_touch else 30
-            found.append(
-                DueItem(
-                    item=f"calloff-{cid}-details",
-                    kind="details",
-                    title=f"Contract details notice (UK7) for call-off {cid}: {title}",
-                    event=f"call-off {cid} was entered into on {entered}",
-                    event_on=entered,
-                    due_by=within(entered, days),
-                    basis=f"Procurement Act 2023, s.53: within {days} days of entering into "
-                    "the contract" + (" (light-touch)" if fw.light_touch else ""),
-                    command=f"calloff publish notice {cid} --type details",
-                    earliest=entered,
-                    calloff=cid,
-                )
-            )
+            what = f"Contract details notice (UK7) for call-off {cid}: {title}"
+            basis = f"Procurement Act 2023, s.53: within {days} days of entering into the "
+            basis += "contract" + (" (light-touch)" if fw.light_touch else "")
         else:
-            found.append(
-                DueItem(
-                    item=f"calloff-{cid}-details",
-                    kind="details",
-                    title=f"Contracts Finder: award of call-off {cid}: {title}",
-                    event=f"call-off {cid} was entered into on {entered}",
-                    event_on=entered,
-                    due_by=within(entered, 30),
-                    basis="Public Contracts Regulations 2015, Part 4: the award on "
-                    "Contracts Finder, within 30 days",
-                    command=f"calloff publish notice {cid} --type details",
-                    earliest=entered,
-                    calloff=cid,
-                )
+            what = f"Contracts Finder: award of call-off {cid}: {title}"
+            basis = "Public Contracts Regulations 2015, Part 4: the award on Contracts Finder, "
+            basis += "within 30 days"
+        found.append(
+            DueItem(
+                item=f"calloff-{cid}-details",
+                kind="details",
+                title=what,
+                event=f"call-off {cid} was entered into on {entered}",
+                event_on=entered,
+                due_by=within(entered, days),
+                basis=basis,
+                command=f"calloff publish notice {cid} --type details",
+                earliest=entered,
+                calloff=cid,
             )
+        )
         closed = to_date(c["closed_on"])
-        if pa2023 and c["status"] in ENDED and closed is not None and closed <= on:
+        if pa2023 and c["status"] in FINISHED and closed is not None and closed <= on:
             how = "completed" if c["status"] == "completed" else "cancelled"
             found.append(
                 DueItem(
@@ -317,98 +301,3 @@ def calendar(store: Store, on: date, everything: bool = False) -> dict[str, Any]
         "published": len(found) - len(open_items),
         "items": [i.as_dict(on) for i in shown],
     }
-
-
-class Publications(ServiceBase):
-    """Recording that a due item was published, which closes it."""
-
-    def record(self, item: str, on: date, reference: str | None = None) -> dict[str, Any]:
-        not_future(on, "the publication date")
-        ref = clean_text(reference, "the reference", 300) if reference is not None else None
-        with self.store.transaction() as s:
-            wanted = item.strip().lower()
-            match = [i for i in items(s, date.today()) if i.item.lower() == wanted]
-            if not match:
-                raise NotFound(
-                    f"no due item is called {item!r}: `calloff due --all` lists them, "
-                    "with their names"
-                )
-            found = match[0]
-            if found.published_on is not None:
-                raise WrongStatus(
-                    f"{found.item} was already recorded as published on {found.published_on}"
-                    + (f" ({found.reference})" if found.reference else "")
-                    + ": it is recorded once"
-                )
-            if on < found.earliest:
-                raise InvalidInput(
-                    f"{found.item} arose from {found.event}: it cannot have been published on "
-                    f"{on}, before {found.earliest}; check --on"
-                )
-            row = {
-                "item": found.item,
-                "published_on": on.isoformat(),
-                "reference": ref,
-                "recorded_at": now_stamp(),
-                "officer": self.officer,
-            }
-            s._insert("publications", row)
-            after = {"published_on": on, "reference": ref, "due_by": found.due_by}
-            s.trail.record(
-                self.officer,
-                on,
-                "publication.record",
-                "publication",
-                found.item,
-                None,
-                after,
-                None,
-            )
-            return {
-                **found.as_dict(on),
-                "published_on": on.isoformat(),
-                "reference": ref,
-                "published_late": on > found.due_by,
-                "overdue": False,
-                "days_overdue": None,
-                "days_left": None,
-            }
-
-    def set_ocid_prefix(self, prefix: str, replace: bool = False) -> Framework:
-        """Name the publisher's OCDS prefix for a framework that has none (one defined in a
-        file without `ocid_prefix`). Every ocid begins with it, so one already set is kept
-        unless `replace` says otherwise (only before anything was published under it)."""
-        from calloff.definition import check_ocid_prefix
-
-        value = check_ocid_prefix(str(prefix).strip())
-        with self.store.transaction() as s:
-            fw = s.framework()
-            if fw.ocid_prefix == value:
-                raise WrongStatus(f"the framework's ocid_prefix is already {value}")
-            if fw.ocid_prefix and not replace:
-                raise WrongStatus(
-                    f"the framework's ocid_prefix is already {fw.ocid_prefix}, and every ocid "
-                    "published begins with it: add --replace to change it, only if nothing "
-                    "was published under it"
-                )
-            (notices,) = s.db.execute(
-                "SELECT COUNT(*) FROM publications WHERE item LIKE 'calloff-%'"
-            ).fetchone()
-            if fw.ocid_prefix and notices:
-                raise WrongStatus(
-                    f"{notices} call-off notice(s) were recorded as published under "
-                    f"{fw.ocid_prefix}: their ocids begin with it, so it stays"
-                )
-            s.db.execute("UPDATE framework SET ocid_prefix = ?", [value])
-            s._changed()
-            s.trail.record(
-                self.officer,
-                date.today(),
-                "framework.ocid_prefix",
-                "framework",
-                fw.id,
-                {"ocid_prefix": fw.ocid_prefix or None},
-                {"ocid_prefix": value},
-                None,
-            )
-            return s.framework()

@@ -27,6 +27,8 @@ VAT_RATE = Decimal("0.20")
 LIVE = ("awaiting_approval", "offered", "accepted")
 CLOSED = ("declined", "lapsed", "rejected")
 FINISHED = ("completed", "cancelled")
+# Statuses of a call-off that was (if it was ever accepted) entered into.
+ENTERED = ("accepted", *FINISHED)
 
 
 @attrs.frozen

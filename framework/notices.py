@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from calloff import compliance, ocds
+from calloff import compliance, ocds, ocds_calloffs
 from calloff.errors import InvalidInput, NotFound, WrongStatus
-from calloff.model import REGIMES, VAT_RATE, Framework
+from calloff.model import FINISHED, REGIMES, VAT_RATE, Framework
 from calloff.money import from_pence, json_money
 from calloff.orders import order_reference
 from calloff.storage import Store
@@ -51,7 +51,7 @@ def notice(
             f"call-off {c.id} is {c.status.replace('_', ' ')} and was never entered into "
             f"(accepted): it has no {NOTICE[kind][1].lower()}"
         )
-    if kind == "termination" and c.status not in compliance.ENDED:
+    if kind == "termination" and c.status not in FINISHED:
         raise WrongStatus(
             f"call-off {c.id} is {c.status.replace('_', ' ')}: a termination notice follows "
             "its end (`calloff complete` or `calloff cancel` records it)"
@@ -59,7 +59,7 @@ def notice(
     chosen = _variation(store, c.id, variation) if kind == "change" else None
     # The release needs the publisher's prefix; Markdown can do without one.
     named = fw if fw.ocid_prefix else attrs.evolve(fw, ocid_prefix="ocds-xxxxxx")
-    (full,) = ocds._calloff_releases(store, named, c.id)
+    (full,) = ocds_calloffs.calloff_releases(store, named, c.id)
     code, title, tag, document_type = NOTICE[kind]
     release = _shape(full, kind, chosen, named)
     document = {
@@ -135,7 +135,7 @@ def _shape(
         contract.pop("description", None)
     elif kind == "change":
         assert chosen is not None
-        contract["amendments"] = [ocds._amendment(chosen, chosen["number"])]
+        contract["amendments"] = [ocds_calloffs.amendment(chosen, chosen["number"])]
         contract["value"] = ocds.value(from_pence(chosen["new_value_pence"]))
         contract.pop("implementation", None)
     release["contracts"] = [contract]

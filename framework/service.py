@@ -16,7 +16,6 @@ from typing import Any
 import attrs
 from calloff.base import ServiceBase, not_future
 from calloff.budget import Budget
-from calloff.compliance import Publications
 from calloff.dates import add_working_days, parse_date
 from calloff.errors import (
     CeilingExceeded,
@@ -38,6 +37,7 @@ from calloff.model import (
 )
 from calloff.money import format_money
 from calloff.payments import Payments
+from calloff.publications import Publications
 from calloff.rules import (
     Position,
     cascade,

@@ -86,6 +86,11 @@ def test_what_a_council_under_the_act_owes(act):
     )
     first = calendar["items"][0]
     assert first["days_overdue"] == (date(2026, 12, 1) - date(2026, 5, 2)).days == 213
+    titles = {i["item"]: i["title"] for i in calendar["items"]}
+    assert titles["calloff-2-termination"] == (
+        "Contract termination notice (UK11) for call-off 2: Conferencing"
+    )
+    assert titles["calloff-1-details"] == "Contract details notice (UK7) for call-off 1: Deep dive"
     commands = {i["item"]: i["command"] for i in calendar["items"]}
     assert commands["calloff-1-change-1"] == "calloff publish notice 1 --type change --variation 1"
     assert commands["payments-2026-27-Q2"] == "calloff publish payments --year 2026-27 --quarter 2"
