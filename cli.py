@@ -1963,6 +1963,336 @@ def published(desk: Desk, item: str, on: date, reference: str | None, as_json: b
     )
 
 
+# -- competitions (docs/competition.md) ----------------------------------------------------
+
+
+def _weights(text: str) -> dict[str, int]:
+    from calloff.competition import parse_weights
+
+    return parse_weights(text)
+
+
+def _scores(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    """`--score quality=70` (repeated, or comma-separated) as {criterion: mark}."""
+    marks: dict[str, str] = {}
+    for value in values:
+        for part in value.split(","):
+            name, sep, mark = part.strip().partition("=")
+            name = name.strip().lower()
+            if not sep or not name or not mark.strip():
+                raise click.BadParameter(
+                    f"{part.strip()!r} is not a score: write CRITERION=N, like quality=70",
+                    ctx,
+                    param,
+                )
+            if name in marks:
+                raise click.BadParameter(f"the score for {name} is given twice", ctx, param)
+            marks[name] = mark.strip()
+    return marks
+
+
+WEIGHTS = Parsed("CRITERION=N,...", _weights, dict)
+
+
+@main.group(short_help="Award a call-off by competition among a lot's providers.")
+def competition() -> None:
+    """Award a call-off by competition: open it, record bids, show, award, write letters."""
+
+
+def _competition_json(desk: Desk, competition_id: int, on: date | None = None) -> dict[str, Any]:
+    from calloff.competition_view import to_json
+    from calloff.standing import standing
+
+    return to_json(standing(desk.service().store, competition_id, on))
+
+
+@competition.command("open", short_help="Invite a lot's eligible providers to bid.")
+@click.argument("request_id", metavar="REQUEST", type=ID)
+@click.option("--closes", type=DATE, required=True, help="The last day bids are accepted.")
+@click.option(
+    "--weights",
+    type=WEIGHTS,
+    default=None,
+    help="Refine the framework's weights within their ranges, like quality=65,price=35.",
+)
+@on_option
+@json_option
+@pass_desk
+def competition_open(
+    desk: Desk,
+    request_id: int,
+    closes: date,
+    weights: dict[str, int] | None,
+    on: date | None,
+    as_json: bool,
+) -> None:
+    """Open a competition for REQUEST: every eligible provider on its lot is invited."""
+    k = desk.service().competitions.open(request_id, closes, effective(on), weights)
+    data = _competition_json(desk, k.id, effective(on))
+    if as_json:
+        return emit(data)
+    for p in data["passed_over"]:
+        click.echo(f"  passed over rank {p['rank']} {p['name']}: {p['reason']}")
+    names = ", ".join(f"{i['name']} (rank {i['rank']})" for i in data["invited"])
+    weighted = ", ".join(f"{n} {w}" for n, w in data["weights"].items())
+    click.echo(
+        f"Competition {k.id} opened for request {request_id} on lot {k.lot}: invited {names}; "
+        f"bids close at the end of {k.closes_on}. Weights: {weighted}."
+    )
+
+
+@competition.command("bid", short_help="Record an invited provider's bid.")
+@click.argument("competition_id", metavar="COMPETITION", type=ID)
+@click.argument("provider_ref", metavar="PROVIDER")
+@click.option("--price", type=MONEY, required=True, help="The bid's price (ex-VAT).")
+@click.option(
+    "--score",
+    "scores",
+    multiple=True,
+    callback=_scores,
+    metavar="CRITERION=N",
+    help="The evaluators' score (0-100) on a criterion other than price; repeat for each.",
+)
+@on_option
+@json_option
+@pass_desk
+def competition_bid(
+    desk: Desk,
+    competition_id: int,
+    provider_ref: str,
+    price: Decimal,
+    scores: dict[str, str],
+    on: date | None,
+    as_json: bool,
+) -> None:
+    """Record PROVIDER's bid in COMPETITION, dated no later than its closing day."""
+    a = desk.service().competitions.bid(competition_id, provider_ref, price, scores, effective(on))
+    marks = {n: f"{m:.2f}" for n, m in a.marks.items()}
+    if as_json:
+        return emit(
+            {
+                "competition": competition_id,
+                "provider": a.provider_id,
+                "name": a.name,
+                "rank": a.rank,
+                "bid": True,
+                "on": a.on.isoformat(),
+                "price": json_money(a.price),
+                "scores": marks,
+                "reason": None,
+            }
+        )
+    given = "".join(f", {n} {m}" for n, m in marks.items())
+    click.echo(
+        f"Recorded {a.name}'s bid in competition {competition_id} on {a.on}: "
+        f"{format_money(a.price)}{given}."
+    )
+
+
+@competition.command("no-bid", short_help="Record that an invited provider will not bid.")
+@click.argument("competition_id", metavar="COMPETITION", type=ID)
+@click.argument("provider_ref", metavar="PROVIDER")
+@click.option("--reason", default=None, help="Why it will not bid (kept for audit).")
+@on_option
+@json_option
+@pass_desk
+def competition_no_bid(
+    desk: Desk,
+    competition_id: int,
+    provider_ref: str,
+    reason: str | None,
+    on: date | None,
+    as_json: bool,
+) -> None:
+    """Record that PROVIDER will not bid in COMPETITION."""
+    a = desk.service().competitions.no_bid(competition_id, provider_ref, reason, effective(on))
+    if as_json:
+        return emit(
+            {
+                "competition": competition_id,
+                "provider": a.provider_id,
+                "name": a.name,
+                "rank": a.rank,
+                "bid": False,
+                "on": a.on.isoformat(),
+                "price": None,
+                "scores": None,
+                "reason": a.reason,
+            }
+        )
+    why = f": {a.reason}" if a.reason else ""
+    click.echo(f"Recorded that {a.name} will not bid in competition {competition_id}{why}.")
+
+
+@competition.command("show", short_help="Invitations, bids and (after the close) the scores.")
+@click.argument("competition_id", metavar="COMPETITION", type=ID)
+@json_option
+@pass_desk
+def competition_show(desk: Desk, competition_id: int, as_json: bool) -> None:
+    """Show COMPETITION: who was invited, the bids, and after the close each bid's scores."""
+    from calloff.competition_view import render_text
+    from calloff.standing import standing
+
+    st = standing(desk.service().store, competition_id)
+    if as_json:
+        from calloff.competition_view import to_json
+
+        return emit(to_json(st))
+    click.echo(render_text(st), nl=False)
+
+
+@competition.command("list")
+@json_option
+@pass_desk
+def competition_list(desk: Desk, as_json: bool) -> None:
+    """List competitions and where each stands."""
+    from calloff.standing import standing
+
+    store = desk.service().store
+    rows = []
+    for r in store.competitions.all():
+        st = standing(store, r["id"])
+        rows.append(
+            {
+                "competition": r["id"],
+                "request": r["request_id"],
+                "lot": r["lot"],
+                "title": r["title"],
+                "status": st.status,
+                "opened_on": r["opened_on"],
+                "closes_on": r["closes_on"],
+                "invited": r["invited"],
+                "bids": r["bids"],
+                "calloff": r["calloff"],
+            }
+        )
+    if as_json:
+        return emit(rows)
+    if not rows:
+        click.echo("No competitions yet.")
+    for r in rows:
+        award = f", call-off {r['calloff']}" if r["calloff"] else ""
+        click.echo(
+            f"{r['competition']:>4}  request {r['request']}  lot {r['lot']}  "
+            f"{r['status']:<9} closes {r['closes_on']}  {r['bids']} of {r['invited']} bid"
+            f"{award}  {r['title']}"
+        )
+
+
+@competition.command("award", short_help="Award the call-off to the highest total.")
+@click.argument("competition_id", metavar="COMPETITION", type=ID)
+@on_option
+@json_option
+@pass_desk
+def competition_award(desk: Desk, competition_id: int, on: date | None, as_json: bool) -> None:
+    """Award COMPETITION, after its close, to the bid with the highest total (a tie to the
+    better rank): a call-off checked against the ceiling and the approval threshold."""
+    c = desk.service().competitions.award(competition_id, effective(on))
+    data = _competition_json(desk, competition_id, effective(on))
+    if as_json:
+        return emit(
+            {
+                **_calloff_json(desk, c),
+                "total": data["winner"]["total"],
+                "results": data["results"],
+                "set_aside": data["set_aside"],
+            }
+        )
+    for p in data["set_aside"]:
+        click.echo(f"  set aside rank {p['rank']} {p['name']}: {p['reason']}")
+    win = data["winner"]
+    answer = (
+        f"respond by {c.respond_by}."
+        if c.respond_by
+        else "to be approved by another officer before it is offered."
+    )
+    standstill = f" Standstill ends {c.standstill_ends}." if c.standstill_ends else ""
+    click.echo(
+        f"Competition {competition_id} awarded: call-off {c.id} "
+        f"{c.status.replace('_', ' ')} to {win['name']} (rank {c.rank} on lot {c.lot}), "
+        f"total {win['total']}, at {format_money(c.value)}; {answer}{standstill} "
+        f"Headroom left {format_money(c.headroom_after)}."
+    )
+
+
+@competition.command("cancel", short_help="End a competition without an award.")
+@click.argument("competition_id", metavar="COMPETITION", type=ID)
+@click.option("--reason", required=True, help="Why it is cancelled (kept for audit).")
+@on_option
+@json_option
+@pass_desk
+def competition_cancel(
+    desk: Desk, competition_id: int, reason: str, on: date | None, as_json: bool
+) -> None:
+    """Cancel COMPETITION (not once awarded): its request can be called off again."""
+    k = desk.service().competitions.cancel(competition_id, reason, effective(on))
+    if as_json:
+        return emit(_competition_json(desk, k.id))
+    click.echo(f"Competition {k.id} cancelled on {k.cancelled_on}: {k.cancel_reason}")
+
+
+@competition.command("letters", short_help="Each bidder's assessment summary.")
+@click.argument("competition_id", metavar="COMPETITION", type=ID)
+@click.option(
+    "--output-dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Where to write the letters.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html"]),
+    default="md",
+    show_default=True,
+    help="Document format.",
+)
+@click.option("--force", is_flag=True, help="Replace letters already written there.")
+@templates_option
+@pass_desk
+def competition_letters(
+    desk: Desk,
+    competition_id: int,
+    directory: str,
+    fmt: str,
+    force: bool,
+    templates: str | None,
+) -> None:
+    """Write one assessment summary per bidder of an awarded COMPETITION: its own scores
+    beside the winner's (never another bidder's), and the standstill's end."""
+    from calloff import outputs
+    from calloff.competition_view import render_letters
+    from calloff.standing import standing
+
+    svc = desk.service()
+    st = standing(svc.store, competition_id)
+    if st.calloff is None:
+        raise click.ClickException(
+            f"competition {competition_id} is {st.status}: letters are written once it is "
+            f"awarded (`calloff competition award {competition_id}`)"
+        )
+    letters = render_letters(st, svc.framework(), fmt, templates)
+    folder = Path(directory)
+    protect = outputs.database_files(desk.db)
+    targets = [(folder / name, text) for name, text in letters]
+    for target, _ in targets:
+        try:
+            outputs.check(target, protect)
+        except outputs.OutputRefused as e:
+            raise click.UsageError(f"--output-dir {e}") from None
+        if not force and os.path.lexists(target):
+            raise click.ClickException(
+                f"{target} already exists: add --force to replace the letters, or choose "
+                "another --output-dir"
+            )
+    folder.mkdir(parents=True, exist_ok=True)
+    for target, text in targets:
+        outputs.write(target, text, force=force, protect=protect)
+        click.echo(f"Wrote {target}")
+
+
 def document_command(name: str, short_help: str, doc: str) -> None:
     """`order` and `record`: one call-off's document, from `orders.render_<name>`."""
 

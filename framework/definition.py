@@ -14,12 +14,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from calloff.competition import AWARD_ROUTES, Criterion, check_criteria
 from calloff.dates import FinancialYear, parse_date
 from calloff.errors import CalloffError, DefinitionError, InvalidInput
 from calloff.model import ACT_IN_FORCE, REGIMES, Framework, FundingStream, Lot, Term
 from calloff.money import parse_money
 
-EMBEDDED = ("leeds-rp-2015", "nottingham-rp-2023")
+EMBEDDED = ("leeds-rp-2015", "nottingham-rp-2023", "borsetshire-rp-2026")
 
 
 def embedded(name: str) -> Framework:
@@ -88,10 +89,7 @@ def _framework(data: dict[str, Any]) -> Framework:
     )
     if term.initial_years < 1 or term.extensions_max < 0 or term.extension_years < 1:
         raise DefinitionError("term: initial_years and extension_years must be 1 or more")
-    lots = tuple(
-        Lot(int(_require(lot, "number", int)), str(_require(lot, "title", str)))
-        for lot in _require(data, "lots", list)
-    )
+    lots = tuple(_lot(lot) for lot in _require(data, "lots", list))
     if not lots:
         raise DefinitionError("a framework needs at least one lot")
     numbers = [lot.number for lot in lots]
@@ -120,6 +118,15 @@ def _framework(data: dict[str, Any]) -> Framework:
     light_touch = data.get("light_touch", False)
     if not isinstance(light_touch, bool):
         raise DefinitionError("light_touch must be true or false")
+    _four_years(regime, light_touch, term)
+    criteria = _criteria(data)
+    competing = [lot.number for lot in lots if lot.award != "ranked"]
+    if competing and not criteria:
+        raise DefinitionError(
+            f"lot {competing[0]} awards by {lots[numbers.index(competing[0])].award}, so the "
+            "framework needs award criteria: add [criteria.quality] and [criteria.price] "
+            "tables with weight, min and max (docs/framework-definition.md)"
+        )
     return Framework(
         id=str(_require(data, "id", str)),
         name=str(_require(data, "name", str)),
@@ -137,7 +144,84 @@ def _framework(data: dict[str, Any]) -> Framework:
         service_area=_text(data, "service_area"),
         merchant_category=_text(data, "merchant_category"),
         ocid_prefix=_ocid_prefix(data),
+        criteria=criteria,
+        standstill_days=_standstill(data),
     )
+
+
+def _lot(data: Any) -> Lot:
+    if not isinstance(data, dict):
+        raise DefinitionError("each [[lots]] entry must be a table with number and title")
+    number = int(_require(data, "number", int))
+    award = data.get("award", "ranked")
+    if award not in AWARD_ROUTES:
+        raise DefinitionError(
+            f"lot {number}: award {award!r} is not known: choose ranked (direct award by the "
+            "ranking), competition, or either (the officer chooses per request)"
+        )
+    return Lot(number, str(_require(data, "title", str)), award)
+
+
+def _four_years(regime: str, light_touch: bool, term: Term) -> None:
+    """The Procurement Act 2023 (s.47) lets a framework run at most four years, extensions
+    included, unless it is under the light-touch regime (eight years is not checked)."""
+    years = term.initial_years + term.extensions_max * term.extension_years
+    if regime == "pa2023" and not light_touch and years > 4:
+        raise DefinitionError(
+            f"the term runs {years} years with every extension, but a Procurement Act 2023 "
+            "framework may run at most four (s.47): shorten initial_years or extensions, or "
+            "set light_touch = true if it was let under the light-touch regime"
+        )
+
+
+def _criteria(data: dict[str, Any]) -> tuple[Criterion, ...]:
+    """`[criteria.NAME]` tables with weight, min and max (or range = [min, max]); an
+    array `[[criteria]]` with name is read the same way."""
+    raw = data.get("criteria", data.get("award_criteria"))
+    if raw is None:
+        return ()
+    if isinstance(raw, list):
+        if not all(isinstance(c, dict) and isinstance(c.get("name"), str) for c in raw):
+            raise DefinitionError("each [[criteria]] entry needs a name")
+        raw = {c["name"]: c for c in raw}
+    if not isinstance(raw, dict):
+        raise DefinitionError("criteria must be tables like [criteria.quality]")
+    criteria = tuple(_criterion(str(name).strip().lower(), c) for name, c in raw.items())
+    check_criteria(criteria)
+    return criteria
+
+
+def _criterion(name: str, data: Any) -> Criterion:
+    if not isinstance(data, dict):
+        raise DefinitionError(f"criteria.{name} must be a table with weight, min and max")
+    weight = _points(data.get("weight"), f"criteria.{name}.weight")
+    low, high = data.get("min", weight), data.get("max", weight)
+    if "range" in data:
+        span = data["range"]
+        if not isinstance(span, list) or len(span) != 2:
+            raise DefinitionError(f"criteria.{name}.range must be [min, max], like [50, 70]")
+        low, high = span
+    return Criterion(
+        name=name,
+        weight=weight,
+        low=_points(low, f"criteria.{name}.min"),
+        high=_points(high, f"criteria.{name}.max"),
+        title=str(data.get("title", "")).strip(),
+    )
+
+
+def _points(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DefinitionError(f"{field} must be a whole number of points from 0 to 100")
+    return value
+
+
+def _standstill(data: dict[str, Any]) -> int:
+    """Working days between telling the bidders and entering into the call-off (0: none)."""
+    value = data.get("standstill_days", data.get("standstill", 0))
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 60:
+        raise DefinitionError("standstill_days must be a whole number of working days, 0 to 60")
+    return value
 
 
 def _ocid_prefix(data: dict[str, Any]) -> str:

@@ -313,6 +313,14 @@ def _migrate_6_to_7(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migrate_7_to_8(db: sqlite_utils.Database) -> None:
+    """Awarding by competition (docs/competition.md): each lot's award route (every existing
+    lot stays `ranked`), the award criteria, the standstill, competitions and their bids."""
+    from calloff.competition_store import create_tables
+
+    create_tables(db)
+
+
 MIGRATIONS: dict[int, Any] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
@@ -320,4 +328,5 @@ MIGRATIONS: dict[int, Any] = {
     4: _migrate_4_to_5,
     5: _migrate_5_to_6,
     6: _migrate_6_to_7,
+    7: _migrate_7_to_8,
 }

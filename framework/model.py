@@ -11,6 +11,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
+from calloff.competition import Criterion
 from calloff.dates import FinancialYear, add_working_days, working_days_between
 from calloff.errors import InvalidInput, NotFound
 from calloff.money import PENNY
@@ -35,6 +36,7 @@ ENTERED = ("accepted", *FINISHED)
 class Lot:
     number: int
     title: str
+    award: str = "ranked"  # ranked | competition | either (calloff.competition.AWARD_ROUTES)
 
 
 @attrs.frozen
@@ -121,6 +123,10 @@ class Framework:
     merchant_category: str = ""
     # The publisher's OCDS prefix ("ocds-" and six characters), for open data; "" if unset.
     ocid_prefix: str = ""
+    # A competition's award criteria, and the working days of standstill after its award
+    # before the call-off may be entered into (0: none). See docs/competition.md.
+    criteria: tuple[Criterion, ...] = ()
+    standstill_days: int = 0
 
     @property
     def reference(self) -> str:
@@ -316,6 +322,10 @@ class CallOff:
     needs_approval: bool = False
     approved_by: str | None = None
     approved_on: date | None = None
+    # Set where the call-off was awarded by a competition, not by the ranking; the last
+    # day of its standstill, where the framework keeps one.
+    competition_id: int | None = None
+    standstill_ends: date | None = None
 
     @property
     def live(self) -> bool:

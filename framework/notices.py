@@ -241,6 +241,7 @@ def _details(
         "value_with_vat": json_money(initial * (1 + VAT_RATE) if vat else initial),
         "current_value": json_money(c.value),
         "rank": c.rank,
+        "competition": c.competition_id,
         "passed_over": [
             {"rank": p.rank, "name": p.name, "reason": p.reason} for p in store.passed_over(c.id)
         ],

@@ -150,7 +150,7 @@ def framework_release(store: Store) -> dict[str, Any]:
     party_of = {pid: parties[i + 1]["id"] for i, pid in enumerate(on_a_lot)}
     term = fw.term
     ranked_lots = [n for n in lots if ranked[n]]
-    method = "withoutReopeningCompetition"
+    method = framework_method(fw)
     release: dict[str, Any] = {
         "ocid": framework_ocid(fw),
         "date": _recorded(_framework_recorded(store)),
@@ -339,3 +339,14 @@ def write_package(store: Store, since: date | None = None) -> Iterator[str]:
         yield separator + dumps(release, indent=None)
         separator = ",\n    "
     yield "\n  ]\n}\n"
+
+
+def framework_method(fw: Framework) -> str:
+    """The techniques extension's frameworkAgreement.method: whether call-offs reopen
+    competition (by competition), do not (by the ranking), or either, lot by lot."""
+    routes = {lot.award for lot in fw.lots}
+    if routes == {"ranked"}:
+        return "withoutReopeningCompetition"
+    if routes == {"competition"}:
+        return "withReopeningCompetition"
+    return "withAndWithoutReopeningCompetition"

@@ -183,11 +183,8 @@ def calloff_release(
             "description": f"Lot {c['lot']}: {c['lot_title']}",
             "status": "complete",
             "procuringEntity": _ref(buyer),
-            "procurementMethod": "direct",
-            "procurementMethodDetails": f"Call-off from framework {fw.reference}, by ranking "
-            f"(rank {c['rank']} on lot {c['lot']})",
+            **_method(fw.reference, c),
             "mainProcurementCategory": "services",
-            "competitive": False,
         },
         "awards": [
             {
@@ -195,7 +192,9 @@ def calloff_release(
                 "title": c["title"],
                 "status": AWARD_STATUS[status] if entered or status not in ENTERED else "cancelled",
                 "date": stamp(date.fromisoformat(decided or c["offered_on"])),
-                "description": route(c["rank"], c["lot"], passed_over or []),
+                "description": route(
+                    c["rank"], c["lot"], passed_over or [], c.get("competition_id")
+                ),
                 "value": value(from_pence(c["initial_value_pence"])),
                 "suppliers": [_ref(supplier)],
                 "contractPeriod": period,
@@ -249,9 +248,41 @@ def calloff_release(
     return finish(release)
 
 
-def route(rank: int, lot: int, passed_over: list[dict[str, Any]]) -> str:
+def _method(reference: str, c: dict[str, Any]) -> dict[str, Any]:
+    """A call-off by the ranking is a direct award; one by competition is a selective,
+    competitive procedure among the lot's providers."""
+    if c.get("competition_id") is None:
+        return {
+            "procurementMethod": "direct",
+            "procurementMethodDetails": f"Call-off from framework {reference}, by ranking "
+            f"(rank {c['rank']} on lot {c['lot']})",
+            "competitive": False,
+        }
+    return {
+        "procurementMethod": "selective",
+        "procurementMethodDetails": f"Call-off from framework {reference}, by competition "
+        f"{c['competition_id']} among the providers on lot {c['lot']}",
+        "competitive": True,
+    }
+
+
+def route(
+    rank: int, lot: int, passed_over: list[dict[str, Any]], competition: int | None = None
+) -> str:
     """How the call-off was awarded, and why not to anyone ranked above (the contract
     details notice says whether it was by competition and, if not, why)."""
+    if competition is not None:
+        text = (
+            f"Awarded under the framework by competition {competition} among the providers "
+            f"on lot {lot}: the valid bid with the highest total on the framework's award "
+            "criteria."
+        )
+        if passed_over:
+            text += " Bids set aside: " + "; ".join(
+                f"rank {p['rank']}, {p['name']} ({p['reason']})" for p in passed_over
+            )
+            text += "."
+        return text
     text = (
         f"Direct award under the framework, by ranking: offered to rank {rank} on lot {lot}, "
         "the best-ranked eligible provider; not awarded by competition."

@@ -122,6 +122,17 @@ def _cascade(service: Service, request_id: int, names: dict[int, str]) -> list[d
     return steps
 
 
+def _competition(service: Service, c: CallOff) -> dict[str, Any] | None:
+    """For the council's file: the competition this call-off was awarded by, every bid and
+    score included (never on the provider's order)."""
+    if c.competition_id is None:
+        return None
+    from calloff.competition_view import to_json
+    from calloff.standing import standing
+
+    return to_json(standing(service.store, c.competition_id, c.raised_on))
+
+
 def _payable(c: CallOff, spent: Decimal, vat: str) -> dict[str, str | None] | None:
     """A cancelled call-off is payable for what was invoiced to the day it stopped."""
     if c.status != "cancelled":
@@ -153,6 +164,7 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
             "variations": _variations(service, c),
             "spend": _spend(service, c),
             "cascade": _cascade(service, c.request_id, names),
+            "competition_detail": _competition(service, c),
             "history": [
                 {
                     **present.calloff(o, names.get(o.provider_id)),
@@ -214,7 +226,8 @@ def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
     variations = _variations(service, c)
     tendered = Decimal(variations[0]["from"]) if variations else c.value
     rate = None
-    if request.unit and request.quantity:
+    # A competition's call-off is priced by the bid, not by a tendered rate.
+    if request.unit and request.quantity and c.competition_id is None:
         rates = store.tenders.rates(c.lot, c.raised_on).get(c.provider_id)
         rate = rates.for_unit(request.unit) if rates else None
         if rate is None or rate * request.quantity != tendered:
@@ -237,6 +250,7 @@ def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
             "rate": rate,
             "quantity": request.quantity,
             "unit": request.unit,
+            "competition": c.competition_id,
         },
         "variations": variations,
         "value": c.value,

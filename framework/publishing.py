@@ -139,7 +139,7 @@ def contracts(store: Store, year: FinancialYear, quarter: int) -> dict[str, Any]
     rows: list[dict[str, Any]] = [own] if own else []
     for r in store.db.query(
         """
-        SELECT c.id, c.lot, c.status, c.closed_on, rq.title, rq.start, rq."end",
+        SELECT c.id, c.lot, c.status, c.closed_on, c.competition_id, rq.title, rq.start, rq."end",
           l.title AS lot_title, p.name, p.companies_house, p.charity, p.ppon, p.sme, p.vcse,
           (SELECT ch.value_pence FROM changes ch WHERE ch.calloff_id = c.id
              AND ch.effective_on <= :end ORDER BY ch.effective_on DESC, ch.id DESC LIMIT 1)
@@ -172,7 +172,8 @@ def contracts(store: Store, year: FinancialYear, quarter: int) -> dict[str, Any]
                 "start_date": date.fromisoformat(r["start"]),
                 "end_date": date.fromisoformat(r["end"]),
                 "review_date": None,
-                "procurement_route": f"call-off from framework {fw.reference}, by ranking",
+                "procurement_route": f"call-off from framework {fw.reference}, "
+                + ("by ranking" if r["competition_id"] is None else "by competition"),
                 "sme": _flag(r["sme"]),
                 "vcse": _flag(r["vcse"]),
                 "status": r["status"] if ended else "accepted",
@@ -189,6 +190,17 @@ def contracts(store: Store, year: FinancialYear, quarter: int) -> dict[str, Any]
         "count": len(rows),
         "calloffs_value": sum((r["value"] for r in calloffs), Decimal("0.00")),
     }
+
+
+def award_routes(fw: Framework) -> str:
+    """How the framework's call-offs are awarded, in words: by ranking, by competition, or
+    by either (as each lot's definition says)."""
+    routes = {lot.award for lot in fw.lots}
+    if routes == {"ranked"}:
+        return "by ranking"
+    if routes == {"competition"}:
+        return "by competition"
+    return "by ranking or by competition"
 
 
 def _flag(value: int | None) -> bool | None:
@@ -249,7 +261,8 @@ def _framework_row(store: Store, fw: Framework, start: date, end: date) -> dict[
         "kind": "framework",
         "title": fw.name,
         "service_area": fw.service_area,
-        "description": f"Framework agreement with {_lots(len(fw.lots))}, call-offs by ranking",
+        "description": f"Framework agreement with {_lots(len(fw.lots))}, call-offs "
+        + award_routes(fw),
         "supplier": "; ".join(s["name"] for s in suppliers) or None,
         "companies_house": joined("companies_house"),
         "charity_number": joined("charity"),

@@ -51,6 +51,8 @@ def calloff_from_row(r: Mapping[str, Any]) -> CallOff:
         needs_approval=bool(r["needs_approval"]),
         approved_by=r["approved_by"],
         approved_on=to_date(r["approved_on"]),
+        competition_id=r["competition_id"],
+        standstill_ends=to_date(r["standstill_ends"]),
         headroom_after=None
         if r["headroom_after_pence"] is None
         else from_pence(r["headroom_after_pence"]),

@@ -271,6 +271,8 @@ def _quarter(
                 "provider": r["provider_id"],
                 "name": r["provider_name"],
                 "rank": r["rank"],
+                "awarded_by": "ranking" if r["competition_id"] is None else "competition",
+                "competition": r["competition_id"],
                 "value": json_money(from_pence(r["initial_value_pence"])),
                 "funding": r["funding"],
                 "year": r["year"],

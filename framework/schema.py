@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlite_utils
+from calloff.competition import Criterion
 from calloff.errors import DatabaseError
 from calloff.faults import busy_timeout
 from calloff.migrations import MIGRATIONS as MIGRATIONS  # re-exported for Store.create
@@ -25,7 +26,7 @@ from calloff.trail import now_stamp
 if TYPE_CHECKING:
     from calloff.storage import Store
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def connect(path: Path, immutable: bool = False) -> sqlite_utils.Database:
@@ -298,10 +299,23 @@ def write_framework(store: Store, fw: Framework) -> None:
             "service_area": fw.service_area,
             "merchant_category": fw.merchant_category,
             "ocid_prefix": fw.ocid_prefix,
+            "standstill_days": fw.standstill_days,
         },
     )
     for lot in fw.lots:
-        store._insert("lots", {"number": lot.number, "title": lot.title})
+        store._insert("lots", {"number": lot.number, "title": lot.title, "award": lot.award})
+    for i, c in enumerate(fw.criteria):
+        store._insert(
+            "criteria",
+            {
+                "name": c.name,
+                "title": c.title,
+                "weight": c.weight,
+                "low": c.low,
+                "high": c.high,
+                "position": i,
+            },
+        )
     for i, s in enumerate(fw.streams):
         store._insert(
             "streams",
@@ -348,7 +362,7 @@ def read_framework(store: Store) -> Framework:
         name=row["name"],
         buyer=row["buyer"],
         lots=tuple(
-            Lot(r["number"], r["title"])
+            Lot(r["number"], r["title"], r["award"])
             for r in store.db.query("SELECT * FROM lots ORDER BY number")
         ),
         term=Term(
@@ -369,4 +383,9 @@ def read_framework(store: Store) -> Framework:
         service_area=row["service_area"],
         merchant_category=row["merchant_category"],
         ocid_prefix=row["ocid_prefix"],
+        criteria=tuple(
+            Criterion(r["name"], r["weight"], r["low"], r["high"], r["title"])
+            for r in store.db.query("SELECT * FROM criteria ORDER BY position")
+        ),
+        standstill_days=row["standstill_days"],
     )

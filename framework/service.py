@@ -9,13 +9,14 @@ record the provider's answer, the approver's decision and lapsed offers.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import attrs
 from calloff.base import ServiceBase, not_future
 from calloff.budget import Budget
+from calloff.competition_desk import CompetitionDesk
 from calloff.dates import add_working_days, parse_date
 from calloff.errors import (
     CeilingExceeded,
@@ -36,6 +37,7 @@ from calloff.model import (
     clean_text,
 )
 from calloff.money import format_money
+from calloff.offering import write_offer
 from calloff.payments import Payments
 from calloff.publications import Publications
 from calloff.rules import (
@@ -47,7 +49,7 @@ from calloff.rules import (
 )
 from calloff.setup import Setup
 from calloff.spending import Spending
-from calloff.storage import Store, now_stamp
+from calloff.storage import Store
 
 
 @attrs.frozen
@@ -81,6 +83,7 @@ class Service(ServiceBase):
         self.spending = Spending(store, officer)
         self.payments = Payments(store, officer)
         self.publications = Publications(store, officer)
+        self.competitions = CompetitionDesk(store, officer)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -169,8 +172,24 @@ class Service(ServiceBase):
                     )
                 if c.status in ("completed", "cancelled"):
                     raise WrongStatus(f"request {request_id} was {c.status} (call-off {c.id})")
+            self._by_ranking(request)
             self._after_request_history(request, on)
             return self._offer(request, on)
+
+    def _by_ranking(self, request: Request) -> None:
+        """A lot that awards by competition, or a request in a competition, is not allocated."""
+        s = self.store
+        if s.framework().lot(request.lot).award == "competition":
+            raise RuleBroken(
+                f"lot {request.lot} awards call-offs by competition, not by the ranking: run "
+                f"`calloff competition open {request.id} --closes DATE`"
+            )
+        for k in s.competitions.for_request(request.id):
+            if k.cancelled_on is None:
+                raise WrongStatus(
+                    f"request {request.id} is in competition {k.id}: award it with `calloff "
+                    f"competition award {k.id}`, or cancel it before allocating by the ranking"
+                )
 
     def _after_request_history(self, request: Request, on: date) -> None:
         """A request's offers follow one another: an allocation is dated on or after every
@@ -246,63 +265,26 @@ class Service(ServiceBase):
     def _write_offer(
         self, request: Request, provider: Provider, result: Any, on: date, what: str
     ) -> Outcome:
-        """Write the offer and its dated commitment, then check every day from `on`."""
-        s = self.store
-        fw = s.framework()
-        # At or over the approval threshold the commitment is held, but the provider is not
-        # told until a second officer approves; the response period starts then.
-        needs_approval = fw.approval_threshold is not None and result.value >= fw.approval_threshold
-        calloff = CallOff(
-            id=0,
-            request_id=request.id,
-            lot=request.lot,
-            provider_id=provider.id,
-            rank=result.offer.rank,
-            status="awaiting_approval" if needs_approval else "offered",
-            value=result.value,
-            funding=request.funding,
-            year=request.year,
-            raised_on=on,
-            respond_by=None
-            if needs_approval
-            else add_working_days(on, fw.response_days, fw.holidays),
-            officer=self.officer,
-            recorded_at=now_stamp(),
-            needs_approval=needs_approval,
+        calloff, after = write_offer(
+            self, request, provider, result.offer.rank, result.value, result.passed_over, on, what
         )
-        cid = s.add_calloff(calloff, result.passed_over)
-        calloff = attrs.evolve(calloff, id=cid)
-        eid = s.trail.record(
-            self.officer,
-            on,
-            "calloff.offer",
-            "calloff",
-            cid,
-            None,
-            {
-                "request": request.id,
-                "provider": provider.id,
-                "rank": calloff.rank,
-                "status": calloff.status,
-                "value": calloff.value,
-                "funding": calloff.funding,
-                "respond_by": calloff.respond_by,
-                "passed_over": [[p.provider_id, p.rank, p.reason] for p in result.passed_over],
-            },
-            None,
-        )
-        s.ledger.record(calloff, eid, on, calloff.status, calloff.value, calloff.value)
-        self._hold(calloff.year, on, what, calloff.value)
-        # The headroom recorded with the offer is the headroom on the day it was made.
-        after = s.position(calloff.year, on)
-        s.restate_headroom(cid, after.headroom, after.stream(calloff.funding).headroom)
-        calloff = s.calloff(cid)
         return Outcome(
             request, calloff.status, calloff, provider, result.passed_over, position=after
         )
 
-    def _cascade_after(self, request: Request, on: date) -> Outcome:
-        """After a decline or lapse: offer to the next provider, or say why nobody can take it."""
+    def _cascade_after(self, request: Request, on: date, closed: CallOff) -> Outcome:
+        """After a decline or lapse: offer to the next provider, or say why nobody can take it.
+
+        A call-off awarded by competition does not fall to the ranking: the officer awards
+        the competition again, to the next-best bid, or cancels it."""
+        k = closed.competition_id
+        if k is not None:
+            why = (
+                f"call-off {closed.id} was awarded by competition {k}: `calloff competition "
+                f"award {k}` awards it to the next-best valid bid, or `calloff competition "
+                f"cancel {k} --reason TEXT` ends the competition"
+            )
+            return Outcome(request, "unallocated", None, None, (), refused=why)
         try:
             return self._offer(request, on)
         except RuleBroken as e:
@@ -335,6 +317,8 @@ class Service(ServiceBase):
                 f": reject it with `calloff reject {c.id} --reason TEXT`, then "
                 f"`calloff allocate {request.id}` offers it to the next eligible provider"
             )
+            if c.competition_id is not None:  # its price was bid, not a tendered rate
+                request = attrs.evolve(request, value=c.value, quantity=None, unit=None)
             eligible = cascade(
                 request,
                 [RankEntry(c.lot, c.rank, c.provider_id)],
@@ -353,7 +337,8 @@ class Service(ServiceBase):
                 self._hold(c.year, on, f"approving call-off {c.id}")
             except CeilingExceeded as e:
                 raise CeilingExceeded(f"{e}{instead}") from None
-            respond_by = add_working_days(on, fw.response_days, fw.holidays)
+            start = max(on, c.standstill_ends or on)
+            respond_by = add_working_days(start, fw.response_days, fw.holidays)
             s.approve(c.id, self.officer, on, respond_by)
             eid = s.trail.record(
                 self.officer,
@@ -376,7 +361,14 @@ class Service(ServiceBase):
             return s.calloff(c.id)
 
     def accept(self, calloff_id: int, on: date) -> CallOff:
+        """The provider accepts: the call-off is entered into (never within a standstill)."""
         with self.store.transaction() as s:
+            ends = s.calloff(calloff_id).standstill_ends
+            if ends is not None and on <= ends:
+                raise RuleBroken(
+                    f"call-off {calloff_id} is in its standstill until the end of {ends}: it "
+                    f"can be accepted from {ends + timedelta(days=1)}"
+                )
             c = self._move(calloff_id, ("offered",), "accepted", "accept", on)
             return s.calloff(c.id)
 
@@ -385,7 +377,7 @@ class Service(ServiceBase):
         reason = clean_text(reason, "the reason")
         with self.store.transaction() as s:
             c = self._move(calloff_id, ("offered",), "declined", "decline", on, reason)
-            return self._cascade_after(s.request(c.request_id), on)
+            return self._cascade_after(s.request(c.request_id), on, c)
 
     def lapse(self, on: date) -> list[Lapse]:
         """Every offer unanswered past its respond-by date counts as declined, and cascades."""
@@ -396,7 +388,7 @@ class Service(ServiceBase):
                 self._move(
                     c.id, ("offered",), "lapsed", "lapse", on, f"did not answer by {c.respond_by}"
                 )
-                outcome = self._cascade_after(s.request(c.request_id), on)
+                outcome = self._cascade_after(s.request(c.request_id), on, c)
                 lapses.append(Lapse(s.calloff(c.id), outcome))
         return lapses
 

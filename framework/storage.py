@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from calloff.competition_store import CompetitionStore
 from calloff.dates import FinancialYear
 from calloff.errors import DatabaseError, NotFound, Tampered
 from calloff.faults import Patience, explain
@@ -61,6 +62,7 @@ class Store:
         self.listings = Listings(db, self.ledger)
         self.tenders = Tenders(db, self.trail)
         self.roster = Roster(db)
+        self.competitions = CompetitionStore(db, self.trail)
 
     # -- opening and writing -------------------------------------------------------------
 
@@ -279,6 +281,8 @@ class Store:
                 "recorded_at": c.recorded_at,
                 "officer": c.officer,
                 "event_id": self.trail.next_event_id(),
+                "competition_id": c.competition_id,
+                "standstill_ends": c.standstill_ends.isoformat() if c.standstill_ends else None,
             },
         )
         for seq, p in enumerate(passed_over, start=1):

@@ -196,7 +196,7 @@ def test_an_upgraded_database_has_open_data_and_a_calendar(old):
     """Schema 7: Leeds takes its OCDS prefix from its embedded definition, gets an empty
     record of publications, and its calendar and package work at once."""
     assert old.json("framework")["ocid_prefix"] == "ocds-fake01"
-    assert _version(old.db) == 7
+    assert _version(old.db) == schema.SCHEMA_VERSION
     calendar = old.json("due", "--on", "2015-08-01")
     assert calendar["published"] == 0 and calendar["open"] > 0
     first = calendar["items"][0]["item"]

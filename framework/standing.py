@@ -1,0 +1,128 @@
+"""A competition as it stands on a day: who was invited, who answered, and once it has
+closed the valid bids scored best first, with the bids set aside and why.
+
+Reading only: `calloff.competition_desk` writes, and awards from what this finds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
+import attrs
+from calloff.competition import Answer, Competition, Invitation
+from calloff.competition_store import AWARDED
+from calloff.model import CallOff, PassOver, RankEntry, Request
+from calloff.rules import cascade
+from calloff.scoring import Bid, Result, score
+from calloff.storage import Store
+
+
+@attrs.frozen
+class Standing:
+    """A competition as it stands on a day: its answers and, once closed, the scores."""
+
+    competition: Competition
+    request: Request
+    invitations: tuple[Invitation, ...]
+    answers: tuple[Answer, ...]
+    closed: bool
+    results: tuple[Result, ...]  # the valid bids, best first (empty until the close)
+    set_aside: tuple[PassOver, ...]  # bids left out of the scoring, and why
+    calloff: CallOff | None  # the award, while it stands
+    status: str  # open | closed | awarded | cancelled
+
+
+def standing(s: Store, competition_id: int, on: date | None = None) -> Standing:
+    """The competition as it stands on `on` (default today), scored once it has closed:
+    the set-aside bids are those of providers no longer eligible on that day."""
+    day = on or date.today()
+    k = s.competitions.get(competition_id)
+    request = s.request(k.request_id)
+    answers = s.competitions.answers(k.id)
+    made = [s.calloff(c["id"]) for c in s.competitions.calloffs(k.id)]
+    award = next((c for c in made if c.status in AWARDED), None)
+    if award is not None:
+        set_aside = tuple(s.competitions.set_aside(award.id))
+    else:
+        set_aside = _set_aside(s, k, request, answers, day, made)
+    closed = k.closed(day) or award is not None
+    out = {p.provider_id for p in set_aside}
+    valid = [_bid(a) for a in answers if a.bid and a.provider_id not in out]
+    results = tuple(score(valid, k.weights)) if closed else ()
+    if k.cancelled_on is not None:
+        status = "cancelled"
+    elif award is not None:
+        status = "awarded"
+    else:
+        status = "closed" if closed else "open"
+    return Standing(
+        k,
+        request,
+        tuple(s.competitions.invitations(k.id)),
+        tuple(answers),
+        closed,
+        results,
+        set_aside,
+        award,
+        status,
+    )
+
+
+def declined(calloffs: list[CallOff]) -> dict[int, str]:
+    """Providers whose own answer closed one of these offers, and why."""
+    closed = {}
+    for c in calloffs:
+        if c.status == "lapsed":
+            closed[c.provider_id] = f"did not answer by {c.respond_by} (lapsed on {c.decided_on})"
+        elif c.status == "declined":
+            closed[c.provider_id] = f"declined on {c.decided_on}: {c.reason}"
+    return closed
+
+
+def judge(
+    s: Store,
+    request: Request,
+    entries: list[RankEntry],
+    on: date,
+    closed: Mapping[int, str],
+) -> list[tuple[str, str | None]]:
+    """(name, why it is passed over or None) for each entry, as the cascade judges it. A
+    bid names its own price, so a missing tendered rate is no reason here."""
+    priced = attrs.evolve(request, value=Decimal("0.01"), quantity=None, unit=None)
+    providers = s.providers(on)
+    gaps = s.roster.unavailability()
+    out = []
+    for e in entries:
+        judged = cascade(priced, [e], providers, gaps, {}, closed)
+        out.append(
+            (providers[e.provider_id].name, None if judged.offer else judged.passed_over[0].reason)
+        )
+    return out
+
+
+def _set_aside(
+    s: Store,
+    k: Competition,
+    request: Request,
+    answers: list[Answer],
+    on: date,
+    calloffs: list[CallOff],
+) -> tuple[PassOver, ...]:
+    """Bids that cannot be awarded on `on`: the provider declined (or did not answer) this
+    competition's award, or is now suspended, withdrawn or unavailable."""
+    bids = [a for a in answers if a.bid]
+    closed = declined(calloffs)
+    entries = [RankEntry(k.lot, a.rank, a.provider_id) for a in bids]
+    reasons = judge(s, request, entries, on, closed)
+    return tuple(
+        PassOver(a.provider_id, a.name, a.rank, why)
+        for a, (_, why) in zip(bids, reasons, strict=True)
+        if why is not None
+    )
+
+
+def _bid(a: Answer) -> Bid:
+    assert a.price is not None
+    return Bid(a.provider_id, a.name, a.rank, a.price, a.marks)
