@@ -407,8 +407,19 @@ def framework_cmd(ctx: click.Context, as_json: bool) -> None:
         f"{t.extensions_left} extension(s) left)"
     )
     click.echo("Lots:")
+    mixed = any(lot.award != "ranked" for lot in fw.lots)
+    routes = {
+        "ranked": " [by ranking]" if mixed else "",
+        "competition": " [by competition]",
+        "either": " [by ranking or competition]",
+    }
     for lot in fw.lots:
-        click.echo(f"  {lot.number}. {lot.title}")
+        click.echo(f"  {lot.number}. {lot.title}{routes[lot.award]}")
+    if fw.criteria:
+        criteria = ", ".join(f"{c.name} {c.weight} ({c.low}–{c.high})" for c in fw.criteria)
+        click.echo(f"Award criteria: {criteria}")
+    if fw.standstill_days:
+        click.echo(f"Standstill: {fw.standstill_days} working days")
     click.echo("Funding streams:")
     for s in fw.streams:
         caps = ", ".join(f"{y}: {format_money(a)}" for y, a in sorted(s.caps.items()))
@@ -2206,11 +2217,11 @@ def competition_award(desk: Desk, competition_id: int, on: date | None, as_json:
         if c.respond_by
         else "to be approved by another officer before it is offered."
     )
-    standstill = f" Standstill ends {c.standstill_ends}." if c.standstill_ends else ""
+    standstill = f"standstill ends {c.standstill_ends}; " if c.standstill_ends else ""
     click.echo(
         f"Competition {competition_id} awarded: call-off {c.id} "
         f"{c.status.replace('_', ' ')} to {win['name']} (rank {c.rank} on lot {c.lot}), "
-        f"total {win['total']}, at {format_money(c.value)}; {answer}{standstill} "
+        f"total {win['total']}, at {format_money(c.value)}; {standstill}{answer} "
         f"Headroom left {format_money(c.headroom_after)}."
     )
 

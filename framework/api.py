@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from calloff import definition
+from calloff.api_competition import Competing
 from calloff.api_publishing import Publishing
 from calloff.arguments import (
     Day,
@@ -94,7 +95,7 @@ def _details(details: dict[str, str | bool | None]) -> tuple[Details, set[str]]:
     return Details.checked(**details)  # type: ignore[arg-type]
 
 
-class Office(Publishing):
+class Office(Publishing, Competing):
     """One officer's desk at one framework database. Use it as a context manager, or call
     `close()`, so the database file is released."""
 

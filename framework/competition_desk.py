@@ -14,19 +14,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from calloff.base import ServiceBase, not_future
-from calloff.competition import PRICE, Answer, Competition, Invitation, refine
+from calloff.competition import Answer, Competition, Invitation, refine
 from calloff.competition_store import AWARDED
 from calloff.dates import add_working_days
 from calloff.errors import InvalidInput, NoEligibleProvider, RuleBroken, WrongStatus
 from calloff.model import CallOff, Request, clean_text
 from calloff.money import format_money
 from calloff.offering import write_offer
-from calloff.rules import check_funding, check_term, require_ceiling
-from calloff.scoring import parse_mark
-from calloff.standing import Standing, declined, judge, standing
+from calloff.rules import check_funding, check_term, check_year, require_ceiling
+from calloff.scoring import check_marks
+from calloff.standing import declined, judge, standing, why_none
 from calloff.storage import Store
 
 
@@ -58,7 +57,7 @@ class CompetitionDesk(ServiceBase):
                 )
             self._request_free(s, request, on)
             check_term(fw.term, on)
-            _check_year(fw.years[0], request)
+            check_year(fw, request)
             chosen = refine(fw.criteria, weights)
             invitations = self._invitations(s, request, on)
             cid = s.competitions.add(
@@ -153,13 +152,15 @@ class CompetitionDesk(ServiceBase):
         if not isinstance(price, Decimal) or price <= 0:
             raise InvalidInput("--price must be more than £0.00")
         with self.store.transaction() as s:
-            k, invitation = self._invited(s, competition_id, provider_ref, on, "bid")
+            k = s.competitions.get(competition_id)
+            self._still_open(s, k, "bid")
             if on > k.closes_on:
                 raise RuleBroken(
                     f"competition {k.id} closed at the end of {k.closes_on}: a bid dated {on} "
                     "is late and cannot be recorded"
                 )
-            checked = _marks(k, marks)
+            k, invitation = self._invited(s, competition_id, provider_ref, on, "bid")
+            checked = check_marks(k.id, k.weights, marks)
             answer = Answer(
                 invitation.provider_id,
                 invitation.name,
@@ -237,7 +238,7 @@ class CompetitionDesk(ServiceBase):
         if not found[0].invited:
             raise RuleBroken(
                 f"{provider.name} was not invited to competition {k.id}: it was passed over "
-                f"when the competition opened ({found[0].reason})"
+                f"when the competition opened, {found[0].reason}"
             )
         for a in s.competitions.answers(k.id):
             if a.provider_id == provider.id:
@@ -283,13 +284,13 @@ class CompetitionDesk(ServiceBase):
             fw = s.framework()
             request = s.request(k.request_id)
             check_term(fw.term, on)
-            _check_year(fw.years[0], request)
+            check_year(fw, request)
             check_funding(fw.stream(request.funding), request, on)
             require_ceiling(s.position(request.year, on), request.funding, on)
             now = standing(s, k.id, on)
             if not now.results:
                 raise NoEligibleProvider(
-                    f"competition {k.id} has no valid bid: {_why_none(now)}; cancel it "
+                    f"competition {k.id} has no valid bid: {why_none(now)}; cancel it "
                     f"with `calloff competition cancel {k.id} --reason TEXT`"
                 )
             win = now.results[0]
@@ -362,54 +363,3 @@ class CompetitionDesk(ServiceBase):
                 why,
             )
             return s.competitions.get(k.id)
-
-
-def _check_year(first: Any, request: Request) -> None:
-    if request.year < first:
-        raise RuleBroken(
-            f"request {request.id} starts on {request.start}, in {request.year}, before the "
-            f"framework's first year ({first}): change its dates"
-        )
-
-
-def _marks(k: Competition, marks: Mapping[str, Decimal | str]) -> dict[str, Decimal]:
-    """One mark, 0 to 100, for every criterion of the competition but price."""
-    wanted = [name for name in k.weights if name != PRICE]
-    checked: dict[str, Decimal] = {}
-    for raw_name, raw in marks.items():
-        name = str(raw_name).strip().lower()
-        if name == PRICE:
-            raise InvalidInput("price is scored from --price, not given a score: leave it out")
-        if name not in k.weights:
-            raise InvalidInput(
-                f"{name} is not one of competition {k.id}'s award criteria "
-                f"({', '.join(k.weights)}): score {', '.join(wanted) or 'none of them'}"
-            )
-        if name in checked:
-            raise InvalidInput(f"the score for {name} is given twice: give it once")
-        checked[name] = parse_mark(format(raw, "f") if isinstance(raw, Decimal) else raw, name)
-    missing = [name for name in wanted if name not in checked]
-    if missing:
-        raise InvalidInput(
-            f"the bid has no score for {', '.join(missing)}: give --score "
-            + " --score ".join(f"{n}=N" for n in missing)
-            + " (0 to 100)"
-        )
-    return {name: checked[name] for name in wanted}
-
-
-def _why_none(standing: Standing) -> str:
-    said = {a.provider_id: a for a in standing.answers}
-    aside = {p.provider_id: p.reason for p in standing.set_aside}
-    parts = []
-    for i in standing.invitations:
-        if not i.invited:
-            continue
-        if i.provider_id in aside:
-            parts.append(f"{i.name}: bid set aside, {aside[i.provider_id]}")
-        elif i.provider_id in said and not said[i.provider_id].bid:
-            reason = said[i.provider_id].reason
-            parts.append(f"{i.name}: no bid" + (f" ({reason})" if reason else ""))
-        else:
-            parts.append(f"{i.name}: no answer")
-    return "; ".join(parts)

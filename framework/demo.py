@@ -14,6 +14,8 @@ from pathlib import Path
 
 from calloff import definition, outputs
 from calloff.dates import FinancialYear
+from calloff.demo_competition import FILES as competition_database
+from calloff.demo_competition import run_competition
 from calloff.errors import InvalidInput, RuleBroken
 from calloff.model import Payment
 from calloff.money import format_money
@@ -62,7 +64,13 @@ RANKINGS: dict[int, list[tuple[int, str | None, str | None, str | None]]] = {
 # The folder's record of what the demo wrote there: on a second run it replaces those
 # files and nothing else.
 MANIFEST = ".calloff-demo"
-DATABASE_FILES = ("demo.db", "demo.db-wal", "demo.db-shm", "demo.db-journal")
+DATABASE_FILES = (
+    "demo.db",
+    "demo.db-wal",
+    "demo.db-shm",
+    "demo.db-journal",
+    *competition_database,
+)
 # The names the demo writes: a record naming anything else is not believed.
 DEMO_NAMES = (
     *DATABASE_FILES,
@@ -79,6 +87,9 @@ DEMO_NAMES = (
     "publish-*.json",
     "notice-*.md",
     "notice-*.json",
+    "competition-*-letter-*.md",
+    "record-competition-*.md",
+    "record-competition-*.html",
 )
 
 
@@ -341,9 +352,12 @@ def run_demo(directory: Path, officer: str = "demo.officer", program: str = "cal
     lines.extend(_publish(folder, store, o1.calloff.year))
     lines.extend(_calendar(folder, svc, o3.calloff.id))
     store.close()
+    competition = run_competition(folder, officer, program)
+    lines.extend(competition[:-1])
     lines.append("Explore it:")
     for command in ("offers", "headroom", f"show {o2b.calloff.id}", "due"):
         lines.append(f"  {program} --db {db_path} {command}")
+    lines.append(competition[-1])
     return "\n".join(lines)
 
 

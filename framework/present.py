@@ -27,7 +27,12 @@ def framework(fw: Framework) -> dict[str, Any]:
         "id": fw.id,
         "name": fw.name,
         "buyer": fw.buyer,
-        "lots": [{"number": lot.number, "title": lot.title} for lot in fw.lots],
+        "lots": [{"number": lot.number, "title": lot.title, "award": lot.award} for lot in fw.lots],
+        "criteria": [
+            {"name": c.name, "title": c.title, "weight": c.weight, "min": c.low, "max": c.high}
+            for c in fw.criteria
+        ],
+        "standstill_days": fw.standstill_days,
         "term": term(fw),
         "streams": {
             s.name: {

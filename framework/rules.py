@@ -17,8 +17,10 @@ from calloff.errors import (
     NoCeiling,
     OutsideGrantWindow,
     OutsideTerm,
+    RuleBroken,
 )
 from calloff.model import (
+    Framework,
     FundingStream,
     PassOver,
     Provider,
@@ -106,6 +108,16 @@ def check_term(term: Term, on: date) -> None:
             )
         raise OutsideTerm(
             f"the framework is not in force on {on}: its term ended on {term.end}{hint}"
+        )
+
+
+def check_year(fw: Framework, request: Request) -> None:
+    """A call-off may start after the term (PCR 2015 reg. 33), never before it begins."""
+    first, _ = fw.years
+    if request.year < first:
+        raise RuleBroken(
+            f"request {request.id} starts on {request.start}, in {request.year}, before the "
+            f"framework's first year ({first}): change its dates"
         )
 
 

@@ -79,3 +79,31 @@ def parse_mark(text: str, criterion: str) -> Decimal:
     if mark > HUNDRED:
         raise InvalidInput(f"the score for {criterion} is {value}: scores run from 0 to 100")
     return mark
+
+
+def check_marks(
+    competition: int, weights: Mapping[str, int], marks: Mapping[str, Decimal | str]
+) -> dict[str, Decimal]:
+    """One mark, 0 to 100, for every criterion of the competition but price."""
+    wanted = [name for name in weights if name != PRICE]
+    checked: dict[str, Decimal] = {}
+    for raw_name, raw in marks.items():
+        name = str(raw_name).strip().lower()
+        if name == PRICE:
+            raise InvalidInput("price is scored from --price, not given a score: leave it out")
+        if name not in weights:
+            raise InvalidInput(
+                f"{name} is not one of competition {competition}'s award criteria "
+                f"({', '.join(weights)}): score {', '.join(wanted) or 'none of them'}"
+            )
+        if name in checked:
+            raise InvalidInput(f"the score for {name} is given twice: give it once")
+        checked[name] = parse_mark(format(raw, "f") if isinstance(raw, Decimal) else raw, name)
+    missing = [name for name in wanted if name not in checked]
+    if missing:
+        raise InvalidInput(
+            f"the bid has no score for {', '.join(missing)}: give --score "
+            + " --score ".join(f"{n}=N" for n in missing)
+            + " (0 to 100)"
+        )
+    return {name: checked[name] for name in wanted}

@@ -28,7 +28,6 @@ from calloff.errors import (
 from calloff.model import (
     UNITS,
     CallOff,
-    Framework,
     PassOver,
     Provider,
     RankEntry,
@@ -45,6 +44,7 @@ from calloff.rules import (
     cascade,
     check_funding,
     check_term,
+    check_year,
     require_ceiling,
 )
 from calloff.setup import Setup
@@ -231,7 +231,7 @@ class Service(ServiceBase):
         )
         try:
             check_term(fw.term, on)
-            _check_year(fw, request)
+            check_year(fw, request)
             check_funding(fw.stream(request.funding), request, on)
             require_ceiling(s.position(request.year, on), request.funding, on)
             if not ranking:
@@ -391,16 +391,6 @@ class Service(ServiceBase):
                 outcome = self._cascade_after(s.request(c.request_id), on, c)
                 lapses.append(Lapse(s.calloff(c.id), outcome))
         return lapses
-
-
-def _check_year(fw: Framework, request: Request) -> None:
-    """A call-off may start after the term (PCR 2015 reg. 33), never before it begins."""
-    first, _ = fw.years
-    if request.year < first:
-        raise RuleBroken(
-            f"request {request.id} starts on {request.start}, in {request.year}, before the "
-            f"framework's first year ({first}): change its dates"
-        )
 
 
 def _closed_reason(c: CallOff) -> str:

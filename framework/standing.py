@@ -126,3 +126,20 @@ def _set_aside(
 def _bid(a: Answer) -> Bid:
     assert a.price is not None
     return Bid(a.provider_id, a.name, a.rank, a.price, a.marks)
+
+
+def why_none(standing: Standing) -> str:
+    said = {a.provider_id: a for a in standing.answers}
+    aside = {p.provider_id: p.reason for p in standing.set_aside}
+    parts = []
+    for i in standing.invitations:
+        if not i.invited:
+            continue
+        if i.provider_id in aside:
+            parts.append(f"{i.name}: bid set aside, {aside[i.provider_id]}")
+        elif i.provider_id in said and not said[i.provider_id].bid:
+            reason = said[i.provider_id].reason
+            parts.append(f"{i.name}: no bid" + (f" ({reason})" if reason else ""))
+        else:
+            parts.append(f"{i.name}: no answer")
+    return "; ".join(parts)

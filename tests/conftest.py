@@ -135,3 +135,25 @@ def add_request(leeds: Calloff) -> Callable[..., int]:
         return int(leeds.json(*args)["id"])
 
     return add
+
+
+@pytest.fixture
+def borsetshire(calloff: Calloff) -> Calloff:
+    return make_borsetshire(calloff)
+
+
+def make_borsetshire(calloff: Calloff) -> Calloff:
+    """The fictional Borsetshire framework (Procurement Act 2023): lot 1 ranked, lot 2
+    either, lot 3 by competition; criteria quality 60 (50–70) and price 40 (30–50); a
+    standstill of 8 working days; core cap £180,000 in 2026-27; approval from £50,000.
+    Four fictional providers ranked 1 to 4 on every lot; Damson is suspended."""
+    calloff.ok("init", "--framework", "borsetshire-rp-2026")
+    for name in ("Alder Training", "Birch Practice Ltd", "Cedar Conferencing", "Damson CIC"):
+        calloff.ok("provider", "add", name, "--on", "2026-04-01")
+    for lot in ("1", "2", "3"):
+        calloff.ok("rank", "set", lot, "1", "2", "3", "4", "--on", "2026-04-01")
+    calloff.ok("price", "set", "1", "1", "--day", "800", "--on", "2026-04-01")
+    calloff.ok(
+        "provider", "suspend", "Damson CIC", "--reason", "insurance lapsed", "--on", "2026-04-02"
+    )
+    return calloff

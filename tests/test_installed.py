@@ -39,8 +39,17 @@ def test_installed_command_runs_the_demo_from_any_directory(tmp_path):
     assert "refused at the ceiling" in result.stdout
     orders = sorted(p.name for p in (tmp_path / "out").glob("order-*"))
     assert orders == ["order-3.html", "order-3.md", "order-4.html", "order-4.md"]
-    records = sorted(p.name for p in (tmp_path / "out").glob("record-*"))
+    records = sorted(p.name for p in (tmp_path / "out").glob("record-[0-9]*"))
     assert records == ["record-3.html", "record-3.md", "record-4.html", "record-4.md"]
+    # The competition on Borsetshire's `either` lot ran end to end: awarded, accepted.
+    shown = run(exe, "--db", "out/competition.db", "competition", "show", "1", "--json",
+                cwd=tmp_path)  # fmt: skip
+    competition = json.loads(shown.stdout)
+    assert (competition["status"], competition["calloff_status"]) == ("awarded", "accepted")
+    assert [r["total"] for r in competition["results"]] == ["78.00", "78.00", "76.00"]
+    assert competition["winner"]["name"] == "Ashgrove Restorative Partners"
+    letters = sorted(p.name for p in (tmp_path / "out").glob("competition-1-letter-*.md"))
+    assert len(letters) == 3
     # The order for call-off 3 leaves out the provider that declined; its record keeps it.
     assert "Harbour Lane" not in (tmp_path / "out" / "order-3.md").read_text()
     assert "Harbour Lane" in (tmp_path / "out" / "record-3.md").read_text()
@@ -117,6 +126,8 @@ def test_the_wheel_holds_one_import_package_calloff(tmp_path):
         "calloff/templates/order.html.j2",
         "calloff/definitions/leeds-rp-2015.toml",
         "calloff/definitions/nottingham-rp-2023.toml",
+        "calloff/definitions/borsetshire-rp-2026.toml",
+        "calloff/templates/letter.md.j2",
     ):
         assert shipped in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]

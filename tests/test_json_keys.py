@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Calloff, make_borsetshire
+
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-MAPS = {"streams", "caps", "before", "after"}  # keys are names, years or recorded values
+# Keys under these are names (streams, criteria), years or recorded values, not keys.
+MAPS = {"streams", "caps", "before", "after", "weights", "scores", "criterion_scores"}
 
 
 def keys_of(value, parent=None):
@@ -57,7 +60,7 @@ def allowed(command: str) -> set[str]:
 
 
 @pytest.fixture
-def outputs(leeds):
+def outputs(leeds, tmp_path):
     """Each --json command's output, from a database that has a bit of everything."""
     out: dict[str, list] = {}
     # Every command that takes --json appears here: test_every_json_command_is_run checks.
@@ -172,7 +175,31 @@ def outputs(leeds):
     run("publish notice", "publish", "notice", "2", "--type", "details")
     run("published", "published", "calloff-2-details", "--on", "2015-05-10", "--reference", "x")
     run("due", "due", "--on", "2015-12-01", "--all")
+    competitions(make_borsetshire(Calloff(tmp_path / "b.db")), out)
     return out
+
+
+def competitions(b, out):
+    """Every competition command, on the Borsetshire framework (lot 2: either)."""
+
+    def run(name, *args, officer="officer.a"):
+        out.setdefault(name, []).append(b.json(*args, officer=officer))
+
+    for value in ("10000", "60000"):
+        b.ok("request", "add", "--lot", "2", "--title", "t", "--start", "2026-09-01",
+             "--value", value, "--on", "2026-05-01")  # fmt: skip
+    run("competition open", "competition", "open", "1", "--closes", "2026-05-15",
+        "--on", "2026-05-01", "--weights", "quality=65,price=35")  # fmt: skip
+    run("competition bid", "competition", "bid", "1", "1", "--price", "9000",
+        "--score", "quality=70", "--on", "2026-05-02")  # fmt: skip
+    run("competition no-bid", "competition", "no-bid", "1", "2", "--reason", "busy",
+        "--on", "2026-05-02")  # fmt: skip
+    run("competition show", "competition", "show", "1")
+    run("competition award", "competition", "award", "1", "--on", "2026-05-18")
+    run("competition list", "competition", "list")
+    run("show", "show", "1")
+    b.ok("competition", "open", "2", "--closes", "2026-05-15", "--on", "2026-05-01")
+    run("competition cancel", "competition", "cancel", "2", "--reason", "r", "--on", "2026-05-03")
 
 
 def test_every_json_key_is_documented(outputs):

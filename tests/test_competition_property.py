@@ -1,0 +1,149 @@
+"""The rules of a competition that must hold for every input (docs/competition.md)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from calloff import definition
+from calloff.competition import Answer, Competition, Criterion, Invitation, refine
+from calloff.competition_view import letters, render_letters
+from calloff.dates import FinancialYear
+from calloff.errors import InvalidInput
+from calloff.model import CallOff, PassOver, Request
+from calloff.scoring import Bid, score, shown
+from calloff.standing import Standing
+from hypothesis import given
+from hypothesis import strategies as st
+
+CRITERIA = (Criterion("quality", 50, 40, 60), Criterion("social_value", 10, 5, 15),
+            Criterion("price", 40, 30, 50))  # fmt: skip
+# Names none of which is part of another, so "names another bidder" is a plain search.
+NAMES = ("Alder Training", "Birch Practice", "Cedar Conferencing", "Damson Circles",
+         "Elm Mediation", "Fir Learning")  # fmt: skip
+
+prices = st.integers(min_value=1, max_value=10**8).map(lambda p: Decimal(p) / 100)
+marks = st.integers(min_value=0, max_value=10_000).map(lambda m: Decimal(m) / 100)
+
+
+@st.composite
+def weights(draw):
+    """Weights within CRITERIA's ranges that add up to 100."""
+    quality = draw(st.integers(40, 60))
+    social = draw(st.integers(5, 15))
+    price = 100 - quality - social
+    if not 30 <= price <= 50:
+        quality = 100 - social - 40
+        price = 40
+    return {"quality": quality, "social_value": social, "price": price}
+
+
+@st.composite
+def bids(draw, criteria=("quality", "social_value")):
+    n = draw(st.integers(1, len(NAMES)))
+    ranks = draw(st.permutations(range(1, len(NAMES) + 1)))[:n]
+    return [
+        Bid(i + 1, NAMES[i], ranks[i], draw(prices), {c: draw(marks) for c in criteria})
+        for i in range(n)
+    ]
+
+
+@given(bids(), weights())
+def test_the_winner_has_the_highest_total_and_a_tie_goes_to_the_better_rank(bids, weights):
+    results = score(bids, weights)
+    assert [r.position for r in results] == list(range(1, len(bids) + 1))
+    best = max(r.total for r in results)
+    win = results[0]
+    assert win.total == best
+    assert win.bid.rank == min(r.bid.rank for r in results if r.total == best)
+    lowest = min(b.price for b in bids)
+    for r in results:
+        expected = Fraction(lowest) / Fraction(r.bid.price) * weights["price"] + sum(
+            Fraction(r.bid.marks[n]) * weights[n] / 100 for n in ("quality", "social_value")
+        )
+        assert r.total == expected
+        assert 0 <= r.total <= 100
+    assert all(a.total >= b.total for a, b in itertools.pairwise(results))
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["quality", "social_value", "price", "delivery", "QUALITY", "value"]),
+        st.integers(-5, 120),
+        max_size=4,
+    )
+)
+def test_refining_weights_never_lets_a_criterion_in_or_out(given_weights):
+    try:
+        chosen = refine(CRITERIA, given_weights)
+    except InvalidInput:
+        return
+    assert list(chosen) == [c.name for c in CRITERIA]
+    assert sum(chosen.values()) == 100
+    for c in CRITERIA:
+        assert c.low <= chosen[c.name] <= c.high
+
+
+def _standing(bid_list, weights, aside=()):
+    """A competition awarded to the best bid, as `standing` would find it."""
+    k = Competition(1, 1, 2, date(2026, 5, 1), date(2026, 5, 15), weights, "o", "")
+    request = Request(1, 2, "Conferencing", date(2026, 9, 1), date(2026, 9, 1), "core",
+                      Decimal("10000.00"))  # fmt: skip
+    valid = [b for b in bid_list if b.provider_id not in aside]
+    results = tuple(score(valid, weights))
+    win = results[0].bid
+    calloff = CallOff(1, 1, 2, win.provider_id, win.rank, "offered", win.price, "core",
+                      FinancialYear(2026), date(2026, 5, 18), date(2026, 6, 4), "o", "",
+                      competition_id=1, standstill_ends=date(2026, 5, 28))  # fmt: skip
+    answers = tuple(
+        Answer(b.provider_id, b.name, b.rank, True, date(2026, 5, 10), b.price, b.marks)
+        for b in bid_list
+    )
+    invitations = tuple(Invitation(b.provider_id, b.name, b.rank, True) for b in bid_list)
+    set_aside = tuple(
+        PassOver(b.provider_id, b.name, b.rank, "suspended (audit)")
+        for b in bid_list
+        if b.provider_id in aside
+    )
+    return Standing(k, request, invitations, answers, True, results, set_aside, calloff,
+                    "awarded")  # fmt: skip
+
+
+FRAMEWORK = definition.embedded("borsetshire-rp-2026")
+
+
+@given(bids(criteria=("quality",)), st.data())
+def test_a_losers_letter_never_names_another_loser(bid_list, data):
+    weights = {"quality": 60, "price": 40}
+    aside = set(data.draw(st.sets(st.sampled_from([b.provider_id for b in bid_list]))))
+    if len(aside) == len(bid_list):
+        aside.pop()
+    standing = _standing(bid_list, weights, aside)
+    winner = standing.results[0].bid
+    facts = {f["to"]["provider"]: f for f in letters(standing, FRAMEWORK)}
+    assert set(facts) == {b.provider_id for b in bid_list}
+    for fmt in ("md", "html"):
+        for name, text in render_letters(standing, FRAMEWORK, fmt):
+            to = next(b for b in bid_list if name == f"{facts[b.provider_id]['file']}.{fmt}")
+            assert to.name in text and winner.name in text
+            for other in bid_list:
+                if other.provider_id not in (to.provider_id, winner.provider_id):
+                    assert other.name not in text, (name, other.name)
+
+
+def test_points_are_shown_to_two_places_halves_up():
+    assert shown(Fraction(9000, 10500) * 40) == Decimal("34.29")
+    assert shown(Fraction(1, 8)) == Decimal("0.13")
+    assert shown(Fraction(100)) == Decimal("100.00")
+
+
+def test_the_checks_above_can_fail():
+    """A bid scored as if a foreign criterion counted would not match the arithmetic."""
+    with pytest.raises(InvalidInput):
+        refine(CRITERIA, {"quality": 50, "delivery": 10, "price": 40})
+    results = score([Bid(1, "A", 2, Decimal(10), {}), Bid(2, "B", 1, Decimal(10), {})],
+                    {"price": 100})  # fmt: skip
+    assert results[0].bid.name == "B"  # the same total: the better rank wins
