@@ -41,11 +41,6 @@ class CompetitionDesk(ServiceBase):
     ) -> Competition:
         """Invite the lot's eligible providers to bid for a request, closing on `closes`."""
         not_future(on, "the opening date")
-        if closes < on:
-            raise InvalidInput(
-                f"--closes {closes} is before the opening date {on}: a competition closes on "
-                "or after the day it opens"
-            )
         with self.store.transaction() as s:
             fw = s.framework()
             request = s.request(request_id)
@@ -54,6 +49,11 @@ class CompetitionDesk(ServiceBase):
                 raise RuleBroken(
                     f"lot {request.lot} awards call-offs by the ranking, not by competition: "
                     f"allocate request {request.id} with `calloff allocate {request.id}`"
+                )
+            if closes < on:
+                raise InvalidInput(
+                    f"--closes {closes} is before the opening date {on}: a competition closes "
+                    "on or after the day it opens"
                 )
             self._request_free(s, request, on)
             check_term(fw.term, on)

@@ -457,3 +457,23 @@ def test_any_database_gives_a_valid_package(tmp_path_factory, ids, lives):
     ]
     assert sum(transactions, Decimal("0")) == Decimal(paid_pence) / 100
     assert len({r["id"] for r in document["releases"]}) == len(document["releases"])
+
+
+def test_a_package_with_a_calloff_by_competition_is_valid_offline(tmp_path):
+    """The demo's Borsetshire database: a framework of mixed routes and a call-off by
+    competition (a selective, competitive call-off under the framework)."""
+    ocds_schema.require_ocds()
+    run_demo(tmp_path / "demo")
+    cl = Calloff(tmp_path / "demo" / "competition.db")
+    document = json.loads(cl.ok("publish", "ocds").stdout)
+    ocds_schema.validate(document)
+    check_codelists(document)
+    assert ocds_schema.undeclared(document) == []
+    framework, calloff_release = document["releases"]
+    assert framework["tender"]["techniques"]["frameworkAgreement"]["method"] == (
+        "withAndWithoutReopeningCompetition"
+    )
+    tender = calloff_release["tender"]
+    assert (tender["procurementMethod"], tender["competitive"]) == ("selective", True)
+    notice = json.loads(cl.ok("publish", "notice", "1", "--type", "details").stdout)
+    ocds_schema.validate({**document, "releases": [notice]})

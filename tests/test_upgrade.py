@@ -205,3 +205,17 @@ def test_an_upgraded_database_has_open_data_and_a_calendar(old):
     releases = json.loads(old.ok("publish", "ocds").stdout)["releases"]
     assert releases[0]["ocid"] == "ocds-fake01-leeds-rp-2015"
     assert old.json("audit", "verify")["ok"] is True
+
+
+def test_an_upgraded_database_awards_by_the_ranking_as_before(old):
+    """Schema 8: every lot of an older database stays `ranked`, with no criteria and no
+    standstill; a competition is refused there and the ranking works as it did."""
+    fw = old.json("framework")
+    assert {lot["award"] for lot in fw["lots"]} == {"ranked"}
+    assert (fw["criteria"], fw["standstill_days"]) == ([], 0)
+    assert old.json("competition", "list") == []
+    request = old.json("request", "list")[0]["id"]
+    error = old.refused("competition", "open", str(request), "--closes", "2015-12-01")
+    assert "awards call-offs by the ranking, not by competition" in error
+    assert all(s["awarded_by"] == "ranking" for s in [old.json("show", "1")])
+    assert old.json("audit", "verify")["ok"] is True
