@@ -2135,12 +2135,12 @@ def competition_no_bid(
     click.echo(f"Recorded that {a.name} will not bid in competition {competition_id}{why}.")
 
 
-@competition.command("show", short_help="Invitations, bids and (after the close) the scores.")
+@competition.command("show", short_help="Invitations, bids and (from the closing day) the scores.")
 @click.argument("competition_id", metavar="COMPETITION", type=ID)
 @json_option
 @pass_desk
 def competition_show(desk: Desk, competition_id: int, as_json: bool) -> None:
-    """Show COMPETITION: who was invited, the bids, and after the close each bid's scores."""
+    """Show COMPETITION: who was invited, the bids, and from the closing day each bid's scores."""
     from calloff.competition_view import render_text
     from calloff.standing import standing
 
@@ -2196,7 +2196,7 @@ def competition_list(desk: Desk, as_json: bool) -> None:
 @json_option
 @pass_desk
 def competition_award(desk: Desk, competition_id: int, on: date | None, as_json: bool) -> None:
-    """Award COMPETITION, after its close, to the bid with the highest total (a tie to the
+    """Award COMPETITION, from its closing day, to the bid with the highest total (a tie to the
     better rank): a call-off checked against the ceiling and the approval threshold."""
     c = desk.service().competitions.award(competition_id, effective(on))
     data = _competition_json(desk, competition_id, effective(on))

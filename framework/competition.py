@@ -142,8 +142,9 @@ class Competition:
     cancel_reason: str | None = None
 
     def closed(self, on: date) -> bool:
-        """Bids may be dated up to and including the closing day; it is closed after it."""
-        return on > self.closes_on
+        """Whether the closing day has come: the bids can be scored and the award made.
+        A bid dated the closing day is still in time, until the award is made."""
+        return on >= self.closes_on
 
 
 @attrs.frozen

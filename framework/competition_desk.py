@@ -2,7 +2,7 @@
 
 A competition invites every eligible provider on the lot, passing over the suspended,
 withdrawn and unavailable with reasons as the cascade does. Bids are dated up to and
-including the closing day; after it the bids are scored on the framework's criteria with
+including the closing day; from it the bids are scored on the framework's criteria with
 the competition's weights, and the award goes to the highest total, a tie to the better
 rank. The award is an offer like any other (`calloff.offering`): held to the ceiling on
 every day and to the approval threshold, and where the framework keeps a standstill the
@@ -153,13 +153,13 @@ class CompetitionDesk(ServiceBase):
             raise InvalidInput("--price must be more than £0.00")
         with self.store.transaction() as s:
             k = s.competitions.get(competition_id)
-            self._still_open(s, k, "bid")
+            self._still_open(s, k, "take a bid")
             if on > k.closes_on:
                 raise RuleBroken(
                     f"competition {k.id} closed at the end of {k.closes_on}: a bid dated {on} "
                     "is late and cannot be recorded"
                 )
-            k, invitation = self._invited(s, competition_id, provider_ref, on, "bid")
+            k, invitation = self._invited(s, competition_id, provider_ref, on, "take a bid")
             checked = check_marks(k.id, k.weights, marks)
             answer = Answer(
                 invitation.provider_id,
@@ -195,7 +195,7 @@ class CompetitionDesk(ServiceBase):
         not_future(on, "the no-bid's date")
         why = None if reason is None else clean_text(reason, "the reason")
         with self.store.transaction() as s:
-            k, invitation = self._invited(s, competition_id, provider_ref, on, "no-bid")
+            k, invitation = self._invited(s, competition_id, provider_ref, on, "take a no-bid")
             answer = Answer(
                 invitation.provider_id,
                 invitation.name,
@@ -252,13 +252,13 @@ class CompetitionDesk(ServiceBase):
     def _still_open(self, s: Store, k: Competition, what: str) -> None:
         if k.cancelled_on is not None:
             raise WrongStatus(
-                f"competition {k.id} was cancelled on {k.cancelled_on}: it cannot be {what}"
+                f"competition {k.id} was cancelled on {k.cancelled_on}: it cannot {what}"
             )
         for c in s.competitions.calloffs(k.id):
             if c["status"] in AWARDED:
                 raise WrongStatus(
                     f"competition {k.id} was awarded (call-off {c['id']}, "
-                    f"{c['status'].replace('_', ' ')}): it cannot be {what}"
+                    f"{c['status'].replace('_', ' ')}): it cannot {what}"
                 )
 
     # -- the result ------------------------------------------------------------------------
@@ -268,11 +268,11 @@ class CompetitionDesk(ServiceBase):
         not_future(on, "the award date")
         with self.store.transaction() as s:
             k = s.competitions.get(competition_id)
-            self._still_open(s, k, "awarded again")
+            self._still_open(s, k, "be awarded again")
             if not k.closed(on):
                 raise RuleBroken(
-                    f"competition {k.id} closes at the end of {k.closes_on}: award it on or "
-                    f"after {k.closes_on + timedelta(days=1)}"
+                    f"competition {k.id} takes bids until {k.closes_on}: award it on or after "
+                    "that day"
                 )
             before = [s.calloff(c["id"]) for c in s.competitions.calloffs(k.id)]
             last = max((c.closed_on or c.raised_on for c in before), default=None)
@@ -339,7 +339,7 @@ class CompetitionDesk(ServiceBase):
         why = clean_text(reason, "the reason")
         with self.store.transaction() as s:
             k = s.competitions.get(competition_id)
-            self._still_open(s, k, "cancelled")
+            self._still_open(s, k, "be cancelled")
             if on < k.opened_on:
                 raise InvalidInput(
                     f"{on} is before competition {k.id} opened on {k.opened_on}: check --on"

@@ -276,7 +276,9 @@ def test_bad_bids_are_one_line_and_write_nothing(borsetshire, args, code, says):
 def test_a_provider_answers_once_and_not_after_the_award(three_bids):
     error = three_bids.refused("competition", "no-bid", "1", "Alder Training")
     assert "Alder Training already bid £12,000.00 in competition 1 on 2026-05-10" in error
-    three_bids.refused("competition", "award", "1", "--on", "2026-05-15")  # not yet closed
+    assert "takes bids until 2026-05-15: award it on or after that day" in three_bids.refused(
+        "competition", "award", "1", "--on", "2026-05-14"
+    )
     three_bids.ok("competition", "award", "1", "--on", "2026-05-18")
     assert "was awarded" in three_bids.refused("competition", "award", "1", "--on", "2026-05-19")
     assert "was awarded" in three_bids.refused("competition", "cancel", "1", "--reason", "x")
@@ -299,7 +301,7 @@ def test_bids_are_sealed_until_the_close(borsetshire):
     assert (k["status"], k["sealed"], k["results"]) == ("open", True, [])
     assert k["bids"][0]["price"] is None and k["bids"][0]["scores"] is None
     assert "sealed until the close" in borsetshire.ok("competition", "show", "1").stdout
-    assert "closes at the end of 2026-12-31" in borsetshire.refused(
+    assert "takes bids until 2026-12-31" in borsetshire.refused(
         "competition", "award", "1", "--on", "2026-12-03"
     )
 
@@ -488,3 +490,14 @@ weight = 40
     error = calloff.refused("competition", "open", r, "--closes", "2026-05-10", "--on",
                             "2026-05-01", "--weights", "quality=60,price=41")  # fmt: skip
     assert "price is 41, outside the range the framework allows (40–40)" in error
+
+
+def test_the_closing_day_takes_bids_until_the_award_is_made_that_day(borsetshire):
+    r = request(borsetshire)
+    opened(borsetshire, r)
+    bid(borsetshire, 1, "Alder Training", "12000", "80", on="2026-05-15")  # the closing day
+    c = borsetshire.json("competition", "award", "1", "--on", "2026-05-15")
+    assert (c["name"], c["raised_on"]) == ("Alder Training", "2026-05-15")
+    error = borsetshire.refused("competition", "bid", "1", "Birch Practice Ltd", "--price",
+                                "9000", "--score", "quality=60", "--on", "2026-05-15")  # fmt: skip
+    assert "competition 1 was awarded (call-off 1, offered): it cannot take a bid" in error
