@@ -46,6 +46,7 @@ def to_json(st: Standing) -> dict[str, Any]:
     winner = st.results[0] if st.results else None
     return {
         "competition": k.id,
+        "id": k.id,
         "request": k.request_id,
         "title": st.request.title,
         "lot": k.lot,

@@ -119,7 +119,9 @@ def _framework(data: dict[str, Any]) -> Framework:
     if not isinstance(light_touch, bool):
         raise DefinitionError("light_touch must be true or false")
     _four_years(regime, light_touch, term)
-    criteria = _criteria(data)
+    award = data.get("competition", data.get("award"))
+    award = award if isinstance(award, dict) else {}
+    criteria = _criteria({**award, **data})
     competing = [lot.number for lot in lots if lot.award != "ranked"]
     if competing and not criteria:
         raise DefinitionError(
@@ -145,7 +147,7 @@ def _framework(data: dict[str, Any]) -> Framework:
         merchant_category=_text(data, "merchant_category"),
         ocid_prefix=_ocid_prefix(data),
         criteria=criteria,
-        standstill_days=_standstill(data),
+        standstill_days=_standstill({**award, **data}),
     )
 
 
@@ -195,7 +197,8 @@ def _criterion(name: str, data: Any) -> Criterion:
     if not isinstance(data, dict):
         raise DefinitionError(f"criteria.{name} must be a table with weight, min and max")
     weight = _points(data.get("weight"), f"criteria.{name}.weight")
-    low, high = data.get("min", weight), data.get("max", weight)
+    low = data.get("min", data.get("low", data.get("min_weight", weight)))
+    high = data.get("max", data.get("high", data.get("max_weight", weight)))
     if "range" in data:
         span = data["range"]
         if not isinstance(span, list) or len(span) != 2:
@@ -218,7 +221,9 @@ def _points(value: Any, field: str) -> int:
 
 def _standstill(data: dict[str, Any]) -> int:
     """Working days between telling the bidders and entering into the call-off (0: none)."""
-    value = data.get("standstill_days", data.get("standstill", 0))
+    value = data.get(
+        "standstill_days", data.get("standstill_working_days", data.get("standstill", 0))
+    )
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 60:
         raise DefinitionError("standstill_days must be a whole number of working days, 0 to 60")
     return value

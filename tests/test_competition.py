@@ -501,3 +501,20 @@ def test_the_closing_day_takes_bids_until_the_award_is_made_that_day(borsetshire
     error = borsetshire.refused("competition", "bid", "1", "Birch Practice Ltd", "--price",
                                 "9000", "--score", "quality=60", "--on", "2026-05-15")  # fmt: skip
     assert "competition 1 was awarded (call-off 1, offered): it cannot take a bid" in error
+
+
+def test_a_competition_table_with_award_criteria_is_read_too(calloff, tmp_path):
+    extra = """
+[competition]
+standstill_working_days = 3
+[competition.award_criteria]
+quality = { weight = 55, low = 50, high = 60 }
+price = { weight = 45, range = [40, 50] }
+"""
+    calloff.ok("init", "--from", definition(tmp_path, extra=extra))
+    fw = calloff.json("framework")
+    assert [(c["name"], c["weight"], c["min"], c["max"]) for c in fw["criteria"]] == [
+        ("quality", 55, 50, 60),
+        ("price", 45, 40, 50),
+    ]
+    assert fw["standstill_days"] == 3
