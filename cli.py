@@ -812,10 +812,12 @@ def request_list(desk: Desk, as_json: bool) -> None:
     rows = desk.service().store.requests()
     items = []
     for r in rows:
-        if r["last_calloff"] is None:
-            status = "new"
-        elif r["live"]:
+        if r["live"]:
             status = r["last_status"]
+        elif r["competition"] is not None:
+            status = "in_competition"
+        elif r["last_calloff"] is None:
+            status = "new"
         else:
             status = "unallocated"
         items.append(
@@ -828,12 +830,15 @@ def request_list(desk: Desk, as_json: bool) -> None:
                 "funding": r["funding"],
                 "status": status,
                 "calloff": r["last_calloff"],
+                "competition": r["competition"],
             }
         )
     if as_json:
         return emit(items)
     for i in items:
         latest = f"call-off {i['calloff']}" if i["calloff"] else ""
+        if i["status"] == "in_competition":
+            latest = f"competition {i['competition']}"
         click.echo(
             f"{i['id']:>4}  lot {i['lot']}  {i['start']}  {i['status']:<12} {latest:<14} "
             f"{i['title']}"

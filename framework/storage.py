@@ -248,7 +248,9 @@ class Store:
               (SELECT c.status FROM calloffs c WHERE c.request_id = r.id
                  ORDER BY c.id DESC LIMIT 1) AS last_status,
               (SELECT COUNT(*) FROM calloffs c WHERE c.request_id = r.id
-                 AND c.status IN ({", ".join(f"'{s}'" for s in LIVE + FINISHED)})) AS live
+                 AND c.status IN ({", ".join(f"'{s}'" for s in LIVE + FINISHED)})) AS live,
+              (SELECT k.id FROM competitions k WHERE k.request_id = r.id
+                 AND k.cancelled_on IS NULL) AS competition
             FROM requests r ORDER BY r.id
             """
             )

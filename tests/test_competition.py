@@ -518,3 +518,16 @@ price = { weight = 45, range = [40, 50] }
         ("price", 45, 40, 50),
     ]
     assert fw["standstill_days"] == 3
+
+
+def test_the_request_list_says_a_request_is_in_competition(borsetshire):
+    r = request(borsetshire)
+    assert borsetshire.json("request", "list")[0]["status"] == "new"
+    opened(borsetshire, r)
+    row = borsetshire.json("request", "list")[0]
+    assert (row["status"], row["competition"], row["calloff"]) == ("in_competition", 1, None)
+    assert "in_competition competition 1" in borsetshire.ok("request", "list").stdout
+    bid(borsetshire, 1, "Alder Training", "12000", "80")
+    borsetshire.ok("competition", "award", "1", "--on", "2026-05-18")
+    row = borsetshire.json("request", "list")[0]
+    assert (row["status"], row["calloff"]) == ("offered", 1)
