@@ -219,3 +219,31 @@ def test_an_upgraded_database_awards_by_the_ranking_as_before(old):
     assert "awards call-offs by the ranking, not by competition" in error
     assert all(s["awarded_by"] == "ranking" for s in [old.json("show", "1")])
     assert old.json("audit", "verify")["ok"] is True
+
+
+V7 = Path(__file__).parent / "data" / "calloff-v7.db"
+
+
+def test_a_database_sealed_by_the_multiset_seal_still_verifies_after_its_upgrade(tmp_path):
+    """Schema 7 to 8: the seal checked before the upgrade is the one that database carries
+    (the multiset seal), not the whole-table seal of schemas 2 and 3."""
+    path = tmp_path / "calloff.db"
+    shutil.copyfile(V7, path)
+    old = Calloff(path)
+    assert old.json("audit", "verify")["ok"] is True
+    assert _version(path) == schema.SCHEMA_VERSION
+    assert old.json("show", "1")["awarded_by"] == "ranking"
+
+
+def test_a_table_edited_before_a_multiset_seal_upgrade_is_still_reported(tmp_path):
+    path = tmp_path / "calloff.db"
+    shutil.copyfile(V7, path)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE providers SET name = 'Alder Trainings' WHERE id = 1")
+    conn.commit()
+    conn.close()
+    old = Calloff(path)
+    old.ok("framework")  # upgrades it, noting so on stderr
+    error = old.refused("audit", "verify")
+    assert "the providers record(s) changed outside calloff after event 9" in error
+    assert "before this database was upgraded" in error
