@@ -346,7 +346,8 @@ def main(ctx: click.Context, db: str, officer: str | None) -> None:
     "name",
     default=None,
     shell_complete=lambda ctx, param, incomplete: _embedded(incomplete),
-    help="An embedded framework: leeds-rp-2015 (the default) or nottingham-rp-2023.",
+    help="An embedded framework: leeds-rp-2015 (the default), nottingham-rp-2023 or "
+    "borsetshire-rp-2026.",
 )
 @click.option(
     "--from",
@@ -942,6 +943,13 @@ def reject(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: b
     c = desk.service().reject(calloff_id, reason, effective(on))
     if as_json:
         return emit(_calloff_json(desk, c))
+    if c.competition_id is not None:
+        k = c.competition_id
+        click.echo(
+            f"Call-off {c.id} rejected; competition {k} can be awarded again "
+            f"(`calloff competition award {k}`) or cancelled."
+        )
+        return
     click.echo(f"Call-off {c.id} rejected; request {c.request_id} can be allocated again.")
 
 
@@ -1989,7 +1997,10 @@ def _weights(text: str) -> dict[str, int]:
 
 
 def _scores(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
-    """`--score quality=70` (repeated, or comma-separated) as {criterion: mark}."""
+    """`--score quality=70` (repeated, or comma-separated) as {criterion: mark}; a mark
+    that is not a number from 0 to 100 is a usage error, as an unreadable --price is."""
+    from calloff.scoring import parse_mark
+
     marks: dict[str, str] = {}
     for value in values:
         for part in value.split(","):
@@ -2003,6 +2014,10 @@ def _scores(ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
                 )
             if name in marks:
                 raise click.BadParameter(f"the score for {name} is given twice", ctx, param)
+            try:
+                parse_mark(mark, name)
+            except CalloffError as e:
+                raise click.BadParameter(str(e), ctx, param) from None
             marks[name] = mark.strip()
     return marks
 
@@ -2044,7 +2059,7 @@ def competition_open(
 ) -> None:
     """Open a competition for REQUEST: every eligible provider on its lot is invited."""
     k = desk.service().competitions.open(request_id, closes, effective(on), weights)
-    data = _competition_json(desk, k.id, effective(on))
+    data = _competition_json(desk, k.id)
     if as_json:
         return emit(data)
     for p in data["passed_over"]:
@@ -2284,6 +2299,11 @@ def competition_letters(
 
     svc = desk.service()
     st = standing(svc.store, competition_id)
+    if st.status == "cancelled":
+        raise click.ClickException(
+            f"competition {competition_id} was cancelled on {st.competition.cancelled_on}: "
+            "it has no award, so no letters"
+        )
     if st.calloff is None:
         raise click.ClickException(
             f"competition {competition_id} is {st.status}: letters are written once it is "

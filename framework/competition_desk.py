@@ -242,7 +242,7 @@ class CompetitionDesk(ServiceBase):
             )
         for a in s.competitions.answers(k.id):
             if a.provider_id == provider.id:
-                said = f"bid {format_money(a.price)}" if a.bid else "said it would not bid"
+                said = "bid" if a.bid else "said it would not bid"
                 raise WrongStatus(
                     f"{provider.name} already {said} in competition {k.id} on {a.on}: "
                     "each invited provider answers once"
@@ -343,6 +343,12 @@ class CompetitionDesk(ServiceBase):
             if on < k.opened_on:
                 raise InvalidInput(
                     f"{on} is before competition {k.id} opened on {k.opened_on}: check --on"
+                )
+            last_bid = max((a.on for a in s.competitions.answers(k.id) if a.bid), default=None)
+            if last_bid and on < last_bid:
+                raise InvalidInput(
+                    f"{on} is before competition {k.id}'s last bid, dated {last_bid}: date "
+                    "the cancellation on or after that day"
                 )
             for c in s.competitions.calloffs(k.id):
                 ended = c["closed_on"] or c["offered_on"]

@@ -43,7 +43,7 @@ def to_json(st: Standing) -> dict[str, Any]:
     k = st.competition
     weights = dict(k.weights)
     answered = {a.provider_id for a in st.answers}
-    winner = st.results[0] if st.results else None
+    winner = st.results[0] if st.results and st.status != "cancelled" else None
     return {
         "competition": k.id,
         "id": k.id,
@@ -62,6 +62,7 @@ def to_json(st: Standing) -> dict[str, Any]:
             for i in st.invitations
             if i.invited
         ],
+        "invitations": _invitations(st),
         "passed_over": [
             {"provider": i.provider_id, "name": i.name, "rank": i.rank, "reason": i.reason}
             for i in st.invitations
@@ -97,6 +98,31 @@ def to_json(st: Standing) -> dict[str, Any]:
     }
 
 
+def _invitations(st: Standing) -> list[dict[str, Any]]:
+    """Every provider on the lot in rank order, with what became of its invitation."""
+    said = {a.provider_id: a for a in st.answers}
+    rows = []
+    for i in sorted(st.invitations, key=lambda i: i.rank):
+        a = said.get(i.provider_id)
+        if not i.invited:
+            answer, on, reason = "passed over", None, i.reason
+        elif a is None:
+            answer, on, reason = "no answer", None, None
+        else:
+            answer, on, reason = ("bid" if a.bid else "no bid"), iso(a.on), a.reason
+        rows.append(
+            {
+                "provider": i.provider_id,
+                "name": i.name,
+                "rank": i.rank,
+                "answer": answer,
+                "on": on,
+                "reason": reason,
+            }
+        )
+    return rows
+
+
 def _bid(a: Answer, closed: bool) -> dict[str, Any]:
     """A bid as received; its price and marks stay sealed until the close."""
     return {
@@ -127,7 +153,7 @@ def letters(st: Standing, fw: Framework, today: date | None = None) -> list[dict
         "criteria": [
             {
                 "name": c.name,
-                "title": c.title or c.name.replace("_", " "),
+                "title": c.title or c.name.replace("_", " ").capitalize(),
                 "weight": weights[c.name],
             }
             for c in fw.criteria
@@ -136,6 +162,7 @@ def letters(st: Standing, fw: Framework, today: date | None = None) -> list[dict
         "standstill_days": fw.standstill_days if st.calloff.standstill_ends else None,
         "standstill_ends": iso(st.calloff.standstill_ends),
         "bidders": len(st.results) + len(st.set_aside),
+        "scored": len(st.results),
         "winner": winner,
     }
     out = []
@@ -148,6 +175,8 @@ def letters(st: Standing, fw: Framework, today: date | None = None) -> list[dict
                 **common,
                 "to": {"provider": a.provider_id, "name": a.name},
                 "won": own is not None and own.position == 1,
+                # Level with the winner, it lost on rank: the letter says so.
+                "tied": own is not None and own.position != 1 and own.total == win.total,
                 "own": None if own is None else result(own, weights),
                 "set_aside": aside.get(a.provider_id),
                 "file": letter_name(st.competition.id, a.provider_id, a.name),

@@ -130,7 +130,7 @@ def _competition(service: Service, c: CallOff) -> dict[str, Any] | None:
     from calloff.competition_view import to_json
     from calloff.standing import standing
 
-    return to_json(standing(service.store, c.competition_id, c.raised_on))
+    return to_json(standing(service.store, c.competition_id, c.raised_on, award=c))
 
 
 def _payable(c: CallOff, spent: Decimal, vat: str) -> dict[str, str | None] | None:

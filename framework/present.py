@@ -29,7 +29,13 @@ def framework(fw: Framework) -> dict[str, Any]:
         "buyer": fw.buyer,
         "lots": [{"number": lot.number, "title": lot.title, "award": lot.award} for lot in fw.lots],
         "criteria": [
-            {"name": c.name, "title": c.title, "weight": c.weight, "min": c.low, "max": c.high}
+            {
+                "name": c.name,
+                "title": c.title or None,
+                "weight": c.weight,
+                "min": c.low,
+                "max": c.high,
+            }
             for c in fw.criteria
         ],
         "standstill_days": fw.standstill_days,

@@ -317,6 +317,12 @@ class Service(ServiceBase):
                 f": reject it with `calloff reject {c.id} --reason TEXT`, then "
                 f"`calloff allocate {request.id}` offers it to the next eligible provider"
             )
+            if c.competition_id is not None:
+                instead = (
+                    f": reject it with `calloff reject {c.id} --reason TEXT`, then award "
+                    f"competition {c.competition_id} again (`calloff competition award "
+                    f"{c.competition_id}`) or cancel it"
+                )
             if c.competition_id is not None:  # its price was bid, not a tendered rate
                 request = attrs.evolve(request, value=c.value, quantity=None, unit=None)
             eligible = cascade(

@@ -34,15 +34,20 @@ class Standing:
     status: str  # open | closed | awarded | cancelled
 
 
-def standing(s: Store, competition_id: int, on: date | None = None) -> Standing:
+def standing(
+    s: Store, competition_id: int, on: date | None = None, award: CallOff | None = None
+) -> Standing:
     """The competition as it stands on `on` (default today), scored once it has closed:
-    the set-aside bids are those of providers no longer eligible on that day."""
+    the set-aside bids are those of providers no longer eligible on that day. Given the
+    call-off of one `award`, it is as that award made it (its own bids set aside), even
+    after the winner declined and another award followed."""
     day = on or date.today()
     k = s.competitions.get(competition_id)
     request = s.request(k.request_id)
     answers = s.competitions.answers(k.id)
     made = [s.calloff(c["id"]) for c in s.competitions.calloffs(k.id)]
-    award = next((c for c in made if c.status in AWARDED), None)
+    standing_award = next((c for c in made if c.status in AWARDED), None)
+    award = award or standing_award
     if award is not None:
         set_aside = tuple(s.competitions.set_aside(award.id))
     else:
@@ -53,7 +58,7 @@ def standing(s: Store, competition_id: int, on: date | None = None) -> Standing:
     results = tuple(score(valid, k.weights)) if closed else ()
     if k.cancelled_on is not None:
         status = "cancelled"
-    elif award is not None:
+    elif standing_award is not None:
         status = "awarded"
     else:
         status = "closed" if closed else "open"

@@ -65,7 +65,14 @@ def test_opening_invites_the_eligible_and_passes_over_the_suspended(borsetshire)
         {"provider": 4, "name": "Damson CIC", "rank": 4, "reason": "suspended (insurance lapsed)"}
     ]
     assert k["weights"] == {"quality": 60, "price": 40}
-    assert (k["status"], k["closes_on"], k["calloff"]) == ("open", "2026-05-15", None)
+    # As it stands today (3 December 2026): its closing day has passed.
+    assert (k["status"], k["closes_on"], k["calloff"]) == ("closed", "2026-05-15", None)
+    assert [(i["rank"], i["answer"]) for i in k["invitations"]] == [
+        (1, "no answer"),
+        (2, "no answer"),
+        (3, "no answer"),
+        (4, "passed over"),
+    ]
 
 
 def test_scores_are_worked_as_the_issue_says_and_a_tie_goes_to_rank(three_bids):
@@ -248,11 +255,11 @@ def test_bad_openings_are_one_line_and_write_nothing(borsetshire, args, code, sa
         (("Nobody Ltd", "--price", "100", "--score", "quality=70", "--on", "2026-05-10"),
          1, "no provider is called 'Nobody Ltd'"),
         (("Alder Training", "--price", "100", "--score", "quality=101", "--on", "2026-05-10"),
-         1, "scores run from 0 to 100"),
+         2, "scores run from 0 to 100"),
         (("Alder Training", "--price", "100", "--score", "quality=-1", "--on", "2026-05-10"),
-         1, "give a number from 0 to 100"),
+         2, "give a number from 0 to 100"),
         (("Alder Training", "--price", "100", "--score", "quality=70.125", "--on", "2026-05-10"),
-         1, "give a number from 0 to 100"),
+         2, "give a number from 0 to 100"),
         (("Alder Training", "--price", "100", "--on", "2026-05-10"),
          1, "no score for quality"),
         (("Alder Training", "--price", "100", "--score", "quality=70", "--score", "price=50",
@@ -275,7 +282,7 @@ def test_bad_bids_are_one_line_and_write_nothing(borsetshire, args, code, says):
 
 def test_a_provider_answers_once_and_not_after_the_award(three_bids):
     error = three_bids.refused("competition", "no-bid", "1", "Alder Training")
-    assert "Alder Training already bid £12,000.00 in competition 1 on 2026-05-10" in error
+    assert "Alder Training already bid in competition 1 on 2026-05-10" in error
     assert "takes bids until 2026-05-15: award it on or after that day" in three_bids.refused(
         "competition", "award", "1", "--on", "2026-05-14"
     )
@@ -324,7 +331,7 @@ def test_letters_give_each_bidder_its_own_scores_beside_the_winners(three_bids, 
     assert "Cedar" not in birch and "£10,000.00" not in birch and "42.00" not in birch
     assert "| Price points (of 40) | 40.00 | 30.00 |" in birch
     assert "| **Total (of 100)** | **76.00** | **78.00** |" in birch
-    assert "Your bid came 3 of 3." in birch
+    assert "Your bid came 3 of the 3 bids scored." in birch
     assert "ends at the end of 2026-05-28" in birch
     alder = (tmp_path / "l" / files[0]).read_text()
     assert "Your bid scored highest" in alder
@@ -440,8 +447,8 @@ def test_a_definition_sets_each_lots_route_and_the_criteria(calloff, tmp_path):
     fw = calloff.json("framework")
     assert fw["lots"][0]["award"] == "either"
     assert fw["criteria"] == [
-        {"name": "quality", "title": "", "weight": 70, "min": 60, "max": 80},
-        {"name": "price", "title": "", "weight": 30, "min": 20, "max": 40},
+        {"name": "quality", "title": None, "weight": 70, "min": 60, "max": 80},
+        {"name": "price", "title": None, "weight": 30, "min": 20, "max": 40},
     ]
     assert fw["standstill_days"] == 5
 
@@ -531,3 +538,39 @@ def test_the_request_list_says_a_request_is_in_competition(borsetshire):
     borsetshire.ok("competition", "award", "1", "--on", "2026-05-18")
     row = borsetshire.json("request", "list")[0]
     assert (row["status"], row["calloff"]) == ("offered", 1)
+
+
+def test_the_record_of_an_award_that_fell_through_is_as_that_award_made_it(three_bids):
+    """Alder won (78.00) and declined; Cedar then won (78.00 without Alder). Call-off 1's
+    record still shows Alder first, nothing set aside, and its own standstill."""
+    three_bids.ok("competition", "award", "1", "--on", "2026-05-18")
+    three_bids.ok("decline", "1", "--reason", "no trainer free", "--on", "2026-05-20")
+    three_bids.ok("competition", "award", "1", "--on", "2026-05-21")
+    first = three_bids.json("show", "1")["competition_detail"]
+    assert first["results"][0]["name"] == "Alder Training"
+    assert (first["set_aside"], first["calloff"], first["standstill_ends"]) == (
+        [],
+        1,
+        "2026-05-28",
+    )
+    assert "Awarded by: competition 1, total 78.00" in three_bids.ok("show", "1").stdout
+    second = three_bids.json("show", "2")["competition_detail"]
+    assert second["winner"]["name"] == "Cedar Conferencing"
+    assert second["set_aside"][0]["name"] == "Alder Training"
+
+
+def test_a_rejected_award_says_to_award_the_competition_again(borsetshire):
+    r = request(borsetshire, value="60000")
+    opened(borsetshire, r)
+    bid(borsetshire, 1, "Birch Practice Ltd", "60000", "70")
+    borsetshire.ok("competition", "award", "1", "--on", "2026-05-18")
+    out = borsetshire.ok("reject", "1", "--reason", "over budget", "--on", "2026-05-19",
+                         officer="b").stdout  # fmt: skip
+    assert "competition 1 can be awarded again (`calloff competition award 1`)" in out
+    again = borsetshire.json("competition", "award", "1", "--on", "2026-05-20")
+    assert (again["name"], again["calloff"]) == ("Birch Practice Ltd", 2)
+
+
+def test_a_cancellation_is_dated_on_or_after_the_last_bid(three_bids):
+    error = three_bids.refused("competition", "cancel", "1", "--reason", "x", "--on", "2026-05-05")
+    assert "before competition 1's last bid, dated 2026-05-10" in error
