@@ -1464,6 +1464,15 @@ def audit(
     if calloff_id is not None:
         svc.calloff(calloff_id)
     events = svc.store.trail.events(calloff_id, provider_id, since)
+    # A bid stays sealed until its competition's closing day, here as in `competition show`.
+    sealed = svc.store.competitions.sealed(date.today())
+
+    def after(e: dict[str, Any]) -> Any:
+        data = json.loads(e["after"]) if e["after"] else None
+        if e["action"] == "competition.bid" and e["object_id"] in sealed and data:
+            data = {**data, "price": None, "scores": None, "sealed": True}
+        return data
+
     if as_json:
         return emit(
             [
@@ -1476,7 +1485,7 @@ def audit(
                     "object_type": e["object_type"],
                     "object_id": e["object_id"],
                     "before": json.loads(e["before"]) if e["before"] else None,
-                    "after": json.loads(e["after"]) if e["after"] else None,
+                    "after": after(e),
                     "reason": e["reason"],
                     "hash": e["hash"],
                 }

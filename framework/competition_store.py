@@ -202,6 +202,15 @@ class CompetitionStore:
             },
         )
 
+    def sealed(self, today: date) -> set[str]:
+        """Competitions whose closing day has not come: their bids are not shown yet."""
+        return {
+            str(r[0])
+            for r in self.db.execute(
+                "SELECT id FROM competitions WHERE closes_on > ?", [today.isoformat()]
+            )
+        }
+
     def cancel(self, competition_id: int, on: date, reason: str) -> None:
         self.db.execute(
             "UPDATE competitions SET cancelled_on = ?, cancel_reason = ? WHERE id = ?",

@@ -87,8 +87,17 @@ class Trail:
         where: list[str] = []
         params: dict[str, Any] = {}
         if calloff is not None:
-            where.append("(e.object_type = 'calloff' AND e.object_id = :calloff)")
+            # A call-off awarded by competition: the competition's steps up to its offer,
+            # and the award that made it.
+            where.append(
+                "((e.object_type = 'calloff' AND e.object_id = :calloff) OR "
+                "(e.object_type = 'competition' AND e.object_id = (SELECT "
+                "CAST(competition_id AS TEXT) FROM calloffs WHERE id = :cid) AND (e.id < "
+                "(SELECT event_id FROM calloffs WHERE id = :cid) OR "
+                "json_extract(e.after, '$.calloff') = :cid)))"
+            )
             params["calloff"] = str(calloff)
+            params["cid"] = calloff
         if provider is not None:
             where.append(
                 "((e.object_type = 'provider' AND e.object_id = :provider) OR "
@@ -96,7 +105,8 @@ class Trail:
                 "(SELECT CAST(id AS TEXT) FROM calloffs WHERE provider_id = :pid)) OR "
                 "(e.action LIKE 'ranking.%' AND (EXISTS (SELECT 1 FROM json_each(e.after) "
                 "WHERE value = :pid) OR EXISTS (SELECT 1 FROM json_each(e.before) "
-                "WHERE value = :pid))))"
+                "WHERE value = :pid))) OR "
+                "(e.object_type = 'competition' AND json_extract(e.after, '$.provider') = :pid))"
             )
             params["provider"] = str(provider)
             params["pid"] = provider

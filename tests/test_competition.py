@@ -574,3 +574,28 @@ def test_a_rejected_award_says_to_award_the_competition_again(borsetshire):
 def test_a_cancellation_is_dated_on_or_after_the_last_bid(three_bids):
     error = three_bids.refused("competition", "cancel", "1", "--reason", "x", "--on", "2026-05-05")
     assert "before competition 1's last bid, dated 2026-05-10" in error
+
+
+def test_the_audit_trail_keeps_a_bid_sealed_until_the_closing_day(borsetshire):
+    opened(borsetshire, request(borsetshire), on="2026-12-01", closes="2026-12-31")
+    bid(borsetshire, 1, "Alder Training", "12000", "80", on="2026-12-02")
+    (event,) = [e for e in borsetshire.json("audit") if e["action"] == "competition.bid"]
+    assert event["after"] == {"provider": 1, "price": None, "scores": None, "sealed": True}
+    assert borsetshire.json("audit", "verify")["ok"] is True
+
+
+def test_a_calloffs_audit_includes_the_competition_that_made_it(three_bids):
+    three_bids.ok("competition", "award", "1", "--on", "2026-05-18")
+    actions = [e["action"] for e in three_bids.json("audit", "--calloff", "1")]
+    assert actions == [
+        "competition.open",
+        "competition.bid",
+        "competition.bid",
+        "competition.bid",
+        "calloff.offer",
+        "competition.award",
+    ]
+    mine = [e["action"] for e in three_bids.json("audit", "--provider", "Birch Practice Ltd")]
+    assert "competition.bid" in mine
+    bid_event = next(e for e in three_bids.json("audit") if e["action"] == "competition.bid")
+    assert bid_event["after"]["price"] == "12000.00"  # closed: shown as recorded
