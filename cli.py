@@ -2124,7 +2124,7 @@ def competition_bid(
         )
     given = "".join(f", {n} {m}" for n, m in marks.items())
     click.echo(
-        f"Recorded {a.name}'s bid in competition {competition_id} on {a.on}: "
+        f"Recorded a bid from {a.name} in competition {competition_id} on {a.on}: "
         f"{format_money(a.price)}{given}."
     )
 
@@ -2397,11 +2397,37 @@ def demo(desk: Desk, directory: str) -> None:
     from calloff.demo import run_demo
 
     program = _program()
-    summary = run_demo(Path(directory), program=program)
+    commands: list[tuple[list[str], bool]] = []
+    summary = run_demo(Path(directory), program=program, commands=commands)
     click.echo(summary)
+    click.echo(
+        "\nA competition on the Borsetshire framework's lot 2 (by ranking or competition), "
+        "through the command itself:"
+    )
+    for args, refused in commands:
+        _demo_step(args, refused)
+    database = Path(directory) / "competition.db"
+    click.echo(f"Explore it:\n  {program} --db {database} competition show 1")
     activate = Path(sys.argv[0]).parent / "activate"
     if program != "calloff" and activate.is_file():
         click.echo(f"(or put calloff on your PATH first: . {Path(program).parent / 'activate'})")
+
+
+def _demo_step(args: list[str], refused: bool) -> None:
+    """Run one of the demo's command lines through `calloff` itself, as typed."""
+    import shlex
+
+    shown = [a for a in args if a not in ("--officer", "demo.officer")]
+    click.echo(f"$ calloff {shlex.join(shown)}")
+    try:
+        main.main(args=args, prog_name="calloff", standalone_mode=False)
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    if (code != 0) != refused:
+        raise click.ClickException(
+            f"the demo's step `calloff {shlex.join(shown)}` exited {code}: please report it"
+        )
 
 
 def _program() -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from calloff import definition, outputs
 from calloff.dates import FinancialYear
 from calloff.demo_competition import FILES as competition_database
-from calloff.demo_competition import run_competition
+from calloff.demo_competition import steps as competition_steps
 from calloff.errors import InvalidInput, RuleBroken
 from calloff.model import Payment
 from calloff.money import format_money
@@ -119,7 +119,7 @@ class DemoFolder:
             )
         for name in earlier & present:
             (d / name).unlink()
-        self._save()
+        self.save()
 
     def _earlier(self) -> set[str]:
         try:
@@ -134,7 +134,7 @@ class DemoFolder:
             and any(fnmatch.fnmatchcase(n, pattern) for pattern in DEMO_NAMES)
         }
 
-    def _save(self) -> None:
+    def save(self) -> None:
         outputs.write(
             self.directory / MANIFEST,
             json.dumps({"files": sorted(set(self.written))}, indent=1) + "\n",
@@ -144,14 +144,24 @@ class DemoFolder:
     def write(self, name: str, text: str) -> Path:
         """Claim the name in the record first, so a demo cut short is still its own."""
         self.written.append(name)
-        self._save()
+        self.save()
         return outputs.write(self.directory / name, text, force=True)
 
 
-def run_demo(directory: Path, officer: str = "demo.officer", program: str = "calloff") -> str:
-    """Build the demo in `directory`: a new or empty folder, or the demo's own earlier one."""
+def run_demo(
+    directory: Path,
+    officer: str = "demo.officer",
+    program: str = "calloff",
+    commands: list[tuple[list[str], bool]] | None = None,
+) -> str:
+    """Build the demo in `directory`: a new or empty folder, or the demo's own earlier one.
+
+    `commands` receives the command lines of the demo's second part, a competition, which
+    `calloff demo` runs through the command itself (calloff.demo_competition)."""
     folder = DemoFolder(directory)
     folder.prepare()
+    if commands is not None:
+        commands.extend(competition_steps(folder))
     db_path = directory / "demo.db"
     store = Store.create(db_path, definition.embedded("leeds-rp-2015"), officer)
     svc = Service(store, officer)
@@ -352,12 +362,9 @@ def run_demo(directory: Path, officer: str = "demo.officer", program: str = "cal
     lines.extend(_publish(folder, store, o1.calloff.year))
     lines.extend(_calendar(folder, svc, o3.calloff.id))
     store.close()
-    competition = run_competition(folder, officer, program)
-    lines.extend(competition[:-1])
     lines.append("Explore it:")
     for command in ("offers", "headroom", f"show {o2b.calloff.id}", "due"):
         lines.append(f"  {program} --db {db_path} {command}")
-    lines.append(competition[-1])
     return "\n".join(lines)
 
 

@@ -1,98 +1,78 @@
-"""The demo's second framework: a competition on Borsetshire's `either` lot, end to end.
+"""The demo's second framework: a competition on Borsetshire's `either` lot, end to end,
+through the command itself.
 
-Borsetshire (fictional, embedded) awards lot 2 by the ranking or by competition. The demo
-opens a competition there, records three bids and a no-bid, refuses a late bid, awards
-to the highest total (a tie broken by rank), waits out the standstill, and writes the
-bidders' letters and the award record, through the library calls the commands use.
+Borsetshire (fictional, embedded) awards lot 2 by the ranking or by competition. The steps
+below are `calloff` command lines: `calloff demo` runs each as typed and prints what it
+says. They open a competition, record three bids and a no-bid, have a late bid refused,
+award to the highest total (a tie broken by rank), have an acceptance inside the standstill
+refused, accept after it, and write the bidders' letters and the award record.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from calloff import definition
-from calloff.errors import RuleBroken
-from calloff.money import format_money
-from calloff.orders import render_record
-from calloff.service import Service
-from calloff.storage import Store
+from calloff.competition_view import letter_name
 
 if TYPE_CHECKING:
     from calloff.demo import DemoFolder
 
 DATABASE = "competition.db"
 FILES = tuple(DATABASE + suffix for suffix in ("", "-wal", "-shm", "-journal"))
+# name, VAT, price, quality score (None: it will not bid)
 BIDDERS = [
-    # name, VAT, price, quality score
-    ("Ashgrove Restorative Partners", "standard", "12000.00", "80"),
-    ("Brookside Conferencing CIC", "exempt", "9000.00", "60"),
-    ("Copperfield Family Practice", "exempt", "10000.00", "70"),
+    ("Ashgrove Restorative Partners", "standard", "12000", "80"),
+    ("Brookside Conferencing CIC", "exempt", "9000", "60"),
+    ("Copperfield Family Practice", "exempt", "10000", "70"),
     ("Dunmore Circles Ltd", "standard", None, None),
 ]
+RECORD = "record-competition-1.md"
 
 
-def run_competition(folder: DemoFolder, officer: str, program: str) -> list[str]:
-    """Build competition.db in the demo folder; the lines say what happened."""
-    from calloff.competition_view import render_letters
-    from calloff.standing import standing
-
-    path = folder.directory / DATABASE
-    store = Store.create(path, definition.embedded("borsetshire-rp-2026"), officer)
-    svc = Service(store, officer)
-    setup = date(2026, 4, 1)
-    ids = [svc.setup.add_provider(name, vat, setup) for name, vat, *_ in BIDDERS]
-    svc.setup.set_ranking(2, ids, setup)
-    request = svc.add_request(
-        2,
-        "Family group conferencing for 12 families",
-        date(2026, 9, 1),
-        date(2026, 12, 18),
-        Decimal("10000.00"),
-        None,
-        None,
-        None,
-        None,
-        date(2026, 5, 1),
+def steps(folder: DemoFolder) -> list[tuple[list[str], bool]]:
+    """Each command line (without `calloff`), and whether it is meant to be refused. The
+    files the commands write are claimed in the demo's record first."""
+    d = folder.directory
+    folder.written.extend(FILES)
+    folder.written.extend(
+        f"{letter_name(1, n, name)}.md" for n, (name, _, price, _) in enumerate(BIDDERS, 1) if price
     )
-    desk = svc.competitions
-    k = desk.open(request, date(2026, 5, 15), date(2026, 5, 1))
-    lines = [
-        f"Competition database: {path}",
-        f"Competition {k.id} on Borsetshire lot 2 (ranking or competition) for request "
-        f"{request}: {len(ids)} providers invited, closing {k.closes_on}; weights quality 60, "
-        "price 40.",
+    folder.written.append(RECORD)
+    folder.save()
+    db = ["--db", str(d / DATABASE), "--officer", "demo.officer"]
+    run: list[tuple[list[str], bool]] = [
+        (["init", "--framework", "borsetshire-rp-2026"], False),
     ]
-    for (name, _, price, score), on in zip(BIDDERS, (11, 12, 15, 13), strict=True):
+    for name, vat, _, _ in BIDDERS:
+        run.append((["provider", "add", name, "--vat", vat, "--on", "2026-04-01"], False))
+    run += [
+        (["rank", "set", "2", "1", "2", "3", "4", "--on", "2026-04-01"], False),
+        (["request", "add", "--lot", "2", "--title", "Family group conferencing for 12 families",
+          "--start", "2026-09-01", "--end", "2026-12-18", "--value", "10000",
+          "--on", "2026-05-01"], False),
+        (["competition", "open", "1", "--closes", "2026-05-15", "--on", "2026-05-01"], False),
+    ]  # fmt: skip
+    for day, (name, _, price, score) in zip((11, 12, 15, 13), BIDDERS, strict=True):
+        on = f"2026-05-{day}"
         if price is None:
-            desk.no_bid(k.id, name, "no trainer free in the autumn", date(2026, 5, on))
-            continue
-        desk.bid(k.id, name, Decimal(price), {"quality": str(score)}, date(2026, 5, on))
-    try:
-        desk.bid(k.id, BIDDERS[3][0], Decimal("8500.00"), {"quality": "75"}, date(2026, 5, 18))
-    except RuleBroken as e:
-        lines.append(f"Refused, as it should be: {e}")
-    calloff = desk.award(k.id, date(2026, 5, 18))
-    results = standing(store, k.id).results
-    order = "; ".join(f"{r.position}. {r.bid.name}" for r in results)
-    lines.append(
-        f"Scored: {order} (the first two tie at 78.00: the better rank wins). Call-off "
-        f"{calloff.id} offered to {BIDDERS[0][0]} at {format_money(calloff.value)}; "
-        f"standstill ends {calloff.standstill_ends}."
-    )
-    try:
-        svc.accept(calloff.id, date(2026, 5, 28))
-    except RuleBroken as e:
-        lines.append(f"Refused, as it should be: {e}")
-    svc.accept(calloff.id, date(2026, 5, 29))
-    lines.append(f"Call-off {calloff.id} accepted on 2026-05-29, after the standstill.")
-    for name, text in render_letters(standing(store, k.id), store.framework(), "md"):
-        lines.append(f"Assessment summary (for a bidder): {folder.write(name, text)}")
-    for fmt in ("md", "html"):
-        written = folder.write(f"record-competition-{calloff.id}.{fmt}",
-                               render_record(svc, calloff.id, fmt))  # fmt: skip
-        lines.append(f"Award record (for the council's file): {written}")
-    store.close()
-    lines.append(f"  {program} --db {path} competition show {k.id}")
-    return lines
+            run.append((["competition", "no-bid", "1", name, "--reason",
+                         "no trainer free in the autumn", "--on", on], False))  # fmt: skip
+        else:
+            run.append((["competition", "bid", "1", name, "--price", price, "--score",
+                         f"quality={score}", "--on", on], False))  # fmt: skip
+    run += [
+        (["competition", "bid", "1", BIDDERS[3][0], "--price", "8500", "--score", "quality=75",
+          "--on", "2026-05-18"], True),
+        (["competition", "show", "1"], False),
+        (["competition", "award", "1", "--on", "2026-05-18"], False),
+        (["accept", "1", "--on", "2026-05-28"], True),
+        (["accept", "1", "--on", "2026-05-29"], False),
+        (["competition", "letters", "1", "--output-dir", str(d)], False),
+        (["record", "1", "--output", str(d / RECORD)], False),
+    ]  # fmt: skip
+    return [(db + args, refused) for args, refused in run]
+
+
+def database(folder: DemoFolder) -> Path:
+    return folder.directory / DATABASE

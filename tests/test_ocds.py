@@ -463,8 +463,8 @@ def test_a_package_with_a_calloff_by_competition_is_valid_offline(tmp_path):
     """The demo's Borsetshire database: a framework of mixed routes and a call-off by
     competition (a selective, competitive call-off under the framework)."""
     ocds_schema.require_ocds()
-    run_demo(tmp_path / "demo")
     cl = Calloff(tmp_path / "demo" / "competition.db")
+    cl.ok("demo", "--dir", str(tmp_path / "demo"))
     document = json.loads(cl.ok("publish", "ocds").stdout)
     ocds_schema.validate(document)
     check_codelists(document)
