@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from calloff.competition_view import letter_name
 
 if TYPE_CHECKING:
-    from calloff.demo import DemoFolder
+    from calloff.demo_folder import DemoFolder
 
 DATABASE = "competition.db"
 FILES = tuple(DATABASE + suffix for suffix in ("", "-wal", "-shm", "-journal"))

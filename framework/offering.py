@@ -18,6 +18,27 @@ from calloff.rules import Position
 from calloff.storage import now_stamp
 
 
+@attrs.frozen
+class Outcome:
+    """Where a request stands after an allocation attempt."""
+
+    request: Request
+    status: str  # offered | awaiting_approval | unallocated
+    calloff: CallOff | None
+    provider: Provider | None
+    passed_over: tuple[PassOver, ...]
+    refused: str | None = None
+    position: Position | None = None
+
+
+@attrs.frozen
+class Lapse:
+    """An offer that went unanswered, and what the cascade did next."""
+
+    lapsed: CallOff
+    outcome: Outcome
+
+
 def write_offer(
     desk: ServiceBase,
     request: Request,

@@ -36,11 +36,12 @@ from calloff.model import (
     clean_text,
 )
 from calloff.money import format_money
+from calloff.offering import Lapse as Lapse
+from calloff.offering import Outcome as Outcome
 from calloff.offering import write_offer
 from calloff.payments import Payments
 from calloff.publications import Publications
 from calloff.rules import (
-    Position,
     cascade,
     check_funding,
     check_term,
@@ -50,27 +51,6 @@ from calloff.rules import (
 from calloff.setup import Setup
 from calloff.spending import Spending
 from calloff.storage import Store
-
-
-@attrs.frozen
-class Outcome:
-    """Where a request stands after an allocation attempt."""
-
-    request: Request
-    status: str  # offered | awaiting_approval | unallocated
-    calloff: CallOff | None
-    provider: Provider | None
-    passed_over: tuple[PassOver, ...]
-    refused: str | None = None
-    position: Position | None = None
-
-
-@attrs.frozen
-class Lapse:
-    """An offer that went unanswered, and what the cascade did next."""
-
-    lapsed: CallOff
-    outcome: Outcome
 
 
 class Service(ServiceBase):
