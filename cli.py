@@ -2308,16 +2308,6 @@ def competition_letters(
 
     svc = desk.service()
     st = standing(svc.store, competition_id)
-    if st.status == "cancelled":
-        raise click.ClickException(
-            f"competition {competition_id} was cancelled on {st.competition.cancelled_on}: "
-            "it has no award, so no letters"
-        )
-    if st.calloff is None:
-        raise click.ClickException(
-            f"competition {competition_id} is {st.status}: letters are written once it is "
-            f"awarded (`calloff competition award {competition_id}`)"
-        )
     letters = render_letters(st, svc.framework(), fmt, templates)
     folder = Path(directory)
     protect = outputs.database_files(desk.db)

@@ -107,14 +107,11 @@ class Competing:
     def letters(self, competition: int, *, format: str = "md") -> dict[str, str]:
         """Each bidder's assessment summary, by file name (nothing is written)."""
         from calloff.competition_view import render_letters
-        from calloff.errors import WrongStatus
         from calloff.standing import standing
 
         if format not in ("md", "html"):
             raise InvalidInput(f"format {format!r} is not known: choose md or html")
         st = standing(self.service.store, _id(competition, "competition"))
-        if st.calloff is None:
-            raise WrongStatus(f"competition {competition} is {st.status}: it is not awarded")
         return dict(render_letters(st, self.service.framework(), format))
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import attrs
+from calloff.dates import add_working_days
 from calloff.errors import InvalidInput
 
 # How a lot's call-offs are awarded: by the ranking (direct award, as Leeds), by a
@@ -38,6 +39,14 @@ class Criterion:
     @property
     def is_price(self) -> bool:
         return self.name == PRICE
+
+
+def standstill_end(told: date, days: int, holidays: str) -> date | None:
+    """The last day of a standstill of `days` working days beginning with the day the
+    bidders are told (as the Act's standstill begins with the day of its notice)."""
+    if not days:
+        return None
+    return add_working_days(told - timedelta(days=1), days, holidays)
 
 
 def check_criteria(criteria: Sequence[Criterion]) -> None:

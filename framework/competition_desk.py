@@ -12,13 +12,12 @@ call-off cannot be accepted until it has ended.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from calloff.base import ServiceBase, not_future
-from calloff.competition import Answer, Competition, Invitation, refine
+from calloff.competition import Answer, Competition, Invitation, refine, standstill_end
 from calloff.competition_store import AWARDED
-from calloff.dates import add_working_days
 from calloff.errors import InvalidInput, NoEligibleProvider, RuleBroken, WrongStatus
 from calloff.model import CallOff, Request, clean_text
 from calloff.money import format_money
@@ -295,10 +294,10 @@ class CompetitionDesk(ServiceBase):
                 )
             win = now.results[0]
             provider = s.provider(win.bid.provider_id, on)
-            ends = None
-            if fw.standstill_days:
-                # The standstill's working days begin with the day the bidders are told.
-                ends = add_working_days(on - timedelta(days=1), fw.standstill_days, fw.holidays)
+            # The bidders are told once the award is authorised: today, or, where it needs
+            # approval, on the approval day, when its standstill begins (Service.approve).
+            held = fw.approval_threshold is not None and win.bid.price >= fw.approval_threshold
+            ends = None if held else standstill_end(on, fw.standstill_days, fw.holidays)
             what = (
                 f"awarding competition {k.id} to {provider.name} at {format_money(win.bid.price)}"
             )

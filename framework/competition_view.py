@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from calloff.competition import PRICE, Answer
+from calloff.errors import WrongStatus
 from calloff.model import Framework
 from calloff.money import json_money
 from calloff.present import iso
@@ -21,6 +23,14 @@ from calloff.standing import Standing
 
 def points(value: Any) -> str:
     return f"{shown(value):.2f}"
+
+
+def exact(value: Any) -> str:
+    """A total to four places, for two that are level to two."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        four = Decimal(value.numerator) / Decimal(value.denominator)
+    return f"{four.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}"
 
 
 def result(r: Result, weights: dict[str, int]) -> dict[str, Any]:
@@ -135,8 +145,29 @@ def _bid(a: Answer, closed: bool) -> dict[str, Any]:
     }
 
 
+def ready(st: Standing) -> None:
+    """Letters tell the bidders of an award: refused until there is one to tell."""
+    k = st.competition
+    if st.status == "cancelled":
+        raise WrongStatus(
+            f"competition {k.id} was cancelled on {k.cancelled_on}: it has no award, so no letters"
+        )
+    if st.calloff is None:
+        raise WrongStatus(
+            f"competition {k.id} is {st.status}: letters are written once it is awarded "
+            f"(`calloff competition award {k.id}`)"
+        )
+    if st.calloff.status == "awaiting_approval":
+        raise WrongStatus(
+            f"call-off {st.calloff.id}, the award of competition {k.id}, awaits approval: the "
+            f"bidders are told once another officer approves it (`calloff approve "
+            f"{st.calloff.id}`), and its standstill begins then"
+        )
+
+
 def letters(st: Standing, fw: Framework, today: date | None = None) -> list[dict[str, Any]]:
     """One assessment summary's facts per bidder: its own result and the winner's only."""
+    ready(st)
     assert st.calloff is not None and st.results
     weights = dict(st.competition.weights)
     win = st.results[0]
@@ -175,8 +206,12 @@ def letters(st: Standing, fw: Framework, today: date | None = None) -> list[dict
                 **common,
                 "to": {"provider": a.provider_id, "name": a.name},
                 "won": own is not None and own.position == 1,
-                # Level with the winner, it lost on rank: the letter says so.
+                # Level with the winner, it lost on rank: the letter says so. Level only to
+                # two places, the letter gives both totals to four.
                 "tied": own is not None and own.position != 1 and own.total == win.total,
+                "close": None
+                if own is None or own.total == win.total or shown(own.total) != shown(win.total)
+                else {"own": exact(own.total), "winner": exact(win.total)},
                 "own": None if own is None else result(own, weights),
                 "set_aside": aside.get(a.provider_id),
                 "file": letter_name(st.competition.id, a.provider_id, a.name),

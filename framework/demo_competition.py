@@ -3,7 +3,8 @@ through the command itself.
 
 Borsetshire (fictional, embedded) awards lot 2 by the ranking or by competition. The steps
 below are `calloff` command lines: `calloff demo` runs each as typed and prints what it
-says. They open a competition, record three bids and a no-bid, have a late bid refused,
+says. They open a competition among five providers, record three bids and a no-bid, have
+a fifth provider's late bid refused,
 award to the highest total (a tie broken by rank), have an acceptance inside the standstill
 refused, accept after it, and write the bidders' letters and the award record.
 """
@@ -20,12 +21,13 @@ if TYPE_CHECKING:
 
 DATABASE = "competition.db"
 FILES = tuple(DATABASE + suffix for suffix in ("", "-wal", "-shm", "-journal"))
-# name, VAT, price, quality score (None: it will not bid)
+# name, VAT, price, quality score (None: it says it will not bid, or bids too late)
 BIDDERS = [
     ("Ashgrove Restorative Partners", "standard", "12000", "80"),
     ("Brookside Conferencing CIC", "exempt", "9000", "60"),
     ("Copperfield Family Practice", "exempt", "10000", "70"),
     ("Dunmore Circles Ltd", "standard", None, None),
+    ("Eastwell Practice Ltd", "standard", None, None),
 ]
 RECORD = "record-competition-1.md"
 
@@ -47,13 +49,13 @@ def steps(folder: DemoFolder) -> list[tuple[list[str], bool]]:
     for name, vat, _, _ in BIDDERS:
         run.append((["provider", "add", name, "--vat", vat, "--on", "2026-04-01"], False))
     run += [
-        (["rank", "set", "2", "1", "2", "3", "4", "--on", "2026-04-01"], False),
+        (["rank", "set", "2", "1", "2", "3", "4", "5", "--on", "2026-04-01"], False),
         (["request", "add", "--lot", "2", "--title", "Family group conferencing for 12 families",
           "--start", "2026-09-01", "--end", "2026-12-18", "--value", "10000",
           "--on", "2026-05-01"], False),
         (["competition", "open", "1", "--closes", "2026-05-15", "--on", "2026-05-01"], False),
     ]  # fmt: skip
-    for day, (name, _, price, score) in zip((11, 12, 15, 13), BIDDERS, strict=True):
+    for day, (name, _, price, score) in zip((11, 12, 15, 13), BIDDERS[:4], strict=True):
         on = f"2026-05-{day}"
         if price is None:
             run.append((["competition", "no-bid", "1", name, "--reason",
@@ -62,7 +64,7 @@ def steps(folder: DemoFolder) -> list[tuple[list[str], bool]]:
             run.append((["competition", "bid", "1", name, "--price", price, "--score",
                          f"quality={score}", "--on", on], False))  # fmt: skip
     run += [
-        (["competition", "bid", "1", BIDDERS[3][0], "--price", "8500", "--score", "quality=75",
+        (["competition", "bid", "1", BIDDERS[4][0], "--price", "8500", "--score", "quality=75",
           "--on", "2026-05-18"], True),
         (["competition", "show", "1"], False),
         (["competition", "award", "1", "--on", "2026-05-18"], False),

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 from calloff.base import ServiceBase, not_future
 from calloff.budget import Budget
+from calloff.competition import standstill_end
 from calloff.competition_desk import CompetitionDesk
 from calloff.dates import add_working_days, parse_date
 from calloff.errors import (
@@ -159,17 +160,19 @@ class Service(ServiceBase):
     def _by_ranking(self, request: Request) -> None:
         """A lot that awards by competition, or a request in a competition, is not allocated."""
         s = self.store
-        if s.framework().lot(request.lot).award == "competition":
+        competition = s.framework().lot(request.lot).award == "competition"
+        for k in s.competitions.for_request(request.id):
+            if k.cancelled_on is None:
+                then = "" if competition else " before allocating by the ranking"
+                raise WrongStatus(
+                    f"request {request.id} is in competition {k.id}: award it with `calloff "
+                    f"competition award {k.id}`, or cancel it{then}"
+                )
+        if competition:
             raise RuleBroken(
                 f"lot {request.lot} awards call-offs by competition, not by the ranking: run "
                 f"`calloff competition open {request.id} --closes DATE`"
             )
-        for k in s.competitions.for_request(request.id):
-            if k.cancelled_on is None:
-                raise WrongStatus(
-                    f"request {request.id} is in competition {k.id}: award it with `calloff "
-                    f"competition award {k.id}`, or cancel it before allocating by the ranking"
-                )
 
     def _after_request_history(self, request: Request, on: date) -> None:
         """A request's offers follow one another: an allocation is dated on or after every
@@ -323,9 +326,11 @@ class Service(ServiceBase):
                 self._hold(c.year, on, f"approving call-off {c.id}")
             except CeilingExceeded as e:
                 raise CeilingExceeded(f"{e}{instead}") from None
-            start = max(on, c.standstill_ends or on)
-            respond_by = add_working_days(start, fw.response_days, fw.holidays)
-            s.approve(c.id, self.officer, on, respond_by)
+            ends = c.standstill_ends
+            if c.competition_id is not None:  # the bidders are told now: the standstill begins
+                ends = standstill_end(on, fw.standstill_days, fw.holidays)
+            respond_by = add_working_days(ends or on, fw.response_days, fw.holidays)
+            s.approve(c.id, self.officer, on, respond_by, ends)
             eid = s.trail.record(
                 self.officer,
                 on,
@@ -333,7 +338,8 @@ class Service(ServiceBase):
                 "calloff",
                 c.id,
                 {"status": c.status},
-                {"status": "offered", "respond_by": respond_by},
+                {"status": "offered", "respond_by": respond_by}
+                | ({"standstill_ends": ends} if ends else {}),
                 None,
             )
             s.ledger.record(c, eid, on, "offered", c.value, c.value)

@@ -339,11 +339,19 @@ class Store:
             [status, reason, answered, on.isoformat(), closes, on.isoformat(), calloff_id],
         )
 
-    def approve(self, calloff_id: int, officer: str, on: date, respond_by: date) -> None:
+    def approve(
+        self, calloff_id: int, officer: str, on: date, respond_by: date, standstill: date | None
+    ) -> None:
         self.db.execute(
             "UPDATE calloffs SET status = 'offered', approved_by = ?, approved_on = ?, "
-            "respond_by = ? WHERE id = ?",
-            [officer, on.isoformat(), respond_by.isoformat(), calloff_id],
+            "respond_by = ?, standstill_ends = ? WHERE id = ?",
+            [
+                officer,
+                on.isoformat(),
+                respond_by.isoformat(),
+                standstill.isoformat() if standstill else None,
+                calloff_id,
+            ],
         )
 
     def vary(

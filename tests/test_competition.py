@@ -149,15 +149,24 @@ def test_a_winning_bid_over_the_threshold_waits_for_approval(borsetshire):
     k = str(opened(borsetshire, r)["competition"])
     bid(borsetshire, k, "Birch Practice Ltd", "60000", "70")
     c = borsetshire.json("competition", "award", k, "--on", "2026-05-18")
+    # The bidders are told once it is approved: until then there is no standstill.
     assert (c["status"], c["respond_by"], c["standstill_ends"]) == (
         "awaiting_approval",
         None,
-        "2026-05-28",
+        None,
+    )
+    assert "awaits approval: the bidders are told once another officer approves it" in (
+        borsetshire.refused("competition", "letters", k, "--output-dir", "x")
     )
     borsetshire.refused("approve", c["calloff"], "--on", "2026-05-19")  # the same officer
     approved = borsetshire.json("approve", str(c["calloff"]), "--on", "2026-05-19", officer="b")
-    # The response period begins after the standstill: 29 May, 1–4 June.
-    assert (approved["status"], approved["respond_by"]) == ("offered", "2026-06-04")
+    # The standstill begins with the approval day: 19–22, 26–29 May (25 May is a bank
+    # holiday); the response period after it: 1–5 June.
+    assert (approved["status"], approved["standstill_ends"], approved["respond_by"]) == (
+        "offered",
+        "2026-05-29",
+        "2026-06-05",
+    )
 
 
 def test_a_decline_does_not_fall_to_the_ranking_but_to_the_next_bid(three_bids):
@@ -331,7 +340,7 @@ def test_letters_give_each_bidder_its_own_scores_beside_the_winners(three_bids, 
     assert "Cedar" not in birch and "£10,000.00" not in birch and "42.00" not in birch
     assert "| Price points (of 40) | 40.00 | 30.00 |" in birch
     assert "| **Total (of 100)** | **76.00** | **78.00** |" in birch
-    assert "Your bid came 3 of the 3 bids scored." in birch
+    assert "Your bid was placed 3 of the 3 bids scored." in birch
     assert "ends at the end of 2026-05-28" in birch
     alder = (tmp_path / "l" / files[0]).read_text()
     assert "Your bid scored highest" in alder
