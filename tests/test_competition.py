@@ -342,6 +342,9 @@ def test_letters_give_each_bidder_its_own_scores_beside_the_winners(three_bids, 
     assert "| **Total (of 100)** | **76.00** | **78.00** |" in birch
     assert "Your bid was placed 3 of the 3 bids scored." in birch
     assert "ends at the end of 2026-05-28" in birch
+    cedar = (tmp_path / "l" / files[2]).read_text()
+    assert "whose bid's total equalled yours: a tie goes to the better rank" in cedar
+    assert "Birch" not in cedar
     alder = (tmp_path / "l" / files[0]).read_text()
     assert "Your bid scored highest" in alder
     assert "Birch" not in alder and "Cedar" not in alder
