@@ -9,8 +9,9 @@ from typing import Any
 
 import sqlite_utils
 from calloff.dates import FinancialYear, working_days_between
+from calloff.lapses import lapse_command
 from calloff.ledger import NOW, Ledger
-from calloff.model import CallOff, Term, lapse_command
+from calloff.model import CallOff, Term
 from calloff.records import calloff_from_row
 
 

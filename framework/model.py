@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
 from calloff.competition import Criterion
-from calloff.dates import FinancialYear, add_working_days, working_days_between
+from calloff.dates import FinancialYear, working_days_between
 from calloff.errors import InvalidInput, NotFound
 from calloff.money import PENNY
 from dateutil.relativedelta import relativedelta
@@ -391,24 +391,6 @@ class CallOff:
         if self.status != "offered" or self.respond_by is None or on <= self.respond_by:
             return None
         return working_days_between(self.respond_by, on, holidays)
-
-
-def lapse_command(
-    respond_by: date, today: date, term: Term, holidays: str = "england-and-wales"
-) -> str:
-    """The command that closes an overdue offer and cascades the work on.
-
-    While the term runs, a lapse dated today can make the next offer. Once it has ended,
-    today's lapse could offer nobody, so the hint dates it the first working day after the
-    respond-by date, when the offer became overdue."""
-    if today <= term.end:
-        return "calloff lapse"
-    return f"calloff lapse --on {lapse_day(respond_by, holidays)}"
-
-
-def lapse_day(respond_by: date, holidays: str = "england-and-wales") -> date:
-    """The first day an unanswered offer can be lapsed: the next working day."""
-    return add_working_days(respond_by, 1, holidays)
 
 
 def clean_text(value: str, what: str, max_length: int = 500) -> str:

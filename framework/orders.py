@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from calloff import present
 from calloff.documents import render
 from calloff.errors import InvalidInput
-from calloff.model import CLOSED, FINISHED, CallOff, lapse_command, vat_due
+from calloff.lapses import lapse_command
+from calloff.model import CLOSED, FINISHED, CallOff, vat_due
 from calloff.money import ZERO, from_pence, json_money
 
 if TYPE_CHECKING:

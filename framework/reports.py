@@ -20,7 +20,8 @@ from typing import Any
 
 from calloff.dates import FinancialYear, working_days_between
 from calloff.errors import InvalidInput
-from calloff.model import Framework, lapse_day
+from calloff.lapses import lapse_day
+from calloff.model import Framework
 from calloff.money import ZERO, from_pence, json_money
 from calloff.storage import Store
 

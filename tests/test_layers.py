@@ -7,6 +7,7 @@ import pytest
 
 FRAMEWORK = Path(__file__).resolve().parent.parent / "framework"
 DOMAIN = [
+    "lapses",
     "money",
     "dates",
     "model",
