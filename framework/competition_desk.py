@@ -21,10 +21,10 @@ from calloff.competition_store import AWARDED
 from calloff.errors import InvalidInput, NoEligibleProvider, RuleBroken, WrongStatus
 from calloff.model import CallOff, Request, clean_text
 from calloff.money import format_money
-from calloff.offering import write_offer
+from calloff.offering import declined, write_offer
 from calloff.rules import check_funding, check_term, check_year, require_ceiling
 from calloff.scoring import check_marks
-from calloff.standing import declined, judge, standing, why_none
+from calloff.standing import judge, standing, why_none
 from calloff.storage import Store
 
 
@@ -103,11 +103,7 @@ class CompetitionDesk(ServiceBase):
                     f"{on} is before competition {k.id} for request {request.id} was "
                     f"cancelled on {k.cancelled_on}: date this on or after that day"
                 )
-        last = s.db.execute(
-            "SELECT MAX(ch.effective_on) FROM calloffs c JOIN changes ch ON "
-            "ch.calloff_id = c.id WHERE c.request_id = ?",
-            [request.id],
-        ).fetchone()[0]
+        last = s.last_offer_change(request.id)
         if last and on.isoformat() < last:
             raise InvalidInput(
                 f"{on} is before request {request.id}'s last offer closed on {last}: open "

@@ -103,3 +103,15 @@ def write_offer(
     position = s.position(calloff.year, on)
     s.restate_headroom(cid, position.headroom, position.stream(calloff.funding).headroom)
     return s.calloff(cid), position
+
+
+def declined(calloffs: list[CallOff]) -> dict[int, str]:
+    """Providers whose own answer (a decline, or no answer in time) closed one of these
+    offers, and why: the cascade and a competition pass them over with it."""
+    closed = {}
+    for c in calloffs:
+        if c.status == "lapsed":
+            closed[c.provider_id] = f"did not answer by {c.respond_by} (lapsed on {c.decided_on})"
+        elif c.status == "declined":
+            closed[c.provider_id] = f"declined on {c.decided_on}: {c.reason}"
+    return closed

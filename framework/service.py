@@ -39,7 +39,7 @@ from calloff.model import (
 from calloff.money import format_money
 from calloff.offering import Lapse as Lapse
 from calloff.offering import Outcome as Outcome
-from calloff.offering import write_offer
+from calloff.offering import declined, write_offer
 from calloff.payments import Payments
 from calloff.publications import Publications
 from calloff.rules import (
@@ -178,11 +178,7 @@ class Service(ServiceBase):
         """A request's offers follow one another: an allocation is dated on or after every
         earlier offer's last change (its decline, lapse or rejection). It may be dated before
         the request itself was recorded: requests are often written up after the fact."""
-        last = self.store.db.execute(
-            "SELECT MAX(ch.effective_on) FROM calloffs c JOIN changes ch ON "
-            "ch.calloff_id = c.id WHERE c.request_id = ?",
-            [request.id],
-        ).fetchone()[0]
+        last = self.store.last_offer_change(request.id)
         if last and on.isoformat() < last:
             raise InvalidInput(
                 f"{on} is before request {request.id}'s last offer closed on {last}: the "
@@ -199,11 +195,7 @@ class Service(ServiceBase):
         fw = s.framework()
         ranking = s.tenders.ranking(request.lot, on)
         # Only the provider's own answer passes it over; an approver's rejection does not.
-        closed = {
-            c.provider_id: _closed_reason(c)
-            for c in s.calloffs_for_request(request.id)
-            if c.status in ("declined", "lapsed")
-        }
+        closed = declined(s.calloffs_for_request(request.id))
         result = cascade(
             request,
             ranking,
@@ -383,14 +375,6 @@ class Service(ServiceBase):
                 outcome = self._cascade_after(s.request(c.request_id), on, c)
                 lapses.append(Lapse(s.calloff(c.id), outcome))
         return lapses
-
-
-def _closed_reason(c: CallOff) -> str:
-    if c.status == "lapsed":
-        return f"did not answer by {c.respond_by} (lapsed on {c.decided_on})"
-    if c.status == "declined":
-        return f"declined on {c.decided_on}: {c.reason}"
-    return f"{c.status} on {c.decided_on}: {c.reason}"
 
 
 def _request_dict(r: Request) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import attrs
 from calloff.competition import Answer, Competition, Invitation
 from calloff.competition_store import AWARDED
 from calloff.model import CallOff, PassOver, RankEntry, Request
+from calloff.offering import declined
 from calloff.rules import cascade
 from calloff.scoring import Bid, Result, score
 from calloff.storage import Store
@@ -73,17 +74,6 @@ def standing(
         award,
         status,
     )
-
-
-def declined(calloffs: list[CallOff]) -> dict[int, str]:
-    """Providers whose own answer closed one of these offers, and why."""
-    closed = {}
-    for c in calloffs:
-        if c.status == "lapsed":
-            closed[c.provider_id] = f"did not answer by {c.respond_by} (lapsed on {c.decided_on})"
-        elif c.status == "declined":
-            closed[c.provider_id] = f"declined on {c.decided_on}: {c.reason}"
-    return closed
 
 
 def judge(

@@ -318,6 +318,16 @@ class Store:
             )
         ]
 
+    def last_offer_change(self, request_id: int) -> str | None:
+        """The day of the last change to any offer of a request (ISO), or None: the next
+        offer, or a competition, follows it."""
+        last: str | None = self.db.execute(
+            "SELECT MAX(ch.effective_on) FROM calloffs c JOIN changes ch ON "
+            "ch.calloff_id = c.id WHERE c.request_id = ?",
+            [request_id],
+        ).fetchone()[0]
+        return last
+
     def passed_over(self, calloff_id: int) -> list[PassOver]:
         return [
             PassOver(r["provider_id"], r["name"], r["rank"], r["reason"])

@@ -611,3 +611,25 @@ def test_a_calloffs_audit_includes_the_competition_that_made_it(three_bids):
     assert "competition.bid" in mine
     bid_event = next(e for e in three_bids.json("audit") if e["action"] == "competition.bid")
     assert bid_event["after"]["price"] == "12000.00"  # closed: shown as recorded
+
+
+def test_the_list_gives_each_competitions_status_as_show_does(three_bids):
+    opened(three_bids, request(three_bids), on="2026-12-01", closes="2026-12-31")
+    three_bids.ok("competition", "award", "1", "--on", "2026-05-18")
+    listed = {k["competition"]: k["status"] for k in three_bids.json("competition", "list")}
+    shown = {n: three_bids.json("competition", "show", str(n))["status"] for n in (1, 2)}
+    assert listed == shown == {1: "awarded", 2: "open"}
+    assert three_bids.json("competition", "list")[0]["bids"] == 3
+
+
+def test_a_back_dated_award_is_refused_where_it_would_breach_a_later_day(borsetshire):
+    """Recorded first, a ranked call-off of £170,000 held from 1 June 2026 (awaiting
+    approval). An award back-dated to 20 May of £15,000 fits on 20 May (£180,000 left) but
+    not from 1 June, when £10,000 is left: £5,000 over. The ceiling holds on every day."""
+    ranked = request(borsetshire, lot="1", value="170000", on="2026-05-01")
+    borsetshire.ok("allocate", ranked, "--on", "2026-06-01", officer="b")
+    r = request(borsetshire, on="2026-05-01")
+    opened(borsetshire, r, on="2026-05-01", closes="2026-05-15")
+    bid(borsetshire, 1, "Birch Practice Ltd", "15000", "70")
+    error = borsetshire.refused("competition", "award", "1", "--on", "2026-05-20")
+    assert "below zero on 2026-06-01" in error and "£5,000.00 over" in error
