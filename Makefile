@@ -18,8 +18,8 @@ demo: $(STAMP)
 	$(BIN)/calloff demo --dir demo-output
 
 test: $(STAMP)
-	$(BIN)/ruff check framework cli.py hatch_build.py tests bench
-	$(BIN)/ruff format --check --quiet framework cli.py hatch_build.py tests bench
+	$(BIN)/ruff check framework cli.py tests bench
+	$(BIN)/ruff format --check --quiet framework cli.py tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
@@ -31,8 +31,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check framework cli.py hatch_build.py tests bench
-	$(BIN)/ruff format --check framework cli.py hatch_build.py tests bench
+	$(BIN)/ruff check framework cli.py tests bench
+	$(BIN)/ruff format --check framework cli.py tests bench
 
 clean:
 	rm -rf $(VENV) demo-output bench-output build dist .pytest_cache .hypothesis .ruff_cache

@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from calloff.dates import FinancialYear, parse_date
+
+from calloff.domain.dates import FinancialYear, parse_date
+from calloff.domain.money import format_money, json_money, parse_money
 from calloff.errors import CalloffError
-from calloff.money import format_money, json_money, parse_money
 from calloff.startup import lean_sqlite_utils
 
 if TYPE_CHECKING:
-    from calloff.service import Outcome, Service
+    from calloff.actions.service import Outcome, Service
 
 lean_sqlite_utils()  # before any command loads sqlite-utils
 
@@ -212,7 +213,7 @@ def _is_text(arg: Any) -> bool:
 
 def _fail_for_fault(error: Exception, database: str) -> None:
     """One sentence for a fault of the disk, the lock or the file system, if it is one."""
-    from calloff.faults import explain
+    from calloff.store.faults import explain
 
     mapped = explain(error, database)
     if mapped is not None:
@@ -237,8 +238,8 @@ class Desk:
 
     def service(self) -> Service:
         if self._service is None:
-            from calloff.service import Service
-            from calloff.storage import Store
+            from calloff.actions.service import Service
+            from calloff.store.database import Store
 
             store = Store.open(self.db)
             click.get_current_context().call_on_close(store.close)
@@ -254,13 +255,13 @@ class Desk:
 
 def _embedded(incomplete: str) -> list[str]:
     """The embedded frameworks' names, for shell completion of `init --framework`."""
-    from calloff.definition import EMBEDDED
+    from calloff.domain.definition import EMBEDDED
 
     return [name for name in EMBEDDED if name.startswith(incomplete)]
 
 
 def _clean_officer(officer: str) -> str:
-    from calloff.model import clean_text
+    from calloff.domain.model import clean_text
 
     try:
         return clean_text(officer, "--officer", 100)
@@ -297,7 +298,8 @@ def effective(on: date | None) -> date:
 
 def _calloff_json(desk: Desk, c: Any) -> dict[str, Any]:
     """A call-off as JSON, with its provider's name."""
-    from calloff import orders, present
+    from calloff.documents import json_shapes as present
+    from calloff.documents import orders
 
     svc = desk.service()
     return present.calloff(c, svc.provider(c.provider_id).name, **orders.overdue(svc, c))
@@ -359,8 +361,8 @@ def main(ctx: click.Context, db: str, officer: str | None) -> None:
 @pass_desk
 def init(desk: Desk, name: str | None, path: str | None) -> None:
     """Create the database for a framework (the Leeds framework unless told otherwise)."""
-    from calloff import definition
-    from calloff.storage import Store
+    from calloff.domain import definition
+    from calloff.store.database import Store
 
     if name and path:
         raise click.UsageError("give --framework or --from, not both")
@@ -386,13 +388,13 @@ def framework_cmd(ctx: click.Context, as_json: bool) -> None:
     if ctx.invoked_subcommand is not None:
         return
     desk = ctx.find_object(Desk)
-    from calloff import present
+    from calloff.documents import json_shapes as present
 
     fw = desk.service().framework()
     if as_json:
         return emit(present.framework(fw))
     t = fw.term
-    from calloff.model import REGIMES
+    from calloff.domain.model import REGIMES
 
     click.echo(f"{fw.name}\nBuyer: {fw.buyer}")
     light = ", light-touch" if fw.light_touch else ""
@@ -439,7 +441,7 @@ def framework_cmd(ctx: click.Context, as_json: bool) -> None:
 def framework_ocid_prefix(desk: Desk, prefix: str, replace: bool, as_json: bool) -> None:
     """Name the council's registered OCDS prefix (like ocds-a1b2c3), which begins every
     ocid in the open data, for a framework whose definition gave none; audited."""
-    from calloff import present
+    from calloff.documents import json_shapes as present
 
     fw = desk.service().publications.set_ocid_prefix(prefix, replace)
     if as_json:
@@ -483,7 +485,7 @@ def provider_details_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _details(fields: dict[str, Any]) -> tuple[Any, set[str]]:
-    from calloff.registration import Details
+    from calloff.domain.registration import Details
 
     return Details.checked(**fields)
 
@@ -505,7 +507,7 @@ def provider_add(
     desk: Desk, name: str, vat: str, on: date | None, as_json: bool, **fields: Any
 ) -> None:
     """Add a provider (values stay ex-VAT; orders show the VAT due)."""
-    from calloff import present
+    from calloff.documents import json_shapes as present
 
     details, _ = _details(fields)
     svc = desk.service()
@@ -527,7 +529,7 @@ def provider_edit(
     """Change PROVIDER's address, registration numbers, SME or VCSE status, or PPON.
 
     Only the options given change; an empty text (--ppon "") clears that detail."""
-    from calloff import present
+    from calloff.documents import json_shapes as present
 
     details, given = _details(fields)
     p = desk.service().setup.edit_provider(provider_ref, details, given, effective(on))
@@ -542,7 +544,7 @@ def provider_edit(
 @pass_desk
 def provider_show(desk: Desk, provider_ref: str, as_json: bool) -> None:
     """Show one provider: status, VAT and what is published about it."""
-    from calloff import present
+    from calloff.documents import json_shapes as present
 
     p = desk.service().provider(provider_ref)
     if as_json:
@@ -567,7 +569,7 @@ def provider_show(desk: Desk, provider_ref: str, as_json: bool) -> None:
 @pass_desk
 def provider_list(desk: Desk, as_json: bool) -> None:
     """List providers with their status today."""
-    from calloff import present
+    from calloff.documents import json_shapes as present
 
     providers = desk.service().providers()
     if as_json:
@@ -674,7 +676,7 @@ def rank_import(desk: Desk, path: str, on: date | None) -> None:
 @pass_desk
 def rank_show(desk: Desk, lot: int, as_json: bool) -> None:
     """Show LOT's ranking with tendered rates."""
-    from calloff import present
+    from calloff.documents import json_shapes as present
 
     ranking = desk.service().ranking(lot)
     if as_json:
@@ -799,7 +801,7 @@ def request_add(
         lot, title, start, end, value, quantity, unit, funding, attendees, effective(on)
     )
     if as_json:
-        from calloff import present
+        from calloff.documents import json_shapes as present
 
         return emit(present.request(desk.service().store.request(rid)))
     click.echo(f"Request {rid} recorded on lot {lot}.")
@@ -872,7 +874,7 @@ def _print_outcome(o: Outcome) -> None:
 @pass_desk
 def allocate(desk: Desk, request_id: int, on: date | None, as_json: bool) -> None:
     """Offer REQUEST to the top-ranked eligible provider on its lot."""
-    from calloff import present
+    from calloff.documents import json_shapes as present
 
     outcome = desk.service().allocate(request_id, effective(on))
     if as_json:
@@ -902,7 +904,7 @@ def accept(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None:
 @pass_desk
 def decline(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: bool) -> None:
     """Record a decline of CALLOFF and offer the request to the next eligible provider."""
-    from calloff import present
+    from calloff.documents import json_shapes as present
 
     outcome = desk.service().decline(calloff_id, reason, effective(on))
     if as_json:
@@ -994,7 +996,7 @@ def approvals(desk: Desk, as_json: bool) -> None:
 @pass_desk
 def lapse(desk: Desk, on: date | None, as_json: bool) -> None:
     """Treat every offer unanswered past its respond-by date as declined, and cascade."""
-    from calloff import present
+    from calloff.documents import json_shapes as present
 
     lapses = desk.service().lapse(effective(on))
     if as_json:
@@ -1013,7 +1015,7 @@ def lapse(desk: Desk, on: date | None, as_json: bool) -> None:
 @pass_desk
 def offers(desk: Desk, as_json: bool) -> None:
     """List offers still awaiting the provider's answer; overdue ones are flagged."""
-    from calloff.listings import offer_dates
+    from calloff.store.listings import offer_dates
 
     svc = desk.service()
     holidays = svc.framework().holidays
@@ -1068,7 +1070,8 @@ def offers(desk: Desk, as_json: bool) -> None:
 @pass_desk
 def show(desk: Desk, calloff_id: int, as_json: bool) -> None:
     """Everything about one call-off, its cascade history included."""
-    from calloff import documents, orders
+    from calloff.documents import orders
+    from calloff.documents import rendering as documents
 
     data = orders.calloff_view(desk.service(), calloff_id)
     if as_json:
@@ -1082,7 +1085,7 @@ def show(desk: Desk, calloff_id: int, as_json: bool) -> None:
 @pass_desk
 def headroom(desk: Desk, year: FinancialYear | None, as_json: bool) -> None:
     """Ceiling, commitments and headroom for a financial year, by funding stream."""
-    from calloff import present
+    from calloff.documents import json_shapes as present
 
     pos = desk.service().budget.position(year)
     if as_json:
@@ -1166,7 +1169,7 @@ def term(ctx: click.Context, as_json: bool) -> None:
     """Show the framework's term; `calloff term extend` takes up an extension."""
     if ctx.invoked_subcommand is not None:
         return
-    from calloff import present
+    from calloff.documents import json_shapes as present
 
     svc = ctx.find_object(Desk).service()
     fw = svc.framework()
@@ -1190,7 +1193,7 @@ def _print_term(fw: Any) -> None:
 @pass_desk
 def term_extend(desk: Desk, on: date | None, as_json: bool) -> None:
     """Take up the next extension option."""
-    from calloff import present
+    from calloff.documents import json_shapes as present
 
     svc = desk.service()
     fw = svc.budget.extend_term(effective(on))
@@ -1250,7 +1253,7 @@ def spend_add(
     as_json: bool,
 ) -> None:
     """Record one invoice line against an accepted CALLOFF."""
-    from calloff.model import Payment
+    from calloff.domain.model import Payment
 
     svc = desk.service()
     payment = Payment(received, paid, vat, irrecoverable_vat)
@@ -1601,7 +1604,7 @@ def guard_output(output: str | None, database: str, force: bool) -> None:
     """Before any work: a document must never be written over the database (by name,
     link or inode), nor over an existing file unless --force says so."""
     if output:
-        from calloff import outputs
+        from calloff.documents import output_files as outputs
 
         try:
             outputs.check(output, outputs.database_files(database))
@@ -1617,7 +1620,7 @@ def write_output(text: str | Iterable[str], output: str | None, database: str, f
     """A document to FILE (whole or not at all) or to standard output; `text` may come in
     pieces, for one too big to hold whole."""
     if output:
-        from calloff import outputs
+        from calloff.documents import output_files as outputs
 
         outputs.write(output, text, force=force, protect=outputs.database_files(database))
         click.echo(f"Wrote {output}")
@@ -1672,7 +1675,7 @@ def report_quarterly(
     as_json: bool,
 ) -> None:
     """Spend against contract for a year or one quarter: committed, spent, headroom."""
-    from calloff.report_files import render_report
+    from calloff.reports.files import render_report
 
     if as_json:
         fmt = "json"
@@ -1690,7 +1693,7 @@ def report_quarterly(
 
 
 def _half(text: str) -> Any:
-    from calloff.payment_info import HalfYear
+    from calloff.publishing.payments import HalfYear
 
     return HalfYear.parse(text)
 
@@ -1753,7 +1756,7 @@ def _publish(
     force: bool,
     as_json: bool,
 ) -> dict[str, Any]:
-    from calloff.publish_files import render
+    from calloff.publishing.files import render
 
     fmt = _publication_format(fmt, as_json)
     guard_output(output, desk.db, force)
@@ -1778,7 +1781,7 @@ def publish_spend(
 ) -> None:
     """Each payment in the quarter, by the day it was paid, whose amount excluding VAT
     exceeds £500 (Local Government Transparency Code 2015)."""
-    from calloff import publishing
+    from calloff.publishing import transparency as publishing
 
     _publish(desk, lambda s: publishing.spend(s, year, quarter), fmt, output, force, as_json)
 
@@ -1798,7 +1801,7 @@ def publish_contracts(
 ) -> None:
     """The contracts register: the framework and every call-off over £5,000 in force in
     the quarter (Local Government Transparency Code 2015)."""
-    from calloff import publishing
+    from calloff.publishing import transparency as publishing
 
     _publish(desk, lambda s: publishing.contracts(s, year, quarter), fmt, output, force, as_json)
 
@@ -1818,7 +1821,7 @@ def publish_payments(
 ) -> None:
     """Each payment in the quarter over £30,000 including VAT, under a framework let under
     the Procurement Act 2023 (s.70). Under the 2015 Regulations the duty does not apply."""
-    from calloff import payment_info
+    from calloff.publishing import payments as payment_info
 
     fmt = _publication_format(fmt, as_json)
     regime = desk.service().framework().regime
@@ -1827,7 +1830,7 @@ def publish_payments(
         return
     guard_output(output, desk.db, force)
     if output:
-        from calloff import outputs
+        from calloff.documents import output_files as outputs
 
         outputs.write(output, "", force=force, protect=outputs.database_files(desk.db))
     click.echo(payment_info.not_applicable(regime))
@@ -1848,7 +1851,7 @@ def publish_payment_performance(
     """The payments compliance notice's figures for a half-year: average days to pay
     (from the day after receipt), the share paid within 30, 31-60 and 61 or more days, the
     share due but unpaid at the period's end, and the invoices counted."""
-    from calloff import payment_info
+    from calloff.publishing import payments as payment_info
 
     _publish(desk, lambda s: payment_info.performance(s, half), fmt, output, force, as_json)
 
@@ -1867,7 +1870,7 @@ def publish_ocds(desk: Desk, since: date | None, output: str | None, force: bool
     with its lots, rankings and caps, each call-off with its award, contract, variations
     and paid invoices. A release's id names its content, so publishing again adds new
     releases and never rewrites old ones."""
-    from calloff import ocds
+    from calloff.publishing import ocds
 
     guard_output(output, desk.db, force)
     store = desk.service().store
@@ -1918,7 +1921,7 @@ def publish_notice(
     """The notice CALLOFF needs on the Central Digital Platform, for the officer to file:
     as an OCDS release with the UK notice type (json, the default) or to read (md). Under
     the 2015 Regulations the details notice is the award to put on Contracts Finder."""
-    from calloff import notices
+    from calloff.publishing import notices
 
     if as_json and fmt == "md":
         raise click.UsageError("--json and --format md disagree: give one of them")
@@ -1942,13 +1945,13 @@ def due(desk: Desk, on: date | None, everything: bool, as_json: bool) -> None:
     """The compliance calendar: each notice and publication the framework's regime asks
     for, with its deadline and the command that produces it, overdue first. `calloff
     published ITEM` records one as done."""
-    from calloff import compliance
+    from calloff.publishing import calendar as compliance
 
     day = effective(on)
     calendar = compliance.calendar(desk.service().store, day, everything)
     if as_json:
         return emit(calendar)
-    from calloff.model import REGIMES
+    from calloff.domain.model import REGIMES
 
     click.echo(
         f"Due as at {day} ({REGIMES[calendar['regime']]}): {calendar['overdue']} overdue, "
@@ -2000,7 +2003,7 @@ def published(desk: Desk, item: str, on: date, reference: str | None, as_json: b
 
 
 def _weights(text: str) -> dict[str, int]:
-    from calloff.competition import parse_weights
+    from calloff.domain.competition import parse_weights
 
     return parse_weights(text)
 
@@ -2008,7 +2011,7 @@ def _weights(text: str) -> dict[str, int]:
 def _scores(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
     """`--score quality=70` (repeated, or comma-separated) as {criterion: mark}; a mark
     that is not a number from 0 to 100 is a usage error, as an unreadable --price is."""
-    from calloff.scoring import parse_mark
+    from calloff.domain.scoring import parse_mark
 
     marks: dict[str, str] = {}
     for value in values:
@@ -2040,8 +2043,8 @@ def competition() -> None:
 
 
 def _competition_json(desk: Desk, competition_id: int, on: date | None = None) -> dict[str, Any]:
-    from calloff.competition_view import to_json
-    from calloff.standing import standing
+    from calloff.actions.competition_state import standing
+    from calloff.documents.competition_view import to_json
 
     return to_json(standing(desk.service().store, competition_id, on))
 
@@ -2170,12 +2173,12 @@ def competition_no_bid(
 @pass_desk
 def competition_show(desk: Desk, competition_id: int, as_json: bool) -> None:
     """Show COMPETITION: who was invited, the bids, and from the closing day each bid's scores."""
-    from calloff.competition_view import render_text
-    from calloff.standing import standing
+    from calloff.actions.competition_state import standing
+    from calloff.documents.competition_view import render_text
 
     st = standing(desk.service().store, competition_id)
     if as_json:
-        from calloff.competition_view import to_json
+        from calloff.documents.competition_view import to_json
 
         return emit(to_json(st))
     click.echo(render_text(st), nl=False)
@@ -2306,9 +2309,9 @@ def competition_letters(
 ) -> None:
     """Write one assessment summary per bidder of an awarded COMPETITION: its own scores
     beside the winner's (never another bidder's), and the standstill's end."""
-    from calloff import outputs
-    from calloff.competition_view import render_letters
-    from calloff.standing import standing
+    from calloff.actions.competition_state import standing
+    from calloff.documents import output_files as outputs
+    from calloff.documents.competition_view import render_letters
 
     svc = desk.service()
     st = standing(svc.store, competition_id)
@@ -2355,7 +2358,7 @@ def document_command(name: str, short_help: str, doc: str) -> None:
         force: bool,
         templates: str | None,
     ) -> None:
-        from calloff import orders
+        from calloff.documents import orders
 
         guard_output(output, desk.db, force)
         render = getattr(orders, f"render_{name}")
@@ -2388,7 +2391,7 @@ document_command(
 @pass_desk
 def demo(desk: Desk, directory: str) -> None:
     """Build a demo: the Leeds framework, fictional providers, a cascade and a refusal."""
-    from calloff.demo import run_demo
+    from calloff.demo.leeds import run_demo
 
     program = _program()
     commands: list[tuple[list[str], bool]] = []

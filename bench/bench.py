@@ -121,9 +121,9 @@ def report_ratios(db: Path, runs: int = 3) -> dict[str, float | None]:
 
 def _report_once(db: Path) -> dict[str, float | None]:
     """The report's totals three ways, in-process: calloff, one SQL query, pandas."""
-    from calloff.dates import FinancialYear
-    from calloff.reports import quarterly
-    from calloff.storage import Store
+    from calloff.domain.dates import FinancialYear
+    from calloff.reports.quarterly import quarterly
+    from calloff.store.database import Store
 
     year = FinancialYear.parse(YEAR)
     start, end = year.quarter_dates(QUARTER)
@@ -176,8 +176,8 @@ def _report_once(db: Path) -> dict[str, float | None]:
 
 def library_rate(db: Path, ids: dict[str, int], count: int = 200) -> float:
     """Allocations per second through the library, each its own transaction."""
-    from calloff.service import Service
-    from calloff.storage import Store
+    from calloff.actions.service import Service
+    from calloff.store.database import Store
 
     store = Store.open(db)
     svc = Service(store, "bench.officer")

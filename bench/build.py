@@ -17,9 +17,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from calloff import definition
-from calloff.service import Service
-from calloff.storage import Store
+from calloff.actions.service import Service
+from calloff.domain import definition
+from calloff.store.database import Store
 
 HERE = Path(__file__).resolve().parent
 LINES_PER_CALLOFF = 10
@@ -116,7 +116,7 @@ def cache_key() -> str:
     """Built databases are kept and reused while the builder and the schema are the same."""
     import hashlib
 
-    from calloff.schema import SCHEMA_VERSION
+    from calloff.store.schema import SCHEMA_VERSION
 
     text = (HERE / "build.py").read_bytes() + (HERE / "national.toml").read_bytes()
     return f"{SCHEMA_VERSION}-{hashlib.sha256(text).hexdigest()[:16]}"

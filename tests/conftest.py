@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from calloff import cli
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, settings
+
+from calloff import cli
 
 
 class _OnlyAsCalloff:

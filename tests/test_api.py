@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-import calloff as lib
 import pytest
 
+import calloff as lib
 from tests.conftest import snapshot
 
 

@@ -3,7 +3,6 @@
 import sqlite3
 
 from calloff import cli
-
 from tests.conftest import snapshot
 
 

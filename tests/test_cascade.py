@@ -3,10 +3,11 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from calloff.model import Provider, RankEntry, Rates, Request, Unavailability
-from calloff.rules import cascade
 from hypothesis import given
 from hypothesis import strategies as st
+
+from calloff.domain.model import Provider, RankEntry, Rates, Request, Unavailability
+from calloff.domain.rules import cascade
 
 START = date(2015, 6, 1)
 

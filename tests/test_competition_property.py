@@ -8,16 +8,17 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from calloff import definition
-from calloff.competition import Answer, Competition, Criterion, Invitation, refine
-from calloff.competition_view import letters, render_letters
-from calloff.dates import FinancialYear
-from calloff.errors import InvalidInput
-from calloff.model import CallOff, PassOver, Request
-from calloff.scoring import Bid, score, shown
-from calloff.standing import Standing
 from hypothesis import given
 from hypothesis import strategies as st
+
+from calloff.actions.competition_state import Standing
+from calloff.documents.competition_view import letters, render_letters
+from calloff.domain import definition
+from calloff.domain.competition import Answer, Competition, Criterion, Invitation, refine
+from calloff.domain.dates import FinancialYear
+from calloff.domain.model import CallOff, PassOver, Request
+from calloff.domain.scoring import Bid, score, shown
+from calloff.errors import InvalidInput
 
 CRITERIA = (Criterion("quality", 50, 40, 60), Criterion("social_value", 10, 5, 15),
             Criterion("price", 40, 30, 50))  # fmt: skip

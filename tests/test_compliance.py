@@ -13,10 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from calloff.compliance import needs_change_notice, within
 from hypothesis import given
 from hypothesis import strategies as st
 
+from calloff.publishing.calendar import needs_change_notice, within
 from tests import ocds_schema
 from tests.conftest import Calloff
 from tests.test_publishing import build_leeds, build_pa2023, pa2023_definition
@@ -272,7 +272,7 @@ def test_the_text_lists_overdue_first_with_the_command(leeds_db):
 def test_the_demo_owes_one_overdue_notice(tmp_path):
     """The demo records everything published but call-off 4's award (entered into 18 June
     2015: due by 17 July 2015)."""
-    from calloff.demo import run_demo
+    from calloff.demo.leeds import run_demo
 
     summary = run_demo(tmp_path / "demo")
     assert "1 overdue: calloff-4-details (due by 2015-07-17)" in summary
@@ -370,7 +370,7 @@ def test_each_notice_is_a_valid_release(act):
         document = {
             "uri": "urn:test",
             "version": "1.1",
-            "extensions": list(calloff.ocds.EXTENSION_URLS),
+            "extensions": list(calloff.publishing.ocds.EXTENSION_URLS),
             "publishedDate": release["date"],
             "publisher": {"name": "test"},
             "releases": [release],

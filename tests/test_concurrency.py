@@ -13,11 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from calloff import definition
-from calloff.dates import FinancialYear
+
+from calloff.actions.service import Service
+from calloff.domain import definition
+from calloff.domain.dates import FinancialYear
 from calloff.errors import CeilingExceeded
-from calloff.service import Service
-from calloff.storage import Store
+from calloff.store.database import Store
 
 pytestmark = pytest.mark.slow
 

@@ -14,9 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from calloff import definition
-from calloff.service import Service
-from calloff.storage import Store
+
+from calloff.actions.service import Service
+from calloff.domain import definition
+from calloff.store.database import Store
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,8 +26,8 @@ ALLOCATOR = """
 import sys
 from datetime import date
 from calloff.errors import CalloffError
-from calloff.service import Service
-from calloff.storage import Store
+from calloff.actions.service import Service
+from calloff.store.database import Store
 svc = Service(Store.open(sys.argv[1]), "crash.test")
 print("ready", flush=True)
 for rid in range(1, 401):

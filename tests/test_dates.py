@@ -3,7 +3,11 @@
 from datetime import date, timedelta
 
 import pytest
-from calloff.dates import (
+from dateutil.relativedelta import relativedelta
+from hypothesis import given
+from hypothesis import strategies as st
+
+from calloff.domain.dates import (
     FinancialYear,
     add_working_days,
     bank_holidays,
@@ -11,12 +15,8 @@ from calloff.dates import (
     parse_date,
     quarter_of,
 )
+from calloff.domain.model import Term
 from calloff.errors import InvalidInput
-from calloff.model import Term
-from dateutil.relativedelta import relativedelta
-from hypothesis import given
-from hypothesis import strategies as st
-
 from tests.strategies import dates
 
 

@@ -12,13 +12,14 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from calloff import definition
-from calloff.errors import RuleBroken
-from calloff.orders import render_order, render_record
-from calloff.service import Service
-from calloff.storage import Store
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
+
+from calloff.actions.service import Service
+from calloff.documents.orders import render_order, render_record
+from calloff.domain import definition
+from calloff.errors import RuleBroken
+from calloff.store.database import Store
 
 NAMES = ["Ash Learning", "Beech Practice", "Cedar Circles", "Damson Dialogue", "Elm Voices"]
 FATES = st.sampled_from(["active", "suspended", "withdrawn", "unavailable", "declines"])

@@ -13,13 +13,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from calloff import definition
-from calloff.errors import CalloffError
-from calloff.service import Service
-from calloff.storage import Store
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from calloff.actions.service import Service
+from calloff.domain import definition
+from calloff.errors import CalloffError
+from calloff.store.database import Store
 from tests.conftest import snapshot
 
 FIRST, LAST = date(2015, 3, 1), date(2016, 9, 30)

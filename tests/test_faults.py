@@ -17,9 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
-from calloff import cli, faults, schema, upgrade
-from calloff.storage import Store
 
+from calloff import cli
+from calloff.store import faults, schema, upgrade
+from calloff.store.database import Store
 from tests.conftest import Calloff, snapshot
 
 V1 = Path(__file__).parent / "data" / "calloff-v1.db"
@@ -109,7 +110,7 @@ def test_a_full_disk_says_so_and_writes_nothing(leeds, monkeypatch):
         db.execute(f"PRAGMA max_page_count = {pages}")
         return db
 
-    monkeypatch.setattr("calloff.opening.connect", tiny)
+    monkeypatch.setattr("calloff.store.opening.connect", tiny)
     for _ in range(300):  # fill the free pages, then the disk is full
         result = leeds(
             "request",
@@ -400,7 +401,7 @@ def test_a_hundred_thousand_bad_rows_print_fifty_and_a_count(leeds, tmp_path):
 
 
 def test_blank_lines_count_towards_the_row_limit(leeds, tmp_path, monkeypatch):
-    from calloff import csvfile
+    from calloff.domain import csv_rows as csvfile
 
     monkeypatch.setattr(csvfile, "MAX_ROWS", 1000)
     csv_file = tmp_path / "blank.csv"

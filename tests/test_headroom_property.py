@@ -7,14 +7,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from calloff import definition
-from calloff.dates import FinancialYear
-from calloff.errors import CalloffError
-from calloff.service import Service
-from calloff.storage import Store
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from calloff.actions.service import Service
+from calloff.domain import definition
+from calloff.domain.dates import FinancialYear
+from calloff.errors import CalloffError
+from calloff.store.database import Store
 from tests.conftest import snapshot
 
 amounts = st.integers(min_value=1, max_value=25_000_000).map(lambda p: Decimal(p) / 100)

@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import click
-from calloff import cli
 from click.testing import CliRunner
+
+from calloff import cli
 
 
 def commands(group: click.Group, path: tuple[str, ...] = ()):

@@ -5,13 +5,14 @@ import re
 from pathlib import Path
 
 import pytest
-from calloff import cli
 from click.testing import CliRunner
+
+from calloff import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [
     ROOT / "cli.py",
-    *sorted((ROOT / "framework").glob("*.py")),
+    *sorted((ROOT / "framework").rglob("*.py")),
     *sorted((ROOT / "templates").glob("*.j2")),
 ]
 HINT = re.compile(r"`calloff ([^`]*)`")

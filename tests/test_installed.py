@@ -122,7 +122,7 @@ def test_the_wheel_holds_one_import_package_calloff(tmp_path):
         "calloff/__init__.py",
         "calloff/py.typed",
         "calloff/cli.py",
-        "calloff/service.py",
+        "calloff/actions/service.py",
         "calloff/templates/order.html.j2",
         "calloff/definitions/leeds-rp-2015.toml",
         "calloff/definitions/nottingham-rp-2023.toml",
@@ -224,8 +224,7 @@ def test_the_sdist_carries_the_docs_examples_and_licence(tmp_path):
         "docs/library.md",
         "docs/rules.md",
         "examples/README.md",
-        "framework/definitions/nottingham-rp-2023.toml",
-        "hatch_build.py",
+        "framework/calloff/definitions/nottingham-rp-2023.toml",
     ):
         assert shipped in names
     assert not [n for n in names if "__pycache__" in n]

@@ -231,6 +231,7 @@ def test_the_checker_would_catch_an_undocumented_key(outputs):
 def test_every_json_command_is_run(outputs):
     """No command with a --json option escapes the check above."""
     import click
+
     from calloff import cli
 
     def walk(group, prefix=()):

@@ -1,80 +1,206 @@
-"""The domain knows nothing of storage or the CLI."""
+"""The library's floor plan holds: each floor imports only its own and the floors below it.
+
+The rule is stated by folder, as beancount states its dependency constraints, so a module
+added tomorrow is covered the day it is added. `violations()` reads a copy of the package
+as well as the real one, which is how the last tests prove the rule bites.
+"""
+
+from __future__ import annotations
 
 import ast
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-FRAMEWORK = Path(__file__).resolve().parent.parent / "framework"
-DOMAIN = [
-    "lapses",
-    "money",
-    "dates",
-    "model",
-    "rules",
-    "errors",
-    "definition",
-    "present",
-    "records",
-    "competition",
-    "scoring",
-]
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "framework" / "calloff"
+
+# Lowest first. A module's floor is its folder; modules at the top of the package are
+# the ground (errors) or the front door (api and its parts, arguments, startup).
+FLOORS = ["errors", "domain", "store", "actions", "documents", "reports", "publishing", "demo"]
+TOP = len(FLOORS)
+PURE_DOMAIN_MUST_NOT_USE = {"sqlite3", "sqlite_utils", "jinja2", "click"}
+SQL_CALLS = {"execute", "executemany", "executescript", "query"}
+SQL_TEXT = re.compile(
+    r"^\s*(SELECT|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX|VIEW|"
+    r"TRIGGER)|DROP\s+|ALTER\s+TABLE|WITH\s+\w+\s+AS|PRAGMA\s+)",
+    re.IGNORECASE,
+)
+# What the command may reach: the front door, its argument parsers, the refusals, the
+# documents it renders, and what it does first so that it starts fast.
+COMMAND_MAY_IMPORT = re.compile(
+    r"^calloff(\.api|\.arguments|\.errors|\.startup|\.documents(\.\w+)?)?$"
+)
 
 
-def imports_of(module: str) -> set[str]:
-    tree = ast.parse((FRAMEWORK / f"{module}.py").read_text())
-    # Imports only for type checkers do not run, so they do not count.
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
-            node.body = []
-    found = set()
+def floor_of(module: str) -> int:
+    """`calloff.store.ledger` -> the store's floor; `calloff.api` -> the top."""
+    parts = module.split(".")
+    if len(parts) < 2:
+        return TOP
+    if parts[1] in FLOORS:
+        return FLOORS.index(parts[1])
+    return TOP
+
+
+def module_name(path: Path, package: Path) -> str:
+    rel = path.relative_to(package.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported(tree: ast.AST, module: str) -> set[str]:
+    """Every module an import names, relative imports resolved, `from calloff import x`
+    read as calloff.x when x is a module."""
+    found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module.split(".")[0])
-            if node.module == "calloff":
-                found |= {f"calloff.{a.name}" for a in node.names}
-            elif node.module.startswith("calloff."):
-                found.add(node.module)
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = module.split(".")[: -node.level]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            found |= {f"{base}.{a.name}" for a in node.names if base.startswith("calloff")}
     return found
 
 
-@pytest.mark.parametrize("module", DOMAIN)
-def test_domain_modules_import_neither_storage_nor_cli(module):
-    """money, dates, model, rules and friends never import click, sqlite_utils or storage."""
-    found = imports_of(module)
-    assert not found & {
-        "click",
-        "sqlite_utils",
-        "sqlite3",
-        "calloff.cli",
-        "jinja2",
-        "calloff.storage",
-        "calloff.service",
-        "calloff.documents",
+def known(name: str, package: Path) -> bool:
+    """Whether a dotted name is a module (or package) of calloff, not a name inside one."""
+    rel = Path(*name.split(".")[1:]) if "." in name else Path()
+    base = package / rel
+    return name == "calloff" or base.with_suffix(".py").is_file() or base.is_dir()
+
+
+def sql_in(tree: ast.AST) -> list[str]:
+    """SQL run, or written down to be run: `.execute(...)`-style calls and SQL text."""
+    found = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in SQL_CALLS
+        ):
+            found.append(f"line {node.lineno}: .{node.func.attr}(...)")
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and SQL_TEXT.match(node.value)
+        ):
+            found.append(f"line {node.lineno}: SQL text {node.value.strip()[:40]!r}")
+    return found
+
+
+def violations(package: Path = PACKAGE) -> list[str]:
+    """Every breach of the floor plan in the package at `package`, one line each."""
+    problems = []
+    for path in sorted(package.rglob("*.py")):
+        module = module_name(path, package)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        mine = floor_of(module)
+        names = imported(tree, module)
+        where = path.relative_to(package.parent)
+        for name in sorted(names):
+            top = name.split(".")[0]
+            if top == "click":
+                problems.append(f"{where}: imports click (only cli.py knows click)")
+            if mine == FLOORS.index("domain") and top in PURE_DOMAIN_MUST_NOT_USE:
+                problems.append(f"{where}: the domain imports {top}")
+            if (
+                name != "calloff"
+                and top == "calloff"
+                and known(name, package)
+                and floor_of(name) > mine
+            ):
+                problems.append(f"{where}: imports {name}, a floor above its own")
+        if mine != FLOORS.index("store"):
+            problems += [f"{where}: runs SQL outside the store, {s}" for s in sql_in(tree)]
+    return problems
+
+
+def command_violations(cli: Path = ROOT / "cli.py") -> list[str]:
+    tree = ast.parse(cli.read_text(encoding="utf-8"))
+    return [
+        f"cli.py imports {name}: the command reaches the library through Office only"
+        for name in sorted(imported(tree, "calloff.cli"))
+        if name.split(".")[0] == "calloff"
+        and known(name, PACKAGE)
+        and not COMMAND_MAY_IMPORT.match(name)
+    ]
+
+
+def test_every_module_is_on_a_known_floor():
+    """A new folder must be placed in FLOORS before it can be checked."""
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders <= set(FLOORS)
+    assert {p.stem for p in PACKAGE.glob("*.py")} == {
+        "__init__",
+        "errors",
+        "api",
+        "api_competition",
+        "api_publishing",
+        "arguments",
+        "startup",
     }
 
 
-def test_only_storage_touches_sqlite_utils():
-    """sqlite_utils appears only in the storage layer: the store and the tables beside it."""
-    users = {p.stem for p in FRAMEWORK.glob("*.py") if "sqlite_utils" in imports_of(p.stem)}
-    assert users == {
-        "storage",
-        "schema",
-        "ledger",
-        "trail",
-        "invoices",
-        "listings",
-        "tenders",
-        "seal",
-        "verify",
-        "migrations",
-        "upgrade",
-        "competition_store",
+def test_each_floor_imports_only_its_own_and_the_floors_below():
+    assert violations() == []
+
+
+def test_the_command_reaches_the_library_through_the_front_door():
+    assert command_violations() == []
+
+
+def test_only_the_store_runs_sql():
+    """The store folder holds every SQL statement; everywhere else asks it by name."""
+    runs_sql = {
+        module_name(p, PACKAGE).split(".")[1]
+        for p in PACKAGE.rglob("*.py")
+        if len(module_name(p, PACKAGE).split(".")) > 2 and sql_in(ast.parse(p.read_text()))
     }
+    assert runs_sql == {"store"}
 
 
-def test_the_library_never_imports_click():
-    """Only cli.py knows click."""
-    assert not any("click" in imports_of(p.stem) for p in FRAMEWORK.glob("*.py"))
+PLANTED = {
+    "domain/money.py": ("import sqlite3\n", "the domain imports sqlite3"),
+    "domain/dates.py": ("from calloff.store import ledger\n", "a floor above its own"),
+    "store/ledger.py": ("from calloff.actions.base import ServiceBase\n", "a floor above"),
+    "reports/chart.py": ("import click\n", "imports click"),
+    "publishing/ocds.py": (
+        "def f(db):\n    return db.execute('SELECT 1')\n",
+        "runs SQL outside the store",
+    ),
+    "documents/orders.py": (
+        "QUERY = 'SELECT id FROM calloffs'\n",
+        "runs SQL outside the store, line",
+    ),
+    "actions/new_module.py": ("from calloff.documents import orders\n", "a floor above"),
+    "domain/helpers.py": ("from ..store import rows\n", "a floor above its own"),
+}
+
+
+@pytest.mark.parametrize("where", PLANTED)
+def test_a_planted_breach_is_caught(tmp_path, where):
+    """The rule bites: a copy of the package with one bad line fails it, naming the line."""
+    copy = tmp_path / "calloff"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    text, expected = PLANTED[where]
+    target = copy / where
+    target.write_text(text + (target.read_text() if target.exists() else ""))
+    found = violations(copy)
+    assert found and all(str(Path(where)) in v for v in found), found
+    assert any(expected in v for v in found), found
+
+
+def test_a_command_that_bypasses_the_front_door_is_caught(tmp_path):
+    cli = tmp_path / "cli.py"
+    cli.write_text((ROOT / "cli.py").read_text() + "\nfrom calloff.store.database import Store\n")
+    assert command_violations(cli) == [
+        "cli.py imports calloff.store.database: the command reaches the library through Office only"
+    ]

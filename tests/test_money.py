@@ -3,11 +3,11 @@
 from decimal import Decimal
 
 import pytest
-from calloff.errors import InvalidInput
-from calloff.money import format_money, from_pence, json_money, parse_money, to_pence
 from hypothesis import given
 from hypothesis import strategies as st
 
+from calloff.domain.money import format_money, from_pence, json_money, parse_money, to_pence
+from calloff.errors import InvalidInput
 from tests.strategies import money, money_text
 
 

@@ -16,13 +16,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import calloff
 import jsonschema
 import pytest
-from calloff.demo import run_demo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import calloff
+from calloff.demo.leeds import run_demo
 from tests import ocds_schema
 from tests.conftest import Calloff
 from tests.test_publishing import build_leeds
@@ -250,7 +250,7 @@ def test_the_package_goes_to_a_file(leeds, tmp_path):
 
 def test_a_framework_without_a_prefix_is_refused_saying_how(tmp_path):
     text = (
-        Path(__file__).resolve().parent.parent / "framework/definitions/leeds-rp-2015.toml"
+        Path(__file__).resolve().parent.parent / "framework/calloff/definitions/leeds-rp-2015.toml"
     ).read_text()
     own = tmp_path / "own.toml"
     own.write_text(text.replace('ocid_prefix = "ocds-fake01"\n', ""))
@@ -264,7 +264,7 @@ def test_a_prefix_can_be_named_later_and_is_kept(tmp_path):
     """A database made from a file without ocid_prefix names it once, audited; changing it
     takes --replace, and a malformed one is refused."""
     text = (
-        Path(__file__).resolve().parent.parent / "framework/definitions/leeds-rp-2015.toml"
+        Path(__file__).resolve().parent.parent / "framework/calloff/definitions/leeds-rp-2015.toml"
     ).read_text()
     own = tmp_path / "own.toml"
     own.write_text(text.replace('ocid_prefix = "ocds-fake01"\n', ""))
@@ -291,7 +291,7 @@ def test_a_prefix_can_be_named_later_and_is_kept(tmp_path):
 @pytest.mark.parametrize("prefix", ['"OCDS-123"', '""', '"ocds-abc12"', '"ocds-abc1234"'])
 def test_a_malformed_prefix_is_refused_on_load(tmp_path, prefix):
     text = (
-        Path(__file__).resolve().parent.parent / "framework/definitions/leeds-rp-2015.toml"
+        Path(__file__).resolve().parent.parent / "framework/calloff/definitions/leeds-rp-2015.toml"
     ).read_text()
     own = tmp_path / "own.toml"
     own.write_text(text.replace('"ocds-fake01"', prefix))
@@ -354,7 +354,7 @@ def test_the_demo_package_is_valid_offline(tmp_path):
     ocds_schema.validate(document)
     check_codelists(document)
     assert ocds_schema.undeclared(document) == []
-    assert document["extensions"] == list(calloff.ocds.EXTENSION_URLS)
+    assert document["extensions"] == list(calloff.publishing.ocds.EXTENSION_URLS)
     assert len(document["releases"]) == 1 + 5  # the framework and the demo's five call-offs
 
 
@@ -443,7 +443,7 @@ def test_any_database_gives_a_valid_package(tmp_path_factory, ids, lives):
                 office.complete(cid, on="2015-06-30")
             elif outcome == "cancel":
                 office.cancel(cid, reason="stopped", on="2015-06-30")
-        document = json.loads(calloff.ocds.dumps(office.ocds()), parse_float=Decimal)
+        document = json.loads(calloff.publishing.ocds.dumps(office.ocds()), parse_float=Decimal)
         calloffs = office.store.db.execute("SELECT COUNT(*) FROM calloffs").fetchone()[0]
     if ocds_schema.ocds_dir() is not None:
         ocds_schema.validate(document)

@@ -6,9 +6,9 @@ import json
 import os
 
 import pytest
-from calloff import demo
-from calloff.errors import InvalidInput
 
+from calloff.demo import leeds as demo
+from calloff.errors import InvalidInput
 from tests.conftest import snapshot
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from calloff.dates import FinancialYear, quarter_of
-from calloff.errors import InvalidInput
-from calloff.registration import check_charity, check_companies_house, check_ppon
 from hypothesis import given
 from hypothesis import strategies as st
 
+from calloff.domain.dates import FinancialYear, quarter_of
+from calloff.domain.registration import check_charity, check_companies_house, check_ppon
+from calloff.errors import InvalidInput
 from tests.conftest import Calloff
 
 

@@ -22,15 +22,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import calloff
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import calloff
 from tests.conftest import Calloff, snapshot
 
 BOM = "\ufeff"
-DEFINITION = Path(__file__).resolve().parent.parent / "framework/definitions/leeds-rp-2015.toml"
+DEFINITION = (
+    Path(__file__).resolve().parent.parent / "framework/calloff/definitions/leeds-rp-2015.toml"
+)
 
 
 def spend_line(cl: Calloff, calloff_id: int, invoice: str, amount: str, on: str, *extra: str):

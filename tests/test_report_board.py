@@ -12,10 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from calloff import reports
-from calloff.chart import chart_geometry, nice_ticks
 from hypothesis import given
 from hypothesis import strategies as st
+
+from calloff.reports import quarterly as reports
+from calloff.reports.chart import chart_geometry, nice_ticks
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "reports.md"
 MONEY_KEYS = ("committed", "spent_in_quarter", "spent_year_to_date")

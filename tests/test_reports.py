@@ -11,13 +11,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from calloff import definition
-from calloff.dates import FinancialYear, quarter_of
-from calloff.report_files import render_report
-from calloff.service import Service
-from calloff.storage import Store
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from calloff.actions.service import Service
+from calloff.domain import definition
+from calloff.domain.dates import FinancialYear, quarter_of
+from calloff.reports.files import render_report
+from calloff.store.database import Store
 
 
 @pytest.fixture
@@ -319,7 +320,7 @@ def test_report_takes_json_like_every_reporting_command(year):
 
 def test_chart_geometry_is_exact(year):
     """The chart is drawn from Decimal coordinates, scaled to the data, not the ceiling."""
-    from calloff.chart import chart_geometry
+    from calloff.reports.chart import chart_geometry
 
     geometry = chart_geometry(_report(year))
     points = [v for series in geometry["series"].values() for pair in series for v in pair]

@@ -182,6 +182,7 @@ def test_rank_import_refuses_wrong_columns(leeds, tmp_path):
 def test_every_command_has_help():
     """Every command and group explains itself in --help."""
     import click
+
     from calloff import cli
 
     missing = []

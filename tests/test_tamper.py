@@ -140,16 +140,18 @@ def test_a_write_digests_only_the_rows_it_touched(leeds, add_request, monkeypatc
     """Constant-cost writes: no whole table is digested after set-up, yet verify still is."""
     from datetime import date
 
-    import calloff.seal
-    from calloff.service import Service
-    from calloff.storage import Store
+    import calloff.store.seal
+    from calloff.actions.service import Service
+    from calloff.store.database import Store
 
     _journey(leeds, add_request)
     store = Store.open(leeds.db)
     digested = []
-    real = calloff.seal.table_digest
+    real = calloff.store.seal.table_digest
     monkeypatch.setattr(
-        calloff.seal, "table_digest", lambda db, table: digested.append(table) or real(db, table)
+        calloff.store.seal,
+        "table_digest",
+        lambda db, table: digested.append(table) or real(db, table),
     )
     svc = Service(store, "officer.a")
     rid = svc.add_request(
@@ -214,8 +216,8 @@ def test_a_removed_seal_in_an_older_database_survives_its_upgrade(tmp_path):
 
 def test_a_seal_rewritten_with_the_public_recipe_moves_the_head(leeds, add_request):
     """Editing records and resealing them passes a plain verify, but not --expect."""
-    from calloff.seal import Seal
-    from calloff.storage import Store
+    from calloff.store.database import Store
+    from calloff.store.seal import Seal
 
     _journey(leeds, add_request)
     head = leeds.json("audit", "verify")["head"]

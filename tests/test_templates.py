@@ -94,7 +94,7 @@ def test_a_template_that_never_ends_is_stopped_in_time(offered, tmp_path, monkey
     """Nested loops of 10^10 steps: stopped at the time limit (here 1 second)."""
     import time
 
-    from calloff import templating
+    from calloff.documents import sandbox as templating
 
     monkeypatch.setattr(templating, "MAX_SECONDS", 1)
     (tmp_path / "order.md.j2").write_text(
@@ -112,7 +112,7 @@ def test_a_template_that_never_ends_is_stopped_in_time(offered, tmp_path, monkey
 def test_a_template_that_grows_without_end_is_stopped_at_the_size_limit(
     offered, tmp_path, monkeypatch
 ):
-    from calloff import templating
+    from calloff.documents import sandbox as templating
 
     monkeypatch.setattr(templating, "MAX_CHARS", 10_000)
     (tmp_path / "order.md.j2").write_text(
@@ -134,7 +134,7 @@ def test_a_template_that_eats_memory_is_stopped_at_the_memory_limit(offered, tmp
     """A macro doubling its text each call: stopped at the limit (here 64 MB), not at 1 GB."""
     import sys
 
-    from calloff import templating
+    from calloff.documents import sandbox as templating
 
     if not sys.platform.startswith("linux"):
         pytest.skip("the memory limit is set through Linux's address-space limit")

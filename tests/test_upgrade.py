@@ -6,8 +6,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from calloff import schema
 
+from calloff.store import schema
 from tests.conftest import Calloff
 
 V1 = Path(__file__).parent / "data" / "calloff-v1.db"

@@ -1,0 +1,1 @@
+"""What an officer does: each action checks the rules and writes in one transaction."""

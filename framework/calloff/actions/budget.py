@@ -1,0 +1,135 @@
+"""The money behind the framework: caps by year and stream, funding, and the term."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from calloff.actions.base import ServiceBase, default_year, not_future
+from calloff.domain.dates import FinancialYear
+from calloff.domain.model import (
+    Framework,
+)
+from calloff.domain.money import format_money
+from calloff.domain.rules import (
+    Position,
+    breach_message,
+)
+from calloff.errors import (
+    CeilingExceeded,
+    InvalidInput,
+    RuleBroken,
+    WrongStatus,
+)
+
+
+class Budget(ServiceBase):
+    """Ceilings and the term: what the framework may commit, and until when."""
+
+    def position(self, year: FinancialYear | None = None) -> Position:
+        fw = self.framework()
+        if year is not None:
+            fw.require_year(year)
+        return self.store.position(year or default_year(fw))
+
+    def set_ceiling(self, year: FinancialYear, stream: str, amount: Decimal, on: date) -> Position:
+        """A stream's cap for a year from `on`; refused if it would leave any day after it
+        with more committed than the ceiling."""
+        not_future(on)
+        with self.store.transaction() as s:
+            fw = s.framework()
+            fs = fw.stream(stream)
+            if not fs.capped:
+                raise InvalidInput(
+                    f"funding stream {stream} has no cap of its own: it counts against the "
+                    "contract ceiling set by the other streams"
+                )
+            fw.require_year(year)
+            if on < fw.term.start:
+                raise InvalidInput(
+                    f"{on} is before the framework starts on {fw.term.start}: a cap applies "
+                    f"from that day at the earliest; date it on or after {fw.term.start}"
+                )
+            before = s.position(year, on).stream(stream).cap
+            s.set_cap(year, stream, amount, on, self.officer)
+            breach = s.ledger.first_breach(year, on)
+            if breach is not None:
+                raise CeilingExceeded(
+                    breach_message(
+                        f"a cap of {format_money(amount)} for {stream} in {year} from {on}",
+                        year,
+                        breach.day,
+                        breach.stream,
+                        breach.cap,
+                        breach.committed,
+                    )
+                )
+            s.trail.record(
+                self.officer,
+                on,
+                "ceiling.set",
+                "stream",
+                stream,
+                {"year": str(year), "cap": before},
+                {"year": str(year), "cap": amount, "from": on},
+                None,
+            )
+            return s.position(year, on)
+
+    def confirm_funding(self, stream: str, on: date) -> Framework:
+        not_future(on)
+        with self.store.transaction() as s:
+            fs = s.framework().stream(stream)
+            if fs.status == "confirmed":
+                when = f" on {fs.confirmed_on}" if fs.confirmed_on else ""
+                raise WrongStatus(f"funding stream {stream} is already confirmed{when}")
+            s.confirm_stream(stream, on)
+            s.trail.record(
+                self.officer,
+                on,
+                "funding.confirm",
+                "stream",
+                stream,
+                {"status": fs.status},
+                {"status": "confirmed"},
+                None,
+            )
+            return s.framework()
+
+    def extend_term(self, on: date) -> Framework:
+        not_future(on)
+        with self.store.transaction() as s:
+            fw = s.framework()
+            term = fw.term
+            if not term.extensions_left:
+                raise RuleBroken(
+                    f"no extensions are left: the term already runs to its latest possible "
+                    f"end, {term.end}"
+                )
+            if on > term.end:
+                raise RuleBroken(
+                    f"the term ended on {term.end}, before {on}: an extension is taken up "
+                    f"while the term runs; if it was agreed by then, record it with "
+                    f"`calloff term extend --on {term.end}`"
+                )
+            if on < term.start:
+                raise RuleBroken(f"{on} is before the framework starts on {term.start}")
+            taken = s.extensions()
+            if taken and on < date.fromisoformat(taken[-1]["effective_on"]):
+                raise RuleBroken(
+                    f"{on} is before the last extension, taken up on "
+                    f"{taken[-1]['effective_on']}: extensions are taken in order"
+                )
+            s.add_extension(on, self.officer)
+            new = s.framework()
+            s.trail.record(
+                self.officer,
+                on,
+                "term.extend",
+                "framework",
+                fw.id,
+                {"end": term.end},
+                {"end": new.term.end},
+                None,
+            )
+            return new

@@ -1,0 +1,397 @@
+"""What a commissioning officer does with a request: allocate it down the ranking, and
+record the provider's answer, the approver's decision and lapsed offers.
+
+`Service` is the officer's desk; the other capabilities hang off it: `setup`
+(providers, rankings, prices), `budget` (ceilings, funding, the term) and `spending`
+(invoices, variations, completion), `payments` (paying invoices) and `publications`
+(what was published, closing the compliance calendar's items).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from calloff.actions.base import ServiceBase, not_future
+from calloff.actions.budget import Budget
+from calloff.actions.competitions import CompetitionDesk
+from calloff.actions.offering import Lapse as Lapse
+from calloff.actions.offering import Outcome as Outcome
+from calloff.actions.offering import declined, write_offer
+from calloff.actions.payments import Payments
+from calloff.actions.setup import Setup
+from calloff.actions.spending import Spending
+from calloff.domain.competition import standstill_end
+from calloff.domain.dates import add_working_days, parse_date
+from calloff.domain.model import (
+    UNITS,
+    CallOff,
+    PassOver,
+    Provider,
+    RankEntry,
+    Rates,
+    Request,
+    clean_text,
+)
+from calloff.domain.money import format_money
+from calloff.domain.rules import (
+    cascade,
+    check_funding,
+    check_term,
+    check_year,
+    require_ceiling,
+)
+from calloff.errors import (
+    CeilingExceeded,
+    InvalidInput,
+    NoEligibleProvider,
+    RuleBroken,
+    WrongStatus,
+)
+from calloff.publishing.published import Publications
+from calloff.store.database import Store
+
+
+class Service(ServiceBase):
+    """The officer's desk: every action on one framework database."""
+
+    def __init__(self, store: Store, officer: str):
+        super().__init__(store, officer)
+        self.setup = Setup(store, officer)
+        self.budget = Budget(store, officer)
+        self.spending = Spending(store, officer)
+        self.payments = Payments(store, officer)
+        self.publications = Publications(store, officer)
+        self.competitions = CompetitionDesk(store, officer)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def providers(self, as_of: date | None = None) -> list[Provider]:
+        return list(self.store.providers(as_of or date.today()).values())
+
+    def ranking(self, lot: int) -> list[dict[str, Any]]:
+        """A lot's ranking with each provider's name, status today and tendered rates."""
+        fw = self.framework()
+        fw.lot(lot)
+        providers = self.store.providers(date.today())
+        rates = self.store.tenders.rates(lot)
+        return [
+            {
+                "rank": e.rank,
+                "provider": providers[e.provider_id],
+                "rates": rates.get(e.provider_id, Rates()),
+            }
+            for e in self.store.tenders.ranking(lot)
+        ]
+
+    def calloff(self, calloff_id: int) -> CallOff:
+        return self.store.calloff(calloff_id)
+
+    def history(self, request_id: int) -> list[tuple[CallOff, list[PassOver]]]:
+        """Every offer made for a request, in order, with who was passed over before each."""
+        return [
+            (c, self.store.passed_over(c.id)) for c in self.store.calloffs_for_request(request_id)
+        ]
+
+    # -- requests and the cascade --------------------------------------------------------
+
+    def add_request(
+        self,
+        lot: int,
+        title: str,
+        start: date,
+        end: date | None,
+        value: Decimal | None,
+        quantity: int | None,
+        unit: str | None,
+        funding: str | None,
+        attendees: int | None,
+        on: date,
+    ) -> int:
+        title = clean_text(title, "the title")
+        end = end or start
+        if end < start:
+            raise InvalidInput(f"--end {end} is before --start {start}: swap them")
+        if (value is None) == (quantity is None):
+            raise InvalidInput("give either --value or --quantity with --unit, not both")
+        if quantity is not None and unit is None:
+            raise InvalidInput("--quantity needs --unit day, session or place")
+        if unit is not None and quantity is None:
+            raise InvalidInput("--unit needs --quantity")
+        if unit is not None and unit not in UNITS:
+            raise InvalidInput(f"unit {unit!r} is not known: choose day, session or place")
+        if value is not None and value <= 0:
+            raise InvalidInput("--value must be more than £0.00")
+        if quantity is not None and quantity < 1:
+            raise InvalidInput("--quantity must be 1 or more")
+        if attendees is not None and attendees < 0:
+            raise InvalidInput("--attendees must be 0 or more")
+        with self.store.transaction() as s:
+            fw = s.framework()
+            fw.lot(lot)
+            funding = fw.default_funding if funding is None else funding.strip()
+            fw.stream(funding)
+            request = Request(0, lot, title, start, end, funding, value, quantity, unit, attendees)
+            rid = s.add_request(request, on, self.officer)
+            s.trail.record(
+                self.officer, on, "request.add", "request", rid, None, _request_dict(request), None
+            )
+        return rid
+
+    def allocate(self, request_id: int, on: date) -> Outcome:
+        """Offer a request to the best-ranked eligible provider, or refuse and write nothing."""
+        not_future(on)
+        with self.store.transaction() as s:
+            request = s.request(request_id)
+            for c in s.calloffs_for_request(request_id):
+                if c.live:
+                    raise WrongStatus(
+                        f"request {request_id} is already {c.status.replace('_', ' ')} "
+                        f"(call-off {c.id}): decline it before allocating again"
+                    )
+                if c.status in ("completed", "cancelled"):
+                    raise WrongStatus(f"request {request_id} was {c.status} (call-off {c.id})")
+            self._by_ranking(request)
+            self._after_request_history(request, on)
+            return self._offer(request, on)
+
+    def _by_ranking(self, request: Request) -> None:
+        """A lot that awards by competition, or a request in a competition, is not allocated."""
+        s = self.store
+        competition = s.framework().lot(request.lot).award == "competition"
+        for k in s.competitions.for_request(request.id):
+            if k.cancelled_on is None:
+                then = "" if competition else " before allocating by the ranking"
+                raise WrongStatus(
+                    f"request {request.id} is in competition {k.id}: award it with `calloff "
+                    f"competition award {k.id}`, or cancel it{then}"
+                )
+        if competition:
+            raise RuleBroken(
+                f"lot {request.lot} awards call-offs by competition, not by the ranking: run "
+                f"`calloff competition open {request.id} --closes DATE`"
+            )
+
+    def _after_request_history(self, request: Request, on: date) -> None:
+        """A request's offers follow one another: an allocation is dated on or after every
+        earlier offer's last change (its decline, lapse or rejection). It may be dated before
+        the request itself was recorded: requests are often written up after the fact."""
+        last = self.store.last_offer_change(request.id)
+        if last and on.isoformat() < last:
+            raise InvalidInput(
+                f"{on} is before request {request.id}'s last offer closed on {last}: the "
+                "cascade continues from there, so allocate it on or after that date"
+            )
+
+    def _offer(self, request: Request, on: date) -> Outcome:
+        """Walk the cascade and make the offer, or raise the rule that refuses it.
+
+        A refusal carries `passed_over` (and, at the ceiling, `refused_offer`) so the
+        officer is told why, rank by rank.
+        """
+        s = self.store
+        fw = s.framework()
+        ranking = s.tenders.ranking(request.lot, on)
+        # Only the provider's own answer passes it over; an approver's rejection does not.
+        closed = declined(s.calloffs_for_request(request.id))
+        result = cascade(
+            request,
+            ranking,
+            s.providers(on),
+            s.roster.unavailability(),
+            s.tenders.rates(request.lot, on),
+            closed,
+        )
+        try:
+            check_term(fw.term, on)
+            check_year(fw, request)
+            check_funding(fw.stream(request.funding), request, on)
+            require_ceiling(s.position(request.year, on), request.funding, on)
+            if not ranking:
+                raise NoEligibleProvider(
+                    f"lot {request.lot} has no ranking: set one with `calloff rank set "
+                    f"{request.lot} PROVIDER...` or `calloff rank import FILE.csv`"
+                )
+            if result.offer is None or result.value is None:
+                raise NoEligibleProvider(
+                    f"no provider on lot {request.lot} can take request {request.id}: "
+                    f"{result.why_none()}"
+                )
+            provider = s.provider(result.offer.provider_id, on)
+            what = (
+                f"offering request {request.id} to {provider.name} "
+                f"(rank {result.offer.rank}) at {format_money(result.value)}"
+            )
+            try:
+                with s.savepoint():
+                    return self._write_offer(request, provider, result, on, what)
+            except CeilingExceeded as e:
+                e.refused_offer = PassOver(  # type: ignore[attr-defined]
+                    provider.id, provider.name, result.offer.rank, str(e)
+                )
+                raise
+        except RuleBroken as e:
+            e.passed_over = result.passed_over  # type: ignore[attr-defined]
+            raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write_offer(
+        self, request: Request, provider: Provider, result: Any, on: date, what: str
+    ) -> Outcome:
+        calloff, after = write_offer(
+            self, request, provider, result.offer.rank, result.value, result.passed_over, on, what
+        )
+        return Outcome(
+            request, calloff.status, calloff, provider, result.passed_over, position=after
+        )
+
+    def _cascade_after(self, request: Request, on: date, closed: CallOff) -> Outcome:
+        """After a decline or lapse: offer to the next provider, or say why nobody can take it.
+
+        A call-off awarded by competition does not fall to the ranking: the officer awards
+        the competition again, to the next-best bid, or cancels it."""
+        k = closed.competition_id
+        if k is not None:
+            why = (
+                f"call-off {closed.id} was awarded by competition {k}: `calloff competition "
+                f"award {k}` awards it to the next-best valid bid, or `calloff competition "
+                f"cancel {k} --reason TEXT` ends the competition"
+            )
+            return Outcome(request, "unallocated", None, None, (), refused=why)
+        try:
+            return self._offer(request, on)
+        except RuleBroken as e:
+            passed = tuple(getattr(e, "passed_over", ()))
+            refused = getattr(e, "refused_offer", None)
+            if refused is not None:
+                passed += (refused,)
+            return Outcome(request, "unallocated", None, None, passed, refused=str(e))
+
+    def approve(self, calloff_id: int, on: date) -> CallOff:
+        """A second officer authorises a call-off at or over the threshold; it is then offered.
+
+        Refused if, on the approval date, the provider could no longer be offered the work
+        or the ceiling would no longer hold: the approver rejects it and the cascade moves on.
+        """
+        not_future(on)
+        with self.store.transaction() as s:
+            c = s.calloff(calloff_id)
+            self._expect(c, ("awaiting_approval",), "approved")
+            if c.officer.casefold() == self.officer.casefold():
+                raise RuleBroken(
+                    f"{self.officer} raised call-off {c.id} and cannot approve it: separation "
+                    "of duties needs another officer (use --officer or CALLOFF_OFFICER)"
+                )
+            self._not_before(c, on)
+            fw = s.framework()
+            check_term(fw.term, on)
+            request = s.request(c.request_id)
+            instead = (
+                f": reject it with `calloff reject {c.id} --reason TEXT`, then "
+                f"`calloff allocate {request.id}` offers it to the next eligible provider"
+            )
+            if c.competition_id is not None:
+                instead = (
+                    f": reject it with `calloff reject {c.id} --reason TEXT`, then award "
+                    f"competition {c.competition_id} again (`calloff competition award "
+                    f"{c.competition_id}`) or cancel it"
+                )
+            if c.competition_id is not None:  # its price was bid, not a tendered rate
+                request = attrs.evolve(request, value=c.value, quantity=None, unit=None)
+            eligible = cascade(
+                request,
+                [RankEntry(c.lot, c.rank, c.provider_id)],
+                s.providers(on),
+                s.roster.unavailability(),
+                s.tenders.rates(c.lot, on),
+                {},
+            )
+            if eligible.offer is None:
+                why = eligible.passed_over[0]
+                raise RuleBroken(
+                    f"call-off {c.id} cannot be approved on {on}: {why.name} is "
+                    f"{why.reason}{instead}"
+                )
+            try:
+                self._hold(c.year, on, f"approving call-off {c.id}")
+            except CeilingExceeded as e:
+                raise CeilingExceeded(f"{e}{instead}") from None
+            ends = c.standstill_ends
+            if c.competition_id is not None:  # the bidders are told now: the standstill begins
+                ends = standstill_end(on, fw.standstill_days, fw.holidays)
+            respond_by = add_working_days(ends or on, fw.response_days, fw.holidays)
+            s.approve(c.id, self.officer, on, respond_by, ends)
+            eid = s.trail.record(
+                self.officer,
+                on,
+                "calloff.approve",
+                "calloff",
+                c.id,
+                {"status": c.status},
+                {"status": "offered", "respond_by": respond_by}
+                | ({"standstill_ends": ends} if ends else {}),
+                None,
+            )
+            s.ledger.record(c, eid, on, "offered", c.value, c.value)
+            return s.calloff(c.id)
+
+    def reject(self, calloff_id: int, reason: str, on: date) -> CallOff:
+        """The approver refuses a call-off: its commitment is released, the request reopens."""
+        reason = clean_text(reason, "the reason")
+        with self.store.transaction() as s:
+            c = self._move(calloff_id, ("awaiting_approval",), "rejected", "reject", on, reason)
+            return s.calloff(c.id)
+
+    def accept(self, calloff_id: int, on: date) -> CallOff:
+        """The provider accepts: the call-off is entered into (never within a standstill)."""
+        with self.store.transaction() as s:
+            ends = s.calloff(calloff_id).standstill_ends
+            if ends is not None and on <= ends:
+                raise RuleBroken(
+                    f"call-off {calloff_id} is in its standstill until the end of {ends}: it "
+                    f"can be accepted from {ends + timedelta(days=1)}"
+                )
+            c = self._move(calloff_id, ("offered",), "accepted", "accept", on)
+            return s.calloff(c.id)
+
+    def decline(self, calloff_id: int, reason: str, on: date) -> Outcome:
+        """Record a provider's decline and cascade to the next eligible provider."""
+        reason = clean_text(reason, "the reason")
+        with self.store.transaction() as s:
+            c = self._move(calloff_id, ("offered",), "declined", "decline", on, reason)
+            return self._cascade_after(s.request(c.request_id), on, c)
+
+    def lapse(self, on: date) -> list[Lapse]:
+        """Every offer unanswered past its respond-by date counts as declined, and cascades."""
+        not_future(on)
+        lapses: list[Lapse] = []
+        with self.store.transaction() as s:
+            for c in s.listings.offers_past(on):
+                self._move(
+                    c.id, ("offered",), "lapsed", "lapse", on, f"did not answer by {c.respond_by}"
+                )
+                outcome = self._cascade_after(s.request(c.request_id), on, c)
+                lapses.append(Lapse(s.calloff(c.id), outcome))
+        return lapses
+
+
+def _request_dict(r: Request) -> dict[str, Any]:
+    return {
+        "lot": r.lot,
+        "title": r.title,
+        "start": r.start,
+        "end": r.end,
+        "value": r.value,
+        "quantity": r.quantity,
+        "unit": r.unit,
+        "funding": r.funding,
+        "attendees": r.attendees,
+    }
+
+
+def parse_on(text: str | None) -> date:
+    """The effective date of an action: today unless the officer gives one."""
+    return parse_date(text) if text else date.today()

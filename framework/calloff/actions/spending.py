@@ -1,0 +1,389 @@
+"""After acceptance: invoices, variations, completion and cancellation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from types import EllipsisType
+from typing import Any
+
+import attrs
+
+from calloff.actions.base import ServiceBase, not_future
+from calloff.actions.payments import settle
+from calloff.domain.csv_rows import read_csv, whole_number
+from calloff.domain.dates import parse_date
+from calloff.domain.model import (
+    LIVE,
+    CallOff,
+    Payment,
+    Settled,
+    clean_text,
+)
+from calloff.domain.money import format_money, from_pence, parse_money
+from calloff.errors import (
+    CalloffError,
+    ImportRejected,
+    InvalidInput,
+    OutsideGrantWindow,
+    RuleBroken,
+    ValueExceeded,
+    WrongStatus,
+)
+from calloff.store.invoices import invoice_key
+
+
+@attrs.frozen
+class SpendLine:
+    """One invoice line, checked and ready to record."""
+
+    calloff: int
+    provider_id: int
+    invoice: str
+    spent_on: date
+    amount: Decimal
+    attendees: int | None
+    settled: Settled = attrs.field(factory=Settled.unpaid)
+
+
+@attrs.frozen
+class ImportSummary:
+    imported: int
+    skipped: int
+    amount: Decimal
+
+
+def _recordable(line: SpendLine, on: date | None) -> None:
+    """An invoice is recorded on or after the day it bears, and what it says of its receipt
+    and payment has happened by the day it is recorded."""
+    if on is None:
+        return
+    for what, day in (
+        ("invoice date", line.spent_on),
+        ("received date", line.settled.received),
+        ("payment date", line.settled.paid),
+    ):
+        if day is not None and day > on:
+            raise InvalidInput(
+                f"{what} {day} of invoice {line.invoice} is after the day it is recorded "
+                f"({on}): record it on or after {day}, or leave out --on"
+            )
+
+
+class Spending(ServiceBase):
+    """What a call-off actually costs as training is taken up."""
+
+    def add_spend(
+        self,
+        calloff_id: int,
+        amount: Decimal,
+        spent_on: date,
+        invoice: str,
+        attendees: int | None,
+        on: date | None = None,
+        payment: Payment | None = None,
+    ) -> SpendLine:
+        """Record one invoice line against an accepted call-off: its date places it in the
+        report; `payment` says when it was received and paid, and its VAT."""
+        with self.store.transaction() as s:
+            c = s.calloff(calloff_id)
+            line = self._spend_line(
+                c, amount, spent_on, invoice, attendees, s.invoices.total(c.id), payment=payment
+            )
+            _recordable(line, on)
+            self._write_spend(line, on or spent_on)
+        return line
+
+    def _spend_line(
+        self,
+        c: CallOff,
+        amount: Decimal,
+        spent_on: date,
+        invoice: str,
+        attendees: int | None,
+        spent_so_far: Decimal,
+        existing: dict[str, Any] | EllipsisType | None = ...,
+        payment: Payment | None = None,
+    ) -> SpendLine:
+        """Check an invoice line against the call-off; refuse it with the reason if it is wrong.
+
+        `existing` is the line already recorded under this reference, where the caller has
+        looked it up (an import looks each invoice up once)."""
+        s = self.store
+        invoice = clean_text(invoice, "the invoice reference", 100)
+        if amount <= 0:
+            raise InvalidInput("the amount must be more than £0.00")
+        if attendees is not None and attendees < 0:
+            raise InvalidInput("attendees must be 0 or more")
+        if c.status != "accepted":
+            raise WrongStatus(
+                f"call-off {c.id} is {c.status.replace('_', ' ')}: spend can be recorded only "
+                "against an accepted call-off"
+            )
+        if isinstance(existing, EllipsisType):
+            existing = s.invoices.find(c.provider_id, invoice)
+        if isinstance(existing, dict):
+            raise InvalidInput(
+                f"invoice {invoice} from this provider is already recorded (call-off "
+                f"{existing['calloff_id']}, {existing['spent_on']})"
+            )
+        request = s.request(c.request_id)
+        if spent_on > date.today():
+            raise InvalidInput(
+                f"invoice date {spent_on} is after today ({date.today()}): an "
+                "invoice cannot be dated in the future"
+            )
+        if spent_on < request.start:
+            raise InvalidInput(
+                f"invoice date {spent_on} is before call-off {c.id} starts on {request.start}"
+            )
+        stream = s.framework().stream(c.funding)
+        if not stream.in_window(spent_on, spent_on):
+            raise OutsideGrantWindow(
+                f"invoice date {spent_on} is outside the {stream.name} grant window "
+                f"{stream.window_start} to {stream.window_end}: grant money cannot pay it"
+            )
+        if spent_so_far + amount > c.value:
+            raise ValueExceeded(
+                f"{format_money(amount)} would take spend on call-off {c.id} to "
+                f"{format_money(spent_so_far + amount)}, past its value of "
+                f"{format_money(c.value)}: vary the call-off first"
+            )
+        vat = s.provider(c.provider_id, spent_on).vat
+        settled = settle(payment or Payment(), invoice, spent_on, amount, vat)
+        return SpendLine(c.id, c.provider_id, invoice, spent_on, amount, attendees, settled)
+
+    def _write_spend(self, line: SpendLine, on: date) -> None:
+        s = self.store
+        sid = s.invoices.add(
+            line.calloff,
+            line.provider_id,
+            line.invoice,
+            line.spent_on,
+            line.amount,
+            line.attendees,
+            self.officer,
+            line.settled,
+        )
+        paid = line.settled
+        s.trail.record(
+            self.officer,
+            on,
+            "spend.add",
+            "calloff",
+            line.calloff,
+            None,
+            {
+                "spend": sid,
+                "invoice": line.invoice,
+                "date": line.spent_on,
+                "amount": line.amount,
+                "attendees": line.attendees,
+                "vat": paid.vat,
+                "irrecoverable_vat": paid.irrecoverable_vat,
+                "received": paid.received,
+                "paid": paid.paid,
+            },
+            None,
+        )
+
+    def import_spend(
+        self,
+        path: str | Path,
+        on: date | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportSummary:
+        """Import invoice lines from CSV: all of them in one transaction, or none.
+
+        Every row is checked first against the database and the rows before it; a line
+        already recorded with the same details is skipped, so re-importing a file adds
+        nothing. `progress` is told how many rows have been checked and then written:
+        twice the number of rows in all.
+        """
+        rows, problems = read_csv(
+            path, required=("calloff", "invoice", "date", "amount"), optional=OPTIONAL
+        )
+        with self.store.transaction() as s:
+            lines: list[SpendLine] = []
+            skipped = 0
+            running: dict[int, Decimal] = {}
+            seen: dict[tuple[int, str], int] = {}
+            for n, (line_no, row) in enumerate(rows, start=1):
+                if progress and n % 200 == 0:
+                    progress(200)
+                try:
+                    c = s.calloff(whole_number(row["calloff"], "calloff"))
+                    invoice = clean_text(row["invoice"], "the invoice reference", 100)
+                    spent_on = parse_date(row["date"])
+                    amount = parse_money(row["amount"])
+                    cell = (row.get("attendees") or "").strip()
+                    attendees = whole_number(cell, "attendees") if cell else None
+                    payment = _payment(row)
+                    key = (c.provider_id, invoice_key(invoice))
+                    if key in seen:
+                        raise InvalidInput(
+                            f"invoice {invoice} appears twice in the file (also line {seen[key]})"
+                        )
+                    seen[key] = line_no
+                    existing = s.invoices.find(c.provider_id, invoice)
+                    if existing and _same_line(existing, c.id, spent_on, amount, attendees):
+                        _same_payment(existing, payment)
+                        skipped += 1
+                        continue
+                    if c.id not in running:
+                        running[c.id] = s.invoices.total(c.id)
+                    line = self._spend_line(
+                        c, amount, spent_on, invoice, attendees, running[c.id], existing, payment
+                    )
+                    _recordable(line, on)
+                except CalloffError as e:
+                    problems.append((line_no, str(e)))
+                    continue
+                running[c.id] += amount
+                lines.append(line)
+            if progress:
+                progress(len(rows) % 200)
+            if problems:
+                raise ImportRejected(str(path), sorted(problems))
+            for n, line in enumerate(lines, start=1):
+                self._write_spend(line, on or line.spent_on)
+                if progress and n % 200 == 0:
+                    progress(200)
+            if progress:
+                progress(len(rows) - len(lines) // 200 * 200)
+        return ImportSummary(
+            imported=len(lines),
+            skipped=skipped,
+            amount=sum((line.amount for line in lines), Decimal("0.00")),
+        )
+
+    def vary(self, calloff_id: int, value: Decimal, reason: str, on: date) -> CallOff:
+        """Change an accepted call-off's value; an increase must fit under the ceiling."""
+        reason = clean_text(reason, "the reason")
+        if value <= 0:
+            raise InvalidInput("the new value must be more than £0.00")
+        not_future(on)
+        with self.store.transaction() as s:
+            c = s.calloff(calloff_id)
+            self._expect(c, ("accepted",), "varied")
+            self._not_before(c, on)
+            if c.decided_on and on < c.decided_on:
+                raise InvalidInput(
+                    f"{on} is before call-off {c.id} was accepted on {c.decided_on}: check --on"
+                )
+            fw = s.framework()
+            threshold = fw.approval_threshold
+            if (
+                threshold is not None
+                and value > c.value
+                and value >= threshold
+                and c.officer.casefold() == self.officer.casefold()
+            ):
+                raise RuleBroken(
+                    f"an increase to {format_money(value)} is at or over the approval threshold "
+                    f"of {format_money(threshold)}: {self.officer} raised call-off {c.id}, so "
+                    "another officer must make it"
+                )
+            spent = s.invoices.total(c.id)
+            if value < spent:
+                raise InvalidInput(
+                    f"call-off {c.id} has already spent {format_money(spent)}: its value "
+                    f"cannot go below that"
+                )
+            if value == c.value:
+                raise InvalidInput(f"call-off {c.id} is already worth {format_money(value)}")
+            s.vary(c.id, c.value, value, reason, on, self.officer)
+            eid = s.trail.record(
+                self.officer,
+                on,
+                "calloff.vary",
+                "calloff",
+                c.id,
+                {"value": c.value},
+                {"value": value},
+                reason,
+            )
+            s.ledger.record(c, eid, on, c.status, value, value)
+            if value > c.value:
+                self._hold(
+                    c.year,
+                    on,
+                    f"increasing call-off {c.id} by {format_money(value - c.value)}",
+                    value - c.value,
+                )
+            # The headroom the order shows is re-stated as it stands after the variation.
+            after = s.position(c.year, on)
+            s.restate_headroom(c.id, after.headroom, after.stream(c.funding).headroom)
+            return s.calloff(c.id)
+
+    def complete(self, calloff_id: int, on: date) -> CallOff:
+        """Delivery finished: the commitment becomes the actual spend."""
+        with self.store.transaction() as s:
+            c = self._move(calloff_id, ("accepted",), "completed", "complete", on, settles=True)
+            return s.calloff(c.id)
+
+    def cancel(self, calloff_id: int, reason: str, on: date) -> CallOff:
+        """Stop a call-off: its commitment becomes what has been spent so far."""
+        reason = clean_text(reason, "the reason")
+        with self.store.transaction() as s:
+            c = self._move(calloff_id, LIVE, "cancelled", "cancel", on, reason, settles=True)
+            return s.calloff(c.id)
+
+
+OPTIONAL = ("attendees", "received", "paid", "vat", "irrecoverable_vat")
+
+
+def _payment(row: dict[str, str]) -> Payment:
+    """A CSV row's optional receipt, payment and VAT cells; blank means not said."""
+
+    def cell(name: str) -> str:
+        return (row.get(name) or "").strip()
+
+    return Payment(
+        received=parse_date(cell("received")) if cell("received") else None,
+        paid=parse_date(cell("paid")) if cell("paid") else None,
+        vat=parse_money(cell("vat")) if cell("vat") else None,
+        irrecoverable_vat=parse_money(cell("irrecoverable_vat"))
+        if cell("irrecoverable_vat")
+        else None,
+    )
+
+
+def _same_payment(row: dict[str, Any], payment: Payment) -> None:
+    """A line already recorded is skipped only if the file says nothing new about it."""
+    recorded = {
+        "received": row["received_on"],
+        "paid": row["paid_on"],
+        "vat": from_pence(row["vat_pence"]),
+        "irrecoverable_vat": from_pence(row["irrecoverable_vat_pence"]),
+    }
+    if payment.paid is not None and row["paid_on"] is None:
+        also = ""
+        if payment.received is not None and row["received_on"] is None:
+            also = f" --received {payment.received}"
+        raise InvalidInput(
+            f"invoice {row['invoice']} is already recorded, unpaid: record its payment "
+            f"with `calloff spend pay {row['invoice']} --on {payment.paid}{also}`"
+        )
+    for name, value in attrs.asdict(payment).items():
+        if value is None:
+            continue
+        was = recorded[name]
+        if (was != value.isoformat()) if isinstance(value, date) else (was != value):
+            raise InvalidInput(
+                f"invoice {row['invoice']} is already recorded with {name.replace('_', ' ')} "
+                f"{was or 'not recorded'}, not {value}"
+            )
+
+
+def _same_line(
+    row: dict[str, Any], calloff: int, spent_on: date, amount: Decimal, attendees: int | None
+) -> bool:
+    return (
+        row["calloff_id"] == calloff
+        and row["spent_on"] == spent_on.isoformat()
+        and from_pence(row["amount_pence"]) == amount
+        and row["attendees"] == attendees
+    )

@@ -1,0 +1,427 @@
+"""The library's front door: what a commissioning officer does, callable from Python.
+
+`calloff.create()` and `calloff.open()` give an `Office`, one officer at one framework
+database. Every action takes keyword arguments and returns the model's records
+(`Provider`, `Request`, `CallOff`, `Position`...); a refusal raises the same
+`CalloffError` whose message the `calloff` command prints, and writes nothing.
+
+Money is `Decimal` (or a string such as "12500.00"; never a float, which cannot hold
+pence exactly). Dates are `datetime.date` (or ISO text, "2015-06-01"). Every `on=` is
+the effective date of the action and defaults to today, as `--on` does.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from calloff.actions.service import Lapse, Outcome, Service
+from calloff.actions.spending import ImportSummary, SpendLine
+from calloff.api_competition import Competing
+from calloff.api_publishing import Publishing
+from calloff.arguments import (
+    Day,
+    Money,
+    Ref,
+    _amount,
+    _count,
+    _day,
+    _id,
+    _money,
+    _path,
+    _ref,
+    _text,
+    _year,
+)
+from calloff.domain import definition
+from calloff.domain.dates import FinancialYear
+from calloff.domain.model import CallOff, Framework, PassOver, Payment, Provider, Rates, Request
+from calloff.domain.registration import Details
+from calloff.domain.rules import Position
+from calloff.errors import InvalidInput
+from calloff.store.database import Store
+
+__all__ = ["Office", "create", "open"]
+
+
+def create(
+    path: str | Path,
+    *,
+    framework: str | None = None,
+    definition_file: str | Path | None = None,
+    officer: str | None = None,
+) -> Office:
+    """A new database for an embedded framework (`leeds-rp-2015`, the default, or
+    `nottingham-rp-2023`) or for the one a definition file describes; refused if the file
+    exists already."""
+    if framework is not None and definition_file is not None:
+        raise InvalidInput("give framework= or definition_file=, not both")
+    if definition_file is not None:
+        fw = definition.load(_path(definition_file, "definition_file"))
+    else:
+        fw = definition.embedded(_text(framework or "leeds-rp-2015", "framework"))
+    who = _officer(officer)
+    return Office(Store.create(_path(path), fw, who), who)
+
+
+def open(path: str | Path, *, officer: str | None = None) -> Office:
+    """An existing database. One written by an older calloff is upgraded in place, with a
+    backup beside it, as the command does; `Office.upgraded` then says so."""
+    return Office(Store.open(_path(path)), _officer(officer))
+
+
+def _officer(officer: str | None) -> str:
+    if officer is not None:
+        from calloff.domain.model import clean_text
+
+        return clean_text(officer, "the officer", 100)
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "officer"
+
+
+def _details(details: dict[str, str | bool | None]) -> tuple[Details, set[str]]:
+    known = ("address", "companies_house", "charity", "sme", "vcse", "ppon")
+    for key, value in details.items():
+        if key not in known:
+            raise InvalidInput(f"{key} is not a provider detail: choose from {', '.join(known)}")
+        flag = key in ("sme", "vcse")
+        if value is not None and not isinstance(value, bool if flag else str):
+            raise InvalidInput(f"{key} must be {'True or False' if flag else 'text'}")
+    return Details.checked(**details)  # type: ignore[arg-type]
+
+
+class Office(Publishing, Competing):
+    """One officer's desk at one framework database. Use it as a context manager, or call
+    `close()`, so the database file is released."""
+
+    def __init__(self, store: Store, officer: str) -> None:
+        self.store = store
+        self.officer = officer
+        self._service: Service | None = Service(store, officer)
+        # (schema it was, backup written) when opening upgraded an older database
+        self.upgraded: tuple[int, Path] | None = store.upgraded
+
+    def __repr__(self) -> str:
+        state = "closed" if self._service is None else "open"
+        return f"<calloff.Office {self.store.path} as {self.officer!r}, {state}>"
+
+    def __enter__(self) -> Office:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._service is not None:
+            self._service = None
+            self.store.close()
+
+    @property
+    def service(self) -> Service:
+        """The service underneath, for what this front door does not cover."""
+        if self._service is None:
+            raise InvalidInput("this Office is closed: open the database again (calloff.open)")
+        return self._service
+
+    # -- the framework -------------------------------------------------------------------
+
+    @property
+    def framework(self) -> Framework:
+        """The framework as it stands: lots, term (with extensions taken), streams."""
+        return self.service.framework()
+
+    def providers(self) -> list[Provider]:
+        """Every provider, with its status today."""
+        return self.service.providers()
+
+    def provider(self, provider: Ref) -> Provider:
+        return self.service.provider(_ref(provider))
+
+    def add_provider(
+        self,
+        name: str,
+        *,
+        vat: str = "standard",
+        on: Day | None = None,
+        **details: str | bool | None,
+    ) -> Provider:
+        """A provider on the framework; `vat` is `standard` (20%) or `exempt`. Publication
+        details may come too: address, companies_house, charity, sme, vcse, ppon."""
+        checked, _ = _details(details)
+        pid = self.service.setup.add_provider(
+            _text(name, "name"), _text(vat, "vat"), _day(on), checked
+        )
+        return self.service.provider(pid)
+
+    def edit_provider(
+        self, provider: Ref, *, on: Day | None = None, **details: str | bool | None
+    ) -> Provider:
+        """Change publication details (address, companies_house, charity, sme, vcse, ppon);
+        those left out stay as they are, and "" clears a text one."""
+        checked, given = _details(details)
+        return self.service.setup.edit_provider(_ref(provider), checked, given, _day(on))
+
+    def suspend(self, provider: Ref, *, reason: str, on: Day | None = None) -> Provider:
+        """From `on`, the cascade passes over the provider, giving the reason."""
+        return self._status(provider, "suspended", _text(reason, "reason"), on)
+
+    def reinstate(self, provider: Ref, *, on: Day | None = None) -> Provider:
+        return self._status(provider, "active", "", on)
+
+    def withdraw(self, provider: Ref, *, reason: str, on: Day | None = None) -> Provider:
+        """Withdrawn for good, from `on`."""
+        return self._status(provider, "withdrawn", _text(reason, "reason"), on)
+
+    def _status(self, provider: Ref, status: str, reason: str, on: Day | None) -> Provider:
+        return self.service.setup.set_provider_status(_ref(provider), status, reason, _day(on))
+
+    def mark_unavailable(
+        self,
+        provider: Ref,
+        *,
+        start: Day,
+        end: Day,
+        reason: str,
+        lot: int | None = None,
+        on: Day | None = None,
+    ) -> Provider:
+        """Unavailable for delivery from `start` to `end` (on one lot, or every lot)."""
+        self.service.setup.mark_unavailable(
+            _ref(provider),
+            _day(start, "start"),
+            _day(end, "end"),
+            _count(lot, "lot", 1, 10_000),
+            _text(reason, "reason"),
+            _day(on),
+        )
+        return self.provider(provider)
+
+    def set_ranking(
+        self, *, lot: int, providers: Sequence[Ref], on: Day | None = None
+    ) -> list[tuple[int, Provider, Rates]]:
+        """The lot's ranking from tender evaluation, rank 1 first; returns `ranking(lot)`."""
+        number = _id(lot, "lot")
+        if isinstance(providers, str):
+            raise InvalidInput("providers must be a list of ids or names, rank 1 first")
+        self.service.setup.set_ranking(number, [_ref(p) for p in providers], _day(on))
+        return self.ranking(number)
+
+    def ranking(self, lot: int) -> list[tuple[int, Provider, Rates]]:
+        """The lot's ranking: (rank, provider, tendered rates), rank 1 first."""
+        return [
+            (e["rank"], e["provider"], e["rates"]) for e in self.service.ranking(_id(lot, "lot"))
+        ]
+
+    def set_rates(
+        self,
+        *,
+        lot: int,
+        provider: Ref,
+        day: Money | None = None,
+        session: Money | None = None,
+        place: Money | None = None,
+        on: Day | None = None,
+    ) -> Rates:
+        """The provider's tendered unit rates on a lot (ex-VAT)."""
+        given = {
+            unit: amount
+            for unit, amount in (
+                ("day", _money(day, "day")),
+                ("session", _money(session, "session")),
+                ("place", _money(place, "place")),
+            )
+            if amount is not None
+        }
+        if not given:
+            raise InvalidInput("give at least one rate: day=, session= or place=")
+        return self.service.setup.set_prices(_id(lot, "lot"), _ref(provider), given, _day(on))
+
+    def import_rankings(self, path: str | Path, *, on: Day | None = None) -> dict[int, int]:
+        """Rankings (and rates) from a CSV file, all or none; returns how many providers
+        each lot now ranks. A refusal (`ImportRejected`) lists the bad rows in `.problems`."""
+        return self.service.setup.import_rankings(_path(path), _day(on))
+
+    # -- requests, the cascade, answers ---------------------------------------------------
+
+    def add_request(
+        self,
+        *,
+        lot: int,
+        title: str,
+        start: Day,
+        end: Day | None = None,
+        value: Money | None = None,
+        quantity: int | None = None,
+        unit: str | None = None,
+        funding: str | None = None,
+        attendees: int | None = None,
+        on: Day | None = None,
+    ) -> Request:
+        """A training request: a fixed `value`, or a `quantity` of a `unit` (day, session,
+        place) priced at the offered provider's tendered rate."""
+        rid = self.service.add_request(
+            _id(lot, "lot"),
+            _text(title, "title"),
+            _day(start, "start"),
+            None if end is None else _day(end, "end"),
+            _money(value, "value"),
+            _count(quantity, "quantity", 1, 1_000_000),
+            None if unit is None else _text(unit, "unit"),
+            None if funding is None else _text(funding, "funding"),
+            _count(attendees, "attendees", 0, 10_000_000),
+            _day(on),
+        )
+        return self.service.store.request(rid)
+
+    def allocate(self, request: int, *, on: Day | None = None) -> Outcome:
+        """Offer the request to the best-ranked eligible provider; refused (writing
+        nothing) when no provider is eligible or the ceiling would break."""
+        return self.service.allocate(_id(request, "request"), _day(on))
+
+    def decline(self, calloff: int, *, reason: str, on: Day | None = None) -> Outcome:
+        """The provider declined: record it and offer the request to the next rank. The
+        outcome is `unallocated` (its `refused` saying why) if no one else can take it."""
+        return self.service.decline(_id(calloff, "calloff"), _text(reason, "reason"), _day(on))
+
+    def accept(self, calloff: int, *, on: Day | None = None) -> CallOff:
+        return self.service.accept(_id(calloff, "calloff"), _day(on))
+
+    def approve(self, calloff: int, *, on: Day | None = None) -> CallOff:
+        """A second officer approves a call-off at or over the approval threshold."""
+        return self.service.approve(_id(calloff, "calloff"), _day(on))
+
+    def reject(self, calloff: int, *, reason: str, on: Day | None = None) -> CallOff:
+        return self.service.reject(_id(calloff, "calloff"), _text(reason, "reason"), _day(on))
+
+    def lapse(self, *, on: Day | None = None) -> list[Lapse]:
+        """Every offer unanswered past its respond-by day counts as declined."""
+        return self.service.lapse(_day(on))
+
+    def calloff(self, calloff: int) -> CallOff:
+        return self.service.calloff(_id(calloff, "calloff"))
+
+    def history(self, request: int) -> list[tuple[CallOff, list[PassOver]]]:
+        """Every offer made for a request, in order, with who was passed over before each."""
+        return self.service.history(_id(request, "request"))
+
+    def show(self, calloff: int) -> dict[str, Any]:
+        """Everything about one call-off: the document `calloff show --json` prints."""
+        from calloff.documents.orders import calloff_view
+
+        return calloff_view(self.service, _id(calloff, "calloff"))
+
+    def order(self, calloff: int, *, format: str = "md") -> str:
+        """The call-off order for the provider, as Markdown or HTML (`format="html"`)."""
+        from calloff.documents.orders import render_order
+
+        return render_order(self.service, _id(calloff, "calloff"), _text(format, "format"))
+
+    def record(self, calloff: int, *, format: str = "md") -> str:
+        """The award record for the council's file, as Markdown or HTML."""
+        from calloff.documents.orders import render_record
+
+        return render_record(self.service, _id(calloff, "calloff"), _text(format, "format"))
+
+    # -- spend and the life of a call-off ------------------------------------------------
+
+    def add_spend(
+        self,
+        calloff: int,
+        *,
+        amount: Money,
+        invoice_date: Day,
+        invoice: str,
+        attendees: int | None = None,
+        on: Day | None = None,
+        received: Day | None = None,
+        paid: Day | None = None,
+        vat: Money | None = None,
+        irrecoverable_vat: Money | None = None,
+    ) -> SpendLine:
+        """One invoice line (ex-VAT) against an accepted call-off; `on` defaults to the
+        invoice date. `vat` defaults to the provider's rate, `irrecoverable_vat` to 0."""
+        return self.service.spending.add_spend(
+            _id(calloff, "calloff"),
+            _amount(amount, "amount"),
+            _day(invoice_date, "invoice_date"),
+            _text(invoice, "invoice"),
+            _count(attendees, "attendees", 0, 10_000_000),
+            None if on is None else _day(on),
+            Payment(
+                None if received is None else _day(received, "received"),
+                None if paid is None else _day(paid, "paid"),
+                _money(vat, "vat"),
+                _money(irrecoverable_vat, "irrecoverable_vat"),
+            ),
+        )
+
+    def pay(
+        self,
+        invoice: str,
+        *,
+        on: Day | None = None,
+        provider: Ref | None = None,
+        received: Day | None = None,
+    ) -> dict[str, Any]:
+        """Record that an invoice already on the books was paid on `on`."""
+        return self.service.payments.pay(
+            _text(invoice, "invoice"),
+            _day(on),
+            None if provider is None else _ref(provider),
+            None if received is None else _day(received, "received"),
+        )
+
+    def import_spend(self, path: str | Path, *, on: Day | None = None) -> ImportSummary:
+        """Invoice lines from CSV, all or none (`ImportRejected.problems` lists bad rows)."""
+        return self.service.spending.import_spend(_path(path), None if on is None else _day(on))
+
+    def vary(self, calloff: int, *, value: Money, reason: str, on: Day | None = None) -> CallOff:
+        return self.service.spending.vary(
+            _id(calloff, "calloff"), _amount(value, "value"), _text(reason, "reason"), _day(on)
+        )
+
+    def complete(self, calloff: int, *, on: Day | None = None) -> CallOff:
+        """Delivery finished: the commitment becomes the actual spend."""
+        return self.service.spending.complete(_id(calloff, "calloff"), _day(on))
+
+    def cancel(self, calloff: int, *, reason: str, on: Day | None = None) -> CallOff:
+        """The commitment becomes the spend so far."""
+        return self.service.spending.cancel(
+            _id(calloff, "calloff"), _text(reason, "reason"), _day(on)
+        )
+
+    # -- the budget ----------------------------------------------------------------------
+
+    def headroom(self, *, year: FinancialYear | str | None = None) -> Position:
+        """Ceiling, commitments and headroom for a financial year (default: as `calloff
+        headroom` chooses), per stream and whole."""
+        return self.service.budget.position(_year(year))
+
+    def set_ceiling(
+        self, *, year: FinancialYear | str, funding: str, amount: Money, on: Day | None = None
+    ) -> Position:
+        """A stream's cap for a year, from `on`; returns the year's position on that day."""
+        fy = _year(year)
+        if fy is None:
+            raise InvalidInput("year is required, such as '2016-17'")
+        return self.service.budget.set_ceiling(
+            fy, _text(funding, "funding"), _amount(amount, "amount"), _day(on)
+        )
+
+    def confirm_funding(self, stream: str, *, on: Day | None = None) -> Framework:
+        """The pending stream (the DfE grant) is confirmed from `on`; returns the framework."""
+        return self.service.budget.confirm_funding(_text(stream, "stream"), _day(on))
+
+    def extend_term(self, *, on: Day | None = None) -> Framework:
+        """Take up the next extension option (while the term runs); returns the framework."""
+        return self.service.budget.extend_term(_day(on))

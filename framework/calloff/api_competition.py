@@ -1,0 +1,121 @@
+"""The library's competition desk: awarding a call-off by competition, as `Office` methods
+(see `calloff.api` and docs/competition.md). Kept apart so each capability stays small."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from calloff.arguments import Day, Money, Ref, _amount, _day, _id, _ref, _text
+from calloff.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from calloff.actions.service import Service
+    from calloff.domain.competition import Answer, Competition
+    from calloff.domain.model import CallOff
+
+
+class Competing:
+    """Open a competition, record its bids, award it, write its letters."""
+
+    @property
+    def service(self) -> Service:  # pragma: no cover - provided by Office
+        raise NotImplementedError
+
+    def open_competition(
+        self,
+        request: int,
+        *,
+        closes: Day,
+        weights: Mapping[str, int] | str | None = None,
+        on: Day | None = None,
+    ) -> Competition:
+        """Invite the lot's eligible providers to bid for `request`, closing at the end of
+        `closes`. `weights` refines the framework's within their ranges, like
+        {"quality": 65, "price": 35} or "quality=65,price=35"."""
+        from calloff.domain.competition import parse_weights
+
+        if isinstance(weights, str):
+            weights = parse_weights(weights)
+        elif weights is not None:
+            if not isinstance(weights, Mapping) or not all(
+                isinstance(w, int) and not isinstance(w, bool) for w in weights.values()
+            ):
+                raise InvalidInput("weights must map each criterion to whole points")
+            weights = {str(n).strip().lower(): w for n, w in weights.items()}
+        return self.service.competitions.open(
+            _id(request, "request"), _day(closes, "closes"), _day(on), weights
+        )
+
+    def bid(
+        self,
+        competition: int,
+        *,
+        provider: Ref,
+        price: Money,
+        scores: Mapping[str, Decimal | str | int] | None = None,
+        on: Day | None = None,
+    ) -> Answer:
+        """Record an invited provider's bid: its price (ex-VAT) and a score, 0 to 100, for
+        every criterion other than price."""
+        marks = {
+            str(n): (v if isinstance(v, Decimal) else str(_mark(v)))
+            for n, v in (scores or {}).items()
+        }
+        return self.service.competitions.bid(
+            _id(competition, "competition"),
+            _ref(provider),
+            _amount(price, "price"),
+            marks,
+            _day(on),
+        )
+
+    def no_bid(
+        self,
+        competition: int,
+        *,
+        provider: Ref,
+        reason: str | None = None,
+        on: Day | None = None,
+    ) -> Answer:
+        """Record that an invited provider will not bid."""
+        why = None if reason is None else _text(reason, "reason")
+        return self.service.competitions.no_bid(
+            _id(competition, "competition"), _ref(provider), why, _day(on)
+        )
+
+    def competition(self, competition: int) -> dict[str, Any]:
+        """The competition as `calloff competition show --json` gives it (docs/json.md)."""
+        from calloff.actions.competition_state import standing
+        from calloff.documents.competition_view import to_json
+
+        return to_json(standing(self.service.store, _id(competition, "competition")))
+
+    def award(self, competition: int, *, on: Day | None = None) -> CallOff:
+        """Award the call-off to the highest total (a tie to the better rank), checked
+        against the ceiling and the approval threshold like any offer."""
+        return self.service.competitions.award(_id(competition, "competition"), _day(on))
+
+    def cancel_competition(
+        self, competition: int, *, reason: str, on: Day | None = None
+    ) -> Competition:
+        return self.service.competitions.cancel(
+            _id(competition, "competition"), _text(reason, "reason"), _day(on)
+        )
+
+    def letters(self, competition: int, *, format: str = "md") -> dict[str, str]:
+        """Each bidder's assessment summary, by file name (nothing is written)."""
+        from calloff.actions.competition_state import standing
+        from calloff.documents.competition_view import render_letters
+
+        if format not in ("md", "html"):
+            raise InvalidInput(f"format {format!r} is not known: choose md or html")
+        st = standing(self.service.store, _id(competition, "competition"))
+        return dict(render_letters(st, self.service.framework(), format))
+
+
+def _mark(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidInput("a score must be a Decimal, a whole number or text such as '72.5'")
+    return value

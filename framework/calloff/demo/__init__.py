@@ -1,0 +1,1 @@
+"""The worked example behind `calloff demo`, on fictional providers."""

@@ -1,0 +1,263 @@
+"""The framework's rules as pure functions: the ranked cascade and the ceiling check.
+
+They take model objects and return decisions; the service feeds them from storage and
+writes what they decide. Keeping them pure lets hypothesis test them for every input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from calloff.domain.dates import FinancialYear
+from calloff.domain.model import (
+    Framework,
+    FundingStream,
+    PassOver,
+    Provider,
+    RankEntry,
+    Rates,
+    Request,
+    Term,
+    Unavailability,
+)
+from calloff.domain.money import ZERO, format_money
+from calloff.errors import (
+    FundingPending,
+    NoCeiling,
+    OutsideGrantWindow,
+    OutsideTerm,
+    RuleBroken,
+)
+
+
+@attrs.frozen
+class Cascade:
+    """The outcome of walking a lot's ranking: who is offered the work, and who was passed over."""
+
+    offer: RankEntry | None
+    value: Decimal | None
+    passed_over: tuple[PassOver, ...]
+
+    def why_none(self) -> str:
+        return "; ".join(f"rank {p.rank} {p.name}: {p.reason}" for p in self.passed_over)
+
+
+def cascade(
+    request: Request,
+    ranking: Sequence[RankEntry],
+    providers: Mapping[int, Provider],
+    unavailability: Sequence[Unavailability],
+    rates: Mapping[int, Rates],
+    closed: Mapping[int, str],
+) -> Cascade:
+    """Walk the ranking from rank 1 and offer to the first provider nobody can object to.
+
+    `providers` carry their status as of the offer date; `closed` maps a provider that
+    already declined (or did not answer) this request to the recorded reason.
+    """
+    passed: list[PassOver] = []
+    for entry in sorted(ranking, key=lambda e: e.rank):
+        provider = providers[entry.provider_id]
+        reason = _reason_to_pass_over(request, entry, provider, unavailability, rates, closed)
+        if reason is None:
+            value = request.value_with(rates.get(entry.provider_id))
+            return Cascade(entry, value, tuple(passed))
+        passed.append(PassOver(provider.id, provider.name, entry.rank, reason))
+    return Cascade(None, None, tuple(passed))
+
+
+def _reason_to_pass_over(
+    request: Request,
+    entry: RankEntry,
+    provider: Provider,
+    unavailability: Sequence[Unavailability],
+    rates: Mapping[int, Rates],
+    closed: Mapping[int, str],
+) -> str | None:
+    if provider.id in closed:
+        return closed[provider.id]
+    if provider.status == "withdrawn":
+        return f"withdrawn from the framework ({provider.status_reason})"
+    if provider.status == "suspended":
+        return f"suspended ({provider.status_reason})"
+    for gap in unavailability:
+        if gap.provider_id == provider.id and gap.clashes(request.lot, request.start, request.end):
+            return f"unavailable {gap.start} to {gap.end} ({gap.reason})"
+    if request.value is None and request.value_with(rates.get(provider.id)) is None:
+        return f"no tendered {request.unit} rate on lot {request.lot}"
+    return None
+
+
+def check_term(term: Term, on: date) -> None:
+    """A call-off can be awarded only while the framework is in force."""
+    if on < term.start:
+        raise OutsideTerm(f"the framework is not in force on {on}: it starts on {term.start}")
+    if on > term.end:
+        if not term.extensions_left:
+            hint = "; no extensions are left"
+        elif on > term.latest_end:
+            hint = f"; no extension could cover it: the latest possible end is {term.latest_end}"
+        else:
+            # An extension must be taken up while the term runs, so the hint dates it then.
+            hint = (
+                f"; if an extension was agreed by then, record it with `calloff term "
+                f"extend --on {term.end}` ({term.extensions_left} extension(s) left)"
+            )
+        raise OutsideTerm(
+            f"the framework is not in force on {on}: its term ended on {term.end}{hint}"
+        )
+
+
+def check_year(fw: Framework, request: Request) -> None:
+    """A call-off may start after the term (PCR 2015 reg. 33), never before it begins."""
+    first, _ = fw.years
+    if request.year < first:
+        raise RuleBroken(
+            f"request {request.id} starts on {request.start}, in {request.year}, before the "
+            f"framework's first year ({first}): change its dates"
+        )
+
+
+def check_funding(stream: FundingStream, request: Request, on: date) -> None:
+    """A pending stream cannot be charged; grant money only inside its spend window."""
+    if not stream.available:
+        raise FundingPending(
+            f"funding stream {stream.name} is pending: once it is confirmed, record the day "
+            f"with `calloff funding confirm {stream.name} --on {on}` (or the earlier day it "
+            "was confirmed), or charge another stream"
+        )
+    if stream.confirmed_on and on < stream.confirmed_on:
+        raise FundingPending(
+            f"funding stream {stream.name} was not confirmed until {stream.confirmed_on}, "
+            f"after {on}: date this on or after {stream.confirmed_on}, or charge another "
+            "stream"
+        )
+    if not stream.in_window(request.start, request.end):
+        raise OutsideGrantWindow(
+            f"request {request.id} runs {request.start} to {request.end}, outside the "
+            f"{stream.name} grant window {stream.window_start} to {stream.window_end}: "
+            "change its dates or charge another stream"
+        )
+
+
+@attrs.frozen
+class StreamPosition:
+    """One funding stream in one financial year: what it may spend and what is held against it."""
+
+    name: str
+    capped: bool
+    status: str
+    cap: Decimal | None
+    committed: Decimal = ZERO
+    spent: Decimal = ZERO
+
+    @property
+    def available_cap(self) -> Decimal | None:
+        """What the stream contributes to the ceiling: nothing while pending."""
+        if not self.capped:
+            return None
+        if self.status != "confirmed":
+            return ZERO
+        return self.cap if self.cap is not None else None
+
+    @property
+    def headroom(self) -> Decimal | None:
+        cap = self.available_cap
+        return None if cap is None else cap - self.committed
+
+
+@attrs.frozen
+class Position:
+    """The whole contract in one financial year: ceiling, commitments and headroom."""
+
+    year: FinancialYear
+    streams: tuple[StreamPosition, ...]
+
+    @property
+    def has_ceiling(self) -> bool:
+        return any(s.capped and s.cap is not None for s in self.streams)
+
+    @property
+    def ceiling(self) -> Decimal:
+        return sum((s.available_cap or ZERO for s in self.streams), ZERO)
+
+    @property
+    def committed(self) -> Decimal:
+        return sum((s.committed for s in self.streams), ZERO)
+
+    @property
+    def spent(self) -> Decimal:
+        return sum((s.spent for s in self.streams), ZERO)
+
+    @property
+    def headroom(self) -> Decimal:
+        return self.ceiling - self.committed
+
+    def stream(self, name: str) -> StreamPosition:
+        for s in self.streams:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def with_commitment(self, stream: str, amount: Decimal) -> Position:
+        """The position after `amount` more is committed to `stream`."""
+        return attrs.evolve(
+            self,
+            streams=tuple(
+                attrs.evolve(s, committed=s.committed + amount) if s.name == stream else s
+                for s in self.streams
+            ),
+        )
+
+
+def require_ceiling(position: Position, stream: str, on: date | None = None) -> None:
+    """Refuse a commitment in a year (or a stream) that has no ceiling in force on its day."""
+    year = position.year
+    current = position.stream(stream)
+    when = f" in force on {on}" if on else ""
+    dated = f" --on {on}" if on else ""
+    if not position.has_ceiling:
+        capped = (
+            stream
+            if current.capped
+            else next((s.name for s in position.streams if s.capped), stream)
+        )
+        raise NoCeiling(
+            f"{year} has no ceiling{when}: set one with `calloff ceiling set --year {year} "
+            f"--funding {capped} --amount MONEY{dated}`"
+        )
+    if current.capped and current.cap is None:
+        raise NoCeiling(
+            f"funding stream {stream} has no cap for {year}{when}: set one with "
+            f"`calloff ceiling set --year {year} --funding {stream} --amount MONEY{dated}`"
+        )
+
+
+def breach_message(
+    what: str,
+    year: FinancialYear,
+    day: date,
+    stream: str | None,
+    cap: Decimal,
+    committed: Decimal,
+    amount: Decimal | None = None,
+) -> str:
+    """Why a change is refused: the first day it would breach a ceiling, and by how much.
+
+    With `amount` (the commitment being added) it also says what was left on that day.
+    """
+    over = format_money(committed - cap)
+    limit = "the ceiling" if stream is None else f"{stream}'s cap"
+    headroom = "the contract headroom" if stream is None else f"{stream} headroom"
+    if amount is not None:
+        state = f"{format_money(cap - committed + amount)} left on {day} under {limit} of"
+    else:
+        state = f"{format_money(committed)} committed on {day} against {limit} of"
+    return (
+        f"{what} would take {headroom} for {year} below zero on {day}, the first day "
+        f"it would breach {limit}: {state} {format_money(cap)}, {over} over"
+    )

@@ -1,0 +1,304 @@
+"""The compliance calendar: what the council must publish under the framework, by when
+(docs/publishing.md, "The compliance calendar").
+
+A due item is not stored: it follows from the records, as at a day. A call-off entered
+into, varied or ended, or a quarter or half-year closed, creates one with its deadline under
+the framework's regime; recording that it was published (`calloff published`) closes it
+from that day. So a back-dated acceptance or variation shows up in the calendar at once,
+and the calendar as at any past day is the one the officer saw then.
+
+Periods "beginning with" a day count that day as day 1 (the Procurement Act 2023's words
+in s.53, s.69, s.70 and s.80): 30 days beginning with 18 June end on 17 July.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from calloff.domain.dates import FinancialYear, quarter_of
+from calloff.domain.model import ENTERED, FINISHED, Framework
+from calloff.store.database import Store
+from calloff.store.rows import to_date
+
+
+@attrs.frozen
+class DueItem:
+    """One thing to publish: what, why, by when, and the command that produces it."""
+
+    item: str
+    kind: str
+    title: str
+    event: str
+    event_on: date
+    due_by: date
+    basis: str
+    command: str
+    # The first day it can be published: a quarter's file once the quarter is over, a
+    # call-off's notices once it was entered into (a change notice before its variation).
+    earliest: date
+    calloff: int | None = None
+    published_on: date | None = None
+    reference: str | None = None
+
+    def overdue(self, on: date) -> bool:
+        return self.published_on is None and self.due_by < on
+
+    def as_dict(self, on: date) -> dict[str, Any]:
+        late = self.published_on is not None and self.published_on > self.due_by
+        return {
+            "item": self.item,
+            "kind": self.kind,
+            "title": self.title,
+            "event": self.event,
+            "event_on": self.event_on.isoformat(),
+            "due_by": self.due_by.isoformat(),
+            "overdue": self.overdue(on),
+            "days_overdue": max((on - self.due_by).days, 0) if self.published_on is None else None,
+            "days_left": max((self.due_by - on).days, 0) if self.published_on is None else None,
+            "basis": self.basis,
+            "command": self.command,
+            "calloff": self.calloff,
+            "published_on": self.published_on.isoformat() if self.published_on else None,
+            "reference": self.reference,
+            "published_late": late if self.published_on else None,
+        }
+
+
+def within(day: date, days: int) -> date:
+    """The last day of the period of `days` days beginning with `day`."""
+    return day + timedelta(days=days - 1)
+
+
+def items(store: Store, on: date) -> list[DueItem]:
+    """Every due item that had arisen by the end of day `on`, each marked published if
+    that was recorded as done on or before `on`. Overdue first, then by deadline."""
+    fw = store.framework()
+    found = [*_calloff_items(store, fw, on), *_period_items(store, fw, on)]
+    done = {
+        r["item"]: r
+        for r in store.db.query(
+            "SELECT item, published_on, reference FROM publications WHERE published_on <= ?",
+            [on.isoformat()],
+        )
+    }
+    marked = [
+        attrs.evolve(
+            i,
+            published_on=to_date(done[i.item]["published_on"]),
+            reference=done[i.item]["reference"],
+        )
+        if i.item in done
+        else i
+        for i in found
+    ]
+    return sorted(marked, key=lambda i: (not i.overdue(on), i.due_by, i.item))
+
+
+def _calloff_items(store: Store, fw: Framework, on: date) -> list[DueItem]:
+    pa2023 = fw.regime == "pa2023"
+    found = []
+    day = on.isoformat()
+    for c in store.db.query(
+        f"""
+        SELECT c.id, c.status, c.decided_on, c.closed_on, rq.title
+        FROM calloffs c JOIN requests rq ON rq.id = c.request_id
+        WHERE c.status IN ({", ".join(repr(s) for s in ENTERED)}) AND c.decided_on <= ?
+        ORDER BY c.id
+        """,
+        [day],
+    ):
+        entered = date.fromisoformat(c["decided_on"])
+        cid, title = c["id"], c["title"]
+        days = 120 if pa2023 and fw.light_touch else 30
+        if pa2023:
+            what = f"Contract details notice (UK7) for call-off {cid}: {title}"
+            basis = f"Procurement Act 2023, s.53: within {days} days of entering into the "
+            basis += "contract" + (" (light-touch)" if fw.light_touch else "")
+        else:
+            what = f"Contracts Finder: award of call-off {cid}: {title}"
+            basis = "Public Contracts Regulations 2015, Part 4: the award on Contracts Finder, "
+            basis += "within 30 days"
+        found.append(
+            DueItem(
+                item=f"calloff-{cid}-details",
+                kind="details",
+                title=what,
+                event=f"call-off {cid} was entered into on {entered}",
+                event_on=entered,
+                due_by=within(entered, days),
+                basis=basis,
+                command=f"calloff publish notice {cid} --type details",
+                earliest=entered,
+                calloff=cid,
+            )
+        )
+        closed = to_date(c["closed_on"])
+        if pa2023 and c["status"] in FINISHED and closed is not None and closed <= on:
+            how = "completed" if c["status"] == "completed" else "cancelled"
+            found.append(
+                DueItem(
+                    item=f"calloff-{cid}-termination",
+                    kind="termination",
+                    title=f"Contract termination notice (UK11) for call-off {cid}: {title}",
+                    event=f"call-off {cid} was {how} on {closed}",
+                    event_on=closed,
+                    due_by=within(closed, 30),
+                    basis="Procurement Act 2023, s.80: within 30 days of the contract ending, "
+                    "however it ends",
+                    command=f"calloff publish notice {cid} --type termination",
+                    earliest=closed,
+                    calloff=cid,
+                )
+            )
+    if pa2023 and not fw.light_touch:
+        found.extend(_change_items(store, on))
+    return found
+
+
+def needs_change_notice(old_pence: int, new_pence: int) -> bool:
+    """s.75(2): no notice for a change of the value by 10% or less (goods or services)."""
+    return abs(new_pence - old_pence) * 10 > old_pence
+
+
+def _change_items(store: Store, on: date) -> list[DueItem]:
+    from calloff.domain.money import format_money, from_pence
+
+    found = []
+    for v in store.db.query(
+        """
+        SELECT * FROM (
+          SELECT v.id, v.calloff_id, v.effective_on, v.old_value_pence, v.new_value_pence,
+            ROW_NUMBER() OVER (PARTITION BY v.calloff_id ORDER BY v.id) AS number,
+            c.decided_on
+          FROM variations v JOIN calloffs c ON c.id = v.calloff_id)
+        WHERE effective_on <= ? ORDER BY calloff_id, number
+        """,
+        [on.isoformat()],
+    ):
+        if not needs_change_notice(v["old_value_pence"], v["new_value_pence"]):
+            continue
+        cid, effective = v["calloff_id"], date.fromisoformat(v["effective_on"])
+        old, new = from_pence(v["old_value_pence"]), from_pence(v["new_value_pence"])
+        found.append(
+            DueItem(
+                item=f"calloff-{cid}-change-{v['number']}",
+                kind="change",
+                title=f"Contract change notice (UK10) for call-off {cid}: value "
+                f"{format_money(old)} to {format_money(new)}",
+                event=f"call-off {cid} is varied from {effective}",
+                event_on=effective,
+                due_by=effective - timedelta(days=1),
+                basis="Procurement Act 2023, s.75: before the modification, which changes "
+                "the value by more than 10%",
+                command=f"calloff publish notice {cid} --type change --variation {v['number']}",
+                earliest=date.fromisoformat(v["decided_on"]),
+                calloff=cid,
+            )
+        )
+    return found
+
+
+def _quarters(store: Store, fw: Framework, on: date) -> list[tuple[FinancialYear, int]]:
+    """Each quarter that has ended by `on`, from the term's first to the last in which the
+    framework or a call-off under it was in force or a payment was made."""
+    (last,) = store.db.execute(
+        f"""
+        SELECT MAX(d) FROM (
+          SELECT MAX(paid_on) AS d FROM spend
+          UNION ALL SELECT MAX(closed_on) FROM calloffs
+          UNION ALL SELECT MAX(rq."end") FROM calloffs c JOIN requests rq ON rq.id = c.request_id
+            WHERE c.status IN ({", ".join(repr(s) for s in ENTERED)}))
+        """
+    ).fetchone()
+    until = max(fw.term.end, to_date(last) or fw.term.end)
+    year, quarter = FinancialYear.of(fw.term.start), quarter_of(fw.term.start)
+    found: list[tuple[FinancialYear, int]] = []
+    while True:
+        start, end = year.quarter_dates(quarter)
+        if start > until or end >= on:
+            return found
+        found.append((year, quarter))
+        year, quarter = (
+            (year, quarter + 1) if quarter < 4 else (FinancialYear(year.start_year + 1), 1)
+        )
+
+
+def _period_items(store: Store, fw: Framework, on: date) -> list[DueItem]:
+    pa2023 = fw.regime == "pa2023"
+    found = []
+    for year, quarter in _quarters(store, fw, on):
+        end = year.quarter_dates(quarter)[1]
+        period = f"{year}-Q{quarter}"
+        month_after = end + relativedelta(months=1, day=31)
+        code = (
+            "Local Government Transparency Code 2015: quarterly, within one month of the "
+            "quarter's end"
+        )
+        for kind, what in (("spend", "spend over £500"), ("contracts", "contracts over £5,000")):
+            found.append(
+                DueItem(
+                    item=f"{kind}-{period}",
+                    kind=kind,
+                    title=f"Transparency Code {what}, {year} Q{quarter}",
+                    event=f"quarter {year} Q{quarter} ended on {end}",
+                    event_on=end,
+                    due_by=month_after,
+                    basis=code,
+                    command=f"calloff publish {kind} --year {year} --quarter {quarter}",
+                    earliest=end + timedelta(days=1),
+                )
+            )
+        if pa2023:
+            found.append(
+                DueItem(
+                    item=f"payments-{period}",
+                    kind="payments",
+                    title=f"Payments over £30,000, {year} Q{quarter}",
+                    event=f"quarter {year} Q{quarter} ended on {end}",
+                    event_on=end,
+                    due_by=within(end, 30),
+                    basis="Procurement Act 2023, s.70: within 30 days beginning with the "
+                    "quarter's last day",
+                    command=f"calloff publish payments --year {year} --quarter {quarter}",
+                    earliest=end + timedelta(days=1),
+                )
+            )
+        if pa2023 and quarter in (2, 4):
+            half = f"{year}-H{quarter // 2}"
+            found.append(
+                DueItem(
+                    item=f"payment-performance-{half}",
+                    kind="payment-performance",
+                    title=f"Payments compliance notice (UK17), {half}",
+                    event=f"half-year {half} ended on {end}",
+                    event_on=end,
+                    due_by=within(end, 30),
+                    basis="Procurement Act 2023, s.69: within 30 days beginning with the "
+                    "half-year's last day",
+                    command=f"calloff publish payment-performance --half {half}",
+                    earliest=end + timedelta(days=1),
+                )
+            )
+    return found
+
+
+def calendar(store: Store, on: date, everything: bool = False) -> dict[str, Any]:
+    """`calloff due`: what must be published as at `on`, overdue first."""
+    fw = store.framework()
+    found = items(store, on)
+    open_items = [i for i in found if i.published_on is None]
+    shown = found if everything else open_items
+    return {
+        "on": on.isoformat(),
+        "framework": fw.reference,
+        "regime": fw.regime,
+        "light_touch": fw.light_touch,
+        "overdue": sum(1 for i in open_items if i.overdue(on)),
+        "open": len(open_items),
+        "published": len(found) - len(open_items),
+        "items": [i.as_dict(on) for i in shown],
+    }

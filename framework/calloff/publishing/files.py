@@ -1,0 +1,76 @@
+"""A publication as the file a council puts on its website: CSV (UTF-8 with a byte-order
+mark, formula cells neutralised, money as plain numbers with two decimals) or JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from calloff.errors import InvalidInput
+from calloff.publishing.payments import FIGURES, INVOICE_COLUMNS, PAYMENT_COLUMNS
+from calloff.publishing.transparency import CONTRACT_COLUMNS, SPEND_COLUMNS
+from calloff.reports.files import BOM, neutralise
+
+FORMATS = ("csv", "json")
+COLUMNS = {"spend": SPEND_COLUMNS, "contracts": CONTRACT_COLUMNS, "payments": PAYMENT_COLUMNS}
+
+
+def cell(value: Any) -> Any:
+    """One CSV cell: 1234.50 for money, 2015-07-20 for a date, Yes/No for a flag."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return value
+    return neutralise(str(value))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _table(writer: Any, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell(row[c]) for c in columns])
+
+
+def to_csv(publication: dict[str, Any]) -> str:
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\n")
+    name = publication["publication"]
+    if name == "payment-performance":
+        # The notice's figures first, then the invoices they were counted from.
+        writer.writerow(("measure", "value"))
+        for key in ("organisation", "half", "period_start", "period_end", "payment_days"):
+            writer.writerow((key, cell(publication[key])))
+        for key in FIGURES:
+            writer.writerow((key, cell(publication["figures"][key])))
+        writer.writerow(())
+        _table(writer, INVOICE_COLUMNS, publication["invoices"])
+    else:
+        _table(writer, COLUMNS[name], publication["rows"])
+    return out.getvalue()
+
+
+def render(publication: dict[str, Any], fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise InvalidInput(f"format {fmt!r} is not known: choose csv or json")
+    if fmt == "json":
+        return json.dumps(publication, indent=2, ensure_ascii=False, default=_plain) + "\n"
+    return to_csv(publication)

@@ -1,0 +1,297 @@
+"""The notices an officer files on the Central Digital Platform for a call-off: contract
+details (UK7), contract change (UK10) and contract termination (UK11), as an OCDS release
+or as Markdown to read before filing (docs/publishing.md, "Notices").
+
+Under the Public Contracts Regulations 2015 the award is published on Contracts Finder
+instead, with the same content, and there is no change or termination notice: those two
+are still given, saying they are not required.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from calloff.documents.orders import order_reference
+from calloff.domain.model import FINISHED, REGIMES, VAT_RATE, Framework
+from calloff.domain.money import from_pence, json_money
+from calloff.errors import InvalidInput, NotFound, WrongStatus
+from calloff.publishing import calendar, ocds, ocds_calloffs
+from calloff.store.database import Store
+
+TYPES = ("details", "change", "termination")
+FORMATS = ("json", "md")
+NOTICE = {
+    "details": ("UK7", "Contract details notice", "contract", "contractNotice"),
+    "change": ("UK10", "Contract change notice", "contractAmendment", "contractNotice"),
+    "termination": (
+        "UK11",
+        "Contract termination notice",
+        "contractTermination",
+        "contractTerminationNotice",
+    ),
+}
+
+
+def notice(
+    store: Store, calloff_id: int, kind: str, variation: int | None = None
+) -> dict[str, Any]:
+    """What the notice says: its type, the duty behind it and its deadline, and the OCDS
+    release to file."""
+    if kind not in TYPES:
+        raise InvalidInput(
+            f"notice type {kind!r} is not known: choose details, change or termination"
+        )
+    fw = store.framework()
+    c = store.calloff(calloff_id)
+    if c.accepted_on is None:
+        raise WrongStatus(
+            f"call-off {c.id} is {c.status.replace('_', ' ')} and was never entered into "
+            f"(accepted): it has no {NOTICE[kind][1].lower()}"
+        )
+    if kind == "termination" and c.status not in FINISHED:
+        raise WrongStatus(
+            f"call-off {c.id} is {c.status.replace('_', ' ')}: a termination notice follows "
+            "its end (`calloff complete` or `calloff cancel` records it)"
+        )
+    chosen = _variation(store, c.id, variation) if kind == "change" else None
+    # The release needs the publisher's prefix; Markdown can do without one.
+    named = fw if fw.ocid_prefix else attrs.evolve(fw, ocid_prefix="ocds-xxxxxx")
+    (full,) = ocds_calloffs.calloff_releases(store, named, c.id)
+    code, title, tag, document_type = NOTICE[kind]
+    release = _shape(full, kind, chosen, named)
+    document = {
+        "id": f"{code}-{order_reference(fw.id, c.id)}" + (f"-{chosen['number']}" if chosen else ""),
+        "documentType": document_type,
+        "noticeType": code,
+        "title": f"{title} ({code})",
+    }
+    release["tag"] = [tag]
+    release["date"] = _event_recorded(store, c.id, kind, chosen) or release["date"]
+    release["contracts"][0]["documents"] = [document]
+    item = _item(store, c.id, kind, chosen)
+    return {
+        "type": kind,
+        "notice_type": code,
+        "title": f"{title} ({code})",
+        "regime": fw.regime,
+        "light_touch": fw.light_touch,
+        "calloff": c.id,
+        "reference": order_reference(fw.id, c.id),
+        "ocid": full["ocid"] if fw.ocid_prefix else None,
+        "due": item,
+        "required": _required(fw, kind, chosen),
+        "release": ocds.finish({k: v for k, v in release.items() if k != "id"}),
+        "details": _details(store, fw, c.id, full, chosen),
+    }
+
+
+def _variation(store: Store, calloff_id: int, variation: int | None) -> dict[str, Any]:
+    """Variation `variation` of the call-off, numbered 1, 2… in the order made (default
+    the latest), with its `number`."""
+    rows = [
+        {**row, "number": n}
+        for n, row in enumerate(
+            store.db.query(
+                "SELECT * FROM variations WHERE calloff_id = ? ORDER BY id", [calloff_id]
+            ),
+            start=1,
+        )
+    ]
+    if not rows:
+        raise WrongStatus(
+            f"call-off {calloff_id} has no variation: a change notice describes one "
+            "(`calloff vary` records it)"
+        )
+    if variation is None:
+        return rows[-1]
+    if 1 <= variation <= len(rows):
+        return rows[variation - 1]
+    raise NotFound(
+        f"call-off {calloff_id} has no variation {variation}: it has "
+        + ("1 (give --variation 1)" if len(rows) == 1 else f"1 to {len(rows)}")
+    )
+
+
+def _shape(
+    full: dict[str, Any], kind: str, chosen: dict[str, Any] | None, fw: Framework
+) -> dict[str, Any]:
+    """The release as the notice tells it: a details notice the contract as entered into,
+    a change notice the one modification, a termination notice the end and what was paid."""
+    release = {k: v for k, v in full.items() if k not in ("planning",)}
+    if kind != "termination":  # no payment is part of the notice
+        release["parties"] = [
+            {**p, "roles": [r for r in p["roles"] if r not in ("payer", "payee")]}
+            for p in release["parties"]
+        ]
+    contract = dict(release["contracts"][0])
+    if kind == "details":
+        contract["value"] = release["awards"][0]["value"]
+        contract["status"] = "active"
+        contract.pop("amendments", None)
+        contract.pop("implementation", None)
+        contract.pop("description", None)
+    elif kind == "change":
+        assert chosen is not None
+        contract["amendments"] = [ocds_calloffs.amendment(chosen, chosen["number"])]
+        contract["value"] = ocds.value(from_pence(chosen["new_value_pence"]))
+        contract.pop("implementation", None)
+    release["contracts"] = [contract]
+    return release
+
+
+def _event_recorded(
+    store: Store, calloff_id: int, kind: str, chosen: dict[str, Any] | None
+) -> str | None:
+    """When the event the notice is about was recorded: so the notice's release stays the
+    same, whatever is recorded about the call-off afterwards."""
+    actions = {
+        "details": ("calloff.accept",),
+        "change": ("calloff.vary",),
+        "termination": ("calloff.complete", "calloff.cancel"),
+    }[kind]
+    marks = ", ".join("?" * len(actions))
+    rows = store.db.execute(
+        f"SELECT recorded_at FROM events WHERE object_type = 'calloff' AND object_id = ? "
+        f"AND action IN ({marks}) ORDER BY id",
+        [str(calloff_id), *actions],
+    ).fetchall()
+    if not rows:
+        return None
+    index = chosen["number"] - 1 if chosen is not None and chosen["number"] <= len(rows) else -1
+    return ocds._recorded(rows[0 if kind == "details" else index][0])
+
+
+def _item(
+    store: Store, calloff_id: int, kind: str, chosen: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The calendar's item for this notice, as at today: its deadline and whether done."""
+    name = f"calloff-{calloff_id}-{kind}" + (f"-{chosen['number']}" if chosen else "")
+    today = date.today()
+    for i in calendar.items(store, today):
+        if i.item == name:
+            return i.as_dict(today)
+    return None
+
+
+def _required(fw: Framework, kind: str, chosen: dict[str, Any] | None) -> str:
+    if fw.regime != "pa2023":
+        if kind == "details":
+            return (
+                f"Under the {REGIMES[fw.regime]} this call-off's award is published on "
+                "Contracts Finder within 30 days of its award: this is what to publish"
+            )
+        return (
+            f"Not required: the {REGIMES[fw.regime]} ask for no {NOTICE[kind][1].lower()} "
+            "(a Procurement Act 2023 notice); it may be published voluntarily"
+        )
+    if kind == "details":
+        days = 120 if fw.light_touch else 30
+        return f"Procurement Act 2023, s.53: within {days} days of entering into the contract"
+    if kind == "termination":
+        return "Procurement Act 2023, s.80: within 30 days of the contract ending"
+    assert chosen is not None
+    if fw.light_touch:
+        return "Not required: s.75 does not apply to a light-touch contract (s.75(6))"
+    if not calendar.needs_change_notice(chosen["old_value_pence"], chosen["new_value_pence"]):
+        return "Not required: the change is 10% of the value or less (s.75(2)); voluntary"
+    return "Procurement Act 2023, s.75: before the modification is made"
+
+
+def _details(
+    store: Store,
+    fw: Framework,
+    calloff_id: int,
+    release: dict[str, Any],
+    chosen: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The facts the Markdown shows, as plain values."""
+    c = store.calloff(calloff_id)
+    provider = store.provider(c.provider_id, date.today())
+    award = release["awards"][0]
+    contract = release["contracts"][0]
+    vat = provider.vat == "standard"
+    paid = store.db.execute(
+        "SELECT COUNT(*), COALESCE(SUM(amount_pence), 0) FROM spend "
+        "WHERE calloff_id = ? AND paid_on IS NOT NULL",
+        [c.id],
+    ).fetchone()
+    initial = award["value"]["amount"]
+    return {
+        "buyer": fw.buyer,
+        "framework": fw.name,
+        "framework_reference": fw.reference,
+        "framework_ocid": ocds.framework_ocid(fw) if fw.ocid_prefix else None,
+        "lot": c.lot,
+        "lot_title": fw.lot(c.lot).title,
+        "title": contract["title"],
+        "supplier": provider.name,
+        "address": provider.address,
+        "companies_house": provider.companies_house,
+        "charity": provider.charity,
+        "ppon": provider.ppon,
+        "sme": provider.sme,
+        "vcse": provider.vcse,
+        "entered_on": c.decided_on,
+        "start": contract["period"]["startDate"][:10],
+        "end": contract["period"]["endDate"][:10],
+        "value": json_money(initial),
+        "value_with_vat": json_money(initial * (1 + VAT_RATE) if vat else initial),
+        "current_value": json_money(c.value),
+        "rank": c.rank,
+        "competition": c.competition_id,
+        "passed_over": [
+            {"rank": p.rank, "name": p.name, "reason": p.reason} for p in store.passed_over(c.id)
+        ],
+        "status": c.status,
+        "closed_on": c.closed_on,
+        "reason": c.reason,
+        "invoices_paid": paid[0],
+        "paid": json_money(from_pence(paid[1])),
+        "variation": None
+        if chosen is None
+        else {
+            "number": chosen["number"],
+            "on": chosen["effective_on"],
+            "from": json_money(from_pence(chosen["old_value_pence"])),
+            "to": json_money(from_pence(chosen["new_value_pence"])),
+            "reason": chosen["reason"],
+            "percent": _percent(chosen["old_value_pence"], chosen["new_value_pence"]),
+        },
+    }
+
+
+def _percent(old: int, new: int) -> str:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if not old:
+        return "—"
+    exact = Decimal(new - old) * 100 / Decimal(old)
+    change = exact.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    if abs(change) == 10 and abs(exact) > 10:
+        return f"{'+' if exact > 0 else '-'}over 10.00%"  # past the 10% line, if only just
+    return f"{change:+f}%"
+
+
+def render(
+    store: Store,
+    calloff_id: int,
+    kind: str,
+    fmt: str = "json",
+    variation: int | None = None,
+    templates: str | Path | None = None,
+) -> str:
+    """The notice as JSON (the OCDS release) or Markdown (for the officer to read)."""
+    if fmt not in FORMATS:
+        raise InvalidInput(f"format {fmt!r} is not known: choose json or md")
+    content = notice(store, calloff_id, kind, variation)
+    if fmt == "json":
+        if content["ocid"] is None:
+            ocds._prefix(store.framework())  # refuses, saying how to set the prefix
+        return ocds.dumps(content["release"]) + "\n"
+    from calloff.documents.rendering import render as render_template
+
+    return render_template("notice.md.j2", "md", {"n": content}, templates)

@@ -1,0 +1,310 @@
+"""Each call-off as its own OCDS contracting process (docs/publishing.md, "Open data"):
+its award, its contract once entered into, its variations as amendments and its paid
+invoices as transactions, linked to the framework's process by `relatedProcesses`.
+
+The call-offs are read in order beside their variations, payments and passed-over
+providers, one pass over each table, so a package of any size is made in flat memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+from calloff.documents.orders import order_reference
+from calloff.domain.model import ENTERED, Framework
+from calloff.domain.money import from_pence
+from calloff.publishing.ocds import (
+    _period,
+    _providers,
+    _recorded,
+    _ref,
+    buyer_party,
+    calloff_ocid,
+    finish,
+    framework_ocid,
+    provider_party,
+    stamp,
+    value,
+)
+from calloff.store.database import Store
+
+# A call-off's status as OCDS awards and contracts say it.
+AWARD_STATUS = {
+    "awaiting_approval": "pending",
+    "offered": "pending",
+    "accepted": "active",
+    "completed": "active",
+    "cancelled": "active",
+    "declined": "unsuccessful",
+    "lapsed": "unsuccessful",
+    "rejected": "unsuccessful",
+}
+CONTRACT_STATUS = {"accepted": "active", "completed": "terminated", "cancelled": "terminated"}
+
+
+# The call-offs with something recorded on or after :since (theirs, or their provider's).
+_RECORDED_SINCE = """(
+    SELECT CAST(object_id AS INTEGER) FROM events
+    WHERE object_type = 'calloff' AND recorded_at >= :since
+    UNION SELECT id FROM calloffs WHERE provider_id IN (
+      SELECT CAST(object_id AS INTEGER) FROM events
+      WHERE object_type = 'provider' AND recorded_at >= :since))"""
+
+
+def _by_calloff(rows: Iterator[dict[str, Any]]) -> Callable[[int], list[dict[str, Any]]]:
+    """Rows in call-off order, handed out call-off by call-off as the call-offs are read
+    in the same order: one pass over each table, whatever its size."""
+    pending: list[dict[str, Any] | None] = [next(rows, None)]
+
+    def take(calloff_id: int) -> list[dict[str, Any]]:
+        found = []
+        while pending[0] is not None and pending[0]["calloff_id"] <= calloff_id:
+            row = pending[0]
+            if row["calloff_id"] == calloff_id:
+                found.append(row)
+            pending[0] = next(rows, None)
+        return found
+
+    return take
+
+
+def calloff_releases(
+    store: Store, fw: Framework, only: int | None = None, since: date | None = None
+) -> Iterator[dict[str, Any]]:
+    """Each call-off's release in turn (or call-off `only`'s, or those with anything
+    recorded on or after `since`), from a few queries read side by side in call-off
+    order, so memory stays flat at any number of call-offs."""
+    providers = _providers(store)
+    if only is not None:
+        one = f" AND calloff_id = {int(only)}"
+    elif since is not None:
+        one = f" AND calloff_id IN {_RECORDED_SINCE}"
+    else:
+        one = ""
+    params = {} if since is None else {"since": since.isoformat()}
+    variations = _by_calloff(
+        store.db.query(f"SELECT * FROM variations WHERE 1 = 1{one} ORDER BY calloff_id, id", params)
+    )
+    payments = _by_calloff(
+        store.db.query(
+            "SELECT id, calloff_id, invoice, paid_on, amount_pence FROM spend "
+            f"WHERE paid_on IS NOT NULL{one} ORDER BY calloff_id, paid_on, id",
+            params,
+        )
+    )
+    passed = _by_calloff(
+        store.db.query(
+            f"SELECT calloff_id, rank, name, reason FROM passovers WHERE 1 = 1{one} "
+            "ORDER BY calloff_id, seq",
+            params,
+        )
+    )
+    object_one = "" if only is None else f" AND object_id = '{int(only)}'"
+    recorded = dict(
+        store.db.execute(
+            "SELECT CAST(object_id AS INTEGER), MAX(recorded_at) FROM events "
+            f"WHERE object_type = 'calloff'{object_one} GROUP BY object_id"
+        ).fetchall()
+    )
+    provider_recorded = dict(
+        store.db.execute(
+            "SELECT CAST(object_id AS INTEGER), MAX(recorded_at) FROM events "
+            "WHERE object_type = 'provider' GROUP BY object_id"
+        ).fetchall()
+    )
+    streams = {s.name: s.title for s in fw.streams}
+    buyer = buyer_party(fw)
+    for c in store.db.query(
+        f"""
+        SELECT c.*, rq.title, rq.start, rq."end", l.title AS lot_title
+        FROM calloffs c JOIN requests rq ON rq.id = c.request_id JOIN lots l ON l.number = c.lot
+        WHERE 1 = 1{one.replace("calloff_id", "c.id")}
+        ORDER BY c.id
+        """,
+        params,
+    ):
+        last = max(
+            filter(None, (recorded.get(c["id"]), provider_recorded.get(c["provider_id"]))),
+            default=c["recorded_at"],
+        )
+        yield calloff_release(
+            fw,
+            c,
+            providers[c["provider_id"]],
+            variations(c["id"]),
+            payments(c["id"]),
+            _recorded(last),
+            buyer,
+            streams,
+            passed(c["id"]),
+        )
+
+
+def calloff_release(
+    fw: Framework,
+    c: dict[str, Any],
+    provider: dict[str, Any],
+    variations: list[dict[str, Any]],
+    payments: list[dict[str, Any]],
+    recorded: str,
+    buyer: dict[str, Any],
+    streams: dict[str, str],
+    passed_over: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    status = c["status"]
+    # Entered into once accepted: an offer cancelled before any answer never was.
+    entered = status in ENTERED and c["decided_on"] is not None
+    supplier = provider_party(provider, fw, ["supplier", "payee"] if payments else ["supplier"])
+    payer = {**buyer, "roles": [*buyer["roles"], "payer"]} if payments else buyer
+    ocid = calloff_ocid(fw, c["id"])
+    reference = order_reference(fw.id, c["id"])
+    period = _period(date.fromisoformat(c["start"]), date.fromisoformat(c["end"]))
+    decided = c["decided_on"] if entered else None
+    tags = ["award"]
+    release: dict[str, Any] = {
+        "ocid": ocid,
+        "date": recorded,
+        "tag": tags,
+        "initiationType": "tender",
+        "language": "en",
+        "parties": [payer, supplier],
+        "buyer": _ref(buyer),
+        "planning": {
+            "budget": {
+                "id": f"{c['funding']}-{c['year']}",
+                "description": f"{streams.get(c['funding'], c['funding'])}, {c['year']}",
+            }
+        },
+        "tender": {
+            "id": reference,
+            "title": c["title"],
+            "description": f"Lot {c['lot']}: {c['lot_title']}",
+            "status": "complete",
+            "procuringEntity": _ref(buyer),
+            **_method(fw.reference, c),
+            "mainProcurementCategory": "services",
+        },
+        "awards": [
+            {
+                "id": f"{reference}-award",
+                "title": c["title"],
+                "status": AWARD_STATUS[status] if entered or status not in ENTERED else "cancelled",
+                "date": stamp(date.fromisoformat(decided or c["offered_on"])),
+                "description": route(
+                    c["rank"], c["lot"], passed_over or [], c.get("competition_id")
+                ),
+                "value": value(from_pence(c["initial_value_pence"])),
+                "suppliers": [_ref(supplier)],
+                "contractPeriod": period,
+            }
+        ],
+        "relatedProcesses": [
+            {
+                "id": "framework",
+                "relationship": ["framework"],
+                "title": fw.name,
+                "scheme": "ocid",
+                "identifier": framework_ocid(fw),
+                "relatedLots": [str(c["lot"])],
+            }
+        ],
+    }
+    if entered:
+        tags.append("contract")
+        contract: dict[str, Any] = {
+            "id": reference,
+            "awardID": f"{reference}-award",
+            "title": c["title"],
+            "status": CONTRACT_STATUS[status],
+            "period": period,
+            "value": value(from_pence(c["value_pence"])),
+            "dateSigned": stamp(date.fromisoformat(c["decided_on"])),
+        }
+        if variations:
+            contract["amendments"] = [amendment(v, n) for n, v in enumerate(variations, 1)]
+        if payments:
+            tags.append("implementation")
+            contract["implementation"] = {
+                "transactions": [
+                    {
+                        "id": f"{fw.reference}/SP-{sp['id']:06d}",
+                        "date": stamp(date.fromisoformat(sp["paid_on"])),
+                        "value": value(from_pence(sp["amount_pence"])),
+                        "payer": _ref(payer),
+                        "payee": _ref(supplier),
+                    }
+                    for sp in payments
+                ]
+            }
+        if status in ("completed", "cancelled"):
+            tags.append("contractTermination")
+            contract["description"] = (
+                f"{'Completed' if status == 'completed' else 'Cancelled'} on {c['closed_on']}"
+                + (f": {c['reason']}" if status == "cancelled" and c["reason"] else "")
+            )
+        release["contracts"] = [contract]
+    return finish(release)
+
+
+def _method(reference: str, c: dict[str, Any]) -> dict[str, Any]:
+    """A call-off by the ranking is a direct award; one by competition is a selective,
+    competitive procedure among the lot's providers."""
+    if c.get("competition_id") is None:
+        return {
+            "procurementMethod": "direct",
+            "procurementMethodDetails": f"Call-off from framework {reference}, by ranking "
+            f"(rank {c['rank']} on lot {c['lot']})",
+            "competitive": False,
+        }
+    return {
+        "procurementMethod": "selective",
+        "procurementMethodDetails": f"Call-off from framework {reference}, by competition "
+        f"{c['competition_id']} among the providers on lot {c['lot']}",
+        "competitive": True,
+    }
+
+
+def route(
+    rank: int, lot: int, passed_over: list[dict[str, Any]], competition: int | None = None
+) -> str:
+    """How the call-off was awarded, and why not to anyone ranked above (the contract
+    details notice says whether it was by competition and, if not, why)."""
+    if competition is not None:
+        text = (
+            f"Awarded under the framework by competition {competition} among the providers "
+            f"on lot {lot}: the valid bid with the highest total on the framework's award "
+            "criteria."
+        )
+        if passed_over:
+            text += " Bids set aside: " + "; ".join(
+                f"rank {p['rank']}, {p['name']} ({p['reason']})" for p in passed_over
+            )
+            text += "."
+        return text
+    text = (
+        f"Direct award under the framework, by ranking: offered to rank {rank} on lot {lot}, "
+        "the best-ranked eligible provider; not awarded by competition."
+    )
+    if passed_over:
+        text += " Passed over: " + "; ".join(
+            f"rank {p['rank']}, {p['name']} ({p['reason']})" for p in passed_over
+        )
+        text += "."
+    return text
+
+
+def amendment(v: dict[str, Any], number: int) -> dict[str, Any]:
+    """Variation `number` of its call-off (1 for the first)."""
+    from calloff.domain.money import format_money
+
+    old, new = from_pence(v["old_value_pence"]), from_pence(v["new_value_pence"])
+    amendment = {
+        "id": f"variation-{number}",
+        "date": stamp(date.fromisoformat(v["effective_on"])),
+        "description": f"Value changed from {format_money(old)} to {format_money(new)}",
+    }
+    if v["reason"]:
+        amendment["rationale"] = v["reason"]
+    return amendment

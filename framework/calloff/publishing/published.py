@@ -1,0 +1,108 @@
+"""Recording what was published, which closes the compliance calendar's items, and the
+publisher's OCDS prefix (docs/publishing.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from calloff.actions.base import ServiceBase, not_future
+from calloff.domain.model import Framework, clean_text
+from calloff.errors import InvalidInput, NotFound, WrongStatus
+from calloff.publishing.calendar import items
+from calloff.store.trail import now_stamp
+
+
+class Publications(ServiceBase):
+    """Recording that a due item was published, which closes it."""
+
+    def record(self, item: str, on: date, reference: str | None = None) -> dict[str, Any]:
+        not_future(on, "the publication date")
+        ref = clean_text(reference, "the reference", 300) if reference is not None else None
+        with self.store.transaction() as s:
+            wanted = item.strip().lower()
+            match = [i for i in items(s, date.today()) if i.item.lower() == wanted]
+            if not match:
+                raise NotFound(
+                    f"no due item is called {item!r}: `calloff due --all` lists them, "
+                    "with their names"
+                )
+            found = match[0]
+            if found.published_on is not None:
+                raise WrongStatus(
+                    f"{found.item} was already recorded as published on {found.published_on}"
+                    + (f" ({found.reference})" if found.reference else "")
+                    + ": it is recorded once"
+                )
+            if on < found.earliest:
+                raise InvalidInput(
+                    f"{found.item} arose from {found.event}: it cannot have been published on "
+                    f"{on}, before {found.earliest}; check --on"
+                )
+            row = {
+                "item": found.item,
+                "published_on": on.isoformat(),
+                "reference": ref,
+                "recorded_at": now_stamp(),
+                "officer": self.officer,
+            }
+            s._insert("publications", row)
+            after = {"published_on": on, "reference": ref, "due_by": found.due_by}
+            s.trail.record(
+                self.officer,
+                on,
+                "publication.record",
+                "publication",
+                found.item,
+                None,
+                after,
+                None,
+            )
+            return {
+                **found.as_dict(on),
+                "published_on": on.isoformat(),
+                "reference": ref,
+                "published_late": on > found.due_by,
+                "overdue": False,
+                "days_overdue": None,
+                "days_left": None,
+            }
+
+    def set_ocid_prefix(self, prefix: str, replace: bool = False) -> Framework:
+        """Name the publisher's OCDS prefix for a framework that has none (one defined in a
+        file without `ocid_prefix`). Every ocid begins with it, so one already set is kept
+        unless `replace` says otherwise (only before anything was published under it)."""
+        from calloff.domain.definition import check_ocid_prefix
+
+        value = check_ocid_prefix(str(prefix).strip())
+        with self.store.transaction() as s:
+            fw = s.framework()
+            if fw.ocid_prefix == value:
+                raise WrongStatus(f"the framework's ocid_prefix is already {value}")
+            if fw.ocid_prefix and not replace:
+                raise WrongStatus(
+                    f"the framework's ocid_prefix is already {fw.ocid_prefix}, and every ocid "
+                    "published begins with it: add --replace to change it, only if nothing "
+                    "was published under it"
+                )
+            (notices,) = s.db.execute(
+                "SELECT COUNT(*) FROM publications WHERE item LIKE 'calloff-%'"
+            ).fetchone()
+            if fw.ocid_prefix and notices:
+                raise WrongStatus(
+                    f"{notices} call-off notice(s) were recorded as published under "
+                    f"{fw.ocid_prefix}: their ocids begin with it, so it stays"
+                )
+            s.db.execute("UPDATE framework SET ocid_prefix = ?", [value])
+            s._changed()
+            s.trail.record(
+                self.officer,
+                date.today(),
+                "framework.ocid_prefix",
+                "framework",
+                fw.id,
+                {"ocid_prefix": fw.ocid_prefix or None},
+                {"ocid_prefix": value},
+                None,
+            )
+            return s.framework()

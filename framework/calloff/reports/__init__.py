@@ -1,0 +1,1 @@
+"""The quarterly spend-against-contract report: its figures, chart and files."""

@@ -1,0 +1,144 @@
+"""Invoice lines: what each call-off has actually cost, by invoice date.
+
+A reference is unique per provider in any letter case: the database holds a case-folded
+key under a unique index, so no path (one line, a file, two files) can count it twice.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlite_utils
+
+from calloff.domain.model import Settled
+from calloff.domain.money import from_pence, to_pence
+from calloff.store.ledger import NOW
+from calloff.store.trail import Trail, now_stamp
+
+
+def invoice_key(invoice: str) -> str:
+    """An invoice reference as the database compares it: `INV-7` and `inv-7` are one."""
+    return unicodedata.normalize("NFKC", invoice).strip().casefold()
+
+
+class Invoices:
+    """The spend table of one calloff database."""
+
+    def __init__(self, db: sqlite_utils.Database, trail: Trail):
+        self.db = db
+        self.trail = trail
+
+    def _one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
+        rows = list(self.db.query(sql, params))
+        return rows[0] if rows else None
+
+    def total(self, calloff_id: int) -> Decimal:
+        row = self.db.execute(
+            "SELECT COALESCE(SUM(amount_pence), 0) FROM spend WHERE calloff_id = ?", [calloff_id]
+        ).fetchone()
+        return from_pence(row[0])
+
+    def find(self, provider_id: int, invoice: str) -> dict[str, Any] | None:
+        """The invoice line with this reference from this provider, in any letter case."""
+        return self._one(
+            "SELECT * FROM spend WHERE provider_id = ? AND invoice_key = ?",
+            [provider_id, invoice_key(invoice)],
+        )
+
+    def last_date(self, calloff_id: int) -> date | None:
+        row = self.db.execute(
+            "SELECT MAX(spent_on) FROM spend WHERE calloff_id = ?", [calloff_id]
+        ).fetchone()
+        return date.fromisoformat(row[0]) if row[0] else None
+
+    def add(
+        self,
+        calloff_id: int,
+        provider_id: int,
+        invoice: str,
+        spent_on: date,
+        amount: Decimal,
+        attendees: int | None,
+        officer: str,
+        paid: Settled,
+    ) -> int:
+        """One invoice line, tied to the event about to record it."""
+        cur = self.db.execute(
+            "INSERT INTO spend (calloff_id, provider_id, invoice, invoice_key, spent_on, "
+            "amount_pence, attendees, recorded_at, officer, event_id, received_on, paid_on, "
+            "vat_pence, irrecoverable_vat_pence) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                calloff_id,
+                provider_id,
+                invoice,
+                invoice_key(invoice),
+                spent_on.isoformat(),
+                to_pence(amount),
+                attendees,
+                now_stamp(),
+                officer,
+                self.trail.next_event_id(),
+                paid.received.isoformat() if paid.received else None,
+                paid.paid.isoformat() if paid.paid else None,
+                to_pence(paid.vat),
+                to_pence(paid.irrecoverable_vat),
+            ],
+        )
+        self.db.execute(
+            "INSERT INTO daily_totals (year, funding, day, committed_pence, spent_pence) "
+            "SELECT year, funding, ?, 0, ? FROM calloffs WHERE id = ? "
+            "ON CONFLICT (year, funding, day) DO UPDATE SET "
+            "spent_pence = spent_pence + excluded.spent_pence",
+            [spent_on.isoformat(), to_pence(amount), calloff_id],
+        )
+        return int(cur.lastrowid or 0)
+
+    def lines(self, calloff_id: int) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "SELECT * FROM spend WHERE calloff_id = ? ORDER BY spent_on, id", [calloff_id]
+            )
+        )
+
+    def between(
+        self,
+        year_start: date,
+        start: date,
+        end: date,
+        upto: int | None = None,
+        marks: tuple[date, ...] = (),
+    ) -> list[dict[str, Any]]:
+        """Spend and attendees by lot, provider and stream: in [start, end] and year to date,
+        as recorded by event `upto`; with `marks`, also the year to date at each of those
+        days (`ytd_0`, `ytd_1`…), so earlier quarters need no pass of their own."""
+        marked = "".join(
+            f", SUM(CASE WHEN sp.spent_on <= :mark{n} THEN sp.amount_pence ELSE 0 END) AS ytd_{n}"
+            for n in range(len(marks))
+        )
+        return list(
+            self.db.query(
+                f"""
+            SELECT c.lot, c.provider_id, c.funding,
+              SUM(CASE WHEN sp.spent_on >= :start THEN sp.amount_pence ELSE 0 END)
+                AS spent_in_quarter,
+              SUM(sp.amount_pence) AS spent_year_to_date,
+              SUM(CASE WHEN sp.spent_on >= :start THEN COALESCE(sp.attendees, 0) ELSE 0 END)
+                AS attendees_in_quarter,
+              SUM(COALESCE(sp.attendees, 0)) AS attendees_year_to_date{marked}
+            FROM spend sp JOIN calloffs c ON c.id = sp.calloff_id
+            WHERE sp.spent_on BETWEEN :year_start AND :end AND sp.event_id <= :upto
+            GROUP BY c.lot, c.provider_id, c.funding
+            """,
+                {
+                    "year_start": year_start.isoformat(),
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                    "upto": NOW if upto is None else upto,
+                    **{f"mark{n}": m.isoformat() for n, m in enumerate(marks)},
+                },
+            )
+        )

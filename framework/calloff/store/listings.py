@@ -1,0 +1,126 @@
+"""Listings of call-offs for the officer and the report: awaiting approval, awaiting an
+answer, raised in a period; each row with its provider's name and request's title."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+from calloff.domain.dates import FinancialYear, working_days_between
+from calloff.domain.lapses import lapse_command
+from calloff.domain.model import CallOff, Term
+from calloff.store.ledger import NOW, Ledger
+from calloff.store.rows import calloff_from_row
+
+
+class Listings:
+    """Call-offs, listed; `status_recorded` is the status as recorded by event `:upto`."""
+
+    def __init__(self, db: sqlite_utils.Database, ledger: Ledger):
+        self.db = db
+        self.ledger = ledger
+
+    def awaiting_approval(self) -> list[dict[str, Any]]:
+        return self._calloff_rows("c.status = 'awaiting_approval'", "c.offered_on, c.id")
+
+    def _calloff_rows(self, where: str, order: str, params: Any = None) -> list[dict[str, Any]]:
+        """Call-offs with their provider's name and request's title, for listings; `status`
+        is as recorded by event `:upto` where the query names one."""
+        params = dict(params or {})
+        params.setdefault("upto", NOW)
+        return list(
+            self.db.query(
+                f"""
+            SELECT c.*, p.name AS provider_name, r.title AS request_title,
+              (SELECT ch.status FROM changes ch WHERE ch.calloff_id = c.id
+                 AND ch.event_id <= :upto ORDER BY ch.id DESC LIMIT 1) AS status_recorded
+            FROM calloffs c JOIN providers p ON p.id = c.provider_id
+            JOIN requests r ON r.id = c.request_id
+            WHERE {where} ORDER BY {order}
+            """,
+                params,
+            )
+        )
+
+    def offers_past(self, on: date) -> list[CallOff]:
+        """Offers still unanswered after their respond-by date."""
+        return [
+            calloff_from_row(r)
+            for r in self.db.query(
+                "SELECT * FROM calloffs WHERE status = 'offered' AND respond_by < ? ORDER BY id",
+                [on.isoformat()],
+            )
+        ]
+
+    def pending_offers(self) -> list[dict[str, Any]]:
+        return self._calloff_rows("c.status = 'offered'", "c.respond_by, c.id")
+
+    def raised_between(
+        self, start: date, end: date, upto: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Call-offs raised in [start, end], each with its status as recorded by `upto`.
+
+        The column `c.offered_on` is the day a call-off was *raised* (allocated); the day the
+        provider was told is `approved_on` where `needs_approval` (see `CallOff.offered_on`)."""
+        return self._calloff_rows(
+            "c.offered_on BETWEEN :start AND :end AND c.event_id <= :upto",
+            "c.offered_on, c.id",
+            {
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "upto": NOW if upto is None else upto,
+            },
+        )
+
+    def awaiting_at(self, at: date, upto: int | None = None) -> list[dict[str, Any]]:
+        """Offers made by a date that the provider had not yet answered on it.
+
+        Each candidate's latest change by that day is looked up through its index. As the
+        database stands now, a call-off answered or closed by then is no candidate at all,
+        so the report reads the few call-offs still open on the day, not every one before it.
+        """
+        where = (
+            "c.offered_on <= :at AND c.event_id <= :upto AND (SELECT ch.status FROM "
+            "changes ch WHERE ch.calloff_id = c.id AND ch.effective_on <= :at "
+            "AND ch.event_id <= :upto ORDER BY ch.effective_on DESC, ch.id DESC "
+            "LIMIT 1) = 'offered'"
+        )
+        if upto is None or upto >= self.ledger.head_event():
+            upto = None
+            where += (
+                " AND (c.decided_on IS NULL OR c.decided_on > :at) "
+                "AND (c.closed_on IS NULL OR c.closed_on > :at)"
+            )
+        return self._calloff_rows(
+            where,
+            "c.respond_by, c.id",
+            {"at": at.isoformat(), "upto": NOW if upto is None else upto},
+        )
+
+    def years_with_commitments(self) -> list[FinancialYear]:
+        return [
+            FinancialYear.parse(r["year"])
+            for r in self.db.query("SELECT DISTINCT year FROM calloffs ORDER BY year")
+        ]
+
+
+def offer_dates(row: Mapping[str, Any], on: date, term: Term, holidays: str) -> dict[str, Any]:
+    """A listed call-off's dates with one meaning each: raised (the `offered_on` column,
+    the day it was allocated), offered (the day the provider was told: the approval day
+    where one was needed), how many working days it is overdue on `on`, if it is, and the
+    command that lapses it."""
+    offered = row["approved_on"] if row["needs_approval"] else row["offered_on"]
+    late = command = None
+    if row["status"] == "offered" and row["respond_by"] and row["respond_by"] < on.isoformat():
+        respond_by = date.fromisoformat(row["respond_by"])
+        late = working_days_between(respond_by, on, holidays)
+        command = lapse_command(respond_by, on, term, holidays)
+    return {
+        "raised_on": row["offered_on"],
+        "offered_on": offered,
+        "overdue_working_days": late,
+        "lapse_command": command,
+    }

@@ -1,0 +1,158 @@
+"""The providers on the framework: who they are, their status from each date (a
+suspension is dated, a withdrawal final) and when they cannot deliver."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from calloff.domain.model import Provider, Unavailability
+from calloff.errors import NotFound
+from calloff.store.trail import now_stamp
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+def insert_row(db: sqlite_utils.Database, table: str, row: Mapping[str, Any]) -> int:
+    """One row by plain SQL (the seal's triggers see it); its id."""
+    cols = ", ".join(f"[{k}]" for k in row)
+    marks = ", ".join("?" for _ in row)
+    cur = db.execute(f"INSERT INTO [{table}] ({cols}) VALUES ({marks})", list(row.values()))
+    return int(cur.lastrowid or 0)
+
+
+class Roster:
+    """The providers of one calloff database and their dated status."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def _one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
+        rows = list(self.db.query(sql, params))
+        return rows[0] if rows else None
+
+    def add_provider(
+        self, name: str, vat: str, on: date, officer: str, details: Mapping[str, Any] = {}
+    ) -> int:
+        return insert_row(
+            self.db,
+            "providers",
+            {
+                "name": name,
+                "vat": vat,
+                "created_on": on.isoformat(),
+                "recorded_at": now_stamp(),
+                "officer": officer,
+                **details,
+            },
+        )
+
+    def set_details(self, provider_id: int, details: Mapping[str, Any]) -> None:
+        """A provider's publication details (address, registration numbers, SME, VCSE)."""
+        sets = ", ".join(f"[{k}] = ?" for k in details)
+        self.db.execute(
+            f"UPDATE providers SET {sets} WHERE id = ?", [*details.values(), provider_id]
+        )
+
+    def provider_named(self, name: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM providers WHERE name = ? COLLATE NOCASE", [name])
+
+    def providers(self, as_of: date) -> dict[int, Provider]:
+        """Every provider with its status on a date (suspensions are dated, not just set)."""
+        rows = self.db.query(
+            """
+            SELECT p.id, p.name, p.vat, p.address, p.companies_house, p.charity, p.sme,
+              p.vcse, p.ppon,
+              (SELECT status FROM provider_status ps WHERE ps.provider_id = p.id
+                 AND ps.effective_on <= :on
+                 ORDER BY ps.status = 'withdrawn' DESC, ps.effective_on DESC, ps.id DESC
+                 LIMIT 1) AS status,
+              (SELECT reason FROM provider_status ps WHERE ps.provider_id = p.id
+                 AND ps.effective_on <= :on
+                 ORDER BY ps.status = 'withdrawn' DESC, ps.effective_on DESC, ps.id DESC
+                 LIMIT 1) AS reason
+            FROM providers p ORDER BY p.id
+            """,
+            {"on": as_of.isoformat()},
+        )
+        return {
+            r["id"]: Provider(
+                r["id"],
+                r["name"],
+                r["vat"],
+                r["status"] or "active",
+                r["reason"] or "",
+                address=r["address"],
+                companies_house=r["companies_house"],
+                charity=r["charity"],
+                sme=None if r["sme"] is None else bool(r["sme"]),
+                vcse=None if r["vcse"] is None else bool(r["vcse"]),
+                ppon=r["ppon"],
+            )
+            for r in rows
+        }
+
+    def provider(self, provider_id: int, as_of: date) -> Provider:
+        found = self.providers(as_of).get(provider_id)
+        if found is None:
+            raise NotFound(f"provider {provider_id} does not exist: see `calloff provider list`")
+        return found
+
+    def withdrawal(self, provider_id: int) -> dict[str, Any] | None:
+        """A provider's withdrawal from the framework, whatever its date: it is final."""
+        return self._one(
+            "SELECT * FROM provider_status WHERE provider_id = ? AND "
+            "status = 'withdrawn' ORDER BY id LIMIT 1",
+            [provider_id],
+        )
+
+    def set_provider_status(
+        self, provider_id: int, status: str, reason: str, on: date, officer: str
+    ) -> None:
+        insert_row(
+            self.db,
+            "provider_status",
+            {
+                "provider_id": provider_id,
+                "effective_on": on.isoformat(),
+                "status": status,
+                "reason": reason,
+                "recorded_at": now_stamp(),
+                "officer": officer,
+            },
+        )
+
+    def add_unavailability(self, gap: Unavailability, on: date, officer: str) -> int:
+        return insert_row(
+            self.db,
+            "unavailability",
+            {
+                "provider_id": gap.provider_id,
+                "lot": gap.lot,
+                "start": gap.start.isoformat(),
+                "end": gap.end.isoformat(),
+                "reason": gap.reason,
+                "effective_on": on.isoformat(),
+                "recorded_at": now_stamp(),
+                "officer": officer,
+            },
+        )
+
+    def unavailability(self, provider_id: int | None = None) -> list[Unavailability]:
+        sql = "SELECT * FROM unavailability"
+        params: list[Any] = []
+        if provider_id is not None:
+            sql += " WHERE provider_id = ?"
+            params.append(provider_id)
+        return [
+            Unavailability(
+                r["provider_id"],
+                date.fromisoformat(r["start"]),
+                date.fromisoformat(r["end"]),
+                r["reason"] or "",
+                r["lot"],
+            )
+            for r in self.db.query(sql + " ORDER BY start, id", params)
+        ]

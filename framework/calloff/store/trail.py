@@ -1,0 +1,176 @@
+"""The audit trail: one hash-chained event for every change, and the checks that prove
+the records are what the events say.
+
+Storage of the `events` and `audit_head` tables only; the chain's hashing and the
+reconciliation are pure functions in `calloff.store.chain`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlite_utils
+
+from calloff.domain.model import FINISHED, LIVE
+from calloff.errors import InvalidInput
+from calloff.store.chain import Verdict, event_hash
+from calloff.store.seal import Seal
+
+# SQL for the commitment a call-off holds, given its spend so far as `spent`.
+COMMITMENT_SQL = (
+    "CASE WHEN c.status IN ({live}) THEN c.value_pence "
+    "WHEN c.status IN ({finished}) THEN COALESCE(s.spent, 0) ELSE 0 END"
+).format(live=", ".join(f"'{s}'" for s in LIVE), finished=", ".join(f"'{s}'" for s in FINISHED))
+SPENT_JOIN = (
+    "LEFT JOIN (SELECT calloff_id, SUM(amount_pence) AS spent FROM spend "
+    "GROUP BY calloff_id) s ON s.calloff_id = c.id"
+)
+
+
+def now_stamp() -> str:
+    """When something was recorded: UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class Trail:
+    """The events of one calloff database, and the seal over its records."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        self.seal = Seal(db)
+
+    def _one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
+        rows = list(self.db.query(sql, params))
+        return rows[0] if rows else None
+
+    def next_event_id(self) -> int:
+        """The number the next audit event will get (inside a write, nobody else's)."""
+        row = self.db.execute("SELECT last_event FROM audit_head WHERE id = 1").fetchone()
+        return int(row[0]) + 1 if row else 1
+
+    def head(self) -> dict[str, Any] | None:
+        """The newest event: its number, hash and when it was recorded."""
+        return self._one(
+            "SELECT h.last_event AS event, h.last_hash AS hash, e.recorded_at "
+            "FROM audit_head h LEFT JOIN events e ON e.id = h.last_event"
+        )
+
+    def event(self, event_id: int) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM events WHERE id = ?", [event_id])
+
+    def verify(self, progress: Callable[[int], None] | None = None) -> Verdict:
+        """The chain must be whole and the records must match it (see `calloff.store.verify`)."""
+        from calloff.store.verify import verify
+
+        return verify(self.db, self.seal, progress)
+
+    def work(self) -> int:
+        """How many rows `verify` reads: the length of its progress bar."""
+        from calloff.store.verify import work
+
+        return work(self.db)
+
+    def event_with_hash(self, prefix: str) -> int | None:
+        """The event whose hash starts with `prefix` (a head an officer wrote down)."""
+        row = self.db.execute(
+            "SELECT id FROM events WHERE hash >= ? AND hash < ? ORDER BY id LIMIT 1",
+            [prefix, prefix + "g"],
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def events(
+        self, calloff: int | None = None, provider: int | None = None, since: date | None = None
+    ) -> list[dict[str, Any]]:
+        """Audit events, oldest first; filters narrow by call-off, provider and effective date."""
+        where: list[str] = []
+        params: dict[str, Any] = {}
+        if calloff is not None:
+            # A call-off awarded by competition: the competition's steps up to its offer,
+            # and the award that made it.
+            where.append(
+                "((e.object_type = 'calloff' AND e.object_id = :calloff) OR "
+                "(e.object_type = 'competition' AND e.object_id = (SELECT "
+                "CAST(competition_id AS TEXT) FROM calloffs WHERE id = :cid) AND (e.id < "
+                "(SELECT event_id FROM calloffs WHERE id = :cid) OR "
+                "json_extract(e.after, '$.calloff') = :cid)))"
+            )
+            params["calloff"] = str(calloff)
+            params["cid"] = calloff
+        if provider is not None:
+            where.append(
+                "((e.object_type = 'provider' AND e.object_id = :provider) OR "
+                "(e.object_type = 'calloff' AND e.object_id IN "
+                "(SELECT CAST(id AS TEXT) FROM calloffs WHERE provider_id = :pid)) OR "
+                "(e.action LIKE 'ranking.%' AND (EXISTS (SELECT 1 FROM json_each(e.after) "
+                "WHERE value = :pid) OR EXISTS (SELECT 1 FROM json_each(e.before) "
+                "WHERE value = :pid))) OR "
+                "(e.object_type = 'competition' AND json_extract(e.after, '$.provider') = :pid))"
+            )
+            params["provider"] = str(provider)
+            params["pid"] = provider
+        if since is not None:
+            where.append("COALESCE(e.effective_on, substr(e.recorded_at, 1, 10)) >= :since")
+            params["since"] = since.isoformat()
+        sql = "SELECT * FROM events e"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return list(self.db.query(sql + " ORDER BY e.id", params))
+
+    def record(
+        self,
+        officer: str,
+        on: date | None,
+        action: str,
+        object_type: str,
+        object_id: Any,
+        before: Any,
+        after: Any,
+        reason: str | None,
+    ) -> int:
+        """Append one event to the chain, inside the caller's transaction.
+
+        The chain's head (last id and hash) is kept apart from the events, so that
+        deleting the newest events is as visible as changing an old one.
+        """
+        if on is not None and on > date.today():
+            raise InvalidInput(
+                f"{on} is after today ({date.today()}): a change cannot be dated in the future"
+            )
+        head = self._one("SELECT last_event, last_hash FROM audit_head WHERE id = 1")
+        last_id, prev_hash = (head["last_event"], head["last_hash"]) if head else (0, "")
+        event_id = int(last_id) + 1
+        event: dict[str, Any] = {
+            "id": event_id,
+            "recorded_at": now_stamp(),
+            "effective_on": on.isoformat() if on else None,
+            "officer": officer,
+            "action": action,
+            "object_type": object_type,
+            "object_id": None if object_id is None else str(object_id),
+            "before": _canonical(before),
+            "after": _canonical(after),
+            "reason": reason,
+        }
+        event["prev_hash"] = prev_hash
+        event["hash"] = event_hash(event, prev_hash)
+        cols = ", ".join(f"[{k}]" for k in event)
+        self.db.execute(
+            f"INSERT INTO events ({cols}) VALUES ({', '.join('?' for _ in event)})",
+            list(event.values()),
+        )
+        self.db.execute(
+            "INSERT INTO audit_head (id, last_event, last_hash) VALUES (1, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET last_event = excluded.last_event, "
+            "last_hash = excluded.last_hash",
+            [event_id, event["hash"]],
+        )
+        return event_id
+
+
+def _canonical(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
