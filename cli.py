@@ -22,13 +22,21 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from calloff.domain.dates import FinancialYear, parse_date
-from calloff.domain.money import format_money, json_money, parse_money
+from calloff.arguments import (
+    FinancialYear,
+    format_money,
+    half_year,
+    head_hash,
+    parse_date,
+    parse_mark,
+    parse_money,
+    parse_weights,
+)
 from calloff.errors import CalloffError
 from calloff.startup import lean_sqlite_utils
 
 if TYPE_CHECKING:
-    from calloff.actions.service import Outcome, Service
+    from calloff import Framework, Office, Outcome
 
 lean_sqlite_utils()  # before any command loads sqlite-utils
 
@@ -50,7 +58,7 @@ class Parsed(click.ParamType):
         try:
             return self.parse(value)
         except CalloffError as e:
-            self.fail(str(e), param, ctx)
+            self.fail(e.for_command(), param, ctx)
 
 
 class WholeNumber(click.ParamType):
@@ -167,7 +175,7 @@ class CalloffGroup(click.Group):
                     2,
                 )
         try:
-            rv = super().main(*args, standalone_mode=False, **kwargs)
+            rv = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         except click.UsageError as e:
             # No command at all (`calloff`, `calloff provider`, `calloff --db f.db`): the
             # help says what there is. Any other usage mistake is one line, exit 2.
@@ -185,7 +193,7 @@ class CalloffGroup(click.Group):
         except click.exceptions.Abort:
             _fail("aborted", 1)
         except CalloffError as e:
-            _fail(str(e), 1)
+            _fail(e.for_command(), 1)
         except KeyboardInterrupt:
             _fail("interrupted; nothing half-written is kept", 130)
         except Exception as e:  # the last resort: never show a traceback to an officer
@@ -213,9 +221,9 @@ def _is_text(arg: Any) -> bool:
 
 def _fail_for_fault(error: Exception, database: str) -> None:
     """One sentence for a fault of the disk, the lock or the file system, if it is one."""
-    from calloff.store.faults import explain
+    from calloff.api import fault_message
 
-    mapped = explain(error, database)
+    mapped = fault_message(error, database)
     if mapped is not None:
         _fail(str(mapped), 1)
     if isinstance(error, OSError) and error.strerror:
@@ -229,44 +237,44 @@ def _fail(message: str, code: int) -> None:
 
 
 class Desk:
-    """What every command needs: where the database is and who is acting."""
+    """What every command needs: where the database is and who is acting; the library's
+    front door (`Office`) is opened on first use, and closed when the command ends."""
 
     def __init__(self, db: str, officer: str):
         self.db = db
         self.officer = officer
-        self._service: Service | None = None
+        self._office: Office | None = None
 
-    def service(self) -> Service:
-        if self._service is None:
-            from calloff.actions.service import Service
-            from calloff.store.database import Store
+    def office(self) -> Office:
+        if self._office is None:
+            import calloff
 
-            store = Store.open(self.db)
-            click.get_current_context().call_on_close(store.close)
-            if store.upgraded:
-                old, backup = store.upgraded
+            office = calloff.open(self.db, officer=self.officer)
+            click.get_current_context().call_on_close(office.close)
+            if office.upgraded:
+                old, backup = office.upgraded
                 click.echo(
                     f"Upgraded {self.db} from schema {old}; the original is kept as {backup}.",
                     err=True,
                 )
-            self._service = Service(store, self.officer)
-        return self._service
+            self._office = office
+        return self._office
 
 
 def _embedded(incomplete: str) -> list[str]:
     """The embedded frameworks' names, for shell completion of `init --framework`."""
-    from calloff.domain.definition import EMBEDDED
+    from calloff.api import embedded_frameworks
 
-    return [name for name in EMBEDDED if name.startswith(incomplete)]
+    return [name for name in embedded_frameworks() if name.startswith(incomplete)]
 
 
 def _clean_officer(officer: str) -> str:
-    from calloff.domain.model import clean_text
+    from calloff.arguments import officer_name
 
     try:
-        return clean_text(officer, "--officer", 100)
+        return officer_name(officer, "--officer")
     except CalloffError as e:
-        raise click.BadParameter(str(e), param_hint="--officer") from None
+        raise click.BadParameter(e.for_command(), param_hint="--officer") from None
 
 
 def _login_name() -> str:
@@ -277,6 +285,14 @@ def _login_name() -> str:
 
 
 pass_desk = click.make_pass_decorator(Desk)
+
+
+def _desk(ctx: click.Context) -> Desk:
+    """The desk of a group command that also runs on its own (`calloff audit`)."""
+    desk = ctx.find_object(Desk)
+    if desk is None:  # pragma: no cover - `main` always makes one
+        raise click.UsageError("run it as `calloff ...`")
+    return desk
 
 
 def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -298,11 +314,7 @@ def effective(on: date | None) -> date:
 
 def _calloff_json(desk: Desk, c: Any) -> dict[str, Any]:
     """A call-off as JSON, with its provider's name."""
-    from calloff.documents import json_shapes as present
-    from calloff.documents import orders
-
-    svc = desk.service()
-    return present.calloff(c, svc.provider(c.provider_id).name, **orders.overdue(svc, c))
+    return desk.office().calloff_document(c)
 
 
 def emit(data: Any) -> None:
@@ -361,14 +373,14 @@ def main(ctx: click.Context, db: str, officer: str | None) -> None:
 @pass_desk
 def init(desk: Desk, name: str | None, path: str | None) -> None:
     """Create the database for a framework (the Leeds framework unless told otherwise)."""
-    from calloff.domain import definition
-    from calloff.store.database import Store
+    import calloff
 
     if name and path:
         raise click.UsageError("give --framework or --from, not both")
-    fw = definition.load(path) if path else definition.embedded(name or "leeds-rp-2015")
-    store = Store.create(desk.db, fw, desk.officer)
-    store.close()
+    with calloff.create(
+        desk.db, framework=None if path else name, definition_file=path, officer=desk.officer
+    ) as office:
+        fw = office.framework
     click.echo(
         f"Created {desk.db} for {fw.name} ({fw.buyer}): {len(fw.lots)} lot(s), "
         f"term {fw.term.start} to {fw.term.end}."
@@ -387,18 +399,16 @@ def framework_cmd(ctx: click.Context, as_json: bool) -> None:
     ocid-prefix` names its OCDS prefix where its definition gave none."""
     if ctx.invoked_subcommand is not None:
         return
-    desk = ctx.find_object(Desk)
-    from calloff.documents import json_shapes as present
+    desk = _desk(ctx)
+    from calloff.documents import json_shapes
 
-    fw = desk.service().framework()
+    fw = desk.office().framework
     if as_json:
-        return emit(present.framework(fw))
+        return emit(json_shapes.framework(fw))
     t = fw.term
-    from calloff.domain.model import REGIMES
-
     click.echo(f"{fw.name}\nBuyer: {fw.buyer}")
     light = ", light-touch" if fw.light_touch else ""
-    click.echo(f"Regime: {REGIMES[fw.regime]} ({fw.regime}{light})")
+    click.echo(f"Regime: {fw.regime_name} ({fw.regime}{light})")
     if fw.service_area:
         click.echo(f"Service area: {fw.service_area}")
     if fw.merchant_category:
@@ -441,11 +451,11 @@ def framework_cmd(ctx: click.Context, as_json: bool) -> None:
 def framework_ocid_prefix(desk: Desk, prefix: str, replace: bool, as_json: bool) -> None:
     """Name the council's registered OCDS prefix (like ocds-a1b2c3), which begins every
     ocid in the open data, for a framework whose definition gave none; audited."""
-    from calloff.documents import json_shapes as present
+    from calloff.documents import json_shapes
 
-    fw = desk.service().publications.set_ocid_prefix(prefix, replace)
+    fw = desk.office().set_ocid_prefix(prefix, replace=replace)
     if as_json:
-        return emit(present.framework(fw))
+        return emit(json_shapes.framework(fw))
     click.echo(f"The framework's OCDS prefix is now {fw.ocid_prefix}.")
 
 
@@ -484,12 +494,6 @@ def provider_details_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _details(fields: dict[str, Any]) -> tuple[Any, set[str]]:
-    from calloff.domain.registration import Details
-
-    return Details.checked(**fields)
-
-
 @provider.command("add")
 @click.argument("name")
 @click.option(
@@ -507,14 +511,12 @@ def provider_add(
     desk: Desk, name: str, vat: str, on: date | None, as_json: bool, **fields: Any
 ) -> None:
     """Add a provider (values stay ex-VAT; orders show the VAT due)."""
-    from calloff.documents import json_shapes as present
+    from calloff.documents import json_shapes
 
-    details, _ = _details(fields)
-    svc = desk.service()
-    pid = svc.setup.add_provider(name, vat, effective(on), details)
+    p = desk.office().add_provider(name, vat=vat, on=on, **fields)
     if as_json:
-        return emit(present.provider(svc.provider(pid, effective(on))))
-    click.echo(f"Provider {pid}: {name.strip()} (VAT {vat})")
+        return emit(json_shapes.provider(p))
+    click.echo(f"Provider {p.id}: {name.strip()} (VAT {vat})")
 
 
 @provider.command("edit", short_help="Change a provider's details for publication.")
@@ -529,13 +531,13 @@ def provider_edit(
     """Change PROVIDER's address, registration numbers, SME or VCSE status, or PPON.
 
     Only the options given change; an empty text (--ppon "") clears that detail."""
-    from calloff.documents import json_shapes as present
+    from calloff.documents import json_shapes
 
-    details, given = _details(fields)
-    p = desk.service().setup.edit_provider(provider_ref, details, given, effective(on))
+    p = desk.office().edit_provider(provider_ref, on=on, **fields)
     if as_json:
-        return emit(present.provider(p))
-    click.echo(f"{p.name}: " + ", ".join(sorted(given)).replace("_", " ") + " updated.")
+        return emit(json_shapes.provider(p))
+    given = sorted(name for name, value in fields.items() if value is not None)
+    click.echo(f"{p.name}: " + ", ".join(given).replace("_", " ") + " updated.")
 
 
 @provider.command("show")
@@ -544,11 +546,11 @@ def provider_edit(
 @pass_desk
 def provider_show(desk: Desk, provider_ref: str, as_json: bool) -> None:
     """Show one provider: status, VAT and what is published about it."""
-    from calloff.documents import json_shapes as present
+    from calloff.documents import json_shapes
 
-    p = desk.service().provider(provider_ref)
+    p = desk.office().provider(provider_ref)
     if as_json:
-        return emit(present.provider(p))
+        return emit(json_shapes.provider(p))
     why = f" ({p.status_reason})" if p.status_reason and p.status != "active" else ""
 
     def yes_no(v: bool | None) -> str:
@@ -569,11 +571,11 @@ def provider_show(desk: Desk, provider_ref: str, as_json: bool) -> None:
 @pass_desk
 def provider_list(desk: Desk, as_json: bool) -> None:
     """List providers with their status today."""
-    from calloff.documents import json_shapes as present
+    from calloff.documents import json_shapes
 
-    providers = desk.service().providers()
+    providers = desk.office().providers()
     if as_json:
-        return emit([present.provider(p) for p in providers])
+        return emit([json_shapes.provider(p) for p in providers])
     for p in providers:
         why = f" ({p.status_reason})" if p.status_reason and p.status != "active" else ""
         click.echo(f"{p.id:>4}  {p.name}  [{p.status}{why}]  VAT {p.vat}")
@@ -584,7 +586,13 @@ def _status_command(status: str, verb: str, needs_reason: bool) -> Callable[...,
     @on_option
     @pass_desk
     def command(desk: Desk, provider_ref: str, on: date | None, reason: str = "") -> None:
-        p = desk.service().setup.set_provider_status(provider_ref, status, reason, effective(on))
+        office = desk.office()
+        if status == "suspended":
+            p = office.suspend(provider_ref, reason=reason, on=on)
+        elif status == "withdrawn":
+            p = office.withdraw(provider_ref, reason=reason, on=on)
+        else:
+            p = office.reinstate(provider_ref, on=on)
         click.echo(f"{p.name} {verb} from {effective(on)}.")
 
     if needs_reason:
@@ -621,10 +629,11 @@ def provider_unavailable(
     on: date | None,
 ) -> None:
     """Mark a provider unavailable for some dates; requests touching them pass over it."""
-    svc = desk.service()
-    svc.setup.mark_unavailable(provider_ref, start, end, lot, reason, effective(on))
+    p = desk.office().mark_unavailable(
+        provider_ref, start=start, end=end, reason=reason, lot=lot, on=on
+    )
     where = f" on lot {lot}" if lot else ""
-    click.echo(f"{svc.provider(provider_ref).name} unavailable {start} to {end}{where}.")
+    click.echo(f"{p.name} unavailable {start} to {end}{where}.")
 
 
 # -- rankings and prices -------------------------------------------------------------------
@@ -642,8 +651,8 @@ def rank() -> None:
 @pass_desk
 def rank_set(desk: Desk, lot: int, providers: tuple[str, ...], on: date | None) -> None:
     """Set LOT's ranking: PROVIDER ids or names, rank 1 first."""
-    ranked = desk.service().setup.set_ranking(lot, providers, effective(on))
-    click.echo(f"Lot {lot}: " + ", ".join(f"{i}. {p.name}" for i, p in enumerate(ranked, 1)))
+    ranked = desk.office().set_ranking(lot=lot, providers=list(providers), on=on)
+    click.echo(f"Lot {lot}: " + ", ".join(f"{i}. {p.name}" for i, p, _ in ranked))
 
 
 @rank.command("import", short_help="Import rankings (and rates) from a CSV file.")
@@ -659,7 +668,7 @@ def rank_import(desk: Desk, path: str, on: date | None) -> None:
     from calloff.errors import ImportRejected
 
     try:
-        counts = desk.service().setup.import_rankings(path, effective(on))
+        counts = desk.office().import_rankings(path, on=on)
     except ImportRejected as e:
         for line, message in e.problems:
             click.echo(f"{e.path}:{line}: {message}", err=True)
@@ -676,37 +685,22 @@ def rank_import(desk: Desk, path: str, on: date | None) -> None:
 @pass_desk
 def rank_show(desk: Desk, lot: int, as_json: bool) -> None:
     """Show LOT's ranking with tendered rates."""
-    from calloff.documents import json_shapes as present
+    from calloff.documents import json_shapes
 
-    ranking = desk.service().ranking(lot)
+    ranking = desk.office().ranking(lot)
     if as_json:
-        return emit(
-            {
-                "lot": lot,
-                "ranking": [
-                    {
-                        "rank": r["rank"],
-                        "provider": r["provider"].id,
-                        "name": r["provider"].name,
-                        "status": r["provider"].status,
-                        "rates": present.rates(r["rates"]),
-                    }
-                    for r in ranking
-                ],
-            }
-        )
+        return emit(json_shapes.ranking(lot, ranking))
     if not ranking:
         click.echo(f"Lot {lot} has no ranking yet.")
-    for r in ranking:
+    for rank, p, tendered in ranking:
         rates = (
             ", ".join(
-                f"{u} {format_money(v)}" for u, v in r["rates"].as_dict().items() if v is not None
+                f"{u} {format_money(v)}" for u, v in tendered.as_dict().items() if v is not None
             )
             or "no rates"
         )
-        p = r["provider"]
         status = "" if p.status == "active" else f" [{p.status}]"
-        click.echo(f"{r['rank']:>3}. {p.name} (id {p.id}){status}: {rates}")
+        click.echo(f"{rank:>3}. {p.name} (id {p.id}){status}: {rates}")
 
 
 @main.group()
@@ -732,12 +726,12 @@ def price_set(
     on: date | None,
 ) -> None:
     """Set a provider's tendered rates on LOT (ex-VAT)."""
-    given = {
-        u: v for u, v in (("day", day), ("session", session), ("place", place)) if v is not None
-    }
-    rates = desk.service().setup.set_prices(lot, provider_ref, given, effective(on))
+    office = desk.office()
+    rates = office.set_rates(
+        lot=lot, provider=provider_ref, day=day, session=session, place=place, on=on
+    )
     shown = ", ".join(f"{u} {format_money(v)}" for u, v in rates.as_dict().items() if v is not None)
-    name = desk.service().provider(provider_ref).name
+    name = office.provider(provider_ref).name
     click.echo(f"{name}'s rates on lot {lot}: {shown}")
 
 
@@ -779,16 +773,12 @@ def request() -> None:
 def request_add(
     desk: Desk,
     lot: int,
-    title: str,
-    start: date,
-    end: date | None,
     value: Decimal | None,
     quantity: int | None,
     unit: str | None,
-    funding: str | None,
-    attendees: int | None,
     on: date | None,
     as_json: bool,
+    **details: Any,
 ) -> None:
     """Record a training request on a lot: a fixed --value, or --quantity and --unit."""
     if value is not None and (quantity is not None or unit is not None):
@@ -797,14 +787,15 @@ def request_add(
         raise click.UsageError("give --value, or --quantity with --unit")
     if (quantity is None) != (unit is None):
         raise click.UsageError("--quantity and --unit go together")
-    rid = desk.service().add_request(
-        lot, title, start, end, value, quantity, unit, funding, attendees, effective(on)
+    # --title, --start, --end, --funding and --attendees, by the library's own names
+    r = desk.office().add_request(
+        lot=lot, value=value, quantity=quantity, unit=unit, on=on, **details
     )
     if as_json:
-        from calloff.documents import json_shapes as present
+        from calloff.documents import json_shapes
 
-        return emit(present.request(desk.service().store.request(rid)))
-    click.echo(f"Request {rid} recorded on lot {lot}.")
+        return emit(json_shapes.request(r))
+    click.echo(f"Request {r.id} recorded on lot {lot}.")
 
 
 @request.command("list")
@@ -812,40 +803,16 @@ def request_add(
 @pass_desk
 def request_list(desk: Desk, as_json: bool) -> None:
     """List requests and where each stands."""
-    rows = desk.service().store.requests()
-    items = []
-    for r in rows:
-        if r["live"]:
-            status = r["last_status"]
-        elif r["competition"] is not None:
-            status = "in_competition"
-        elif r["last_calloff"] is None:
-            status = "new"
-        else:
-            status = "unallocated"
-        items.append(
-            {
-                "id": r["id"],
-                "lot": r["lot"],
-                "title": r["title"],
-                "start": r["start"],
-                "end": r["end"],
-                "funding": r["funding"],
-                "status": status,
-                "calloff": r["last_calloff"],
-                "competition": r["competition"],
-            }
-        )
+    from calloff.documents import json_shapes
+
+    requests = desk.office().requests()
     if as_json:
-        return emit(items)
-    for i in items:
-        latest = f"call-off {i['calloff']}" if i["calloff"] else ""
-        if i["status"] == "in_competition":
-            latest = f"competition {i['competition']}"
-        click.echo(
-            f"{i['id']:>4}  lot {i['lot']}  {i['start']}  {i['status']:<12} {latest:<14} "
-            f"{i['title']}"
-        )
+        return emit([json_shapes.request_standing(r) for r in requests])
+    for r in requests:
+        latest = f"call-off {r.calloff}" if r.calloff else ""
+        if r.status == "in_competition":
+            latest = f"competition {r.competition}"
+        click.echo(f"{r.id:>4}  lot {r.lot}  {r.start}  {r.status:<12} {latest:<14} {r.title}")
 
 
 def _print_outcome(o: Outcome) -> None:
@@ -874,11 +841,11 @@ def _print_outcome(o: Outcome) -> None:
 @pass_desk
 def allocate(desk: Desk, request_id: int, on: date | None, as_json: bool) -> None:
     """Offer REQUEST to the top-ranked eligible provider on its lot."""
-    from calloff.documents import json_shapes as present
+    from calloff.documents import json_shapes
 
-    outcome = desk.service().allocate(request_id, effective(on))
+    outcome = desk.office().allocate(request_id, on=on)
     if as_json:
-        return emit(present.outcome(outcome))
+        return emit(json_shapes.outcome(outcome))
     _print_outcome(outcome)
 
 
@@ -890,7 +857,7 @@ def allocate(desk: Desk, request_id: int, on: date | None, as_json: bool) -> Non
 def accept(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None:
     """Record that the provider accepted CALLOFF."""
 
-    c = desk.service().accept(calloff_id, effective(on))
+    c = desk.office().accept(calloff_id, on=on)
     if as_json:
         return emit(_calloff_json(desk, c))
     click.echo(f"Call-off {c.id} accepted on {c.decided_on}.")
@@ -904,11 +871,11 @@ def accept(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None:
 @pass_desk
 def decline(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: bool) -> None:
     """Record a decline of CALLOFF and offer the request to the next eligible provider."""
-    from calloff.documents import json_shapes as present
+    from calloff.documents import json_shapes
 
-    outcome = desk.service().decline(calloff_id, reason, effective(on))
+    outcome = desk.office().decline(calloff_id, reason=reason, on=on)
     if as_json:
-        return emit({**present.outcome(outcome), "declined": calloff_id})
+        return emit({**json_shapes.outcome(outcome), "declined": calloff_id})
     click.echo(f"Call-off {calloff_id} declined.")
     _print_outcome(outcome)
 
@@ -924,7 +891,7 @@ def approve(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None
     The officer who raised a call-off cannot approve it.
     """
 
-    c = desk.service().approve(calloff_id, effective(on))
+    c = desk.office().approve(calloff_id, on=on)
     if as_json:
         return emit(_calloff_json(desk, c))
     click.echo(
@@ -942,7 +909,7 @@ def approve(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None
 def reject(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: bool) -> None:
     """Reject CALLOFF awaiting approval: its commitment is released."""
 
-    c = desk.service().reject(calloff_id, reason, effective(on))
+    c = desk.office().reject(calloff_id, reason=reason, on=on)
     if as_json:
         return emit(_calloff_json(desk, c))
     if c.competition_id is not None:
@@ -960,33 +927,17 @@ def reject(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: b
 @pass_desk
 def approvals(desk: Desk, as_json: bool) -> None:
     """List call-offs awaiting approval."""
-    rows = desk.service().store.listings.awaiting_approval()
+    from calloff.documents import json_shapes
+
+    waiting = desk.office().approvals()
     if as_json:
-        return emit(
-            [
-                {
-                    "calloff": r["id"],
-                    "request": r["request_id"],
-                    "lot": r["lot"],
-                    "provider": r["provider_id"],
-                    "name": r["provider_name"],
-                    "rank": r["rank"],
-                    "value": json_money(Decimal(r["value_pence"]) / 100),
-                    "funding": r["funding"],
-                    "raised_by": r["officer"],
-                    "raised_on": r["offered_on"],
-                }
-                for r in rows
-            ]
-        )
-    if not rows:
+        return emit([json_shapes.awaiting_approval(a) for a in waiting])
+    if not waiting:
         click.echo("No call-offs are awaiting approval.")
-    for r in rows:
+    for a in waiting:
         click.echo(
-            f"Call-off {r['id']}: request {r['request_id']} (lot {r['lot']}) to "
-            f"{r['provider_name']} (rank {r['rank']}), "
-            f"{format_money(Decimal(r['value_pence']) / 100)}, raised by {r['officer']} "
-            f"on {r['offered_on']}"
+            f"Call-off {a.calloff}: request {a.request} (lot {a.lot}) to {a.name} "
+            f"(rank {a.rank}), {format_money(a.value)}, raised by {a.raised_by} on {a.raised_on}"
         )
 
 
@@ -996,12 +947,12 @@ def approvals(desk: Desk, as_json: bool) -> None:
 @pass_desk
 def lapse(desk: Desk, on: date | None, as_json: bool) -> None:
     """Treat every offer unanswered past its respond-by date as declined, and cascade."""
-    from calloff.documents import json_shapes as present
+    from calloff.documents import json_shapes
 
-    lapses = desk.service().lapse(effective(on))
+    lapses = desk.office().lapse(on=on)
     if as_json:
         return emit(
-            [{**present.outcome(item.outcome), "lapsed": item.lapsed.id} for item in lapses]
+            [{**json_shapes.outcome(item.outcome), "lapsed": item.lapsed.id} for item in lapses]
         )
     if not lapses:
         click.echo(f"No offer is past its respond-by date on {effective(on)}.")
@@ -1015,38 +966,15 @@ def lapse(desk: Desk, on: date | None, as_json: bool) -> None:
 @pass_desk
 def offers(desk: Desk, as_json: bool) -> None:
     """List offers still awaiting the provider's answer; overdue ones are flagged."""
-    from calloff.store.listings import offer_dates
+    from calloff.documents import json_shapes
 
-    svc = desk.service()
-    holidays = svc.framework().holidays
-    rows = [
-        {**r, **offer_dates(r, date.today(), svc.framework().term, holidays)}
-        for r in svc.store.listings.pending_offers()
-    ]
+    pending = desk.office().offers()
     if as_json:
-        return emit(
-            [
-                {
-                    "calloff": r["id"],
-                    "request": r["request_id"],
-                    "lot": r["lot"],
-                    "provider": r["provider_id"],
-                    "name": r["provider_name"],
-                    "rank": r["rank"],
-                    "value": json_money(Decimal(r["value_pence"]) / 100),
-                    "raised_on": r["raised_on"],
-                    "offered_on": r["offered_on"],
-                    "respond_by": r["respond_by"],
-                    "overdue_working_days": r["overdue_working_days"],
-                    "lapse_command": r["lapse_command"],
-                }
-                for r in rows
-            ]
-        )
-    if not rows:
+        return emit([json_shapes.pending_offer(o) for o in pending])
+    if not pending:
         click.echo("No offers are awaiting an answer.")
-    for r in rows:
-        late = r["overdue_working_days"]
+    for o in pending:
+        late = o.overdue_working_days
         flag = (
             ""
             if late is None
@@ -1055,12 +983,11 @@ def offers(desk: Desk, as_json: bool) -> None:
             else " — overdue: its respond-by date has passed"
         )
         if late is not None:
-            flag += f" — run `{r['lapse_command']}`"
+            flag += f" — run `{o.lapse_command}`"
         click.echo(
-            f"Call-off {r['id']}: request {r['request_id']} (lot {r['lot']}) to "
-            f"{r['provider_name']} (rank {r['rank']}), "
-            f"{format_money(Decimal(r['value_pence']) / 100)}, "
-            f"offered {r['offered_on']}, respond by {r['respond_by']}{flag}"
+            f"Call-off {o.calloff}: request {o.request} (lot {o.lot}) to {o.name} "
+            f"(rank {o.rank}), {format_money(o.value)}, "
+            f"offered {o.offered_on}, respond by {o.respond_by}{flag}"
         )
 
 
@@ -1070,13 +997,12 @@ def offers(desk: Desk, as_json: bool) -> None:
 @pass_desk
 def show(desk: Desk, calloff_id: int, as_json: bool) -> None:
     """Everything about one call-off, its cascade history included."""
-    from calloff.documents import orders
-    from calloff.documents import rendering as documents
+    from calloff.documents.rendering import render_text
 
-    data = orders.calloff_view(desk.service(), calloff_id)
+    data = desk.office().show(calloff_id)
     if as_json:
         return emit(data)
-    click.echo(documents.render_text("show.txt.j2", data))
+    click.echo(render_text("show.txt.j2", data))
 
 
 @main.command(short_help="Ceiling, commitments and headroom for a year.")
@@ -1085,11 +1011,11 @@ def show(desk: Desk, calloff_id: int, as_json: bool) -> None:
 @pass_desk
 def headroom(desk: Desk, year: FinancialYear | None, as_json: bool) -> None:
     """Ceiling, commitments and headroom for a financial year, by funding stream."""
-    from calloff.documents import json_shapes as present
+    from calloff.documents import json_shapes
 
-    pos = desk.service().budget.position(year)
+    pos = desk.office().headroom(year=year)
     if as_json:
-        return emit(present.position(pos))
+        return emit(json_shapes.position(pos))
     if not pos.has_ceiling:
         click.echo(
             f"{pos.year} has no ceiling yet: set one with `calloff ceiling set --year "
@@ -1137,7 +1063,7 @@ def ceiling_set(
     desk: Desk, year: FinancialYear, funding: str, amount: Decimal, on: date | None
 ) -> None:
     """Set a funding stream's cap for a year (refused below what is already committed)."""
-    pos = desk.service().budget.set_ceiling(year, funding, amount, effective(on))
+    pos = desk.office().set_ceiling(year=year, funding=funding, amount=amount, on=on)
     click.echo(
         f"{funding} cap for {year} set to {format_money(amount)} from {effective(on)}; "
         f"on that day the ceiling is {format_money(pos.ceiling)} and headroom "
@@ -1156,7 +1082,7 @@ def funding() -> None:
 @pass_desk
 def funding_confirm(desk: Desk, stream: str, on: date | None) -> None:
     """Record that a pending funding stream (the DfE grant) is confirmed."""
-    desk.service().budget.confirm_funding(stream, effective(on))
+    desk.office().confirm_funding(stream, on=on)
     click.echo(f"Funding stream {stream} confirmed on {effective(on)}.")
 
 
@@ -1169,16 +1095,16 @@ def term(ctx: click.Context, as_json: bool) -> None:
     """Show the framework's term; `calloff term extend` takes up an extension."""
     if ctx.invoked_subcommand is not None:
         return
-    from calloff.documents import json_shapes as present
+    from calloff.documents import json_shapes
 
-    svc = ctx.find_object(Desk).service()
-    fw = svc.framework()
+    office = _desk(ctx).office()
+    fw = office.framework
     if as_json:
-        return emit(present.term(fw, svc.store.extensions()))
+        return emit(json_shapes.term(fw, office.extensions()))
     _print_term(fw)
 
 
-def _print_term(fw: Any) -> None:
+def _print_term(fw: Framework) -> None:
     t = fw.term
     click.echo(
         f"Term: {t.start} to {t.end} (original end {t.original_end}); "
@@ -1193,12 +1119,12 @@ def _print_term(fw: Any) -> None:
 @pass_desk
 def term_extend(desk: Desk, on: date | None, as_json: bool) -> None:
     """Take up the next extension option."""
-    from calloff.documents import json_shapes as present
+    from calloff.documents import json_shapes
 
-    svc = desk.service()
-    fw = svc.budget.extend_term(effective(on))
+    office = desk.office()
+    fw = office.extend_term(on=on)
     if as_json:
-        return emit(present.term(fw, svc.store.extensions()))
+        return emit(json_shapes.term(fw, office.extensions()))
     _print_term(fw)
 
 
@@ -1253,28 +1179,25 @@ def spend_add(
     as_json: bool,
 ) -> None:
     """Record one invoice line against an accepted CALLOFF."""
-    from calloff.domain.model import Payment
+    from calloff.documents import json_shapes
 
-    svc = desk.service()
-    payment = Payment(received, paid, vat, irrecoverable_vat)
-    line = svc.spending.add_spend(calloff_id, amount, spent_on, invoice, attendees, on, payment)
-    c = svc.calloff(calloff_id)
-    spent = svc.store.invoices.total(calloff_id)
+    office = desk.office()
+    line = office.add_spend(
+        calloff_id,
+        amount=amount,
+        invoice_date=spent_on,
+        invoice=invoice,
+        attendees=attendees,
+        on=on,
+        received=received,
+        paid=paid,
+        vat=vat,
+        irrecoverable_vat=irrecoverable_vat,
+    )
+    c = office.calloff(calloff_id)
+    spent = office.spent(calloff_id)
     if as_json:
-        settled = line.settled
-        return emit(
-            {
-                **_calloff_json(desk, c),
-                "spent": json_money(spent),
-                "remaining": json_money(c.value - spent),
-                "invoice": line.invoice,
-                "amount": json_money(line.amount),
-                "vat": json_money(settled.vat),
-                "irrecoverable_vat": json_money(settled.irrecoverable_vat),
-                "received": settled.received.isoformat() if settled.received else None,
-                "paid": settled.paid.isoformat() if settled.paid else None,
-            }
-        )
+        return emit(json_shapes.spend_line(_calloff_json(desk, c), c, line, spent))
     click.echo(
         f"Invoice {invoice.strip()}: {format_money(amount)} on call-off {calloff_id}; "
         f"spent {format_money(spent)} of {format_money(c.value)}."
@@ -1303,21 +1226,11 @@ def spend_pay(
     as_json: bool,
 ) -> None:
     """Record that INVOICE (a reference already recorded) was paid --on a day."""
-    paid = desk.service().payments.pay(invoice, effective(on), provider_ref, received)
+    from calloff.documents import json_shapes
+
+    paid = desk.office().pay(invoice, on=on, provider=provider_ref, received=received)
     if as_json:
-        return emit(
-            {
-                "spend": paid["spend"],
-                "calloff": paid["calloff"],
-                "provider": paid["provider"],
-                "invoice": paid["invoice"],
-                "date": paid["date"].isoformat(),
-                "received": paid["received"].isoformat() if paid["received"] else None,
-                "paid": paid["paid"].isoformat(),
-                "amount": json_money(paid["amount"]),
-                "vat": json_money(paid["vat"]),
-            }
-        )
+        return emit(json_shapes.payment(paid))
     days = (
         f", {(paid['paid'] - paid['received']).days} day(s) after receipt"
         if paid["received"]
@@ -1342,16 +1255,16 @@ def spend_import(desk: Desk, path: str, on: date | None) -> None:
     """
     from calloff.errors import ImportRejected
 
-    svc = desk.service()
+    office = desk.office()
     lines = _count_lines(path) if sys.stderr.isatty() else 0
     try:
         if lines > 2000:
             # Each row is counted twice: once checked, once written.
             with click.progressbar(length=2 * lines, label="Importing", file=sys.stderr) as bar:
-                summary = svc.spending.import_spend(path, on, progress=bar.update)
-                bar.update(bar.length - bar.pos)
+                summary = office.import_spend(path, on=on, progress=bar.update)
+                bar.update((bar.length or 0) - bar.pos)
         else:
-            summary = svc.spending.import_spend(path, on)
+            summary = office.import_spend(path, on=on)
     except ImportRejected as e:
         for line, message in e.problems:
             click.echo(f"{e.path}:{line}: {message}", err=True)
@@ -1396,7 +1309,7 @@ def vary(
 ) -> None:
     """Change an accepted CALLOFF's value; an increase must fit under the ceiling."""
 
-    c = desk.service().spending.vary(calloff_id, value, reason, effective(on))
+    c = desk.office().vary(calloff_id, value=value, reason=reason, on=on)
     if as_json:
         return emit(_calloff_json(desk, c))
     click.echo(f"Call-off {c.id} now worth {format_money(c.value)}.")
@@ -1410,11 +1323,13 @@ def vary(
 def complete(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None:
     """Delivery of CALLOFF finished: its commitment becomes its actual spend."""
 
-    svc = desk.service()
-    c = svc.spending.complete(calloff_id, effective(on))
-    spent = svc.store.invoices.total(c.id)
+    from calloff.documents import json_shapes
+
+    office = desk.office()
+    c = office.complete(calloff_id, on=on)
+    spent = office.spent(c.id)
     if as_json:
-        return emit({**_calloff_json(desk, c), "spent": json_money(spent)})
+        return emit(json_shapes.with_spent(_calloff_json(desk, c), spent))
     click.echo(
         f"Call-off {c.id} completed: commitment {format_money(spent)} "
         f"(value was {format_money(c.value)})."
@@ -1430,11 +1345,13 @@ def complete(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> Non
 def cancel(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: bool) -> None:
     """Cancel CALLOFF: its commitment becomes what was spent so far."""
 
-    svc = desk.service()
-    c = svc.spending.cancel(calloff_id, reason, effective(on))
-    spent = svc.store.invoices.total(c.id)
+    from calloff.documents import json_shapes
+
+    office = desk.office()
+    c = office.cancel(calloff_id, reason=reason, on=on)
+    spent = office.spent(c.id)
     if as_json:
-        return emit({**_calloff_json(desk, c), "spent": json_money(spent)})
+        return emit(json_shapes.with_spent(_calloff_json(desk, c), spent))
     click.echo(f"Call-off {c.id} cancelled: commitment {format_money(spent)}.")
 
 
@@ -1462,45 +1379,18 @@ def audit(
     """List the audit trail; `calloff audit verify` checks its chain."""
     if ctx.invoked_subcommand is not None:
         return
-    svc = ctx.find_object(Desk).service()
-    provider_id = svc.provider(provider_ref).id if provider_ref else None
-    if calloff_id is not None:
-        svc.calloff(calloff_id)
-    events = svc.store.trail.events(calloff_id, provider_id, since)
-    # A bid stays sealed until its competition's closing day, here as in `competition show`.
-    sealed = svc.store.competitions.sealed(date.today())
+    from calloff.documents import json_shapes
 
-    def after(e: dict[str, Any]) -> Any:
-        data = json.loads(e["after"]) if e["after"] else None
-        if e["action"] == "competition.bid" and e["object_id"] in sealed and data:
-            data = {**data, "price": None, "scores": None, "sealed": True}
-        return data
-
+    office = _desk(ctx).office()
+    events = office.audit(calloff=calloff_id, provider=provider_ref or None, since=since)
     if as_json:
-        return emit(
-            [
-                {
-                    "id": e["id"],
-                    "recorded_at": e["recorded_at"],
-                    "effective_on": e["effective_on"],
-                    "officer": e["officer"],
-                    "action": e["action"],
-                    "object_type": e["object_type"],
-                    "object_id": e["object_id"],
-                    "before": json.loads(e["before"]) if e["before"] else None,
-                    "after": after(e),
-                    "reason": e["reason"],
-                    "hash": e["hash"],
-                }
-                for e in events
-            ]
-        )
+        return emit([json_shapes.audit_event(e) for e in events])
     for e in events:
-        reason = f": {e['reason']}" if e["reason"] else ""
+        reason = f": {e.reason}" if e.reason else ""
+        effective_on = str(e.effective_on or "")
         click.echo(
-            f"{e['id']:>5}  {e['recorded_at']}  {e['effective_on'] or '':<10}  "
-            f"{e['officer']:<14} {e['action']:<18} {e['object_type']} "
-            f"{e['object_id']}{reason}"
+            f"{e.id:>5}  {e.recorded_at}  {effective_on:<10}  "
+            f"{e.officer:<14} {e.action:<18} {e.object_type} {e.object_id}{reason}"
         )
 
 
@@ -1518,58 +1408,39 @@ def audit(
 @pass_desk
 def audit_verify(desk: Desk, expected: str | None, as_json: bool) -> None:
     """Check the audit chain: exit 0 if whole, 1 naming the first event tampered with."""
+    from calloff.documents import json_shapes
+
     if expected is not None:
-        expected = expected.strip().lower()
-        if len(expected) < 8 or any(ch not in "0123456789abcdef" for ch in expected):
-            raise click.BadParameter(
-                "give the head hash as printed by `calloff audit "
-                "verify` (at least its first 8 characters)",
-                param_hint="--expect",
-            )
-    trail = desk.service().store.trail
-    verdict = _verify_with_progress(trail)
-    found = trail.event_with_hash(expected) if expected and verdict.ok else None
-    problem = verdict.problem
-    if verdict.ok and expected and found is None:
-        problem = (
-            f"the head you expected ({expected}) is not in this audit trail: the "
-            "trail was rewritten, or this file is an older copy"
-        )
+        try:
+            expected = head_hash(expected)
+        except CalloffError as e:
+            raise click.BadParameter(e.for_command(), param_hint="--expect") from None
+    check = _verify_with_progress(desk.office(), expected)
     if as_json:
-        emit(
-            {
-                "ok": problem is None,
-                "events": verdict.events,
-                "head": verdict.head,
-                "problem": problem,
-                "event": verdict.event,
-                "expected": None
-                if expected is None
-                else {"hash": expected, "event": found, "found": found is not None},
-            }
-        )
-        if problem:
+        emit(json_shapes.audit_check(check))
+        if check.problem:
             sys.exit(1)
         return
-    if problem:
-        raise click.ClickException(f"audit trail does not verify: {problem}")
-    click.echo(f"Audit chain whole: {verdict.events} event(s); head {verdict.head}")
+    if check.problem:
+        raise click.ClickException(f"audit trail does not verify: {check.problem}")
+    click.echo(f"Audit chain whole: {check.events} event(s); head {check.head}")
+    found = check.expected_event
     if found is not None:
-        since = verdict.events - found
+        since = check.events - found
         click.echo(
             f"The head you expected is event {found}"
             + (f"; {since} event(s) recorded since." if since else ", the head now.")
         )
 
 
-def _verify_with_progress(trail: Any) -> Any:
+def _verify_with_progress(office: Office, expected: str | None) -> Any:
     """`audit verify`, with a progress bar on stderr when a person is watching."""
     if not sys.stderr.isatty():
-        return trail.verify()
-    with click.progressbar(length=trail.work(), label="Verifying", file=sys.stderr) as bar:
-        verdict = trail.verify(progress=bar.update)
-        bar.update(max(bar.length - bar.pos, 0))
-    return verdict
+        return office.verify_audit(expect=expected)
+    with click.progressbar(length=office.audit_size(), label="Verifying", file=sys.stderr) as bar:
+        check = office.verify_audit(expect=expected, progress=bar.update)
+        bar.update(max((bar.length or 0) - bar.pos, 0))
+    return check
 
 
 # -- documents -----------------------------------------------------------------------------
@@ -1604,11 +1475,11 @@ def guard_output(output: str | None, database: str, force: bool) -> None:
     """Before any work: a document must never be written over the database (by name,
     link or inode), nor over an existing file unless --force says so."""
     if output:
-        from calloff.documents import output_files as outputs
+        from calloff.documents import output_files
 
         try:
-            outputs.check(output, outputs.database_files(database))
-        except outputs.OutputRefused as e:
+            output_files.check(output, output_files.database_files(database))
+        except output_files.OutputRefused as e:
             raise click.UsageError(f"--output {e}") from None
         if not force and os.path.lexists(output):
             raise click.ClickException(
@@ -1620,9 +1491,9 @@ def write_output(text: str | Iterable[str], output: str | None, database: str, f
     """A document to FILE (whole or not at all) or to standard output; `text` may come in
     pieces, for one too big to hold whole."""
     if output:
-        from calloff.documents import output_files as outputs
+        from calloff.documents import output_files
 
-        outputs.write(output, text, force=force, protect=outputs.database_files(database))
+        output_files.write(output, text, force=force, protect=output_files.database_files(database))
         click.echo(f"Wrote {output}")
     else:
         for piece in [text] if isinstance(text, str) else text:
@@ -1675,27 +1546,17 @@ def report_quarterly(
     as_json: bool,
 ) -> None:
     """Spend against contract for a year or one quarter: committed, spent, headroom."""
-    from calloff.reports.files import render_report
-
     if as_json:
         fmt = "json"
 
     guard_output(output, desk.db, force)
-    write_output(
-        render_report(desk.service().store, year, quarter, fmt, templates, as_recorded),
-        output,
-        desk.db,
-        force,
+    text = desk.office().report_file(
+        year=year, quarter=quarter, format=fmt, templates=templates, as_recorded=as_recorded
     )
+    write_output(text, output, desk.db, force)
 
 
 # -- publishing ----------------------------------------------------------------------------
-
-
-def _half(text: str) -> Any:
-    from calloff.publishing.payments import HalfYear
-
-    return HalfYear.parse(text)
 
 
 def publish_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -1718,11 +1579,8 @@ def _publication_format(fmt: str | None, as_json: bool) -> str:
     return "json" if as_json else fmt or "csv"
 
 
-def _not_over_yet(publication: dict[str, Any]) -> None:
+def _not_over_yet(end: date | None) -> None:
     """A file for a period that has not ended may still change: say so, on stderr."""
-    end = publication.get("period_end")
-    if isinstance(end, str):
-        end = date.fromisoformat(end)
     if end and end >= date.today():
         click.echo(
             f"Note: the period ends on {end}, so this file may still change: publish it "
@@ -1750,20 +1608,18 @@ def publish() -> None:
 
 def _publish(
     desk: Desk,
-    build: Callable[[Any], dict[str, Any]],
+    name: str,
     fmt: str | None,
     output: str | None,
     force: bool,
     as_json: bool,
-) -> dict[str, Any]:
-    from calloff.publishing.files import render
-
+    **period: Any,
+) -> None:
     fmt = _publication_format(fmt, as_json)
     guard_output(output, desk.db, force)
-    publication = build(desk.service().store)
-    write_output(render(publication, fmt), output, desk.db, force)
-    _not_over_yet(publication)
-    return publication
+    publication = desk.office().publication_file(name, format=fmt, **period)
+    write_output(publication.text, output, desk.db, force)
+    _not_over_yet(publication.period_end)
 
 
 @publish.command("spend", short_help="Transparency Code: each payment over £500.")
@@ -1781,9 +1637,7 @@ def publish_spend(
 ) -> None:
     """Each payment in the quarter, by the day it was paid, whose amount excluding VAT
     exceeds £500 (Local Government Transparency Code 2015)."""
-    from calloff.publishing import transparency as publishing
-
-    _publish(desk, lambda s: publishing.spend(s, year, quarter), fmt, output, force, as_json)
+    _publish(desk, "spend", fmt, output, force, as_json, year=year, quarter=quarter)
 
 
 @publish.command("contracts", short_help="Transparency Code: contracts over £5,000.")
@@ -1801,9 +1655,7 @@ def publish_contracts(
 ) -> None:
     """The contracts register: the framework and every call-off over £5,000 in force in
     the quarter (Local Government Transparency Code 2015)."""
-    from calloff.publishing import transparency as publishing
-
-    _publish(desk, lambda s: publishing.contracts(s, year, quarter), fmt, output, force, as_json)
+    _publish(desk, "contracts", fmt, output, force, as_json, year=year, quarter=quarter)
 
 
 @publish.command("payments", short_help="Procurement Act 2023: payments over £30,000.")
@@ -1821,25 +1673,23 @@ def publish_payments(
 ) -> None:
     """Each payment in the quarter over £30,000 including VAT, under a framework let under
     the Procurement Act 2023 (s.70). Under the 2015 Regulations the duty does not apply."""
-    from calloff.publishing import payments as payment_info
-
     fmt = _publication_format(fmt, as_json)
-    regime = desk.service().framework().regime
-    if payment_info.duty_applies(regime) or fmt == "json":
-        _publish(desk, lambda s: payment_info.payments(s, year, quarter), fmt, output, force, False)
+    not_applicable = desk.office().payments_duty()
+    if not_applicable is None or fmt == "json":
+        _publish(desk, "payments", fmt, output, force, False, year=year, quarter=quarter)
         return
     guard_output(output, desk.db, force)
     if output:
-        from calloff.documents import output_files as outputs
+        from calloff.documents import output_files
 
-        outputs.write(output, "", force=force, protect=outputs.database_files(desk.db))
-    click.echo(payment_info.not_applicable(regime))
+        output_files.write(output, "", force=force, protect=output_files.database_files(desk.db))
+    click.echo(not_applicable)
 
 
 @publish.command("payment-performance", short_help="Procurement Act 2023: days to pay.")
 @click.option(
     "--half",
-    type=Parsed("HALF", _half, type(None)),
+    type=Parsed("HALF", half_year, type(None)),
     required=True,
     help="Half-year, e.g. 2026-27-H1 (April-September) or 2026-27-H2.",
 )
@@ -1851,9 +1701,7 @@ def publish_payment_performance(
     """The payments compliance notice's figures for a half-year: average days to pay
     (from the day after receipt), the share paid within 30, 31-60 and 61 or more days, the
     share due but unpaid at the period's end, and the invoices counted."""
-    from calloff.publishing import payments as payment_info
-
-    _publish(desk, lambda s: payment_info.performance(s, half), fmt, output, force, as_json)
+    _publish(desk, "payment-performance", fmt, output, force, as_json, half=half)
 
 
 @publish.command("ocds", short_help="Open contracting data: one OCDS 1.1 release package.")
@@ -1870,15 +1718,13 @@ def publish_ocds(desk: Desk, since: date | None, output: str | None, force: bool
     with its lots, rankings and caps, each call-off with its award, contract, variations
     and paid invoices. A release's id names its content, so publishing again adds new
     releases and never rewrites old ones."""
-    from calloff.publishing import ocds
-
     guard_output(output, desk.db, force)
-    store = desk.service().store
-    if not ocds.anything_since(store, since):
+    package = desk.office().ocds_file(since=since)
+    if package is None:
         # A package holds at least one release: with nothing new, none is written.
         click.echo(f"Nothing was recorded on or after {since}: no package written.", err=True)
         return
-    write_output(ocds.write_package(store, since), output, desk.db, force)
+    write_output(package, output, desk.db, force)
 
 
 @publish.command("notice", short_help="A call-off's notice: details, change or termination.")
@@ -1921,13 +1767,13 @@ def publish_notice(
     """The notice CALLOFF needs on the Central Digital Platform, for the officer to file:
     as an OCDS release with the UK notice type (json, the default) or to read (md). Under
     the 2015 Regulations the details notice is the award to put on Contracts Finder."""
-    from calloff.publishing import notices
-
     if as_json and fmt == "md":
         raise click.UsageError("--json and --format md disagree: give one of them")
     fmt = "json" if as_json else fmt or "json"
     guard_output(output, desk.db, force)
-    text = notices.render(desk.service().store, calloff_id, kind, fmt, variation, templates)
+    text = desk.office().notice(
+        calloff_id, type=kind, format=fmt, variation=variation, templates=templates
+    )
     write_output(text, output, desk.db, force)
 
 
@@ -1945,16 +1791,13 @@ def due(desk: Desk, on: date | None, everything: bool, as_json: bool) -> None:
     """The compliance calendar: each notice and publication the framework's regime asks
     for, with its deadline and the command that produces it, overdue first. `calloff
     published ITEM` records one as done."""
-    from calloff.publishing import calendar as compliance
-
     day = effective(on)
-    calendar = compliance.calendar(desk.service().store, day, everything)
+    office = desk.office()
+    calendar = office.due(on=day, all=everything)
     if as_json:
         return emit(calendar)
-    from calloff.domain.model import REGIMES
-
     click.echo(
-        f"Due as at {day} ({REGIMES[calendar['regime']]}): {calendar['overdue']} overdue, "
+        f"Due as at {day} ({office.framework.regime_name}): {calendar['overdue']} overdue, "
         f"{calendar['open'] - calendar['overdue']} to come, {calendar['published']} published."
     )
     for i in calendar["items"]:
@@ -1985,7 +1828,7 @@ def due(desk: Desk, on: date | None, everything: bool, as_json: bool) -> None:
 def published(desk: Desk, item: str, on: date, reference: str | None, as_json: bool) -> None:
     """Record that ITEM (a name `calloff due` gives) was published on a day, which closes
     it in the calendar from that day; audited."""
-    done = desk.service().publications.record(item, on, reference)
+    done = desk.office().published(item, on=on, reference=reference)
     if as_json:
         return emit(done)
     late = ""
@@ -2002,17 +1845,9 @@ def published(desk: Desk, item: str, on: date, reference: str | None, as_json: b
 # -- competitions (docs/competition.md) ----------------------------------------------------
 
 
-def _weights(text: str) -> dict[str, int]:
-    from calloff.domain.competition import parse_weights
-
-    return parse_weights(text)
-
-
 def _scores(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
     """`--score quality=70` (repeated, or comma-separated) as {criterion: mark}; a mark
     that is not a number from 0 to 100 is a usage error, as an unreadable --price is."""
-    from calloff.domain.scoring import parse_mark
-
     marks: dict[str, str] = {}
     for value in values:
         for part in value.split(","):
@@ -2029,24 +1864,17 @@ def _scores(ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
             try:
                 parse_mark(mark, name)
             except CalloffError as e:
-                raise click.BadParameter(str(e), ctx, param) from None
+                raise click.BadParameter(e.for_command(), ctx, param) from None
             marks[name] = mark.strip()
     return marks
 
 
-WEIGHTS = Parsed("CRITERION=N,...", _weights, dict)
+WEIGHTS = Parsed("CRITERION=N,...", parse_weights, dict)
 
 
 @main.group(short_help="Award a call-off by competition among a lot's providers.")
 def competition() -> None:
     """Award a call-off by competition: open it, record bids, show, award, write letters."""
-
-
-def _competition_json(desk: Desk, competition_id: int, on: date | None = None) -> dict[str, Any]:
-    from calloff.actions.competition_state import standing
-    from calloff.documents.competition_view import to_json
-
-    return to_json(standing(desk.service().store, competition_id, on))
 
 
 @competition.command("open", short_help="Invite a lot's eligible providers to bid.")
@@ -2070,8 +1898,9 @@ def competition_open(
     as_json: bool,
 ) -> None:
     """Open a competition for REQUEST: every eligible provider on its lot is invited."""
-    k = desk.service().competitions.open(request_id, closes, effective(on), weights)
-    data = _competition_json(desk, k.id)
+    office = desk.office()
+    k = office.open_competition(request_id, closes=closes, weights=weights, on=on)
+    data = office.competition(k.id)
     if as_json:
         return emit(data)
     for p in data["passed_over"]:
@@ -2109,23 +1938,12 @@ def competition_bid(
     as_json: bool,
 ) -> None:
     """Record PROVIDER's bid in COMPETITION, dated no later than its closing day."""
-    a = desk.service().competitions.bid(competition_id, provider_ref, price, scores, effective(on))
-    marks = {n: f"{m:.2f}" for n, m in a.marks.items()}
+    from calloff.documents import json_shapes
+
+    a = desk.office().bid(competition_id, provider=provider_ref, price=price, scores=scores, on=on)
     if as_json:
-        return emit(
-            {
-                "competition": competition_id,
-                "provider": a.provider_id,
-                "name": a.name,
-                "rank": a.rank,
-                "bid": True,
-                "on": a.on.isoformat(),
-                "price": json_money(a.price),
-                "scores": marks,
-                "reason": None,
-            }
-        )
-    given = "".join(f", {n} {m}" for n, m in marks.items())
+        return emit(json_shapes.answer(competition_id, a))
+    given = "".join(f", {n} {m}" for n, m in json_shapes.marks(a).items())
     click.echo(
         f"Recorded a bid from {a.name} in competition {competition_id} on {a.on}: "
         f"{format_money(a.price)}{given}."
@@ -2148,21 +1966,11 @@ def competition_no_bid(
     as_json: bool,
 ) -> None:
     """Record that PROVIDER will not bid in COMPETITION."""
-    a = desk.service().competitions.no_bid(competition_id, provider_ref, reason, effective(on))
+    from calloff.documents import json_shapes
+
+    a = desk.office().no_bid(competition_id, provider=provider_ref, reason=reason, on=on)
     if as_json:
-        return emit(
-            {
-                "competition": competition_id,
-                "provider": a.provider_id,
-                "name": a.name,
-                "rank": a.rank,
-                "bid": False,
-                "on": a.on.isoformat(),
-                "price": None,
-                "scores": None,
-                "reason": a.reason,
-            }
-        )
+        return emit(json_shapes.answer(competition_id, a))
     why = f": {a.reason}" if a.reason else ""
     click.echo(f"Recorded that {a.name} will not bid in competition {competition_id}{why}.")
 
@@ -2173,13 +1981,10 @@ def competition_no_bid(
 @pass_desk
 def competition_show(desk: Desk, competition_id: int, as_json: bool) -> None:
     """Show COMPETITION: who was invited, the bids, and from the closing day each bid's scores."""
-    from calloff.actions.competition_state import standing
-    from calloff.documents.competition_view import render_text
+    from calloff.documents.competition_view import render_text, to_json
 
-    st = standing(desk.service().store, competition_id)
+    st = desk.office().competition_standing(competition_id)
     if as_json:
-        from calloff.documents.competition_view import to_json
-
         return emit(to_json(st))
     click.echo(render_text(st), nl=False)
 
@@ -2189,40 +1994,19 @@ def competition_show(desk: Desk, competition_id: int, as_json: bool) -> None:
 @pass_desk
 def competition_list(desk: Desk, as_json: bool) -> None:
     """List competitions and where each stands."""
-    today = date.today().isoformat()
-    rows = []
-    for r in desk.service().store.competitions.all():
-        # As `competition show` has it: cancelled, awarded, or open until the closing day.
-        if r["cancelled_on"]:
-            status = "cancelled"
-        elif r["calloff"]:
-            status = "awarded"
-        else:
-            status = "closed" if today >= r["closes_on"] else "open"
-        rows.append(
-            {
-                "competition": r["id"],
-                "request": r["request_id"],
-                "lot": r["lot"],
-                "title": r["title"],
-                "status": status,
-                "opened_on": r["opened_on"],
-                "closes_on": r["closes_on"],
-                "invited": r["invited"],
-                "bids": r["bids"],
-                "calloff": r["calloff"],
-            }
-        )
+    from calloff.documents import json_shapes
+
+    competitions = desk.office().competitions()
     if as_json:
-        return emit(rows)
-    if not rows:
+        return emit([json_shapes.competition_standing(k) for k in competitions])
+    if not competitions:
         click.echo("No competitions yet.")
-    for r in rows:
-        award = f", call-off {r['calloff']}" if r["calloff"] else ""
+    for k in competitions:
+        award = f", call-off {k.calloff}" if k.calloff else ""
         click.echo(
-            f"{r['competition']:>4}  request {r['request']}  lot {r['lot']}  "
-            f"{r['status']:<9} closes {r['closes_on']}  {r['bids']} of {r['invited']} bid"
-            f"{award}  {r['title']}"
+            f"{k.competition:>4}  request {k.request}  lot {k.lot}  "
+            f"{k.status:<9} closes {k.closes_on}  {k.bids} of {k.invited} bid"
+            f"{award}  {k.title}"
         )
 
 
@@ -2234,17 +2018,13 @@ def competition_list(desk: Desk, as_json: bool) -> None:
 def competition_award(desk: Desk, competition_id: int, on: date | None, as_json: bool) -> None:
     """Award COMPETITION, from its closing day, to the bid with the highest total (a tie to the
     better rank): a call-off checked against the ceiling and the approval threshold."""
-    c = desk.service().competitions.award(competition_id, effective(on))
-    data = _competition_json(desk, competition_id, effective(on))
+    from calloff.documents import json_shapes
+
+    office = desk.office()
+    c = office.award(competition_id, on=on)
+    data = office.competition(competition_id, on=effective(on))
     if as_json:
-        return emit(
-            {
-                **_calloff_json(desk, c),
-                "total": data["winner"]["total"],
-                "results": data["results"],
-                "set_aside": data["set_aside"],
-            }
-        )
+        return emit(json_shapes.award(_calloff_json(desk, c), data))
     for p in data["set_aside"]:
         click.echo(f"  set aside rank {p['rank']} {p['name']}: {p['reason']}")
     win = data["winner"]
@@ -2272,9 +2052,10 @@ def competition_cancel(
     desk: Desk, competition_id: int, reason: str, on: date | None, as_json: bool
 ) -> None:
     """Cancel COMPETITION (not once awarded): its request can be called off again."""
-    k = desk.service().competitions.cancel(competition_id, reason, effective(on))
+    office = desk.office()
+    k = office.cancel_competition(competition_id, reason=reason, on=on)
     if as_json:
-        return emit(_competition_json(desk, k.id))
+        return emit(office.competition(k.id))
     click.echo(f"Competition {k.id} cancelled on {k.cancelled_on}: {k.cancel_reason}")
 
 
@@ -2309,20 +2090,16 @@ def competition_letters(
 ) -> None:
     """Write one assessment summary per bidder of an awarded COMPETITION: its own scores
     beside the winner's (never another bidder's), and the standstill's end."""
-    from calloff.actions.competition_state import standing
-    from calloff.documents import output_files as outputs
-    from calloff.documents.competition_view import render_letters
+    from calloff.documents import output_files
 
-    svc = desk.service()
-    st = standing(svc.store, competition_id)
-    letters = render_letters(st, svc.framework(), fmt, templates)
+    letters = desk.office().letters(competition_id, format=fmt, templates=templates)
     folder = Path(directory)
-    protect = outputs.database_files(desk.db)
-    targets = [(folder / name, text) for name, text in letters]
+    protect = output_files.database_files(desk.db)
+    targets = [(folder / name, text) for name, text in letters.items()]
     for target, _ in targets:
         try:
-            outputs.check(target, protect)
-        except outputs.OutputRefused as e:
+            output_files.check(target, protect)
+        except output_files.OutputRefused as e:
             raise click.UsageError(f"--output-dir {e}") from None
         if not force and os.path.lexists(target):
             raise click.ClickException(
@@ -2331,12 +2108,12 @@ def competition_letters(
             )
     folder.mkdir(parents=True, exist_ok=True)
     for target, text in targets:
-        outputs.write(target, text, force=force, protect=protect)
+        output_files.write(target, text, force=force, protect=protect)
         click.echo(f"Wrote {target}")
 
 
 def document_command(name: str, short_help: str, doc: str) -> None:
-    """`order` and `record`: one call-off's document, from `orders.render_<name>`."""
+    """`order` and `record`: one call-off's document, from `Office.order` or `Office.record`."""
 
     @click.argument("calloff_id", metavar="CALLOFF", type=ID)
     @click.option(
@@ -2358,11 +2135,9 @@ def document_command(name: str, short_help: str, doc: str) -> None:
         force: bool,
         templates: str | None,
     ) -> None:
-        from calloff.documents import orders
-
         guard_output(output, desk.db, force)
-        render = getattr(orders, f"render_{name}")
-        write_output(render(desk.service(), calloff_id, fmt, templates), output, desk.db, force)
+        render = getattr(desk.office(), name)
+        write_output(render(calloff_id, format=fmt, templates=templates), output, desk.db, force)
 
     main.command(name, short_help=short_help, help=doc)(command)
 
@@ -2391,11 +2166,11 @@ document_command(
 @pass_desk
 def demo(desk: Desk, directory: str) -> None:
     """Build a demo: the Leeds framework, fictional providers, a cascade and a refusal."""
-    from calloff.demo.leeds import run_demo
+    from calloff.api import run_demo
 
     program = _program()
     commands: list[tuple[list[str], bool]] = []
-    summary = run_demo(Path(directory), program=program, commands=commands)
+    summary = run_demo(directory, program=program, commands=commands)
     click.echo(summary)
     click.echo(
         "\nA competition on the Borsetshire framework's lot 2 (by ranking or competition), "

@@ -39,3 +39,16 @@ def test_actions_take_keywords_only():
         params = list(inspect.signature(method).parameters.values())[1:]
         positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
         assert len(positional) <= 1, (name, positional)
+
+
+def test_every_office_method_is_documented():
+    """The page names every public method and property of the front door."""
+    import inspect
+
+    text = DOC.read_text(encoding="utf-8")
+    missing = [
+        name
+        for name, _ in inspect.getmembers(calloff.Office)
+        if not name.startswith("_") and f"`{name}" not in text and f".{name}" not in text
+    ]
+    assert missing == []

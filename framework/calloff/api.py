@@ -19,14 +19,14 @@ from types import TracebackType
 from typing import Any
 
 from calloff.actions.service import Lapse, Outcome, Service
-from calloff.actions.spending import ImportSummary, SpendLine
 from calloff.api_competition import Competing
 from calloff.api_publishing import Publishing
+from calloff.api_records import Records
+from calloff.api_spending import Spending
 from calloff.arguments import (
     Day,
     Money,
     Ref,
-    _amount,
     _count,
     _day,
     _id,
@@ -34,17 +34,15 @@ from calloff.arguments import (
     _path,
     _ref,
     _text,
-    _year,
+    officer_name,
 )
 from calloff.domain import definition
-from calloff.domain.dates import FinancialYear
-from calloff.domain.model import CallOff, Framework, PassOver, Payment, Provider, Rates, Request
+from calloff.domain.model import CallOff, Framework, PassOver, Provider, Rates, Request
 from calloff.domain.registration import Details
-from calloff.domain.rules import Position
-from calloff.errors import InvalidInput
+from calloff.errors import CalloffError, InvalidInput
 from calloff.store.database import Store
 
-__all__ = ["Office", "create", "open"]
+__all__ = ["Office", "create", "embedded_frameworks", "fault_message", "open", "run_demo"]
 
 
 def create(
@@ -73,11 +71,40 @@ def open(path: str | Path, *, officer: str | None = None) -> Office:
     return Office(Store.open(_path(path)), _officer(officer))
 
 
+def embedded_frameworks() -> list[str]:
+    """The frameworks built in, by name: `create(framework=...)` takes any of them."""
+    return list(definition.EMBEDDED)
+
+
+def fault_message(error: BaseException, database: str | Path) -> CalloffError | None:
+    """A fault of the disk, the lock or the file system (a SQLite error) as one sentence
+    naming the file and the fix; None for anything else, which is a genuine bug."""
+    from calloff.store.faults import explain
+
+    return explain(error, database)
+
+
+def run_demo(
+    directory: str | Path,
+    *,
+    program: str = "calloff",
+    commands: list[tuple[list[str], bool]] | None = None,
+) -> str:
+    """The worked example behind `calloff demo`: a database, its documents and a report in
+    `directory`; returns the summary. The competition's command lines, for the command to
+    run, are added to `commands`."""
+    from calloff.demo.leeds import run_demo as demo
+
+    return demo(Path(_path(directory, "directory")), program=program, commands=commands)
+
+
+def _folder(templates: str | Path | None) -> str | Path | None:
+    return None if templates is None else _path(templates, "templates")
+
+
 def _officer(officer: str | None) -> str:
     if officer is not None:
-        from calloff.domain.model import clean_text
-
-        return clean_text(officer, "the officer", 100)
+        return officer_name(officer)
     try:
         return getpass.getuser()
     except Exception:
@@ -95,7 +122,7 @@ def _details(details: dict[str, str | bool | None]) -> tuple[Details, set[str]]:
     return Details.checked(**details)  # type: ignore[arg-type]
 
 
-class Office(Publishing, Competing):
+class Office(Publishing, Competing, Spending, Records):
     """One officer's desk at one framework database. Use it as a context manager, or call
     `close()`, so the database file is released."""
 
@@ -161,7 +188,7 @@ class Office(Publishing, Competing):
         pid = self.service.setup.add_provider(
             _text(name, "name"), _text(vat, "vat"), _day(on), checked
         )
-        return self.service.provider(pid)
+        return self.service.provider(pid, _day(on))
 
     def edit_provider(
         self, provider: Ref, *, on: Day | None = None, **details: str | bool | None
@@ -200,7 +227,7 @@ class Office(Publishing, Competing):
             _ref(provider),
             _day(start, "start"),
             _day(end, "end"),
-            _count(lot, "lot", 1, 10_000),
+            None if lot is None else _id(lot, "lot"),
             _text(reason, "reason"),
             _day(on),
         )
@@ -243,7 +270,10 @@ class Office(Publishing, Competing):
             if amount is not None
         }
         if not given:
-            raise InvalidInput("give at least one rate: day=, session= or place=")
+            raise InvalidInput(
+                "give at least one rate: day=, session= or place=",
+                command="give at least one of --day, --session or --place",
+            )
         return self.service.setup.set_prices(_id(lot, "lot"), _ref(provider), given, _day(on))
 
     def import_rankings(self, path: str | Path, *, on: Day | None = None) -> dict[int, int]:
@@ -320,108 +350,32 @@ class Office(Publishing, Competing):
 
         return calloff_view(self.service, _id(calloff, "calloff"))
 
-    def order(self, calloff: int, *, format: str = "md") -> str:
-        """The call-off order for the provider, as Markdown or HTML (`format="html"`)."""
+    def order(
+        self, calloff: int, *, format: str = "md", templates: str | Path | None = None
+    ) -> str:
+        """The call-off order for the provider, as Markdown or HTML (`format="html"`);
+        `templates` is a folder of the council's own templates, tried first."""
         from calloff.documents.orders import render_order
 
-        return render_order(self.service, _id(calloff, "calloff"), _text(format, "format"))
+        return render_order(
+            self.service, _id(calloff, "calloff"), _text(format, "format"), _folder(templates)
+        )
 
-    def record(self, calloff: int, *, format: str = "md") -> str:
+    def record(
+        self, calloff: int, *, format: str = "md", templates: str | Path | None = None
+    ) -> str:
         """The award record for the council's file, as Markdown or HTML."""
         from calloff.documents.orders import render_record
 
-        return render_record(self.service, _id(calloff, "calloff"), _text(format, "format"))
-
-    # -- spend and the life of a call-off ------------------------------------------------
-
-    def add_spend(
-        self,
-        calloff: int,
-        *,
-        amount: Money,
-        invoice_date: Day,
-        invoice: str,
-        attendees: int | None = None,
-        on: Day | None = None,
-        received: Day | None = None,
-        paid: Day | None = None,
-        vat: Money | None = None,
-        irrecoverable_vat: Money | None = None,
-    ) -> SpendLine:
-        """One invoice line (ex-VAT) against an accepted call-off; `on` defaults to the
-        invoice date. `vat` defaults to the provider's rate, `irrecoverable_vat` to 0."""
-        return self.service.spending.add_spend(
-            _id(calloff, "calloff"),
-            _amount(amount, "amount"),
-            _day(invoice_date, "invoice_date"),
-            _text(invoice, "invoice"),
-            _count(attendees, "attendees", 0, 10_000_000),
-            None if on is None else _day(on),
-            Payment(
-                None if received is None else _day(received, "received"),
-                None if paid is None else _day(paid, "paid"),
-                _money(vat, "vat"),
-                _money(irrecoverable_vat, "irrecoverable_vat"),
-            ),
+        return render_record(
+            self.service, _id(calloff, "calloff"), _text(format, "format"), _folder(templates)
         )
 
-    def pay(
-        self,
-        invoice: str,
-        *,
-        on: Day | None = None,
-        provider: Ref | None = None,
-        received: Day | None = None,
-    ) -> dict[str, Any]:
-        """Record that an invoice already on the books was paid on `on`."""
-        return self.service.payments.pay(
-            _text(invoice, "invoice"),
-            _day(on),
-            None if provider is None else _ref(provider),
-            None if received is None else _day(received, "received"),
-        )
+    def calloff_document(self, calloff: CallOff) -> dict[str, Any]:
+        """A call-off as the command's JSON gives it: with its provider's name and, for an
+        offer past its respond-by day, how late it is and the command that lapses it."""
+        from calloff.documents import json_shapes
+        from calloff.documents.orders import overdue
 
-    def import_spend(self, path: str | Path, *, on: Day | None = None) -> ImportSummary:
-        """Invoice lines from CSV, all or none (`ImportRejected.problems` lists bad rows)."""
-        return self.service.spending.import_spend(_path(path), None if on is None else _day(on))
-
-    def vary(self, calloff: int, *, value: Money, reason: str, on: Day | None = None) -> CallOff:
-        return self.service.spending.vary(
-            _id(calloff, "calloff"), _amount(value, "value"), _text(reason, "reason"), _day(on)
-        )
-
-    def complete(self, calloff: int, *, on: Day | None = None) -> CallOff:
-        """Delivery finished: the commitment becomes the actual spend."""
-        return self.service.spending.complete(_id(calloff, "calloff"), _day(on))
-
-    def cancel(self, calloff: int, *, reason: str, on: Day | None = None) -> CallOff:
-        """The commitment becomes the spend so far."""
-        return self.service.spending.cancel(
-            _id(calloff, "calloff"), _text(reason, "reason"), _day(on)
-        )
-
-    # -- the budget ----------------------------------------------------------------------
-
-    def headroom(self, *, year: FinancialYear | str | None = None) -> Position:
-        """Ceiling, commitments and headroom for a financial year (default: as `calloff
-        headroom` chooses), per stream and whole."""
-        return self.service.budget.position(_year(year))
-
-    def set_ceiling(
-        self, *, year: FinancialYear | str, funding: str, amount: Money, on: Day | None = None
-    ) -> Position:
-        """A stream's cap for a year, from `on`; returns the year's position on that day."""
-        fy = _year(year)
-        if fy is None:
-            raise InvalidInput("year is required, such as '2016-17'")
-        return self.service.budget.set_ceiling(
-            fy, _text(funding, "funding"), _amount(amount, "amount"), _day(on)
-        )
-
-    def confirm_funding(self, stream: str, *, on: Day | None = None) -> Framework:
-        """The pending stream (the DfE grant) is confirmed from `on`; returns the framework."""
-        return self.service.budget.confirm_funding(_text(stream, "stream"), _day(on))
-
-    def extend_term(self, *, on: Day | None = None) -> Framework:
-        """Take up the next extension option (while the term runs); returns the framework."""
-        return self.service.budget.extend_term(_day(on))
+        name = self.service.provider(calloff.provider_id).name
+        return json_shapes.calloff(calloff, name, **overdue(self.service, calloff))

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calloff.arguments import Day, Money, Ref, _amount, _day, _id, _ref, _text
+from calloff.arguments import Day, Money, Ref, _amount, _day, _id, _path, _ref, _text
 from calloff.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from calloff.actions.competition_state import Standing
     from calloff.actions.service import Service
     from calloff.domain.competition import Answer, Competition
     from calloff.domain.model import CallOff
@@ -85,12 +87,21 @@ class Competing:
             _id(competition, "competition"), _ref(provider), why, _day(on)
         )
 
-    def competition(self, competition: int) -> dict[str, Any]:
-        """The competition as `calloff competition show --json` gives it (docs/json.md)."""
-        from calloff.actions.competition_state import standing
+    def competition(self, competition: int, *, on: Day | None = None) -> dict[str, Any]:
+        """The competition as `calloff competition show --json` gives it (docs/json.md), as
+        it stands on `on` (default today)."""
         from calloff.documents.competition_view import to_json
 
-        return to_json(standing(self.service.store, _id(competition, "competition")))
+        return to_json(self.competition_standing(competition, on=on))
+
+    def competition_standing(self, competition: int, *, on: Day | None = None) -> Standing:
+        """The competition as it stands on `on` (default today): who was invited, who
+        answered, and once it has closed the valid bids scored best first, with the bids
+        set aside and why. `calloff competition show` renders it."""
+        from calloff.actions.competition_state import standing
+
+        day = None if on is None else _day(on)
+        return standing(self.service.store, _id(competition, "competition"), day)
 
     def award(self, competition: int, *, on: Day | None = None) -> CallOff:
         """Award the call-off to the highest total (a tie to the better rank), checked
@@ -104,15 +115,18 @@ class Competing:
             _id(competition, "competition"), _text(reason, "reason"), _day(on)
         )
 
-    def letters(self, competition: int, *, format: str = "md") -> dict[str, str]:
-        """Each bidder's assessment summary, by file name (nothing is written)."""
-        from calloff.actions.competition_state import standing
+    def letters(
+        self, competition: int, *, format: str = "md", templates: str | Path | None = None
+    ) -> dict[str, str]:
+        """Each bidder's assessment summary, by file name, in the order the bidders were
+        invited (nothing is written); `templates` is a folder of the council's own."""
         from calloff.documents.competition_view import render_letters
 
         if format not in ("md", "html"):
             raise InvalidInput(f"format {format!r} is not known: choose md or html")
-        st = standing(self.service.store, _id(competition, "competition"))
-        return dict(render_letters(st, self.service.framework(), format))
+        st = self.competition_standing(competition)
+        folder = None if templates is None else str(_path(templates, "templates"))
+        return dict(render_letters(st, self.service.framework(), format, folder))
 
 
 def _mark(value: Any) -> Any:

@@ -3,14 +3,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calloff.arguments import Day, _day, _id, _text, _year
+import attrs
+
+from calloff.arguments import Day, _day, _id, _path, _text, _year
 from calloff.domain.dates import FinancialYear
 from calloff.errors import InvalidInput
 
 if TYPE_CHECKING:
     from calloff.actions.service import Service
+    from calloff.domain.model import Framework
+
+
+@attrs.frozen
+class PublicationFile:
+    """A publication's file, and the last day of the period it covers (None where it
+    covers no period): a file for a period not yet over may still change."""
+
+    text: str
+    period_end: date | None
 
 
 class Publishing:
@@ -53,12 +68,26 @@ class Publishing:
         for a half such as "2026-27-H1"."""
         import json
 
-        from calloff.publishing import payments, transparency
         from calloff.publishing.files import render
+
+        built = self._build(publication, year, quarter, half)
+        result: dict[str, Any] = json.loads(render(built, "json"))
+        return result
+
+    def _build(
+        self,
+        publication: str,
+        year: FinancialYear | str | None,
+        quarter: int | None,
+        half: Any,
+    ) -> dict[str, Any]:
+        from calloff.publishing import payments, transparency
 
         store = self.service.store
         if publication == "payment-performance":
-            built = payments.performance(store, payments.HalfYear.parse(_text(half or "", "half")))
+            if not isinstance(half, payments.HalfYear):
+                half = payments.HalfYear.parse(_text(half or "", "half"))
+            built = payments.performance(store, half)
         else:
             build = {
                 "spend": transparency.spend,
@@ -74,8 +103,7 @@ class Publishing:
             if fy is None or isinstance(quarter, bool) or not isinstance(quarter, int):
                 raise InvalidInput("year (such as '2015-16') and quarter (1 to 4) are required")
             built = build(store, fy, quarter)
-        result: dict[str, Any] = json.loads(render(built, "json"))
-        return result
+        return built
 
     # -- open data and the compliance calendar ---------------------------------------------
 
@@ -87,7 +115,13 @@ class Publishing:
         return ocds.package(self.service.store, None if since is None else _day(since, "since"))
 
     def notice(
-        self, calloff: int, *, type: str, format: str = "json", variation: int | None = None
+        self,
+        calloff: int,
+        *,
+        type: str,
+        format: str = "json",
+        variation: int | None = None,
+        templates: str | Path | None = None,
     ) -> str:
         """A call-off's notice (`details`, `change` or `termination`) as `calloff publish
         notice` prints it: the OCDS release (json) or Markdown (md)."""
@@ -99,6 +133,7 @@ class Publishing:
             _text(type, "type"),
             _text(format, "format"),
             None if variation is None else _id(variation, "variation"),
+            None if templates is None else _path(templates, "templates"),
         )
 
     def due(self, *, on: Day | None = None, all: bool = False) -> dict[str, Any]:
@@ -113,8 +148,88 @@ class Publishing:
         """Record that due item `item` was published on `on`, which closes it."""
         if on is None:
             raise InvalidInput("on is required: the day it was published")
-        return self.service.publications.record(
+        from calloff.publishing.published import Publications
+
+        return Publications(self.service.store, self.service.officer).record(
             _text(item, "item"),
             _day(on),
             None if reference is None else _text(reference, "reference"),
         )
+
+    def set_ocid_prefix(self, prefix: str, *, replace: bool = False) -> Framework:
+        """Name the council's registered OCDS prefix (like ocds-a1b2c3), which begins every
+        ocid, for a framework whose definition gave none; `replace` changes one already set,
+        only while nothing was published under it. Audited."""
+        from calloff.publishing.published import Publications
+
+        if not isinstance(replace, bool):
+            raise InvalidInput("replace must be True or False")
+        return Publications(self.service.store, self.service.officer).set_ocid_prefix(
+            _text(prefix, "prefix"), replace
+        )
+
+    # -- the files the command writes ----------------------------------------------------
+
+    def report_file(
+        self,
+        *,
+        year: FinancialYear | str,
+        quarter: int | None = None,
+        format: str = "md",
+        templates: str | Path | None = None,
+        as_recorded: int | str | None = None,
+    ) -> str:
+        """The quarterly report as `calloff report quarterly` writes it: Markdown, HTML,
+        CSV or JSON, from the council's own `templates` where given."""
+        from calloff.reports.files import render_report
+
+        fy = _year(year)
+        if fy is None:
+            raise InvalidInput("year is required, such as '2015-16'")
+        if quarter is not None and (isinstance(quarter, bool) or not isinstance(quarter, int)):
+            raise InvalidInput("quarter must be 1, 2, 3 or 4")
+        return render_report(
+            self.service.store,
+            fy,
+            quarter,
+            _text(format, "format"),
+            None if templates is None else _path(templates, "templates"),
+            as_recorded,
+        )
+
+    def publication_file(
+        self,
+        publication: str,
+        *,
+        year: FinancialYear | str | None = None,
+        quarter: int | None = None,
+        half: str | None = None,
+        format: str = "csv",
+    ) -> PublicationFile:
+        """A publication as the file `calloff publish NAME` writes (CSV or JSON), with the
+        last day of its period: a file for a period not yet over may still change."""
+        from calloff.publishing.files import render
+
+        built = self._build(publication, year, quarter, half)
+        end = built.get("period_end")
+        if isinstance(end, str):
+            end = date.fromisoformat(end)
+        return PublicationFile(render(built, _text(format, "format")), end)
+
+    def payments_duty(self) -> str | None:
+        """None where the duty to publish payments over £30,000 (Procurement Act 2023,
+        s.70) applies to the framework; where it does not, the sentence that says why."""
+        from calloff.publishing import payments
+
+        regime = self.service.framework().regime
+        return None if payments.duty_applies(regime) else payments.not_applicable(regime)
+
+    def ocds_file(self, *, since: Day | None = None) -> Iterator[str] | None:
+        """The OCDS release package as `calloff publish ocds` writes it, piece by piece (one
+        release per line), or None when nothing was recorded on or after `since`."""
+        from calloff.publishing import ocds
+
+        day = None if since is None else _day(since, "since")
+        if not ocds.anything_since(self.service.store, day):
+            return None
+        return ocds.write_package(self.service.store, day)

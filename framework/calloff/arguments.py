@@ -1,15 +1,34 @@
 """Arguments from a Python caller, checked as the command line checks its options, so a
-wrong type is refused with the library's own one-line error and never stored."""
+wrong type is refused with the library's own one-line error and never stored.
+
+The readers here (money, dates, years, half-years, weights, scores, officers' names, head
+hashes) are the ones the `calloff` command's parameter types call too: an argument is
+checked once, in the library, and the command only turns a refusal into a usage error.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from calloff.domain.dates import FinancialYear, parse_date
-from calloff.domain.money import parse_money
+from calloff.domain.money import format_money, json_money, parse_money
 from calloff.errors import InvalidInput
+
+__all__ = [
+    "FinancialYear",
+    "format_money",
+    "half_year",
+    "head_hash",
+    "json_money",
+    "officer_name",
+    "parse_date",
+    "parse_mark",
+    "parse_money",
+    "parse_weights",
+]
 
 Money = Decimal | str | int
 Day = date | str
@@ -82,3 +101,44 @@ def _path(path: str | Path, what: str = "path") -> str | Path:
     if not isinstance(path, str | Path):
         raise InvalidInput(f"{what} must be a file path (str or pathlib.Path)")
     return path
+
+
+def head_hash(text: str) -> str:
+    """A head hash an officer wrote down (from `audit verify`): hex, at least 8 characters."""
+    expected = text.strip().lower()
+    if len(expected) < 8 or any(ch not in "0123456789abcdef" for ch in expected):
+        raise InvalidInput(
+            "expect must be a head hash as `audit verify` prints it (at least its first 8 "
+            "characters)",
+            command="give the head hash as printed by `calloff audit verify` (at least its "
+            "first 8 characters)",
+        )
+    return expected
+
+
+def half_year(text: str) -> Any:
+    """A half of a financial year, like 2026-27-H1 (April-September)."""
+    from calloff.publishing.payments import HalfYear
+
+    return HalfYear.parse(text)
+
+
+def parse_weights(text: str) -> dict[str, int]:
+    """Award weights refined within their ranges, like quality=65,price=35."""
+    from calloff.domain.competition import parse_weights as weights
+
+    return weights(text)
+
+
+def parse_mark(mark: str, criterion: str) -> Any:
+    """An evaluator's score on a criterion: a number from 0 to 100."""
+    from calloff.domain.scoring import parse_mark as marks
+
+    return marks(mark, criterion)
+
+
+def officer_name(name: str, what: str = "the officer") -> str:
+    """Who is acting, as it is recorded: one line of text, at most 100 characters."""
+    from calloff.domain.model import clean_text
+
+    return clean_text(name, what, 100)

@@ -1,12 +1,32 @@
 """Every refusal `calloff` can give, by name.
 
-Each message is one line that says what is wrong and how to put it right; the CLI
-prints it as it is and exits 1.
+Each message is one line that says what is wrong and how to put it right. A refusal
+speaks to two audiences: its message is in the library's terms (`end=2015-06-01 is
+before start=2015-06-10`), and where the command says it in its own (`--end ... is before
+--start ...: swap them`, "see `calloff request list`") that travels with it, for the
+command to print (`for_command`) and exit 1.
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 
 class CalloffError(Exception):
-    """Base class: a refusal the officer can act on."""
+    """Base class: a refusal the officer can act on.
+
+    `command` is the same refusal in the command's words, where they differ (its options
+    rather than the library's arguments); `hint` is the command a user can run next."""
+
+    def __init__(self, *args: Any, hint: str | None = None, command: str | None = None):
+        super().__init__(*args)
+        self.hint = hint
+        self.command = command
+
+    def for_command(self) -> str:
+        """The one line the `calloff` command prints after `Error:`."""
+        text = str(self) if self.command is None else self.command
+        return f"{text}: {self.hint}" if self.hint else text
 
 
 class InvalidInput(CalloffError):

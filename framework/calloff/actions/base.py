@@ -54,7 +54,7 @@ class ServiceBase:
             return self.store.provider(int(text), on)
         row = self.store.roster.provider_named(text)
         if row is None:
-            raise NotFound(f"no provider is called {text!r}: see `calloff provider list`")
+            raise NotFound(f"no provider is called {text!r}", hint="see `calloff provider list`")
         return self.store.provider(row["id"], on)
 
     def _hold(

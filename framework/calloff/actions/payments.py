@@ -12,10 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 from calloff.actions.base import ServiceBase, not_future
-from calloff.domain.model import Payment, Settled, clean_text, vat_due
+from calloff.domain.invoicing import Payment, Settled, vat_due
+from calloff.domain.model import clean_text
 from calloff.domain.money import PENNY, format_money, from_pence
 from calloff.errors import InvalidInput, NotFound, WrongStatus
-from calloff.store.invoices import invoice_key
 from calloff.store.rows import to_date
 
 
@@ -104,10 +104,7 @@ class Payments(ServiceBase):
                 _check_received(received, row["invoice"], spent_on)
             got = received or to_date(row["received_on"])
             _check_paid(paid, row["invoice"], got or spent_on, got is not None)
-            s.db.execute(
-                "UPDATE spend SET paid_on = ?, received_on = COALESCE(received_on, ?) WHERE id = ?",
-                [paid.isoformat(), received.isoformat() if received else None, row["id"]],
-            )
+            s.invoices.mark_paid(row["id"], paid, received)
             after: dict[str, object] = {"spend": row["id"], "invoice": row["invoice"], "paid": paid}
             if received is not None:
                 after["received"] = received
@@ -137,11 +134,7 @@ class Payments(ServiceBase):
                     "invoices recorded on a call-off"
                 )
             return row
-        rows = list(
-            s.db.query(
-                "SELECT * FROM spend WHERE invoice_key = ? ORDER BY id", [invoice_key(invoice)]
-            )
-        )
+        rows = s.invoices.find_any(invoice)
         if not rows:
             raise NotFound(
                 f"no invoice {invoice} is recorded: record it first with `calloff spend add`"

@@ -3,8 +3,8 @@ record the provider's answer, the approver's decision and lapsed offers.
 
 `Service` is the officer's desk; the other capabilities hang off it: `setup`
 (providers, rankings, prices), `budget` (ceilings, funding, the term) and `spending`
-(invoices, variations, completion), `payments` (paying invoices) and `publications`
-(what was published, closing the compliance calendar's items).
+(invoices, variations, completion), `payments` (paying invoices), `competitions`
+(awarding by competition) and `lists` (what the officer lists and checks).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import attrs
 from calloff.actions.base import ServiceBase, not_future
 from calloff.actions.budget import Budget
 from calloff.actions.competitions import CompetitionDesk
+from calloff.actions.lists import Lists
 from calloff.actions.offering import Lapse as Lapse
 from calloff.actions.offering import Outcome as Outcome
 from calloff.actions.offering import declined, write_offer
@@ -51,7 +52,6 @@ from calloff.errors import (
     RuleBroken,
     WrongStatus,
 )
-from calloff.publishing.published import Publications
 from calloff.store.database import Store
 
 
@@ -64,7 +64,7 @@ class Service(ServiceBase):
         self.budget = Budget(store, officer)
         self.spending = Spending(store, officer)
         self.payments = Payments(store, officer)
-        self.publications = Publications(store, officer)
+        self.lists = Lists(store, officer)
         self.competitions = CompetitionDesk(store, officer)
 
     # -- reading -------------------------------------------------------------------------
@@ -114,7 +114,10 @@ class Service(ServiceBase):
         title = clean_text(title, "the title")
         end = end or start
         if end < start:
-            raise InvalidInput(f"--end {end} is before --start {start}: swap them")
+            raise InvalidInput(
+                f"end={end} is before start={start}",
+                command=f"--end {end} is before --start {start}: swap them",
+            )
         if (value is None) == (quantity is None):
             raise InvalidInput("give either --value or --quantity with --unit, not both")
         if quantity is not None and unit is None:

@@ -116,7 +116,10 @@ class Setup(ServiceBase):
     ) -> int:
         reason = clean_text(reason, "the reason")
         if end < start:
-            raise InvalidInput(f"--to {end} is before --from {start}: swap them")
+            raise InvalidInput(
+                f"end={end} is before start={start}",
+                command=f"--to {end} is before --from {start}: swap them",
+            )
         not_future(on)
         with self.store.transaction() as s:
             fw = s.framework()
@@ -155,7 +158,10 @@ class Setup(ServiceBase):
 
     def set_prices(self, lot: int, ref: str | int, rates: dict[str, Decimal], on: date) -> Rates:
         if not rates:
-            raise InvalidInput("give at least one of --day, --session or --place")
+            raise InvalidInput(
+                "give at least one rate: day=, session= or place=",
+                command="give at least one of --day, --session or --place",
+            )
         not_future(on)
         with self.store.transaction() as s:
             s.framework().lot(lot)
@@ -216,7 +222,7 @@ class Setup(ServiceBase):
                             raise InvalidInput(f"{key} must be more than £0.00")
                         rates[unit] = rate
             except CalloffError as e:
-                problems.append((line, str(e)))
+                problems.append((line, e.for_command()))
                 continue
             lots.setdefault(lot, []).append((line, rank, provider.id, rates))
         for lot, ranked in ranks.items():

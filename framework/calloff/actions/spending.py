@@ -15,11 +15,10 @@ from calloff.actions.base import ServiceBase, not_future
 from calloff.actions.payments import settle
 from calloff.domain.csv_rows import read_csv, whole_number
 from calloff.domain.dates import parse_date
+from calloff.domain.invoicing import Payment, Settled
 from calloff.domain.model import (
     LIVE,
     CallOff,
-    Payment,
-    Settled,
     clean_text,
 )
 from calloff.domain.money import format_money, from_pence, parse_money
@@ -239,7 +238,7 @@ class Spending(ServiceBase):
                     )
                     _recordable(line, on)
                 except CalloffError as e:
-                    problems.append((line_no, str(e)))
+                    problems.append((line_no, e.for_command()))
                     continue
                 running[c.id] += amount
                 lines.append(line)

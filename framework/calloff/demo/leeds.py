@@ -17,7 +17,7 @@ from calloff.demo.folder import DemoFolder
 from calloff.documents.orders import render_order, render_record
 from calloff.domain import definition
 from calloff.domain.dates import FinancialYear
-from calloff.domain.model import Payment
+from calloff.domain.invoicing import Payment
 from calloff.domain.money import format_money
 from calloff.domain.registration import Details
 from calloff.errors import RuleBroken
@@ -321,12 +321,14 @@ PUBLISHED = {
 def _calendar(folder: DemoFolder, svc: Service, forgotten: int) -> list[str]:
     """Open data, and the compliance calendar with one notice never published."""
     from calloff.publishing import calendar, notices, ocds
+    from calloff.publishing.published import Publications
 
     store = svc.store
+    published = Publications(store, svc.officer)
     path = folder.write("publish-ocds.json", "".join(ocds.write_package(store)))
     lines = [f"Open data (OCDS 1.1 release package): {path}"]
     for item, (on, reference) in PUBLISHED.items():
-        svc.publications.record(item, date.fromisoformat(on), reference)
+        published.record(item, date.fromisoformat(on), reference)
     for fmt in ("md", "json"):
         path = folder.write(
             f"notice-{forgotten}-details.{fmt}", notices.render(store, forgotten, "details", fmt)

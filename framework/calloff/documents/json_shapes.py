@@ -7,6 +7,7 @@ Documents and `--json` output share these shapes, so every view agrees to the pe
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from calloff.domain.dates import FinancialYear
@@ -16,6 +17,18 @@ from calloff.domain.rules import Position
 
 if TYPE_CHECKING:
     from calloff.actions.service import Outcome
+    from calloff.actions.spending import SpendLine
+    from calloff.domain.competition import Answer
+    from calloff.domain.listings import (
+        AuditCheck,
+        AuditEvent,
+        AwaitingApproval,
+        CompetitionStanding,
+        Extension,
+        ListedCallOff,
+        PendingOffer,
+        RequestStanding,
+    )
 
 
 def iso(day: date | None) -> str | None:
@@ -67,7 +80,7 @@ def framework(fw: Framework) -> dict[str, Any]:
     }
 
 
-def term(fw: Framework, extensions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def term(fw: Framework, extensions: list[Extension] | None = None) -> dict[str, Any]:
     t = fw.term
     data: dict[str, Any] = {
         "start": iso(t.start),
@@ -80,7 +93,7 @@ def term(fw: Framework, extensions: list[dict[str, Any]] | None = None) -> dict[
     }
     if extensions is not None:
         data["extensions"] = [
-            {"on": e["effective_on"], "recorded_at": e["recorded_at"], "officer": e["officer"]}
+            {"on": iso(e.on), "recorded_at": e.recorded_at, "officer": e.officer}
             for e in extensions
         ]
     return data
@@ -215,3 +228,173 @@ def calloff(
         "stream_headroom_after": json_money(c.stream_headroom_after),
         "recorded_at": c.recorded_at,
     }
+
+
+def ranking(lot: int, entries: list[tuple[int, Provider, Rates]]) -> dict[str, Any]:
+    """A lot's ranking with each provider's status and tendered rates (`rank show`)."""
+    return {
+        "lot": lot,
+        "ranking": [
+            {
+                "rank": rank,
+                "provider": p.id,
+                "name": p.name,
+                "status": p.status,
+                "rates": rates(r),
+            }
+            for rank, p, r in entries
+        ],
+    }
+
+
+def request_standing(r: RequestStanding) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "lot": r.lot,
+        "title": r.title,
+        "start": iso(r.start),
+        "end": iso(r.end),
+        "funding": r.funding,
+        "status": r.status,
+        "calloff": r.calloff,
+        "competition": r.competition,
+    }
+
+
+def listed_calloff(c: ListedCallOff) -> dict[str, Any]:
+    return {
+        "calloff": c.calloff,
+        "request": c.request,
+        "lot": c.lot,
+        "provider": c.provider,
+        "name": c.name,
+        "rank": c.rank,
+        "value": json_money(c.value),
+    }
+
+
+def awaiting_approval(a: AwaitingApproval) -> dict[str, Any]:
+    return {
+        **listed_calloff(a),
+        "funding": a.funding,
+        "raised_by": a.raised_by,
+        "raised_on": iso(a.raised_on),
+    }
+
+
+def pending_offer(o: PendingOffer) -> dict[str, Any]:
+    return {
+        **listed_calloff(o),
+        "raised_on": iso(o.raised_on),
+        "offered_on": iso(o.offered_on),
+        "respond_by": iso(o.respond_by),
+        "overdue_working_days": o.overdue_working_days,
+        "lapse_command": o.lapse_command,
+    }
+
+
+def with_spent(calloff_document: dict[str, Any], spent: Decimal) -> dict[str, Any]:
+    return {**calloff_document, "spent": json_money(spent)}
+
+
+def spend_line(
+    calloff_document: dict[str, Any], c: CallOff, line: SpendLine, spent: Decimal
+) -> dict[str, Any]:
+    """An invoice line just recorded, on its call-off: spent so far and what remains."""
+    settled = line.settled
+    return {
+        **with_spent(calloff_document, spent),
+        "remaining": json_money(c.value - spent),
+        "invoice": line.invoice,
+        "amount": json_money(line.amount),
+        "vat": json_money(settled.vat),
+        "irrecoverable_vat": json_money(settled.irrecoverable_vat),
+        "received": iso(settled.received),
+        "paid": iso(settled.paid),
+    }
+
+
+def payment(paid: dict[str, Any]) -> dict[str, Any]:
+    """An invoice recorded as paid (`spend pay`)."""
+    return {
+        "spend": paid["spend"],
+        "calloff": paid["calloff"],
+        "provider": paid["provider"],
+        "invoice": paid["invoice"],
+        "date": iso(paid["date"]),
+        "received": iso(paid["received"]),
+        "paid": iso(paid["paid"]),
+        "amount": json_money(paid["amount"]),
+        "vat": json_money(paid["vat"]),
+    }
+
+
+def answer(competition: int, a: Answer) -> dict[str, Any]:
+    """An invited provider's answer to a competition: a bid or a no-bid."""
+    return {
+        "competition": competition,
+        "provider": a.provider_id,
+        "name": a.name,
+        "rank": a.rank,
+        "bid": a.bid,
+        "on": iso(a.on),
+        "price": json_money(a.price) if a.bid else None,
+        "scores": marks(a) if a.bid else None,
+        "reason": None if a.bid else a.reason,
+    }
+
+
+def marks(a: Answer) -> dict[str, str]:
+    return {n: f"{m:.2f}" for n, m in a.marks.items()}
+
+
+def award(calloff_document: dict[str, Any], competition: dict[str, Any]) -> dict[str, Any]:
+    """A competition's award: the call-off, the winner's total, every result and the bids
+    set aside."""
+    return {
+        **calloff_document,
+        "total": competition["winner"]["total"],
+        "results": competition["results"],
+        "set_aside": competition["set_aside"],
+    }
+
+
+def competition_standing(c: CompetitionStanding) -> dict[str, Any]:
+    return {
+        "competition": c.competition,
+        "request": c.request,
+        "lot": c.lot,
+        "title": c.title,
+        "status": c.status,
+        "opened_on": iso(c.opened_on),
+        "closes_on": iso(c.closes_on),
+        "invited": c.invited,
+        "bids": c.bids,
+        "calloff": c.calloff,
+    }
+
+
+def audit_event(e: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "recorded_at": e.recorded_at,
+        "effective_on": iso(e.effective_on),
+        "officer": e.officer,
+        "action": e.action,
+        "object_type": e.object_type,
+        "object_id": e.object_id,
+        "before": e.before,
+        "after": e.after,
+        "reason": e.reason,
+        "hash": e.hash,
+    }
+
+
+def audit_check(c: AuditCheck) -> dict[str, Any]:
+    expected = c.expected and {
+        "hash": c.expected,
+        "event": c.expected_event,
+        "found": c.expected_event is not None,
+    }
+    keys = {"ok": c.ok, "events": c.events, "head": c.head, "problem": c.problem}
+    return {**keys, "event": c.event, "expected": expected}

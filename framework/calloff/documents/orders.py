@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from calloff.documents import json_shapes
 from calloff.documents.rendering import render
+from calloff.domain.invoicing import vat_due
 from calloff.domain.lapses import lapse_command
-from calloff.domain.model import CLOSED, FINISHED, CallOff, vat_due
+from calloff.domain.model import CLOSED, FINISHED, CallOff
 from calloff.domain.money import ZERO, from_pence, json_money
 from calloff.errors import InvalidInput
 

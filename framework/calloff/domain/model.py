@@ -8,7 +8,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -134,6 +134,11 @@ class Framework:
         """The framework's reference in publications and on every order."""
         return self.id.upper()
 
+    @property
+    def regime_name(self) -> str:
+        """The procurement law it was let under, in words."""
+        return REGIMES[self.regime]
+
     def lot(self, number: int) -> Lot:
         for lot in self.lots:
             if lot.number == number:
@@ -258,37 +263,6 @@ class PassOver:
     name: str
     rank: int
     reason: str
-
-
-def vat_due(value: Decimal, vat: str) -> Decimal:
-    """VAT on an ex-VAT value for a standard-rated provider; nothing if exempt."""
-    if vat != "standard":
-        return Decimal("0.00")
-    return (value * VAT_RATE).quantize(PENNY, rounding=ROUND_HALF_UP)
-
-
-@attrs.frozen
-class Payment:
-    """What an officer says about an invoice's receipt, payment and VAT (None: not said)."""
-
-    received: date | None = None
-    paid: date | None = None
-    vat: Decimal | None = None
-    irrecoverable_vat: Decimal | None = None
-
-
-@attrs.frozen
-class Settled:
-    """An invoice's receipt, payment and VAT as they will be recorded."""
-
-    received: date | None
-    paid: date | None
-    vat: Decimal
-    irrecoverable_vat: Decimal
-
-    @classmethod
-    def unpaid(cls) -> Settled:
-        return cls(None, None, Decimal("0.00"), Decimal("0.00"))
 
 
 @attrs.frozen

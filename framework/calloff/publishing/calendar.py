@@ -20,7 +20,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from calloff.domain.dates import FinancialYear, quarter_of
-from calloff.domain.model import ENTERED, FINISHED, Framework
+from calloff.domain.model import FINISHED, Framework
 from calloff.store.database import Store
 from calloff.store.rows import to_date
 
@@ -78,13 +78,7 @@ def items(store: Store, on: date) -> list[DueItem]:
     that was recorded as done on or before `on`. Overdue first, then by deadline."""
     fw = store.framework()
     found = [*_calloff_items(store, fw, on), *_period_items(store, fw, on)]
-    done = {
-        r["item"]: r
-        for r in store.db.query(
-            "SELECT item, published_on, reference FROM publications WHERE published_on <= ?",
-            [on.isoformat()],
-        )
-    }
+    done = {r["item"]: r for r in store.disclosures.published_by(on)}
     marked = [
         attrs.evolve(
             i,
@@ -101,16 +95,7 @@ def items(store: Store, on: date) -> list[DueItem]:
 def _calloff_items(store: Store, fw: Framework, on: date) -> list[DueItem]:
     pa2023 = fw.regime == "pa2023"
     found = []
-    day = on.isoformat()
-    for c in store.db.query(
-        f"""
-        SELECT c.id, c.status, c.decided_on, c.closed_on, rq.title
-        FROM calloffs c JOIN requests rq ON rq.id = c.request_id
-        WHERE c.status IN ({", ".join(repr(s) for s in ENTERED)}) AND c.decided_on <= ?
-        ORDER BY c.id
-        """,
-        [day],
-    ):
+    for c in store.disclosures.entered_by(on):
         entered = date.fromisoformat(c["decided_on"])
         cid, title = c["id"], c["title"]
         days = 120 if pa2023 and fw.light_touch else 30
@@ -168,17 +153,7 @@ def _change_items(store: Store, on: date) -> list[DueItem]:
     from calloff.domain.money import format_money, from_pence
 
     found = []
-    for v in store.db.query(
-        """
-        SELECT * FROM (
-          SELECT v.id, v.calloff_id, v.effective_on, v.old_value_pence, v.new_value_pence,
-            ROW_NUMBER() OVER (PARTITION BY v.calloff_id ORDER BY v.id) AS number,
-            c.decided_on
-          FROM variations v JOIN calloffs c ON c.id = v.calloff_id)
-        WHERE effective_on <= ? ORDER BY calloff_id, number
-        """,
-        [on.isoformat()],
-    ):
+    for v in store.disclosures.variations_by(on):
         if not needs_change_notice(v["old_value_pence"], v["new_value_pence"]):
             continue
         cid, effective = v["calloff_id"], date.fromisoformat(v["effective_on"])
@@ -205,16 +180,7 @@ def _change_items(store: Store, on: date) -> list[DueItem]:
 def _quarters(store: Store, fw: Framework, on: date) -> list[tuple[FinancialYear, int]]:
     """Each quarter that has ended by `on`, from the term's first to the last in which the
     framework or a call-off under it was in force or a payment was made."""
-    (last,) = store.db.execute(
-        f"""
-        SELECT MAX(d) FROM (
-          SELECT MAX(paid_on) AS d FROM spend
-          UNION ALL SELECT MAX(closed_on) FROM calloffs
-          UNION ALL SELECT MAX(rq."end") FROM calloffs c JOIN requests rq ON rq.id = c.request_id
-            WHERE c.status IN ({", ".join(repr(s) for s in ENTERED)}))
-        """
-    ).fetchone()
-    until = max(fw.term.end, to_date(last) or fw.term.end)
+    until = max(fw.term.end, store.disclosures.last_activity() or fw.term.end)
     year, quarter = FinancialYear.of(fw.term.start), quarter_of(fw.term.start)
     found: list[tuple[FinancialYear, int]] = []
     while True:

@@ -94,12 +94,7 @@ def _variation(store: Store, calloff_id: int, variation: int | None) -> dict[str
     the latest), with its `number`."""
     rows = [
         {**row, "number": n}
-        for n, row in enumerate(
-            store.db.query(
-                "SELECT * FROM variations WHERE calloff_id = ? ORDER BY id", [calloff_id]
-            ),
-            start=1,
-        )
+        for n, row in enumerate(store.open_data.variations_of(calloff_id), start=1)
     ]
     if not rows:
         raise WrongStatus(
@@ -153,16 +148,11 @@ def _event_recorded(
         "change": ("calloff.vary",),
         "termination": ("calloff.complete", "calloff.cancel"),
     }[kind]
-    marks = ", ".join("?" * len(actions))
-    rows = store.db.execute(
-        f"SELECT recorded_at FROM events WHERE object_type = 'calloff' AND object_id = ? "
-        f"AND action IN ({marks}) ORDER BY id",
-        [str(calloff_id), *actions],
-    ).fetchall()
+    rows = store.open_data.notice_events(calloff_id, actions)
     if not rows:
         return None
     index = chosen["number"] - 1 if chosen is not None and chosen["number"] <= len(rows) else -1
-    return ocds._recorded(rows[0 if kind == "details" else index][0])
+    return ocds._recorded(rows[0 if kind == "details" else index])
 
 
 def _item(
@@ -214,11 +204,7 @@ def _details(
     award = release["awards"][0]
     contract = release["contracts"][0]
     vat = provider.vat == "standard"
-    paid = store.db.execute(
-        "SELECT COUNT(*), COALESCE(SUM(amount_pence), 0) FROM spend "
-        "WHERE calloff_id = ? AND paid_on IS NOT NULL",
-        [c.id],
-    ).fetchone()
+    paid_count, paid = store.open_data.paid_to_date(c.id)
     initial = award["value"]["amount"]
     return {
         "buyer": fw.buyer,
@@ -249,8 +235,8 @@ def _details(
         "status": c.status,
         "closed_on": c.closed_on,
         "reason": c.reason,
-        "invoices_paid": paid[0],
-        "paid": json_money(from_pence(paid[1])),
+        "invoices_paid": paid_count,
+        "paid": json_money(paid),
         "variation": None
         if chosen is None
         else {

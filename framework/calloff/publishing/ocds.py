@@ -240,20 +240,11 @@ def _budget(store: Store, fw: Framework) -> dict[str, Any]:
 
 def _framework_recorded(store: Store) -> str | None:
     """When anything the framework's release says was last recorded."""
-    (last,) = store.db.execute(
-        "SELECT MAX(recorded_at) FROM events "
-        "WHERE object_type NOT IN ('calloff', 'request', 'publication')"
-    ).fetchone()
-    return last
+    return store.open_data.framework_recorded()
 
 
 def _providers(store: Store) -> dict[int, dict[str, Any]]:
-    return {
-        r["id"]: r
-        for r in store.db.query(
-            "SELECT id, name, address, companies_house, charity, ppon, sme, vcse FROM providers"
-        )
-    }
+    return store.open_data.providers()
 
 
 # -- the package ------------------------------------------------------------------------------
@@ -284,10 +275,7 @@ def package_head(store: Store, since: date | None = None) -> dict[str, Any]:
     `date`: when anything in the package was last recorded (so the same records give the
     same package)."""
     fw = store.framework()
-    (last,) = store.db.execute(
-        "SELECT MAX(recorded_at) FROM events WHERE object_type NOT IN ('request', 'publication')"
-    ).fetchone()
-    published = _recorded(last)
+    published = _recorded(store.open_data.package_recorded())
     return {
         "uri": f"urn:calloff:{framework_ocid(fw)}:"
         + (f"since-{since.isoformat()}:" if since else "")

@@ -44,15 +44,6 @@ AWARD_STATUS = {
 CONTRACT_STATUS = {"accepted": "active", "completed": "terminated", "cancelled": "terminated"}
 
 
-# The call-offs with something recorded on or after :since (theirs, or their provider's).
-_RECORDED_SINCE = """(
-    SELECT CAST(object_id AS INTEGER) FROM events
-    WHERE object_type = 'calloff' AND recorded_at >= :since
-    UNION SELECT id FROM calloffs WHERE provider_id IN (
-      SELECT CAST(object_id AS INTEGER) FROM events
-      WHERE object_type = 'provider' AND recorded_at >= :since))"""
-
-
 def _by_calloff(rows: Iterator[dict[str, Any]]) -> Callable[[int], list[dict[str, Any]]]:
     """Rows in call-off order, handed out call-off by call-off as the call-offs are read
     in the same order: one pass over each table, whatever its size."""
@@ -77,54 +68,15 @@ def calloff_releases(
     recorded on or after `since`), from a few queries read side by side in call-off
     order, so memory stays flat at any number of call-offs."""
     providers = _providers(store)
-    if only is not None:
-        one = f" AND calloff_id = {int(only)}"
-    elif since is not None:
-        one = f" AND calloff_id IN {_RECORDED_SINCE}"
-    else:
-        one = ""
-    params = {} if since is None else {"since": since.isoformat()}
-    variations = _by_calloff(
-        store.db.query(f"SELECT * FROM variations WHERE 1 = 1{one} ORDER BY calloff_id, id", params)
-    )
-    payments = _by_calloff(
-        store.db.query(
-            "SELECT id, calloff_id, invoice, paid_on, amount_pence FROM spend "
-            f"WHERE paid_on IS NOT NULL{one} ORDER BY calloff_id, paid_on, id",
-            params,
-        )
-    )
-    passed = _by_calloff(
-        store.db.query(
-            f"SELECT calloff_id, rank, name, reason FROM passovers WHERE 1 = 1{one} "
-            "ORDER BY calloff_id, seq",
-            params,
-        )
-    )
-    object_one = "" if only is None else f" AND object_id = '{int(only)}'"
-    recorded = dict(
-        store.db.execute(
-            "SELECT CAST(object_id AS INTEGER), MAX(recorded_at) FROM events "
-            f"WHERE object_type = 'calloff'{object_one} GROUP BY object_id"
-        ).fetchall()
-    )
-    provider_recorded = dict(
-        store.db.execute(
-            "SELECT CAST(object_id AS INTEGER), MAX(recorded_at) FROM events "
-            "WHERE object_type = 'provider' GROUP BY object_id"
-        ).fetchall()
-    )
+    data = store.open_data
+    variations = _by_calloff(data.variations(only, since))
+    payments = _by_calloff(data.payments(only, since))
+    passed = _by_calloff(data.passovers(only, since))
+    recorded = data.calloffs_recorded(only)
+    provider_recorded = data.providers_recorded()
     streams = {s.name: s.title for s in fw.streams}
     buyer = buyer_party(fw)
-    for c in store.db.query(
-        f"""
-        SELECT c.*, rq.title, rq.start, rq."end", l.title AS lot_title
-        FROM calloffs c JOIN requests rq ON rq.id = c.request_id JOIN lots l ON l.number = c.lot
-        WHERE 1 = 1{one.replace("calloff_id", "c.id")}
-        ORDER BY c.id
-        """,
-        params,
-    ):
+    for c in data.calloffs(only, since):
         last = max(
             filter(None, (recorded.get(c["id"]), provider_recorded.get(c["provider_id"]))),
             default=c["recorded_at"],

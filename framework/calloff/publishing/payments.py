@@ -66,10 +66,6 @@ FIGURES = (
     "payable_unpaid_at_end_percent",
 )
 HUNDREDTH = Decimal("0.01")
-# The day an invoice counts as received, and the day it falls due.
-RECEIVED = "COALESCE(sp.received_on, sp.spent_on)"
-DUE = f"date({RECEIVED}, '+{PAYMENT_DAYS} days')"
-DAYS = f"CAST(julianday(sp.paid_on) - julianday({RECEIVED}) AS INTEGER)"
 
 
 @attrs.frozen(order=True)
@@ -129,8 +125,6 @@ def payments(store: Store, year: FinancialYear, quarter: int) -> dict[str, Any]:
     }
     if not duty_applies(fw.regime):
         return {**heading, "rows": [], "count": 0, "total": Decimal("0.00")}
-    where = "sp.paid_on BETWEEN :start AND :end AND sp.amount_pence + sp.vat_pence > :over"
-    params = {"start": start.isoformat(), "end": end.isoformat(), "over": 3000000}
     rows = [
         {
             "payment_date": date.fromisoformat(r["paid_on"]),
@@ -145,22 +139,10 @@ def payments(store: Store, year: FinancialYear, quarter: int) -> dict[str, Any]:
             "invoice": r["invoice"],
             "description": f"Training under lot {r['lot']}, invoice {r['invoice']}",
         }
-        for r in store.db.query(
-            f"""
-            SELECT sp.paid_on, sp.calloff_id, sp.invoice, sp.amount_pence, sp.vat_pence,
-              c.lot, rq.title, p.name, p.companies_house, p.ppon
-            FROM spend sp JOIN calloffs c ON c.id = sp.calloff_id
-              JOIN requests rq ON rq.id = c.request_id JOIN providers p ON p.id = sp.provider_id
-            WHERE {where} ORDER BY sp.paid_on, sp.id
-            """,
-            params,
-        )
+        for r in store.disclosures.payments_over(start, end, PAYMENTS_OVER)
     ]
-    count, total = store.db.execute(
-        f"SELECT COUNT(*), COALESCE(SUM(amount_pence + vat_pence), 0) FROM spend sp WHERE {where}",
-        params,
-    ).fetchone()
-    return {**heading, "rows": rows, "count": count, "total": from_pence(total)}
+    count, total = store.disclosures.payments_over_total(start, end, PAYMENTS_OVER)
+    return {**heading, "rows": rows, "count": count, "total": total}
 
 
 def _percent(part: int, whole: int) -> Decimal | None:
@@ -174,22 +156,10 @@ def performance(store: Store, half: HalfYear) -> dict[str, Any]:
     them: those paid in the period (for the average and the bands) and those that fell
     due in it (for the share not paid by its end)."""
     fw = store.framework()
-    params = {"start": half.start.isoformat(), "end": half.end.isoformat()}
-    paid_in = "sp.paid_on BETWEEN :start AND :end"
-    due_in = f"{DUE} BETWEEN :start AND :end"
-    made, days, within_30, within_60, later = store.db.execute(
-        f"""
-        SELECT COUNT(*), COALESCE(SUM({DAYS}), 0), COALESCE(SUM({DAYS} <= 30), 0),
-          COALESCE(SUM({DAYS} BETWEEN 31 AND 60), 0), COALESCE(SUM({DAYS} >= 61), 0)
-        FROM spend sp WHERE {paid_in}
-        """,
-        params,
-    ).fetchone()
-    payable, unpaid = store.db.execute(
-        f"SELECT COUNT(*), COALESCE(SUM(sp.paid_on IS NULL OR sp.paid_on > :end), 0) "
-        f"FROM spend sp WHERE {due_in}",
-        params,
-    ).fetchone()
+    made, days, within_30, within_60, later = store.disclosures.payment_times(
+        half.start, half.end, PAYMENT_DAYS
+    )
+    payable, unpaid = store.disclosures.payable(half.start, half.end, PAYMENT_DAYS)
     average = (Decimal(days) / made).quantize(HUNDREDTH, rounding=ROUND_HALF_UP) if made else None
     figures = {
         "payments_made": made,
@@ -218,16 +188,7 @@ def performance(store: Store, half: HalfYear) -> dict[str, Any]:
             "payable_in_period": bool(r["due_in"]),
             "unpaid_at_end": r["paid_on"] is None or r["paid_on"] > half.end.isoformat(),
         }
-        for r in store.db.query(
-            f"""
-            SELECT sp.invoice, sp.calloff_id, sp.spent_on, sp.received_on, sp.paid_on,
-              sp.amount_pence + sp.vat_pence AS gross, p.name, {RECEIVED} AS received,
-              {DUE} AS due, {DAYS} AS days, {paid_in} AS paid_in, {due_in} AS due_in
-            FROM spend sp JOIN providers p ON p.id = sp.provider_id
-            WHERE {paid_in} OR {due_in} ORDER BY {RECEIVED}, sp.id
-            """,
-            params,
-        )
+        for r in store.disclosures.paid_or_due(half.start, half.end, PAYMENT_DAYS)
     ]
     return {
         "publication": "payment-performance",

@@ -10,7 +10,6 @@ from calloff.actions.base import ServiceBase, not_future
 from calloff.domain.model import Framework, clean_text
 from calloff.errors import InvalidInput, NotFound, WrongStatus
 from calloff.publishing.calendar import items
-from calloff.store.trail import now_stamp
 
 
 class Publications(ServiceBase):
@@ -39,14 +38,7 @@ class Publications(ServiceBase):
                     f"{found.item} arose from {found.event}: it cannot have been published on "
                     f"{on}, before {found.earliest}; check --on"
                 )
-            row = {
-                "item": found.item,
-                "published_on": on.isoformat(),
-                "reference": ref,
-                "recorded_at": now_stamp(),
-                "officer": self.officer,
-            }
-            s._insert("publications", row)
+            s.disclosures.record_published(found.item, on, ref, self.officer)
             after = {"published_on": on, "reference": ref, "due_by": found.due_by}
             s.trail.record(
                 self.officer,
@@ -85,15 +77,13 @@ class Publications(ServiceBase):
                     "published begins with it: add --replace to change it, only if nothing "
                     "was published under it"
                 )
-            (notices,) = s.db.execute(
-                "SELECT COUNT(*) FROM publications WHERE item LIKE 'calloff-%'"
-            ).fetchone()
+            notices = s.disclosures.notices_published()
             if fw.ocid_prefix and notices:
                 raise WrongStatus(
                     f"{notices} call-off notice(s) were recorded as published under "
                     f"{fw.ocid_prefix}: their ocids begin with it, so it stays"
                 )
-            s.db.execute("UPDATE framework SET ocid_prefix = ?", [value])
+            s.open_data.set_ocid_prefix(value)
             s._changed()
             s.trail.record(
                 self.officer,

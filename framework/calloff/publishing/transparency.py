@@ -81,8 +81,6 @@ def spend(store: Store, year: FinancialYear, quarter: int) -> dict[str, Any]:
     exceeds £500: one row per payment, never summed per supplier."""
     fw = store.framework()
     start, end = quarter_bounds(year, quarter)
-    where = "sp.paid_on BETWEEN :start AND :end AND sp.amount_pence > :over"
-    params = {"start": start.isoformat(), "end": end.isoformat(), "over": 50000}
     rows = [
         {
             "organisation": fw.buyer,
@@ -99,22 +97,9 @@ def spend(store: Store, year: FinancialYear, quarter: int) -> dict[str, Any]:
             "contract_reference": order_reference(fw.id, r["calloff_id"]),
             "invoice": r["invoice"],
         }
-        for r in store.db.query(
-            f"""
-            SELECT sp.id, sp.paid_on, sp.invoice, sp.amount_pence, sp.irrecoverable_vat_pence,
-              sp.calloff_id, c.lot, rq.title, p.name, p.companies_house, p.charity
-            FROM spend sp JOIN calloffs c ON c.id = sp.calloff_id
-              JOIN requests rq ON rq.id = c.request_id JOIN providers p ON p.id = sp.provider_id
-            WHERE {where} ORDER BY sp.paid_on, sp.id
-            """,
-            params,
-        )
+        for r in store.disclosures.spend_over(start, end, SPEND_OVER)
     ]
-    count, amount, lost = store.db.execute(
-        "SELECT COUNT(*), COALESCE(SUM(amount_pence), 0), "
-        f"COALESCE(SUM(irrecoverable_vat_pence), 0) FROM spend sp WHERE {where}",
-        params,
-    ).fetchone()
+    count, amount, lost = store.disclosures.spend_over_totals(start, end, SPEND_OVER)
     return {
         **_heading(fw, "spend", start, end),
         "year": str(year),
@@ -123,8 +108,8 @@ def spend(store: Store, year: FinancialYear, quarter: int) -> dict[str, Any]:
         "threshold_includes_vat": False,
         "rows": rows,
         "count": count,
-        "total": from_pence(amount),
-        "irrecoverable_vat_total": from_pence(lost),
+        "total": amount,
+        "irrecoverable_vat_total": lost,
     }
 
 
@@ -134,27 +119,9 @@ def contracts(store: Store, year: FinancialYear, quarter: int) -> dict[str, Any]
     day of it, from acceptance to completion or cancellation."""
     fw = store.framework()
     start, end = quarter_bounds(year, quarter)
-    params = {"start": start.isoformat(), "end": end.isoformat(), "over": 500000}
     own = _framework_row(store, fw, start, end)
     rows: list[dict[str, Any]] = [own] if own else []
-    for r in store.db.query(
-        """
-        SELECT c.id, c.lot, c.status, c.closed_on, c.competition_id, rq.title, rq.start, rq."end",
-          l.title AS lot_title, p.name, p.companies_house, p.charity, p.ppon, p.sme, p.vcse,
-          (SELECT ch.value_pence FROM changes ch WHERE ch.calloff_id = c.id
-             AND ch.effective_on <= :end ORDER BY ch.effective_on DESC, ch.id DESC LIMIT 1)
-            AS value_then,
-          (SELECT COALESCE(SUM(sp.irrecoverable_vat_pence), 0) FROM spend sp
-             WHERE sp.calloff_id = c.id AND sp.spent_on <= :end) AS lost_pence
-        FROM calloffs c JOIN requests rq ON rq.id = c.request_id
-          JOIN providers p ON p.id = c.provider_id JOIN lots l ON l.number = c.lot
-        WHERE c.status IN ('accepted', 'completed', 'cancelled') AND c.decided_on IS NOT NULL
-          AND c.decided_on <= :end AND (c.closed_on IS NULL OR c.closed_on >= :start)
-          AND value_then > :over
-        ORDER BY c.id
-        """,
-        params,
-    ):
+    for r in store.disclosures.contracts_in_force(start, end, CONTRACTS_OVER):
         ended = r["closed_on"] is not None and r["closed_on"] <= end.isoformat()
         rows.append(
             {
@@ -217,29 +184,14 @@ def _framework_row(store: Store, fw: Framework, start: date, end: date) -> dict[
     t = fw.term
     if t.start > end or t.end < start:
         return None
-    (value,) = store.db.execute(
-        """
-        SELECT COALESCE(SUM(amount_pence), 0) FROM (
-          SELECT amount_pence, ROW_NUMBER() OVER (
-            PARTITION BY stream, year ORDER BY effective_on DESC, id DESC) AS n
-          FROM caps WHERE effective_on <= ?) WHERE n = 1
-        """,
-        [end.isoformat()],
-    ).fetchone()
-    if from_pence(value) <= CONTRACTS_OVER:
+    value = store.disclosures.caps_total(end)
+    if value <= CONTRACTS_OVER:
         return None
     # The providers ranked on a lot as the rankings stood at the quarter's end.
     ranked = sorted(
         {e.provider_id for lot in fw.lots for e in store.tenders.ranking(lot.number, end)}
     )
-    marks = ", ".join("?" * len(ranked))
-    suppliers = list(
-        store.db.query(
-            "SELECT name, companies_house, charity, ppon, sme, vcse FROM providers "
-            f"WHERE id IN ({marks}) ORDER BY name COLLATE NOCASE",
-            ranked,
-        )
-    )
+    suppliers = store.disclosures.suppliers(ranked)
 
     def joined(key: str) -> str | None:
         """One value per supplier that has one, named: "Acme Ltd: SC123456; Bee CIC: …"."""
@@ -252,10 +204,7 @@ def _framework_row(store: Store, fw: Framework, start: date, end: date) -> dict[
     route = f"framework agreement, competitive tender under the {REGIMES[fw.regime]}"
     if fw.light_touch:
         route += " (light-touch regime)"
-    (lost,) = store.db.execute(
-        "SELECT COALESCE(SUM(irrecoverable_vat_pence), 0) FROM spend WHERE spent_on <= ?",
-        [end.isoformat()],
-    ).fetchone()
+    lost = store.disclosures.irrecoverable_vat_to(end)
     return {
         "reference": fw.reference,
         "kind": "framework",
@@ -267,8 +216,8 @@ def _framework_row(store: Store, fw: Framework, start: date, end: date) -> dict[
         "companies_house": joined("companies_house"),
         "charity_number": joined("charity"),
         "ppon": joined("ppon"),
-        "value": from_pence(value),
-        "irrecoverable_vat": from_pence(lost),
+        "value": value,
+        "irrecoverable_vat": lost,
         "start_date": t.start,
         "end_date": t.end,
         # The day an extension must be decided, while one is left.

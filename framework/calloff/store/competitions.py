@@ -116,7 +116,8 @@ class CompetitionStore:
         rows = list(self.db.query("SELECT * FROM competitions WHERE id = ?", [competition_id]))
         if not rows:
             raise NotFound(
-                f"competition {competition_id} does not exist: see `calloff competition list`"
+                f"competition {competition_id} does not exist",
+                hint="see `calloff competition list`",
             )
         r = rows[0]
         return Competition(

@@ -20,7 +20,6 @@ import sqlite_utils
 
 from calloff.domain.dates import FinancialYear
 from calloff.domain.model import (
-    FINISHED,
     LIVE,
     CallOff,
     Framework,
@@ -32,10 +31,12 @@ from calloff.domain.money import to_pence
 from calloff.domain.rules import Position
 from calloff.errors import DatabaseError, NotFound, Tampered
 from calloff.store.competitions import CompetitionStore
+from calloff.store.disclosures import Disclosures
 from calloff.store.faults import Patience, explain
 from calloff.store.invoices import Invoices
 from calloff.store.ledger import Ledger
 from calloff.store.listings import Listings
+from calloff.store.open_data import OpenData
 from calloff.store.providers import Roster, insert_row
 from calloff.store.rankings import Tenders
 from calloff.store.rows import calloff_from_row, request_from_row
@@ -61,6 +62,8 @@ class Store:
         self.trail = Trail(db)
         self.invoices = Invoices(db, self.trail)
         self.listings = Listings(db, self.ledger)
+        self.disclosures = Disclosures(db)
+        self.open_data = OpenData(db)
         self.tenders = Tenders(db, self.trail)
         self.roster = Roster(db)
         self.competitions = CompetitionStore(db, self.trail)
@@ -235,27 +238,10 @@ class Store:
     def request(self, request_id: int) -> Request:
         r = self._one("SELECT * FROM requests WHERE id = ?", [request_id])
         if r is None:
-            raise NotFound(f"request {request_id} does not exist: see `calloff request list`")
-        return request_from_row(r)
-
-    def requests(self) -> list[dict[str, Any]]:
-        """Every request with where it stands, for listing."""
-        return list(
-            self.db.query(
-                f"""
-            SELECT r.*,
-              (SELECT c.id FROM calloffs c WHERE c.request_id = r.id ORDER BY c.id DESC LIMIT 1)
-                AS last_calloff,
-              (SELECT c.status FROM calloffs c WHERE c.request_id = r.id
-                 ORDER BY c.id DESC LIMIT 1) AS last_status,
-              (SELECT COUNT(*) FROM calloffs c WHERE c.request_id = r.id
-                 AND c.status IN ({", ".join(f"'{s}'" for s in LIVE + FINISHED)})) AS live,
-              (SELECT k.id FROM competitions k WHERE k.request_id = r.id
-                 AND k.cancelled_on IS NULL) AS competition
-            FROM requests r ORDER BY r.id
-            """
+            raise NotFound(
+                f"request {request_id} does not exist", hint="see `calloff request list`"
             )
-        )
+        return request_from_row(r)
 
     # -- call-offs -----------------------------------------------------------------------
 
@@ -306,8 +292,8 @@ class Store:
         r = self._one("SELECT * FROM calloffs WHERE id = ?", [calloff_id])
         if r is None:
             raise NotFound(
-                f"call-off {calloff_id} does not exist: `calloff request list` "
-                "gives each request's latest call-off"
+                f"call-off {calloff_id} does not exist",
+                hint="`calloff request list` gives each request's latest call-off",
             )
         return calloff_from_row(r)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
-from calloff.domain.model import Settled
+from calloff.domain.invoicing import Settled
 from calloff.domain.money import from_pence, to_pence
 from calloff.store.ledger import NOW
 from calloff.store.trail import Trail, now_stamp
@@ -46,6 +46,23 @@ class Invoices:
         return self._one(
             "SELECT * FROM spend WHERE provider_id = ? AND invoice_key = ?",
             [provider_id, invoice_key(invoice)],
+        )
+
+    def find_any(self, invoice: str) -> list[dict[str, Any]]:
+        """Every provider's invoice line with this reference, in any letter case: paying
+        one needs no provider named unless two providers used it."""
+        return list(
+            self.db.query(
+                "SELECT * FROM spend WHERE invoice_key = ? ORDER BY id", [invoice_key(invoice)]
+            )
+        )
+
+    def mark_paid(self, spend_id: int, paid: date, received: date | None = None) -> None:
+        """That invoice line `spend_id` was paid on `paid` and, if not yet known, received
+        on `received`: a received day already recorded stands."""
+        self.db.execute(
+            "UPDATE spend SET paid_on = ?, received_on = COALESCE(received_on, ?) WHERE id = ?",
+            [paid.isoformat(), received.isoformat() if received else None, spend_id],
         )
 
     def last_date(self, calloff_id: int) -> date | None:

@@ -11,7 +11,7 @@ import sqlite_utils
 
 from calloff.domain.dates import FinancialYear, working_days_between
 from calloff.domain.lapses import lapse_command
-from calloff.domain.model import CallOff, Term
+from calloff.domain.model import FINISHED, LIVE, CallOff, Term
 from calloff.store.ledger import NOW, Ledger
 from calloff.store.rows import calloff_from_row
 
@@ -42,6 +42,25 @@ class Listings:
             WHERE {where} ORDER BY {order}
             """,
                 params,
+            )
+        )
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request with where it stands, for listing."""
+        return list(
+            self.db.query(
+                f"""
+            SELECT r.*,
+              (SELECT c.id FROM calloffs c WHERE c.request_id = r.id ORDER BY c.id DESC LIMIT 1)
+                AS last_calloff,
+              (SELECT c.status FROM calloffs c WHERE c.request_id = r.id
+                 ORDER BY c.id DESC LIMIT 1) AS last_status,
+              (SELECT COUNT(*) FROM calloffs c WHERE c.request_id = r.id
+                 AND c.status IN ({", ".join(f"'{s}'" for s in LIVE + FINISHED)})) AS live,
+              (SELECT k.id FROM competitions k WHERE k.request_id = r.id
+                 AND k.cancelled_on IS NULL) AS competition
+            FROM requests r ORDER BY r.id
+            """
             )
         )
 

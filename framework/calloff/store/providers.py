@@ -97,7 +97,9 @@ class Roster:
     def provider(self, provider_id: int, as_of: date) -> Provider:
         found = self.providers(as_of).get(provider_id)
         if found is None:
-            raise NotFound(f"provider {provider_id} does not exist: see `calloff provider list`")
+            raise NotFound(
+                f"provider {provider_id} does not exist", hint="see `calloff provider list`"
+            )
         return found
 
     def withdrawal(self, provider_id: int) -> dict[str, Any] | None:

@@ -1,0 +1,92 @@
+"""The library's lists and records: what awaits approval or an answer, requests and
+competitions with where each stands, what a call-off has cost, and the audit trail with
+its check, as `Office` methods (see `calloff.api`). Kept apart so each capability stays
+small."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from calloff.arguments import Day, Ref, _day, _id, _ref, _text, head_hash
+from calloff.domain.listings import (
+    AuditCheck,
+    AuditEvent,
+    AwaitingApproval,
+    CompetitionStanding,
+    Extension,
+    PendingOffer,
+    RequestStanding,
+)
+
+if TYPE_CHECKING:
+    from calloff.actions.service import Service
+
+
+class Records:
+    """The officer's lists, and the proof that the record is whole."""
+
+    @property
+    def service(self) -> Service:  # pragma: no cover - provided by Office
+        raise NotImplementedError
+
+    def approvals(self) -> list[AwaitingApproval]:
+        """Call-offs at or over the approval threshold waiting for a second officer
+        (`calloff approvals`), oldest first."""
+        return self.service.lists.approvals()
+
+    def offers(self, *, on: Day | None = None) -> list[PendingOffer]:
+        """Offers waiting for the provider's answer (`calloff offers`); those past their
+        respond-by day on `on` (default today) say by how many working days."""
+        return self.service.lists.offers(_day(on))
+
+    def requests(self) -> list[RequestStanding]:
+        """Every request with where it stands (`calloff request list`)."""
+        return self.service.lists.requests()
+
+    def competitions(self, *, on: Day | None = None) -> list[CompetitionStanding]:
+        """Every competition with where it stands on `on`, default today (`calloff
+        competition list`)."""
+        return self.service.lists.competitions(_day(on))
+
+    def extensions(self) -> list[Extension]:
+        """The term's extension options taken up, in order (`calloff term --json`)."""
+        return self.service.lists.extensions()
+
+    def spent(self, calloff: int) -> Decimal:
+        """What a call-off's invoice lines add up to, ex-VAT."""
+        return self.service.lists.spent(_id(calloff, "calloff"))
+
+    def audit(
+        self,
+        *,
+        calloff: int | None = None,
+        provider: Ref | None = None,
+        since: Day | None = None,
+    ) -> list[AuditEvent]:
+        """The audit trail (`calloff audit`), oldest first: every event, or those of one
+        call-off (with the competition that made it), one provider (with its call-offs and
+        bids), or effective on or after `since`."""
+        provider_id = None if provider is None else self.service.provider(_ref(provider)).id
+        return self.service.lists.audit(
+            None if calloff is None else _id(calloff, "calloff"),
+            provider_id,
+            None if since is None else _day(since, "since"),
+            date.today(),
+        )
+
+    def verify_audit(
+        self, *, expect: str | None = None, progress: Callable[[int], None] | None = None
+    ) -> AuditCheck:
+        """Check the audit trail's chain and the records against it (`calloff audit
+        verify`). `expect` is a head hash written down earlier (at least its first 8
+        characters): the chain must still pass through it. `progress` is called with the
+        rows read so far, out of `audit_size()`."""
+        expected = None if expect is None else head_hash(_text(expect, "expect"))
+        return self.service.lists.verify(expected, progress)
+
+    def audit_size(self) -> int:
+        """How many rows `verify_audit()` reads: the length of a progress bar."""
+        return self.service.lists.audit_size()

@@ -1,0 +1,142 @@
+"""The library's money desk: the budget (ceilings, funding, the term) and, after a call-off
+is accepted, its invoice lines, payments, variations, completion and cancellation, as
+`Office` methods (see `calloff.api`). Kept apart so each capability stays small."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from calloff.arguments import (
+    Day,
+    Money,
+    Ref,
+    _amount,
+    _count,
+    _day,
+    _id,
+    _money,
+    _path,
+    _ref,
+    _text,
+    _year,
+)
+from calloff.domain.dates import FinancialYear
+from calloff.domain.invoicing import Payment
+from calloff.domain.model import CallOff, Framework
+from calloff.domain.rules import Position
+from calloff.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from calloff.actions.service import Service
+    from calloff.actions.spending import ImportSummary, SpendLine
+
+
+class Spending:
+    """The budget, and what is spent against it after acceptance."""
+
+    @property
+    def service(self) -> Service:  # pragma: no cover - provided by Office
+        raise NotImplementedError
+
+    def add_spend(
+        self,
+        calloff: int,
+        *,
+        amount: Money,
+        invoice_date: Day,
+        invoice: str,
+        attendees: int | None = None,
+        on: Day | None = None,
+        received: Day | None = None,
+        paid: Day | None = None,
+        vat: Money | None = None,
+        irrecoverable_vat: Money | None = None,
+    ) -> SpendLine:
+        """One invoice line (ex-VAT) against an accepted call-off; `on` defaults to the
+        invoice date. `vat` defaults to the provider's rate, `irrecoverable_vat` to 0."""
+        return self.service.spending.add_spend(
+            _id(calloff, "calloff"),
+            _amount(amount, "amount"),
+            _day(invoice_date, "invoice_date"),
+            _text(invoice, "invoice"),
+            _count(attendees, "attendees", 0, 10_000_000),
+            None if on is None else _day(on),
+            Payment(
+                None if received is None else _day(received, "received"),
+                None if paid is None else _day(paid, "paid"),
+                _money(vat, "vat"),
+                _money(irrecoverable_vat, "irrecoverable_vat"),
+            ),
+        )
+
+    def pay(
+        self,
+        invoice: str,
+        *,
+        on: Day | None = None,
+        provider: Ref | None = None,
+        received: Day | None = None,
+    ) -> dict[str, Any]:
+        """Record that an invoice already on the books was paid on `on`."""
+        return self.service.payments.pay(
+            _text(invoice, "invoice"),
+            _day(on),
+            None if provider is None else _ref(provider),
+            None if received is None else _day(received, "received"),
+        )
+
+    def import_spend(
+        self,
+        path: str | Path,
+        *,
+        on: Day | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportSummary:
+        """Invoice lines from CSV, all or none (`ImportRejected.problems` lists bad rows).
+        `progress` is called as rows are checked and written (each row counts twice)."""
+        return self.service.spending.import_spend(
+            _path(path), None if on is None else _day(on), progress=progress
+        )
+
+    def vary(self, calloff: int, *, value: Money, reason: str, on: Day | None = None) -> CallOff:
+        return self.service.spending.vary(
+            _id(calloff, "calloff"), _amount(value, "value"), _text(reason, "reason"), _day(on)
+        )
+
+    def complete(self, calloff: int, *, on: Day | None = None) -> CallOff:
+        """Delivery finished: the commitment becomes the actual spend."""
+        return self.service.spending.complete(_id(calloff, "calloff"), _day(on))
+
+    def cancel(self, calloff: int, *, reason: str, on: Day | None = None) -> CallOff:
+        """The commitment becomes the spend so far."""
+        return self.service.spending.cancel(
+            _id(calloff, "calloff"), _text(reason, "reason"), _day(on)
+        )
+
+    # -- the budget ----------------------------------------------------------------------
+
+    def headroom(self, *, year: FinancialYear | str | None = None) -> Position:
+        """Ceiling, commitments and headroom for a financial year (default: as `calloff
+        headroom` chooses), per stream and whole."""
+        return self.service.budget.position(_year(year))
+
+    def set_ceiling(
+        self, *, year: FinancialYear | str, funding: str, amount: Money, on: Day | None = None
+    ) -> Position:
+        """A stream's cap for a year, from `on`; returns the year's position on that day."""
+        fy = _year(year)
+        if fy is None:
+            raise InvalidInput("year is required, such as '2016-17'")
+        return self.service.budget.set_ceiling(
+            fy, _text(funding, "funding"), _amount(amount, "amount"), _day(on)
+        )
+
+    def confirm_funding(self, stream: str, *, on: Day | None = None) -> Framework:
+        """The pending stream (the DfE grant) is confirmed from `on`; returns the framework."""
+        return self.service.budget.confirm_funding(_text(stream, "stream"), _day(on))
+
+    def extend_term(self, *, on: Day | None = None) -> Framework:
+        """Take up the next extension option (while the term runs); returns the framework."""
+        return self.service.budget.extend_term(_day(on))

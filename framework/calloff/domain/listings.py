@@ -1,0 +1,120 @@
+"""What the officer's lists show, one frozen record a line: call-offs awaiting approval or
+an answer, requests and competitions with where each stands, the audit trail and its
+check. The store reads them; `documents/json_shapes.py` gives each its JSON."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+
+@attrs.frozen
+class ListedCallOff:
+    """A call-off in a list: to whom, on which lot, at what rank and value."""
+
+    calloff: int
+    request: int
+    lot: int
+    provider: int
+    name: str
+    rank: int
+    value: Decimal
+
+
+@attrs.frozen
+class AwaitingApproval(ListedCallOff):
+    """A call-off at or over the approval threshold, waiting for a second officer."""
+
+    funding: str
+    raised_by: str
+    raised_on: date
+
+
+@attrs.frozen
+class PendingOffer(ListedCallOff):
+    """An offer waiting for the provider's answer; an overdue one says by how many working
+    days and which command lapses it."""
+
+    raised_on: date
+    offered_on: date | None
+    respond_by: date | None
+    overdue_working_days: int | None
+    lapse_command: str | None
+
+
+@attrs.frozen
+class RequestStanding:
+    """A request and where it stands: `new`, `in_competition`, `unallocated`, or its latest
+    call-off's status."""
+
+    id: int
+    lot: int
+    title: str
+    start: date
+    end: date | None
+    funding: str | None
+    status: str
+    calloff: int | None
+    competition: int | None
+
+
+@attrs.frozen
+class CompetitionStanding:
+    """A competition in a list: `open` until its closing day, then `closed`, or
+    `awarded` or `cancelled`."""
+
+    competition: int
+    request: int
+    lot: int
+    title: str
+    status: str
+    opened_on: date
+    closes_on: date
+    invited: int
+    bids: int
+    calloff: int | None
+
+
+@attrs.frozen
+class AuditEvent:
+    """One event of the audit trail, as recorded; a bid's price and scores stay sealed
+    (None, with `sealed` in `after`) until its competition's closing day."""
+
+    id: int
+    recorded_at: str
+    effective_on: date | None
+    officer: str
+    action: str
+    object_type: str
+    object_id: str
+    before: Any
+    after: Any
+    reason: str | None
+    hash: str
+
+
+@attrs.frozen
+class AuditCheck:
+    """What `audit verify` found: the chain whole (`ok`) or the first problem, and, where a
+    head hash written down earlier was given, the event it names (None if it is not in
+    this trail)."""
+
+    ok: bool
+    events: int
+    head: str | None
+    problem: str | None
+    event: int | None
+    expected: str | None = None
+    expected_event: int | None = None
+
+
+@attrs.frozen
+class Extension:
+    """An extension option taken up: from when, recorded when and by whom."""
+
+    on: date
+    recorded_at: str
+    officer: str
