@@ -52,3 +52,16 @@ def test_every_office_method_is_documented():
         if not name.startswith("_") and f"`{name}" not in text and f".{name}" not in text
     ]
     assert missing == []
+
+
+def test_every_office_method_runs_on_the_page():
+    """Each public method is called in a worked example, so its documentation is run."""
+    import inspect
+
+    blocks = "\n".join(re.findall(r"```pycon\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S))
+    missing = [
+        name
+        for name, _ in inspect.getmembers(calloff.Office)
+        if not name.startswith("_") and not re.search(rf"\.{name}\b", blocks)
+    ]
+    assert missing == []
