@@ -1,10 +1,12 @@
-"""The `calloff` command: a thin shell over the `framework` library.
+"""The `calloff` command: a thin shell over the library's front door, `calloff.Office`.
 
-Each command parses its options, makes one library call and prints the result, as
-text or (with --json) as one JSON document. Refusals from the library become a
-one-line `Error: ...` and exit status 1; usage mistakes exit 2. Heavy modules
-(sqlite_utils, jinja2) are imported inside the commands that need them, so
-`calloff --help` starts fast.
+Each command parses its options, calls `Office` and prints the result, as text or (with
+--json) as the shape `calloff.documents.json_shapes` gives it. It reaches nothing else of
+the library but the documents it renders, the argument readers its parameter types call
+(`calloff.arguments`) and the refusals (`calloff.errors`): tests/test_layers.py checks.
+A refusal becomes a one-line `Error: ...` in the command's own words (`for_command()`)
+and exit status 1; usage mistakes exit 2. Heavy modules (sqlite_utils, jinja2) are
+imported inside the commands that need them, so `calloff --help` starts fast.
 """
 
 from __future__ import annotations
@@ -225,7 +227,7 @@ def _fail_for_fault(error: Exception, database: str) -> None:
 
     mapped = fault_message(error, database)
     if mapped is not None:
-        _fail(str(mapped), 1)
+        _fail(mapped.for_command(), 1)
     if isinstance(error, OSError) and error.strerror:
         where = f" {error.filename}" if error.filename else ""
         _fail(f"cannot use{where}: {error.strerror}; nothing was written", 1)

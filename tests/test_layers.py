@@ -22,6 +22,7 @@ PACKAGE = ROOT / "framework" / "calloff"
 FLOORS = ["errors", "domain", "store", "actions", "documents", "reports", "publishing", "demo"]
 TOP = len(FLOORS)
 PURE_DOMAIN_MUST_NOT_USE = {"sqlite3", "sqlite_utils", "jinja2", "click"}
+STORAGE = {"sqlite3", "sqlite_utils"}
 SQL_CALLS = {"execute", "executemany", "executescript", "query"}
 SQL_TEXT = re.compile(
     r"^\s*(SELECT|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|INDEX|VIEW|"
@@ -111,6 +112,8 @@ def violations(package: Path = PACKAGE) -> list[str]:
                 problems.append(f"{where}: imports click (only cli.py knows click)")
             if mine == FLOORS.index("domain") and top in PURE_DOMAIN_MUST_NOT_USE:
                 problems.append(f"{where}: the domain imports {top}")
+            elif top in STORAGE and mine != FLOORS.index("store"):
+                problems.append(f"{where}: imports {top} (only the store knows SQLite)")
             if (
                 name != "calloff"
                 and top == "calloff"
@@ -174,6 +177,7 @@ PLANTED = {
     "domain/dates.py": ("from calloff.store import ledger\n", "a floor above its own"),
     "store/ledger.py": ("from calloff.actions.base import ServiceBase\n", "a floor above"),
     "reports/chart.py": ("import click\n", "imports click"),
+    "reports/quarterly.py": ("import sqlite_utils\n", "only the store knows SQLite"),
     "publishing/ocds.py": (
         "def f(db):\n    return db.execute('SELECT 1')\n",
         "runs SQL outside the store",

@@ -26,9 +26,6 @@ from __future__ import annotations
 import os
 import sys
 from importlib import import_module
-from importlib.abc import MetaPathFinder
-from importlib.machinery import ModuleSpec
-from importlib.util import spec_from_file_location
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -104,6 +101,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+
     from calloff.actions.service import Lapse, Outcome
     from calloff.actions.spending import ImportSummary, SpendLine
     from calloff.api import Office, create
@@ -133,7 +132,7 @@ if TYPE_CHECKING:
     )
 
 
-class _CommandSource(MetaPathFinder):
+class _CommandSource:
     """In a source checkout the command is `cli.py` at the top of the repository (the layout
     the project asked for), and the wheel puts it at `calloff/cli.py`; this finds it in the
     checkout, and nothing else, so `calloff.cli` imports from either."""
@@ -145,6 +144,8 @@ class _CommandSource(MetaPathFinder):
         source = os.path.join(os.path.dirname(os.path.dirname(here)), "cli.py")
         if os.path.exists(os.path.join(here, "cli.py")) or not os.path.isfile(source):
             return None
+        from importlib.util import spec_from_file_location
+
         return spec_from_file_location(name, source)
 
 

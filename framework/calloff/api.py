@@ -2,8 +2,8 @@
 
 `calloff.create()` and `calloff.open()` give an `Office`, one officer at one framework
 database. Every action takes keyword arguments and returns the model's records
-(`Provider`, `Request`, `CallOff`, `Position`...); a refusal raises the same
-`CalloffError` whose message the `calloff` command prints, and writes nothing.
+(`Provider`, `Request`, `CallOff`, `Position`...); a refusal raises a `CalloffError`,
+said in these keywords (`for_command()` is the `calloff` command's line), and writes nothing.
 
 Money is `Decimal` (or a string such as "12500.00"; never a float, which cannot hold
 pence exactly). Dates are `datetime.date` (or ISO text, "2015-06-01"). Every `on=` is

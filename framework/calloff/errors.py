@@ -110,8 +110,8 @@ class ValueExceeded(RuleBroken):
 class NoEligibleProvider(RuleBroken):
     """Every provider on the lot was passed over; `passed_over` says why, rank by rank."""
 
-    def __init__(self, message: str, passed_over: tuple = ()):
-        super().__init__(message)
+    def __init__(self, message: str, passed_over: tuple = (), **words: str | None):
+        super().__init__(message, **words)
         self.passed_over = passed_over
 
 

@@ -70,11 +70,12 @@ class ServiceBase:
         )
         if breach.first_cap_on is None or breach.first_cap_on > breach.day:
             stream = breach.stream or self.framework().default_funding
-            message += (
-                f"; no cap for {year} applied on {breach.day}: date one from then "
-                f"with `calloff ceiling set --year {year} --funding {stream} "
-                f"--amount MONEY --on {breach.day}`"
+            message += f"; no cap for {year} applied on {breach.day}"
+            hint = (
+                f"date one from then with `calloff ceiling set --year {year} --funding "
+                f"{stream} --amount MONEY --on {breach.day}`"
             )
+            raise CeilingExceeded(message, hint=hint)
         raise CeilingExceeded(message)
 
     def _move(
@@ -124,7 +125,7 @@ class ServiceBase:
         for label, when in (("accepted", c.decided_on), ("approved", c.approved_on)):
             if when and on < when:
                 raise InvalidInput(
-                    f"{on} is before call-off {c.id} was {label} on {when}: check --on"
+                    f"{on} is before call-off {c.id} was {label} on {when}", hint="check --on"
                 )
         last = self.store.invoices.last_date(c.id)
         if last and on < last:
@@ -138,7 +139,7 @@ class ServiceBase:
         if on < c.raised_on:
             raised = "raised" if c.needs_approval else "offered"
             raise InvalidInput(
-                f"{on} is before call-off {c.id} was {raised} on {c.raised_on}: check --on"
+                f"{on} is before call-off {c.id} was {raised} on {c.raised_on}", hint="check --on"
             )
         last = self.store.ledger.last_change(c.id)
         if last and on.isoformat() < last["effective_on"]:

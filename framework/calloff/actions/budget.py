@@ -107,10 +107,13 @@ class Budget(ServiceBase):
                     f"end, {term.end}"
                 )
             if on > term.end:
-                raise RuleBroken(
+                ended = (
                     f"the term ended on {term.end}, before {on}: an extension is taken up "
-                    f"while the term runs; if it was agreed by then, record it with "
-                    f"`calloff term extend --on {term.end}`"
+                    "while the term runs; if it was agreed by then, "
+                )
+                raise RuleBroken(
+                    f"{ended}take it up on={term.end}",
+                    command=f"{ended}record it with `calloff term extend --on {term.end}`",
                 )
             if on < term.start:
                 raise RuleBroken(f"{on} is before the framework starts on {term.start}")

@@ -46,13 +46,14 @@ class CompetitionDesk(ServiceBase):
             route = fw.lot(request.lot).award
             if route == "ranked":
                 raise RuleBroken(
-                    f"lot {request.lot} awards call-offs by the ranking, not by competition: "
-                    f"allocate request {request.id} with `calloff allocate {request.id}`"
+                    f"lot {request.lot} awards call-offs by the ranking, not by competition",
+                    hint=f"allocate request {request.id} with `calloff allocate {request.id}`",
                 )
             if closes < on:
+                rule = "a competition closes on or after the day it opens"
                 raise InvalidInput(
-                    f"--closes {closes} is before the opening date {on}: a competition closes "
-                    "on or after the day it opens"
+                    f"closes={closes} is before the opening date on={on}: {rule}",
+                    command=f"--closes {closes} is before the opening date {on}: {rule}",
                 )
             self._request_free(s, request, on)
             check_term(fw.term, on)
@@ -94,9 +95,9 @@ class CompetitionDesk(ServiceBase):
         for k in s.competitions.for_request(request.id):
             if k.cancelled_on is None:
                 raise WrongStatus(
-                    f"request {request.id} is already in competition {k.id}: award it with "
-                    f"`calloff competition award {k.id}`, or cancel it with `calloff "
-                    f"competition cancel {k.id} --reason TEXT` before opening another"
+                    f"request {request.id} is already in competition {k.id}",
+                    hint=f"award it with `calloff competition award {k.id}`, or cancel it with "
+                    f"`calloff competition cancel {k.id} --reason TEXT` before opening another",
                 )
             if on < k.cancelled_on:
                 raise InvalidInput(
@@ -115,8 +116,9 @@ class CompetitionDesk(ServiceBase):
         ranking = s.tenders.ranking(request.lot, on)
         if not ranking:
             raise NoEligibleProvider(
-                f"lot {request.lot} has no ranking: set one with `calloff rank set "
-                f"{request.lot} PROVIDER...` or `calloff rank import FILE.csv`"
+                f"lot {request.lot} has no ranking",
+                hint=f"set one with `calloff rank set {request.lot} PROVIDER...` or "
+                "`calloff rank import FILE.csv`",
             )
         reasons = judge(s, request, ranking, on, declined(s.calloffs_for_request(request.id)))
         invitations = [
@@ -145,7 +147,9 @@ class CompetitionDesk(ServiceBase):
         on every criterion but price, dated no later than the closing day."""
         not_future(on, "the bid's date")
         if not isinstance(price, Decimal) or price <= 0:
-            raise InvalidInput("--price must be more than £0.00")
+            raise InvalidInput(
+                "price must be more than £0.00", command="--price must be more than £0.00"
+            )
         with self.store.transaction() as s:
             k = s.competitions.get(competition_id)
             self._still_open(s, k, "take a bid")
@@ -220,15 +224,17 @@ class CompetitionDesk(ServiceBase):
         self._still_open(s, k, what)
         if on < k.opened_on:
             raise InvalidInput(
-                f"{on} is before competition {k.id} opened on {k.opened_on}: check --on"
+                f"{on} is before competition {k.id} opened on {k.opened_on}", hint="check --on"
             )
         provider = self.provider(provider_ref, on)
         found = [i for i in s.competitions.invitations(k.id) if i.provider_id == provider.id]
         if not found:
-            raise RuleBroken(
+            uninvited = (
                 f"{provider.name} was not invited to competition {k.id}: only the providers "
-                f"on lot {k.lot} invited when it opened can bid "
-                f"(see `calloff competition show {k.id}`)"
+                f"on lot {k.lot} invited when it opened can bid"
+            )
+            raise RuleBroken(
+                uninvited, command=f"{uninvited} (see `calloff competition show {k.id}`)"
             )
         if not found[0].invited:
             raise RuleBroken(
@@ -284,9 +290,11 @@ class CompetitionDesk(ServiceBase):
             require_ceiling(s.position(request.year, on), request.funding, on)
             now = standing(s, k.id, on)
             if not now.results:
+                no_bid = f"competition {k.id} has no valid bid: {why_none(now)}"
                 raise NoEligibleProvider(
-                    f"competition {k.id} has no valid bid: {why_none(now)}; cancel it "
-                    f"with `calloff competition cancel {k.id} --reason TEXT`"
+                    no_bid,
+                    command=f"{no_bid}; cancel it with `calloff competition cancel {k.id} "
+                    "--reason TEXT`",
                 )
             win = now.results[0]
             provider = s.provider(win.bid.provider_id, on)
@@ -337,7 +345,8 @@ class CompetitionDesk(ServiceBase):
             self._still_open(s, k, "be cancelled")
             if on < k.opened_on:
                 raise InvalidInput(
-                    f"{on} is before competition {k.id} opened on {k.opened_on}: check --on"
+                    f"{on} is before competition {k.id} opened on {k.opened_on}",
+                    hint="check --on",
                 )
             last_bid = max((a.on for a in s.competitions.answers(k.id) if a.bid), default=None)
             if last_bid and on < last_bid:

@@ -32,10 +32,13 @@ def settle(
     tax = vat_due(amount, vat) if payment.vat is None else payment.vat
     most = vat_due(amount, "standard") + PENNY
     if tax > most:
-        raise InvalidInput(
+        over = (
             f"VAT {format_money(tax)} is more than 20% of invoice {invoice}'s "
-            f"{format_money(amount)} (the standard rate): --vat is the VAT alone, and the "
-            "amount excludes it"
+            f"{format_money(amount)} (the standard rate)"
+        )
+        raise InvalidInput(
+            f"{over}: vat= is the VAT alone, and the amount excludes it",
+            command=f"{over}: --vat is the VAT alone, and the amount excludes it",
         )
     lost = payment.irrecoverable_vat if payment.irrecoverable_vat is not None else Decimal("0.00")
     if lost > tax:
@@ -96,9 +99,9 @@ class Payments(ServiceBase):
                 )
             spent_on = date.fromisoformat(row["spent_on"])
             if received is not None and row["received_on"]:
+                was = f"invoice {row['invoice']} was recorded as received on {row['received_on']}"
                 raise InvalidInput(
-                    f"invoice {row['invoice']} was recorded as received on "
-                    f"{row['received_on']}: leave out --received"
+                    f"{was}: leave out received=", command=f"{was}: leave out --received"
                 )
             if received is not None:
                 _check_received(received, row["invoice"], spent_on)
@@ -130,17 +133,19 @@ class Payments(ServiceBase):
             row = s.invoices.find(p.id, invoice)
             if row is None:
                 raise NotFound(
-                    f"{p.name} has no invoice {invoice}: see `calloff show CALLOFF` for the "
-                    "invoices recorded on a call-off"
+                    f"{p.name} has no invoice {invoice}",
+                    hint="see `calloff show CALLOFF` for the invoices recorded on a call-off",
                 )
             return row
         rows = s.invoices.find_any(invoice)
         if not rows:
             raise NotFound(
-                f"no invoice {invoice} is recorded: record it first with `calloff spend add`"
+                f"no invoice {invoice} is recorded", hint="record it first with `calloff spend add`"
             )
         if len(rows) > 1:
+            many = f"{len(rows)} providers have an invoice {invoice}"
             raise InvalidInput(
-                f"{len(rows)} providers have an invoice {invoice}: add --provider to say whose"
+                f"{many}: give provider= to say whose",
+                command=f"{many}: add --provider to say whose",
             )
         return rows[0]

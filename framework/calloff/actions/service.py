@@ -28,7 +28,6 @@ from calloff.actions.spending import Spending
 from calloff.domain.competition import standstill_end
 from calloff.domain.dates import add_working_days, parse_date
 from calloff.domain.model import (
-    UNITS,
     CallOff,
     PassOver,
     Provider,
@@ -41,6 +40,7 @@ from calloff.domain.money import format_money
 from calloff.domain.rules import (
     cascade,
     check_funding,
+    check_request_terms,
     check_term,
     check_year,
     require_ceiling,
@@ -118,20 +118,7 @@ class Service(ServiceBase):
                 f"end={end} is before start={start}",
                 command=f"--end {end} is before --start {start}: swap them",
             )
-        if (value is None) == (quantity is None):
-            raise InvalidInput("give either --value or --quantity with --unit, not both")
-        if quantity is not None and unit is None:
-            raise InvalidInput("--quantity needs --unit day, session or place")
-        if unit is not None and quantity is None:
-            raise InvalidInput("--unit needs --quantity")
-        if unit is not None and unit not in UNITS:
-            raise InvalidInput(f"unit {unit!r} is not known: choose day, session or place")
-        if value is not None and value <= 0:
-            raise InvalidInput("--value must be more than £0.00")
-        if quantity is not None and quantity < 1:
-            raise InvalidInput("--quantity must be 1 or more")
-        if attendees is not None and attendees < 0:
-            raise InvalidInput("--attendees must be 0 or more")
+        check_request_terms(value, quantity, unit, attendees)
         with self.store.transaction() as s:
             fw = s.framework()
             fw.lot(lot)
@@ -169,13 +156,13 @@ class Service(ServiceBase):
             if k.cancelled_on is None:
                 then = "" if competition else " before allocating by the ranking"
                 raise WrongStatus(
-                    f"request {request.id} is in competition {k.id}: award it with `calloff "
-                    f"competition award {k.id}`, or cancel it{then}"
+                    f"request {request.id} is in competition {k.id}",
+                    hint=f"award it with `calloff competition award {k.id}`, or cancel it{then}",
                 )
         if competition:
             raise RuleBroken(
-                f"lot {request.lot} awards call-offs by competition, not by the ranking: run "
-                f"`calloff competition open {request.id} --closes DATE`"
+                f"lot {request.lot} awards call-offs by competition, not by the ranking",
+                hint=f"run `calloff competition open {request.id} --closes DATE`",
             )
 
     def _after_request_history(self, request: Request, on: date) -> None:
@@ -215,8 +202,9 @@ class Service(ServiceBase):
             require_ceiling(s.position(request.year, on), request.funding, on)
             if not ranking:
                 raise NoEligibleProvider(
-                    f"lot {request.lot} has no ranking: set one with `calloff rank set "
-                    f"{request.lot} PROVIDER...` or `calloff rank import FILE.csv`"
+                    f"lot {request.lot} has no ranking",
+                    hint=f"set one with `calloff rank set {request.lot} PROVIDER...` or "
+                    "`calloff rank import FILE.csv`",
                 )
             if result.offer is None or result.value is None:
                 raise NoEligibleProvider(
@@ -233,7 +221,7 @@ class Service(ServiceBase):
                     return self._write_offer(request, provider, result, on, what)
             except CeilingExceeded as e:
                 e.refused_offer = PassOver(  # type: ignore[attr-defined]
-                    provider.id, provider.name, result.offer.rank, str(e)
+                    provider.id, provider.name, result.offer.rank, e.for_command()
                 )
                 raise
         except RuleBroken as e:
@@ -271,7 +259,7 @@ class Service(ServiceBase):
             refused = getattr(e, "refused_offer", None)
             if refused is not None:
                 passed += (refused,)
-            return Outcome(request, "unallocated", None, None, passed, refused=str(e))
+            return Outcome(request, "unallocated", None, None, passed, refused=e.for_command())
 
     def approve(self, calloff_id: int, on: date) -> CallOff:
         """A second officer authorises a call-off at or over the threshold; it is then offered.
@@ -284,21 +272,25 @@ class Service(ServiceBase):
             c = s.calloff(calloff_id)
             self._expect(c, ("awaiting_approval",), "approved")
             if c.officer.casefold() == self.officer.casefold():
-                raise RuleBroken(
+                duties = (
                     f"{self.officer} raised call-off {c.id} and cannot approve it: separation "
-                    "of duties needs another officer (use --officer or CALLOFF_OFFICER)"
+                    "of duties needs another officer"
+                )
+                raise RuleBroken(
+                    f"{duties} (open the database with another officer=)",
+                    command=f"{duties} (use --officer or CALLOFF_OFFICER)",
                 )
             self._not_before(c, on)
             fw = s.framework()
             check_term(fw.term, on)
             request = s.request(c.request_id)
             instead = (
-                f": reject it with `calloff reject {c.id} --reason TEXT`, then "
+                f"reject it with `calloff reject {c.id} --reason TEXT`, then "
                 f"`calloff allocate {request.id}` offers it to the next eligible provider"
             )
             if c.competition_id is not None:
                 instead = (
-                    f": reject it with `calloff reject {c.id} --reason TEXT`, then award "
+                    f"reject it with `calloff reject {c.id} --reason TEXT`, then award "
                     f"competition {c.competition_id} again (`calloff competition award "
                     f"{c.competition_id}`) or cancel it"
                 )
@@ -315,13 +307,13 @@ class Service(ServiceBase):
             if eligible.offer is None:
                 why = eligible.passed_over[0]
                 raise RuleBroken(
-                    f"call-off {c.id} cannot be approved on {on}: {why.name} is "
-                    f"{why.reason}{instead}"
+                    f"call-off {c.id} cannot be approved on {on}: {why.name} is {why.reason}",
+                    hint=instead,
                 )
             try:
                 self._hold(c.year, on, f"approving call-off {c.id}")
             except CeilingExceeded as e:
-                raise CeilingExceeded(f"{e}{instead}") from None
+                raise CeilingExceeded(str(e), command=e.for_command(), hint=instead) from None
             ends = c.standstill_ends
             if c.competition_id is not None:  # the bidders are told now: the standstill begins
                 ends = standstill_end(on, fw.standstill_days, fw.holidays)

@@ -64,8 +64,10 @@ class Setup(ServiceBase):
         text (`--ppon ""`) clears one."""
         if not given:
             raise InvalidInput(
-                "nothing to change: give --address, --companies-house, --charity, "
-                "--sme/--not-sme, --vcse/--not-vcse or --ppon"
+                "nothing to change: give address=, companies_house=, charity=, sme=, vcse= or "
+                "ppon=",
+                command="nothing to change: give --address, --companies-house, --charity, "
+                "--sme/--not-sme, --vcse/--not-vcse or --ppon",
             )
         not_future(on)
         with self.store.transaction() as s:
@@ -168,8 +170,8 @@ class Setup(ServiceBase):
             provider = self.provider(ref, on)
             if provider.id not in {e.provider_id for e in s.tenders.ranking(lot)}:
                 raise RankingError(
-                    f"{provider.name} is not ranked on lot {lot}: rank it first with "
-                    f"`calloff rank set {lot} ...`"
+                    f"{provider.name} is not ranked on lot {lot}",
+                    hint=f"rank it first with `calloff rank set {lot} ...`",
                 )
             before = s.tenders.rates(lot).get(provider.id, Rates())
             for unit, rate in rates.items():

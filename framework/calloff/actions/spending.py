@@ -65,10 +65,11 @@ def _recordable(line: SpendLine, on: date | None) -> None:
         ("payment date", line.settled.paid),
     ):
         if day is not None and day > on:
-            raise InvalidInput(
+            late = (
                 f"{what} {day} of invoice {line.invoice} is after the day it is recorded "
-                f"({on}): record it on or after {day}, or leave out --on"
+                f"({on}): record it on or after {day}, or leave out"
             )
+            raise InvalidInput(f"{late} on=", command=f"{late} --on")
 
 
 class Spending(ServiceBase):
@@ -270,7 +271,8 @@ class Spending(ServiceBase):
             self._not_before(c, on)
             if c.decided_on and on < c.decided_on:
                 raise InvalidInput(
-                    f"{on} is before call-off {c.id} was accepted on {c.decided_on}: check --on"
+                    f"{on} is before call-off {c.id} was accepted on {c.decided_on}",
+                    hint="check --on",
                 )
             fw = s.framework()
             threshold = fw.approval_threshold
@@ -363,8 +365,9 @@ def _same_payment(row: dict[str, Any], payment: Payment) -> None:
         if payment.received is not None and row["received_on"] is None:
             also = f" --received {payment.received}"
         raise InvalidInput(
-            f"invoice {row['invoice']} is already recorded, unpaid: record its payment "
-            f"with `calloff spend pay {row['invoice']} --on {payment.paid}{also}`"
+            f"invoice {row['invoice']} is already recorded, unpaid",
+            hint=f"record its payment with `calloff spend pay {row['invoice']} --on "
+            f"{payment.paid}{also}`",
         )
     for name, value in attrs.asdict(payment).items():
         if value is None:

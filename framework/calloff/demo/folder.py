@@ -54,7 +54,10 @@ class DemoFolder:
     def prepare(self) -> None:
         d = self.directory
         if d.exists() and not d.is_dir():
-            raise InvalidInput(f"--dir {d} is not a folder: give a new or empty folder")
+            raise InvalidInput(
+                f"directory {d} is not a folder: give a new or empty folder",
+                command=f"--dir {d} is not a folder: give a new or empty folder",
+            )
         try:
             d.mkdir(parents=True, exist_ok=True)
             present = {p.name for p in d.iterdir()}
@@ -64,10 +67,11 @@ class DemoFolder:
         strangers = sorted(present - earlier - {MANIFEST})
         if strangers:
             shown = ", ".join(strangers[:3]) + (" …" if len(strangers) > 3 else "")
-            raise InvalidInput(
+            strange = (
                 f"{d} holds files the demo did not write ({shown}): the demo writes only into "
-                "a new or empty folder, or over its own earlier output; give another --dir"
+                "a new or empty folder, or over its own earlier output; give another"
             )
+            raise InvalidInput(f"{strange} directory", command=f"{strange} --dir")
         for name in earlier & present:
             (d / name).unlink()
         self.save()

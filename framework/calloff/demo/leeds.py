@@ -163,7 +163,7 @@ def run_demo(
     try:
         svc.allocate(r3, date(2015, 5, 20))
     except RuleBroken as e:
-        lines.append(f"Request {r3} refused on 2015-05-20: {e}")
+        lines.append(f"Request {r3} refused on 2015-05-20: {e.for_command()}")
     svc.budget.confirm_funding("innovation", date(2015, 6, 15))
     o3 = svc.allocate(r3, date(2015, 6, 16))
     assert o3.calloff and o3.provider
@@ -188,7 +188,7 @@ def run_demo(
     try:
         svc.allocate(r4, date(2015, 7, 1))
     except RuleBroken as e:
-        lines.append(f"Request {r4} refused at the ceiling: {e}")
+        lines.append(f"Request {r4} refused at the ceiling: {e.for_command()}")
 
     # 5. Spend on take-up: invoices (each received, most paid), a variation, a completion and
     # a cancellation.

@@ -153,15 +153,16 @@ def ready(st: Standing) -> None:
             f"competition {k.id} was cancelled on {k.cancelled_on}: it has no award, so no letters"
         )
     if st.calloff is None:
-        raise WrongStatus(
-            f"competition {k.id} is {st.status}: letters are written once it is awarded "
-            f"(`calloff competition award {k.id}`)"
-        )
+        unawarded = f"competition {k.id} is {st.status}: letters are written once it is awarded"
+        raise WrongStatus(unawarded, command=f"{unawarded} (`calloff competition award {k.id}`)")
     if st.calloff.status == "awaiting_approval":
-        raise WrongStatus(
+        awaits = (
             f"call-off {st.calloff.id}, the award of competition {k.id}, awaits approval: the "
-            f"bidders are told once another officer approves it (`calloff approve "
-            f"{st.calloff.id}`), and its standstill begins then"
+            "bidders are told once another officer approves it"
+        )
+        raise WrongStatus(
+            f"{awaits}, and its standstill begins then",
+            command=f"{awaits} (`calloff approve {st.calloff.id}`), and its standstill begins then",
         )
 
 

@@ -213,14 +213,16 @@ def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
     store = service.store
     c = store.calloff(calloff_id)
     if c.status in CLOSED:
+        closed = f"call-off {c.id} was {c.status}: there is no order to issue"
         raise InvalidInput(
-            f"call-off {c.id} was {c.status}: there is no order to issue; see "
-            f"`calloff show {c.id}` or `calloff record {c.id}`"
+            closed, command=f"{closed}; see `calloff show {c.id}` or `calloff record {c.id}`"
         )
     if c.status == "awaiting_approval":
         raise InvalidInput(
-            f"call-off {c.id} is awaiting approval: another officer must run "
-            f"`calloff approve {c.id}` before the order is issued"
+            f"call-off {c.id} is awaiting approval: another officer must approve it before "
+            "the order is issued",
+            command=f"call-off {c.id} is awaiting approval: another officer must run "
+            f"`calloff approve {c.id}` before the order is issued",
         )
     fw = store.framework()
     provider = store.provider(c.provider_id, date.today())

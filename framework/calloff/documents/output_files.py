@@ -62,8 +62,8 @@ def check(target: str | Path, protect: Iterable[str | Path] = ()) -> None:
         ("/", "proc"),
     ):
         raise InvalidInput(
-            f"{path} is not a regular file: choose a file name, or leave out "
-            "--output to print to standard output"
+            f"{path} is not a regular file",
+            hint="choose a file name, or leave out --output to print to standard output",
         )
 
 
@@ -113,12 +113,12 @@ def _place(tmp: Path, path: Path, force: bool) -> None:
         os.link(tmp, path)  # fails, atomically, if the name was taken meanwhile
     except FileExistsError:
         raise OutputExists(
-            f"{path} already exists: add --force to replace it, or choose another file"
+            f"{path} already exists", hint="add --force to replace it, or choose another file"
         ) from None
     except OSError:  # a file system without hard links
         if path.exists():
             raise OutputExists(
-                f"{path} already exists: add --force to replace it, or choose another file"
+                f"{path} already exists", hint="add --force to replace it, or choose another file"
             ) from None
         os.replace(tmp, path)
         return

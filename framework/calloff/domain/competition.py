@@ -116,9 +116,11 @@ def refine(criteria: Sequence[Criterion], weights: Mapping[str, int] | None) -> 
         )
     missing = [name for name in known if name not in weights]
     if missing:
+        missed = ", ".join(missing)
+        rule = f"give every criterion ({listed}), as a competition may not drop one"
         raise InvalidInput(
-            f"--weights leaves out {', '.join(missing)}: give every criterion ({listed}), "
-            "as a competition may not drop one"
+            f"the weights leave out {missed}: {rule}",
+            command=f"--weights leaves out {missed}: {rule}",
         )
     for name, weight in weights.items():
         c = known[name]

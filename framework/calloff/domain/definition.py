@@ -26,9 +26,8 @@ EMBEDDED = ("leeds-rp-2015", "nottingham-rp-2023", "borsetshire-rp-2026")
 def embedded(name: str) -> Framework:
     """One of the frameworks that ship inside calloff."""
     if name not in EMBEDDED:
-        raise DefinitionError(
-            f"no embedded framework called {name!r}: use {', '.join(EMBEDDED)} or --from FILE"
-        )
+        use = f"no embedded framework called {name!r}: use {', '.join(EMBEDDED)} or"
+        raise DefinitionError(f"{use} definition_file=", command=f"{use} --from FILE")
     text = resources.files("calloff").joinpath(f"definitions/{name}.toml").read_text("utf-8")
     return parse(text, f"<embedded {name}>")
 

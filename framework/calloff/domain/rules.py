@@ -14,6 +14,7 @@ import attrs
 
 from calloff.domain.dates import FinancialYear
 from calloff.domain.model import (
+    UNITS,
     Framework,
     FundingStream,
     PassOver,
@@ -27,6 +28,7 @@ from calloff.domain.model import (
 from calloff.domain.money import ZERO, format_money
 from calloff.errors import (
     FundingPending,
+    InvalidInput,
     NoCeiling,
     OutsideGrantWindow,
     OutsideTerm,
@@ -97,18 +99,21 @@ def check_term(term: Term, on: date) -> None:
     if on < term.start:
         raise OutsideTerm(f"the framework is not in force on {on}: it starts on {term.start}")
     if on > term.end:
+        ended = f"the framework is not in force on {on}: its term ended on {term.end}"
         if not term.extensions_left:
-            hint = "; no extensions are left"
-        elif on > term.latest_end:
-            hint = f"; no extension could cover it: the latest possible end is {term.latest_end}"
-        else:
-            # An extension must be taken up while the term runs, so the hint dates it then.
-            hint = (
-                f"; if an extension was agreed by then, record it with `calloff term "
-                f"extend --on {term.end}` ({term.extensions_left} extension(s) left)"
+            raise OutsideTerm(f"{ended}; no extensions are left")
+        if on > term.latest_end:
+            raise OutsideTerm(
+                f"{ended}; no extension could cover it: the latest possible end is "
+                f"{term.latest_end}"
             )
+        # An extension must be taken up while the term runs, so the hint dates it then.
+        left = f"({term.extensions_left} extension(s) left)"
         raise OutsideTerm(
-            f"the framework is not in force on {on}: its term ended on {term.end}{hint}"
+            f"{ended}; if an extension was agreed by then, record it with "
+            f"extend_term(on={term.end}) {left}",
+            command=f"{ended}; if an extension was agreed by then, record it with `calloff "
+            f"term extend --on {term.end}` {left}",
         )
 
 
@@ -122,13 +127,43 @@ def check_year(fw: Framework, request: Request) -> None:
         )
 
 
+def check_request_terms(
+    value: Decimal | None, quantity: int | None, unit: str | None, attendees: int | None
+) -> None:
+    """A request is a fixed value, or a quantity of a known unit; never both, never neither."""
+    if (value is None) == (quantity is None):
+        raise InvalidInput(
+            "give either value= or quantity= with unit=, not both",
+            command="give either --value or --quantity with --unit, not both",
+        )
+    if quantity is not None and unit is None:
+        raise InvalidInput(
+            "quantity needs unit= day, session or place",
+            command="--quantity needs --unit day, session or place",
+        )
+    if unit is not None and quantity is None:
+        raise InvalidInput("unit needs quantity=", command="--unit needs --quantity")
+    if unit is not None and unit not in UNITS:
+        raise InvalidInput(f"unit {unit!r} is not known: choose day, session or place")
+    if value is not None and value <= 0:
+        raise InvalidInput(
+            "value must be more than £0.00", command="--value must be more than £0.00"
+        )
+    if quantity is not None and quantity < 1:
+        raise InvalidInput("quantity must be 1 or more", command="--quantity must be 1 or more")
+    if attendees is not None and attendees < 0:
+        raise InvalidInput("attendees must be 0 or more", command="--attendees must be 0 or more")
+
+
 def check_funding(stream: FundingStream, request: Request, on: date) -> None:
     """A pending stream cannot be charged; grant money only inside its spend window."""
     if not stream.available:
+        pending = f"funding stream {stream.name} is pending: once it is confirmed, record the day"
         raise FundingPending(
-            f"funding stream {stream.name} is pending: once it is confirmed, record the day "
-            f"with `calloff funding confirm {stream.name} --on {on}` (or the earlier day it "
-            "was confirmed), or charge another stream"
+            f"{pending} with confirm_funding({stream.name!r}, on={on}) (or the earlier day it "
+            "was confirmed), or charge another stream",
+            command=f"{pending} with `calloff funding confirm {stream.name} --on {on}` (or the "
+            "earlier day it was confirmed), or charge another stream",
         )
     if stream.confirmed_on and on < stream.confirmed_on:
         raise FundingPending(
@@ -227,13 +262,15 @@ def require_ceiling(position: Position, stream: str, on: date | None = None) -> 
             else next((s.name for s in position.streams if s.capped), stream)
         )
         raise NoCeiling(
-            f"{year} has no ceiling{when}: set one with `calloff ceiling set --year {year} "
-            f"--funding {capped} --amount MONEY{dated}`"
+            f"{year} has no ceiling{when}",
+            hint=f"set one with `calloff ceiling set --year {year} --funding {capped} "
+            f"--amount MONEY{dated}`",
         )
     if current.capped and current.cap is None:
         raise NoCeiling(
-            f"funding stream {stream} has no cap for {year}{when}: set one with "
-            f"`calloff ceiling set --year {year} --funding {stream} --amount MONEY{dated}`"
+            f"funding stream {stream} has no cap for {year}{when}",
+            hint=f"set one with `calloff ceiling set --year {year} --funding {stream} "
+            f"--amount MONEY{dated}`",
         )
 
 

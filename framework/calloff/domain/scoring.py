@@ -91,7 +91,10 @@ def check_marks(
     for raw_name, raw in marks.items():
         name = str(raw_name).strip().lower()
         if name == PRICE:
-            raise InvalidInput("price is scored from --price, not given a score: leave it out")
+            raise InvalidInput(
+                "price is scored from price=, not given a score: leave it out of scores=",
+                command="price is scored from --price, not given a score: leave it out",
+            )
         if name not in weights:
             raise InvalidInput(
                 f"{name} is not one of competition {competition}'s award criteria "
@@ -102,9 +105,11 @@ def check_marks(
         checked[name] = parse_mark(format(raw, "f") if isinstance(raw, Decimal) else raw, name)
     missing = [name for name in wanted if name not in checked]
     if missing:
+        lacking = f"the bid has no score for {', '.join(missing)}"
         raise InvalidInput(
-            f"the bid has no score for {', '.join(missing)}: give --score "
+            f"{lacking}: give scores={{{', '.join(f'{n!r}: N' for n in missing)}}} (0 to 100)",
+            command=f"{lacking}: give --score "
             + " --score ".join(f"{n}=N" for n in missing)
-            + " (0 to 100)"
+            + " (0 to 100)",
         )
     return {name: checked[name] for name in wanted}

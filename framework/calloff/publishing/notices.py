@@ -53,9 +53,12 @@ def notice(
             f"(accepted): it has no {NOTICE[kind][1].lower()}"
         )
     if kind == "termination" and c.status not in FINISHED:
+        unfinished = (
+            f"call-off {c.id} is {c.status.replace('_', ' ')}: a termination notice follows its end"
+        )
         raise WrongStatus(
-            f"call-off {c.id} is {c.status.replace('_', ' ')}: a termination notice follows "
-            "its end (`calloff complete` or `calloff cancel` records it)"
+            unfinished,
+            command=f"{unfinished} (`calloff complete` or `calloff cancel` records it)",
         )
     chosen = _variation(store, c.id, variation) if kind == "change" else None
     # The release needs the publisher's prefix; Markdown can do without one.
@@ -97,18 +100,16 @@ def _variation(store: Store, calloff_id: int, variation: int | None) -> dict[str
         for n, row in enumerate(store.open_data.variations_of(calloff_id), start=1)
     ]
     if not rows:
-        raise WrongStatus(
-            f"call-off {calloff_id} has no variation: a change notice describes one "
-            "(`calloff vary` records it)"
-        )
+        unvaried = f"call-off {calloff_id} has no variation: a change notice describes one"
+        raise WrongStatus(unvaried, command=f"{unvaried} (`calloff vary` records it)")
     if variation is None:
         return rows[-1]
     if 1 <= variation <= len(rows):
         return rows[variation - 1]
-    raise NotFound(
-        f"call-off {calloff_id} has no variation {variation}: it has "
-        + ("1 (give --variation 1)" if len(rows) == 1 else f"1 to {len(rows)}")
-    )
+    has = f"call-off {calloff_id} has no variation {variation}: it has 1"
+    if len(rows) == 1:
+        raise NotFound(f"{has} (give variation=1)", command=f"{has} (give --variation 1)")
+    raise NotFound(f"{has} to {len(rows)}")
 
 
 def _shape(

@@ -57,10 +57,11 @@ def calloff_ocid(fw: Framework, calloff_id: int) -> str:
 
 def _prefix(fw: Framework) -> str:
     if not fw.ocid_prefix:
+        name = f"the framework {fw.id} has no ocid_prefix: name the council's registered prefix"
+        or_file = '(or ocid_prefix = "ocds-xxxxxx" in the definition file of a new database)'
         raise InvalidInput(
-            f"the framework {fw.id} has no ocid_prefix: name the council's registered prefix "
-            "with `calloff framework ocid-prefix ocds-xxxxxx` (or ocid_prefix = "
-            '"ocds-xxxxxx" in the definition file of a new database)'
+            f'{name} with set_ocid_prefix("ocds-xxxxxx") {or_file}',
+            command=f"{name} with `calloff framework ocid-prefix ocds-xxxxxx` {or_file}",
         )
     return fw.ocid_prefix
 

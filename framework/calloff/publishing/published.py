@@ -23,8 +23,8 @@ class Publications(ServiceBase):
             match = [i for i in items(s, date.today()) if i.item.lower() == wanted]
             if not match:
                 raise NotFound(
-                    f"no due item is called {item!r}: `calloff due --all` lists them, "
-                    "with their names"
+                    f"no due item is called {item!r}",
+                    hint="`calloff due --all` lists them, with their names",
                 )
             found = match[0]
             if found.published_on is not None:
@@ -34,10 +34,11 @@ class Publications(ServiceBase):
                     + ": it is recorded once"
                 )
             if on < found.earliest:
-                raise InvalidInput(
+                early = (
                     f"{found.item} arose from {found.event}: it cannot have been published on "
-                    f"{on}, before {found.earliest}; check --on"
+                    f"{on}, before {found.earliest}"
                 )
+                raise InvalidInput(early, command=f"{early}; check --on")
             s.disclosures.record_published(found.item, on, ref, self.officer)
             after = {"published_on": on, "reference": ref, "due_by": found.due_by}
             s.trail.record(
@@ -72,10 +73,14 @@ class Publications(ServiceBase):
             if fw.ocid_prefix == value:
                 raise WrongStatus(f"the framework's ocid_prefix is already {value}")
             if fw.ocid_prefix and not replace:
-                raise WrongStatus(
+                kept = (
                     f"the framework's ocid_prefix is already {fw.ocid_prefix}, and every ocid "
-                    "published begins with it: add --replace to change it, only if nothing "
-                    "was published under it"
+                    "published begins with it"
+                )
+                only = "only if nothing was published under it"
+                raise WrongStatus(
+                    f"{kept}: pass replace=True to change it, {only}",
+                    command=f"{kept}: add --replace to change it, {only}",
                 )
             notices = s.disclosures.notices_published()
             if fw.ocid_prefix and notices:

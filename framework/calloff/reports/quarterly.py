@@ -40,10 +40,8 @@ def as_recorded(store: Store, point: str | int | None) -> dict[str, Any]:
     elif isinstance(point, int) or str(point).strip().isdigit():
         event = int(point)
         if not 1 <= event <= int(head["event"]):
-            raise InvalidInput(
-                f"event {event} does not exist: the audit trail runs from 1 to "
-                f"{head['event']} (see `calloff audit`)"
-            )
+            runs = f"event {event} does not exist: the audit trail runs from 1 to {head['event']}"
+            raise InvalidInput(runs, command=f"{runs} (see `calloff audit`)")
     else:
         stamp = _utc_stamp(str(point))
         found = store.ledger.event_at(stamp)

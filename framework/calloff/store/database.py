@@ -119,11 +119,11 @@ class Store:
         try:
             self.begin()
             self._depth = 1
-            problem = self.trail.seal.problem_before_write()
-            if problem:
+            if problem := self.trail.seal.problem_before_write():
                 raise Tampered(
                     f"{problem}; calloff will not write to {self.path.name} until it is "
-                    "looked into: run `calloff audit verify` and restore from a backup"
+                    "looked into",
+                    hint="run `calloff audit verify` and restore from a backup",
                 )
             yield self
             self.trail.seal.fold()

@@ -52,6 +52,10 @@ def busy_error(path: Path) -> DatabaseBusy:
     )
 
 
+# What the command adds where the file is not the database meant (the library's caller
+# gave its path; the command's user gave --db or CALLOFF_DB).
+YOURS = "check that --db or CALLOFF_DB points at your database"
+
 # One sentence per primary result code; {p} is the file, {detail} SQLite's own name for it.
 SENTENCES: dict[int, str] = {
     sqlite3.SQLITE_FULL: "the disk holding {p} is full: nothing was written; free some space "
@@ -64,9 +68,8 @@ SENTENCES: dict[int, str] = {
     "work on a copy",
     sqlite3.SQLITE_CORRUPT: "{p} is damaged (SQLite finds it malformed): nothing was written; "
     "keep the file for investigation, restore your latest backup and "
-    "run `calloff audit verify`",
-    sqlite3.SQLITE_NOTADB: "{p} is not a calloff database (it is not an SQLite file): check "
-    "that --db or CALLOFF_DB points at your database",
+    "check it with verify_audit()",
+    sqlite3.SQLITE_NOTADB: "{p} is not a calloff database (it is not an SQLite file)",
     sqlite3.SQLITE_CANTOPEN: "cannot open {p} or the journal beside it: check that its folder "
     "exists, that you can write to the folder, and that the path is "
     "not too long",
@@ -74,6 +77,13 @@ SENTENCES: dict[int, str] = {
     sqlite3.SQLITE_AUTH: "access to {p} was denied: check who owns the file",
     sqlite3.SQLITE_TOOBIG: "a value is too large to store in {p}: nothing was written; shorten it",
 }
+# The same sentence in the command's words, where they differ: the whole of it, or a hint.
+COMMAND = {
+    sqlite3.SQLITE_CORRUPT: "{p} is damaged (SQLite finds it malformed): nothing was written; "
+    "keep the file for investigation, restore your latest backup and "
+    "run `calloff audit verify`",
+}
+HINTS = {sqlite3.SQLITE_NOTADB: YOURS}
 
 
 def explain(error: BaseException, path: Path | str) -> DatabaseError | None:
@@ -84,7 +94,11 @@ def explain(error: BaseException, path: Path | str) -> DatabaseError | None:
         return busy_error(Path(path))
     if primary not in SENTENCES:
         return None
-    return DatabaseError(SENTENCES[primary].format(p=Path(path), detail=_name(error)))
+    words = {"p": Path(path), "detail": _name(error)}
+    command = COMMAND[primary].format(**words) if primary in COMMAND else None
+    return DatabaseError(
+        SENTENCES[primary].format(**words), command=command, hint=HINTS.get(primary)
+    )
 
 
 def _name(error: BaseException) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from calloff.domain.model import Framework
 from calloff.errors import DatabaseError
-from calloff.store.faults import Patience, code, explain
+from calloff.store.faults import YOURS, Patience, code, explain
 from calloff.store.schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -31,6 +31,10 @@ from calloff.store.upgrade import in_memory, upgrade, writable
 if TYPE_CHECKING:
     from calloff.store.database import Store
 
+# What the command adds to a refusal about the path: the library's caller gave it as `path`.
+CHECK_PATH = "check the --db path"
+POINT_DB = "point --db at the database file"
+
 
 def create(cls: type[Store], path: str | Path, framework: Framework, officer: str) -> Store:
     """Make a new database for a framework; refuse to touch an existing file."""
@@ -39,10 +43,11 @@ def create(cls: type[Store], path: str | Path, framework: Framework, officer: st
         fd = os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         raise DatabaseError(
-            f"{p} already exists: calloff will not overwrite it; use another --db path"
+            f"{p} already exists: calloff will not overwrite it; create it at another path",
+            command=f"{p} already exists: calloff will not overwrite it; use another --db path",
         ) from None
     except OSError as e:
-        raise DatabaseError(f"cannot create {p}: {e.strerror}: check the --db path") from None
+        raise DatabaseError(f"cannot create {p}: {e.strerror}", hint=CHECK_PATH) from None
     os.close(fd)
     try:
         store = cls(connect(p), p)
@@ -81,20 +86,17 @@ def open_store(cls: type[Store], path: str | Path) -> Store:
     try:
         if not p.exists():
             raise DatabaseError(
-                f"no calloff database at {p}: create one with `calloff init` "
-                "or point --db / CALLOFF_DB at yours"
+                f"no calloff database at {p}",
+                hint="create one with `calloff init` or point --db / CALLOFF_DB at yours",
             )
         if p.is_dir():
-            raise DatabaseError(
-                f"{p} is a folder, not a calloff database: point --db at the database file"
-            )
+            raise DatabaseError(f"{p} is a folder, not a calloff database", hint=POINT_DB)
         if not p.is_file():  # a device, a pipe, a socket
             raise DatabaseError(
-                f"{p} is not a regular file, so not a calloff database: "
-                "point --db at the database file"
+                f"{p} is not a regular file, so not a calloff database", hint=POINT_DB
             )
     except OSError as e:  # a name too long, a folder that cannot be searched
-        raise DatabaseError(f"cannot open {p}: {e.strerror}: check the --db path") from None
+        raise DatabaseError(f"cannot open {p}: {e.strerror}", hint=CHECK_PATH) from None
     try:
         return _open(cls, p)
     except sqlite3.Error as e:
@@ -129,8 +131,10 @@ def _named(path: str | Path) -> Path:
         str(path).encode("utf-8")
     except UnicodeEncodeError:
         raise DatabaseError(
-            f"the database path {str(path)!a} is not UTF-8 text: "
-            "rename the file or give another --db path"
+            f"the database path {str(path)!a} is not UTF-8 text: rename the file or give "
+            "another path",
+            command=f"the database path {str(path)!a} is not UTF-8 text: rename the file or "
+            "give another --db path",
         ) from None
     return Path(path)
 
@@ -153,14 +157,8 @@ def _open(cls: type[Store], p: Path) -> Store:
     if not has_framework or version == 0:
         db.close()
         if p.stat().st_size == 0:
-            raise DatabaseError(
-                f"{p} is an empty file, not a calloff database: check that "
-                "--db or CALLOFF_DB points at your database"
-            )
-        raise DatabaseError(
-            f"{p} is an SQLite file but not a calloff database: check that "
-            "--db or CALLOFF_DB points at your database"
-        )
+            raise DatabaseError(f"{p} is an empty file, not a calloff database", hint=YOURS)
+        raise DatabaseError(f"{p} is an SQLite file but not a calloff database", hint=YOURS)
     if version > SCHEMA_VERSION:
         db.close()
         raise DatabaseError(
