@@ -48,11 +48,7 @@ class Publishing:
         report quarterly --json` (keys in docs/reports.md; money as text, "12500.00")."""
         from calloff.reports.quarterly import quarterly
 
-        fy = _year(year)
-        if fy is None:
-            raise InvalidInput("year is required, such as '2015-16'")
-        if quarter is not None and (isinstance(quarter, bool) or not isinstance(quarter, int)):
-            raise InvalidInput("quarter must be 1, 2, 3 or 4")
+        fy = _period(year, quarter)
         return quarterly(self.service.store, fy, quarter, as_recorded)
 
     def publish(
@@ -183,11 +179,7 @@ class Publishing:
         CSV or JSON, from the council's own `templates` where given."""
         from calloff.reports.files import render_report
 
-        fy = _year(year)
-        if fy is None:
-            raise InvalidInput("year is required, such as '2015-16'")
-        if quarter is not None and (isinstance(quarter, bool) or not isinstance(quarter, int)):
-            raise InvalidInput("quarter must be 1, 2, 3 or 4")
+        fy = _period(year, quarter)
         return render_report(
             self.service.store,
             fy,
@@ -233,3 +225,13 @@ class Publishing:
         if not ocds.anything_since(self.service.store, day):
             return None
         return ocds.write_package(self.service.store, day)
+
+
+def _period(year: FinancialYear | str, quarter: int | None) -> FinancialYear:
+    """A report's year (required) and quarter (1 to 4, or None for the whole year)."""
+    fy = _year(year)
+    if fy is None:
+        raise InvalidInput("year is required, such as '2015-16'")
+    if quarter is not None and (isinstance(quarter, bool) or not isinstance(quarter, int)):
+        raise InvalidInput("quarter must be 1, 2, 3 or 4")
+    return fy
