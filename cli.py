@@ -11,7 +11,6 @@ imported inside the commands that need them, so `calloff --help` starts fast.
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import re
@@ -25,24 +24,25 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from calloff.arguments import (
+    UNITS,
     FinancialYear,
     format_money,
     half_year,
     head_hash,
+    login_name,
     parse_date,
-    parse_mark,
     parse_money,
+    parse_scores,
     parse_weights,
+    request_shape,
 )
 from calloff.errors import CalloffError
 from calloff.startup import lean_sqlite_utils
 
 if TYPE_CHECKING:
-    from calloff import Framework, Office, Outcome
+    from calloff import Framework, ImportRejected, Office, Outcome
 
 lean_sqlite_utils()  # before any command loads sqlite-utils
-
-UNITS = ("day", "session", "place")
 
 
 # -- parameter types: bad input is a usage error (exit 2) with a one-line message ---------
@@ -279,13 +279,6 @@ def _clean_officer(officer: str) -> str:
         raise click.BadParameter(e.for_command(), param_hint="--officer") from None
 
 
-def _login_name() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "officer"
-
-
 pass_desk = click.make_pass_decorator(Desk)
 
 
@@ -350,7 +343,7 @@ def main(ctx: click.Context, db: str, officer: str | None) -> None:
         officer = _clean_officer(officer)
     if isinstance(ctx.command, CalloffGroup):
         ctx.command.database = db
-    ctx.obj = Desk(db, officer or _login_name())
+    ctx.obj = Desk(db, officer or login_name())
 
 
 # -- setting up ----------------------------------------------------------------------------
@@ -672,10 +665,7 @@ def rank_import(desk: Desk, path: str, on: date | None) -> None:
     try:
         counts = desk.office().import_rankings(path, on=on)
     except ImportRejected as e:
-        for line, message in e.problems:
-            click.echo(f"{e.path}:{line}: {message}", err=True)
-        if e.more:
-            click.echo(e.more, err=True)
+        _print_rejected(e)
         raise
     for lot, n in sorted(counts.items()):
         click.echo(f"Lot {lot}: {n} provider(s) ranked.")
@@ -783,12 +773,10 @@ def request_add(
     **details: Any,
 ) -> None:
     """Record a training request on a lot: a fixed --value, or --quantity and --unit."""
-    if value is not None and (quantity is not None or unit is not None):
-        raise click.UsageError("give either --value or --quantity with --unit, not both")
-    if value is None and quantity is None:
-        raise click.UsageError("give --value, or --quantity with --unit")
-    if (quantity is None) != (unit is None):
-        raise click.UsageError("--quantity and --unit go together")
+    try:
+        request_shape(value, quantity, unit)
+    except CalloffError as e:
+        raise click.UsageError(e.for_command()) from None
     # --title, --start, --end, --funding and --attendees, by the library's own names
     r = desk.office().add_request(
         lot=lot, value=value, quantity=quantity, unit=unit, on=on, **details
@@ -1233,14 +1221,10 @@ def spend_pay(
     paid = desk.office().pay(invoice, on=on, provider=provider_ref, received=received)
     if as_json:
         return emit(json_shapes.payment(paid))
-    days = (
-        f", {(paid['paid'] - paid['received']).days} day(s) after receipt"
-        if paid["received"]
-        else ""
-    )
+    days = f", {(paid.paid - paid.received).days} day(s) after receipt" if paid.received else ""
     click.echo(
-        f"Invoice {paid['invoice']} on call-off {paid['calloff']} "
-        f"({format_money(paid['amount'] + paid['vat'])} with VAT) paid on {paid['paid']}{days}."
+        f"Invoice {paid.invoice} on call-off {paid.calloff} "
+        f"({format_money(paid.amount + paid.vat)} with VAT) paid on {paid.paid}{days}."
     )
 
 
@@ -1268,10 +1252,7 @@ def spend_import(desk: Desk, path: str, on: date | None) -> None:
         else:
             summary = office.import_spend(path, on=on)
     except ImportRejected as e:
-        for line, message in e.problems:
-            click.echo(f"{e.path}:{line}: {message}", err=True)
-        if e.more:
-            click.echo(e.more, err=True)
+        _print_rejected(e)
         raise
     if summary.imported == 0:
         click.echo(
@@ -1284,6 +1265,14 @@ def spend_import(desk: Desk, path: str, on: date | None) -> None:
     click.echo(
         f"Imported {summary.imported} spend line(s), {format_money(summary.amount)}{skipped}."
     )
+
+
+def _print_rejected(e: ImportRejected) -> None:
+    """Every bad row of a refused CSV file, by line, on stderr."""
+    for line, message in e.command_problems:
+        click.echo(f"{e.path}:{line}: {message}", err=True)
+    if e.more:
+        click.echo(e.more, err=True)
 
 
 def _count_lines(path: str) -> int:
@@ -1850,25 +1839,10 @@ def published(desk: Desk, item: str, on: date, reference: str | None, as_json: b
 def _scores(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
     """`--score quality=70` (repeated, or comma-separated) as {criterion: mark}; a mark
     that is not a number from 0 to 100 is a usage error, as an unreadable --price is."""
-    marks: dict[str, str] = {}
-    for value in values:
-        for part in value.split(","):
-            name, sep, mark = part.strip().partition("=")
-            name = name.strip().lower()
-            if not sep or not name or not mark.strip():
-                raise click.BadParameter(
-                    f"{part.strip()!r} is not a score: write CRITERION=N, like quality=70",
-                    ctx,
-                    param,
-                )
-            if name in marks:
-                raise click.BadParameter(f"the score for {name} is given twice", ctx, param)
-            try:
-                parse_mark(mark, name)
-            except CalloffError as e:
-                raise click.BadParameter(e.for_command(), ctx, param) from None
-            marks[name] = mark.strip()
-    return marks
+    try:
+        return parse_scores(values)
+    except CalloffError as e:
+        raise click.BadParameter(e.for_command(), ctx, param) from None
 
 
 WEIGHTS = Parsed("CRITERION=N,...", parse_weights, dict)

@@ -12,7 +12,6 @@ the effective date of the action and defaults to today, as `--on` does.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -34,6 +33,7 @@ from calloff.arguments import (
     _path,
     _ref,
     _text,
+    login_name,
     officer_name,
 )
 from calloff.domain import definition
@@ -52,9 +52,9 @@ def create(
     definition_file: str | Path | None = None,
     officer: str | None = None,
 ) -> Office:
-    """A new database for an embedded framework (`leeds-rp-2015`, the default, or
-    `nottingham-rp-2023`) or for the one a definition file describes; refused if the file
-    exists already."""
+    """A new database for an embedded framework (`leeds-rp-2015`, the default;
+    `nottingham-rp-2023`; `borsetshire-rp-2026`: see `embedded_frameworks()`) or for the one
+    a definition file describes; refused if the file exists already."""
     if framework is not None and definition_file is not None:
         raise InvalidInput("give framework= or definition_file=, not both")
     if definition_file is not None:
@@ -104,11 +104,8 @@ def _folder(templates: str | Path | None) -> str | Path | None:
 
 def _officer(officer: str | None) -> str:
     if officer is not None:
-        return officer_name(officer)
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "officer"
+        return officer_name(_text(officer, "officer"))
+    return login_name()
 
 
 def _details(details: dict[str, str | bool | None]) -> tuple[Details, set[str]]:
@@ -238,7 +235,7 @@ class Office(Publishing, Competing, Spending, Records):
     ) -> list[tuple[int, Provider, Rates]]:
         """The lot's ranking from tender evaluation, rank 1 first; returns `ranking(lot)`."""
         number = _id(lot, "lot")
-        if isinstance(providers, str):
+        if isinstance(providers, str) or not isinstance(providers, Sequence):
             raise InvalidInput("providers must be a list of ids or names, rank 1 first")
         self.service.setup.set_ranking(number, [_ref(p) for p in providers], _day(on))
         return self.ranking(number)
@@ -341,8 +338,11 @@ class Office(Publishing, Competing, Spending, Records):
         return self.service.calloff(_id(calloff, "calloff"))
 
     def history(self, request: int) -> list[tuple[CallOff, list[PassOver]]]:
-        """Every offer made for a request, in order, with who was passed over before each."""
-        return self.service.history(_id(request, "request"))
+        """Every offer made for a request, in order, with who was passed over before each;
+        refused for a request that does not exist."""
+        number = _id(request, "request")
+        self.service.store.request(number)
+        return self.service.history(number)
 
     def show(self, calloff: int) -> dict[str, Any]:
         """Everything about one call-off: the document `calloff show --json` prints."""

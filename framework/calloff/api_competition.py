@@ -8,7 +8,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calloff.arguments import Day, Money, Ref, _amount, _day, _id, _path, _ref, _text
+from calloff.arguments import (
+    Day,
+    Money,
+    Ref,
+    _amount,
+    _day,
+    _id,
+    _path,
+    _ref,
+    _text,
+    parse_scores,
+)
 from calloff.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -56,11 +67,15 @@ class Competing:
         *,
         provider: Ref,
         price: Money,
-        scores: Mapping[str, Decimal | str | int] | None = None,
+        scores: Mapping[str, Decimal | str | int] | str | None = None,
         on: Day | None = None,
     ) -> Answer:
         """Record an invited provider's bid: its price (ex-VAT) and a score, 0 to 100, for
-        every criterion other than price."""
+        every criterion other than price: {"quality": 72} or "quality=72"."""
+        if isinstance(scores, str):
+            scores = parse_scores([scores])
+        elif scores is not None and not isinstance(scores, Mapping):
+            raise InvalidInput('scores must map each criterion to a mark, or be "quality=72"')
         marks = {
             str(n): (v if isinstance(v, Decimal) else str(_mark(v)))
             for n, v in (scores or {}).items()

@@ -95,10 +95,9 @@ class Publishing:
                     f"publication {publication!r} is not known: choose spend, contracts, "
                     "payments or payment-performance"
                 )
-            fy = _year(year)
-            if fy is None or isinstance(quarter, bool) or not isinstance(quarter, int):
+            if year is None or quarter is None:
                 raise InvalidInput("year (such as '2015-16') and quarter (1 to 4) are required")
-            built = build(store, fy, quarter)
+            built = build(store, _period(year, quarter), quarter)
         return built
 
     # -- open data and the compliance calendar ---------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from calloff.arguments import (
     Day,
@@ -23,7 +23,7 @@ from calloff.arguments import (
     _year,
 )
 from calloff.domain.dates import FinancialYear
-from calloff.domain.invoicing import Payment
+from calloff.domain.invoicing import PaidInvoice, Payment
 from calloff.domain.model import CallOff, Framework
 from calloff.domain.rules import Position
 from calloff.errors import InvalidInput
@@ -78,7 +78,7 @@ class Spending:
         on: Day | None = None,
         provider: Ref | None = None,
         received: Day | None = None,
-    ) -> dict[str, Any]:
+    ) -> PaidInvoice:
         """Record that an invoice already on the books was paid on `on`."""
         return self.service.payments.pay(
             _text(invoice, "invoice"),

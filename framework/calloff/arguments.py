@@ -8,26 +8,31 @@ checked once, in the library, and the command only turns a refusal into a usage 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from calloff.domain.dates import FinancialYear, parse_date
-from calloff.domain.money import format_money, json_money, parse_money
+from calloff.domain.money import UNITS, format_money, json_money, parse_money
 from calloff.errors import InvalidInput
 
 __all__ = [
+    "UNITS",
     "FinancialYear",
     "format_money",
     "half_year",
     "head_hash",
     "json_money",
+    "login_name",
     "officer_name",
     "parse_date",
     "parse_mark",
     "parse_money",
+    "parse_scores",
     "parse_weights",
+    "request_shape",
 ]
 
 Money = Decimal | str | int
@@ -108,7 +113,7 @@ def head_hash(text: str) -> str:
     expected = text.strip().lower()
     if len(expected) < 8 or any(ch not in "0123456789abcdef" for ch in expected):
         raise InvalidInput(
-            "expect must be a head hash as `audit verify` prints it (at least its first 8 "
+            "expect must be a head hash as verify_audit() gives it (at least its first 8 "
             "characters)",
             command="give the head hash as printed by `calloff audit verify` (at least its "
             "first 8 characters)",
@@ -130,11 +135,47 @@ def parse_weights(text: str) -> dict[str, int]:
     return weights(text)
 
 
+def parse_scores(values: Iterable[str]) -> dict[str, str]:
+    """Evaluators' scores written as text, `quality=70` (each text may hold several,
+    comma-separated), as {criterion: mark}; a mark must be a number from 0 to 100."""
+    marks: dict[str, str] = {}
+    for value in values:
+        for part in value.split(","):
+            name, sep, mark = part.strip().partition("=")
+            name = name.strip().lower()
+            if not sep or not name or not mark.strip():
+                raise InvalidInput(
+                    f"{part.strip()!r} is not a score: write CRITERION=N, like quality=70"
+                )
+            if name in marks:
+                raise InvalidInput(f"the score for {name} is given twice")
+            parse_mark(mark, name)
+            marks[name] = mark.strip()
+    return marks
+
+
 def parse_mark(mark: str, criterion: str) -> Any:
     """An evaluator's score on a criterion: a number from 0 to 100."""
     from calloff.domain.scoring import parse_mark as marks
 
     return marks(mark, criterion)
+
+
+def request_shape(value: object, quantity: object, unit: object) -> None:
+    """A request is a fixed value, or a quantity of a unit; never both, never neither."""
+    from calloff.domain.rules import check_request_shape
+
+    check_request_shape(value, quantity, unit)
+
+
+def login_name() -> str:
+    """Who is acting when nobody says: the login name, or "officer" where there is none."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "officer"
 
 
 def officer_name(name: str, what: str = "the officer") -> str:

@@ -59,14 +59,21 @@ class RankingError(CalloffError):
 
 class ImportRejected(CalloffError):
     """A CSV file had bad rows; nothing was imported. `problems` lists the first
-    `SHOWN` of them by line; `total` counts them all."""
+    `SHOWN` of them by line, in the library's terms, and `command_problems` the same rows
+    in the command's words; `total` counts them all. A problem is given as text, or as
+    the refusal the row met."""
 
     SHOWN = 50
 
-    def __init__(self, path: str, problems: list[tuple[int, str]]):
+    def __init__(self, path: str, problems: list[tuple[int, str | CalloffError]]):
+        worded = sorted(
+            (line, p.for_command() if isinstance(p, CalloffError) else p, str(p))
+            for line, p in problems
+        )[: self.SHOWN]
         self.path = path
         self.total = len(problems)
-        self.problems = problems[: self.SHOWN]
+        self.problems = [(line, plain) for line, _, plain in worded]
+        self.command_problems = [(line, said) for line, said, _ in worded]
         super().__init__(
             f"{path}: {self.total:,} bad row(s), nothing imported: correct the rows listed "
             "above and import the whole file again"

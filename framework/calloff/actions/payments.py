@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from calloff.actions.base import ServiceBase, not_future
-from calloff.domain.invoicing import Payment, Settled, vat_due
+from calloff.domain.invoicing import PaidInvoice, Payment, Settled, vat_due
 from calloff.domain.model import clean_text
 from calloff.domain.money import PENNY, format_money, from_pence
 from calloff.errors import InvalidInput, NotFound, WrongStatus
@@ -84,7 +84,7 @@ class Payments(ServiceBase):
         paid: date,
         provider: str | int | None = None,
         received: date | None = None,
-    ) -> dict[str, Any]:
+    ) -> PaidInvoice:
         """Mark invoice `invoice` paid on `paid` (and, if not yet known, received on
         `received`). The reference is unique per provider; where two providers used it,
         `provider` says whose."""
@@ -114,17 +114,17 @@ class Payments(ServiceBase):
             s.trail.record(
                 self.officer, paid, "spend.pay", "calloff", row["calloff_id"], None, after, None
             )
-            return {
-                "spend": row["id"],
-                "calloff": row["calloff_id"],
-                "provider": row["provider_id"],
-                "invoice": row["invoice"],
-                "date": spent_on,
-                "received": got,
-                "paid": paid,
-                "amount": from_pence(row["amount_pence"]),
-                "vat": from_pence(row["vat_pence"]),
-            }
+            return PaidInvoice(
+                spend=row["id"],
+                calloff=row["calloff_id"],
+                provider=row["provider_id"],
+                invoice=row["invoice"],
+                invoice_date=spent_on,
+                received=got,
+                paid=paid,
+                amount=from_pence(row["amount_pence"]),
+                vat=from_pence(row["vat_pence"]),
+            )
 
     def _find(self, invoice: str, provider: str | int | None) -> dict[str, Any]:
         s = self.store

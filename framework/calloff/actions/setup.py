@@ -224,7 +224,7 @@ class Setup(ServiceBase):
                             raise InvalidInput(f"{key} must be more than £0.00")
                         rates[unit] = rate
             except CalloffError as e:
-                problems.append((line, e.for_command()))
+                problems.append((line, e))
                 continue
             lots.setdefault(lot, []).append((line, rank, provider.id, rates))
         for lot, ranked in ranks.items():
@@ -249,7 +249,7 @@ class Setup(ServiceBase):
                     )
                 seen[pid] = line
         if problems:
-            raise ImportRejected(str(path), sorted(problems))
+            raise ImportRejected(str(path), problems)
         if not lots:
             raise InvalidInput(f"{path}: the file has a header but no rows")
         not_future(on)

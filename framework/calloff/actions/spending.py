@@ -239,14 +239,14 @@ class Spending(ServiceBase):
                     )
                     _recordable(line, on)
                 except CalloffError as e:
-                    problems.append((line_no, e.for_command()))
+                    problems.append((line_no, e))
                     continue
                 running[c.id] += amount
                 lines.append(line)
             if progress:
                 progress(len(rows) % 200)
             if problems:
-                raise ImportRejected(str(path), sorted(problems))
+                raise ImportRejected(str(path), problems)
             for n, line in enumerate(lines, start=1):
                 self._write_spend(line, on or line.spent_on)
                 if progress and n % 200 == 0:

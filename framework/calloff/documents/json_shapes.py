@@ -18,17 +18,9 @@ from calloff.domain.rules import Position
 if TYPE_CHECKING:
     from calloff.actions.service import Outcome
     from calloff.actions.spending import SpendLine
+    from calloff.domain import listings
     from calloff.domain.competition import Answer
-    from calloff.domain.listings import (
-        AuditCheck,
-        AuditEvent,
-        AwaitingApproval,
-        CompetitionStanding,
-        Extension,
-        ListedCallOff,
-        PendingOffer,
-        RequestStanding,
-    )
+    from calloff.domain.invoicing import PaidInvoice
 
 
 def iso(day: date | None) -> str | None:
@@ -80,7 +72,7 @@ def framework(fw: Framework) -> dict[str, Any]:
     }
 
 
-def term(fw: Framework, extensions: list[Extension] | None = None) -> dict[str, Any]:
+def term(fw: Framework, extensions: list[listings.Extension] | None = None) -> dict[str, Any]:
     t = fw.term
     data: dict[str, Any] = {
         "start": iso(t.start),
@@ -247,7 +239,7 @@ def ranking(lot: int, entries: list[tuple[int, Provider, Rates]]) -> dict[str, A
     }
 
 
-def request_standing(r: RequestStanding) -> dict[str, Any]:
+def request_standing(r: listings.RequestStanding) -> dict[str, Any]:
     return {
         "id": r.id,
         "lot": r.lot,
@@ -261,7 +253,7 @@ def request_standing(r: RequestStanding) -> dict[str, Any]:
     }
 
 
-def listed_calloff(c: ListedCallOff) -> dict[str, Any]:
+def listed_calloff(c: listings.ListedCallOff) -> dict[str, Any]:
     return {
         "calloff": c.calloff,
         "request": c.request,
@@ -273,7 +265,7 @@ def listed_calloff(c: ListedCallOff) -> dict[str, Any]:
     }
 
 
-def awaiting_approval(a: AwaitingApproval) -> dict[str, Any]:
+def awaiting_approval(a: listings.AwaitingApproval) -> dict[str, Any]:
     return {
         **listed_calloff(a),
         "funding": a.funding,
@@ -282,7 +274,7 @@ def awaiting_approval(a: AwaitingApproval) -> dict[str, Any]:
     }
 
 
-def pending_offer(o: PendingOffer) -> dict[str, Any]:
+def pending_offer(o: listings.PendingOffer) -> dict[str, Any]:
     return {
         **listed_calloff(o),
         "raised_on": iso(o.raised_on),
@@ -314,18 +306,18 @@ def spend_line(
     }
 
 
-def payment(paid: dict[str, Any]) -> dict[str, Any]:
+def payment(paid: PaidInvoice) -> dict[str, Any]:
     """An invoice recorded as paid (`spend pay`)."""
     return {
-        "spend": paid["spend"],
-        "calloff": paid["calloff"],
-        "provider": paid["provider"],
-        "invoice": paid["invoice"],
-        "date": iso(paid["date"]),
-        "received": iso(paid["received"]),
-        "paid": iso(paid["paid"]),
-        "amount": json_money(paid["amount"]),
-        "vat": json_money(paid["vat"]),
+        "spend": paid.spend,
+        "calloff": paid.calloff,
+        "provider": paid.provider,
+        "invoice": paid.invoice,
+        "date": iso(paid.invoice_date),
+        "received": iso(paid.received),
+        "paid": iso(paid.paid),
+        "amount": json_money(paid.amount),
+        "vat": json_money(paid.vat),
     }
 
 
@@ -359,7 +351,7 @@ def award(calloff_document: dict[str, Any], competition: dict[str, Any]) -> dict
     }
 
 
-def competition_standing(c: CompetitionStanding) -> dict[str, Any]:
+def competition_standing(c: listings.CompetitionStanding) -> dict[str, Any]:
     return {
         "competition": c.competition,
         "request": c.request,
@@ -374,7 +366,7 @@ def competition_standing(c: CompetitionStanding) -> dict[str, Any]:
     }
 
 
-def audit_event(e: AuditEvent) -> dict[str, Any]:
+def audit_event(e: listings.AuditEvent) -> dict[str, Any]:
     return {
         "id": e.id,
         "recorded_at": e.recorded_at,
@@ -390,7 +382,7 @@ def audit_event(e: AuditEvent) -> dict[str, Any]:
     }
 
 
-def audit_check(c: AuditCheck) -> dict[str, Any]:
+def audit_check(c: listings.AuditCheck) -> dict[str, Any]:
     expected = c.expected and {
         "hash": c.expected,
         "event": c.expected_event,

@@ -8,7 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from calloff.errors import InvalidInput
+from calloff.errors import CalloffError, InvalidInput
+
+# A bad row: its line, and what is wrong (as text, or as the refusal the row met).
+Problem = tuple[int, str | CalloffError]
 
 
 def whole_number(text: str, what: str) -> int:
@@ -25,7 +28,7 @@ MAX_BYTES = 200_000_000  # bytes in one import
 
 def read_csv(
     path: str | Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
-) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
+) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
     """Rows of a CSV file with their line numbers, and the problems found reading it.
 
     Read a line at a time, never more than MAX_LINE bytes of one line or MAX_ROWS
@@ -60,7 +63,7 @@ def read_csv(
                 f"{p}: " + "; ".join(parts) + ": the columns are " + ",".join(required + optional)
             )
         rows: list[tuple[int, dict[str, str]]] = []
-        problems: list[tuple[int, str]] = []
+        problems: list[Problem] = []
         try:
             for cells in reader:
                 line = reader.line_num

@@ -41,3 +41,18 @@ class Settled:
     @classmethod
     def unpaid(cls) -> Settled:
         return cls(None, None, Decimal("0.00"), Decimal("0.00"))
+
+
+@attrs.frozen
+class PaidInvoice:
+    """An invoice recorded as paid: its line, whose it is, and its days and money."""
+
+    spend: int
+    calloff: int
+    provider: int
+    invoice: str
+    invoice_date: date
+    received: date | None
+    paid: date
+    amount: Decimal
+    vat: Decimal

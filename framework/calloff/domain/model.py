@@ -15,10 +15,9 @@ from dateutil.relativedelta import relativedelta
 
 from calloff.domain.competition import Criterion
 from calloff.domain.dates import FinancialYear, working_days_between
-from calloff.domain.money import PENNY
+from calloff.domain.money import PENNY, UNITS
 from calloff.errors import InvalidInput, NotFound
 
-UNITS = ("day", "session", "place")
 VAT_TREATMENTS = ("standard", "exempt")
 REGIMES = {"pcr2015": "Public Contracts Regulations 2015", "pa2023": "Procurement Act 2023"}
 # Frameworks established from this day are under the Procurement Act 2023.

@@ -13,6 +13,8 @@ from calloff.errors import InvalidInput
 
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
+# What a tendered rate is per, and a request's quantity counted in.
+UNITS = ("day", "session", "place")
 
 # 12500 | 12500.00 | 12,500.00 | £12,500.00, and also 12,500 | £12500 | £12500.00: pounds
 # with no leading zeros (commas only in whole groups of three), pence as exactly two digits.

@@ -127,22 +127,30 @@ def check_year(fw: Framework, request: Request) -> None:
         )
 
 
-def check_request_terms(
-    value: Decimal | None, quantity: int | None, unit: str | None, attendees: int | None
-) -> None:
-    """A request is a fixed value, or a quantity of a known unit; never both, never neither."""
-    if (value is None) == (quantity is None):
+def check_request_shape(value: object, quantity: object, unit: object) -> None:
+    """A request is a fixed value, or a quantity of a unit; never both, never neither. The
+    command checks this before anything else, as a usage error."""
+    if value is not None and (quantity is not None or unit is not None):
         raise InvalidInput(
             "give either value= or quantity= with unit=, not both",
             command="give either --value or --quantity with --unit, not both",
         )
-    if quantity is not None and unit is None:
+    if value is None and quantity is None:
         raise InvalidInput(
-            "quantity needs unit= day, session or place",
-            command="--quantity needs --unit day, session or place",
+            "give value=, or quantity= with unit=",
+            command="give --value, or --quantity with --unit",
         )
-    if unit is not None and quantity is None:
-        raise InvalidInput("unit needs quantity=", command="--unit needs --quantity")
+    if (quantity is None) != (unit is None):
+        raise InvalidInput(
+            "quantity= and unit= go together", command="--quantity and --unit go together"
+        )
+
+
+def check_request_terms(
+    value: Decimal | None, quantity: int | None, unit: str | None, attendees: int | None
+) -> None:
+    """A request's terms: its shape, a known unit, and amounts that make sense."""
+    check_request_shape(value, quantity, unit)
     if unit is not None and unit not in UNITS:
         raise InvalidInput(f"unit {unit!r} is not known: choose day, session or place")
     if value is not None and value <= 0:
@@ -160,7 +168,7 @@ def check_funding(stream: FundingStream, request: Request, on: date) -> None:
     if not stream.available:
         pending = f"funding stream {stream.name} is pending: once it is confirmed, record the day"
         raise FundingPending(
-            f"{pending} with confirm_funding({stream.name!r}, on={on}) (or the earlier day it "
+            f"{pending} with confirm_funding({stream.name!r}, on='{on}') (or the earlier day it "
             "was confirmed), or charge another stream",
             command=f"{pending} with `calloff funding confirm {stream.name} --on {on}` (or the "
             "earlier day it was confirmed), or charge another stream",
