@@ -29,7 +29,6 @@ from calloff.arguments import (
     format_money,
     half_year,
     head_hash,
-    login_name,
     parse_date,
     parse_money,
     parse_scores,
@@ -242,16 +241,16 @@ class Desk:
     """What every command needs: where the database is and who is acting; the library's
     front door (`Office`) is opened on first use, and closed when the command ends."""
 
-    def __init__(self, db: str, officer: str):
+    def __init__(self, db: str, officer: str | None):
         self.db = db
-        self.officer = officer
+        self.officer = officer  # acting for this officer (None: the account's own login)
         self._office: Office | None = None
 
     def office(self) -> Office:
         if self._office is None:
             import calloff
 
-            office = calloff.open(self.db, officer=self.officer)
+            office = calloff.open(self.db, officer=self.officer, channel="cli")
             click.get_current_context().call_on_close(office.close)
             if office.upgraded:
                 old, backup = office.upgraded
@@ -329,7 +328,8 @@ def emit(data: Any) -> None:
     "--officer",
     envvar="CALLOFF_OFFICER",
     default=None,
-    help="Who is acting (or CALLOFF_OFFICER; default your login name).",
+    help="Act for this registered officer (or CALLOFF_OFFICER): your own login, or any "
+    "officer if you are an admin. Default: your login.",
 )
 @click.version_option(package_name="calloff", prog_name="calloff")
 @click.pass_context
@@ -343,7 +343,7 @@ def main(ctx: click.Context, db: str, officer: str | None) -> None:
         officer = _clean_officer(officer)
     if isinstance(ctx.command, CalloffGroup):
         ctx.command.database = db
-    ctx.obj = Desk(db, officer or login_name())
+    ctx.obj = Desk(db, officer)
 
 
 # -- setting up ----------------------------------------------------------------------------
@@ -373,12 +373,21 @@ def init(desk: Desk, name: str | None, path: str | None) -> None:
     if name and path:
         raise click.UsageError("give --framework or --from, not both")
     with calloff.create(
-        desk.db, framework=None if path else name, definition_file=path, officer=desk.officer
+        desk.db,
+        framework=None if path else name,
+        definition_file=path,
+        officer=desk.officer,
+        channel="cli",
     ) as office:
         fw = office.framework
+        first = office.officer
     click.echo(
         f"Created {desk.db} for {fw.name} ({fw.buyer}): {len(fw.lots)} lot(s), "
         f"term {fw.term.start} to {fw.term.end}."
+    )
+    click.echo(
+        f"Registered {first} as its first officer, with every role; register the team with "
+        "`calloff officer add`."
     )
 
 
@@ -872,21 +881,33 @@ def decline(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: 
 
 @main.command(short_help="Approve CALLOFF at or over the approval threshold.")
 @click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@click.option(
+    "--decision",
+    metavar="REF",
+    default=None,
+    help="The decision's reference (e.g. D49838); needed over the framework's key-decision "
+    "value.",
+)
 @on_option
 @json_option
 @pass_desk
-def approve(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None:
+def approve(
+    desk: Desk, calloff_id: int, decision: str | None, on: date | None, as_json: bool
+) -> None:
     """Approve CALLOFF (at or over the threshold): it is then offered to the provider.
 
-    The officer who raised a call-off cannot approve it.
+    The approver holds the approver role with a limit of at least the call-off's value
+    (or covers for an absent approver who does) and did not raise it.
     """
 
-    c = desk.office().approve(calloff_id, on=on)
+    office = desk.office()
+    c = office.approve(calloff_id, on=on, decision=decision)
     if as_json:
         return emit(_calloff_json(desk, c))
+    ref = f" (decision {c.decision})" if c.decision else ""
     click.echo(
-        f"Call-off {c.id} approved by {c.approved_by} on {c.approved_on} and offered; "
-        f"respond by {c.respond_by}."
+        f"Call-off {c.id} approved by {office.actor.said} on {c.approved_on}{ref} and "
+        f"offered; respond by {c.respond_by}."
     )
 
 
@@ -1346,6 +1367,234 @@ def cancel(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: b
     click.echo(f"Call-off {c.id} cancelled: commitment {format_money(spent)}.")
 
 
+# -- the register of officers --------------------------------------------------------------
+
+ROLE_NAMES = ("officer", "approver", "finance", "auditor", "admin")
+ROLE = click.Choice(ROLE_NAMES, case_sensitive=False)
+
+
+@main.group("officer", short_help="The register of officers: roles, limits and cover.")
+def officer_group() -> None:
+    """The register of officers: who may do what, up to what value, and cover while
+    someone is away. Changing it needs the admin role.
+
+    Roles: officer (requests, allocation, answers, variations, completion, cancellation,
+    competitions), approver (approve and reject up to their --limit), finance (spend,
+    imports, payments, payment publications), auditor (reads everything and runs
+    `calloff audit verify`; writes nothing), admin (the register, providers, rankings,
+    rates, ceilings, funding, the term and the framework's settings).
+    """
+
+
+def _since(value: date | None) -> str:
+    from calloff.documents.register import day
+
+    return day(value) or "the start"
+
+
+def _officer_line(o: Any) -> str:
+    limit = o.limit_text if "approver" in o.roles else "—"
+    status = f"left {o.left_on}" if o.left_on else "current"
+    return (
+        f"{o.login:<16} {o.name:<22} {', '.join(o.roles):<34} {limit:>13}  "
+        f"{_since(o.registered_on):<10}  {status}"
+    )
+
+
+def _show_officer(o: Any) -> None:
+    click.echo(f"{o.login}: {o.name}")
+    click.echo(f"  Roles:      {', '.join(o.roles) or '—'}")
+    if "approver" in o.roles:
+        click.echo(f"  Limit:      {o.limit_text}")
+    click.echo(f"  Email:      {o.email or '—'}")
+    click.echo(f"  Registered: from {_since(o.registered_on)}")
+    if o.left_on:
+        click.echo(f"  Left:       {o.left_on} ({o.left_reason})")
+
+
+@officer_group.command("add")
+@click.argument("login")
+@click.option("--name", required=True, help="The officer's full name.")
+@click.option(
+    "--role", "roles", type=ROLE, multiple=True, required=True, help="A role (repeat for more)."
+)
+@click.option("--limit", type=MONEY, default=None, help="An approver's limit (default none).")
+@click.option("--email", default=None, metavar="ADDRESS", help="Where messages go.")
+@on_option
+@json_option
+@pass_desk
+def officer_add(
+    desk: Desk,
+    login: str,
+    name: str,
+    roles: tuple[str, ...],
+    limit: Decimal | None,
+    email: str | None,
+    on: date | None,
+    as_json: bool,
+) -> None:
+    """Register LOGIN (their operating-system account name) with roles from --on."""
+    from calloff.documents import register
+
+    o = desk.office().add_officer(
+        login, name=name, roles=list(roles), limit=limit, email=email, on=on
+    )
+    if as_json:
+        return emit(register.officer(o))
+    click.echo(f"Registered {o.login} ({o.name}) from {_since(o.since)}: {', '.join(o.roles)}.")
+
+
+@officer_group.command("list")
+@json_option
+@pass_desk
+def officer_list(desk: Desk, as_json: bool) -> None:
+    """Every officer as the register stands today, with those who have left."""
+    from calloff.documents import register
+
+    found = desk.office().officers()
+    if as_json:
+        return emit([register.officer(o) for o in found])
+    click.echo(
+        f"{'LOGIN':<16} {'NAME':<22} {'ROLES':<34} {'LIMIT':>13}  {'SINCE':<10}  STATUS"
+    )
+    for o in found:
+        click.echo(_officer_line(o))
+
+
+@officer_group.command("show")
+@click.argument("login")
+@json_option
+@pass_desk
+def officer_show(desk: Desk, login: str, as_json: bool) -> None:
+    """One officer: roles, limit, every dated entry, and cover given or held."""
+    from calloff.documents import register
+
+    office = desk.office()
+    o = office.officer_entry(login)
+    history = office.officer_history(login)
+    delegations = office.delegations()
+    data = register.officer_detail(o, history, delegations)
+    if as_json:
+        return emit(data)
+    _show_officer(o)
+    click.echo("  History:")
+    for entry in history:
+        what = f"left: {entry.left_reason}" if entry.left_on else ", ".join(entry.roles)
+        limit = f", limit {entry.limit_text}" if "approver" in entry.roles else ""
+        click.echo(f"    from {_since(entry.since):<10}  {what}{limit}")
+    for d in data["delegations"]:
+        click.echo(
+            f"  Cover:      {d['to']} for {d['login']}, {d['from']} to {d['until']} "
+            f"({d['status']}){': ' + d['reason'] if d['reason'] else ''}"
+        )
+
+
+@officer_group.command("edit")
+@click.argument("login")
+@click.option("--name", default=None, help="A new name.")
+@click.option("--add-role", "add_roles", type=ROLE, multiple=True, help="A role to add.")
+@click.option(
+    "--remove-role", "remove_roles", type=ROLE, multiple=True, help="A role to take away."
+)
+@click.option("--limit", type=MONEY, default=None, help="A new approver's limit.")
+@click.option("--email", default=None, metavar="ADDRESS", help="A new email address.")
+@on_option
+@json_option
+@pass_desk
+def officer_edit(
+    desk: Desk,
+    login: str,
+    name: str | None,
+    add_roles: tuple[str, ...],
+    remove_roles: tuple[str, ...],
+    limit: Decimal | None,
+    email: str | None,
+    on: date | None,
+    as_json: bool,
+) -> None:
+    """Change LOGIN from --on (default today); what is not given stays as it was."""
+    from calloff.documents import register
+
+    o = desk.office().edit_officer(
+        login,
+        name=name,
+        add_roles=list(add_roles),
+        remove_roles=list(remove_roles),
+        limit=limit,
+        email=email,
+        on=on,
+    )
+    if as_json:
+        return emit(register.officer(o))
+    limit_text = f", limit {o.limit_text}" if "approver" in o.roles else ""
+    click.echo(f"{o.login} from {_since(o.since)}: {', '.join(o.roles)}{limit_text}.")
+
+
+@officer_group.command("leave")
+@click.argument("login")
+@click.option("--reason", required=True, help="Why their rights end (kept for audit).")
+@on_option
+@json_option
+@pass_desk
+def officer_leave(
+    desk: Desk, login: str, reason: str, on: date | None, as_json: bool
+) -> None:
+    """LOGIN's rights end from --on; their history is kept and the login never reused."""
+    from calloff.documents import register
+
+    o = desk.office().officer_leaves(login, reason=reason, on=on)
+    if as_json:
+        return emit(register.officer(o))
+    click.echo(f"{o.login} left on {o.left_on}: their rights end from that day.")
+
+
+@officer_group.command("delegate")
+@click.argument("login")
+@click.option("--to", "to", required=True, metavar="LOGIN", help="Who covers.")
+@click.option("--from", "starts", type=DATE, required=True, help="First day of cover.")
+@click.option("--until", "ends", type=DATE, required=True, help="Last day of cover.")
+@click.option("--reason", default=None, help="Why (leave, say).")
+@json_option
+@pass_desk
+def officer_delegate(
+    desk: Desk,
+    login: str,
+    to: str,
+    starts: date,
+    ends: date,
+    reason: str | None,
+    as_json: bool,
+) -> None:
+    """Cover while LOGIN is away: --to approves with LOGIN's authority and limit from
+    --from to --until (the window may lie in the future)."""
+    from calloff.documents import register
+
+    d = desk.office().delegate(login, to=to, starts=starts, ends=ends, reason=reason)
+    if as_json:
+        return emit(register.delegation(d))
+    click.echo(f"{d.delegate} covers for {d.login} from {d.starts} to {d.ends}.")
+
+
+@officer_group.command("delegations")
+@json_option
+@pass_desk
+def officer_delegations(desk: Desk, as_json: bool) -> None:
+    """Every cover recorded: who covers for whom, when, and whether it is current."""
+    from calloff.documents import register
+
+    found = [register.delegation(d) for d in desk.office().delegations()]
+    if as_json:
+        return emit(found)
+    if not found:
+        click.echo("No cover recorded.")
+    for d in found:
+        reason = f": {d['reason']}" if d["reason"] else ""
+        click.echo(
+            f"{d['id']:>3}  {d['to']} for {d['login']}, {d['from']} to {d['until']} "
+            f"({d['status']}){reason}"
+        )
+
+
 # -- audit ---------------------------------------------------------------------------------
 
 
@@ -1381,7 +1630,7 @@ def audit(
         effective_on = str(e.effective_on or "")
         click.echo(
             f"{e.id:>5}  {e.recorded_at}  {effective_on:<10}  "
-            f"{e.officer:<14} {e.action:<18} {e.object_type} {e.object_id}{reason}"
+            f"{e.acted:<14} {e.action:<18} {e.object_type} {e.object_id}{reason}"
         )
 
 

@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, settings
 
 from calloff import cli
+from calloff.domain import officers
 
 
 class _OnlyAsCalloff:
@@ -61,19 +62,43 @@ def snapshot(path: str | Path) -> dict[str, list[tuple[Any, ...]]]:
         conn.close()
 
 
+# The account the tests run as (the process's own is whoever runs them): `init` registers
+# it with every role. TEAM are the other officers a test database has from the start.
+ACCOUNT = "officer.a"
+TEAM = {"officer.b": ("officer", "approver"), "b": ("officer", "approver")}
+
+
+# Every test in this process runs as the account `officer.a`, module-scoped fixtures
+# included; a test patches another with `monkeypatch` (see test_officers.py).
+officers.process_account = lambda: ACCOUNT
+
+
 class Calloff:
-    """Drives the CLI against one database file, as an officer would."""
+    """Drives the CLI against one database file, as an officer would: by default as the
+    account `officer.a`, which `init` registers with every role; `init` also registers
+    TEAM, so a test can have officer.b approve what officer.a raised."""
 
     def __init__(self, db: Path):
         self.db = db
         self.runner = CliRunner()
 
     def __call__(self, *args: str, officer: str = "officer.a") -> Result:
-        return self.runner.invoke(
+        result = self.runner.invoke(
             cli.main,
             ["--db", str(self.db), "--officer", officer, *map(str, args)],
             catch_exceptions=False,
         )
+        if args and args[0] == "init" and result.exit_code == 0:
+            for login, roles in TEAM.items():
+                given = [x for role in roles for x in ("--role", role)]
+                team = self.runner.invoke(
+                    cli.main,
+                    ["--db", str(self.db), "officer", "add", login, "--name", login, *given,
+                     "--on", "2000-01-01"],  # fmt: skip
+                    catch_exceptions=False,
+                )
+                assert team.exit_code == 0, team.output
+        return result
 
     def ok(self, *args: str, officer: str = "officer.a") -> Result:
         result = self(*args, officer=officer)

@@ -15,7 +15,7 @@ from tests.conftest import snapshot
 def office(calloff):
     """Leeds, two providers ranked on lot 4 at £1,000 and £1,200 a day; the `calloff`
     fixture drives the command against the same database file."""
-    desk = lib.create(calloff.db, officer="a.officer")
+    desk = lib.create(calloff.db)
     alder = desk.add_provider("Alder Training", vat="exempt")
     desk.add_provider("Birch Practice Ltd")
     desk.set_ranking(lot=4, providers=[alder.id, "Birch Practice Ltd"])
@@ -59,7 +59,7 @@ def test_records_round_trip_through_the_cli(office, calloff):
     offer = office.allocate(request.id, on="2015-05-12")
     assert (offer.status, offer.calloff.value) == ("offered", Decimal("6000.00"))
     shown = calloff.json("show", offer.calloff.id)
-    assert shown["value"] == "6000.00" and shown["raised_by"] == "a.officer"
+    assert shown["value"] == "6000.00" and shown["raised_by"] == "officer.a"
     calloff.ok("decline", offer.calloff.id, "--reason", "booked", "--on", "2015-05-13")
     second = office.calloff(2)
     assert (second.provider_id, second.rank, second.value) == (2, 2, Decimal("7200.00"))

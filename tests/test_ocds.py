@@ -400,7 +400,7 @@ def test_any_database_gives_a_valid_package(tmp_path_factory, ids, lives):
     transactions are the paid invoices."""
     path = tmp_path_factory.mktemp("any") / "calloff.db"
     paid_pence = 0
-    with calloff.create(path, officer="a") as office:
+    with calloff.create(path) as office:
         providers = []
         for i, kind in enumerate(ids):
             details = {

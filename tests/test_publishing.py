@@ -762,7 +762,7 @@ def test_payment_performance_csv(pa2023):
 
 def test_library_publish_matches_the_command(pa2023):
     """`Office.publish` returns what `--json` prints."""
-    with calloff.open(pa2023.db, officer="a") as office:
+    with calloff.open(pa2023.db) as office:
         lib = office.publish("payment-performance", half="2026-27-H1")
         pay = office.publish("payments", year="2026-27", quarter=1)
     assert lib == pa2023.json("publish", "payment-performance", "--half", "2026-27-H1")
@@ -778,7 +778,7 @@ CALLOFF_START = date(2015, 6, 1)
 def template(tmp_path_factory) -> Path:
     """Leeds with one accepted £200,000 call-off from 1 June 2015, and no spend."""
     path = tmp_path_factory.mktemp("template") / "calloff.db"
-    with calloff.create(path, officer="a") as office:
+    with calloff.create(path) as office:
         alder = office.add_provider("Alder Training", on="2015-04-01")
         office.add_provider("Dale Trust", vat="exempt", on="2015-04-01")
         office.set_ranking(lot=4, providers=[alder.id], on="2015-04-01")
@@ -814,7 +814,7 @@ def test_spend_total_is_the_paid_lines_over_500_in_the_quarter(template, lines, 
         db = Path(folder) / "calloff.db"
         shutil.copy(template, db)
         expected: list[tuple[str, int]] = []
-        with calloff.open(db, officer="a") as office:
+        with calloff.open(db) as office:
             for n, (amount, dated, paid_after, cid) in enumerate(lines):
                 invoice_date = CALLOFF_START + timedelta(days=dated)
                 paid = None if paid_after is None else invoice_date + timedelta(days=paid_after)

@@ -19,6 +19,7 @@ from typing import Any
 
 from calloff.actions.service import Lapse, Outcome, Service
 from calloff.api_competition import Competing
+from calloff.api_officers import Officers
 from calloff.api_publishing import Publishing
 from calloff.api_records import Records
 from calloff.api_spending import Spending
@@ -33,13 +34,14 @@ from calloff.arguments import (
     _path,
     _ref,
     _text,
-    login_name,
     officer_name,
 )
-from calloff.domain import definition
+from calloff.actions.officers import acting
+from calloff.domain import definition, officers
+from calloff.domain.officers import Actor
 from calloff.domain.model import CallOff, Framework, PassOver, Provider, Rates, Request
 from calloff.domain.registration import Details
-from calloff.errors import CalloffError, InvalidInput
+from calloff.errors import CalloffError, InvalidInput, NotAuthorised
 from calloff.store.database import Store
 
 __all__ = ["Office", "create", "embedded_frameworks", "fault_message", "open", "run_demo"]
@@ -51,24 +53,48 @@ def create(
     framework: str | None = None,
     definition_file: str | Path | None = None,
     officer: str | None = None,
+    channel: str = "library",
 ) -> Office:
     """A new database for an embedded framework (`leeds-rp-2015`, the default;
     `nottingham-rp-2023`; `borsetshire-rp-2026`: see `embedded_frameworks()`) or for the one
-    a definition file describes; refused if the file exists already."""
+    a definition file describes; refused if the file exists already. The account running
+    the process is its first officer, with every role: it registers the others."""
     if framework is not None and definition_file is not None:
         raise InvalidInput("give framework= or definition_file=, not both")
     if definition_file is not None:
         fw = definition.load(_path(definition_file, "definition_file"))
     else:
         fw = definition.embedded(_text(framework or "leeds-rp-2015", "framework"))
-    who = _officer(officer)
-    return Office(Store.create(_path(path), fw, who), who)
+    account = _account()
+    if officer is not None and _officer(officer).casefold() != account.casefold():
+        raise NotAuthorised(
+            f"a new database has one officer, {account} (the account creating it): create "
+            f"it as yourself, then register {_officer(officer)}",
+            command=f"a new database has one officer, {account} (the account creating it): "
+            f"create it without --officer, then register {_officer(officer)} with "
+            "`calloff officer add`",
+        )
+    actor = Actor(account, account, _channel(channel))
+    return Office(Store.create(_path(path), fw, actor), actor)
 
 
-def open(path: str | Path, *, officer: str | None = None) -> Office:
-    """An existing database. One written by an older calloff is upgraded in place, with a
-    backup beside it, as the command does; `Office.upgraded` then says so."""
-    return Office(Store.open(_path(path)), _officer(officer))
+def open(
+    path: str | Path, *, officer: str | None = None, channel: str = "library"
+) -> Office:
+    """An existing database, as the account running the process, or (an admin's account
+    only) for `officer`, whose rights are then the ones checked; both are recorded. A server
+    that signs officers in passes `officer=` and `channel="web"` (docs/library.md). One
+    written by an older calloff is upgraded in place, with a backup beside it, as the
+    command does; `Office.upgraded` then says so."""
+    store = Store.open(_path(path))
+    try:
+        actor = acting(
+            store, None if officer is None else _officer(officer), _channel(channel), _account()
+        )
+    except BaseException:
+        store.close()
+        raise
+    return Office(store, actor)
 
 
 def embedded_frameworks() -> list[str]:
@@ -102,10 +128,16 @@ def _folder(templates: str | Path | None) -> str | Path | None:
     return None if templates is None else _path(templates, "templates")
 
 
-def _officer(officer: str | None) -> str:
-    if officer is not None:
-        return officer_name(_text(officer, "officer"))
-    return login_name()
+def _officer(officer: str) -> str:
+    return officer_name(_text(officer, "officer"))
+
+
+def _account() -> str:
+    return officers.process_account()
+
+
+def _channel(channel: str) -> str:
+    return _text(channel, "channel")
 
 
 def _details(details: dict[str, str | bool | None]) -> tuple[Details, set[str]]:
@@ -119,20 +151,22 @@ def _details(details: dict[str, str | bool | None]) -> tuple[Details, set[str]]:
     return Details.checked(**details)  # type: ignore[arg-type]
 
 
-class Office(Publishing, Competing, Spending, Records):
+class Office(Publishing, Competing, Spending, Records, Officers):
     """One officer's desk at one framework database. Use it as a context manager, or call
     `close()`, so the database file is released."""
 
-    def __init__(self, store: Store, officer: str) -> None:
+    def __init__(self, store: Store, actor: Actor) -> None:
         self.store = store
-        self.officer = officer
-        self._service: Service | None = Service(store, officer)
+        self.actor = actor  # who acts: the account, for which officer, through which channel
+        self.officer = actor.officer
+        store.trail.actor = actor
+        self._service: Service | None = Service(store, actor.officer)
         # (schema it was, backup written) when opening upgraded an older database
         self.upgraded: tuple[int, Path] | None = store.upgraded
 
     def __repr__(self) -> str:
         state = "closed" if self._service is None else "open"
-        return f"<calloff.Office {self.store.path} as {self.officer!r}, {state}>"
+        return f"<calloff.Office {self.store.path} as {self.actor.said!r}, {state}>"
 
     def __enter__(self) -> Office:
         return self
@@ -323,9 +357,17 @@ class Office(Publishing, Competing, Spending, Records):
     def accept(self, calloff: int, *, on: Day | None = None) -> CallOff:
         return self.service.accept(_id(calloff, "calloff"), _day(on))
 
-    def approve(self, calloff: int, *, on: Day | None = None) -> CallOff:
-        """A second officer approves a call-off at or over the approval threshold."""
-        return self.service.approve(_id(calloff, "calloff"), _day(on))
+    def approve(
+        self, calloff: int, *, on: Day | None = None, decision: str | None = None
+    ) -> CallOff:
+        """A second officer approves a call-off at or over the approval threshold, within
+        their limit (or the limit of an approver they cover for); `decision` is the
+        decision's reference, needed over the framework's key-decision value."""
+        return self.service.approve(
+            _id(calloff, "calloff"),
+            _day(on),
+            None if decision is None else _text(decision, "decision"),
+        )
 
     def reject(self, calloff: int, *, reason: str, on: Day | None = None) -> CallOff:
         return self.service.reject(_id(calloff, "calloff"), _text(reason, "reason"), _day(on))

@@ -86,6 +86,11 @@ class ImportRejected(CalloffError):
         return f"{self.path}: … and {hidden:,} more bad rows" if hidden > 0 else None
 
 
+class NotAuthorised(CalloffError):
+    """The register of officers does not allow the action: the officer is not registered,
+    has left, lacks the role, or an approval is over their limit; nothing was written."""
+
+
 class RuleBroken(CalloffError):
     """A framework rule refuses the action; nothing was written."""
 

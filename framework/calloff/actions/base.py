@@ -46,6 +46,16 @@ class ServiceBase:
     def framework(self) -> Framework:
         return self.store.framework()
 
+    def authorised(
+        self, action: str, on: date, object_id: object = None, value: Decimal | None = None
+    ) -> None:
+        """Refuse now, before anything else is weighed, what the register would refuse
+        when the event is recorded: the role (and an approval's limit) on `on`."""
+        trail = self.store.trail
+        if trail.actor is not None and trail.guard is not None:
+            key = None if object_id is None else str(object_id)
+            trail.guard(self.officer, action, key, on, value)
+
     def provider(self, ref: str | int, as_of: date | None = None) -> Provider:
         """A provider by id or by exact name (case does not matter)."""
         on = as_of or date.today()
@@ -95,6 +105,7 @@ class ServiceBase:
         not_future(on)
         s = self.store
         c = s.calloff(calloff_id)
+        self.authorised(f"calloff.{action}", on, c.id, c.value if action == "reject" else None)
         self._expect(c, allowed, status)
         self._not_before(c, on)
         if settles:
@@ -106,7 +117,15 @@ class ServiceBase:
         if settles:
             before["commitment"], after["commitment"] = c.value, spent
         eid = s.trail.record(
-            self.officer, on, f"calloff.{action}", "calloff", c.id, before, after, reason
+            self.officer,
+            on,
+            f"calloff.{action}",
+            "calloff",
+            c.id,
+            before,
+            after,
+            reason,
+            value=c.value if action == "reject" else None,
         )
         commitment = c.value if status in LIVE else spent if status in FINISHED else ZERO
         s.ledger.record(c, eid, on, status, c.value, commitment)

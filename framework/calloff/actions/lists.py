@@ -136,6 +136,7 @@ class Lists(ServiceBase):
         if calloff is not None:
             self.store.calloff(calloff)
         sealed = self.store.competitions.sealed(today)
+        registered = {login.casefold() for login in self.store.officers.logins()}
         return [
             AuditEvent(
                 id=e["id"],
@@ -149,6 +150,9 @@ class Lists(ServiceBase):
                 after=_after(e, sealed),
                 reason=e["reason"],
                 hash=e["hash"],
+                account=e["account"],
+                channel=e["channel"],
+                registered=e["officer"] == "calloff" or e["officer"].casefold() in registered,
             )
             for e in self.store.trail.events(calloff, provider, since)
         ]

@@ -22,6 +22,7 @@ from calloff.actions.lists import Lists
 from calloff.actions.offering import Lapse as Lapse
 from calloff.actions.offering import Outcome as Outcome
 from calloff.actions.offering import declined, write_offer
+from calloff.actions.officers import Registrar
 from calloff.actions.payments import Payments
 from calloff.actions.setup import Setup
 from calloff.actions.spending import Spending
@@ -66,6 +67,7 @@ class Service(ServiceBase):
         self.payments = Payments(store, officer)
         self.lists = Lists(store, officer)
         self.competitions = CompetitionDesk(store, officer)
+        self.registrar = Registrar(store, officer)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -261,27 +263,33 @@ class Service(ServiceBase):
                 passed += (refused,)
             return Outcome(request, "unallocated", None, None, passed, refused=e.for_command())
 
-    def approve(self, calloff_id: int, on: date) -> CallOff:
+    def approve(self, calloff_id: int, on: date, decision: str | None = None) -> CallOff:
         """A second officer authorises a call-off at or over the threshold; it is then offered.
 
-        Refused if, on the approval date, the provider could no longer be offered the work
-        or the ceiling would no longer hold: the approver rejects it and the cascade moves on.
+        The approver holds the approver role with a limit of at least its value (their own,
+        or an absent approver's they cover for), did not raise it, and gives the decision's
+        reference over the framework's key-decision value. Refused if, on the approval
+        date, the provider could no longer be offered the work or the ceiling would no
+        longer hold: the approver rejects it and the cascade moves on.
         """
         not_future(on)
+        if decision is not None:
+            decision = clean_text(decision, "the decision reference", 50)
         with self.store.transaction() as s:
             c = s.calloff(calloff_id)
             self._expect(c, ("awaiting_approval",), "approved")
-            if c.officer.casefold() == self.officer.casefold():
-                duties = (
-                    f"{self.officer} raised call-off {c.id} and cannot approve it: separation "
-                    "of duties needs another officer"
-                )
-                raise RuleBroken(
-                    f"{duties} (open the database with another officer=)",
-                    command=f"{duties} (use --officer or CALLOFF_OFFICER)",
-                )
+            self._decides(c, "approve", on)
             self._not_before(c, on)
             fw = s.framework()
+            if fw.key_decision is not None and c.value > fw.key_decision and not decision:
+                needs = (
+                    f"call-off {c.id} ({format_money(c.value)}) is over the key-decision "
+                    f"value of {format_money(fw.key_decision)}, so its approval needs the "
+                    "key decision's reference"
+                )
+                raise RuleBroken(
+                    f"{needs}: give decision=", command=f"{needs}: give --decision REF"
+                )
             check_term(fw.term, on)
             request = s.request(c.request_id)
             instead = (
@@ -318,7 +326,7 @@ class Service(ServiceBase):
             if c.competition_id is not None:  # the bidders are told now: the standstill begins
                 ends = standstill_end(on, fw.standstill_days, fw.holidays)
             respond_by = add_working_days(ends or on, fw.response_days, fw.holidays)
-            s.approve(c.id, self.officer, on, respond_by, ends)
+            s.approve(c.id, self.officer, on, respond_by, ends, decision)
             eid = s.trail.record(
                 self.officer,
                 on,
@@ -327,8 +335,10 @@ class Service(ServiceBase):
                 c.id,
                 {"status": c.status},
                 {"status": "offered", "respond_by": respond_by}
-                | ({"standstill_ends": ends} if ends else {}),
+                | ({"standstill_ends": ends} if ends else {})
+                | ({"decision": decision} if decision else {}),
                 None,
+                value=c.value,
             )
             s.ledger.record(c, eid, on, "offered", c.value, c.value)
             return s.calloff(c.id)
@@ -337,8 +347,24 @@ class Service(ServiceBase):
         """The approver refuses a call-off: its commitment is released, the request reopens."""
         reason = clean_text(reason, "the reason")
         with self.store.transaction() as s:
+            c = s.calloff(calloff_id)
+            self._expect(c, ("awaiting_approval",), "rejected")
+            self._decides(c, "reject", on)
             c = self._move(calloff_id, ("awaiting_approval",), "rejected", "reject", on, reason)
             return s.calloff(c.id)
+
+    def _decides(self, c: CallOff, verb: str, on: date) -> None:
+        """An approver decides on a call-off another officer raised, within their limit."""
+        if c.officer.casefold() == self.officer.casefold():
+            duties = (
+                f"{self.officer} raised call-off {c.id} and cannot {verb} it: separation "
+                "of duties needs another officer"
+            )
+            raise RuleBroken(
+                f"{duties} (an approver opens the database as themselves)",
+                command=f"{duties} (the approver runs it as themselves)",
+            )
+        self.authorised(f"calloff.{verb}", on, c.id, c.value)
 
     def accept(self, calloff_id: int, on: date) -> CallOff:
         """The provider accepts: the call-off is entered into (never within a standstill)."""

@@ -25,6 +25,7 @@ from calloff.domain.invoicing import vat_due
 from calloff.domain.lapses import lapse_command
 from calloff.domain.model import CLOSED, FINISHED, CallOff
 from calloff.domain.money import ZERO, from_pence, json_money
+from calloff.domain.officers import said
 from calloff.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -154,9 +155,17 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
     spent = store.invoices.total(c.id)
     data = json_shapes.calloff(c, names[c.provider_id], **overdue(service, c))
     events = store.trail.events(calloff=c.id)
+    registered = {login.casefold() for login in store.officers.logins()}
+    acted = {ACTED[e["action"]]: _who(e, registered) for e in events if e["action"] in ACTED}
+    if "raised" in acted:  # who acted, both names where an admin acted for another
+        data["raised_by"] = acted["raised"]
+    if c.needs_approval and "authorised" in acted:
+        data["approved_by"] = data["authorised_by"] = acted["authorised"]
+    elif not c.needs_approval and "raised" in acted:
+        data["authorised_by"] = acted["raised"]
     data.update(
         {
-            "officers": {ACTED[e["action"]]: e["officer"] for e in events if e["action"] in ACTED},
+            "officers": acted,
             "lot_title": fw.lot(c.lot).title,
             "request_detail": json_shapes.request(request),
             "passed_over": json_shapes.passed_over(store.passed_over(c.id)),
@@ -180,6 +189,8 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
                     "recorded_at": e["recorded_at"],
                     "effective_on": e["effective_on"],
                     "officer": e["officer"],
+                    "account": e["account"],
+                    "channel": e["channel"],
                     "action": e["action"],
                     "reason": e["reason"],
                     "before": json.loads(e["before"]) if e["before"] else None,
@@ -191,6 +202,13 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
         }
     )
     return data
+
+
+def _who(e: dict[str, Any], registered: set[str]) -> str:
+    """Who took a step: "root for b.approver" where an admin acted for another, and a name
+    from before the register began marked "(not registered)"."""
+    text = said(e["officer"], e["account"], e["channel"])
+    return text if e["officer"].casefold() in registered else f"{text} (not registered)"
 
 
 def _status(c: CallOff, variations: list[dict[str, Any]]) -> dict[str, Any]:

@@ -139,6 +139,7 @@ def _framework(data: dict[str, Any]) -> Framework:
         response_days=response_days,
         holidays=holidays,
         approval_threshold=None if threshold is None else parse_money(str(threshold)),
+        key_decision=_key_decision(data),
         terms_statement=str(data.get("terms", "")).strip(),
         regime=regime,
         light_touch=light_touch,
@@ -276,3 +277,16 @@ def _stream(name: str, data: dict[str, Any]) -> FundingStream:
         window_end=_date(window["end"], "window.end") if "end" in window else None,
         caps=caps,
     )
+
+
+def _key_decision(data: dict[str, Any]) -> Decimal | None:
+    """The value over which an approval is a key decision and needs a decision reference."""
+    value = data.get("key_decision")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise DefinitionError('key_decision must be an amount of money, such as "250000.00"')
+    try:
+        return parse_money(str(value))
+    except CalloffError as e:
+        raise DefinitionError(f"key_decision: {e}") from None

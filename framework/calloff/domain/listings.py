@@ -94,6 +94,20 @@ class AuditEvent:
     after: Any
     reason: str | None
     hash: str
+    # Since schema 9: the account that acted (for `officer`, if another) and its channel;
+    # whether `officer` is in the register of officers (historic names are not).
+    account: str | None = None
+    channel: str | None = None
+    registered: bool = True
+
+    @property
+    def acted(self) -> str:
+        """Who acted, as the trail prints it: "root for b.approver", "a.n.other (not
+        registered)"."""
+        from calloff.domain.officers import said
+
+        text = said(self.officer, self.account, self.channel)
+        return text if self.registered else f"{text} (not registered)"
 
 
 @attrs.frozen

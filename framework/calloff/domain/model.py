@@ -115,6 +115,8 @@ class Framework:
     response_days: int = 3
     holidays: str = "england-and-wales"
     approval_threshold: Decimal | None = None
+    # Over this value an approval is a key decision and needs a decision reference.
+    key_decision: Decimal | None = None
     terms_statement: str = ""
     # What publication needs: the procurement law it was let under (see docs/publishing.md).
     regime: str = "pcr2015"  # pcr2015 | pa2023
@@ -300,6 +302,7 @@ class CallOff:
     # day of its standstill, where the framework keeps one.
     competition_id: int | None = None
     standstill_ends: date | None = None
+    decision: str | None = None  # the approval's decision reference ("D49838")
 
     @property
     def live(self) -> bool:

@@ -230,6 +230,7 @@ def _details(
         "current_value": json_money(c.value),
         "rank": c.rank,
         "competition": c.competition_id,
+        "decision": c.decision,
         "passed_over": [
             {"rank": p.rank, "name": p.name, "reason": p.reason} for p in store.passed_over(c.id)
         ],

@@ -32,8 +32,11 @@ def event_hash(event: Mapping[str, Any], prev_hash: str) -> str:
     """SHA-256 over an event's content and the hash of the event before it.
 
     The last event of each write also carries the seal over the records as that write left
-    them (`seal`, schema 5); it is hashed too, so the head hash vouches for the records."""
+    them (`seal`, schema 5); it is hashed too, so the head hash vouches for the records.
+    Since schema 9 an event names the account that acted and its channel, hashed too."""
     fields = [prev_hash, *(event.get(k) for k in HASHED_FIELDS)]
+    if event.get("account"):  # schema 9: who really acted, and the channel
+        fields += [event["account"], event.get("channel")]
     if event.get("seal"):
         fields.append(event["seal"])
     content = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))

@@ -28,6 +28,7 @@ from calloff.domain.model import (
     Request,
 )
 from calloff.domain.money import to_pence
+from calloff.domain.officers import Actor
 from calloff.domain.rules import Position
 from calloff.errors import DatabaseError, NotFound, Tampered
 from calloff.store.competitions import CompetitionStore
@@ -36,6 +37,7 @@ from calloff.store.faults import Patience, explain
 from calloff.store.invoices import Invoices
 from calloff.store.ledger import Ledger
 from calloff.store.listings import Listings
+from calloff.store.officers import Officers
 from calloff.store.open_data import OpenData
 from calloff.store.providers import Roster, insert_row
 from calloff.store.rankings import Tenders
@@ -67,15 +69,18 @@ class Store:
         self.tenders = Tenders(db, self.trail)
         self.roster = Roster(db)
         self.competitions = CompetitionStore(db, self.trail)
+        self.officers = Officers(db)
+        self.trail.guard = self.officers.guard
+        self.trail.vouch = self.officers.record_authority
 
     # -- opening and writing -------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: str | Path, framework: Framework, officer: str) -> Store:
+    def create(cls, path: str | Path, framework: Framework, actor: Actor | str) -> Store:
         """Make a new database for a framework; refuse to touch an existing file."""
         from calloff.store.opening import create
 
-        return create(cls, path, framework, officer)
+        return create(cls, path, framework, actor)
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -337,16 +342,23 @@ class Store:
         )
 
     def approve(
-        self, calloff_id: int, officer: str, on: date, respond_by: date, standstill: date | None
+        self,
+        calloff_id: int,
+        officer: str,
+        on: date,
+        respond_by: date,
+        standstill: date | None,
+        decision: str | None,
     ) -> None:
         self.db.execute(
             "UPDATE calloffs SET status = 'offered', approved_by = ?, approved_on = ?, "
-            "respond_by = ?, standstill_ends = ? WHERE id = ?",
+            "respond_by = ?, standstill_ends = ?, decision = ? WHERE id = ?",
             [
                 officer,
                 on.isoformat(),
                 respond_by.isoformat(),
                 standstill.isoformat() if standstill else None,
+                decision,
                 calloff_id,
             ],
         )

@@ -322,6 +322,23 @@ def _migrate_7_to_8(db: sqlite_utils.Database) -> None:
     create_tables(db)
 
 
+def _migrate_8_to_9(db: sqlite_utils.Database) -> None:
+    """The register of officers (docs/rules.md, delegated authority): officers, their dated
+    entries, cover and the authority of each event; each event names the account that
+    acted and its channel; an approval its decision reference; the framework its key
+    decision value (an embedded framework takes its definition's). The account upgrading
+    is registered by the upgrade itself (`calloff.store.upgrade.migrate`)."""
+    from calloff.domain import definition
+    from calloff.store.officers import create_tables
+
+    create_tables(db)
+    row = db.execute("SELECT id FROM framework").fetchone()
+    if row is not None and row[0] in definition.EMBEDDED:
+        key = definition.embedded(row[0]).key_decision
+        if key is not None:
+            db.execute("UPDATE framework SET key_decision_pence = ?", [to_pence(key)])
+
+
 MIGRATIONS: dict[int, Any] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
@@ -330,4 +347,5 @@ MIGRATIONS: dict[int, Any] = {
     5: _migrate_5_to_6,
     6: _migrate_6_to_7,
     7: _migrate_7_to_8,
+    8: _migrate_8_to_9,
 }

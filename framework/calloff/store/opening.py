@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from calloff.domain.model import Framework
+from calloff.domain.officers import Actor
 from calloff.errors import DatabaseError
 from calloff.store.faults import YOURS, Patience, code, explain
 from calloff.store.schema import (
@@ -26,6 +27,7 @@ from calloff.store.schema import (
     write_ahead,
     write_framework,
 )
+from calloff.store.officers import register_first
 from calloff.store.upgrade import in_memory, upgrade, writable
 
 if TYPE_CHECKING:
@@ -36,9 +38,14 @@ CHECK_PATH = "check the --db path"
 POINT_DB = "point --db at the database file"
 
 
-def create(cls: type[Store], path: str | Path, framework: Framework, officer: str) -> Store:
-    """Make a new database for a framework; refuse to touch an existing file."""
+def create(
+    cls: type[Store], path: str | Path, framework: Framework, actor: Actor | str
+) -> Store:
+    """Make a new database for a framework; refuse to touch an existing file. The account
+    creating it is the register's first officer, with every role."""
     p = _named(path)
+    if isinstance(actor, str):
+        actor = Actor(actor, actor, "library")
     try:
         fd = os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
@@ -57,8 +64,9 @@ def create(cls: type[Store], path: str | Path, framework: Framework, officer: st
                 MIGRATIONS[version](store.db)
             store.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             write_framework(store, framework)
+            store.trail.actor = actor
             store.trail.record(
-                officer,
+                actor.officer,
                 framework.term.start,
                 "framework.init",
                 "framework",
@@ -67,6 +75,10 @@ def create(cls: type[Store], path: str | Path, framework: Framework, officer: st
                 {"name": framework.name, "buyer": framework.buyer},
                 None,
             )
+            register_first(store.trail, store.officers, actor.account, framework.term.start)
+        # The front door says who acts next (`calloff.api.Office`); below it, nobody is
+        # checked: the store and the actions are the library's own.
+        store.trail.actor = None
         write_ahead(store.db)
         store.trail.seal.watch()
     except BaseException as e:

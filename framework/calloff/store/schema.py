@@ -27,7 +27,7 @@ from calloff.store.trail import now_stamp
 if TYPE_CHECKING:
     from calloff.store.database import Store
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def connect(path: Path, immutable: bool = False) -> sqlite_utils.Database:
@@ -292,6 +292,9 @@ def write_framework(store: Store, fw: Framework) -> None:
             "approval_threshold_pence": None
             if fw.approval_threshold is None
             else to_pence(fw.approval_threshold),
+            "key_decision_pence": None
+            if fw.key_decision is None
+            else to_pence(fw.key_decision),
             "default_funding": fw.default_funding,
             "terms": fw.terms_statement,
             "created_at": now_stamp(),
@@ -378,6 +381,9 @@ def read_framework(store: Store) -> Framework:
         response_days=row["response_days"],
         holidays=row["holidays"],
         approval_threshold=None if threshold is None else from_pence(threshold),
+        key_decision=None
+        if row["key_decision_pence"] is None
+        else from_pence(row["key_decision_pence"]),
         terms_statement=row["terms"] or "",
         regime=row["regime"],
         light_touch=bool(row["light_touch"]),

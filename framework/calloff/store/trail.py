@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlite_utils
 
 from calloff.domain.model import FINISHED, LIVE
+from calloff.domain.officers import Actor, Authority
 from calloff.errors import InvalidInput
 from calloff.store.chain import Verdict, event_hash
 from calloff.store.seal import Seal
@@ -41,6 +43,11 @@ class Trail:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
         self.seal = Seal(db)
+        # Who acts, once the front door has said (None: the system's own writes), the check
+        # of each event against the register and the record of what allowed it.
+        self.actor: Actor | None = None
+        self.guard: Callable[..., Authority | None] | None = None
+        self.vouch: Callable[[int, Authority], None] | None = None
 
     def _one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
         rows = list(self.db.query(sql, params))
@@ -129,8 +136,11 @@ class Trail:
         before: Any,
         after: Any,
         reason: str | None,
+        value: Decimal | None = None,
     ) -> int:
-        """Append one event to the chain, inside the caller's transaction.
+        """Append one event to the chain, inside the caller's transaction, once the register
+        allows it: the acting officer must hold the role it needs on its effective date
+        (for an approval, a limit of at least `value`).
 
         The chain's head (last id and hash) is kept apart from the events, so that
         deleting the newest events is as visible as changing an old one.
@@ -139,6 +149,11 @@ class Trail:
             raise InvalidInput(
                 f"{on} is after today ({date.today()}): a change cannot be dated in the future"
             )
+        actor = self.actor
+        authority = None
+        if actor is not None and self.guard is not None:
+            key = None if object_id is None else str(object_id)
+            authority = self.guard(officer, action, key, on or date.today(), value)
         head = self._one("SELECT last_event, last_hash FROM audit_head WHERE id = 1")
         last_id, prev_hash = (head["last_event"], head["last_hash"]) if head else (0, "")
         event_id = int(last_id) + 1
@@ -154,6 +169,8 @@ class Trail:
             "after": _canonical(after),
             "reason": reason,
         }
+        if actor is not None:  # schema 9: who really acted, and through which channel
+            event["account"], event["channel"] = actor.account, actor.channel
         event["prev_hash"] = prev_hash
         event["hash"] = event_hash(event, prev_hash)
         cols = ", ".join(f"[{k}]" for k in event)
@@ -167,6 +184,8 @@ class Trail:
             "last_hash = excluded.last_hash",
             [event_id, event["hash"]],
         )
+        if authority is not None and self.vouch is not None:
+            self.vouch(event_id, authority)
         return event_id
 
 

@@ -119,6 +119,11 @@ def migrate(store: Store, version: int, target: int, inherited: str | None, note
         {"schema": target},
         note,
     )
+    if version < 9:  # the register begins: the account upgrading holds every role
+        from calloff.domain.officers import process_account
+        from calloff.store.officers import register_first
+
+        register_first(store.trail, store.officers, process_account(), None)
     store.trail.seal.reseal(inherited)
 
 

@@ -1,0 +1,118 @@
+"""The library's register of officers: who may do what, up to what value, and cover while
+someone is away, as `Office` methods (see `calloff.api`). Changing it needs the admin
+role; reading it, any registered officer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from calloff.arguments import Day, Money, _day, _money, _text
+from calloff.domain.officers import Delegation, Officer
+from calloff.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from calloff.actions.service import Service
+
+
+def _roles(roles: Sequence[str] | None, what: str) -> list[str]:
+    if roles is None:
+        return []
+    if isinstance(roles, str) or not isinstance(roles, Sequence):
+        raise InvalidInput(f"{what} must be a list of roles, such as ['officer', 'approver']")
+    return [_text(r, what) for r in roles]
+
+
+class Officers:
+    """The register: officers with their roles, limits and cover."""
+
+    @property
+    def service(self) -> Service:  # pragma: no cover - provided by Office
+        raise NotImplementedError
+
+    def officers(self) -> list[Officer]:
+        """Every officer as the register stands today (those who left too), by login."""
+        return self.service.registrar.officers()
+
+    def officer_entry(self, login: str) -> Officer:
+        """One officer as the register stands today."""
+        return self.service.registrar.entry(_text(login, "login"))
+
+    def officer_history(self, login: str) -> list[Officer]:
+        """Every dated entry the register holds for an officer, oldest first."""
+        entry = self.officer_entry(login)
+        return list(self.service.registrar.register().history(entry.login))
+
+    def add_officer(
+        self,
+        login: str,
+        *,
+        name: str,
+        roles: Sequence[str],
+        limit: Money | None = None,
+        email: str | None = None,
+        on: Day | None = None,
+    ) -> Officer:
+        """Register an officer from `on`: roles from officer, approver, finance, auditor,
+        admin; `limit` is the most an approver may approve (None: no limit)."""
+        given = _roles(roles, "roles")
+        if not given:
+            raise InvalidInput(
+                "give at least one role: officer, approver, finance, auditor or admin",
+                command="give at least one --role: officer, approver, finance, auditor or admin",
+            )
+        return self.service.registrar.add(
+            _text(login, "login"),
+            _text(name, "name"),
+            given,
+            _money(limit, "limit"),
+            None if email is None else _text(email, "email"),
+            _day(on),
+        )
+
+    def edit_officer(
+        self,
+        login: str,
+        *,
+        name: str | None = None,
+        add_roles: Sequence[str] | None = None,
+        remove_roles: Sequence[str] | None = None,
+        limit: Money | None = None,
+        email: str | None = None,
+        on: Day | None = None,
+    ) -> Officer:
+        """Change an officer from `on` (default today); what is left out stays as it was.
+        Refused if it would take away authority already used on or after `on`."""
+        return self.service.registrar.edit(
+            _text(login, "login"),
+            _day(on),
+            name=None if name is None else _text(name, "name"),
+            add=_roles(add_roles, "add_roles"),
+            remove=_roles(remove_roles, "remove_roles"),
+            limit=_money(limit, "limit"),
+            email=None if email is None else _text(email, "email"),
+        )
+
+    def officer_leaves(self, login: str, *, reason: str, on: Day | None = None) -> Officer:
+        """The officer's rights end from `on`; their history stays and their login is never
+        given to anyone else."""
+        return self.service.registrar.leave(
+            _text(login, "login"), _text(reason, "reason"), _day(on)
+        )
+
+    def delegate(
+        self, login: str, *, to: str, starts: Day, ends: Day, reason: str | None = None
+    ) -> Delegation:
+        """Cover while `login` is away: from `starts` to `ends` (the window may lie in the
+        future) `to` approves with `login`'s authority and limit."""
+        return self.service.registrar.delegate(
+            _text(login, "login"),
+            _text(to, "to"),
+            _day(starts, "starts"),
+            _day(ends, "ends"),
+            None if reason is None else _text(reason, "reason"),
+        )
+
+    def delegations(self) -> list[Delegation]:
+        """Every cover recorded, by its first day."""
+        return self.service.registrar.delegations()
