@@ -885,8 +885,7 @@ def decline(desk: Desk, calloff_id: int, reason: str, on: date | None, as_json: 
     "--decision",
     metavar="REF",
     default=None,
-    help="The decision's reference (e.g. D49838); needed over the framework's key-decision "
-    "value.",
+    help="The decision's reference (e.g. D49838); needed over the framework's key-decision value.",
 )
 @on_option
 @json_option
@@ -1412,7 +1411,9 @@ def _show_officer(o: Any) -> None:
         click.echo(f"  Left:       {o.left_on} ({o.left_reason})")
 
 
-@officer_group.command("add")
+@officer_group.command(
+    "add", short_help="Register an officer with roles (and an approver's limit)."
+)
 @click.argument("login")
 @click.option("--name", required=True, help="The officer's full name.")
 @click.option(
@@ -1444,7 +1445,7 @@ def officer_add(
     click.echo(f"Registered {o.login} ({o.name}) from {_since(o.since)}: {', '.join(o.roles)}.")
 
 
-@officer_group.command("list")
+@officer_group.command("list", short_help="Every officer: roles, limits, since when, who has left.")
 @json_option
 @pass_desk
 def officer_list(desk: Desk, as_json: bool) -> None:
@@ -1454,14 +1455,12 @@ def officer_list(desk: Desk, as_json: bool) -> None:
     found = desk.office().officers()
     if as_json:
         return emit([register.officer(o) for o in found])
-    click.echo(
-        f"{'LOGIN':<16} {'NAME':<22} {'ROLES':<34} {'LIMIT':>13}  {'SINCE':<10}  STATUS"
-    )
+    click.echo(f"{'LOGIN':<16} {'NAME':<22} {'ROLES':<34} {'LIMIT':>13}  {'SINCE':<10}  STATUS")
     for o in found:
         click.echo(_officer_line(o))
 
 
-@officer_group.command("show")
+@officer_group.command("show", short_help="One officer: roles, limit, history and cover.")
 @click.argument("login")
 @json_option
 @pass_desk
@@ -1489,7 +1488,9 @@ def officer_show(desk: Desk, login: str, as_json: bool) -> None:
         )
 
 
-@officer_group.command("edit")
+@officer_group.command(
+    "edit", short_help="Change an officer's name, roles, limit or email from a date."
+)
 @click.argument("login")
 @click.option("--name", default=None, help="A new name.")
 @click.option("--add-role", "add_roles", type=ROLE, multiple=True, help="A role to add.")
@@ -1530,15 +1531,15 @@ def officer_edit(
     click.echo(f"{o.login} from {_since(o.since)}: {', '.join(o.roles)}{limit_text}.")
 
 
-@officer_group.command("leave")
+@officer_group.command(
+    "leave", short_help="Record that an officer left: their rights end that day."
+)
 @click.argument("login")
 @click.option("--reason", required=True, help="Why their rights end (kept for audit).")
 @on_option
 @json_option
 @pass_desk
-def officer_leave(
-    desk: Desk, login: str, reason: str, on: date | None, as_json: bool
-) -> None:
+def officer_leave(desk: Desk, login: str, reason: str, on: date | None, as_json: bool) -> None:
     """LOGIN's rights end from --on; their history is kept and the login never reused."""
     from calloff.documents import register
 
@@ -1548,7 +1549,7 @@ def officer_leave(
     click.echo(f"{o.login} left on {o.left_on}: their rights end from that day.")
 
 
-@officer_group.command("delegate")
+@officer_group.command("delegate", short_help="Cover: another officer approves for an absent one.")
 @click.argument("login")
 @click.option("--to", "to", required=True, metavar="LOGIN", help="Who covers.")
 @click.option("--from", "starts", type=DATE, required=True, help="First day of cover.")
@@ -1575,7 +1576,7 @@ def officer_delegate(
     click.echo(f"{d.delegate} covers for {d.login} from {d.starts} to {d.ends}.")
 
 
-@officer_group.command("delegations")
+@officer_group.command("delegations", short_help="Every cover recorded, past, current and future.")
 @json_option
 @pass_desk
 def officer_delegations(desk: Desk, as_json: bool) -> None:
@@ -2414,7 +2415,7 @@ def _demo_step(args: list[str], refused: bool) -> None:
     """Run one of the demo's command lines through `calloff` itself, as typed."""
     import shlex
 
-    shown = [a for a in args if a not in ("--officer", "demo.officer")]
+    shown = list(args)
     click.echo(f"$ calloff {shlex.join(shown)}")
     try:
         main.main(args=args, prog_name="calloff", standalone_mode=False)

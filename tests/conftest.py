@@ -68,6 +68,8 @@ ACCOUNT = "officer.a"
 TEAM = {"officer.b": ("officer", "approver"), "b": ("officer", "approver")}
 
 
+# The account running the tests, as a `calloff` started in another process sees it.
+REAL_ACCOUNT = officers.process_account()
 # Every test in this process runs as the account `officer.a`, module-scoped fixtures
 # included; a test patches another with `monkeypatch` (see test_officers.py).
 officers.process_account = lambda: ACCOUNT
@@ -75,30 +77,35 @@ officers.process_account = lambda: ACCOUNT
 
 class Calloff:
     """Drives the CLI against one database file, as an officer would: by default as the
-    account `officer.a`, which `init` registers with every role; `init` also registers
-    TEAM, so a test can have officer.b approve what officer.a raised."""
+    account `officer.a`, which `init` registers with every role. A test that acts as one
+    of TEAM has them registered first (from 2000), so officer.b can approve what officer.a
+    raised."""
 
     def __init__(self, db: Path):
         self.db = db
         self.runner = CliRunner()
+        self.team: set[str] = set()
 
     def __call__(self, *args: str, officer: str = "officer.a") -> Result:
-        result = self.runner.invoke(
+        if officer in TEAM and officer not in self.team and self.db.exists():
+            self.register(officer, *TEAM[officer], on="2000-01-01")
+        return self.runner.invoke(
             cli.main,
             ["--db", str(self.db), "--officer", officer, *map(str, args)],
             catch_exceptions=False,
         )
-        if args and args[0] == "init" and result.exit_code == 0:
-            for login, roles in TEAM.items():
-                given = [x for role in roles for x in ("--role", role)]
-                team = self.runner.invoke(
-                    cli.main,
-                    ["--db", str(self.db), "officer", "add", login, "--name", login, *given,
-                     "--on", "2000-01-01"],  # fmt: skip
-                    catch_exceptions=False,
-                )
-                assert team.exit_code == 0, team.output
-        return result
+
+    def register(self, login: str, *roles: str, on: str = "2000-01-01", limit: str = "") -> None:
+        """Register an officer, as the admin officer.a."""
+        given = [x for role in roles for x in ("--role", role)]
+        given += ["--limit", limit] if limit else []
+        result = self.runner.invoke(
+            cli.main,
+            ["--db", str(self.db), "officer", "add", login, "--name", login, *given, "--on", on],
+            catch_exceptions=False,
+        )
+        assert result.exit_code == 0, result.output
+        self.team.add(login)
 
     def ok(self, *args: str, officer: str = "officer.a") -> Result:
         result = self(*args, officer=officer)

@@ -87,6 +87,7 @@ def test_nottingham_approves_every_call_off(calloff):
     )
     out = calloff.json("allocate", "1", "--on", "2023-07-03")
     assert out["status"] == "awaiting_approval" and out["funding"] == "grant"
+    calloff.register("head.of.service", "approver")
     calloff.ok("approve", "1", "--on", "2023-07-04", officer="head.of.service")
     calloff.ok(
         "request",

@@ -36,8 +36,9 @@ def test_every_change_appends_one_event(leeds, add_request):
     _journey(leeds, add_request)
     events = leeds.json("audit")
     actions = [e["action"] for e in events]
-    assert actions[:9] == [
+    assert actions[:10] == [
         "framework.init",
+        "officer.add",
         "provider.add",
         "provider.add",
         "provider.add",
@@ -47,11 +48,12 @@ def test_every_change_appends_one_event(leeds, add_request):
         "prices.set",
         "provider.suspend",
     ]
-    assert actions[9:] == [
+    assert actions[10:] == [
         "request.add",
         "calloff.offer",
         "calloff.decline",
         "calloff.offer",
+        "officer.add",  # officer.b, registered to accept
         "calloff.accept",
         "spend.add",
         "calloff.vary",
@@ -115,23 +117,23 @@ def test_verify_passes_on_an_untouched_chain(leeds, add_request):
     """`audit verify` exits 0 and reports the number of events."""
     _journey(leeds, add_request)
     result = leeds.ok("audit", "verify")
-    assert result.output.startswith("Audit chain whole: 20 event(s); head ")
+    assert result.output.startswith("Audit chain whole: 22 event(s); head ")
     assert leeds.json("audit", "verify")["ok"] is True
 
 
 TAMPERING = [
-    ("UPDATE events SET reason = 'nothing to see' WHERE id = 12", 12, "was edited"),
+    ("UPDATE events SET reason = 'nothing to see' WHERE id = 13", 13, "was edited"),
     (
-        "UPDATE events SET after = replace(after, '5000.00', '500.00') WHERE id = 11",
-        11,
+        "UPDATE events SET after = replace(after, '5000.00', '500.00') WHERE id = 12",
+        12,
         "was edited",
     ),
     ("DELETE FROM events WHERE id = 7", 8, "does not follow after event 6"),
-    ("DELETE FROM events WHERE id = (SELECT MAX(id) FROM events)", 20, "was deleted"),
+    ("DELETE FROM events WHERE id = (SELECT MAX(id) FROM events)", 22, "was deleted"),
     (
         "INSERT INTO events (id, recorded_at, action, hash, prev_hash) "
-        "VALUES (21, '2026-01-01T00:00:00+00:00', 'calloff.accept', 'x', 'y')",
-        21,
+        "VALUES (23, '2026-01-01T00:00:00+00:00', 'calloff.accept', 'x', 'y')",
+        23,
         "does not follow",
     ),
     (
@@ -187,13 +189,13 @@ RECORD_TAMPERING = [
         "has no event",
     ),
     (
-        "DELETE FROM events WHERE id = 20; UPDATE audit_head SET last_event = 19, last_hash = "
-        "(SELECT hash FROM events WHERE id = 19)",
+        "DELETE FROM events WHERE id = 22; UPDATE audit_head SET last_event = 21, last_hash = "
+        "(SELECT hash FROM events WHERE id = 21)",
         "1 row(s) in extensions but 0 term.extend",
     ),
     (
-        "DELETE FROM events WHERE id >= 17; UPDATE audit_head SET last_event = 16, last_hash = "
-        "(SELECT hash FROM events WHERE id = 16)",
+        "DELETE FROM events WHERE id >= 19; UPDATE audit_head SET last_event = 18, last_hash = "
+        "(SELECT hash FROM events WHERE id = 18)",
         "outside calloff",
     ),
 ]

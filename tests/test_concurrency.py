@@ -19,12 +19,13 @@ from calloff.domain import definition
 from calloff.domain.dates import FinancialYear
 from calloff.errors import CeilingExceeded
 from calloff.store.database import Store
+from tests.conftest import REAL_ACCOUNT
 
 pytestmark = pytest.mark.slow
 
 
 def _setup(path: Path, requests: int, value: str) -> None:
-    store = Store.create(path, definition.embedded("leeds-rp-2015"), "setup")
+    store = Store.create(path, definition.embedded("leeds-rp-2015"), REAL_ACCOUNT)
     svc = Service(store, "setup")
     pid = svc.setup.add_provider("Alder Training", "exempt", date(2015, 4, 1))
     svc.setup.set_ranking(4, [pid], date(2015, 4, 1))
@@ -148,7 +149,7 @@ def _mixed_worker(path: str, worker: int, barrier, results) -> None:
 def test_eight_officers_allocating_declining_and_accepting(tmp_path):
     """60 requests worth far more than the headroom, 8 processes: no breach, no lost offer."""
     db = tmp_path / "mixed.db"
-    store = Store.create(db, definition.embedded("leeds-rp-2015"), "setup")
+    store = Store.create(db, definition.embedded("leeds-rp-2015"), REAL_ACCOUNT)
     svc = Service(store, "setup")
     ids = [svc.setup.add_provider(n, "exempt", date(2015, 4, 1)) for n in ("A", "B", "C", "D")]
     svc.setup.set_ranking(4, ids, date(2015, 4, 1))

@@ -18,6 +18,7 @@ import pytest
 from calloff.actions.service import Service
 from calloff.domain import definition
 from calloff.store.database import Store
+from tests.conftest import REAL_ACCOUNT
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +41,7 @@ for rid in range(1, 401):
 
 
 def _setup(path: Path, requests: int) -> Service:
-    store = Store.create(path, definition.embedded("leeds-rp-2015"), "setup")
+    store = Store.create(path, definition.embedded("leeds-rp-2015"), REAL_ACCOUNT)
     svc = Service(store, "setup")
     ids = [svc.setup.add_provider(n, "exempt", date(2015, 4, 1)) for n in ("A", "B", "C")]
     svc.setup.set_ranking(4, ids, date(2015, 4, 1))

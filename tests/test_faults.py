@@ -22,6 +22,7 @@ from calloff import cli
 from calloff.store import faults, schema, upgrade
 from calloff.store.database import Store
 from tests.conftest import Calloff, snapshot
+from tests.conftest import REAL_ACCOUNT
 
 V1 = Path(__file__).parent / "data" / "calloff-v1.db"
 CALLOFF = shutil.which("calloff", path=str(Path(sys.executable).parent))
@@ -202,6 +203,7 @@ def _read_only(tmp_path: Path, source: Path, folder_too: bool) -> Path:
 @pytest.mark.skipif(CALLOFF is None, reason="the calloff command is not installed here")
 @pytest.mark.parametrize("folder_too", [False, True], ids=["file", "folder"])
 def test_a_read_only_database_can_be_read_and_refuses_writes(leeds, tmp_path, folder_too):
+    leeds.register(REAL_ACCOUNT, "officer", "admin")  # who runs the command below
     db = _read_only(tmp_path, leeds.db, folder_too)
     try:
         before = db.read_bytes()

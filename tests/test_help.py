@@ -78,9 +78,11 @@ def test_db_after_the_command_wins_over_the_one_before_it(calloff, tmp_path):
 
 def test_officer_after_the_command_is_who_the_audit_trail_names(calloff):
     calloff.ok("init")
+    calloff.register("officer.after", "admin")
     calloff.ok("provider", "add", "Fernhill Learning", "--officer", "officer.after")
     events = calloff.json("audit")
     assert events[-1]["officer"] == "officer.after"
+    assert events[-1]["account"] == "officer.a" and events[-1]["acted"] == "officer.a for officer.after"
 
 
 def test_shell_completion_is_generated_by_the_installed_command(tmp_path):

@@ -316,13 +316,15 @@ def test_a_rejected_call_off_says_who_rejected_it_and_was_never_authorised(leeds
     leeds.json("allocate", "1", "--on", "2015-10-01")
     leeds.ok("reject", "1", "--reason", "not now", "--on", "2015-10-05", officer="officer.b")
     show = leeds.ok("show", "1").stdout
-    assert "Authorised: no: rejected on 2015-10-05 by officer.b" in show
+    # officer.a (an admin) acted for officer.b: the documents print both, the JSON the officer
+    assert "Authorised: no: rejected on 2015-10-05 by officer.a for officer.b" in show
     assert "awaiting approval" not in show
     record = leeds.ok("record", "1").stdout
     assert "| Authorised | never: rejected before approval |" in record
-    assert "| Rejected by the approver | 2015-10-05 | officer.b |" in record
+    assert "| Rejected by the approver | 2015-10-05 | officer.a for officer.b |" in record
     data = leeds.json("show", "1")
     assert data["officers"] == {"raised": "officer.a", "rejected": "officer.b"}
+    assert data["acted_by"] == {"raised": "officer.a", "rejected": "officer.a for officer.b"}
     assert (data["offered_on"], data["authorised_on"]) == (None, None)
 
 

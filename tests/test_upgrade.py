@@ -99,16 +99,26 @@ def test_a_database_from_a_newer_calloff_is_refused(old):
     assert old.db.read_bytes() == before
 
 
-def test_the_upgrade_is_announced_audited_and_keeps_earlier_backups(old):
+def test_the_upgrade_is_announced_audited_and_keeps_earlier_backups(old, monkeypatch):
     """The officer is told, the trail records it, and a second upgrade never overwrites."""
     backup = old.db.with_name("calloff.db.v1.bak")
     backup.write_text("an earlier backup the officer keeps")
-    result = old("headroom")
+    monkeypatch.setattr("calloff.domain.officers.process_account", lambda: "upgrader")
+    result = old("headroom", officer="upgrader")
     assert result.exit_code == 0
     assert "Upgraded" in result.stderr and "calloff.db.v1.2.bak" in result.stderr
     assert backup.read_text() == "an earlier backup the officer keeps"
     assert _dump(old.db.with_name("calloff.db.v1.2.bak")) == _dump(V1)
-    assert old.json("audit")[-1]["action"] == "database.upgrade"
+    trail = old.json("audit", officer="upgrader")
+    assert [e["action"] for e in trail[-2:]] == ["database.upgrade", "officer.add"]
+    # The account upgrading is the register's first officer, with every role; the names
+    # in the trail from before the register are kept as they were, "not registered".
+    assert trail[-1]["object_id"] == "upgrader" and trail[-1]["after"]["roles"] == [
+        "officer", "approver", "finance", "auditor", "admin"
+    ]  # fmt: skip
+    earlier = {e["officer"] for e in trail[:-2]} - {"calloff"}
+    assert earlier and "upgrader" not in earlier
+    assert all(e["acted"].endswith("(not registered)") for e in trail[:-2] if e["officer"] in earlier)
     assert (old.db.stat().st_mode & 0o777) == 0o600
 
 

@@ -42,7 +42,7 @@ def steps(folder: DemoFolder) -> list[tuple[list[str], bool]]:
     )
     folder.written.append(RECORD)
     folder.save()
-    db = ["--db", str(d / DATABASE), "--officer", "demo.officer"]
+    db = ["--db", str(d / DATABASE)]  # as the account running the demo: its first officer
     run: list[tuple[list[str], bool]] = [
         (["init", "--framework", "borsetshire-rp-2026"], False),
     ]

@@ -15,10 +15,11 @@ from calloff.demo.competition import steps as competition_steps
 from calloff.demo.folder import MANIFEST as MANIFEST
 from calloff.demo.folder import DemoFolder
 from calloff.documents.orders import render_order, render_record
-from calloff.domain import definition
+from calloff.domain import definition, officers
 from calloff.domain.dates import FinancialYear
 from calloff.domain.invoicing import Payment
 from calloff.domain.money import format_money
+from calloff.domain.officers import Actor
 from calloff.domain.registration import Details
 from calloff.errors import RuleBroken
 from calloff.store.database import Store
@@ -62,7 +63,6 @@ RANKINGS: dict[int, list[tuple[int, str | None, str | None, str | None]]] = {
 
 def run_demo(
     directory: Path,
-    officer: str = "demo.officer",
     program: str = "calloff",
     commands: list[tuple[list[str], bool]] | None = None,
 ) -> str:
@@ -75,10 +75,21 @@ def run_demo(
     if commands is not None:
         commands.extend(competition_steps(folder))
     db_path = directory / "demo.db"
-    store = Store.create(db_path, definition.embedded("leeds-rp-2015"), officer)
-    svc = Service(store, officer)
+    # The account running the demo is the register's first officer, as at `calloff init`,
+    # and every step is checked against the register, as through the front door.
+    account = officers.process_account()
+    actor = Actor(account, account, "library")
+    store = Store.create(db_path, definition.embedded("leeds-rp-2015"), actor)
+    store.trail.actor = actor
+    svc = Service(store, account)
     lines: list[str] = [f"Demo database: {db_path}"]
     setup = date(2015, 4, 1)
+    svc.registrar.add(
+        "demo.approver", "Dee Approver", ["officer", "approver"], Decimal("50000"), None, setup
+    )
+    lines.append(
+        f"Registered {account} (every role) and demo.approver (approver up to £50,000.00)."
+    )
 
     ids = [
         svc.setup.add_provider(name, vat, setup, details)
@@ -208,7 +219,7 @@ def run_demo(
     svc.payments.pay("NRP-102", date(2015, 10, 5))
     svc.accept(o3.calloff.id, date(2015, 6, 18))
     # Over the £25,000 threshold, so a second officer makes the variation.
-    approver = Service(store, "demo.approver")
+    approver = Service(store, "demo.approver")  # registered above
     approver.spending.vary(
         o3.calloff.id, Decimal("26000.00"), "two extra practice workshops", date(2015, 9, 1)
     )

@@ -156,16 +156,16 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
     data = json_shapes.calloff(c, names[c.provider_id], **overdue(service, c))
     events = store.trail.events(calloff=c.id)
     registered = {login.casefold() for login in store.officers.logins()}
-    acted = {ACTED[e["action"]]: _who(e, registered) for e in events if e["action"] in ACTED}
-    if "raised" in acted:  # who acted, both names where an admin acted for another
-        data["raised_by"] = acted["raised"]
-    if c.needs_approval and "authorised" in acted:
-        data["approved_by"] = data["authorised_by"] = acted["authorised"]
-    elif not c.needs_approval and "raised" in acted:
-        data["authorised_by"] = acted["raised"]
+    steps = [e for e in events if e["action"] in ACTED]
+    # Who took each step: the officer, and in `acted_by` the words the documents print
+    # ("root for b.approver" where an admin acted for another officer).
+    acted = {ACTED[e["action"]]: _who(e, registered) for e in steps}
+    if not c.needs_approval and "raised" in acted:
+        acted["authorised"] = acted["raised"]
     data.update(
         {
-            "officers": acted,
+            "officers": {ACTED[e["action"]]: e["officer"] for e in steps},
+            "acted_by": acted,
             "lot_title": fw.lot(c.lot).title,
             "request_detail": json_shapes.request(request),
             "passed_over": json_shapes.passed_over(store.passed_over(c.id)),
