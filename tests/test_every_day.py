@@ -179,6 +179,7 @@ def test_approval_is_refused_when_the_provider_can_no_longer_take_it(
     rid = add_request("--value", "30000", start="2015-07-01")
     assert leeds.json("allocate", str(rid), "--on", "2015-06-01")["status"] == "awaiting_approval"
     leeds.ok(*status_change)
+    leeds.register("officer.b", "officer", "approver")
     before = snapshot(leeds.db)
     result = leeds("approve", "1", "--on", "2015-06-03", officer="officer.b")
     assert result.exit_code == 1

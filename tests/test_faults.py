@@ -21,8 +21,7 @@ import pytest
 from calloff import cli
 from calloff.store import faults, schema, upgrade
 from calloff.store.database import Store
-from tests.conftest import Calloff, snapshot
-from tests.conftest import REAL_ACCOUNT
+from tests.conftest import REAL_ACCOUNT, Calloff, snapshot
 
 V1 = Path(__file__).parent / "data" / "calloff-v1.db"
 CALLOFF = shutil.which("calloff", path=str(Path(sys.executable).parent))

@@ -82,7 +82,10 @@ def test_officer_after_the_command_is_who_the_audit_trail_names(calloff):
     calloff.ok("provider", "add", "Fernhill Learning", "--officer", "officer.after")
     events = calloff.json("audit")
     assert events[-1]["officer"] == "officer.after"
-    assert events[-1]["account"] == "officer.a" and events[-1]["acted"] == "officer.a for officer.after"
+    assert (
+        events[-1]["account"] == "officer.a"
+        and events[-1]["acted"] == "officer.a for officer.after"
+    )
 
 
 def test_shell_completion_is_generated_by_the_installed_command(tmp_path):

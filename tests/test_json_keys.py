@@ -175,6 +175,15 @@ def outputs(leeds, tmp_path):
     run("publish notice", "publish", "notice", "2", "--type", "details")
     run("published", "published", "calloff-2-details", "--on", "2015-05-10", "--reference", "x")
     run("due", "due", "--on", "2015-12-01", "--all")
+    run("officer add", "officer", "add", "c.cover", "--name", "C Cover", "--role", "approver",
+        "--limit", "10000", "--email", "c.cover@example.gov.uk", "--on", "2015-04-01")  # fmt: skip
+    run("officer edit", "officer", "edit", "c.cover", "--limit", "20000", "--on", "2015-05-01")
+    run("officer delegate", "officer", "delegate", "officer.b", "--to", "c.cover", "--from",
+        "2015-08-01", "--until", "2015-08-14", "--reason", "leave")  # fmt: skip
+    run("officer delegations", "officer", "delegations")
+    run("officer show", "officer", "show", "c.cover")
+    run("officer list", "officer", "list")
+    run("officer leave", "officer", "leave", "c.cover", "--reason", "moved on")
     competitions(make_borsetshire(Calloff(tmp_path / "b.db")), out)
     return out
 

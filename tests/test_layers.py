@@ -193,6 +193,7 @@ def test_every_module_is_on_a_known_floor():
         "errors",
         "api",
         "api_competition",
+        "api_officers",
         "api_publishing",
         "api_records",
         "api_spending",

@@ -118,7 +118,9 @@ def test_the_upgrade_is_announced_audited_and_keeps_earlier_backups(old, monkeyp
     ]  # fmt: skip
     earlier = {e["officer"] for e in trail[:-2]} - {"calloff"}
     assert earlier and "upgrader" not in earlier
-    assert all(e["acted"].endswith("(not registered)") for e in trail[:-2] if e["officer"] in earlier)
+    assert all(
+        e["acted"].endswith("(not registered)") for e in trail[:-2] if e["officer"] in earlier
+    )
     assert (old.db.stat().st_mode & 0o777) == 0o600
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from calloff.actions.officers import acting
 from calloff.actions.service import Lapse, Outcome, Service
 from calloff.api_competition import Competing
 from calloff.api_officers import Officers
@@ -36,10 +37,9 @@ from calloff.arguments import (
     _text,
     officer_name,
 )
-from calloff.actions.officers import acting
 from calloff.domain import definition, officers
-from calloff.domain.officers import Actor
 from calloff.domain.model import CallOff, Framework, PassOver, Provider, Rates, Request
+from calloff.domain.officers import Actor
 from calloff.domain.registration import Details
 from calloff.errors import CalloffError, InvalidInput, NotAuthorised
 from calloff.store.database import Store
@@ -78,9 +78,7 @@ def create(
     return Office(Store.create(_path(path), fw, actor), actor)
 
 
-def open(
-    path: str | Path, *, officer: str | None = None, channel: str = "library"
-) -> Office:
+def open(path: str | Path, *, officer: str | None = None, channel: str = "library") -> Office:
     """An existing database, as the account running the process, or (an admin's account
     only) for `officer`, whose rights are then the ones checked; both are recorded. A server
     that signs officers in passes `officer=` and `channel="web"` (docs/library.md). One

@@ -43,14 +43,14 @@ def acting(store: Store, officer: str | None, channel: str, account: str | None 
     wanted = officer if officer is not None else name
     if channel in ("web", "link") and officer is None:
         raise InvalidInput(f"a {channel} session needs officer= (the officer signed in)")
-    if wanted.casefold() != name.casefold() or channel in ("web", "link"):
-        if me is None or not me.holds("admin"):
-            raise NotAuthorised(
-                f"{account} is not an admin, so cannot act for {wanted}: only an admin "
-                "acts for another officer",
-                command=f"{account} is not an admin, so cannot act for {wanted} (--officer "
-                "or CALLOFF_OFFICER): leave them out to act as yourself",
-            )
+    acts_for = wanted.casefold() != name.casefold() or channel in ("web", "link")
+    if acts_for and (me is None or not me.holds("admin")):
+        raise NotAuthorised(
+            f"{account} is not an admin, so cannot act for {wanted}: only an admin "
+            "acts for another officer",
+            command=f"{account} is not an admin, so cannot act for {wanted} (--officer "
+            "or CALLOFF_OFFICER): leave them out to act as yourself",
+        )
     present(reg, wanted, today)
     entry = reg.as_of(wanted, today)
     assert entry is not None
@@ -138,7 +138,7 @@ class Registrar(ServiceBase):
     def edit(self, login: str, on: date, **changes: Any) -> Officer:
         """A change from `on`: name, roles added or removed, limit, email (None: as was)."""
         not_future(on)
-        with self.store.transaction() as s:
+        with self.store.transaction():
             old = self._current(login, on, "changed")
             roles = [r for r in old.roles if r not in _roles(changes["remove"] or [])]
             roles += list(_roles(changes["add"] or []))
@@ -168,11 +168,10 @@ class Registrar(ServiceBase):
         """Rights end from `on`; the history is kept and the login never reused."""
         reason = clean_text(reason, "the reason")
         not_future(on)
-        with self.store.transaction() as s:
+        with self.store.transaction():
             old = self._current(login, on, "recorded as leaving")
             new = attrs.evolve(old, since=on, left_on=on, left_reason=reason)
             self._write(old, new, on, "officer.leave", reason)
-            del s
         return self.entry(login)
 
     def delegate(

@@ -49,9 +49,7 @@ def officer_detail(
 ) -> dict[str, Any]:
     """One officer with every dated entry and the cover they gave or hold."""
     mine = [
-        d
-        for d in delegations
-        if o.login.casefold() in (d.login.casefold(), d.delegate.casefold())
+        d for d in delegations if o.login.casefold() in (d.login.casefold(), d.delegate.casefold())
     ]
     return {
         **officer(o),

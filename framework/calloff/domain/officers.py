@@ -22,8 +22,7 @@ from calloff.errors import InvalidInput, NotAuthorised
 
 ROLES = ("officer", "approver", "finance", "auditor", "admin")
 ROLE_WORK = {
-    "officer": "requests, allocation, answers, variations, completion, cancellation, "
-    "competitions",
+    "officer": "requests, allocation, answers, variations, completion, cancellation, competitions",
     "approver": "approving and rejecting call-offs up to their limit",
     "finance": "spend lines, imports, payments and payment publications",
     "auditor": "reading everything and verifying the audit trail; writes nothing",

@@ -270,4 +270,3 @@ def _authority(r: dict[str, Any]) -> Authority:
         None if r["value_pence"] is None else from_pence(r["value_pence"]),
         r["cover_for"],
     )
-

@@ -19,6 +19,7 @@ from calloff.domain.model import Framework
 from calloff.domain.officers import Actor
 from calloff.errors import DatabaseError
 from calloff.store.faults import YOURS, Patience, code, explain
+from calloff.store.officers import register_first
 from calloff.store.schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -27,7 +28,6 @@ from calloff.store.schema import (
     write_ahead,
     write_framework,
 )
-from calloff.store.officers import register_first
 from calloff.store.upgrade import in_memory, upgrade, writable
 
 if TYPE_CHECKING:
@@ -38,9 +38,7 @@ CHECK_PATH = "check the --db path"
 POINT_DB = "point --db at the database file"
 
 
-def create(
-    cls: type[Store], path: str | Path, framework: Framework, actor: Actor | str
-) -> Store:
+def create(cls: type[Store], path: str | Path, framework: Framework, actor: Actor | str) -> Store:
     """Make a new database for a framework; refuse to touch an existing file. The account
     creating it is the register's first officer, with every role."""
     p = _named(path)

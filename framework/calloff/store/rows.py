@@ -53,7 +53,7 @@ def calloff_from_row(r: Mapping[str, Any]) -> CallOff:
         approved_on=to_date(r["approved_on"]),
         competition_id=r["competition_id"],
         standstill_ends=to_date(r["standstill_ends"]),
-        decision=r["decision"] if "decision" in r.keys() else None,
+        decision=r.get("decision"),
         headroom_after=None
         if r["headroom_after_pence"] is None
         else from_pence(r["headroom_after_pence"]),

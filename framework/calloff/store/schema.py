@@ -292,9 +292,7 @@ def write_framework(store: Store, fw: Framework) -> None:
             "approval_threshold_pence": None
             if fw.approval_threshold is None
             else to_pence(fw.approval_threshold),
-            "key_decision_pence": None
-            if fw.key_decision is None
-            else to_pence(fw.key_decision),
+            "key_decision_pence": None if fw.key_decision is None else to_pence(fw.key_decision),
             "default_funding": fw.default_funding,
             "terms": fw.terms_statement,
             "created_at": now_stamp(),
