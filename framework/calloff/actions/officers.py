@@ -34,7 +34,9 @@ def acting(store: Store, officer: str | None, channel: str, account: str | None 
     signed in; it must run as an admin. Refused, with the one line that says why, for a
     login the register does not hold today or that has left."""
     if channel not in register.CHANNELS:
-        raise InvalidInput(f"channel {channel!r} is not known: choose from cli, library, web")
+        raise InvalidInput(
+            f"channel {channel!r} is not known: choose from {', '.join(register.CHANNELS)}"
+        )
     account = account or register.process_account()
     reg = store.officers.register()
     today = date.today()
@@ -240,12 +242,13 @@ class Registrar(ServiceBase):
 
     def _write(self, old: Officer, new: Officer, on: date, action: str, why: str = "") -> None:
         s = self.store
-        s.officers.write(new, s.trail.next_event_id())
-        s.trail.record(
+        # The event is checked against the register as it stood before this change.
+        eid = s.trail.record(
             self.officer, on, action, "officer", old.login, _shown(old), _shown(new), why or None
         )
+        s.officers.write(new, eid)
         reg = self.register()
-        for event_id, used in s.officers.authority_since(on, [old.login]):
+        for event_id, used in s.officers.authority_since(on, [old.login], eid):
             try:
                 reg.check(used.officer, used.role, used.on, value=used.value, what="it")
             except NotAuthorised:

@@ -228,18 +228,30 @@ class Register:
             if _within(absent.limit, value):
                 return Authority(entry.login, role, day, value, absent.login)
         if not entry.holds(role) and not lent:
+            ended = [
+                f" (their cover for {d.login} ran {d.starts} to {d.ends})"
+                for d in self.delegations
+                if role == "approver" and d.delegate.casefold() == login.casefold()
+            ]
             raise NotAuthorised(
-                f"{what} needs the {role} role, which {login} did not hold on {day}",
+                f"{what} needs the {role} role, which {login} did not hold on {day}"
+                + (ended[-1] if ended else ""),
                 hint=f"an admin grants it with `calloff officer edit {login} --add-role {role}`",
             )
         assert value is not None  # a limit fell short, so there was a value to weigh
+        ran = [d for d in self.delegations if d.delegate.casefold() == login.casefold()]
         limits = [(entry.limit, "")] if entry.holds(role) else []
         limits += [(o.limit, f", covering for {o.login}") for o in lent]
         best, how = max(limits, key=lambda pair: pair[0] or Decimal(0))
         raise NotAuthorised(
             f"{what} ({format_money(value)}) needs an approver's limit of at least "
             f"{format_money(value)}: {login}'s limit on {day} is "
-            f"{format_money(best or Decimal(0))}{how}",
+            f"{format_money(best or Decimal(0))}{how}"
+            + (
+                f" (their cover for {ran[-1].login} ran {ran[-1].starts} to {ran[-1].ends})"
+                if ran and not how
+                else ""
+            ),
             hint="an approver with a higher limit must decide it, or an admin raises the "
             f"limit with `calloff officer edit {login} --limit MONEY`",
         )

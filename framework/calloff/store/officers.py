@@ -181,13 +181,17 @@ class Officers:
             },
         )
 
-    def authority_since(self, day: date, logins: list[str]) -> list[tuple[int, Authority]]:
-        """What was done from `day` on by these officers, or under their cover."""
+    def authority_since(
+        self, day: date, logins: list[str], before: int
+    ) -> list[tuple[int, Authority]]:
+        """What was done from `day` on by these officers, or under their cover, before
+        event `before` (the change being weighed)."""
         marks = ", ".join("?" for _ in logins)
         rows = self.db.query(
-            f"SELECT * FROM authority WHERE effective_on >= ? AND (officer IN ({marks}) "
-            f"COLLATE NOCASE OR cover_for IN ({marks}) COLLATE NOCASE) ORDER BY event_id",
-            [day.isoformat(), *logins, *logins],
+            f"SELECT * FROM authority WHERE effective_on >= ? AND event_id < ? AND "
+            f"(officer COLLATE NOCASE IN ({marks}) OR cover_for COLLATE NOCASE IN ({marks})) "
+            "ORDER BY event_id",
+            [day.isoformat(), before, *logins, *logins],
         )
         return [(r["event_id"], _authority(r)) for r in rows]
 

@@ -1,0 +1,172 @@
+"""For any register history and any actions on random days, nothing accepted was done by
+someone who lacked the role (and, for an approval, the limit) on its effective date.
+
+The oracle here is the test's own: a plain replay of the register changes that were
+accepted, read as a council's scheme of delegation would be, against which every
+accepted action is checked afterwards. Register changes dated before what they would
+undo must have been refused, or the final register would condemn an action it allowed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+import calloff as lib
+
+LOGINS = ("p", "q", "r")
+ROLES = ("officer", "approver", "finance", "auditor", "admin")
+START = date(2015, 4, 1)
+days = st.integers(0, 200).map(lambda n: START + timedelta(days=n))
+roles = st.sets(st.sampled_from(ROLES), min_size=1, max_size=3).map(sorted)
+limits = st.sampled_from([None, "10000", "30000", "60000"])
+values = st.sampled_from(["5000", "28000", "40000"])
+
+register_steps = st.one_of(
+    st.tuples(st.just("add"), st.sampled_from(LOGINS), roles, limits, days),
+    st.tuples(st.just("edit"), st.sampled_from(LOGINS), roles, limits, days),
+    st.tuples(st.just("leave"), st.sampled_from(LOGINS), days),
+    st.tuples(
+        st.just("cover"), st.sampled_from(LOGINS), st.sampled_from(LOGINS), days, st.integers(0, 30)
+    ),  # fmt: skip
+)
+raise_step = st.tuples(st.just("raise"), st.sampled_from(LOGINS), values, days)
+approve_step = st.tuples(
+    st.just("approve"), st.sampled_from(LOGINS), st.integers(0, 5), st.integers(0, 40)
+)
+# Actions outnumber changes to the register, as in a council's year.
+steps = st.one_of(
+    register_steps,
+    raise_step,
+    raise_step,
+    approve_step,
+    approve_step,
+    approve_step,
+    st.tuples(st.just("provider"), st.sampled_from(LOGINS), days),
+)
+
+
+class Oracle:
+    """The register as the accepted changes made it."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, list[tuple[date, tuple[str, ...], Decimal | None, bool]]] = {}
+        self.cover: list[tuple[str, str, date, date]] = []
+
+    def at(self, login: str, day: date):
+        found = None
+        for since, held, limit, left in self.entries.get(login, []):
+            if since <= day:
+                found = (held, limit, left)
+        return found
+
+    def may(self, login: str, role: str, day: date, value: Decimal | None = None) -> bool:
+        def holds(who: str) -> bool:
+            entry = self.at(who, day)
+            if entry is None or entry[2] or role not in entry[0]:
+                return False
+            return value is None or entry[1] is None or value <= entry[1]
+
+        if holds(login):
+            return True
+        if role != "approver" or self.at(login, day) is None or self.at(login, day)[2]:
+            return False
+        return any(to == login and a <= day <= b and holds(absent)
+                   for absent, to, a, b in self.cover)  # fmt: skip
+
+
+team = st.tuples(
+    st.sets(st.sampled_from(ROLES), min_size=1).map(lambda r: sorted(r | {"officer"})),
+    limits,
+)
+
+
+@settings(max_examples=60)
+@given(st.tuples(team, team, team), st.lists(steps, min_size=4, max_size=20))
+def test_nothing_accepted_without_the_role_and_limit_on_its_day(first, script):
+    oracle = Oracle()
+    done: list[tuple[str, str, date, Decimal | None]] = []  # login, role, day, value
+    raised: dict[int, tuple[str, Decimal, date]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "c.db"
+        with lib.create(db) as admin:  # the account officer.a: every role, from the start
+            for name in ("Alder Training", "Birch Practice Ltd"):
+                admin.add_provider(name, on=START)
+            admin.set_ranking(lot=4, providers=[1, 2], on=START)
+            for login, (held, limit) in zip(LOGINS, first, strict=True):
+                admin.add_officer(login, name=login, roles=held, limit=limit, on=START)
+                oracle.entries[login] = [(START, tuple(held), _money(limit), False)]
+        for step in script:
+            kind, who = step[0], step[1]
+            try:
+                if kind in ("add", "edit", "leave", "cover"):
+                    with lib.open(db) as admin:
+                        _register(admin, oracle, step)
+                    continue
+                with lib.open(db, officer=who) as office:
+                    if kind == "raise":
+                        value, day = Decimal(step[2]), step[3]
+                        request = office.add_request(lot=4, title="t", start=day, value=value,
+                                                     on=day)  # fmt: skip
+                        done.append((who, "officer", day, None))
+                        outcome = office.allocate(request.id, on=day)
+                        done.append((who, "officer", day, None))
+                        assert outcome.calloff is not None
+                        raised[outcome.calloff.id] = (who, value, day)
+                    elif kind == "approve":
+                        if not raised:
+                            continue
+                        number = sorted(raised)[step[2] % len(raised)]
+                        day = raised[number][2] + timedelta(days=step[3])
+                        approved = office.approve(number, on=day)
+                        assert raised[number][0] != who  # the raiser never approves
+                        done.append((who, "approver", day, approved.value))
+                    else:
+                        office.add_provider(f"Provider {len(done)}", on=step[2])
+                        done.append((who, "admin", step[2], None))
+            except lib.CalloffError:
+                continue
+    event(f"accepted approvals: {min(3, sum(r == 'approver' for _, r, _, _ in done))}")
+    event(f"accepted actions: {min(5, len(done))}")
+    for login, role, day, value in done:
+        assert oracle.may(login, role, day, value), (login, role, day, value)
+
+
+def _register(admin: lib.Office, oracle: Oracle, step: tuple) -> None:
+    """One register change through the library; the oracle follows only if it is accepted."""
+    kind, login = step[0], step[1]
+    if kind == "add":
+        _, _, held, limit, day = step
+        admin.add_officer(login, name=login, roles=held, limit=limit, on=day)
+        oracle.entries[login] = [(day, tuple(held), _money(limit), False)]
+    elif kind == "edit":
+        _, _, held, limit, day = step
+        before = admin.officer_entry(login)
+        admin.edit_officer(
+            login,
+            add_roles=[r for r in held if r not in before.roles],
+            remove_roles=[r for r in before.roles if r not in held],
+            limit=limit,
+            on=day,
+        )
+        last = oracle.entries[login][-1]
+        oracle.entries[login].append((day, tuple(held), _money(limit) or last[2], False))
+    elif kind == "leave":
+        day = step[2]
+        admin.officer_leaves(login, reason="left", on=day)
+        last = oracle.entries[login][-1]
+        oracle.entries[login].append((day, last[1], last[2], True))
+    else:
+        _, absent, to, day, length = step
+        ends = day + timedelta(days=length)
+        admin.delegate(absent, to=to, starts=day, ends=ends)
+        oracle.cover.append((absent, to, day, ends))
+
+
+def _money(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
