@@ -1395,7 +1395,7 @@ def _officer_line(o: Any) -> str:
     limit = o.limit_text if "approver" in o.roles else "—"
     status = f"left {o.left_on}" if o.left_on else "current"
     return (
-        f"{o.login:<16} {o.name:<22} {', '.join(o.roles):<34} {limit:>13}  "
+        f"{o.login:<16} {o.name:<22} {', '.join(o.roles):<42} {limit:>13}  "
         f"{_since(o.registered_on):<10}  {status}"
     )
 
@@ -1455,7 +1455,7 @@ def officer_list(desk: Desk, as_json: bool) -> None:
     found = desk.office().officers()
     if as_json:
         return emit([register.officer(o) for o in found])
-    click.echo(f"{'LOGIN':<16} {'NAME':<22} {'ROLES':<34} {'LIMIT':>13}  {'SINCE':<10}  STATUS")
+    click.echo(f"{'LOGIN':<16} {'NAME':<22} {'ROLES':<42} {'LIMIT':>13}  {'SINCE':<10}  STATUS")
     for o in found:
         click.echo(_officer_line(o))
 

@@ -360,10 +360,7 @@ class Service(ServiceBase):
                 f"{self.officer} raised call-off {c.id} and cannot {verb} it: separation "
                 "of duties needs another officer"
             )
-            raise RuleBroken(
-                f"{duties} (an approver opens the database as themselves)",
-                command=f"{duties} (the approver runs it as themselves)",
-            )
+            raise RuleBroken(f"{duties}: another approver must {verb} it")
         self.authorised(f"calloff.{verb}", on, c.id, c.value)
 
     def accept(self, calloff_id: int, on: date) -> CallOff:

@@ -191,6 +191,7 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
                     "officer": e["officer"],
                     "account": e["account"],
                     "channel": e["channel"],
+                    "acted": _who(e, registered),
                     "action": e["action"],
                     "reason": e["reason"],
                     "before": json.loads(e["before"]) if e["before"] else None,
