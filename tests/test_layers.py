@@ -196,6 +196,7 @@ def test_every_module_is_on_a_known_floor():
         "api_officers",
         "api_publishing",
         "api_records",
+        "api_setup",
         "api_spending",
         "arguments",
         "startup",

@@ -33,7 +33,7 @@ register_steps = st.one_of(
     st.tuples(st.just("leave"), st.sampled_from(LOGINS), days),
     st.tuples(
         st.just("cover"), st.sampled_from(LOGINS), st.sampled_from(LOGINS), days, st.integers(0, 30)
-    ),  # fmt: skip
+    ),
 )
 raise_step = st.tuples(st.just("raise"), st.sampled_from(LOGINS), values, days)
 approve_step = st.tuples(

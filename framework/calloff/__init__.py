@@ -16,8 +16,8 @@ the floors below it (tests/test_layers.py):
     reports/     the quarterly spend-against-contract report
     publishing/  what the law has the council publish, and when
     demo/        the worked example behind `calloff demo`
-    api (with api_competition, api_publishing, api_records, api_spending) and
-    arguments: the front door; startup: what the command does first, to start fast
+    api (with api_competition, api_officers, api_publishing, api_records, api_setup and
+    api_spending) and arguments: the front door; startup: what the command does first
 
 The names below load on first use, so `calloff --help` does not pay for them.
 """

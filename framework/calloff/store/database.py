@@ -350,17 +350,11 @@ class Store:
         standstill: date | None,
         decision: str | None,
     ) -> None:
+        ends = standstill.isoformat() if standstill else None
         self.db.execute(
             "UPDATE calloffs SET status = 'offered', approved_by = ?, approved_on = ?, "
             "respond_by = ?, standstill_ends = ?, decision = ? WHERE id = ?",
-            [
-                officer,
-                on.isoformat(),
-                respond_by.isoformat(),
-                standstill.isoformat() if standstill else None,
-                decision,
-                calloff_id,
-            ],
+            [officer, on.isoformat(), respond_by.isoformat(), ends, decision, calloff_id],
         )
 
     def vary(

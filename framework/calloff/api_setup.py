@@ -1,0 +1,150 @@
+"""The library's set-up of a framework: its providers, their status and publication
+details, the lots' rankings and tendered rates, as `Office` methods (see `calloff.api`).
+Changing them needs the admin role. Kept apart so each capability stays small."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from calloff.arguments import Day, Money, Ref, _day, _id, _money, _path, _ref, _text
+from calloff.domain.model import Provider, Rates
+from calloff.domain.registration import Details
+from calloff.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from calloff.actions.service import Service
+
+
+def _details(details: dict[str, str | bool | None]) -> tuple[Details, set[str]]:
+    known = ("address", "companies_house", "charity", "sme", "vcse", "ppon")
+    for key, value in details.items():
+        if key not in known:
+            raise InvalidInput(f"{key} is not a provider detail: choose from {', '.join(known)}")
+        flag = key in ("sme", "vcse")
+        if value is not None and not isinstance(value, bool if flag else str):
+            raise InvalidInput(f"{key} must be {'True or False' if flag else 'text'}")
+    return Details.checked(**details)  # type: ignore[arg-type]
+
+
+class Setting:
+    """Providers, rankings and rates."""
+
+    @property
+    def service(self) -> Service:  # pragma: no cover - provided by Office
+        raise NotImplementedError
+
+    def providers(self) -> list[Provider]:
+        """Every provider, with its status today."""
+        return self.service.providers()
+
+    def provider(self, provider: Ref) -> Provider:
+        return self.service.provider(_ref(provider))
+
+    def add_provider(
+        self,
+        name: str,
+        *,
+        vat: str = "standard",
+        on: Day | None = None,
+        **details: str | bool | None,
+    ) -> Provider:
+        """A provider on the framework; `vat` is `standard` (20%) or `exempt`. Publication
+        details may come too: address, companies_house, charity, sme, vcse, ppon."""
+        checked, _ = _details(details)
+        pid = self.service.setup.add_provider(
+            _text(name, "name"), _text(vat, "vat"), _day(on), checked
+        )
+        return self.service.provider(pid, _day(on))
+
+    def edit_provider(
+        self, provider: Ref, *, on: Day | None = None, **details: str | bool | None
+    ) -> Provider:
+        """Change publication details (address, companies_house, charity, sme, vcse, ppon);
+        those left out stay as they are, and "" clears a text one."""
+        checked, given = _details(details)
+        return self.service.setup.edit_provider(_ref(provider), checked, given, _day(on))
+
+    def suspend(self, provider: Ref, *, reason: str, on: Day | None = None) -> Provider:
+        """From `on`, the cascade passes over the provider, giving the reason."""
+        return self._status(provider, "suspended", _text(reason, "reason"), on)
+
+    def reinstate(self, provider: Ref, *, on: Day | None = None) -> Provider:
+        return self._status(provider, "active", "", on)
+
+    def withdraw(self, provider: Ref, *, reason: str, on: Day | None = None) -> Provider:
+        """Withdrawn for good, from `on`."""
+        return self._status(provider, "withdrawn", _text(reason, "reason"), on)
+
+    def _status(self, provider: Ref, status: str, reason: str, on: Day | None) -> Provider:
+        return self.service.setup.set_provider_status(_ref(provider), status, reason, _day(on))
+
+    def mark_unavailable(
+        self,
+        provider: Ref,
+        *,
+        start: Day,
+        end: Day,
+        reason: str,
+        lot: int | None = None,
+        on: Day | None = None,
+    ) -> Provider:
+        """Unavailable for delivery from `start` to `end` (on one lot, or every lot)."""
+        self.service.setup.mark_unavailable(
+            _ref(provider),
+            _day(start, "start"),
+            _day(end, "end"),
+            None if lot is None else _id(lot, "lot"),
+            _text(reason, "reason"),
+            _day(on),
+        )
+        return self.provider(provider)
+
+    def set_ranking(
+        self, *, lot: int, providers: Sequence[Ref], on: Day | None = None
+    ) -> list[tuple[int, Provider, Rates]]:
+        """The lot's ranking from tender evaluation, rank 1 first; returns `ranking(lot)`."""
+        number = _id(lot, "lot")
+        if isinstance(providers, str) or not isinstance(providers, Sequence):
+            raise InvalidInput("providers must be a list of ids or names, rank 1 first")
+        self.service.setup.set_ranking(number, [_ref(p) for p in providers], _day(on))
+        return self.ranking(number)
+
+    def ranking(self, lot: int) -> list[tuple[int, Provider, Rates]]:
+        """The lot's ranking: (rank, provider, tendered rates), rank 1 first."""
+        return [
+            (e["rank"], e["provider"], e["rates"]) for e in self.service.ranking(_id(lot, "lot"))
+        ]
+
+    def set_rates(
+        self,
+        *,
+        lot: int,
+        provider: Ref,
+        day: Money | None = None,
+        session: Money | None = None,
+        place: Money | None = None,
+        on: Day | None = None,
+    ) -> Rates:
+        """The provider's tendered unit rates on a lot (ex-VAT)."""
+        given = {
+            unit: amount
+            for unit, amount in (
+                ("day", _money(day, "day")),
+                ("session", _money(session, "session")),
+                ("place", _money(place, "place")),
+            )
+            if amount is not None
+        }
+        if not given:
+            raise InvalidInput(
+                "give at least one rate: day=, session= or place=",
+                command="give at least one of --day, --session or --place",
+            )
+        return self.service.setup.set_prices(_id(lot, "lot"), _ref(provider), given, _day(on))
+
+    def import_rankings(self, path: str | Path, *, on: Day | None = None) -> dict[int, int]:
+        """Rankings (and rates) from a CSV file, all or none; returns how many providers
+        each lot now ranks. A refusal (`ImportRejected`) lists the bad rows in `.problems`."""
+        return self.service.setup.import_rankings(_path(path), _day(on))
