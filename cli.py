@@ -423,6 +423,10 @@ def framework_cmd(ctx: click.Context, as_json: bool) -> None:
         f"Term: {t.start} to {t.end} (original end {t.original_end}; "
         f"{t.extensions_left} extension(s) left)"
     )
+    if fw.approval_threshold is not None:
+        key = fw.key_decision
+        decision = f"; a key decision over {format_money(key)}" if key is not None else ""
+        click.echo(f"Approval: from {format_money(fw.approval_threshold)}{decision}")
     click.echo("Lots:")
     mixed = any(lot.award != "ranked" for lot in fw.lots)
     routes = {

@@ -64,6 +64,7 @@ def framework(fw: Framework) -> dict[str, Any]:
         },
         "response_days": fw.response_days,
         "approval_threshold": json_money(fw.approval_threshold),
+        "key_decision": json_money(fw.key_decision),
         "regime": fw.regime,
         "light_touch": fw.light_touch,
         "service_area": fw.service_area,
