@@ -7,10 +7,13 @@ account (`as_account`), as the command would as that operating-system user.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 import calloff as lib
-from tests.conftest import snapshot
+from tests.conftest import Calloff, snapshot
 
 
 @pytest.fixture
@@ -294,3 +297,41 @@ def test_creating_as_someone_else_is_refused(tmp_path):
     with pytest.raises(lib.NotAuthorised, match="create it as yourself"):
         lib.create(tmp_path / "x.db", officer="someone.else")
     assert not (tmp_path / "x.db").exists()
+
+
+# -- an older database --------------------------------------------------------------------
+
+V8 = Path(__file__).parent / "data" / "calloff-v8.db"
+
+
+def test_upgrading_registers_the_upgrader_and_keeps_the_old_names(tmp_path, as_account):
+    path = tmp_path / "calloff.db"
+    shutil.copyfile(V8, path)
+    old = Calloff(path)
+    as_account("upgrader")
+    shown = old.json("show", "2", officer="upgrader")
+    assert shown["officers"] == {"raised": "a.officer", "authorised": "b.approver"}
+    assert shown["acted_by"] == {
+        "raised": "a.officer (not registered)",
+        "authorised": "b.approver (not registered)",
+    }
+    assert (
+        "Authorised: 2015-06-03 by b.approver (not registered)"
+        in old.ok("show", "2", officer="upgrader").output
+    )
+    listed = old.json("officer", "list", officer="upgrader")
+    assert [(o["login"], o["roles"]) for o in listed] == [
+        ("upgrader", ["officer", "approver", "finance", "auditor", "admin"])
+    ]
+    assert old.json("framework", officer="upgrader")["key_decision"] == "250000.00"
+    assert old.json("audit", "verify", officer="upgrader")["ok"] is True
+    # the old names cannot act: they were never registered
+    assert "a.officer is not a registered officer" in old.refused("headroom", officer="a.officer")
+    # the upgrader, an admin, registers the approver, who decides the waiting call-off
+    old.ok("officer", "add", "b.approver", "--name", "Bea Approver", "--role", "approver",
+           "--limit", "30000", "--on", "2015-04-01", officer="upgrader")  # fmt: skip
+    approved = old.json("approve", "3", "--on", "2015-06-08", officer="b.approver")
+    assert approved["status"] == "offered"
+    assert old.json("show", "3", officer="upgrader")["acted_by"]["authorised"] == (
+        "upgrader for b.approver"
+    )
