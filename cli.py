@@ -120,7 +120,9 @@ def _placed_options() -> list[click.Parameter]:
             help="Database file (also accepted before the command).",
         ),
         click.Option(
-            ["--officer"], default=None, help="Who is acting (also accepted before the command)."
+            ["--officer"],
+            default=None,
+            help="Act for this registered officer (also accepted before the command).",
         ),
     ]
 
