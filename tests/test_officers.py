@@ -226,13 +226,19 @@ def test_the_register_cannot_take_away_authority_already_used(leeds, as_account)
         ["officer", "edit", "b.approver", "--limit", "20000", "--on", "2015-06-01"],
         ["officer", "leave", "b.approver", "--reason", "left", "--on", "2015-06-05"],
         ["officer", "edit", "b.approver", "--add-role", "officer", "--remove-role",
-         "approver", "--on", "2015-06-10"],
+         "approver", "--on", "2015-06-09"],
     ):  # fmt: skip
         assert "authority already used" in _refused(leeds, *change, officer="officer.a")
-    leeds.ok("officer", "edit", "b.approver", "--limit", "20000", "--on", "2015-06-11")
+    # A change dated the day of the approval, made after it, applies from then on: what
+    # was done that day stands, and what is recorded afterwards for that day is refused.
+    leeds.ok("officer", "edit", "b.approver", "--limit", "20000", "--on", "2015-06-10")
     assert "before b.approver's last entry" in leeds.refused(
-        "officer", "edit", "b.approver", "--limit", "25000", "--on", "2015-06-10"
+        "officer", "edit", "b.approver", "--limit", "25000", "--on", "2015-06-09"
     )
+    late = _held(leeds, "26000", "2015-06-10")
+    as_account("b.approver")
+    said = _refused(leeds, "approve", str(late), "--on", "2015-06-10", officer="b.approver")
+    assert "limit on 2015-06-10 is £20,000.00" in said
 
 
 def test_the_last_admin_stays(calloff):
@@ -243,10 +249,18 @@ def test_the_last_admin_stays(calloff):
     calloff.ok("officer", "edit", "officer.a", "--remove-role", "admin")
 
 
-def test_a_change_that_takes_away_todays_own_authority_is_refused(leeds):
-    """The fixture's providers were added today by officer.a as an admin."""
-    said = leeds.refused("officer", "edit", "officer.a", "--remove-role", "admin")
-    assert "would take away authority already used" in said
+def test_an_officer_who_acted_today_can_leave_today(leeds, as_account):
+    """Revoking rights today leaves what was done earlier today standing."""
+    leeds.register("r.officer", "officer", on="2015-04-01")
+    as_account("r.officer")
+    leeds.ok("request", "add", "--lot", "4", "--title", "Today", "--start", "2027-01-04",
+             "--value", "100", officer="r.officer")  # fmt: skip
+    as_account("officer.a")
+    leeds.ok("officer", "leave", "r.officer", "--reason", "moved on")
+    as_account("r.officer")
+    assert "r.officer left on" in _refused(leeds, "headroom", officer="r.officer")
+    as_account("officer.a")
+    assert leeds.json("audit", "verify")["ok"] is True
 
 
 def test_a_key_decision_needs_its_reference(leeds):
@@ -335,3 +349,56 @@ def test_upgrading_registers_the_upgrader_and_keeps_the_old_names(tmp_path, as_a
     assert old.json("show", "3", officer="upgrader")["acted_by"]["authorised"] == (
         "upgrader for b.approver"
     )
+    # the old b.approver's approval stays a name from before the register
+    assert old.json("show", "2", officer="upgrader")["acted_by"]["authorised"] == (
+        "b.approver (not registered)"
+    )
+
+
+def test_cover_lends_a_limit_only_to_another_approver(leeds):
+    leeds.register("a.head", "approver", limit="100000", on="2015-04-01")
+    leeds.register("d.audit", "auditor", on="2015-04-01")
+    said = leeds.refused("officer", "delegate", "a.head", "--to", "d.audit", "--from",
+                         "2015-08-01", "--until", "2015-08-14")  # fmt: skip
+    assert "d.audit is not an approver" in said and "--add-role approver" in said
+
+
+def test_cover_is_shown_where_it_allowed_an_approval(leeds):
+    leeds.register("a.head", "approver", limit="100000", on="2015-04-01")
+    leeds.register("c.deputy", "approver", limit="10000", on="2015-04-01")
+    leeds.ok("officer", "delegate", "a.head", "--to", "c.deputy", "--from", "2015-08-01",
+             "--until", "2015-08-14")  # fmt: skip
+    cid = _held(leeds, "40000", "2015-08-03")
+    leeds.ok("approve", str(cid), "--on", "2015-08-10", officer="c.deputy")
+    event = leeds.json("audit")[-1]
+    assert event["cover_for"] == "a.head"
+    assert event["acted"] == "officer.a for c.deputy covering for a.head"
+    assert "officer.a for c.deputy covering for a.head" in leeds.ok("show", str(cid)).output
+    record = leeds.ok("record", str(cid)).output
+    assert "| officer.a for c.deputy covering for a.head | calloff.approve |" in record
+
+
+def test_an_increase_over_the_threshold_is_an_approvers_decision(leeds, add_request, as_account):
+    """£24,000 accepted; to £26,000 crosses the £25,000 threshold."""
+    rid = add_request("--value", "24000", on="2015-05-01")
+    cid = leeds.json("allocate", str(rid), "--on", "2015-05-01")["calloff"]
+    leeds.ok("accept", str(cid), "--on", "2015-05-02")
+    leeds.register("s.officer", "officer", on="2015-04-01")
+    leeds.register("t.approver", "officer", "approver", limit="25000", on="2015-04-01")
+    vary = ["vary", str(cid), "--value", "26000", "--reason", "more", "--on", "2015-05-03"]
+    as_account("s.officer")
+    assert "needs the approver role" in _refused(leeds, *vary, officer="s.officer")
+    as_account("t.approver")
+    said = _refused(leeds, *vary, officer="t.approver")
+    assert "£26,000.00" in said and "limit on 2015-05-03 is £25,000.00" in said
+    as_account("s.officer")  # below the threshold, an officer's work
+    leeds.ok("vary", str(cid), "--value", "24500", "--reason", "less", "--on", "2015-05-03",
+             officer="s.officer")  # fmt: skip
+
+
+def test_a_new_admin_may_date_the_register_from_before_they_joined(leeds, as_account):
+    leeds.register("n.admin", "admin", on="2026-12-01")
+    as_account("n.admin")
+    leeds.ok("officer", "add", "old.hand", "--name", "Old Hand", "--role", "officer",
+             "--on", "2015-04-01", officer="n.admin")  # fmt: skip
+    assert leeds.json("officer", "show", "old.hand", officer="n.admin")["since"] == "2015-04-01"

@@ -52,32 +52,44 @@ steps = st.one_of(
 
 
 class Oracle:
-    """The register as the accepted changes made it."""
+    """The register as the accepted changes made it, each change numbered in the order it
+    was made: a change dated on a day applies to what is done after it that day."""
 
     def __init__(self) -> None:
-        self.entries: dict[str, list[tuple[date, tuple[str, ...], Decimal | None, bool]]] = {}
+        self.entries: dict[str, list[tuple[date, tuple[str, ...], Decimal | None, bool, int]]]
+        self.entries = {}
         self.cover: list[tuple[str, str, date, date]] = []
+        self.seq = 0
 
-    def at(self, login: str, day: date):
+    def next(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def add(self, login, since, held, limit, left) -> None:
+        self.entries.setdefault(login, []).append((since, tuple(held), limit, left, self.next()))
+
+    def at(self, login: str, day: date, seq: int):
         found = None
-        for since, held, limit, left in self.entries.get(login, []):
-            if since <= day:
+        for since, held, limit, left, made in self.entries.get(login, []):
+            if since < day or (since == day and made < seq):
                 found = (held, limit, left)
         return found
 
-    def may(self, login: str, role: str, day: date, value: Decimal | None = None) -> bool:
-        def holds(who: str) -> bool:
-            entry = self.at(who, day)
+    def may(self, login: str, role: str, day: date, value: Decimal | None, seq: int) -> bool:
+        def holds(who: str, within: bool) -> bool:
+            entry = self.at(who, day, seq)
             if entry is None or entry[2] or role not in entry[0]:
                 return False
-            return value is None or entry[1] is None or value <= entry[1]
+            return not within or value is None or entry[1] is None or value <= entry[1]
 
-        if holds(login):
-            return True
-        if role != "approver" or self.at(login, day) is None or self.at(login, day)[2]:
+        if not holds(login, within=False):  # the role is the officer's own, always
             return False
-        return any(to == login and a <= day <= b and holds(absent)
-                   for absent, to, a, b in self.cover)  # fmt: skip
+        if holds(login, within=True):
+            return True
+        return role == "approver" and any(
+            to == login and a <= day <= b and holds(absent, within=True)
+            for absent, to, a, b in self.cover
+        )
 
 
 team = st.tuples(
@@ -90,7 +102,7 @@ team = st.tuples(
 @given(st.tuples(team, team, team), st.lists(steps, min_size=4, max_size=20))
 def test_nothing_accepted_without_the_role_and_limit_on_its_day(first, script):
     oracle = Oracle()
-    done: list[tuple[str, str, date, Decimal | None]] = []  # login, role, day, value
+    done: list[tuple[str, str, date, Decimal | None, int]] = []  # login, role, day, value, seq
     raised: dict[int, tuple[str, Decimal, date]] = {}
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "c.db"
@@ -100,7 +112,7 @@ def test_nothing_accepted_without_the_role_and_limit_on_its_day(first, script):
             admin.set_ranking(lot=4, providers=[1, 2], on=START)
             for login, (held, limit) in zip(LOGINS, first, strict=True):
                 admin.add_officer(login, name=login, roles=held, limit=limit, on=START)
-                oracle.entries[login] = [(START, tuple(held), _money(limit), False)]
+                oracle.add(login, START, held, _money(limit), False)
         for step in script:
             kind, who = step[0], step[1]
             try:
@@ -113,9 +125,9 @@ def test_nothing_accepted_without_the_role_and_limit_on_its_day(first, script):
                         value, day = Decimal(step[2]), step[3]
                         request = office.add_request(lot=4, title="t", start=day, value=value,
                                                      on=day)  # fmt: skip
-                        done.append((who, "officer", day, None))
+                        done.append((who, "officer", day, None, oracle.next()))
                         outcome = office.allocate(request.id, on=day)
-                        done.append((who, "officer", day, None))
+                        done.append((who, "officer", day, None, oracle.next()))
                         assert outcome.calloff is not None
                         raised[outcome.calloff.id] = (who, value, day)
                     elif kind == "approve":
@@ -125,16 +137,16 @@ def test_nothing_accepted_without_the_role_and_limit_on_its_day(first, script):
                         day = raised[number][2] + timedelta(days=step[3])
                         approved = office.approve(number, on=day)
                         assert raised[number][0] != who  # the raiser never approves
-                        done.append((who, "approver", day, approved.value))
+                        done.append((who, "approver", day, approved.value, oracle.next()))
                     else:
                         office.add_provider(f"Provider {len(done)}", on=step[2])
-                        done.append((who, "admin", step[2], None))
+                        done.append((who, "admin", step[2], None, oracle.next()))
             except lib.CalloffError:
                 continue
-    event(f"accepted approvals: {min(3, sum(r == 'approver' for _, r, _, _ in done))}")
+    event(f"accepted approvals: {min(3, sum(d[1] == 'approver' for d in done))}")
     event(f"accepted actions: {min(5, len(done))}")
-    for login, role, day, value in done:
-        assert oracle.may(login, role, day, value), (login, role, day, value)
+    for login, role, day, value, seq in done:
+        assert oracle.may(login, role, day, value, seq), (login, role, day, value)
 
 
 def _register(admin: lib.Office, oracle: Oracle, step: tuple) -> None:
@@ -143,7 +155,7 @@ def _register(admin: lib.Office, oracle: Oracle, step: tuple) -> None:
     if kind == "add":
         _, _, held, limit, day = step
         admin.add_officer(login, name=login, roles=held, limit=limit, on=day)
-        oracle.entries[login] = [(day, tuple(held), _money(limit), False)]
+        oracle.add(login, day, held, _money(limit), False)
     elif kind == "edit":
         _, _, held, limit, day = step
         before = admin.officer_entry(login)
@@ -155,12 +167,12 @@ def _register(admin: lib.Office, oracle: Oracle, step: tuple) -> None:
             on=day,
         )
         last = oracle.entries[login][-1]
-        oracle.entries[login].append((day, tuple(held), _money(limit) or last[2], False))
+        oracle.add(login, day, held, _money(limit) or last[2], False)
     elif kind == "leave":
         day = step[2]
         admin.officer_leaves(login, reason="left", on=day)
         last = oracle.entries[login][-1]
-        oracle.entries[login].append((day, last[1], last[2], True))
+        oracle.add(login, day, last[1], last[2], True)
     else:
         _, absent, to, day, length = step
         ends = day + timedelta(days=length)

@@ -47,14 +47,19 @@ class ServiceBase:
         return self.store.framework()
 
     def authorised(
-        self, action: str, on: date, object_id: object = None, value: Decimal | None = None
+        self,
+        action: str,
+        on: date,
+        object_id: object = None,
+        value: Decimal | None = None,
+        role: str | None = None,
     ) -> None:
         """Refuse now, before anything else is weighed, what the register would refuse
         when the event is recorded: the role (and an approval's limit) on `on`."""
         trail = self.store.trail
         if trail.actor is not None and trail.guard is not None:
             key = None if object_id is None else str(object_id)
-            trail.guard(self.officer, action, key, on, value)
+            trail.guard(self.officer, action, key, on, value, role)
 
     def provider(self, ref: str | int, as_of: date | None = None) -> Provider:
         """A provider by id or by exact name (case does not matter)."""

@@ -136,7 +136,6 @@ class Lists(ServiceBase):
         if calloff is not None:
             self.store.calloff(calloff)
         sealed = self.store.competitions.sealed(today)
-        registered = {login.casefold() for login in self.store.officers.logins()}
         return [
             AuditEvent(
                 id=e["id"],
@@ -152,7 +151,8 @@ class Lists(ServiceBase):
                 hash=e["hash"],
                 account=e["account"],
                 channel=e["channel"],
-                registered=e["officer"] == "calloff" or e["officer"].casefold() in registered,
+                registered=e["officer"] == "calloff" or e["account"] is not None,
+                cover_for=e["cover_for"],
             )
             for e in self.store.trail.events(calloff, provider, since)
         ]

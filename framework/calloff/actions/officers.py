@@ -20,7 +20,7 @@ from calloff.actions.base import ServiceBase, not_future
 from calloff.domain import officers as register
 from calloff.domain.model import clean_text
 from calloff.domain.money import format_money
-from calloff.domain.officers import Actor, Delegation, Officer, Register
+from calloff.domain.officers import FROM_THE_START, Actor, Delegation, Officer, Register
 from calloff.errors import InvalidInput, NotAuthorised, NotFound, RuleBroken, WrongStatus
 from calloff.store.database import Store
 from calloff.store.trail import now_stamp
@@ -127,8 +127,13 @@ class Registrar(ServiceBase):
                         f"{known} left on {before.left_on}: a login is never reused, so "
                         "register the new officer under another login"
                     )
+                since = (
+                    "the start"
+                    if before.registered_on == FROM_THE_START
+                    else (before.registered_on.isoformat())
+                )
                 raise WrongStatus(
-                    f"{known} is registered already (since {before.registered_on})",
+                    f"{known} is registered already (since {since})",
                     hint=f"change them with `calloff officer edit {known}`",
                 )
             s.officers.add(entry, s.trail.next_event_id())
@@ -195,12 +200,15 @@ class Registrar(ServiceBase):
                 raise InvalidInput(f"{absent.login} cannot cover for themselves: name another")
             present(reg, delegate.login, today)
             when = min(starts, today)
-            standing = reg.as_of(absent.login, when)
-            if standing is None or not standing.holds("approver"):
-                raise RuleBroken(
-                    f"{absent.login} is not an approver on {when}: cover lends an approver's "
-                    "authority, so there is none to lend"
-                )
+            for who in (absent.login, delegate.login):
+                standing = reg.as_of(who, when)
+                if standing is None or not standing.holds("approver"):
+                    raise RuleBroken(
+                        f"{who} is not an approver on {when}: cover lends one approver's "
+                        "limit to another while the first is away",
+                        hint=f"an admin grants the role with `calloff officer edit {who} "
+                        "--add-role approver`",
+                    )
             cover = Delegation(0, absent.login, delegate.login, starts, ends, reason, now_stamp())
             did = s.officers.delegate(cover, s.trail.next_event_id())
             s.trail.record(
@@ -250,7 +258,9 @@ class Registrar(ServiceBase):
         reg = self.register()
         for event_id, used in s.officers.authority_since(on, [old.login], eid):
             try:
-                reg.check(used.officer, used.role, used.on, value=used.value, what="it")
+                reg.check(
+                    used.officer, used.role, used.on, value=used.value, what="it", before=event_id
+                )
             except NotAuthorised:
                 whose = used.cover_for and used.cover_for != used.officer
                 raise RuleBroken(

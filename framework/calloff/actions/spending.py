@@ -276,12 +276,13 @@ class Spending(ServiceBase):
                 )
             fw = s.framework()
             threshold = fw.approval_threshold
-            if (
-                threshold is not None
-                and value > c.value
-                and value >= threshold
-                and c.officer.casefold() == self.officer.casefold()
-            ):
+            # An increase to or over the approval threshold is an approver's decision: a
+            # second officer, with the approver role and a limit of at least the new value.
+            approving = threshold is not None and value > c.value and value >= threshold
+            self.authorised("calloff.vary", on, c.id)
+            if approving:
+                self.authorised("calloff.vary", on, c.id, value, role="approver")
+            if approving and c.officer.casefold() == self.officer.casefold():
                 raise RuleBroken(
                     f"an increase to {format_money(value)} is at or over the approval threshold "
                     f"of {format_money(threshold)}: {self.officer} raised call-off {c.id}, so "
@@ -305,6 +306,8 @@ class Spending(ServiceBase):
                 {"value": c.value},
                 {"value": value},
                 reason,
+                value=value if approving else None,
+                role="approver" if approving else None,
             )
             s.ledger.record(c, eid, on, c.status, value, value)
             if value > c.value:

@@ -376,6 +376,7 @@ def audit_event(e: listings.AuditEvent) -> dict[str, Any]:
         "officer": e.officer,
         "account": e.account,
         "channel": e.channel,
+        "cover_for": e.cover_for,
         "acted": e.acted,
         "action": e.action,
         "object_type": e.object_type,

@@ -155,11 +155,10 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
     spent = store.invoices.total(c.id)
     data = json_shapes.calloff(c, names[c.provider_id], **overdue(service, c))
     events = store.trail.events(calloff=c.id)
-    registered = {login.casefold() for login in store.officers.logins()}
     steps = [e for e in events if e["action"] in ACTED]
     # Who took each step: the officer, and in `acted_by` the words the documents print
     # ("root for b.approver" where an admin acted for another officer).
-    acted = {ACTED[e["action"]]: _who(e, registered) for e in steps}
+    acted = {ACTED[e["action"]]: _who(e) for e in steps}
     if not c.needs_approval and "raised" in acted:
         acted["authorised"] = acted["raised"]
     data.update(
@@ -191,7 +190,7 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
                     "officer": e["officer"],
                     "account": e["account"],
                     "channel": e["channel"],
-                    "acted": _who(e, registered),
+                    "acted": _who(e),
                     "action": e["action"],
                     "reason": e["reason"],
                     "before": json.loads(e["before"]) if e["before"] else None,
@@ -205,11 +204,11 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
     return data
 
 
-def _who(e: dict[str, Any], registered: set[str]) -> str:
+def _who(e: dict[str, Any]) -> str:
     """Who took a step: "root for b.approver" where an admin acted for another, and a name
-    from before the register began marked "(not registered)"."""
-    text = said(e["officer"], e["account"], e["channel"])
-    return text if e["officer"].casefold() in registered else f"{text} (not registered)"
+    from before the register began (an event naming no account) "(not registered)"."""
+    text = said(e["officer"], e["account"], e["channel"], e.get("cover_for"))
+    return text if e["account"] is not None else f"{text} (not registered)"
 
 
 def _status(c: CallOff, variations: list[dict[str, Any]]) -> dict[str, Any]:

@@ -99,6 +99,7 @@ class AuditEvent:
     account: str | None = None
     channel: str | None = None
     registered: bool = True
+    cover_for: str | None = None  # the absent approver whose limit allowed it
 
     @property
     def acted(self) -> str:
@@ -106,7 +107,7 @@ class AuditEvent:
         registered)"."""
         from calloff.domain.officers import said
 
-        text = said(self.officer, self.account, self.channel)
+        text = said(self.officer, self.account, self.channel, self.cover_for)
         return text if self.registered else f"{text} (not registered)"
 
 

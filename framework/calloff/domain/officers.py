@@ -117,6 +117,9 @@ class Officer:
     since: date
     left_on: date | None = None
     left_reason: str = ""
+    # The event that wrote this entry: an entry dated on a day applies to what is recorded
+    # after it that day, not to what was already done (0: before any event).
+    event: int = 0
 
     def holds(self, role: str) -> bool:
         return self.left_on is None and role in self.roles
@@ -128,7 +131,8 @@ class Officer:
 
 @attrs.frozen
 class Delegation:
-    """Cover: `delegate` may approve with `login`'s authority from `starts` to `ends`."""
+    """Cover: `delegate`, an approver, may approve up to `login`'s limit from `starts` to
+    `ends`."""
 
     id: int
     login: str
@@ -157,13 +161,18 @@ class Actor:
         return said(self.officer, self.account, self.channel)
 
 
-def said(officer: str, account: str | None, channel: str | None = None) -> str:
-    """Who acted, in words: "root for b.approver" when an account acted for another."""
+def said(
+    officer: str, account: str | None, channel: str | None = None, cover_for: str | None = None
+) -> str:
+    """Who acted, in words: "root for b.approver" when an account acted for another, and
+    "b.approver covering for c.head" when an absent approver's limit allowed it."""
     if channel in ("web", "link"):
-        return f"{officer} ({channel})"
-    if not account or account.casefold() == officer.casefold():
-        return officer
-    return f"{account} for {officer}"
+        who = f"{officer} ({channel})"
+    elif not account or account.casefold() == officer.casefold():
+        who = officer
+    else:
+        who = f"{account} for {officer}"
+    return f"{who} covering for {cover_for}" if cover_for else who
 
 
 @attrs.frozen
@@ -190,28 +199,39 @@ class Register:
     def history(self, login: str) -> Sequence[Officer]:
         return self.entries.get(login.casefold(), [])
 
-    def as_of(self, login: str, day: date) -> Officer | None:
-        """The officer as the register stood on `day`, or None if not yet registered."""
+    def as_of(self, login: str, day: date, before: int | None = None) -> Officer | None:
+        """The officer as the register stood on `day`, or None if not yet registered; for
+        what event `before` recorded, leaving out entries of that day written after it."""
         found = None
         for entry in self.history(login):
-            if entry.since <= day:
+            if entry.since < day or (
+                entry.since == day and (before is None or entry.event < before)
+            ):
                 found = entry
         return found
 
     def check(
-        self, login: str, role: str, day: date, *, value: Decimal | None = None, what: str
+        self,
+        login: str,
+        role: str,
+        day: date,
+        *,
+        value: Decimal | None = None,
+        what: str,
+        before: int | None = None,
     ) -> Authority:
         """The authority `login` had for `role` on `day` (for an approval, of `value`), or
         the refusal: who is not registered, has left, lacks the role or the limit. `what`
-        names the action in the refusal ("approving call-off 5")."""
-        entry = self.as_of(login, day)
+        names the action in the refusal ("approving call-off 5"); `before`, for an event
+        already recorded, is its number (see `as_of`)."""
+        entry = self.as_of(login, day, before)
         if entry is None:
             later = self.history(login)
             when = f" on {day} (registered from {later[0].since})" if later else ""
             raise NotAuthorised(
                 f"{login} is not a registered officer{when}: {what} needs an officer with "
                 f"the {role} role",
-                hint="an admin registers them (or dates their entry earlier) with "
+                hint="an admin registers them with "
                 f"`calloff officer add {login} --name TEXT --role {role} --on DATE`"
                 if not later
                 else f"date the action on or after {later[0].since}",
@@ -221,47 +241,43 @@ class Register:
                 f"{login} left on {entry.left_on} ({entry.left_reason}): their rights ended "
                 f"that day, so {what} on {day} is not theirs to do"
             )
-        if entry.holds(role) and _within(entry.limit, value):
+        if not entry.holds(role):
+            raise NotAuthorised(
+                f"{what} needs the {role} role, which {login} did not hold on {day}",
+                hint=f"an admin grants it with `calloff officer edit {login} --add-role {role}`",
+            )
+        if _within(entry.limit, value):
             return Authority(entry.login, role, day, value)
-        lent = self.cover(login, day) if role == "approver" else []
+        # Cover lends an absent approver's limit to another approver, inside its window.
+        lent = self.cover(login, day, before) if role == "approver" else []
         for absent in lent:
             if _within(absent.limit, value):
                 return Authority(entry.login, role, day, value, absent.login)
-        if not entry.holds(role) and not lent:
-            ended = [
-                f" (their cover for {d.login} ran {d.starts} to {d.ends})"
-                for d in self.delegations
-                if role == "approver" and d.delegate.casefold() == login.casefold()
-            ]
-            raise NotAuthorised(
-                f"{what} needs the {role} role, which {login} did not hold on {day}"
-                + (ended[-1] if ended else ""),
-                hint=f"an admin grants it with `calloff officer edit {login} --add-role {role}`",
-            )
         assert value is not None  # a limit fell short, so there was a value to weigh
-        ran = [d for d in self.delegations if d.delegate.casefold() == login.casefold()]
-        limits = [(entry.limit, "")] if entry.holds(role) else []
-        limits += [(o.limit, f", covering for {o.login}") for o in lent]
+        limits = [(entry.limit, "")] + [(o.limit, f", covering for {o.login}") for o in lent]
         best, how = max(limits, key=lambda pair: pair[0] or Decimal(0))
+        ended = [
+            d
+            for d in self.delegations
+            if d.delegate.casefold() == login.casefold() and d.ends < day
+        ]
+        if ended and not how:
+            last = max(ended, key=lambda d: d.ends)
+            how = f" (their cover for {last.login} ended on {last.ends})"
         raise NotAuthorised(
             f"{what} ({format_money(value)}) needs an approver's limit of at least "
             f"{format_money(value)}: {login}'s limit on {day} is "
-            f"{format_money(best or Decimal(0))}{how}"
-            + (
-                f" (their cover for {ran[-1].login} ran {ran[-1].starts} to {ran[-1].ends})"
-                if ran and not how
-                else ""
-            ),
+            f"{format_money(best or Decimal(0))}{how}",
             hint="an approver with a higher limit must decide it, or an admin raises the "
             f"limit with `calloff officer edit {login} --limit MONEY`",
         )
 
-    def cover(self, delegate: str, day: date) -> list[Officer]:
-        """The absent approvers whose authority `delegate` holds on `day`, by cover."""
+    def cover(self, delegate: str, day: date, before: int | None = None) -> list[Officer]:
+        """The absent approvers whose limit `delegate` holds on `day`, by cover."""
         lent = []
         for d in self.delegations:
             if d.delegate.casefold() == delegate.casefold() and d.covers(day):
-                absent = self.as_of(d.login, day)
+                absent = self.as_of(d.login, day, before)
                 if absent is not None and absent.holds("approver"):
                     lent.append(absent)
         return lent

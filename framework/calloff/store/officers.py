@@ -20,6 +20,7 @@ from calloff.domain.money import from_pence, to_pence
 from calloff.domain.officers import (
     FROM_THE_START,
     ROLES,
+    Actor,
     Authority,
     Delegation,
     Officer,
@@ -202,17 +203,30 @@ class Officers:
         ]
 
     def guard(
-        self, officer: str, action: str, object_id: str | None, on: date, value: Decimal | None
+        self,
+        officer: str,
+        action: str,
+        object_id: str | None,
+        on: date,
+        value: Decimal | None,
+        role: str | None = None,
     ) -> Authority | None:
         """Check an event against the register as it stood on its effective date; the
-        authority that allowed it (None for the system's own events)."""
-        role = register.role_for(action, object_id)
+        authority that allowed it (None for the system's own events). `role` overrides the
+        one the event's kind needs."""
+        role = role or register.role_for(action, object_id)
         if role is None:
             return None
+        if action.startswith("officer."):
+            # The register is changed now, whatever day the change applies from: the admin
+            # making it must be one today.
+            on = date.today()
         what = WHAT.get(action.split(".", 1)[0], "this")
         if action in register.APPROVALS:
             what = f"{'approving' if action.endswith('approve') else 'rejecting'} call-off "
             what += str(object_id)
+        elif action == "calloff.vary" and role == "approver":
+            what = f"increasing call-off {object_id} to or over the approval threshold"
         return self.register().check(officer, role, on, value=value, what=what)
 
 
@@ -238,13 +252,16 @@ def register_first(trail: Trail, officers: Officers, login: str, on: date | None
     database): every role, no limit, from the start. The system records it, as nobody is
     registered yet to allow it."""
     entry = first_officer(register.login(login, "the account"))
+    actor = trail.actor
+    if actor is None:  # the system registers them: the event still names the account
+        trail.actor = Actor(entry.login, entry.login, "")
     guard, trail.guard = trail.guard, None
     try:
         officers.add(entry, trail.next_event_id())
         after = {"name": entry.name, "roles": list(entry.roles), "limit": None, "since": None}
         trail.record(entry.login, on, "officer.add", "officer", entry.login, None, after, None)
     finally:
-        trail.guard = guard
+        trail.guard, trail.actor = guard, actor
 
 
 def first_officer(login: str) -> Officer:
@@ -263,6 +280,7 @@ def _entry(r: dict[str, Any]) -> Officer:
         since=date.fromisoformat(r["effective_on"]),
         left_on=to_date(r["left_on"]),
         left_reason=r["left_reason"],
+        event=r["event_id"],
     )
 
 

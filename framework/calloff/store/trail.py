@@ -121,7 +121,8 @@ class Trail:
         if since is not None:
             where.append("COALESCE(e.effective_on, substr(e.recorded_at, 1, 10)) >= :since")
             params["since"] = since.isoformat()
-        sql = "SELECT * FROM events e"
+        # With the absent approver whose limit allowed an approval, where cover did.
+        sql = "SELECT e.*, a.cover_for FROM events e LEFT JOIN authority a ON a.event_id = e.id"
         if where:
             sql += " WHERE " + " AND ".join(where)
         return list(self.db.query(sql + " ORDER BY e.id", params))
@@ -137,10 +138,12 @@ class Trail:
         after: Any,
         reason: str | None,
         value: Decimal | None = None,
+        role: str | None = None,
     ) -> int:
         """Append one event to the chain, inside the caller's transaction, once the register
         allows it: the acting officer must hold the role it needs on its effective date
-        (for an approval, a limit of at least `value`).
+        (for an approval, a limit of at least `value`); `role` where the event needs
+        another than its kind's (an increase over the approval threshold: an approver's).
 
         The chain's head (last id and hash) is kept apart from the events, so that
         deleting the newest events is as visible as changing an old one.
@@ -153,7 +156,7 @@ class Trail:
         authority = None
         if actor is not None and self.guard is not None:
             key = None if object_id is None else str(object_id)
-            authority = self.guard(officer, action, key, on or date.today(), value)
+            authority = self.guard(officer, action, key, on or date.today(), value, role)
         head = self._one("SELECT last_event, last_hash FROM audit_head WHERE id = 1")
         last_id, prev_hash = (head["last_event"], head["last_hash"]) if head else (0, "")
         event_id = int(last_id) + 1
@@ -170,7 +173,7 @@ class Trail:
             "reason": reason,
         }
         if actor is not None:  # schema 9: who really acted, and through which channel
-            event["account"], event["channel"] = actor.account, actor.channel
+            event["account"], event["channel"] = actor.account, actor.channel or None
         event["prev_hash"] = prev_hash
         event["hash"] = event_hash(event, prev_hash)
         cols = ", ".join(f"[{k}]" for k in event)

@@ -109,21 +109,29 @@ def migrate(store: Store, version: int, target: int, inherited: str | None, note
             "from a backup"
         ) from None
     store.db.execute(f"PRAGMA user_version = {target}")
-    store.trail.record(
-        "calloff",
-        None,
-        "database.upgrade",
-        "database",
-        store.path.name,
-        {"schema": version},
-        {"schema": target},
-        note,
-    )
-    if version < 9:  # the register begins: the account upgrading holds every role
-        from calloff.domain.officers import process_account
-        from calloff.store.officers import register_first
+    from calloff.domain.officers import Actor, process_account
 
-        register_first(store.trail, store.officers, process_account(), None)
+    # From schema 9 each event names the account that acted: here, the one upgrading.
+    account = process_account()
+    if target >= 9:
+        store.trail.actor = Actor(account, account, "")
+    try:
+        store.trail.record(
+            "calloff",
+            None,
+            "database.upgrade",
+            "database",
+            store.path.name,
+            {"schema": version},
+            {"schema": target},
+            note,
+        )
+        if version < 9:  # the register begins: the account upgrading holds every role
+            from calloff.store.officers import register_first
+
+            register_first(store.trail, store.officers, account, None)
+    finally:
+        store.trail.actor = None
     store.trail.seal.reseal(inherited)
 
 
