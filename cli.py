@@ -910,8 +910,9 @@ def approve(
     if as_json:
         return emit(_calloff_json(desk, c))
     ref = f" (decision {c.decision})" if c.decision else ""
+    who = office.audit(calloff=c.id)[-1].acted  # with the cover that allowed it, if any
     click.echo(
-        f"Call-off {c.id} approved by {office.actor.said} on {c.approved_on}{ref} and "
+        f"Call-off {c.id} approved by {who} on {c.approved_on}{ref} and "
         f"offered; respond by {c.respond_by}."
     )
 
@@ -1425,7 +1426,12 @@ def _show_officer(o: Any) -> None:
 @click.option(
     "--role", "roles", type=ROLE, multiple=True, required=True, help="A role (repeat for more)."
 )
-@click.option("--limit", type=MONEY, default=None, help="An approver's limit (default none).")
+@click.option(
+    "--limit",
+    type=MONEY,
+    default=None,
+    help="The most an approver may approve; left out, an approver has no limit.",
+)
 @click.option("--email", default=None, metavar="ADDRESS", help="Where messages go.")
 @on_option
 @json_option
@@ -1448,7 +1454,10 @@ def officer_add(
     )
     if as_json:
         return emit(register.officer(o))
-    click.echo(f"Registered {o.login} ({o.name}) from {_since(o.since)}: {', '.join(o.roles)}.")
+    limit_text = f" (limit {o.limit_text})" if "approver" in o.roles else ""
+    click.echo(
+        f"Registered {o.login} ({o.name}) from {_since(o.since)}: {', '.join(o.roles)}{limit_text}."
+    )
 
 
 @officer_group.command("list", short_help="Every officer: roles, limits, since when, who has left.")
@@ -1504,6 +1513,7 @@ def officer_show(desk: Desk, login: str, as_json: bool) -> None:
     "--remove-role", "remove_roles", type=ROLE, multiple=True, help="A role to take away."
 )
 @click.option("--limit", type=MONEY, default=None, help="A new approver's limit.")
+@click.option("--no-limit", is_flag=True, help="The approver may approve any value.")
 @click.option("--email", default=None, metavar="ADDRESS", help="A new email address.")
 @on_option
 @json_option
@@ -1515,6 +1525,7 @@ def officer_edit(
     add_roles: tuple[str, ...],
     remove_roles: tuple[str, ...],
     limit: Decimal | None,
+    no_limit: bool,
     email: str | None,
     on: date | None,
     as_json: bool,
@@ -1528,6 +1539,7 @@ def officer_edit(
         add_roles=list(add_roles),
         remove_roles=list(remove_roles),
         limit=limit,
+        no_limit=no_limit,
         email=email,
         on=on,
     )

@@ -402,3 +402,25 @@ def test_a_new_admin_may_date_the_register_from_before_they_joined(leeds, as_acc
     leeds.ok("officer", "add", "old.hand", "--name", "Old Hand", "--role", "officer",
              "--on", "2015-04-01", officer="n.admin")  # fmt: skip
     assert leeds.json("officer", "show", "old.hand", officer="n.admin")["since"] == "2015-04-01"
+
+
+def test_a_limit_is_an_approvers_and_can_be_lifted(leeds):
+    said = leeds.refused("officer", "add", "h.y", "--name", "H Y", "--role", "auditor",
+                         "--limit", "5000")  # fmt: skip
+    assert "is an approver's" in said and "--role approver" in said
+    leeds.register("g.x", "approver", limit="30000", on="2015-04-01")
+    assert "is an approver's" in leeds.refused("officer", "edit", "g.x", "--remove-role",
+        "approver", "--add-role", "officer", "--limit", "1000")  # fmt: skip
+    lifted = leeds.json("officer", "edit", "g.x", "--no-limit")
+    assert lifted["limit"] is None
+    usage = leeds("officer", "edit", "g.x", "--no-limit", "--limit", "5")
+    assert usage.exit_code == 1 and "not both" in usage.stderr
+
+
+def test_cover_from_someone_who_has_left_says_so(leeds):
+    leeds.register("c.head", "approver", on="2015-04-01")
+    leeds.register("b.approver", "approver", limit="1000", on="2015-04-01")
+    leeds.ok("officer", "leave", "c.head", "--reason", "retired", "--on", "2015-06-20")
+    said = leeds.refused("officer", "delegate", "c.head", "--to", "b.approver", "--from",
+                         "2015-07-01", "--until", "2015-07-10")  # fmt: skip
+    assert "c.head left on 2015-06-20 (retired)" in said

@@ -78,11 +78,18 @@ class Officers:
         add_roles: Sequence[str] | None = None,
         remove_roles: Sequence[str] | None = None,
         limit: Money | None = None,
+        no_limit: bool = False,
         email: str | None = None,
         on: Day | None = None,
     ) -> Officer:
         """Change an officer from `on` (default today); what is left out stays as it was.
-        Refused if it would take away authority already used on or after `on`."""
+        `no_limit=True` lets an approver approve any value. Refused if it would take away
+        authority already used after `on`."""
+        if no_limit and limit is not None:
+            raise InvalidInput(
+                "give limit= or no_limit=True, not both",
+                command="give --limit or --no-limit, not both",
+            )
         return self.service.registrar.edit(
             _text(login, "login"),
             _day(on),
@@ -90,6 +97,7 @@ class Officers:
             add=_roles(add_roles, "add_roles"),
             remove=_roles(remove_roles, "remove_roles"),
             limit=_money(limit, "limit"),
+            no_limit=no_limit is True,
             email=None if email is None else _text(email, "email"),
         )
 

@@ -108,6 +108,7 @@ class Registrar(ServiceBase):
         on: date,
     ) -> Officer:
         login = register.login(login)
+        _limit_for(roles, limit)
         entry = Officer(
             login=login,
             name=clean_text(name, "the name", 100),
@@ -149,6 +150,7 @@ class Registrar(ServiceBase):
             old = self._current(login, on, "changed")
             roles = [r for r in old.roles if r not in _roles(changes["remove"] or [])]
             roles += list(_roles(changes["add"] or []))
+            _limit_for(roles, changes["limit"])
             new = attrs.evolve(
                 old,
                 since=on,
@@ -156,7 +158,11 @@ class Registrar(ServiceBase):
                 if changes["name"] is None
                 else clean_text(changes["name"], "the name", 100),
                 roles=_roles(roles) if roles else (),
-                limit=old.limit if changes["limit"] is None else _limit(changes["limit"]),
+                limit=None
+                if changes.get("no_limit")
+                else old.limit
+                if changes["limit"] is None
+                else _limit(changes["limit"]),
                 email=old.email if changes["email"] is None else _email(changes["email"]),
             )
             if attrs.evolve(new, since=old.since) == old:
@@ -198,22 +204,23 @@ class Registrar(ServiceBase):
             absent, delegate = self.entry(login), self.entry(to)
             if absent.login.casefold() == delegate.login.casefold():
                 raise InvalidInput(f"{absent.login} cannot cover for themselves: name another")
-            present(reg, delegate.login, today)
-            when = min(starts, today)
+            when = min(starts, today)  # the register cannot say who will hold a role
+            said = f"on {when}" if when < today else "today"
             for who in (absent.login, delegate.login):
+                present(reg, who, today)
                 standing = reg.as_of(who, when)
                 if standing is None or not standing.holds("approver"):
                     raise RuleBroken(
-                        f"{who} is not an approver on {when}: cover lends one approver's "
+                        f"{who} is not an approver {said}: cover lends one approver's "
                         "limit to another while the first is away",
                         hint=f"an admin grants the role with `calloff officer edit {who} "
-                        "--add-role approver`",
+                        "--add-role approver --limit MONEY`",
                     )
             cover = Delegation(0, absent.login, delegate.login, starts, ends, reason, now_stamp())
             did = s.officers.delegate(cover, s.trail.next_event_id())
             s.trail.record(
                 self.officer,
-                None,
+                today,
                 "officer.delegate",
                 "officer",
                 absent.login,
@@ -279,6 +286,17 @@ class Registrar(ServiceBase):
 
 def _roles(given: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return register.roles(given)
+
+
+def _limit_for(roles: list[str] | tuple[str, ...], limit: Decimal | None) -> None:
+    """A limit is an approver's: refused for an officer who will not hold the role."""
+    if limit is not None and "approver" not in _roles(roles):
+        raise InvalidInput(
+            f"a limit of {format_money(limit)} is an approver's: give the approver role "
+            "too, or leave the limit out",
+            command=f"a limit of {format_money(limit)} is an approver's: add --role "
+            "approver (--add-role for edit), or leave out --limit",
+        )
 
 
 def _limit(limit: Decimal | None) -> Decimal | None:

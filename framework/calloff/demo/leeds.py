@@ -88,7 +88,8 @@ def run_demo(
         "demo.approver", "Dee Approver", ["officer", "approver"], Decimal("50000"), None, setup
     )
     lines.append(
-        f"Registered {account} (every role) and demo.approver (approver up to £50,000.00)."
+        f"Registered {account} (every role) and demo.approver (officer, and approver up to "
+        "£50,000.00)."
     )
 
     ids = [

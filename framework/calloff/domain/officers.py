@@ -244,7 +244,8 @@ class Register:
         if not entry.holds(role):
             raise NotAuthorised(
                 f"{what} needs the {role} role, which {login} did not hold on {day}",
-                hint=f"an admin grants it with `calloff officer edit {login} --add-role {role}`",
+                hint=f"an admin grants it with `calloff officer edit {login} --add-role {role}"
+                + (" --limit MONEY`" if role == "approver" else "`"),
             )
         if _within(entry.limit, value):
             return Authority(entry.login, role, day, value)
@@ -268,8 +269,9 @@ class Register:
             f"{what} ({format_money(value)}) needs an approver's limit of at least "
             f"{format_money(value)}: {login}'s limit on {day} is "
             f"{format_money(best or Decimal(0))}{how}",
-            hint="an approver with a higher limit must decide it, or an admin raises the "
-            f"limit with `calloff officer edit {login} --limit MONEY`",
+            hint="an approver with a higher limit must decide it (or lend theirs while away: "
+            f"`calloff officer delegate LOGIN --to {login}`), or an admin raises the limit "
+            f"with `calloff officer edit {login} --limit MONEY`",
         )
 
     def cover(self, delegate: str, day: date, before: int | None = None) -> list[Officer]:
