@@ -7,6 +7,7 @@ account (`as_account`), as the command would as that operating-system user.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -424,3 +425,24 @@ def test_cover_from_someone_who_has_left_says_so(leeds):
     said = leeds.refused("officer", "delegate", "c.head", "--to", "b.approver", "--from",
                          "2015-07-01", "--until", "2015-07-10")  # fmt: skip
     assert "c.head left on 2015-06-20 (retired)" in said
+
+
+def test_the_details_notice_to_file_carries_the_decision(leeds):
+    cid = _held(leeds, "255000", "2015-06-01")
+    leeds.ok("approve", str(cid), "--on", "2015-06-02", "--decision", "D49838", officer="officer.b")
+    leeds.ok("accept", str(cid), "--on", "2015-06-04")
+    release = json.loads(leeds.ok("publish", "notice", str(cid), "--type", "details").output)
+    assert release["awards"][0]["description"].endswith("Approved under decision D49838.")
+
+
+def test_an_admin_records_a_leavers_work_dated_before_they_left(leeds, add_request):
+    cid = _held(leeds, "29000", "2015-06-01")
+    later = _held(leeds, "29000", "2015-06-01")
+    leeds.register("b.approver", "approver", limit="30000", on="2015-04-01")
+    leeds.ok("officer", "leave", "b.approver", "--reason", "moved on", "--on", "2015-07-01")
+    assert (
+        leeds.json("approve", str(cid), "--on", "2015-06-20", officer="b.approver")["approved_by"]
+        == "b.approver"
+    )
+    said = _refused(leeds, "approve", str(later), "--on", "2015-07-01", officer="b.approver")
+    assert "b.approver left on 2015-07-01 (moved on)" in said

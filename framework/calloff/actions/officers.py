@@ -53,9 +53,13 @@ def acting(store: Store, officer: str | None, channel: str, account: str | None 
             command=f"{account} is not an admin, so cannot act for {wanted} (--officer "
             "or CALLOFF_OFFICER): leave them out to act as yourself",
         )
-    present(reg, wanted, today)
-    entry = reg.as_of(wanted, today)
-    assert entry is not None
+    if not acts_for:
+        present(reg, wanted, today)  # your own rights end the day you leave
+    elif not reg.history(wanted):
+        present(reg, wanted, today)  # refused: never registered
+    # An admin may act for an officer who has since left: each action is judged by the
+    # register on its own day, so only work dated before they left is theirs.
+    entry = reg.history(wanted)[-1]
     return Actor(account=name, officer=entry.login, channel=channel)
 
 

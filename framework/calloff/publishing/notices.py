@@ -74,6 +74,10 @@ def notice(
     }
     release["tag"] = [tag]
     release["date"] = _event_recorded(store, c.id, kind, chosen) or release["date"]
+    if kind == "details" and c.decision:  # the key decision behind the award, by reference
+        award = dict(release["awards"][0])
+        award["description"] = f"{award['description']} Approved under decision {c.decision}."
+        release["awards"] = [award]
     release["contracts"][0]["documents"] = [document]
     item = _item(store, c.id, kind, chosen)
     return {
