@@ -1407,15 +1407,8 @@ def _officer_line(o: Any) -> str:
     )
 
 
-def _show_officer(o: Any) -> None:
-    click.echo(f"{o.login}: {o.name}")
-    click.echo(f"  Roles:      {', '.join(o.roles) or '—'}")
-    if "approver" in o.roles:
-        click.echo(f"  Limit:      {o.limit_text}")
-    click.echo(f"  Email:      {o.email or '—'}")
-    click.echo(f"  Registered: from {_since(o.registered_on)}")
-    if o.left_on:
-        click.echo(f"  Left:       {o.left_on} ({o.left_reason})")
+def _limit_text(limit: str | None) -> str:
+    return "no limit" if limit is None else format_money(Decimal(limit))
 
 
 @officer_group.command(
@@ -1481,21 +1474,22 @@ def officer_list(desk: Desk, as_json: bool) -> None:
 @pass_desk
 def officer_show(desk: Desk, login: str, as_json: bool) -> None:
     """One officer: roles, limit, every dated entry, and cover given or held."""
-    from calloff.documents import register
-
-    office = desk.office()
-    o = office.officer_entry(login)
-    history = office.officer_history(login)
-    delegations = office.delegations()
-    data = register.officer_detail(o, history, delegations)
+    data = desk.office().officer_document(login)
     if as_json:
         return emit(data)
-    _show_officer(o)
+    click.echo(f"{data['login']}: {data['name']}")
+    click.echo(f"  Roles:      {', '.join(data['roles']) or '—'}")
+    if "approver" in data["roles"]:
+        click.echo(f"  Limit:      {_limit_text(data['limit'])}")
+    click.echo(f"  Email:      {data['email'] or '—'}")
+    click.echo(f"  Registered: from {data['registered_on'] or 'the start'}")
+    if data["left_on"]:
+        click.echo(f"  Left:       {data['left_on']} ({data['left_reason']})")
     click.echo("  History:")
-    for entry in history:
-        what = f"left: {entry.left_reason}" if entry.left_on else ", ".join(entry.roles)
-        limit = f", limit {entry.limit_text}" if "approver" in entry.roles else ""
-        click.echo(f"    from {_since(entry.since):<10}  {what}{limit}")
+    for entry in data["history"]:
+        what = f"left: {entry['left_reason']}" if entry["left_on"] else ", ".join(entry["roles"])
+        limit = f", limit {_limit_text(entry['limit'])}" if "approver" in entry["roles"] else ""
+        click.echo(f"    from {entry['since'] or 'the start':<10}  {what}{limit}")
     for d in data["delegations"]:
         click.echo(
             f"  Cover:      {d['to']} for {d['login']}, {d['from']} to {d['until']} "

@@ -446,3 +446,13 @@ def test_an_admin_records_a_leavers_work_dated_before_they_left(leeds, add_reque
     )
     said = _refused(leeds, "approve", str(later), "--on", "2015-07-01", officer="b.approver")
     assert "b.approver left on 2015-07-01 (moved on)" in said
+
+
+def test_officer_show_is_the_librarys_document(leeds):
+    leeds.register("b.approver", "approver", limit="30000", on="2015-04-01")
+    with lib.open(leeds.db) as office:
+        assert office.officer_document("b.approver") == leeds.json("officer", "show", "b.approver")
+    text = leeds.ok("officer", "show", "b.approver").output
+    assert (
+        "  Limit:      £30,000.00" in text and "from 2015-04-01  approver, limit £30,000.00" in text
+    )

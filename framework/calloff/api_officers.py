@@ -5,7 +5,7 @@ role; reading it, any registered officer."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from calloff.arguments import Day, Money, _day, _money, _text
 from calloff.domain.officers import Delegation, Officer
@@ -120,6 +120,14 @@ class Officers:
             _day(ends, "ends"),
             None if reason is None else _text(reason, "reason"),
         )
+
+    def officer_document(self, login: str) -> dict[str, Any]:
+        """One officer with every dated entry and the cover they gave or hold: the
+        document `calloff officer show --json` prints."""
+        from calloff.documents.register import officer_detail
+
+        entry = self.officer_entry(login)
+        return officer_detail(entry, self.officer_history(login), self.delegations())
 
     def delegations(self) -> list[Delegation]:
         """Every cover recorded, by its first day."""
