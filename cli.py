@@ -1608,6 +1608,87 @@ def officer_delegations(desk: Desk, as_json: bool) -> None:
         )
 
 
+@officer_group.command("password", short_help="Set an officer's password for the workspace.")
+@click.argument("login")
+@pass_desk
+def officer_password(desk: Desk, login: str) -> None:
+    """Set LOGIN's password for `calloff serve`: your own, or anyone's if you are an admin.
+
+    At a terminal it is asked for twice and not shown; a script pipes it on standard input
+    (one line). At least 12 characters and not a common password; only its hash is kept,
+    and sessions signed in with the old one end.
+    """
+    stdin = click.get_text_stream("stdin")
+    if stdin.isatty():
+        password = click.prompt(
+            "New password", hide_input=True, confirmation_prompt="Type it again"
+        )
+    else:
+        password = stdin.readline().rstrip("\r\n")
+        if not password:
+            _fail(
+                "no password on standard input: pipe one line, or run it at a terminal to "
+                "be asked for it",
+                1,
+            )
+    entry = desk.office().set_password(login, password)
+    click.echo(f"Password set for {entry.login}; any session signed in with the old one ends.")
+
+
+# -- the workspace in the browser ------------------------------------------------------------
+
+
+@main.command(short_help="Serve the team's workspace in the browser.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port."
+)
+@click.option(
+    "--base-url",
+    default=None,
+    help="The address officers use, such as https://calloff.example.gov.uk (or "
+    "CALLOFF_BASE_URL): links, and Secure cookies when it is https.",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted",
+    multiple=True,
+    metavar="ADDR",
+    help="A reverse proxy's address (or network, 10.0.0.0/8) whose X-Forwarded-* headers "
+    "are believed; repeat for more. From anyone else they are ignored.",
+)
+@click.option(
+    "--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Threads."
+)
+@pass_desk
+def serve(
+    desk: Desk, host: str, port: int, base_url: str | None, trusted: tuple[str, ...], threads: int
+) -> None:
+    """Serve the workspace: officers sign in and work in the browser (docs/deploy.md).
+
+    One server owns the database; run it as the account that created it (an admin).
+    Behind a TLS reverse proxy, give --base-url https://... and --trusted-proxy.
+    """
+    try:
+        from calloff.web.server import serve as run
+    except ImportError as e:
+        _fail(
+            f"the workspace needs the web extra ({e.name} is missing): "
+            "pip install 'calloff[web]'",
+            1,
+        )
+    if desk.officer is not None:
+        _fail("serve runs as the server's own account: leave out --officer", 2)
+    try:
+        import ipaddress
+
+        for t in trusted:
+            ipaddress.ip_network(t, strict=False)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--trusted-proxy") from None
+    run(desk.db, host=host, port=port, base_url=base_url, trusted_proxies=trusted, threads=threads)
+
+
 # -- audit ---------------------------------------------------------------------------------
 
 

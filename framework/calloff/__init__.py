@@ -59,6 +59,8 @@ _PUBLIC = {
     "actions.service": ("Outcome", "Lapse"),
     "actions.spending": ("SpendLine", "ImportSummary"),
     "domain.dates": ("FinancialYear",),
+    "domain.officers": ("Officer", "Delegation"),
+    "domain.listings": ("SignIn",),
 }
 _HOME = {name: module for module, names in _PUBLIC.items() for name in names}
 
@@ -66,6 +68,7 @@ _HOME = {name: module for module, names in _PUBLIC.items() for name in names}
 # write `calloff.open(...)`.
 __all__ = [
     "CallOff",
+    "Delegation",
     "CalloffError",
     "CeilingExceeded",
     "DatabaseBusy",
@@ -78,6 +81,8 @@ __all__ = [
     "ImportSummary",
     "InvalidInput",
     "Lapse",
+    "Officer",
+    "SignIn",
     "Lot",
     "NoCeiling",
     "NoEligibleProvider",

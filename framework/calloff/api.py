@@ -23,6 +23,7 @@ from calloff.api_officers import Officers
 from calloff.api_publishing import Publishing
 from calloff.api_records import Records
 from calloff.api_setup import Setting
+from calloff.api_sign_in import SigningIn, role_needed, role_work
 from calloff.api_spending import Spending
 from calloff.arguments import (
     Day,
@@ -41,7 +42,16 @@ from calloff.domain.officers import Actor
 from calloff.errors import CalloffError, InvalidInput, NotAuthorised
 from calloff.store.database import Store
 
-__all__ = ["Office", "create", "embedded_frameworks", "fault_message", "open", "run_demo"]
+__all__ = [
+    "Office",
+    "create",
+    "embedded_frameworks",
+    "fault_message",
+    "open",
+    "role_needed",
+    "role_work",
+    "run_demo",
+]
 
 
 def create(
@@ -135,7 +145,7 @@ def _channel(channel: str) -> str:
     return _text(channel, "channel")
 
 
-class Office(Setting, Publishing, Competing, Spending, Records, Officers):
+class Office(Setting, Publishing, Competing, Spending, Records, Officers, SigningIn):
     """One officer's desk at one framework database. Use it as a context manager, or call
     `close()`, so the database file is released."""
 
@@ -213,6 +223,10 @@ class Office(Setting, Publishing, Competing, Spending, Records, Officers):
             _day(on),
         )
         return self.service.store.request(rid)
+
+    def request(self, request: int) -> Request:
+        """One request as it was recorded; refused for one that does not exist."""
+        return self.service.store.request(_id(request, "request"))
 
     def allocate(self, request: int, *, on: Day | None = None) -> Outcome:
         """Offer the request to the best-ranked eligible provider; refused (writing

@@ -55,8 +55,8 @@ def acting(store: Store, officer: str | None, channel: str, account: str | None 
         )
     if not acts_for:
         present(reg, wanted, today)  # your own rights end the day you leave
-    elif not reg.history(wanted):
-        present(reg, wanted, today)  # refused: never registered
+    elif channel == "web" or not reg.history(wanted):
+        present(reg, wanted, today)  # refused: never registered, or a session after leaving
     # An admin may act for an officer who has since left: each action is judged by the
     # register on its own day, so only work dated before they left is theirs.
     entry = reg.history(wanted)[-1]

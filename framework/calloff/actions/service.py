@@ -22,6 +22,7 @@ from calloff.actions.offering import Lapse as Lapse
 from calloff.actions.offering import Outcome as Outcome
 from calloff.actions.offering import declined, write_offer
 from calloff.actions.officers import Registrar
+from calloff.actions.sign_ins import Gate
 from calloff.actions.payments import Payments
 from calloff.actions.setup import Setup
 from calloff.actions.spending import Spending
@@ -65,6 +66,7 @@ class Service(Approvals):
         self.lists = Lists(store, officer)
         self.competitions = CompetitionDesk(store, officer)
         self.registrar = Registrar(store, officer)
+        self.gate = Gate(store, officer)
 
     # -- reading -------------------------------------------------------------------------
 

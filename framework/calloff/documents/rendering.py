@@ -45,7 +45,8 @@ def md_escape(value: Any) -> Any:
     return value
 
 
-def _money(value: Decimal | str | None) -> str:
+def money(value: Decimal | str | None) -> str:
+    """Money as people read it, "£12,500.00"; a dash for none."""
     if value is None:
         return "—"
     return format_money(Decimal(value))
@@ -69,7 +70,7 @@ def environment(kind: str, templates: str | Path | None = None) -> jinja2.Enviro
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["money"] = _money
+    env.filters["money"] = money
     env.filters["json_money"] = json_money
     env.filters["md"] = md_escape
     bound_filters(env)

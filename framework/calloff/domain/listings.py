@@ -4,7 +4,7 @@ check. The store reads them; `documents/json_shapes.py` gives each its JSON."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -133,3 +133,15 @@ class Extension:
     on: date
     recorded_at: str
     officer: str
+
+
+@attrs.frozen
+class SignIn:
+    """One entry of the sign-in record: an attempt (signed in, failed, locked out, refused
+    while locked), a sign-out or an idle time-out, and the address it came from."""
+
+    at: datetime  # UTC, to the second
+    login: str
+    address: str
+    method: str  # password, oidc or proxy
+    outcome: str

@@ -28,6 +28,12 @@ VAT_RATE = Decimal("0.20")
 LIVE = ("awaiting_approval", "offered", "accepted")
 CLOSED = ("declined", "lapsed", "rejected")
 FINISHED = ("completed", "cancelled")
+# What may happen next to a call-off in each status (each is refused in any other).
+NEXT_STEPS = {
+    "offered": ("accept", "decline", "cancel"),
+    "awaiting_approval": ("approve", "reject", "cancel"),
+    "accepted": ("vary", "complete", "cancel"),
+}
 # Statuses of a call-off that was (if it was ever accepted) entered into.
 ENTERED = ("accepted", *FINISHED)
 

@@ -43,6 +43,7 @@ from calloff.store.providers import Roster, insert_row
 from calloff.store.rankings import Tenders
 from calloff.store.rows import calloff_from_row, request_from_row
 from calloff.store.schema import read_framework
+from calloff.store.sign_ins import SignIns
 from calloff.store.trail import Trail, now_stamp
 
 
@@ -70,6 +71,7 @@ class Store:
         self.roster = Roster(db)
         self.competitions = CompetitionStore(db, self.trail)
         self.officers = Officers(db)
+        self.sign_ins = SignIns(db)
         self.trail.guard = self.officers.guard
         self.trail.vouch = self.officers.record_authority
 

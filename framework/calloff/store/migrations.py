@@ -339,6 +339,13 @@ def _migrate_8_to_9(db: sqlite_utils.Database) -> None:
             db.execute("UPDATE framework SET key_decision_pence = ?", [to_pence(key)])
 
 
+def _migrate_9_to_10(db: sqlite_utils.Database) -> None:
+    """Signing in to the workspace: officers' password hashes and the sign-in record."""
+    from calloff.store.sign_ins import create_tables
+
+    create_tables(db)
+
+
 MIGRATIONS: dict[int, Any] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
@@ -348,4 +355,5 @@ MIGRATIONS: dict[int, Any] = {
     6: _migrate_6_to_7,
     7: _migrate_7_to_8,
     8: _migrate_8_to_9,
+    9: _migrate_9_to_10,
 }

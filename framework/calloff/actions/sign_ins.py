@@ -1,0 +1,222 @@
+"""Signing officers in: passwords, the sign-in record and the lock on repeated failures.
+
+A password is set by the officer themself or by an admin, and the change is an event in
+the trail (the hash never is). Every attempt is recorded with the address it came from;
+five failures in 15 minutes lock the account and the address. A refusal to sign in says
+as little as it can: a wrong login and a wrong password read the same.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from calloff.actions.base import ServiceBase
+from calloff.actions.lists import Lists
+from calloff.actions.officers import present
+from calloff.domain import passwords
+from calloff.domain.listings import AwaitingApproval, SignIn
+from calloff.domain.model import NEXT_STEPS
+from calloff.domain.officers import Officer, role_for
+from calloff.errors import InvalidInput, NotAuthorised, NotFound
+from calloff.store.trail import now_stamp
+
+WRONG = "the login or password is not right: check both and try again"
+
+
+def now() -> datetime:
+    """The time of an attempt, UTC (tests move it)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class Gate(ServiceBase):
+    """The door of the workspace: who may come in, and the record of who tried."""
+
+    def set_password(self, login: str, password: str) -> Officer:
+        """Keep a new password's hash for `login`: their own, or any officer's for an admin."""
+        today = date.today()
+        with self.store.transaction() as s:
+            reg = s.officers.register()
+            history = reg.history(login.strip())
+            if not history:
+                raise NotFound(
+                    f"no officer has the login {login.strip()!r}",
+                    hint="see `calloff officer list`",
+                )
+            entry = history[-1]
+            present(reg, entry.login, today)
+            passwords.check_password(password, entry.login, entry.name)
+            own = entry.login.casefold() == self.officer.casefold()
+            # Your own password needs only that you are registered; another's, an admin.
+            role = entry.roles[0] if own else "admin"
+            eid = s.trail.record(
+                self.officer,
+                today,
+                "officer.password",
+                "officer",
+                entry.login,
+                None,
+                {"password": "set"},
+                None,
+                role=role,
+            )
+            s.sign_ins.set_password(entry.login, passwords.hash_password(password), now_stamp(), eid)
+        return entry
+
+    def sign_in(self, login: str, password: str, address: str) -> Officer:
+        """The officer whose password this is, or the refusal; the attempt is recorded
+        (a refused attempt too: its record is written before the refusal is raised)."""
+        login = _clean(login, "login")
+        address = _clean(address, "address")
+        at = now()
+        with self.store.transaction() as s:
+            refusal = self._locked(login, address, at, "password")
+            entry = self._present(login)
+            if refusal is None:
+                kept = None if entry is None else s.sign_ins.password(entry.login)
+                if entry is None or not passwords.verify_password(password, kept):
+                    refusal = self._failed(
+                        login if entry is None else entry.login, address, at, "password"
+                    )
+            if refusal is None and entry is not None:
+                s.sign_ins.record(at, entry.login, address, "password", "signed in")
+        if refusal is not None or entry is None:
+            raise refusal or NotAuthorised(WRONG)
+        return entry
+
+    def sign_in_by_email(self, email: str, address: str, method: str = "oidc") -> Officer:
+        """The officer the register holds with this e-mail address, vouched for by single
+        sign-on; refused (and recorded) when none or more than one holds it."""
+        email = _clean(email, "email")
+        address = _clean(address, "address")
+        at = now()
+        found: list[Officer] = []
+        with self.store.transaction() as s:
+            refusal = self._locked(email, address, at, method)
+            if refusal is None:
+                reg = s.officers.register()
+                today = date.today()
+                found = [
+                    o
+                    for login in s.officers.logins()
+                    if (o := reg.as_of(login, today)) is not None
+                    and o.left_on is None
+                    and o.email.casefold() == email.casefold()
+                ]
+                if len(found) == 1:
+                    s.sign_ins.record(at, found[0].login, address, method, "signed in")
+                else:
+                    s.sign_ins.record(at, email, address, method, "failed")
+                    refusal = NotAuthorised(
+                        f"no officer of this framework is registered with the e-mail "
+                        f"address {email}: an admin adds it to the officer's entry"
+                        if not found
+                        else f"{len(found)} officers are registered with the e-mail address "
+                        f"{email}: an admin gives each their own"
+                    )
+        if refusal is not None:
+            raise refusal
+        return found[0]
+
+    def signed_out(self, login: str, address: str, method: str, timed_out: bool) -> None:
+        """Record the end of a session: signed out, or timed out after being idle."""
+        with self.store.transaction() as s:
+            outcome = "timed out" if timed_out else "signed out"
+            s.sign_ins.record(now(), _clean(login, "login"), address, method, outcome)
+
+    def stamp(self, login: str) -> str:
+        """Changes when the officer's password does: a session carries it."""
+        return passwords.stamp(self.store.sign_ins.password(login))
+
+    def sign_ins(self, login: str | None = None, limit: int = 200) -> list[SignIn]:
+        return self.store.sign_ins.listing(login, limit)
+
+    # -- what the signed-in officer may do today ----------------------------------------
+
+    def today(self) -> Officer | None:
+        """The acting officer as the register stands today (None: not registered)."""
+        return self.store.officers.register().as_of(self.officer, date.today())
+
+    def may(self, action: str, value: Decimal | None = None) -> bool:
+        """Whether the register lets the acting officer record `action` today (for an
+        approval, of `value`): what a page asks before it offers a button."""
+        role = role_for(action)
+        if role is None:
+            return False
+        try:
+            self.store.officers.register().check(
+                self.officer, role, date.today(), value=value, what=action
+            )
+        except NotAuthorised:
+            return False
+        return True
+
+    def next_steps(self, calloff_id: int) -> list[str]:
+        """What the acting officer may do next to a call-off today, in its status: the
+        buttons its page offers (each is checked again when it is done)."""
+        c = self.store.calloff(calloff_id)
+        return [
+            step
+            for step in NEXT_STEPS.get(c.status, ())
+            if self.may(f"calloff.{step}", c.value if step in ("approve", "reject") else None)
+            and not (
+                step in ("approve", "reject") and c.officer.casefold() == self.officer.casefold()
+            )
+        ]
+
+    def my_approvals(self) -> list[AwaitingApproval]:
+        """Call-offs waiting for approval that the acting officer may approve today: not
+        raised by them, within their limit or a limit they hold in cover."""
+        return [
+            a
+            for a in Lists(self.store, self.officer).approvals()
+            if a.raised_by.casefold() != self.officer.casefold()
+            and self.may("calloff.approve", a.value)
+        ]
+
+    # -- the checks -------------------------------------------------------------------
+
+    def _present(self, login: str) -> Officer | None:
+        entry = self.store.officers.register().as_of(login, date.today())
+        return None if entry is None or entry.left_on is not None else entry
+
+    def _locked(
+        self, login: str, address: str, at: datetime, method: str
+    ) -> NotAuthorised | None:
+        """The refusal for an account or address that is locked now (the attempt is
+        recorded, and does not lengthen the lock), or None."""
+        since = at - passwords.LOCK
+        ends = [
+            passwords.locked_until(self.store.sign_ins.failures(column, value, since), at)
+            for column, value in (("login", login), ("address", address))
+        ]
+        until = max((e for e in ends if e is not None), default=None)
+        if until is None:
+            return None
+        self.store.sign_ins.record(at, login, address, method, "refused while locked")
+        return NotAuthorised(
+            "too many failed sign-ins for this account or from this address: try again "
+            f"after {until:%H:%M} UTC, or ask an admin to set a new password"
+        )
+
+    def _failed(self, login: str, address: str, at: datetime, method: str) -> NotAuthorised:
+        """Record a failed attempt: the one that makes five locks the account or address."""
+        since = at - passwords.LOCK
+        locks = any(
+            passwords.locked_until([*self.store.sign_ins.failures(column, value, since), at], at)
+            for column, value in (("login", login), ("address", address))
+        )
+        outcome = "locked out" if locks else "failed"
+        self.store.sign_ins.record(at, login, address, method, outcome)
+        if locks:
+            return NotAuthorised(
+                f"{WRONG}; that was the fifth failure in 15 minutes, so signing in is locked "
+                f"until {at + passwords.LOCK:%H:%M} UTC"
+            )
+        return NotAuthorised(WRONG)
+
+
+def _clean(text: str, what: str) -> str:
+    if not isinstance(text, str) or not text.strip() or len(text) > 320:
+        raise InvalidInput(f"the {what} must be text of 1 to 320 characters")
+    return text.strip()

@@ -1,0 +1,93 @@
+"""Passwords and the sign-in record in the database.
+
+`passwords` keeps one scrypt hash per officer (never the password, never in an event);
+`sign_ins` every attempt, sign-out and time-out, with the address it came from, for admins
+and auditors to read and for the lock on repeated failures.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from calloff.domain.listings import SignIn
+from calloff.domain.passwords import FAILURES
+
+
+def create_tables(db: sqlite_utils.Database) -> None:
+    """Schema 10: officers' password hashes and the record of sign-ins."""
+    db.execute(
+        """CREATE TABLE passwords (
+          login TEXT PRIMARY KEY COLLATE NOCASE REFERENCES officers (login),
+          hash TEXT NOT NULL, set_at TEXT NOT NULL, event_id INTEGER NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE sign_ins (
+          id INTEGER PRIMARY KEY, at TEXT NOT NULL, login TEXT NOT NULL COLLATE NOCASE,
+          address TEXT NOT NULL, method TEXT NOT NULL, outcome TEXT NOT NULL)"""
+    )
+    db.execute("CREATE INDEX sign_ins_login ON sign_ins (login, at)")
+    db.execute("CREATE INDEX sign_ins_address ON sign_ins (address, at)")
+
+
+class SignIns:
+    """Password hashes and the sign-in record of one calloff database."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def password(self, login: str) -> str | None:
+        row = self.db.execute("SELECT hash FROM passwords WHERE login = ?", [login]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_password(self, login: str, kept: str, at: str, event_id: int) -> None:
+        self.db.execute(
+            """INSERT INTO passwords (login, hash, set_at, event_id) VALUES (?, ?, ?, ?)
+               ON CONFLICT (login) DO UPDATE SET hash = excluded.hash,
+               set_at = excluded.set_at, event_id = excluded.event_id""",
+            [login, kept, at, event_id],
+        )
+
+    def record(self, at: datetime, login: str, address: str, method: str, outcome: str) -> None:
+        self.db.execute(
+            "INSERT INTO sign_ins (at, login, address, method, outcome) VALUES (?, ?, ?, ?, ?)",
+            [_stamp(at), login, address, method, outcome],
+        )
+
+    def failures(self, column: str, value: str, since: datetime) -> list[datetime]:
+        """Failed attempts for a login or from an address since `since` and since its last
+        successful sign-in."""
+        assert column in ("login", "address")
+        rows = self.db.execute(
+            f"""SELECT at FROM sign_ins WHERE {column} = ? AND at > ?
+                AND outcome IN ({", ".join("?" for _ in FAILURES)})
+                AND id > COALESCE((SELECT MAX(id) FROM sign_ins WHERE {column} = ?
+                                   AND outcome = 'signed in'), 0)""",
+            [value, _stamp(since), *FAILURES, value],
+        ).fetchall()
+        return [datetime.fromisoformat(r[0]) for r in rows]
+
+    def listing(self, login: str | None = None, limit: int = 200) -> list[SignIn]:
+        """The newest `limit` entries, newest first; one officer's where `login` is given."""
+        where, params = ("WHERE login = ?", [login]) if login else ("", [])
+        rows = self.db.execute(
+            f"SELECT * FROM sign_ins {where} ORDER BY id DESC LIMIT ?", [*params, limit]
+        )
+        names = [d[0] for d in rows.description]
+        return [_sign_in(dict(zip(names, r, strict=True))) for r in rows.fetchall()]
+
+
+def _stamp(at: datetime) -> str:
+    return at.replace(microsecond=0).isoformat()
+
+
+def _sign_in(r: dict[str, Any]) -> SignIn:
+    return SignIn(
+        at=datetime.fromisoformat(r["at"]),
+        login=r["login"],
+        address=r["address"],
+        method=r["method"],
+        outcome=r["outcome"],
+    )

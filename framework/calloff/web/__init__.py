@@ -1,0 +1,82 @@
+"""The team's workspace in the browser: a Flask app over the library's front door.
+
+`create_app(settings)` is the app factory (as the Digital Marketplace's frontends have
+one); each capability is a blueprint: signing in, home, requests, call-offs and the
+framework. Pages are GOV.UK Design System components (govuk-frontend-jinja's macros) with
+GOV.UK Frontend's CSS and JavaScript shipped in the package; every page works without
+JavaScript. The web code holds no rule and runs no SQL: it asks `Office`, and shows the
+library's own sentence when it refuses.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import jinja2
+from flask import Flask
+from flask_login import current_user
+
+from calloff.documents.rendering import bundled_templates, money
+from calloff.web.settings import Settings
+
+
+def create_app(settings: Settings) -> Flask:
+    """The workspace for one framework database."""
+    app = Flask(__name__, static_folder="static", template_folder=None)
+    app.config["CALLOFF"] = settings
+    # Loaded from GOV.UK Frontend Jinja's templates as "govuk_frontend_jinja/...".
+    app.jinja_loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(str(bundled_templates())),
+            jinja2.PrefixLoader(
+                {"govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja", "templates")}
+            ),
+        ]
+    )
+    app.jinja_env.undefined = jinja2.ChainableUndefined
+    app.jinja_env.filters["money"] = _money
+    app.jinja_env.filters["day"] = _day
+    app.jinja_env.globals["today"] = date.today
+    app.context_processor(_everywhere)
+
+    with app.app_context():
+        from calloff.web import security
+
+        security.install(app)
+    from calloff.web import calloff_pages, framework_pages, home, request_pages, signing_in
+    from calloff.web.proxy import TrustedProxies
+
+    for module in (signing_in, home, request_pages, calloff_pages, framework_pages):
+        app.register_blueprint(module.blueprint)
+    signing_in.install_single_sign_on(app)
+    app.before_request(signing_in.proxy_sign_in)
+    app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
+        app.wsgi_app, settings.trusted_proxies, settings.sso_header
+    )
+    return app
+
+
+def _money(value: Any) -> str:
+    """Money as people read it; a dash where there is none."""
+    if value is None or isinstance(value, jinja2.Undefined) or value == "":
+        return "—"
+    return money(value)
+
+
+def _day(value: date | str | None) -> str:
+    """A date as people read it: 1 June 2015."""
+    if value is None or isinstance(value, jinja2.Undefined) or value == "":
+        return "—"
+    day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    return f"{day.day} {day:%B %Y}"
+
+
+def _everywhere() -> dict[str, Any]:
+    """What every page's header and navigation need."""
+    from calloff.web import desk
+
+    signed = current_user if current_user.is_authenticated else None
+    service = (desk.office() if signed is not None else desk.gate()).framework.name
+    return {"signed_in": signed, "service_name": service, "Decimal": Decimal}

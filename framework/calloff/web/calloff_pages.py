@@ -1,0 +1,237 @@
+"""A call-off: everything `calloff show` shows, the actions the officer's role allows on
+it (each with a check-your-answers step before anything is written), and its documents,
+the provider's order and the award record, to view, print (A4) and download.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from calloff import CalloffError, NotAuthorised
+from calloff.api import role_needed
+from calloff.documents.rendering import money
+from calloff.web import desk
+from calloff.web.forms import Form, with_today
+from calloff.web.security import forbidden, signed_in
+from calloff.web.signing_in import desk_message
+
+blueprint = Blueprint("calloffs", __name__)
+
+
+@attrs.frozen
+class Step:
+    """An action on a call-off: its button, what it asks for, and what it says when done."""
+
+    verb: str  # the button: "Accept"
+    fields: tuple[str, ...]  # reason, decision, value: each a text box
+    done: str  # "accepted"
+    explains: str
+
+
+STEPS = {
+    "accept": Step("Accept", (), "accepted", "The provider accepted the offer."),
+    "decline": Step(
+        "Decline",
+        ("reason",),
+        "declined",
+        "The provider declined: the request is offered to the next eligible provider.",
+    ),
+    "approve": Step(
+        "Approve",
+        ("decision",),
+        "approved",
+        "You approve the call-off as a second officer; it is then offered to the provider.",
+    ),
+    "reject": Step("Reject", ("reason",), "rejected", "You reject the call-off: nothing is offered."),
+    "vary": Step(
+        "Vary", ("value", "reason"), "varied", "The accepted call-off's value changes."
+    ),
+    "complete": Step(
+        "Complete",
+        (),
+        "completed",
+        "Delivery finished: the commitment becomes the actual spend.",
+    ),
+    "cancel": Step(
+        "Cancel",
+        ("reason",),
+        "cancelled",
+        "The call-off ends: the commitment becomes the spend so far.",
+    ),
+}
+LABELS = {
+    "reason": "Reason (kept for the audit trail)",
+    "decision": "Decision reference (needed over the key-decision value)",
+    "value": "New value, excluding VAT",
+}
+DOCUMENTS = ("order", "record")
+
+
+@blueprint.get("/calloffs/<int:calloff>")
+@signed_in
+def show(calloff: int) -> str:
+    office = desk.office()
+    shown = office.show(calloff)
+    return render_template(
+        "web/calloff.html",
+        c=shown,
+        steps=[(s, STEPS[s]) for s in office.next_steps(calloff)],
+        crumbs=_crumbs(shown),
+        active="requests",
+    )
+
+
+@blueprint.get("/calloffs/<int:calloff>/<step>")
+@signed_in
+def step_form(calloff: int, step: str) -> Any:
+    refused = _refuse(step)
+    if refused is not None:
+        return refused
+    return _form_page(calloff, step, with_today(Form()))
+
+
+@blueprint.post("/calloffs/<int:calloff>/<step>")
+@signed_in
+def step_post(calloff: int, step: str) -> Any:
+    refused = _refuse(step)
+    if refused is not None:
+        return refused
+    form = Form(request.form)
+    on = form.day("on", "date")
+    for field in STEPS[step].fields:
+        if field != "decision":
+            form.required(field, f"Enter the {field}")
+    if form.errors:
+        return _form_page(calloff, step, form), 400
+    if form.get("confirm") != "yes":
+        return _check_page(calloff, step, form, on)
+    office = desk.office()
+    args: dict[str, Any] = {"on": on}
+    for field in STEPS[step].fields:
+        if field != "decision" or form.get(field):
+            args[field] = form.get(field)
+    try:
+        done = getattr(office, step)(calloff, **args)
+    except CalloffError as e:
+        form.error(_field_for(step, str(e)), desk_message(e))
+        return _form_page(calloff, step, form), 403 if isinstance(e, NotAuthorised) else 400
+    flash(_done_message(calloff, step, done))
+    return redirect(url_for("calloffs.show", calloff=calloff))
+
+
+@blueprint.get("/calloffs/<int:calloff>/<document>.<kind>")
+@signed_in
+def document(calloff: int, document: str, kind: str) -> Response:
+    """The order or the award record, as printable HTML or Markdown; `download=1` saves it."""
+    if document not in DOCUMENTS or kind not in ("html", "md"):
+        abort(404)
+    office = desk.office()
+    text = getattr(office, document)(calloff, format=kind)
+    name = f"calloff-{calloff}-{document}.{kind}"
+    kind_type = "text/html" if kind == "html" else "text/markdown"
+    response = Response(text, content_type=f"{kind_type}; charset=utf-8")
+    if kind == "md" or request.args.get("download") == "1":
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    # The document's own stylesheet is inline (so a saved copy prints the same); it runs
+    # no script and loads nothing.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+    return response
+
+
+def _refuse(step: str) -> Any:
+    """404 for an unknown step; the 403 page for a role the officer does not hold."""
+    if step not in STEPS:
+        abort(404)
+    role = role_needed(f"calloff.{step}")
+    if not current_user.holds(role):
+        return forbidden(role)
+    return None
+
+
+def _form_page(calloff: int, step: str, form: Form) -> str:
+    shown = desk.office().show(calloff)
+    return render_template(
+        "web/calloff_step.html",
+        c=shown,
+        step=step,
+        s=STEPS[step],
+        labels=LABELS,
+        form=form,
+        errors=form.summary(),
+        crumbs=_crumbs(shown, link=True) + [{"text": STEPS[step].verb}],
+        active="requests",
+    )
+
+
+def _check_page(calloff: int, step: str, form: Form, on: str | None) -> str:
+    shown = desk.office().show(calloff)
+    return render_template(
+        "web/calloff_check.html",
+        c=shown,
+        step=step,
+        s=STEPS[step],
+        labels=LABELS,
+        form=form,
+        on=on,
+        crumbs=_crumbs(shown, link=True) + [{"text": "Check"}],
+        active="requests",
+    )
+
+
+def _crumbs(shown: dict[str, Any], link: bool = False) -> list[dict[str, str]]:
+    rid, cid = shown["request"], shown["calloff"]
+    crumbs = [
+        {"text": "Home", "href": url_for("home.home")},
+        {"text": "Requests", "href": url_for("requests.list_requests")},
+        {"text": f"Request {rid}", "href": url_for("requests.show", request_id=rid)},
+        {"text": f"Call-off {cid}"},
+    ]
+    if link:
+        crumbs[-1]["href"] = url_for("calloffs.show", calloff=cid)
+    return crumbs
+
+
+def _field_for(step: str, message: str) -> str:
+    lowered = message.lower()
+    for field in STEPS[step].fields:
+        if field in lowered:
+            return field
+    return STEPS[step].fields[0] if STEPS[step].fields else "on"
+
+
+def _done_message(calloff: int, step: str, done: Any) -> str:
+    """The line the command prints when the action is done."""
+    office = desk.office()
+    if step == "accept":
+        return f"Call-off {done.id} accepted on {done.decided_on}."
+    if step == "decline":
+        nxt = done.calloff
+        if nxt is not None and done.provider is not None:
+            return (
+                f"Call-off {calloff} declined. Call-off {nxt.id}: request {nxt.request_id} "
+                f"{done.status.replace('_', ' ')} to {done.provider.name} (rank {nxt.rank} "
+                f"on lot {nxt.lot}) at {money(nxt.value)}."
+            )
+        return f"Call-off {calloff} declined. Request {done.request.id} is unallocated: {done.refused}"
+    if step == "approve":
+        ref = f" (decision {done.decision})" if done.decision else ""
+        who = office.audit(calloff=done.id)[-1].acted
+        return (
+            f"Call-off {done.id} approved by {who} on {done.approved_on}{ref} and offered; "
+            f"respond by {done.respond_by}."
+        )
+    if step == "reject":
+        return f"Call-off {done.id} rejected; request {done.request_id} can be allocated again."
+    if step == "vary":
+        return f"Call-off {done.id} now worth {money(done.value)}."
+    spent = money(office.spent(done.id))
+    if step == "complete":
+        return f"Call-off {done.id} completed: commitment {spent} (value was {money(done.value)})."
+    return f"Call-off {done.id} cancelled: commitment {spent}."

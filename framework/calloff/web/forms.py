@@ -1,0 +1,78 @@
+"""What a form was given and what was wrong with it, for the GOV.UK error summary.
+
+The web checks only that a field was filled in and can be read (a date from its day, month
+and year boxes); every rule is the library's, and its refusal is shown at the top of the
+form, linked to the field it concerns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+
+class Form:
+    """Values as given (so a refused form comes back filled in) and errors by field."""
+
+    def __init__(self, values: Mapping[str, Any] | None = None):
+        self.values: dict[str, str] = {
+            k: str(v).strip() for k, v in (values or {}).items() if k != "csrf_token"
+        }
+        self.errors: dict[str, str] = {}
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.values.get(name, default)
+
+    def error(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, message)
+
+    def required(self, name: str, message: str) -> str:
+        value = self.get(name)
+        if not value:
+            self.error(name, message)
+        return value
+
+    def day(self, name: str, label: str, required: bool = True) -> str | None:
+        """A date from the GOV.UK date input's three boxes (`name-day`, `-month`,
+        `-year`), as ISO text; None (and an error if required) when left empty."""
+        parts = [self.get(f"{name}-{p}") for p in ("day", "month", "year")]
+        if not any(parts):
+            if required:
+                self.error(name, f"Enter the {label}")
+            return None
+        if not all(parts):
+            missing = [p for p, v in zip(("day", "month", "year"), parts, strict=True) if not v]
+            self.error(name, f"The {label} must include a {' and '.join(missing)}")
+            return None
+        try:
+            day = date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            self.error(name, f"The {label} must be a real date, such as 1 6 2015")
+            return None
+        return day.isoformat()
+
+    def summary(self) -> list[dict[str, str]]:
+        """The error summary's list: each message linked to its field."""
+        return [{"text": m, "href": f"#{_anchor(f)}"} for f, m in self.errors.items()]
+
+    def message(self, field: str) -> dict[str, str] | None:
+        """A field's error, as a GOV.UK component's `errorMessage`."""
+        found = self.errors.get(field)
+        return None if found is None else {"text": found}
+
+
+def _anchor(field: str) -> str:
+    """Where a field's error links: a date input's first box."""
+    return f"{field}-day" if field in ("on", "start", "end") else field
+
+
+def with_today(form: Form, name: str = "on") -> Form:
+    """A new form's date boxes filled with today's date."""
+    today = date.today()
+    if not any(form.get(f"{name}-{p}") for p in ("day", "month", "year")):
+        form.values.update(
+            {f"{name}-day": str(today.day), f"{name}-month": str(today.month)}
+        )
+        form.values[f"{name}-year"] = str(today.year)
+    return form

@@ -1,0 +1,34 @@
+"""Home: what needs the signed-in officer now, and the headroom for this year."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from calloff.web import desk
+from calloff.web.security import signed_in
+
+blueprint = Blueprint("home", __name__)
+SOON = 14  # publications due within this many days are listed with the overdue ones
+NOT_ALLOCATED = ("new", "unallocated")
+
+
+@blueprint.get("/")
+@signed_in
+def home() -> str:
+    office = desk.office()
+    due = office.due()
+    publications = [
+        item
+        for item in due["items"]
+        if item["published_on"] is None and (item["overdue"] or item["days_left"] <= SOON)
+    ]
+    publications.sort(key=lambda i: (not i["overdue"], i["due_by"]))
+    return render_template(
+        "web/home.html",
+        offers=office.offers(),
+        approvals=office.my_approvals() if "approver" in office.roles else None,
+        waiting=[r for r in office.requests() if r.status in NOT_ALLOCATED],
+        publications=publications,
+        position=office.headroom(),
+        active="home",
+    )

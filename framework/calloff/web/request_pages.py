@@ -1,0 +1,214 @@
+"""Requests: the list with its filters, adding one, and allocating it down the ranking.
+
+The allocation's page shows what `calloff allocate` prints: who was offered, every
+provider passed over with the reason, and the headroom left; a refusal (no eligible
+provider, the ceiling) is the command's own sentence, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from calloff import CalloffError, FinancialYear, NotAuthorised
+from calloff.web import desk
+from calloff.web.forms import Form, with_today
+from calloff.web.security import needs, signed_in
+from calloff.web.signing_in import desk_message
+
+blueprint = Blueprint("requests", __name__)
+STATUSES = (
+    "new",
+    "offered",
+    "awaiting_approval",
+    "accepted",
+    "in_competition",
+    "unallocated",
+    "completed",
+    "cancelled",
+)
+
+
+@blueprint.get("/requests")
+@signed_in
+def list_requests() -> str:
+    office = desk.office()
+    every = office.requests()
+    lot, status, year = (request.args.get(k, "") for k in ("lot", "status", "year"))
+    shown = [
+        r
+        for r in every
+        if (not lot or str(r.lot) == lot)
+        and (not status or r.status == status)
+        and (not year or str(FinancialYear.of(r.start)) == year)
+    ]
+    years = sorted({str(FinancialYear.of(r.start)) for r in every})
+    return render_template(
+        "web/requests.html",
+        requests=shown,
+        total=len(every),
+        lots=office.framework.lots,
+        statuses=STATUSES,
+        years=years,
+        chosen={"lot": lot, "status": status, "year": year},
+        may_add=office.may("request.add"),
+        crumbs=[{"text": "Home", "href": url_for("home.home")}, {"text": "Requests"}],
+        active="requests",
+    )
+
+
+@blueprint.get("/requests/new")
+@needs("request.add")
+def new() -> str:
+    return _new_page(with_today(Form()))
+
+
+@blueprint.post("/requests/new")
+@needs("request.add")
+def add() -> Any:
+    form = Form(request.form)
+    lot = form.required("lot", "Select the lot")
+    title = form.required("title", "Enter what the training is")
+    start = form.day("start", "start date")
+    end = form.day("end", "end date", required=False)
+    on = form.day("on", "date the request was agreed")
+    value, quantity = form.get("value"), form.get("quantity")
+    if not value and not quantity:
+        form.error("value", "Enter the value, or a quantity and unit priced at the rate")
+    if form.errors:
+        return _new_page(form), 400
+    try:
+        made = desk.office().add_request(
+            lot=int(lot) if lot.isdigit() else lot,  # the library names a bad lot
+            title=title,
+            start=start or "",
+            end=end,
+            value=value or None,
+            quantity=int(quantity) if quantity.isdigit() else (quantity or None),
+            unit=form.get("unit") or None,
+            funding=form.get("funding") or None,
+            attendees=int(form.get("attendees")) if form.get("attendees").isdigit() else None,
+            on=on,
+        )
+    except CalloffError as e:
+        form.error(_field_of(str(e)), desk_message(e))
+        return _new_page(form), _status(e)
+    flash(f"Request {made.id} recorded on lot {made.lot}.")
+    return redirect(url_for("requests.show", request_id=made.id))
+
+
+@blueprint.get("/requests/<int:request_id>")
+@signed_in
+def show(request_id: int) -> str:
+    office = desk.office()
+    standing = next((r for r in office.requests() if r.id == request_id), None)
+    if standing is None:
+        abort(404)
+    return render_template(
+        "web/request.html",
+        r=office.request(request_id),
+        standing=standing,
+        history=office.history(request_id),
+        may_allocate=standing.status in ("new", "unallocated") and office.may("calloff.offer"),
+        crumbs=_crumbs(request_id),
+        active="requests",
+    )
+
+
+@blueprint.get("/requests/<int:request_id>/allocate")
+@needs("calloff.offer")
+def allocate_check(request_id: int) -> str:
+    return _allocate_page(request_id, with_today(Form()))
+
+
+@blueprint.post("/requests/<int:request_id>/allocate")
+@needs("calloff.offer")
+def allocate(request_id: int) -> Any:
+    form = Form(request.form)
+    on = form.day("on", "date of the offer")
+    if form.errors:
+        return _allocate_page(request_id, form), 400
+    try:
+        outcome = desk.office().allocate(request_id, on=on)
+    except CalloffError as e:
+        form.error("on", desk_message(e))
+        return _allocate_page(request_id, form), _status(e)
+    return render_template(
+        "web/allocated.html",
+        outcome=outcome,
+        crumbs=_crumbs(request_id) + [{"text": "Allocated"}],
+        active="requests",
+    )
+
+
+def _request(request_id: int) -> Any:
+    found = next((r for r in desk.office().requests() if r.id == request_id), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _new_page(form: Form) -> str:
+    office = desk.office()
+    fw = office.framework
+    return render_template(
+        "web/request_new.html",
+        form=form,
+        errors=form.summary(),
+        lots=fw.lots,
+        streams=fw.streams,
+        default_funding=fw.default_funding,
+        crumbs=[
+            {"text": "Home", "href": url_for("home.home")},
+            {"text": "Requests", "href": url_for("requests.list_requests")},
+            {"text": "Add a request"},
+        ],
+        active="requests",
+    )
+
+
+def _allocate_page(request_id: int, form: Form) -> str:
+    standing = _request(request_id)
+    return render_template(
+        "web/allocate.html",
+        r=standing,
+        form=form,
+        errors=form.summary(),
+        crumbs=_crumbs(request_id) + [{"text": "Allocate"}],
+        active="requests",
+    )
+
+
+def _crumbs(request_id: int) -> list[dict[str, str]]:
+    return [
+        {"text": "Home", "href": url_for("home.home")},
+        {"text": "Requests", "href": url_for("requests.list_requests")},
+        {"text": f"Request {request_id}", "href": url_for("requests.show", request_id=request_id)},
+    ]
+
+
+FIELDS = (
+    ("lot", "lot"),
+    ("title", "title"),
+    ("end", "end"),
+    ("start", "start"),
+    ("quantity", "quantity"),
+    ("unit", "unit"),
+    ("funding", "funding"),
+    ("attendees", "attendees"),
+    ("value", "value"),
+)
+
+
+def _field_of(message: str) -> str:
+    """The field a refusal is about, by the first field it names (else the value)."""
+    lowered = message.lower()
+    for word, field in FIELDS:
+        if word in lowered.split(":")[0]:
+            return field
+    return "value"
+
+
+def _status(error: CalloffError) -> int:
+    return 403 if isinstance(error, NotAuthorised) else 400

@@ -1,0 +1,222 @@
+"""Who is signed in, what their role lets them reach, and the headers on every response.
+
+Sessions live in a signed cookie (HttpOnly, SameSite=Lax, Secure behind HTTPS) that holds
+only the login, how they signed in, a fingerprint of their password and when they were
+last seen: idle for longer than the setting (30 minutes) and it ends; an officer who has
+left, or whose password changed, is signed out at their next click. Roles are checked here,
+on the server, before a page is shown or a form is read; the library checks them again
+when anything is written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, redirect, render_template, request, session, url_for
+from flask_login import LoginManager, UserMixin, current_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from calloff.api import role_needed, role_work
+from calloff.errors import CalloffError, NotAuthorised, NotFound
+from calloff.web import desk
+
+F = TypeVar("F", bound=Callable[..., Any])
+MOST_HOURS = 12  # a session ends after a working day, however busy
+
+
+def now() -> float:
+    """Seconds since the epoch (tests move it to try idle expiry)."""
+    return time.time()
+
+
+class SignedIn(UserMixin):  # type: ignore[misc]
+    """The officer signed in, as the register stands today."""
+
+    def __init__(self, login: str, name: str, roles: tuple[str, ...]):
+        self.id = login
+        self.login = login
+        self.name = name
+        self.roles = roles
+
+    def holds(self, *roles: str) -> bool:
+        return any(r in self.roles for r in roles)
+
+
+def install(app: Flask) -> None:
+    """Sessions, CSRF, role checks' error pages and the security headers."""
+    settings = desk.settings()
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="__Host-calloff" if settings.secure else "calloff-session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure,
+        WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as its session, which idles out
+        WTF_CSRF_SSL_STRICT=settings.secure,
+    )
+    CSRFProtect(app)
+    manager = LoginManager(app)
+    manager.login_view = "signing_in.sign_in"
+    manager.login_message = ""
+    manager.session_protection = None  # checked below: idle time and the password stamp
+    manager.user_loader(_load)
+    app.before_request(_idle)
+    app.after_request(_headers)
+    app.teardown_request(desk.close)
+    app.register_error_handler(CSRFError, _csrf_refused)
+    app.register_error_handler(403, lambda e: _error(403, "You cannot do this"))
+    app.register_error_handler(404, lambda e: _error(404, "Page not found"))
+    app.register_error_handler(405, lambda e: _error(405, "Page not found"))
+    app.register_error_handler(NotFound, lambda e: _error(404, "Not found", str(e)))
+    app.register_error_handler(NotAuthorised, _not_authorised)
+    app.register_error_handler(500, lambda e: _error(500, "Sorry, there is a problem"))
+
+
+def _load(login: str) -> SignedIn | None:
+    """The officer of this session, or None (signed out) when they have left, their
+    password changed or the database refuses them."""
+    try:
+        office = desk.open_office(login)
+    except CalloffError:
+        session.clear()
+        return None
+    if session.get("method") == "password" and session.get("stamp") != office.sign_in_stamp(
+        login
+    ):
+        desk.close()
+        session.clear()
+        return None
+    entry = office.officer_entry(login)
+    return SignedIn(entry.login, entry.name, office.roles)
+
+
+def _idle() -> Response | None:
+    """End a session idle for longer than the setting, or older than a working day."""
+    if request.endpoint == "static" or "_user_id" not in session:
+        return None
+    settings = desk.settings()
+    seen, since = session.get("seen", 0), session.get("since", 0)
+    t = now()
+    if t - seen > settings.idle_minutes * 60 or t - since > MOST_HOURS * 3600:
+        login, method = session.get("_user_id", ""), session.get("method", "password")
+        session.clear()
+        desk.gate().signed_out(login, address=desk.address(), method=method, timed_out=True)
+        return redirect(url_for("signing_in.sign_in", timed_out=1))
+    session["seen"] = int(t)
+    return None
+
+
+def needs(action: str) -> Callable[[F], F]:
+    """The page writes `action` (an event's name, `calloff.accept`): only an officer who
+    holds the role it needs reaches it; anyone else gets the 403 page naming the role."""
+    role = role_needed(action)
+    return needs_role(role)
+
+
+def needs_role(*roles: str) -> Callable[[F], F]:
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return redirect(url_for("signing_in.sign_in", next=request.full_path))
+            if not current_user.holds(*roles):
+                return forbidden(*roles)
+            return view(*args, **kwargs)
+
+        return checked  # type: ignore[return-value]
+
+    return decorate
+
+
+def signed_in(view: F) -> F:
+    """Any registered officer may read the page."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return redirect(url_for("signing_in.sign_in", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
+
+
+def forbidden(*roles: str) -> tuple[str, int]:
+    """The 403 page: which role is needed, what it is for, and which admins grant it."""
+    office = desk.office()
+    admins = [o for o in office.officers() if o.holds("admin")]
+    page = render_template(
+        "web/forbidden.html",
+        roles=[(r, role_work(r)) for r in roles],
+        admins=admins,
+        login=current_user.login,
+    )
+    return page, 403
+
+
+def sign_out_everywhere() -> None:
+    logout_user()
+    session.clear()
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path on this site only, never another site."""
+    if not target:
+        return url_for("home.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("home.home")
+    return target
+
+
+def _headers(response: Response) -> Response:
+    settings = desk.settings()
+    form_action = "'self'"
+    if settings.oidc_issuer:
+        form_action += " " + _origin(settings.oidc_issuer)
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        f"form-action {form_action}; frame-ancestors 'none'",
+    )
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if settings.secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    if request.endpoint == "static":
+        response.headers["Cache-Control"] = "public, max-age=3600"
+    else:
+        # Pages carry personal data and the council's figures: never kept by a browser or
+        # a proxy, so the back button after signing out shows nothing.
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+    return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _csrf_refused(error: CSRFError) -> tuple[str, int]:
+    return _error(
+        400,
+        "The form could not be sent",
+        "The form had no valid security token (it may have been open from an earlier "
+        "session): go back, reload the page and send it again. Nothing was changed.",
+    )
+
+
+def _not_authorised(error: NotAuthorised) -> tuple[str, int]:
+    return _error(403, "You cannot do this", str(error))
+
+
+def _error(code: int, title: str, detail: str | None = None) -> tuple[str, int]:
+    return render_template("web/error.html", title=title, detail=detail, code=code), code

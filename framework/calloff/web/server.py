@@ -1,0 +1,48 @@
+"""`calloff serve`: the workspace on waitress, a production WSGI server in pure Python
+(so it runs on Windows too), several threads over one database file."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import calloff
+from calloff.errors import NotAuthorised
+from calloff.web.settings import from_environment
+
+
+def check_database(database: str) -> str:
+    """The framework's name, once the database opens and the server's account is an
+    admin of it (the server vouches for the officers it signs in)."""
+    with calloff.open(database) as office:
+        if "admin" not in office.roles:
+            raise NotAuthorised(
+                f"the server's account, {office.officer}, is not an admin of this framework: "
+                "it vouches for the officers it signs in",
+                hint=f"an admin runs `calloff officer edit {office.officer} --add-role admin`, "
+                "or run the server as the account that created the database",
+            )
+        return office.framework.name
+
+
+def serve(
+    database: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    base_url: str | None = None,
+    trusted_proxies: Sequence[str] = (),
+    threads: int = 8,
+) -> None:
+    """Run until stopped (Ctrl+C, or the service manager)."""
+    from waitress import serve as run
+
+    from calloff.web import create_app
+
+    name = check_database(database)
+    settings = from_environment(database, base_url, tuple(trusted_proxies))
+    app = create_app(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    shown = base_url or f"http://{host}:{port}"
+    print(f"Serving {name} from {database} at {shown} (Ctrl+C stops it)", flush=True)
+    run(app, host=host, port=port, threads=threads, ident="calloff", clear_untrusted_proxy_headers=False)

@@ -1,0 +1,199 @@
+"""Signing in and out: a password, single sign-on (OpenID Connect, such as Microsoft Entra
+ID) or a trusted proxy's header; and the sign-in record for admins and auditors.
+
+The library decides (`Office.sign_in`): it keeps the record and the lock, and says the
+same thing for a wrong login as for a wrong password.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user
+
+from calloff.api import Office
+from calloff import Officer
+from calloff.errors import CalloffError
+from calloff.web import desk
+from calloff.web.forms import Form
+from calloff.web.security import (
+    SignedIn,
+    needs_role,
+    now,
+    safe_next,
+    sign_out_everywhere,
+)
+
+blueprint = Blueprint("signing_in", __name__)
+
+
+@blueprint.get("/sign-in")
+def sign_in() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.home"))
+    return _page(Form())
+
+
+@blueprint.post("/sign-in")
+def sign_in_post() -> Any:
+    form = Form(request.form)
+    login = form.required("login", "Enter your login")
+    password = request.form.get("password", "")
+    if not password:
+        form.error("password", "Enter your password")
+    if form.errors:
+        return _page(form), 400
+    try:
+        officer = desk.gate().sign_in(login, password, address=desk.address())
+    except CalloffError as e:
+        form.error("login", desk_message(e))
+        return _page(form), 400
+    return _start(officer, "password", desk.gate())
+
+
+@blueprint.post("/sign-out")
+def sign_out() -> Response:
+    if current_user.is_authenticated:
+        desk.gate().signed_out(
+            current_user.login, address=desk.address(), method=session.get("method", "password")
+        )
+    sign_out_everywhere()
+    flash("You have signed out.")
+    return redirect(url_for("signing_in.sign_in"))
+
+
+@blueprint.get("/sign-in/sso")
+def single_sign_on() -> Any:
+    client = _client()
+    if client is None:
+        return redirect(url_for("signing_in.sign_in"))
+    session["next"] = safe_next(request.args.get("next"))
+    return client.authorize_redirect(_external("signing_in.single_sign_on_done"))
+
+
+@blueprint.get("/sign-in/sso/done")
+def single_sign_on_done() -> Any:
+    client = _client()
+    if client is None:
+        return redirect(url_for("signing_in.sign_in"))
+    form = Form()
+    try:
+        token = client.authorize_access_token()
+    except Exception as e:  # authlib's errors: a denied, stale or forged answer
+        current_app.logger.warning("single sign-on refused: %s", type(e).__name__)
+        form.error("login", "Single sign-on did not complete: try again, or use a password")
+        return _page(form), 400
+    claims = token.get("userinfo") or {}
+    email = claims.get("email")
+    if not email or claims.get("email_verified") is False:
+        form.error("login", "Your organisation's account gave no verified e-mail address")
+        return _page(form), 400
+    try:
+        officer = desk.gate().sign_in_by_email(str(email), address=desk.address())
+    except CalloffError as e:
+        form.error("login", desk_message(e))
+        return _page(form), 403
+    return _start(officer, "oidc", desk.gate(), session.pop("next", None))
+
+
+@blueprint.get("/sign-ins")
+@needs_role("admin", "auditor")
+def sign_ins() -> str:
+    login = request.args.get("login") or None
+    records = desk.office().sign_ins(login=login, limit=500)
+    crumbs = [{"text": "Home", "href": url_for("home.home")}, {"text": "Sign-ins"}]
+    return render_template(
+        "web/sign_ins.html", records=records, login=login, crumbs=crumbs, active="sign-ins"
+    )
+
+
+def proxy_sign_in() -> Response | None:
+    """Sign in from a trusted SSO proxy's header (CALLOFF_SSO_HEADER): believed only when
+    the request came through a trusted proxy (`calloff.web.proxy`)."""
+    header = desk.settings().sso_header
+    if not header or current_user.is_authenticated or request.endpoint == "static":
+        return None
+    if not request.environ.get("calloff.trusted_proxy"):
+        return None
+    email = request.headers.get(header)
+    if not email:
+        return None
+    try:
+        officer = desk.gate().sign_in_by_email(email, address=desk.address(), method="proxy")
+    except CalloffError:
+        return None
+    _start(officer, "proxy", desk.gate())
+    return None
+
+
+def desk_message(error: CalloffError) -> str:
+    """A refusal as the command prints it (after `Error:`), unless the command's words
+    name its own options: then the library's."""
+    return str(error) if error.command is not None else error.for_command()
+
+
+def _start(officer: Officer, method: str, gate: Office, target: str | None = None) -> Any:
+    """A new session for the officer: nothing of the old one is kept."""
+    session.clear()
+    login_user(SignedIn(officer.login, officer.name, officer.roles))
+    t = int(now())
+    session.update(
+        method=method,
+        stamp=gate.sign_in_stamp(officer.login) if method == "password" else "",
+        seen=t,
+        since=t,
+    )
+    return redirect(safe_next(target or request.args.get("next")))
+
+
+def _page(form: Form) -> str:
+    settings = desk.settings()
+    return render_template(
+        "web/sign_in.html",
+        form=form,
+        errors=form.summary(),
+        sso=settings.oidc_name if settings.single_sign_on else None,
+        timed_out=request.args.get("timed_out") == "1",
+        idle=settings.idle_minutes,
+        next=safe_next(request.args.get("next")),
+    )
+
+
+def _client() -> Any:
+    return current_app.extensions.get("calloff.oidc")
+
+
+def _external(endpoint: str) -> str:
+    base = desk.settings().base_url
+    if base:
+        return base + url_for(endpoint)
+    return url_for(endpoint, _external=True)
+
+
+def install_single_sign_on(app: Any) -> None:
+    """Register the OpenID Connect client when an issuer is configured."""
+    settings = app.config["CALLOFF"]
+    if not settings.single_sign_on:
+        return
+    from authlib.integrations.flask_client import OAuth
+
+    oauth = OAuth(app)
+    client = oauth.register(
+        "sso",
+        server_metadata_url=settings.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration",
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret,
+        client_kwargs={"scope": "openid email profile"},
+    )
+    app.extensions["calloff.oidc"] = client
