@@ -1618,20 +1618,19 @@ def officer_password(desk: Desk, login: str) -> None:
     (one line). At least 12 characters and not a common password; only its hash is kept,
     and sessions signed in with the old one end.
     """
-    stdin = click.get_text_stream("stdin")
-    if stdin.isatty():
+    if sys.stdin.isatty():
         password = click.prompt(
             "New password", hide_input=True, confirmation_prompt="Type it again"
         )
     else:
-        password = stdin.readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             _fail(
                 "no password on standard input: pipe one line, or run it at a terminal to "
                 "be asked for it",
                 1,
             )
-    entry = desk.office().set_password(login, password)
+    entry = desk.office().set_password(login, password=password)
     click.echo(f"Password set for {entry.login}; any session signed in with the old one ends.")
 
 
@@ -1673,8 +1672,7 @@ def serve(
         from calloff.web.server import serve as run
     except ImportError as e:
         _fail(
-            f"the workspace needs the web extra ({e.name} is missing): "
-            "pip install 'calloff[web]'",
+            f"the workspace needs the web extra ({e.name} is missing): pip install 'calloff[web]'",
             1,
         )
     if desk.officer is not None:

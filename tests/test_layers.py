@@ -56,8 +56,11 @@ SQL_TEXT = re.compile(
 # What the command may reach: the front door, its argument parsers, the refusals, the
 # documents it renders, and what it does first so that it starts fast.
 COMMAND_MAY_IMPORT = re.compile(
-    r"^calloff(\.api|\.arguments|\.errors|\.startup|\.documents(\.\w+)?)?$"
+    r"^calloff(\.api|\.arguments|\.errors|\.startup|\.documents(\.\w+)?|\.web(\.\w+)?)?$"
 )
+# The browser is a second front end beside the command, above the front door: it reaches
+# the library as the command does, through Office, and the library never imports it.
+FRONT_ENDS = ["web"]
 
 
 def floor_of(module: str) -> int:
@@ -65,6 +68,8 @@ def floor_of(module: str) -> int:
     parts = module.split(".")
     if len(parts) < 2:
         return TOP
+    if parts[1] in FRONT_ENDS:
+        return TOP + 1
     if parts[1] in FLOORS:
         return FLOORS.index(parts[1])
     return TOP
@@ -184,10 +189,28 @@ def command_violations(cli: Path = ROOT / "cli.py") -> list[str]:
     ]
 
 
+def front_end_violations(package: Path = PACKAGE) -> list[str]:
+    """The browser's modules import what the command may, and no floor below the door."""
+    problems = []
+    for front in FRONT_ENDS:
+        for path in sorted((package / front).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            module = module_name(path, package)
+            problems += [
+                f"{path.relative_to(package.parent)} imports {name}: the browser reaches the "
+                "library through Office only"
+                for name in sorted(imported(tree, module, public=True))
+                if name.split(".")[0] == "calloff"
+                and known(name, package)
+                and not COMMAND_MAY_IMPORT.match(name)
+            ]
+    return problems
+
+
 def test_every_module_is_on_a_known_floor():
     """A new folder must be placed in FLOORS before it can be checked."""
     folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert folders <= set(FLOORS)
+    assert folders <= set(FLOORS) | set(FRONT_ENDS)
     assert {p.stem for p in PACKAGE.glob("*.py")} == {
         "__init__",
         "errors",
@@ -197,6 +220,7 @@ def test_every_module_is_on_a_known_floor():
         "api_publishing",
         "api_records",
         "api_setup",
+        "api_sign_in",
         "api_spending",
         "arguments",
         "startup",
@@ -209,6 +233,22 @@ def test_each_floor_imports_only_its_own_and_the_floors_below():
 
 def test_the_command_reaches_the_library_through_the_front_door():
     assert command_violations() == []
+
+
+def test_the_browser_reaches_the_library_through_the_front_door():
+    assert front_end_violations() == []
+
+
+def test_a_page_that_bypasses_the_front_door_is_caught(tmp_path):
+    copy = tmp_path / "calloff"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    home = copy / "web" / "home.py"
+    home.write_text("from calloff.store.database import Store\n" + home.read_text())
+    assert front_end_violations(copy) == [
+        "calloff/web/home.py imports calloff.store.database: the browser reaches the library "
+        "through Office only"
+    ]
+    assert any("web/home.py" in v and "runs SQL" in v for v in violations(copy)) is False
 
 
 def test_only_the_store_runs_sql():

@@ -46,14 +46,14 @@ class SigningIn:
     def service(self) -> Service:  # pragma: no cover - provided by Office
         raise NotImplementedError
 
-    def set_password(self, login: str, password: str) -> Officer:
+    def set_password(self, login: str, *, password: str) -> Officer:
         """Set an officer's password: your own, or anyone's if you are an admin. At least
         12 characters, not a common password; only its scrypt hash is kept."""
         if not isinstance(password, str):
             raise InvalidInput("password= must be text")
         return self.service.gate.set_password(_text(login, "login"), password)
 
-    def sign_in(self, login: str, password: str, *, address: str) -> Officer:
+    def sign_in(self, login: str, *, password: str, address: str) -> Officer:
         """The officer, if the password is theirs; refused with one line otherwise. Every
         attempt is recorded with `address` (where it came from); five failures in 15
         minutes lock the account and the address for 15 minutes."""

@@ -22,9 +22,9 @@ from calloff.actions.offering import Lapse as Lapse
 from calloff.actions.offering import Outcome as Outcome
 from calloff.actions.offering import declined, write_offer
 from calloff.actions.officers import Registrar
-from calloff.actions.sign_ins import Gate
 from calloff.actions.payments import Payments
 from calloff.actions.setup import Setup
+from calloff.actions.sign_ins import Gate
 from calloff.actions.spending import Spending
 from calloff.domain.dates import parse_date
 from calloff.domain.model import (

@@ -60,7 +60,9 @@ class Gate(ServiceBase):
                 None,
                 role=role,
             )
-            s.sign_ins.set_password(entry.login, passwords.hash_password(password), now_stamp(), eid)
+            s.sign_ins.set_password(
+                entry.login, passwords.hash_password(password), now_stamp(), eid
+            )
         return entry
 
     def sign_in(self, login: str, password: str, address: str) -> Officer:
@@ -180,9 +182,7 @@ class Gate(ServiceBase):
         entry = self.store.officers.register().as_of(login, date.today())
         return None if entry is None or entry.left_on is not None else entry
 
-    def _locked(
-        self, login: str, address: str, at: datetime, method: str
-    ) -> NotAuthorised | None:
+    def _locked(self, login: str, address: str, at: datetime, method: str) -> NotAuthorised | None:
         """The refusal for an account or address that is locked now (the attempt is
         recorded, and does not lengthen the lock), or None."""
         since = at - passwords.LOCK

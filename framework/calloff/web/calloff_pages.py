@@ -46,10 +46,10 @@ STEPS = {
         "approved",
         "You approve the call-off as a second officer; it is then offered to the provider.",
     ),
-    "reject": Step("Reject", ("reason",), "rejected", "You reject the call-off: nothing is offered."),
-    "vary": Step(
-        "Vary", ("value", "reason"), "varied", "The accepted call-off's value changes."
+    "reject": Step(
+        "Reject", ("reason",), "rejected", "You reject the call-off: nothing is offered."
     ),
+    "vary": Step("Vary", ("value", "reason"), "varied", "The accepted call-off's value changes."),
     "complete": Step(
         "Complete",
         (),
@@ -165,7 +165,7 @@ def _form_page(calloff: int, step: str, form: Form) -> str:
         labels=LABELS,
         form=form,
         errors=form.summary(),
-        crumbs=_crumbs(shown, link=True) + [{"text": STEPS[step].verb}],
+        crumbs=[*_crumbs(shown, link=True), {"text": STEPS[step].verb}],
         active="requests",
     )
 
@@ -180,7 +180,7 @@ def _check_page(calloff: int, step: str, form: Form, on: str | None) -> str:
         labels=LABELS,
         form=form,
         on=on,
-        crumbs=_crumbs(shown, link=True) + [{"text": "Check"}],
+        crumbs=[*_crumbs(shown, link=True), {"text": "Check"}],
         active="requests",
     )
 
@@ -219,7 +219,9 @@ def _done_message(calloff: int, step: str, done: Any) -> str:
                 f"{done.status.replace('_', ' ')} to {done.provider.name} (rank {nxt.rank} "
                 f"on lot {nxt.lot}) at {money(nxt.value)}."
             )
-        return f"Call-off {calloff} declined. Request {done.request.id} is unallocated: {done.refused}"
+        return (
+            f"Call-off {calloff} declined. Request {done.request.id} is unallocated: {done.refused}"
+        )
     if step == "approve":
         ref = f" (decision {done.decision})" if done.decision else ""
         who = office.audit(calloff=done.id)[-1].acted

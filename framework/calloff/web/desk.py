@@ -32,6 +32,9 @@ def office() -> Office:
 
 def open_office(login: str) -> Office:
     """Open the database as `login`, for this request (closed when it ends)."""
+    old = g.pop("office", None)
+    if old is not None:
+        old.close()
     desk = calloff.open(settings().database, officer=login, channel="web")
     g.office = desk
     return desk

@@ -71,8 +71,6 @@ def with_today(form: Form, name: str = "on") -> Form:
     """A new form's date boxes filled with today's date."""
     today = date.today()
     if not any(form.get(f"{name}-{p}") for p in ("day", "month", "year")):
-        form.values.update(
-            {f"{name}-day": str(today.day), f"{name}-month": str(today.month)}
-        )
+        form.values.update({f"{name}-day": str(today.day), f"{name}-month": str(today.month)})
         form.values[f"{name}-year"] = str(today.year)
     return form

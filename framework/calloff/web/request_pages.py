@@ -68,7 +68,7 @@ def new() -> str:
 @needs("request.add")
 def add() -> Any:
     form = Form(request.form)
-    lot = form.required("lot", "Select the lot")
+    lot = form.required("lot", "Choose the lot")
     title = form.required("title", "Enter what the training is")
     start = form.day("start", "start date")
     end = form.day("end", "end date", required=False)
@@ -76,19 +76,26 @@ def add() -> Any:
     value, quantity = form.get("value"), form.get("quantity")
     if not value and not quantity:
         form.error("value", "Enter the value, or a quantity and unit priced at the rate")
+    for name, what in (
+        ("lot", "Choose the lot"),
+        ("quantity", "Enter the quantity as a whole number"),
+        ("attendees", "Enter the number of practitioners as a whole number"),
+    ):
+        if form.get(name) and not form.get(name).isdigit():
+            form.error(name, what)
     if form.errors:
         return _new_page(form), 400
     try:
         made = desk.office().add_request(
-            lot=int(lot) if lot.isdigit() else lot,  # the library names a bad lot
+            lot=int(lot),
             title=title,
             start=start or "",
             end=end,
             value=value or None,
-            quantity=int(quantity) if quantity.isdigit() else (quantity or None),
+            quantity=int(quantity) if quantity else None,
             unit=form.get("unit") or None,
             funding=form.get("funding") or None,
-            attendees=int(form.get("attendees")) if form.get("attendees").isdigit() else None,
+            attendees=int(form.get("attendees")) if form.get("attendees") else None,
             on=on,
         )
     except CalloffError as e:
@@ -137,7 +144,7 @@ def allocate(request_id: int) -> Any:
     return render_template(
         "web/allocated.html",
         outcome=outcome,
-        crumbs=_crumbs(request_id) + [{"text": "Allocated"}],
+        crumbs=[*_crumbs(request_id), {"text": "Allocated"}],
         active="requests",
     )
 
@@ -175,7 +182,7 @@ def _allocate_page(request_id: int, form: Form) -> str:
         r=standing,
         form=form,
         errors=form.summary(),
-        crumbs=_crumbs(request_id) + [{"text": "Allocate"}],
+        crumbs=[*_crumbs(request_id), {"text": "Allocate"}],
         active="requests",
     )
 

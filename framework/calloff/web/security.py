@@ -84,9 +84,7 @@ def _load(login: str) -> SignedIn | None:
     except CalloffError:
         session.clear()
         return None
-    if session.get("method") == "password" and session.get("stamp") != office.sign_in_stamp(
-        login
-    ):
+    if session.get("method") == "password" and session.get("stamp") != office.sign_in_stamp(login):
         desk.close()
         session.clear()
         return None
@@ -94,7 +92,7 @@ def _load(login: str) -> SignedIn | None:
     return SignedIn(entry.login, entry.name, office.roles)
 
 
-def _idle() -> Response | None:
+def _idle() -> Any:
     """End a session idle for longer than the setting, or older than a working day."""
     if request.endpoint == "static" or "_user_id" not in session:
         return None
@@ -196,7 +194,6 @@ def _headers(response: Response) -> Response:
         # Pages carry personal data and the council's figures: never kept by a browser or
         # a proxy, so the back button after signing out shows nothing.
         response.headers["Cache-Control"] = "no-store"
-        response.headers["Pragma"] = "no-cache"
     return response
 
 

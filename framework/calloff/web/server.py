@@ -45,4 +45,11 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     shown = base_url or f"http://{host}:{port}"
     print(f"Serving {name} from {database} at {shown} (Ctrl+C stops it)", flush=True)
-    run(app, host=host, port=port, threads=threads, ident="calloff", clear_untrusted_proxy_headers=False)
+    run(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="calloff",
+        clear_untrusted_proxy_headers=False,
+    )

@@ -22,8 +22,8 @@ from flask import (
 )
 from flask_login import current_user, login_user
 
-from calloff.api import Office
 from calloff import Officer
+from calloff.api import Office
 from calloff.errors import CalloffError
 from calloff.web import desk
 from calloff.web.forms import Form
@@ -55,7 +55,7 @@ def sign_in_post() -> Any:
     if form.errors:
         return _page(form), 400
     try:
-        officer = desk.gate().sign_in(login, password, address=desk.address())
+        officer = desk.gate().sign_in(login, password=password, address=desk.address())
     except CalloffError as e:
         form.error("login", desk_message(e))
         return _page(form), 400
@@ -63,7 +63,7 @@ def sign_in_post() -> Any:
 
 
 @blueprint.post("/sign-out")
-def sign_out() -> Response:
+def sign_out() -> Any:
     if current_user.is_authenticated:
         desk.gate().signed_out(
             current_user.login, address=desk.address(), method=session.get("method", "password")
@@ -146,6 +146,7 @@ def desk_message(error: CalloffError) -> str:
 def _start(officer: Officer, method: str, gate: Office, target: str | None = None) -> Any:
     """A new session for the officer: nothing of the old one is kept."""
     session.clear()
+    desk.open_office(officer.login)
     login_user(SignedIn(officer.login, officer.name, officer.roles))
     t = int(now())
     session.update(

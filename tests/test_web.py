@@ -1,0 +1,265 @@
+"""The workspace through Flask's test client: signing in and its record, sessions that
+idle out, the lock on failed attempts, CSRF, security headers, and every route for every
+role (allowed, or the 403 page and nothing written)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+import calloff
+from calloff.actions import sign_ins
+from calloff.domain import passwords
+from calloff.web import security
+from tests.conftest import snapshot
+from tests.workspace import PASSWORD, ROLES, TEAM, app_for, build, day, post, sign_in, token
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch):
+    """scrypt at a test's cost: the rule is the same, the hash 1,000 times cheaper."""
+    monkeypatch.setattr(passwords, "COST", 2**6)
+
+
+@pytest.fixture
+def db(tmp_path, cheap_hashes):
+    path = tmp_path / "team.db"
+    build(path)
+    return path
+
+
+@pytest.fixture
+def app(db):
+    return app_for(db)
+
+
+def client_as(app, login):
+    client = app.test_client()
+    answer = sign_in(client, login)
+    assert answer.status_code == 302, answer.text
+    return client
+
+
+def record(db):
+    with calloff.open(db) as office:
+        return [(s.login, s.outcome, s.method, s.address) for s in office.sign_ins()]
+
+
+# -- signing in -----------------------------------------------------------------------------
+
+
+def test_sign_in_shows_who_is_signed_in_and_their_roles(app, db):
+    client = app.test_client()
+    assert client.get("/").headers["Location"].startswith("/sign-in")
+    answer = sign_in(client, "a.approver")
+    assert answer.headers["Location"] == "/"
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Signed in as <strong>Ada Approver</strong> (a.approver): officer, approver" in home.text
+    assert record(db)[0] == ("a.approver", "signed in", "password", "127.0.0.1")
+
+
+def test_a_wrong_password_and_an_unknown_login_read_the_same(app, db):
+    client = app.test_client()
+    wrong = sign_in(client, "a.approver", "not the password at all")
+    nobody = sign_in(client, "no.such.officer", PASSWORD)
+    assert wrong.status_code == nobody.status_code == 400
+    sentence = "the login or password is not right: check both and try again"
+    assert sentence in wrong.text and sentence in nobody.text
+    assert 'href="#login"' in wrong.text  # the error summary links to the field
+    assert [r[:2] for r in record(db)[:2]] == [
+        ("no.such.officer", "failed"),
+        ("a.approver", "failed"),
+    ]
+
+
+def test_five_failures_lock_the_account_for_15_minutes(app, db, monkeypatch):
+    client = app.test_client()
+    start = sign_ins.now()
+    for _ in range(5):
+        sign_in(client, "o.officer", "wrong wrong wrong")
+    locked = sign_in(client, "o.officer", PASSWORD)
+    assert locked.status_code == 400
+    assert "too many failed sign-ins for this account or from this address" in locked.text
+    outcomes = [r[1] for r in record(db) if r[0] == "o.officer"]
+    assert outcomes == ["refused while locked", "locked out"] + ["failed"] * 4
+    # Another address is still locked out of this account...
+    other = app.test_client()
+    assert sign_in(other, "o.officer", environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 400
+    # ...and this address out of every account.
+    assert sign_in(client, "a.approver").status_code == 400
+    monkeypatch.setattr(sign_ins, "now", lambda: start + timedelta(minutes=15, seconds=5))
+    assert sign_in(client, "o.officer").status_code == 302
+
+
+def test_a_session_idle_for_30_minutes_ends(app, db, monkeypatch):
+    client = client_as(app, "o.officer")
+    t = security.now()
+    monkeypatch.setattr(security, "now", lambda: t + 29 * 60)
+    assert client.get("/").status_code == 200
+    monkeypatch.setattr(security, "now", lambda: t + 29 * 60 + 30 * 60 + 1)
+    ended = client.get("/requests")
+    assert ended.status_code == 302 and "timed_out=1" in ended.headers["Location"]
+    assert (
+        "signed out after 30 minutes without activity" in client.get(ended.headers["Location"]).text
+    )
+    assert client.get("/").headers["Location"].startswith("/sign-in")
+    assert record(db)[0][:2] == ("o.officer", "timed out")
+
+
+def test_the_idle_time_is_a_setting(db, monkeypatch):
+    app = app_for(db, idle_minutes=5)
+    client = client_as(app, "o.officer")
+    t = security.now()
+    monkeypatch.setattr(security, "now", lambda: t + 5 * 60 + 1)
+    assert client.get("/").status_code == 302
+
+
+def test_an_officer_who_leaves_is_signed_out_at_their_next_click(app, db):
+    client = client_as(app, "o.officer")
+    assert client.get("/").status_code == 200
+    with calloff.open(db) as office:
+        office.officer_leaves("o.officer", reason="moved to another council")
+    assert client.get("/").headers["Location"].startswith("/sign-in")
+    assert sign_in(app.test_client(), "o.officer").status_code == 400
+
+
+def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(app, db):
+    client = client_as(app, "o.officer")
+    with calloff.open(db) as office:
+        office.set_password("o.officer", password="a brand new pass phrase")
+    assert client.get("/").headers["Location"].startswith("/sign-in")
+
+
+def test_signing_out_is_recorded_and_needs_the_token(app, db):
+    client = client_as(app, "f.finance")
+    assert client.post("/sign-out").status_code == 400  # no token: nothing happens
+    assert client.get("/").status_code == 200
+    out = post(client, "/sign-out", {})
+    assert out.headers["Location"] == "/sign-in"
+    assert client.get("/").status_code == 302
+    assert record(db)[0][:2] == ("f.finance", "signed out")
+
+
+def test_after_signing_in_only_a_page_of_this_site_is_next(app):
+    client = app.test_client()
+    page = client.get("/sign-in?next=//evil.example/x")
+    answer = client.post(
+        "/sign-in?next=//evil.example/x",
+        data={"login": "o.officer", "password": PASSWORD, "csrf_token": token(page.text)},
+    )
+    assert answer.headers["Location"] == "/"
+    client = app.test_client()
+    page = client.get("/sign-in?next=/framework")
+    answer = client.post(
+        "/sign-in?next=/framework",
+        data={"login": "o.officer", "password": PASSWORD, "csrf_token": token(page.text)},
+    )
+    assert answer.headers["Location"] == "/framework"
+
+
+# -- the sign-in record is for admins and auditors ----------------------------------------
+
+
+@pytest.mark.parametrize("login", TEAM)
+def test_the_sign_in_record_is_for_admins_and_auditors(app, login):
+    client = client_as(app, login)
+    page = client.get("/sign-ins")
+    if {"admin", "auditor"} & set(ROLES[login]):
+        assert page.status_code == 200 and "signed in" in page.text
+    else:
+        assert page.status_code == 403
+        assert "admin" in page.text and "Max Admin (m.admin)" in page.text
+
+
+# -- headers, cookies, CSRF ------------------------------------------------------------------
+
+
+def test_security_headers_and_cookie(app):
+    client = app.test_client()
+    answer = sign_in(client, "o.officer")
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    page = client.get("/")
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    # No inline script anywhere: every <script> has a src.
+    scripts = re.findall(r"<script([^>]*)>", page.text)
+    assert scripts and all("src=" in s for s in scripts)
+    static = client.get("/static/govuk-frontend/govuk-frontend.min.css")
+    assert static.status_code == 200 and "max-age" in static.headers["Cache-Control"]
+    static.close()
+
+
+def test_behind_https_the_cookie_is_secure_and_host_only(db):
+    app = app_for(db, base_url="https://calloff.example.gov.uk")
+    answer = sign_in(
+        app.test_client(),
+        "o.officer",
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/sign-in"},  # checked over https
+    )
+    cookie = answer.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-calloff=") and "Secure" in cookie
+    assert "Strict-Transport-Security" in answer.headers
+
+
+def test_a_form_without_its_token_is_refused_and_writes_nothing(app, db):
+    client = client_as(app, "o.officer")
+    before = snapshot(db)
+    answer = client.post("/requests/1/allocate", data=day("on", "2015-05-12"))
+    assert answer.status_code == 400
+    assert "The form could not be sent" in answer.text and "Nothing was changed" in answer.text
+    forged = client.post(
+        "/requests/1/allocate", data={**day("on", "2015-05-12"), "csrf_token": "forged"}
+    )
+    assert forged.status_code == 400
+    assert snapshot(db) == before
+
+
+def test_the_token_of_one_session_does_not_serve_another(app, db):
+    mine = client_as(app, "o.officer")
+    theirs = client_as(app, "a.approver")
+    stolen = token(theirs.get("/requests/1/allocate").text)
+    before = snapshot(db)
+    answer = mine.post(
+        "/requests/1/allocate", data={**day("on", "2015-05-12"), "csrf_token": stolen}
+    )
+    assert answer.status_code == 400 and snapshot(db) == before
+
+
+# -- forwarded addresses ---------------------------------------------------------------------
+
+
+def test_forwarded_for_is_believed_only_from_a_trusted_proxy(db):
+    app = app_for(db, trusted_proxies=("10.0.0.1",))
+    forged = {"X-Forwarded-For": "192.0.2.9"}
+    sign_in(
+        app.test_client(), "o.officer", headers=forged, environ_base={"REMOTE_ADDR": "10.9.9.9"}
+    )
+    sign_in(
+        app.test_client(), "f.finance", headers=forged, environ_base={"REMOTE_ADDR": "10.0.0.1"}
+    )
+    assert [(r[0], r[3]) for r in record(db)[:2]] == [
+        ("f.finance", "192.0.2.9"),
+        ("o.officer", "10.9.9.9"),
+    ]
+
+
+def test_a_trusted_sso_proxy_header_signs_in_only_through_the_proxy(db):
+    app = app_for(db, trusted_proxies=("10.0.0.1",), sso_header="X-Remote-Email")
+    header = {"X-Remote-Email": "a.approver@example.gov.uk"}
+    direct = app.test_client()
+    assert (
+        direct.get("/", headers=header, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
+    )
+    proxied = app.test_client()
+    page = proxied.get("/", headers=header, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert page.status_code == 200 and "Ada Approver" in page.text
+    assert "Ada Approver" in proxied.get("/", environ_base={"REMOTE_ADDR": "10.0.0.1"}).text
+    assert record(db)[0][:3] == ("a.approver", "signed in", "proxy")
