@@ -197,8 +197,8 @@ def test_a_decline_offers_the_next_rank(app, db):
     page = client.get("/calloffs/1").text
     # Birch Practice Ltd, rank 2 at £1,200.00 a day: 6 days, £7,200.00.
     assert (
-        "Call-off 1 declined. Call-off 2: request 1 offered to Birch Practice Ltd (rank 2 on lot 4) at £7,200.00."
-        in page
+        "Call-off 1 declined. Call-off 2: request 1 offered to Birch Practice Ltd "
+        "(rank 2 on lot 4) at £7,200.00." in page
     )
 
 
