@@ -237,7 +237,7 @@ def test_over_the_ceiling_is_refused_with_the_commands_sentence(browser, site):
 
 
 def test_at_320_pixels_and_without_javascript(browser, site):
-    base, db = site
+    base, _ = site
     me = Officer(browser, base, width=320, javascript=False)
     me.sign_in("o.officer")
     me.go("/requests/1")
