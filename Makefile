@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint install clean bench
+.PHONY: demo test lint install clean bench serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,12 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/calloff demo --dir demo-output
+
+# The team's workspace in the browser on the demo database (`make demo` first: it prints
+# the demo officers' passwords), at http://127.0.0.1:8080.
+serve: $(STAMP)
+	@test -f demo-output/demo.db || $(BIN)/calloff demo --dir demo-output
+	$(BIN)/calloff --db demo-output/demo.db serve
 
 test: $(STAMP)
 	$(BIN)/ruff check framework cli.py tests bench

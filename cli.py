@@ -2488,6 +2488,8 @@ def demo(desk: Desk, directory: str) -> None:
     program = _program()
     commands: list[tuple[list[str], bool]] = []
     summary = run_demo(directory, program=program, commands=commands)
+    # The workspace's sign-ins come last, where they are seen.
+    summary, _, workspace = summary.partition("\n\nThe team's workspace")
     click.echo(summary)
     click.echo(
         "\nA competition on the Borsetshire framework's lot 2 (by ranking or competition), "
@@ -2500,6 +2502,8 @@ def demo(desk: Desk, directory: str) -> None:
     activate = Path(sys.argv[0]).parent / "activate"
     if program != "calloff" and activate.is_file():
         click.echo(f"(or put calloff on your PATH first: . {Path(program).parent / 'activate'})")
+    if workspace:
+        click.echo(f"\nThe team's workspace{workspace}")
 
 
 def _demo_step(args: list[str], refused: bool) -> None:

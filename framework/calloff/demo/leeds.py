@@ -14,6 +14,7 @@ from calloff.actions.service import Service
 from calloff.demo.competition import steps as competition_steps
 from calloff.demo.folder import MANIFEST as MANIFEST
 from calloff.demo.folder import DemoFolder
+from calloff.demo.workspace import open_workspace
 from calloff.documents.orders import render_order, render_record
 from calloff.domain import definition, officers
 from calloff.domain.dates import FinancialYear
@@ -285,11 +286,12 @@ def run_demo(
         lines.append(f"Quarterly report: {path}")
     lines.extend(_publish(folder, store, o1.calloff.year))
     lines.extend(_calendar(folder, svc, o3.calloff.id))
+    workspace = open_workspace(svc, db_path, program)
     store.close()
     lines.append("Explore it:")
     for command in ("offers", "headroom", f"show {o2b.calloff.id}", "due"):
         lines.append(f"  {program} --db {db_path} {command}")
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *workspace])
 
 
 def _publish(folder: DemoFolder, store: Store, year: FinancialYear) -> list[str]:
