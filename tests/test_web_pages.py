@@ -316,11 +316,30 @@ def test_documents_print_and_download(app):
 def test_the_request_list_filters(app):
     client = client_as(app, "o.officer")
     every = client.get("/requests").text
-    assert "2 of 2 requests." in every
+    assert "1 to 2 of 2 requests." in every
     new = client.get("/requests?status=new").text
-    assert "1 of 2 requests." in new and "Two more days" in new and "Deep-dive" not in new
-    assert "0 of 2 requests." in client.get("/requests?lot=1").text
-    assert "2 of 2 requests." in client.get("/requests?year=2015-16").text
+    assert "1 to 1 of 1 request." in new and "Two more days" in new and "Deep-dive" not in new
+    assert "No request matches." in client.get("/requests?lot=1").text
+    assert "1 to 2 of 2 requests." in client.get("/requests?year=2015-16").text
+    assert "No request matches." in client.get("/requests?year=2016-17").text
+    for bad in ("lot=99", "status=lost", "year=1999-00", "page=0", "page=x"):
+        assert client.get(f"/requests?{bad}").status_code == 404
+
+
+def test_the_request_list_is_paged(app, db):
+    with calloff.open(db) as office:
+        for n in range(120):
+            office.add_request(
+                lot=4, title=f"Session {n}", start="2015-09-01", value="100", on="2015-06-01"
+            )
+    client = client_as(app, "u.auditor")
+    first = client.get("/requests").text
+    assert "1 to 50 of 122 requests (page 1 of 3)." in first
+    last = client.get("/requests?page=3").text
+    assert "101 to 122 of 122 requests (page 3 of 3)." in last and "Session 119" in last
+    assert 'href="/requests?page=2"' in last  # previous
+    home = client.get("/").text
+    assert "Never offered: 121" in home and "All 121 never offered" in home
 
 
 def test_the_framework_page_shows_rankings_and_caps(app):

@@ -37,12 +37,14 @@ from calloff.arguments import (
     officer_name,
 )
 from calloff.domain import definition, officers
+from calloff.domain.listings import REQUEST_STATUSES
 from calloff.domain.model import CallOff, Framework, PassOver, Request
 from calloff.domain.officers import Actor
 from calloff.errors import CalloffError, InvalidInput, NotAuthorised
 from calloff.store.database import Store
 
 __all__ = [
+    "REQUEST_STATUSES",
     "Office",
     "create",
     "embedded_frameworks",

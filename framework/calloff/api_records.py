@@ -10,8 +10,10 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from calloff.arguments import Day, Ref, _day, _id, _ref, _text, head_hash
+from calloff.arguments import Day, Ref, _count, _day, _id, _ref, _text, _year, head_hash
+from calloff.domain.dates import FinancialYear
 from calloff.domain.listings import (
+    REQUEST_STATUSES,
     AuditCheck,
     AuditEvent,
     AwaitingApproval,
@@ -20,6 +22,7 @@ from calloff.domain.listings import (
     PendingOffer,
     RequestStanding,
 )
+from calloff.errors import InvalidInput
 
 if TYPE_CHECKING:
     from calloff.actions.service import Service
@@ -42,9 +45,42 @@ class Records:
         respond-by day on `on` (default today) say by how many working days."""
         return self.service.lists.offers(_day(on))
 
-    def requests(self) -> list[RequestStanding]:
-        """Every request with where it stands (`calloff request list`)."""
-        return self.service.lists.requests()
+    def requests(
+        self,
+        *,
+        lot: int | None = None,
+        status: str | None = None,
+        year: FinancialYear | str | None = None,
+        request: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[RequestStanding]:
+        """Every request with where it stands (`calloff request list`), by id: or those on
+        `lot`, with `status` (new, offered, awaiting_approval, accepted, in_competition,
+        unallocated, completed, cancelled...), starting in financial `year`, or the one
+        `request`; `limit` of them from `offset`, a page at a time."""
+        return self.service.lists.requests(
+            None if lot is None else _id(lot, "lot"),
+            _status(status),
+            _year(year),
+            None if request is None else _id(request, "request"),
+            None if limit is None else _count(limit, "limit", 1, 10_000),
+            _count(offset, "offset", 0, 10**9) or 0,
+        )
+
+    def count_requests(
+        self,
+        *,
+        lot: int | None = None,
+        status: str | None = None,
+        year: FinancialYear | str | None = None,
+    ) -> int:
+        """How many requests `requests()` lists with these filters."""
+        return self.service.lists.count_requests(
+            None if lot is None else _id(lot, "lot"),
+            _status(status),
+            _year(year),
+        )
 
     def competitions(self, *, on: Day | None = None) -> list[CompetitionStanding]:
         """Every competition with where it stands on `on`, default today (`calloff
@@ -90,3 +126,14 @@ class Records:
     def audit_size(self) -> int:
         """How many rows `verify_audit()` reads: the length of a progress bar."""
         return self.service.lists.audit_size()
+
+
+def _status(status: str | None) -> str | None:
+    if status is None:
+        return None
+    if status not in REQUEST_STATUSES:
+        raise InvalidInput(
+            f"status {status!r} is not one a request has: choose from "
+            + ", ".join(REQUEST_STATUSES)
+        )
+    return status

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from calloff.actions.base import ServiceBase
+from calloff.domain.dates import FinancialYear
 from calloff.domain.listings import (
     AuditCheck,
     AuditEvent,
@@ -59,33 +60,38 @@ class Lists(ServiceBase):
             )
         return found
 
-    def requests(self) -> list[RequestStanding]:
-        """Every request with where it stands: its live call-off's status, in a
-        competition, new (never offered) or unallocated (every offer ended)."""
-        found = []
-        for r in self.store.listings.requests():
-            if r["live"]:
-                status = r["last_status"]
-            elif r["competition"] is not None:
-                status = "in_competition"
-            elif r["last_calloff"] is None:
-                status = "new"
-            else:
-                status = "unallocated"
-            found.append(
-                RequestStanding(
-                    id=r["id"],
-                    lot=r["lot"],
-                    title=r["title"],
-                    start=_day(r["start"]),
-                    end=to_date(r["end"]),
-                    funding=r["funding"],
-                    status=status,
-                    calloff=r["last_calloff"],
-                    competition=r["competition"],
-                )
+    def requests(
+        self,
+        lot: int | None = None,
+        status: str | None = None,
+        year: FinancialYear | None = None,
+        request_id: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[RequestStanding]:
+        """Requests with where each stands: its live call-off's status, in a competition,
+        new (never offered) or unallocated (every offer ended); filtered and paged."""
+        starts = None if year is None else (year.start.isoformat(), year.end.isoformat())
+        return [
+            RequestStanding(
+                id=r["id"],
+                lot=r["lot"],
+                title=r["title"],
+                start=_day(r["start"]),
+                end=to_date(r["end"]),
+                funding=r["funding"],
+                status=r["standing"],
+                calloff=r["last_calloff"],
+                competition=r["competition"],
             )
-        return found
+            for r in self.store.listings.requests(lot, status, starts, request_id, limit, offset)
+        ]
+
+    def count_requests(
+        self, lot: int | None = None, status: str | None = None, year: FinancialYear | None = None
+    ) -> int:
+        starts = None if year is None else (year.start.isoformat(), year.end.isoformat())
+        return self.store.listings.count_requests(lot, status, starts)
 
     def competitions(self, today: date) -> list[CompetitionStanding]:
         """Every competition, with its status as `competition show` has it: cancelled,

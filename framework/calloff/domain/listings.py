@@ -45,6 +45,19 @@ class PendingOffer(ListedCallOff):
     lapse_command: str | None
 
 
+# Where a request can stand, in the order it gets there.
+REQUEST_STATUSES = (
+    "new",
+    "in_competition",
+    "awaiting_approval",
+    "offered",
+    "accepted",
+    "unallocated",
+    "completed",
+    "cancelled",
+)
+
+
 @attrs.frozen
 class RequestStanding:
     """A request and where it stands: `new`, `in_competition`, `unallocated`, or its latest

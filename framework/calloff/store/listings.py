@@ -45,24 +45,67 @@ class Listings:
             )
         )
 
-    def requests(self) -> list[dict[str, Any]]:
-        """Every request with where it stands, for listing."""
-        return list(
-            self.db.query(
-                f"""
-            SELECT r.*,
-              (SELECT c.id FROM calloffs c WHERE c.request_id = r.id ORDER BY c.id DESC LIMIT 1)
-                AS last_calloff,
-              (SELECT c.status FROM calloffs c WHERE c.request_id = r.id
-                 ORDER BY c.id DESC LIMIT 1) AS last_status,
-              (SELECT COUNT(*) FROM calloffs c WHERE c.request_id = r.id
-                 AND c.status IN ({", ".join(f"'{s}'" for s in LIVE + FINISHED)})) AS live,
-              (SELECT k.id FROM competitions k WHERE k.request_id = r.id
-                 AND k.cancelled_on IS NULL) AS competition
-            FROM requests r ORDER BY r.id
-            """
-            )
-        )
+    def requests(
+        self,
+        lot: int | None = None,
+        status: str | None = None,
+        starts: tuple[str, str] | None = None,
+        request_id: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        count: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Requests with where each stands (`standing`), for listing: those on `lot`, with
+        `status`, starting within `starts` (first and last day), or the one `request_id`;
+        `limit` of them from `offset`, by id. Filtered and paged here, in SQL, so a page of
+        a national framework's list reads one page."""
+        live = ", ".join(f"'{s}'" for s in LIVE + FINISHED)
+        where = ["1 = 1"]
+        params: dict[str, Any] = {"limit": -1 if limit is None else limit, "offset": offset}
+        inner = ["1 = 1"]
+        if lot is not None:
+            inner.append("r.lot = :lot")
+            params["lot"] = lot
+        if request_id is not None:
+            inner.append("r.id = :rid")
+            params["rid"] = request_id
+        if starts is not None:
+            inner.append("r.start BETWEEN :first AND :last")
+            params["first"], params["last"] = starts
+        if status is not None:
+            where.append("standing = :status")
+            params["status"] = status
+        sql = f"""
+            SELECT * FROM (
+              SELECT *, CASE WHEN live > 0 THEN last_status
+                             WHEN competition IS NOT NULL THEN 'in_competition'
+                             WHEN last_calloff IS NULL THEN 'new'
+                             ELSE 'unallocated' END AS standing
+              FROM (
+                SELECT r.*,
+                  (SELECT c.id FROM calloffs c WHERE c.request_id = r.id
+                     ORDER BY c.id DESC LIMIT 1) AS last_calloff,
+                  (SELECT c.status FROM calloffs c WHERE c.request_id = r.id
+                     ORDER BY c.id DESC LIMIT 1) AS last_status,
+                  (SELECT COUNT(*) FROM calloffs c WHERE c.request_id = r.id
+                     AND c.status IN ({live})) AS live,
+                  (SELECT k.id FROM competitions k WHERE k.request_id = r.id
+                     AND k.cancelled_on IS NULL) AS competition
+                FROM requests r WHERE {" AND ".join(inner)}))
+            WHERE {" AND ".join(where)}"""
+        if count:
+            row = self.db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()
+            return [{"count": row[0]}]
+        return list(self.db.query(sql + " ORDER BY id LIMIT :limit OFFSET :offset", params))
+
+    def count_requests(
+        self,
+        lot: int | None = None,
+        status: str | None = None,
+        starts: tuple[str, str] | None = None,
+    ) -> int:
+        """How many requests `requests()` would list with these filters, unpaged."""
+        return int(self.requests(lot, status, starts, count=True)[0]["count"])
 
     def offers_past(self, on: date) -> list[CallOff]:
         """Offers still unanswered after their respond-by date."""

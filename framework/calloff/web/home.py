@@ -10,6 +10,7 @@ from calloff.web.security import signed_in
 blueprint = Blueprint("home", __name__)
 SOON = 14  # publications due within this many days are listed with the overdue ones
 NOT_ALLOCATED = ("new", "unallocated")
+SHOWN = 10  # of each, with a link to the rest
 
 
 @blueprint.get("/")
@@ -27,7 +28,8 @@ def home() -> str:
         "web/home.html",
         offers=office.offers(),
         approvals=office.my_approvals() if "approver" in office.roles else None,
-        waiting=[r for r in office.requests() if r.status in NOT_ALLOCATED],
+        waiting={s: office.requests(status=s, limit=SHOWN) for s in NOT_ALLOCATED},
+        waiting_counts={s: office.count_requests(status=s) for s in NOT_ALLOCATED},
         publications=publications,
         position=office.headroom(),
         active="home",

@@ -12,50 +12,85 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from calloff import CalloffError, FinancialYear, NotAuthorised
+from calloff.api import REQUEST_STATUSES
 from calloff.web import desk
 from calloff.web.forms import Form, with_today
 from calloff.web.security import needs, signed_in
 from calloff.web.signing_in import desk_message
 
 blueprint = Blueprint("requests", __name__)
-STATUSES = (
-    "new",
-    "offered",
-    "awaiting_approval",
-    "accepted",
-    "in_competition",
-    "unallocated",
-    "completed",
-    "cancelled",
-)
+PAGE = 50  # requests a page
 
 
 @blueprint.get("/requests")
 @signed_in
-def list_requests() -> str:
+def list_requests() -> Any:
     office = desk.office()
-    every = office.requests()
+    fw = office.framework
     lot, status, year = (request.args.get(k, "") for k in ("lot", "status", "year"))
-    shown = [
-        r
-        for r in every
-        if (not lot or str(r.lot) == lot)
-        and (not status or r.status == status)
-        and (not year or str(FinancialYear.of(r.start)) == year)
-    ]
-    years = sorted({str(FinancialYear.of(r.start)) for r in every})
+    page = request.args.get("page", "1")
+    if (
+        (lot and lot not in {str(x.number) for x in fw.lots})
+        or (status and status not in REQUEST_STATUSES)
+        or (year and year not in _years(fw))
+        or not page.isdigit()
+        or int(page) < 1
+    ):
+        abort(404)
+    filters: dict[str, Any] = {
+        "lot": int(lot) if lot else None,
+        "status": status or None,
+        "year": year or None,
+    }
+    total = office.count_requests(**filters)
+    pages = max(1, -(-total // PAGE))
+    number = min(int(page), pages)
+    shown = office.requests(**filters, limit=PAGE, offset=(number - 1) * PAGE)
     return render_template(
         "web/requests.html",
         requests=shown,
-        total=len(every),
-        lots=office.framework.lots,
-        statuses=STATUSES,
-        years=years,
+        total=total,
+        first=(number - 1) * PAGE + 1,
+        page=number,
+        pages=pages,
+        pagination=_pagination(number, pages, {"lot": lot, "status": status, "year": year}),
+        lots=fw.lots,
+        statuses=REQUEST_STATUSES,
+        years=_years(fw),
         chosen={"lot": lot, "status": status, "year": year},
         may_add=office.may("request.add"),
         crumbs=[{"text": "Home", "href": url_for("home.home")}, {"text": "Requests"}],
         active="requests",
     )
+
+
+def _years(fw: Any) -> list[str]:
+    """The financial years of the framework's term, with its extensions."""
+    first, last = FinancialYear.of(fw.term.start), FinancialYear.of(fw.term.latest_end)
+    return [str(FinancialYear(y)) for y in range(first.start_year, last.start_year + 1)]
+
+
+def _pagination(number: int, pages: int, kept: dict[str, str]) -> dict[str, Any] | None:
+    """GOV.UK pagination: previous, next and the pages around this one."""
+    if pages <= 1:
+        return None
+    args: dict[str, Any] = {k: v for k, v in kept.items() if v}
+
+    def link(n: int) -> str:
+        return url_for("requests.list_requests", **args, page=n)
+
+    near = sorted({1, pages, *range(max(1, number - 2), min(pages, number + 2) + 1)})
+    items: list[dict[str, Any]] = []
+    for i, n in enumerate(near):
+        if i and n - near[i - 1] > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": n, "href": link(n), "current": n == number})
+    found: dict[str, Any] = {"items": items}
+    if number > 1:
+        found["previous"] = {"href": link(number - 1)}
+    if number < pages:
+        found["next"] = {"href": link(number + 1)}
+    return found
 
 
 @blueprint.get("/requests/new")
@@ -109,9 +144,7 @@ def add() -> Any:
 @signed_in
 def show(request_id: int) -> str:
     office = desk.office()
-    standing = next((r for r in office.requests() if r.id == request_id), None)
-    if standing is None:
-        abort(404)
+    standing = _request(request_id)
     return render_template(
         "web/request.html",
         r=office.request(request_id),
@@ -150,10 +183,10 @@ def allocate(request_id: int) -> Any:
 
 
 def _request(request_id: int) -> Any:
-    found = next((r for r in desk.office().requests() if r.id == request_id), None)
-    if found is None:
+    found = desk.office().requests(request=request_id)
+    if not found:
         abort(404)
-    return found
+    return found[0]
 
 
 def _new_page(form: Form) -> str:
