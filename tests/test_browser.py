@@ -105,6 +105,7 @@ class Officer:
         page = self.page
         page.wait_for_load_state()
         assert page.locator("h1").count() == 1, page.url
+        assert page.locator("nav.govuk-breadcrumbs, .govuk-breadcrumbs").count() == 1, page.url
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= page.viewport_size["width"], f"{page.url} scrolls sideways: {width}"
         if not self.javascript:

@@ -32,5 +32,6 @@ def home() -> str:
         waiting_counts={s: office.count_requests(status=s) for s in NOT_ALLOCATED},
         publications=publications,
         position=office.headroom(),
+        crumbs=[{"text": "Home"}],
         active="home",
     )

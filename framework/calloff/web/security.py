@@ -151,6 +151,7 @@ def forbidden(*roles: str) -> tuple[str, int]:
         roles=[(r, role_work(r)) for r in roles],
         admins=admins,
         login=current_user.login,
+        crumbs=[{"text": "Home", "href": url_for("home.home")}, {"text": "You cannot do this"}],
     )
     return page, 403
 
@@ -216,4 +217,6 @@ def _not_authorised(error: NotAuthorised) -> tuple[str, int]:
 
 
 def _error(code: int, title: str, detail: str | None = None) -> tuple[str, int]:
-    return render_template("web/error.html", title=title, detail=detail, code=code), code
+    crumbs = [{"text": "Home", "href": url_for("home.home")}, {"text": title}]
+    page = render_template("web/error.html", title=title, detail=detail, code=code, crumbs=crumbs)
+    return page, code

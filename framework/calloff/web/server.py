@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 
 import calloff
@@ -45,6 +46,12 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     shown = base_url or f"http://{host}:{port}"
     print(f"Serving {name} from {database} at {shown} (Ctrl+C stops it)", flush=True)
+    if not (os.environ.get("CALLOFF_SECRET_KEY") or os.environ.get("CALLOFF_SECRET_KEY_FILE")):
+        print(
+            "No CALLOFF_SECRET_KEY: sessions are signed with a key made for this run, so "
+            "everyone signs in again when the server restarts (docs/deploy.md).",
+            flush=True,
+        )
     run(
         app,
         host=host,

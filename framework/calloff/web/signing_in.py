@@ -168,6 +168,7 @@ def _page(form: Form) -> str:
         timed_out=request.args.get("timed_out") == "1",
         idle=settings.idle_minutes,
         next=safe_next(request.args.get("next")),
+        crumbs=[{"text": "Sign in"}],
     )
 
 
