@@ -29,12 +29,14 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-# What each command costs at 0, 1k, 10k and 100k call-offs (docs/performance.md). The
+# What each command costs at 0, 1k, 10k and 100k call-offs, and the workspace under 16
+# signed-in clients at 10k and 100k (docs/performance.md). The
 # databases are built once into bench-output/ and reused; pandas is installed for the
 # comparison if the package index can be reached.
 bench: $(STAMP)
 	-$(BIN)/python -m pip install --quiet pandas
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/web.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check framework cli.py tests bench

@@ -97,7 +97,11 @@ class Client(threading.Thread):
         page = self.http.get(self.base + "/sign-in")
         answer = self.http.post(
             self.base + "/sign-in",
-            data={"login": f"officer.{self.n}", "password": PASSWORD, "csrf_token": self.token(page)},
+            data={
+                "login": f"officer.{self.n}",
+                "password": PASSWORD,
+                "csrf_token": self.token(page),
+            },
             allow_redirects=False,
         )
         if answer.status_code != 302:
@@ -168,9 +172,7 @@ def breaches(db: Path) -> int:
         start, end = fw.term.start.year, fw.term.latest_end.year
         for year in range(start, end + 1):
             position = office.headroom(year=f"{year}-{str(year + 1)[2:]}")
-            found += sum(
-                1 for s in position.streams if s.headroom is not None and s.headroom < 0
-            )
+            found += sum(1 for s in position.streams if s.headroom is not None and s.headroom < 0)
     return found
 
 
@@ -228,7 +230,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
-    print(f"\nThe workspace: {args.clients} signed-in clients for {args.seconds} s, {os.cpu_count()} CPU(s)")
+    print(
+        f"\nThe workspace: {args.clients} signed-in clients for {args.seconds} s, {os.cpu_count()} CPU(s)"
+    )
     for size in (int(s) for s in args.sizes.split(",")):
         r = measure(size, args.seconds, args.clients)
         print(
@@ -248,7 +252,9 @@ def main() -> None:
             and r["pages_p95"] <= 300
             and r["allocate_p95"] <= 500
         )
-        print(f"    target (0 errors, 0 breaches, p95 pages ≤ 300 ms, allocation ≤ 500 ms): {'met' if ok else 'NOT met'}")
+        print(
+            f"    target (0 errors, 0 breaches, p95 pages ≤ 300 ms, allocation ≤ 500 ms): {'met' if ok else 'NOT met'}"
+        )
     shutil.rmtree(OUT / "work", ignore_errors=True)
 
 
