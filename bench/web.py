@@ -21,7 +21,6 @@ import random
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -42,8 +41,9 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def prepare(size: int) -> tuple[Path, dict[str, int]]:
     """A working copy of the cached database, with the sixteen officers' passwords."""
-    import calloff
     from build import cached
+
+    import calloff
 
     built, ids = cached(OUT, size)
     work = OUT / "work"
@@ -231,7 +231,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
     print(
-        f"\nThe workspace: {args.clients} signed-in clients for {args.seconds} s, {os.cpu_count()} CPU(s)"
+        f"\nThe workspace: {args.clients} signed-in clients for {args.seconds} s, "
+        f"{os.cpu_count()} CPU(s)"
     )
     for size in (int(s) for s in args.sizes.split(",")):
         r = measure(size, args.seconds, args.clients)
@@ -253,7 +254,8 @@ def main() -> None:
             and r["allocate_p95"] <= 500
         )
         print(
-            f"    target (0 errors, 0 breaches, p95 pages ≤ 300 ms, allocation ≤ 500 ms): {'met' if ok else 'NOT met'}"
+            "    target (0 errors, 0 breaches, p95 pages ≤ 300 ms, allocation ≤ 500 ms): "
+            + ("met" if ok else "NOT met")
         )
     shutil.rmtree(OUT / "work", ignore_errors=True)
 
