@@ -40,10 +40,17 @@ class Records:
         (`calloff approvals`), oldest first."""
         return self.service.lists.approvals()
 
-    def offers(self, *, on: Day | None = None) -> list[PendingOffer]:
-        """Offers waiting for the provider's answer (`calloff offers`); those past their
-        respond-by day on `on` (default today) say by how many working days."""
-        return self.service.lists.offers(_day(on))
+    def offers(self, *, on: Day | None = None, limit: int | None = None) -> list[PendingOffer]:
+        """Offers waiting for the provider's answer (`calloff offers`), soonest respond-by
+        first (the first `limit`); those past their respond-by day on `on` (default today)
+        say by how many working days."""
+        return self.service.lists.offers(
+            _day(on), None if limit is None else _count(limit, "limit", 1, 10_000)
+        )
+
+    def count_offers(self) -> int:
+        """How many offers wait for the provider's answer."""
+        return self.service.store.listings.count_pending_offers()
 
     def requests(
         self,
@@ -122,6 +129,12 @@ class Records:
         rows read so far, out of `audit_size()`."""
         expected = None if expect is None else head_hash(_text(expect, "expect"))
         return self.service.lists.verify(expected, progress)
+
+    @property
+    def last_event(self) -> int:
+        """The number of the newest event in the trail (0 for none): whatever is recorded
+        changes it, so a figure read at one number holds while it stays the same."""
+        return self.service.store.trail.next_event_id() - 1
 
     def audit_size(self) -> int:
         """How many rows `verify_audit()` reads: the length of a progress bar."""

@@ -41,12 +41,12 @@ class Lists(ServiceBase):
             for r in self.store.listings.awaiting_approval()
         ]
 
-    def offers(self, on: date) -> list[PendingOffer]:
+    def offers(self, on: date, limit: int | None = None) -> list[PendingOffer]:
         """Offers waiting for the provider's answer, soonest respond-by first; those past
         it on `on` say by how much and which command lapses them."""
         fw = self.store.framework()
         found = []
-        for r in self.store.listings.pending_offers():
+        for r in self.store.listings.pending_offers(limit):
             dates = offer_dates(r, on, fw.term, fw.holidays)
             found.append(
                 PendingOffer(

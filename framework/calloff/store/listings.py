@@ -31,6 +31,7 @@ class Listings:
         is as recorded by event `:upto` where the query names one."""
         params = dict(params or {})
         params.setdefault("upto", NOW)
+        params.setdefault("limit", -1)
         return list(
             self.db.query(
                 f"""
@@ -39,7 +40,7 @@ class Listings:
                  AND ch.event_id <= :upto ORDER BY ch.id DESC LIMIT 1) AS status_recorded
             FROM calloffs c JOIN providers p ON p.id = c.provider_id
             JOIN requests r ON r.id = c.request_id
-            WHERE {where} ORDER BY {order}
+            WHERE {where} ORDER BY {order} LIMIT :limit
             """,
                 params,
             )
@@ -117,8 +118,15 @@ class Listings:
             )
         ]
 
-    def pending_offers(self) -> list[dict[str, Any]]:
-        return self._calloff_rows("c.status = 'offered'", "c.respond_by, c.id")
+    def pending_offers(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Offers waiting for an answer, soonest respond-by first; the first `limit`."""
+        return self._calloff_rows(
+            "c.status = 'offered'", "c.respond_by, c.id", {"limit": -1 if limit is None else limit}
+        )
+
+    def count_pending_offers(self) -> int:
+        row = self.db.execute("SELECT COUNT(*) FROM calloffs WHERE status = 'offered'").fetchone()
+        return int(row[0])
 
     def raised_between(
         self, start: date, end: date, upto: int | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from calloff.web import desk
+from calloff.web import cached, desk
 from calloff.web.security import signed_in
 
 blueprint = Blueprint("home", __name__)
@@ -17,7 +17,7 @@ SHOWN = 10  # of each, with a link to the rest
 @signed_in
 def home() -> str:
     office = desk.office()
-    due = office.due()
+    due = cached.due(office)
     publications = [
         item
         for item in due["items"]
@@ -26,11 +26,14 @@ def home() -> str:
     publications.sort(key=lambda i: (not i["overdue"], i["due_by"]))
     return render_template(
         "web/home.html",
-        offers=office.offers(),
+        offers=office.offers(limit=SHOWN),
+        offers_count=office.count_offers(),
         approvals=office.my_approvals() if "approver" in office.roles else None,
         waiting={s: office.requests(status=s, limit=SHOWN) for s in NOT_ALLOCATED},
         waiting_counts={s: office.count_requests(status=s) for s in NOT_ALLOCATED},
-        publications=publications,
+        publications=publications[:SHOWN],
+        publications_count=len(publications),
+        overdue_count=sum(1 for i in publications if i["overdue"]),
         position=office.headroom(),
         crumbs=[{"text": "Home"}],
         active="home",
