@@ -4,7 +4,9 @@ Against the 10,000 and 100,000 call-off databases (built by bench/build.py, as `
 bench` builds them), `calloff serve` runs in its own process and sixteen clients, one per
 officer, each signed in with a password, loop over the officer's day: the home page, the
 request list, a call-off's page, an allocation (its form, then the POST) and the
-acceptance of the offer it made (form, check, confirm). It reports requests per second,
+acceptance of the offer it made (form, check, confirm), pausing between clicks as a
+person reading the page does (`--think`, a mean of 1 s; 0 for none, which measures how
+many requests a second the server can take). It reports requests per second,
 p50 and p95 for pages and for allocations, errors (any 5xx, or a page that did not say
 what it should), and ceiling breaches (any capped stream below zero afterwards). The goals
 (docs/performance.md): 0 errors, 0 breaches, p95 at most 300 ms for pages and 500 ms for
@@ -67,9 +69,11 @@ def free_port() -> int:
 class Client(threading.Thread):
     """One officer in the browser, timing each request by kind."""
 
-    def __init__(self, n: int, base: str, ids: dict[str, int], size: int, until: float):
+    def __init__(
+        self, n: int, base: str, ids: dict[str, int], size: int, until: float, think: float
+    ):
         super().__init__(daemon=True)
-        self.n, self.base, self.until = n, base, until
+        self.n, self.base, self.until, self.think = n, base, until, think
         self.http = requests.Session()
         self.spares = list(range(ids["spare_from"] + n, ids["spare_to"] + 1, 16))
         self.largest = max(size, 1)
@@ -110,6 +114,8 @@ class Client(threading.Thread):
     def run(self) -> None:
         self.sign_in()
         while time.time() < self.until:
+            if self.think:  # an officer reads a page before the next click
+                time.sleep(self.rng.uniform(0.5, 1.5) * self.think)
             roll = self.rng.random()
             if roll < 0.2:
                 self.check("home", "GET", "/", "What needs you now")
@@ -176,7 +182,7 @@ def breaches(db: Path) -> int:
     return found
 
 
-def measure(size: int, seconds: int, clients: int) -> dict[str, object]:
+def measure(size: int, seconds: int, clients: int, think: float) -> dict[str, object]:
     db, ids = prepare(size)
     port = free_port()
     server = subprocess.Popen(
@@ -194,7 +200,7 @@ def measure(size: int, seconds: int, clients: int) -> dict[str, object]:
             except requests.ConnectionError:
                 time.sleep(0.05)
         until = time.time() + seconds
-        team = [Client(n, base, ids, size, until) for n in range(clients)]
+        team = [Client(n, base, ids, size, until, think) for n in range(clients)]
         for c in team:
             c.start()
         for c in team:
@@ -229,13 +235,19 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean seconds an officer reads a page before the next click (0: none)",
+    )
     args = parser.parse_args()
     print(
         f"\nThe workspace: {args.clients} signed-in clients for {args.seconds} s, "
-        f"{os.cpu_count()} CPU(s)"
+        f"{args.think:g} s between clicks on average, {os.cpu_count()} CPU(s)"
     )
     for size in (int(s) for s in args.sizes.split(",")):
-        r = measure(size, args.seconds, args.clients)
+        r = measure(size, args.seconds, args.clients, args.think)
         print(
             f"{size:>7,} call-offs: {r['requests']:,} requests ({r['rate']:.0f}/s); pages "
             f"p50 {r['pages_p50']:.0f} ms, p95 {r['pages_p95']:.0f} ms; allocation p95 "
