@@ -126,7 +126,11 @@ def cache_key() -> str:
 
     from calloff.store.schema import SCHEMA_VERSION
 
-    text = (HERE / "build.py").read_bytes() + (HERE / "national.toml").read_bytes()
+    store = HERE.parent / "framework" / "calloff" / "store"
+    text = b"".join(
+        p.read_bytes()
+        for p in (HERE / "build.py", HERE / "national.toml", store / "migrations.py")
+    )
     return f"{SCHEMA_VERSION}-{hashlib.sha256(text).hexdigest()[:16]}"
 
 

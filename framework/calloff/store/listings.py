@@ -73,7 +73,21 @@ class Listings:
         if starts is not None:
             inner.append("r.start BETWEEN :first AND :last")
             params["first"], params["last"] = starts
-        if status is not None:
+        open_competition = (
+            "EXISTS (SELECT 1 FROM competitions k WHERE k.request_id = r.id "
+            "AND k.cancelled_on IS NULL)"
+        )
+        if status == "new":  # the home page's question, asked of the requests alone
+            inner.append("NOT EXISTS (SELECT 1 FROM calloffs c WHERE c.request_id = r.id)")
+            inner.append(f"NOT {open_competition}")
+        elif status == "unallocated":
+            inner.append("EXISTS (SELECT 1 FROM calloffs c WHERE c.request_id = r.id)")
+            inner.append(
+                "NOT EXISTS (SELECT 1 FROM calloffs c WHERE c.request_id = r.id "
+                f"AND c.status IN ({live}))"
+            )
+            inner.append(f"NOT {open_competition}")
+        elif status is not None:
             where.append("standing = :status")
             params["status"] = status
         sql = f"""

@@ -340,10 +340,13 @@ def _migrate_8_to_9(db: sqlite_utils.Database) -> None:
 
 
 def _migrate_9_to_10(db: sqlite_utils.Database) -> None:
-    """Signing in to the workspace: officers' password hashes and the sign-in record."""
+    """Signing in to the workspace: officers' password hashes and the sign-in record; and
+    an index for the workspace's home page, which asks which requests have no live
+    call-off."""
     from calloff.store.sign_ins import create_tables
 
     create_tables(db)
+    db.execute("CREATE INDEX calloffs_request_status ON calloffs (request_id, status)")
 
 
 MIGRATIONS: dict[int, Any] = {

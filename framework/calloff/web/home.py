@@ -17,23 +17,28 @@ SHOWN = 10  # of each, with a link to the rest
 @signed_in
 def home() -> str:
     office = desk.office()
-    due = cached.due(office)
+    due, worked_out = cached.due(office)
     publications = [
         item
         for item in due["items"]
         if item["published_on"] is None and (item["overdue"] or item["days_left"] <= SOON)
     ]
     publications.sort(key=lambda i: (not i["overdue"], i["due_by"]))
+    waiting = {s: office.requests(status=s, limit=SHOWN) for s in NOT_ALLOCATED}
     return render_template(
         "web/home.html",
         offers=office.offers(limit=SHOWN),
         offers_count=office.count_offers(),
         approvals=office.my_approvals() if "approver" in office.roles else None,
-        waiting={s: office.requests(status=s, limit=SHOWN) for s in NOT_ALLOCATED},
-        waiting_counts={s: office.count_requests(status=s) for s in NOT_ALLOCATED},
+        waiting=waiting,
+        waiting_counts={
+            s: len(found) if len(found) < SHOWN else office.count_requests(status=s)
+            for s, found in waiting.items()
+        },
         publications=publications[:SHOWN],
         publications_count=len(publications),
         overdue_count=sum(1 for i in publications if i["overdue"]),
+        worked_out=worked_out,
         position=office.headroom(),
         crumbs=[{"text": "Home"}],
         active="home",
