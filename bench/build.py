@@ -128,8 +128,7 @@ def cache_key() -> str:
 
     store = HERE.parent / "framework" / "calloff" / "store"
     text = b"".join(
-        p.read_bytes()
-        for p in (HERE / "build.py", HERE / "national.toml", store / "migrations.py")
+        p.read_bytes() for p in (HERE / "build.py", HERE / "national.toml", store / "migrations.py")
     )
     return f"{SCHEMA_VERSION}-{hashlib.sha256(text).hexdigest()[:16]}"
 
