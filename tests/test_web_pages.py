@@ -114,6 +114,8 @@ def test_every_write_is_for_its_role_only(app, db, login, path, role, form):
     if role in ROLES[login]:
         assert shown.status_code == 200
         assert sent.status_code in (200, 302, 400), sent.text[:500]
+        if path.endswith("/allocate"):
+            assert sent.headers["Location"] == "/calloffs/2"  # the new call-off's page
         assert "You cannot do this" not in sent.text
     else:
         for answer in (shown, sent):
@@ -163,7 +165,8 @@ def test_a_request_added_allocated_and_accepted_reduces_the_headroom(app, db):
     assert added.status_code == 302 and added.headers["Location"] == "/requests/3"
     assert "Request 3 recorded on lot 4." in client.get("/requests/3").text
     allocated = post(client, "/requests/3/allocate", day("on", "2015-06-02"))
-    assert allocated.status_code == 200
+    assert allocated.status_code == 302 and allocated.headers["Location"] == "/calloffs/2"
+    allocated = client.get("/calloffs/2")
     # Alder Training, rank 1 at £1,000.00 a day: 3 days, £3,000.00; £251,000.00 left.
     assert (
         "Call-off 2: request 3 offered to Alder Training (rank 1 on lot 4) at £3,000.00, core; "
@@ -211,7 +214,8 @@ def test_a_33000_call_off_is_approved_by_a_second_officer(app, db):
         | day("start", "2015-10-05")
         | day("on", "2015-06-01"),
     )
-    allocated = post(raiser, "/requests/3/allocate", day("on", "2015-06-02"))
+    post(raiser, "/requests/3/allocate", day("on", "2015-06-02"))
+    allocated = raiser.get("/calloffs/2")
     assert "to be approved by another officer before it is offered" in allocated.text
     assert "awaiting approval" in raiser.get("/calloffs/2").text
     assert raiser.get("/calloffs/2/approve").status_code == 403

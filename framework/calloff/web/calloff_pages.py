@@ -26,10 +26,15 @@ blueprint = Blueprint("calloffs", __name__)
 class Step:
     """An action on a call-off: its button, what it asks for, and what it says when done."""
 
-    verb: str  # the button: "Accept"
+    verb: str  # "Accept"
     fields: tuple[str, ...]  # reason, decision, value: each a text box
     done: str  # "accepted"
     explains: str
+
+    @property
+    def button(self) -> str:
+        """The call-off page's button: "Cancel" alone would read as leaving a form."""
+        return "Cancel the call-off" if self.verb == "Cancel" else self.verb
 
 
 STEPS = {

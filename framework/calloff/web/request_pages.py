@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from calloff import CalloffError, FinancialYear, NotAuthorised
 from calloff.api import REQUEST_STATUSES
+from calloff.documents.rendering import money
 from calloff.web import desk
 from calloff.web.forms import Form, with_today
 from calloff.web.security import needs, signed_in
@@ -174,12 +175,30 @@ def allocate(request_id: int) -> Any:
     except CalloffError as e:
         form.error("on", desk_message(e))
         return _allocate_page(request_id, form), _status(e)
-    return render_template(
-        "web/allocated.html",
-        outcome=outcome,
-        crumbs=[*_crumbs(request_id), {"text": "Allocated"}],
-        active="requests",
+    if outcome.calloff is None:  # nobody could take it: the command's line, nothing written
+        form.error("on", f"Request {request_id} is unallocated: {outcome.refused}")
+        return _allocate_page(request_id, form), 400
+    # Post, then redirect: the call-off's page shows the outcome once, as the command
+    # prints it, and reloading it cannot allocate again.
+    flash(_outcome_lines(outcome), "outcome")
+    return redirect(url_for("calloffs.show", calloff=outcome.calloff.id))
+
+
+def _outcome_lines(outcome: Any) -> str:
+    """What `calloff allocate` prints: each pass-over, then the offer."""
+    lines = [f"Passed over rank {p.rank} {p.name}: {p.reason}" for p in outcome.passed_over]
+    c = outcome.calloff
+    answer = (
+        f"respond by {c.respond_by}."
+        if c.respond_by
+        else "to be approved by another officer before it is offered."
     )
+    lines.append(
+        f"Call-off {c.id}: request {c.request_id} {outcome.status.replace('_', ' ')} to "
+        f"{outcome.provider.name} (rank {c.rank} on lot {c.lot}) at {money(c.value)}, "
+        f"{c.funding}; {answer} Headroom left {money(c.headroom_after)}."
+    )
+    return "\n".join(lines)
 
 
 def _request(request_id: int) -> Any:

@@ -120,7 +120,7 @@ def needs_role(*roles: str) -> Callable[[F], F]:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                return redirect(url_for("signing_in.sign_in", next=request.full_path))
+                return redirect(url_for("signing_in.sign_in", next=request.full_path.rstrip("?")))
             if not current_user.holds(*roles):
                 return forbidden(*roles)
             return view(*args, **kwargs)
@@ -136,7 +136,7 @@ def signed_in(view: F) -> F:
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
-            return redirect(url_for("signing_in.sign_in", next=request.full_path))
+            return redirect(url_for("signing_in.sign_in", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
     return checked  # type: ignore[return-value]
