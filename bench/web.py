@@ -145,8 +145,8 @@ class Client(threading.Thread):
             f"/requests/{request_id}/allocate",
             data={**ON, "csrf_token": self.token(form)},
         )
-        found = re.search(r"Call-off (\d+): request", answer.text)
-        if answer.status_code == 200 and found:
+        found = re.search(r"/calloffs/(\d+)$", answer.headers.get("Location", ""))
+        if answer.status_code == 302 and found:  # to the new call-off's page
             self.offers.append(int(found.group(1)))
         elif answer.status_code != 400:  # 400: refused by a rule, with its sentence
             self.errors.append(f"allocate {request_id}: {answer.status_code}")

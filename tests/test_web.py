@@ -263,3 +263,26 @@ def test_a_trusted_sso_proxy_header_signs_in_only_through_the_proxy(db):
     assert page.status_code == 200 and "Ada Approver" in page.text
     assert "Ada Approver" in proxied.get("/", environ_base={"REMOTE_ADDR": "10.0.0.1"}).text
     assert record(db)[0][:3] == ("a.approver", "signed in", "proxy")
+
+
+def test_an_unknown_login_takes_a_password_hash_too(app, monkeypatch):
+    """So the time a refusal takes does not say which logins exist."""
+    hashed = []
+    real = passwords.verify_password
+    monkeypatch.setattr(
+        passwords, "verify_password", lambda p, kept: hashed.append(kept) or real(p, kept)
+    )
+    sign_in(app.test_client(), "no.such.officer", PASSWORD)
+    sign_in(app.test_client(), "o.officer", "wrong wrong wrong")
+    assert len(hashed) == 2 and hashed[0] is None and hashed[1].startswith("scrypt$")
+
+
+def test_signing_in_between_guesses_does_not_unlock_the_address(app, db):
+    """Guessing at others' passwords, with one's own sign-in between: the address locks."""
+    client = app.test_client()
+    for victim in ("o.officer", "f.finance", "u.auditor", "m.admin", "o.officer"):
+        sign_in(client, victim, "wrong wrong wrong")
+        if victim != "o.officer":
+            sign_in(app.test_client(), "a.approver")  # from the same address
+    assert sign_in(app.test_client(), "a.approver").status_code == 400
+    assert record(db)[0][:2] == ("a.approver", "refused while locked")

@@ -63,6 +63,8 @@ def test_a_password_is_set_from_standard_input_and_kept_only_as_a_hash(team):
         ("short one\n", "the password has 9 characters: use at least 12"),
         ("password1234\n", "on a list of common passwords"),
         ("c.clerk and more\n", "contains the officer's login or name"),
+        ("            \n", "too few different characters"),
+        ("qwertyuiopas\n", "runs along the keyboard"),
         ("", "no password on standard input"),
     ],
 )
@@ -139,3 +141,18 @@ def test_the_installed_command_serves_the_workspace(tmp_path):
         out, _ = server.communicate(timeout=10)
     assert f"Serving Restorative Practice Training for Children's Services from {db}" in out
     assert REAL_ACCOUNT  # the subprocess ran as the real account, the database's first officer
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line(leeds):
+    main = __import__("calloff.cli", fromlist=["main"]).main
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = leeds.runner.invoke(main, ["--db", str(leeds.db), "serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot listen on 127.0.0.1:{port}: Address already in use: choose another "
+        "--port, or stop what is using it\n"
+    )
+    assert "Serving" not in result.stdout

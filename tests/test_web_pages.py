@@ -199,10 +199,19 @@ def test_a_decline_offers_the_next_rank(app, db):
     assert done.status_code == 302
     page = client.get("/calloffs/1").text
     # Birch Practice Ltd, rank 2 at £1,200.00 a day: 6 days, £7,200.00.
+    assert "Call-off 1 declined." in page
     assert (
-        "Call-off 1 declined. Call-off 2: request 1 offered to Birch Practice Ltd "
-        "(rank 2 on lot 4) at £7,200.00." in page
+        "Call-off 2: request 1 offered to Birch Practice Ltd (rank 2 on lot 4) at £7,200.00, "
+        "core; respond by 2015-05-18. Headroom left £252,800.00." in page
     )
+    assert "&lt;" not in page  # the banner's lines are text, not markup shown as text
+    # The declined call-off has an award record but no order: no link, and the address
+    # answers with the command's sentence.
+    assert "No call-off order: the call-off was declined." in page
+    order = client.get("/calloffs/1/order.html")
+    assert order.status_code == 404
+    assert "call-off 1 was declined: there is no order to issue" in order.text
+    assert client.get("/calloffs/1/record.html").status_code == 200
 
 
 def test_a_33000_call_off_is_approved_by_a_second_officer(app, db):
@@ -350,3 +359,49 @@ def test_the_framework_page_shows_rankings_and_caps(app):
     page = client_as(app, "f.finance").get("/framework").text
     assert "Alder Training" in page and "£1,000.00" in page and "£1,200.00" in page
     assert "2015-16: £260,000.00" in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/calloffs/0",
+        "/calloffs/99999999999999999999",
+        "/requests/0",
+        "/requests/99999999999999999999/allocate",
+    ],
+)
+def test_an_impossible_number_is_not_found(app, path):
+    assert client_as(app, "u.auditor").get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"start-day": "99999999999999999999", "start-month": "1", "start-year": "2015"},
+        {"start-day": "1", "start-month": "1", "start-year": "15"},
+        {"quantity": "²"},
+        {"attendees": "٣"},
+    ],
+)
+def test_odd_numbers_in_a_form_are_named_not_a_fault(app, db, form):
+    client = client_as(app, "o.officer")
+    before = changes(db)
+    base = {"lot": "4", "title": "Odd", "unit": "day", "funding": "core"}
+    answer = post(
+        client, "/requests/new", base | day("start", "2015-08-03") | day("on", "2015-05-20") | form
+    )
+    assert answer.status_code == 400 and "There is a problem" in answer.text
+    assert changes(db) == before
+
+
+def test_a_refusal_links_to_the_date_it_is_about(app):
+    client = client_as(app, "o.officer")
+    answer = post(client, "/calloffs/1/accept", {"confirm": "yes"} | day("on", "2015-05-01"))
+    assert answer.status_code == 400
+    assert 'href="#on-day"' in answer.text
+
+
+def test_the_call_off_page_shows_its_audit_trail(app):
+    page = client_as(app, "u.auditor").get("/calloffs/1").text
+    assert "Audit trail" in page and "calloff.offer" in page and "officer.a" in page
+    assert "Authorised" in page

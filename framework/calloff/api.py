@@ -289,6 +289,13 @@ class Office(Setting, Publishing, Competing, Spending, Records, Officers, Signin
             self.service, _id(calloff, "calloff"), _text(format, "format"), _folder(templates)
         )
 
+    def documents(self, calloff: int) -> list[str]:
+        """Which documents a call-off has: `record` always, `order` once it is authorised
+        and not declined, lapsed or rejected."""
+        from calloff.documents.orders import documents_for
+
+        return documents_for(self.calloff(calloff))
+
     def record(
         self, calloff: int, *, format: str = "md", templates: str | Path | None = None
     ) -> str:

@@ -76,7 +76,9 @@ class Gate(ServiceBase):
             entry = self._present(login)
             if refusal is None:
                 kept = None if entry is None else s.sign_ins.password(entry.login)
-                if entry is None or not passwords.verify_password(password, kept):
+                # Hash even for a login nobody holds, so the time taken does not say
+                # which logins exist.
+                if not passwords.verify_password(password, kept) or entry is None:
                     refusal = self._failed(
                         login if entry is None else entry.login, address, at, "password"
                     )

@@ -226,6 +226,14 @@ def _status(c: CallOff, variations: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def documents_for(c: CallOff) -> list[str]:
+    """The documents a call-off has: its award record always; the provider's order once
+    it is authorised and not closed (see `order_context`)."""
+    if c.status in CLOSED or c.status == "awaiting_approval":
+        return ["record"]
+    return ["order", "record"]
+
+
 def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
     """What the provider's call-off order says: docs/rules.md's list, and nothing more."""
     store = service.store

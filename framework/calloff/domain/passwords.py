@@ -63,6 +63,11 @@ def check_password(password: str, login: str, name: str = "") -> str:
     if len(password) > MAXIMUM:
         raise InvalidInput(f"the password is longer than {MAXIMUM} characters: use a shorter one")
     folded = password.casefold()
+    if len(set(folded.replace(" ", ""))) < 5 or _runs(folded):
+        raise InvalidInput(
+            "the password uses too few different characters, or runs along the keyboard: "
+            "choose three or four unrelated words"
+        )
     if folded in common_passwords():
         raise InvalidInput(
             "that password is on a list of common passwords that attackers try first: "
@@ -74,6 +79,16 @@ def check_password(password: str, login: str, name: str = "") -> str:
             "the password contains the officer's login or name: choose one that does not"
         )
     return password
+
+
+KEYBOARD = ("qwertyuiopasdfghjklzxcvbnm", "abcdefghijklmnopqrstuvwxyz", "12345678901234567890")
+
+
+def _runs(folded: str) -> bool:
+    """Whether the password (spaces aside) is a stretch of a keyboard row, the alphabet or
+    the digits, forwards or backwards."""
+    bare = folded.replace(" ", "")
+    return any(bare in row or bare in row[::-1] for row in KEYBOARD)
 
 
 def hash_password(password: str) -> str:

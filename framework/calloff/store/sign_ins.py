@@ -57,15 +57,21 @@ class SignIns:
         )
 
     def failures(self, column: str, value: str, since: datetime) -> list[datetime]:
-        """Failed attempts for a login or from an address since `since` and since its last
-        successful sign-in."""
+        """Failed attempts for a login since `since` and since its last successful sign-in;
+        from an address, every one since `since` (a success from the address does not
+        wipe them, or guessing could go on between one's own sign-ins)."""
         assert column in ("login", "address")
+        reset = (
+            "AND id > COALESCE((SELECT MAX(id) FROM sign_ins WHERE login = :value "
+            "AND outcome = 'signed in'), 0)"
+            if column == "login"
+            else ""
+        )
+        failed = ", ".join(f"'{f}'" for f in FAILURES)
         rows = self.db.execute(
-            f"""SELECT at FROM sign_ins WHERE {column} = ? AND at > ?
-                AND outcome IN ({", ".join("?" for _ in FAILURES)})
-                AND id > COALESCE((SELECT MAX(id) FROM sign_ins WHERE {column} = ?
-                                   AND outcome = 'signed in'), 0)""",
-            [value, _stamp(since), *FAILURES, value],
+            f"""SELECT at FROM sign_ins WHERE {column} = :value AND at > :since
+                AND outcome IN ({failed}) {reset}""",
+            {"value": value, "since": _stamp(since)},
         ).fetchall()
         return [datetime.fromisoformat(r[0]) for r in rows]
 

@@ -76,7 +76,7 @@ LABELS = {
 DOCUMENTS = ("order", "record")
 
 
-@blueprint.get("/calloffs/<int:calloff>")
+@blueprint.get("/calloffs/<int(min=1, max=4611686018427387904):calloff>")
 @signed_in
 def show(calloff: int) -> str:
     office = desk.office()
@@ -84,13 +84,15 @@ def show(calloff: int) -> str:
     return render_template(
         "web/calloff.html",
         c=shown,
+        documents=office.documents(calloff),
+        trail=office.audit(calloff=calloff),
         steps=[(s, STEPS[s]) for s in office.next_steps(calloff)],
         crumbs=_crumbs(shown),
         active="requests",
     )
 
 
-@blueprint.get("/calloffs/<int:calloff>/<step>")
+@blueprint.get("/calloffs/<int(min=1, max=4611686018427387904):calloff>/<step>")
 @signed_in
 def step_form(calloff: int, step: str) -> Any:
     refused = _refuse(step)
@@ -99,7 +101,7 @@ def step_form(calloff: int, step: str) -> Any:
     return _form_page(calloff, step, with_today(Form()))
 
 
-@blueprint.post("/calloffs/<int:calloff>/<step>")
+@blueprint.post("/calloffs/<int(min=1, max=4611686018427387904):calloff>/<step>")
 @signed_in
 def step_post(calloff: int, step: str) -> Any:
     refused = _refuse(step)
@@ -122,19 +124,21 @@ def step_post(calloff: int, step: str) -> Any:
     try:
         done = getattr(office, step)(calloff, **args)
     except CalloffError as e:
-        form.error(_field_for(step, str(e)), desk_message(e))
+        form.error(_field_for(step, str(e), on), desk_message(e))
         return _form_page(calloff, step, form), 403 if isinstance(e, NotAuthorised) else 400
-    flash(_done_message(calloff, step, done))
+    flash(_done_message(calloff, step, done), "outcome")
     return redirect(url_for("calloffs.show", calloff=calloff))
 
 
-@blueprint.get("/calloffs/<int:calloff>/<document>.<kind>")
+@blueprint.get("/calloffs/<int(min=1, max=4611686018427387904):calloff>/<document>.<kind>")
 @signed_in
 def document(calloff: int, document: str, kind: str) -> Response:
     """The order or the award record, as printable HTML or Markdown; `download=1` saves it."""
     if document not in DOCUMENTS or kind not in ("html", "md"):
         abort(404)
     office = desk.office()
+    if document not in office.documents(calloff):
+        return _no_document(calloff, document)
     text = getattr(office, document)(calloff, format=kind)
     name = f"calloff-{calloff}-{document}.{kind}"
     kind_type = "text/html" if kind == "html" else "text/markdown"
@@ -148,6 +152,25 @@ def document(calloff: int, document: str, kind: str) -> Response:
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
     return response
+
+
+def _no_document(calloff: int, document: str) -> Any:
+    """A call-off with no such document (an order for one declined): the library's
+    sentence, as the command prints it, on a 404 page."""
+    try:
+        getattr(desk.office(), document)(calloff)
+    except CalloffError as e:
+        detail = desk_message(e)
+    else:  # pragma: no cover - documents() and the renderers agree
+        detail = f"call-off {calloff} has no {document}"
+    page = render_template(
+        "web/error.html",
+        title="No such document",
+        detail=detail,
+        code=404,
+        crumbs=[{"text": "Home", "href": url_for("home.home")}, {"text": "No such document"}],
+    )
+    return page, 404
 
 
 def _refuse(step: str) -> Any:
@@ -203,11 +226,15 @@ def _crumbs(shown: dict[str, Any], link: bool = False) -> list[dict[str, str]]:
     return crumbs
 
 
-def _field_for(step: str, message: str) -> str:
+def _field_for(step: str, message: str, on: str | None) -> str:
+    """The field a refusal is about: a field it names, the date when it names that day
+    (or the term), else the first field."""
     lowered = message.lower()
     for field in STEPS[step].fields:
-        if field in lowered:
+        if field in lowered.split(":")[0]:
             return field
+    if (on and on in message) or "in force" in lowered or "today" in lowered:
+        return "on"
     return STEPS[step].fields[0] if STEPS[step].fields else "on"
 
 
@@ -219,13 +246,23 @@ def _done_message(calloff: int, step: str, done: Any) -> str:
     if step == "decline":
         nxt = done.calloff
         if nxt is not None and done.provider is not None:
+            answer = (
+                f"respond by {nxt.respond_by}."
+                if nxt.respond_by
+                else "to be approved by another officer before it is offered."
+            )
+            passed = "".join(
+                f"\nPassed over rank {p.rank} {p.name}: {p.reason}" for p in done.passed_over
+            )
             return (
-                f"Call-off {calloff} declined. Call-off {nxt.id}: request {nxt.request_id} "
-                f"{done.status.replace('_', ' ')} to {done.provider.name} (rank {nxt.rank} "
-                f"on lot {nxt.lot}) at {money(nxt.value)}."
+                f"Call-off {calloff} declined.{passed}\nCall-off {nxt.id}: request "
+                f"{nxt.request_id} {done.status.replace('_', ' ')} to {done.provider.name} "
+                f"(rank {nxt.rank} on lot {nxt.lot}) at {money(nxt.value)}, {nxt.funding}; "
+                f"{answer} Headroom left {money(nxt.headroom_after)}."
             )
         return (
-            f"Call-off {calloff} declined. Request {done.request.id} is unallocated: {done.refused}"
+            f"Call-off {calloff} declined.\nRequest {done.request.id} is unallocated: "
+            f"{done.refused}"
         )
     if step == "approve":
         ref = f" (decision {done.decision})" if done.decision else ""

@@ -45,9 +45,12 @@ class Form:
             missing = [p for p, v in zip(("day", "month", "year"), parts, strict=True) if not v]
             self.error(name, f"The {label} must include a {' and '.join(missing)}")
             return None
+        if not all(whole(p) for p in parts) or len(parts[2]) != 4 or max(map(len, parts)) > 4:
+            self.error(name, f"The {label} must be a real date, such as 1 6 2015")
+            return None
         try:
             day = date(int(parts[2]), int(parts[1]), int(parts[0]))
-        except ValueError:
+        except (ValueError, OverflowError):
             self.error(name, f"The {label} must be a real date, such as 1 6 2015")
             return None
         return day.isoformat()
@@ -60,6 +63,12 @@ class Form:
         """A field's error, as a GOV.UK component's `errorMessage`."""
         found = self.errors.get(field)
         return None if found is None else {"text": found}
+
+
+def whole(text: str) -> bool:
+    """Whether `text` is a whole number written in the digits 0 to 9 (and not too long
+    to be one): what `int()` of a form's text may be given."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def _anchor(field: str) -> str:

@@ -15,7 +15,7 @@ from calloff import CalloffError, FinancialYear, NotAuthorised
 from calloff.api import REQUEST_STATUSES
 from calloff.documents.rendering import money
 from calloff.web import desk
-from calloff.web.forms import Form, with_today
+from calloff.web.forms import Form, whole, with_today
 from calloff.web.security import needs, signed_in
 from calloff.web.signing_in import desk_message
 
@@ -34,7 +34,7 @@ def list_requests() -> Any:
         (lot and lot not in {str(x.number) for x in fw.lots})
         or (status and status not in REQUEST_STATUSES)
         or (year and year not in _years(fw))
-        or not page.isdigit()
+        or not whole(page)
         or int(page) < 1
     ):
         abort(404)
@@ -117,7 +117,7 @@ def add() -> Any:
         ("quantity", "Enter the quantity as a whole number"),
         ("attendees", "Enter the number of practitioners as a whole number"),
     ):
-        if form.get(name) and not form.get(name).isdigit():
+        if form.get(name) and not whole(form.get(name)):
             form.error(name, what)
     if form.errors:
         return _new_page(form), 400
@@ -135,13 +135,13 @@ def add() -> Any:
             on=on,
         )
     except CalloffError as e:
-        form.error(_field_of(str(e)), desk_message(e))
+        form.error(_field_of(str(e), {"on": on, "start": start, "end": end}), desk_message(e))
         return _new_page(form), _status(e)
     flash(f"Request {made.id} recorded on lot {made.lot}.")
     return redirect(url_for("requests.show", request_id=made.id))
 
 
-@blueprint.get("/requests/<int:request_id>")
+@blueprint.get("/requests/<int(min=1, max=4611686018427387904):request_id>")
 @signed_in
 def show(request_id: int) -> str:
     office = desk.office()
@@ -157,13 +157,13 @@ def show(request_id: int) -> str:
     )
 
 
-@blueprint.get("/requests/<int:request_id>/allocate")
+@blueprint.get("/requests/<int(min=1, max=4611686018427387904):request_id>/allocate")
 @needs("calloff.offer")
 def allocate_check(request_id: int) -> str:
     return _allocate_page(request_id, with_today(Form()))
 
 
-@blueprint.post("/requests/<int:request_id>/allocate")
+@blueprint.post("/requests/<int(min=1, max=4611686018427387904):request_id>/allocate")
 @needs("calloff.offer")
 def allocate(request_id: int) -> Any:
     form = Form(request.form)
@@ -260,11 +260,15 @@ FIELDS = (
 )
 
 
-def _field_of(message: str) -> str:
-    """The field a refusal is about, by the first field it names (else the value)."""
-    lowered = message.lower()
+def _field_of(message: str, days: dict[str, str | None]) -> str:
+    """The field a refusal is about: the date it names, else the first field it names
+    before its colon, else the value."""
+    for field, day in days.items():
+        if day and day in message.split(":")[0]:
+            return field
+    lowered = message.lower().split(":")[0]
     for word, field in FIELDS:
-        if word in lowered.split(":")[0]:
+        if word in lowered:
             return field
     return "value"
 

@@ -103,7 +103,8 @@ def _idle() -> Any:
         login, method = session.get("_user_id", ""), session.get("method", "password")
         session.clear()
         desk.gate().signed_out(login, address=desk.address(), method=method, timed_out=True)
-        return redirect(url_for("signing_in.sign_in", timed_out=1))
+        back = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("signing_in.sign_in", timed_out=1, next=back))
     session["seen"] = int(t)
     return None
 

@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 
 import calloff
-from calloff.errors import NotAuthorised
+from calloff.errors import InvalidInput, NotAuthorised
 from calloff.web.settings import from_environment
 
 
@@ -36,7 +36,7 @@ def serve(
     threads: int = 8,
 ) -> None:
     """Run until stopped (Ctrl+C, or the service manager)."""
-    from waitress import serve as run
+    from waitress import create_server
 
     from calloff.web import create_app
 
@@ -44,6 +44,21 @@ def serve(
     settings = from_environment(database, base_url, tuple(trusted_proxies))
     app = create_app(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        server = create_server(
+            app, host=host, port=port, threads=threads, ident="calloff",
+            clear_untrusted_proxy_headers=False,
+        )  # fmt: skip
+    except OSError as e:
+        raise InvalidInput(
+            f"cannot listen on {host}:{port}: {e.strerror or e}: choose another --port, or "
+            "stop what is using it"
+        ) from None
+    except ValueError:
+        raise InvalidInput(
+            f"cannot listen on {host}: give an address of this machine, such as 127.0.0.1 "
+            "or 0.0.0.0 (every address)"
+        ) from None
     shown = base_url or f"http://{host}:{port}"
     print(f"Serving {name} from {database} at {shown} (Ctrl+C stops it)", flush=True)
     if not (os.environ.get("CALLOFF_SECRET_KEY") or os.environ.get("CALLOFF_SECRET_KEY_FILE")):
@@ -52,11 +67,7 @@ def serve(
             "everyone signs in again when the server restarts (docs/deploy.md).",
             flush=True,
         )
-    run(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="calloff",
-        clear_untrusted_proxy_headers=False,
-    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        print("Stopped.", flush=True)

@@ -49,7 +49,7 @@ def from_environment(
     """Settings from `calloff serve`'s options and CALLOFF_* variables (docs/deploy.md)."""
     env = dict(os.environ if environ is None else environ)
     idle = env.get("CALLOFF_IDLE_MINUTES", "30")
-    if not idle.isdigit() or not 1 <= int(idle) <= 24 * 60:
+    if not (idle.isascii() and idle.isdigit()) or not 1 <= int(idle) <= 24 * 60:
         raise InvalidInput(
             f"CALLOFF_IDLE_MINUTES={idle!r}: give a whole number of minutes from 1 to 1440"
         )

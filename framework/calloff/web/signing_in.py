@@ -138,9 +138,8 @@ def proxy_sign_in() -> Response | None:
 
 
 def desk_message(error: CalloffError) -> str:
-    """A refusal as the command prints it (after `Error:`), unless the command's words
-    name its own options: then the library's."""
-    return str(error) if error.command is not None else error.for_command()
+    """A refusal as the command prints it, after `Error:`: the same sentence."""
+    return error.for_command()
 
 
 def _start(officer: Officer, method: str, gate: Office, target: str | None = None) -> Any:
