@@ -128,7 +128,8 @@ def cache_key() -> str:
 
     store = HERE.parent / "framework" / "calloff" / "store"
     text = b"".join(
-        p.read_bytes() for p in (HERE / "build.py", HERE / "national.toml", store / "migrations.py")
+        p.read_bytes()
+        for p in (HERE / "build.py", HERE / "national.toml", *sorted(store.glob("*.py")))
     )
     return f"{SCHEMA_VERSION}-{hashlib.sha256(text).hexdigest()[:16]}"
 

@@ -12,7 +12,6 @@ import pytest
 import calloff
 from calloff.actions import sign_ins
 from calloff.domain import passwords
-from calloff.web import security
 from tests.conftest import snapshot
 from tests.workspace import PASSWORD, ROLES, TEAM, app_for, build, day, post, sign_in, token
 
@@ -96,25 +95,46 @@ def test_five_failures_lock_the_account_for_15_minutes(app, db, monkeypatch):
 
 def test_a_session_idle_for_30_minutes_ends(app, db, monkeypatch):
     client = client_as(app, "o.officer")
-    t = security.now()
-    monkeypatch.setattr(security, "now", lambda: t + 29 * 60)
+    t = sign_ins.now()
+    monkeypatch.setattr(sign_ins, "now", lambda: t + timedelta(minutes=29))
     assert client.get("/").status_code == 200
-    monkeypatch.setattr(security, "now", lambda: t + 29 * 60 + 30 * 60 + 1)
-    ended = client.get("/requests")
-    assert ended.status_code == 302 and "timed_out=1" in ended.headers["Location"]
-    assert (
-        "signed out after 30 minutes without activity" in client.get(ended.headers["Location"]).text
-    )
+    monkeypatch.setattr(sign_ins, "now", lambda: t + timedelta(minutes=29 + 30, seconds=1))
+    ended = client.get("/requests?lot=4")
+    assert ended.status_code == 302
+    assert ended.headers["Location"] == "/sign-in?timed_out=1&next=/requests?lot%3D4"
+    shown = client.get(ended.headers["Location"]).text
+    assert "signed out after 30 minutes without activity" in shown
     assert client.get("/").headers["Location"].startswith("/sign-in")
     assert record(db)[0][:2] == ("o.officer", "timed out")
+
+
+def test_a_busy_session_still_ends_after_12_hours(app, db, monkeypatch):
+    client = client_as(app, "o.officer")
+    t = sign_ins.now()
+    for minutes in range(20, 12 * 60, 20):
+        monkeypatch.setattr(sign_ins, "now", lambda m=minutes: t + timedelta(minutes=m))
+        assert client.get("/").status_code == 200
+    monkeypatch.setattr(sign_ins, "now", lambda: t + timedelta(hours=12, minutes=1))
+    assert client.get("/").status_code == 302
 
 
 def test_the_idle_time_is_a_setting(db, monkeypatch):
     app = app_for(db, idle_minutes=5)
     client = client_as(app, "o.officer")
-    t = security.now()
-    monkeypatch.setattr(security, "now", lambda: t + 5 * 60 + 1)
+    t = sign_ins.now()
+    monkeypatch.setattr(sign_ins, "now", lambda: t + timedelta(minutes=5, seconds=1))
     assert client.get("/").status_code == 302
+
+
+def test_signing_out_ends_the_session_on_the_server(app, db):
+    """A copy of the cookie, taken before signing out, opens nothing afterwards."""
+    client = client_as(app, "o.officer")
+    stolen = client.get_cookie("calloff-session").value
+    post(client, "/sign-out", {})
+    thief = app.test_client()
+    thief.set_cookie("calloff-session", stolen)
+    assert thief.get("/").headers["Location"].startswith("/sign-in")
+    assert "calloff-session=" not in str(snapshot(db))  # only the token's hash is kept
 
 
 def test_an_officer_who_leaves_is_signed_out_at_their_next_click(app, db):

@@ -8,9 +8,10 @@ so every action is checked against that officer's rights, as the command's are.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from calloff.arguments import Money, _id, _money, _text
+from calloff.arguments import Money, _count, _id, _money, _text
 from calloff.domain.listings import AwaitingApproval, SignIn
 from calloff.domain.officers import ROLE_WORK, Officer, role_for
 from calloff.errors import InvalidInput, NotAuthorised
@@ -68,16 +69,27 @@ class SigningIn:
             raise InvalidInput(f"method={method!r}: choose oidc or proxy")
         return self.service.gate.sign_in_by_email(email, address, method)
 
-    def signed_out(
-        self, login: str, *, address: str, method: str = "password", timed_out: bool = False
-    ) -> None:
-        """Record that a session ended: signed out, or timed out after being idle."""
-        self.service.gate.signed_out(login, address, method, timed_out)
+    def start_session(self, login: str, *, method: str, address: str) -> str:
+        """A session for an officer just signed in: a token for their cookie alone (the
+        database keeps only its hash), so that signing out ends it on the server too."""
+        if method not in ("password", "oidc", "proxy"):
+            raise InvalidInput(f"method={method!r}: choose password, oidc or proxy")
+        login = self.service.registrar.entry(_text(login, "login")).login
+        return self.service.gate.start_session(login, method, _text(address, "address"))
 
-    def sign_in_stamp(self, login: str) -> str:
-        """A fingerprint that changes when the officer's password does, so that a session
-        carrying the old one ends."""
-        return self.service.gate.stamp(_text(login, "login"))
+    def session(self, token: str, *, idle_minutes: int = 30) -> tuple[str | None, str]:
+        """Whose session a token is, and how it stands: `open`; `timed out` (idle longer
+        than `idle_minutes`, or open longer than 12 hours, which ends it now and records
+        it); `signed out`; `left`; `password changed`; or `unknown`."""
+        _count(idle_minutes, "idle_minutes", 1, 24 * 60)
+        if not isinstance(token, str) or not token or len(token) > 200:
+            return None, "unknown"
+        return self.service.gate.session(token, timedelta(minutes=idle_minutes))
+
+    def end_session(self, token: str, *, address: str) -> None:
+        """Sign out: the session ends, and the sign-in record says so."""
+        if isinstance(token, str) and token and len(token) <= 200:
+            self.service.gate.end_session(token, _text(address, "address"))
 
     def sign_ins(self, *, login: str | None = None, limit: int = 200) -> list[SignIn]:
         """The sign-in record, newest first: for admins and auditors only."""

@@ -10,7 +10,7 @@ would take away authority already used: what was allowed stays allowed.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -189,6 +189,8 @@ class Registrar(ServiceBase):
             old = self._current(login, on, "recorded as leaving")
             new = attrs.evolve(old, since=on, left_on=on, left_reason=reason)
             self._write(old, new, on, "officer.leave", reason)
+            if on <= date.today():  # signed out everywhere, now
+                self.store.sign_ins.end_sessions_of(old.login, datetime.now(UTC), "left")
         return self.entry(login)
 
     def delegate(

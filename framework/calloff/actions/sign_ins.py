@@ -8,7 +8,9 @@ as little as it can: a wrong login and a wrong password read the same.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import hashlib
+import secrets
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from calloff.actions.base import ServiceBase
@@ -22,6 +24,8 @@ from calloff.errors import InvalidInput, NotAuthorised, NotFound
 from calloff.store.trail import now_stamp
 
 WRONG = "the login or password is not right: check both and try again"
+WORKING_DAY = timedelta(hours=12)  # a session ends after this, however busy
+SEEN_EVERY = timedelta(minutes=1)  # how often an open session's last use is written
 
 
 def now() -> datetime:
@@ -63,6 +67,8 @@ class Gate(ServiceBase):
             s.sign_ins.set_password(
                 entry.login, passwords.hash_password(password), now_stamp(), eid
             )
+            # Every session signed in with the old password ends.
+            s.sign_ins.end_sessions_of(entry.login, now(), "password changed")
         return entry
 
     def sign_in(self, login: str, password: str, address: str) -> Officer:
@@ -122,15 +128,47 @@ class Gate(ServiceBase):
             raise refusal
         return found[0]
 
-    def signed_out(self, login: str, address: str, method: str, timed_out: bool) -> None:
-        """Record the end of a session: signed out, or timed out after being idle."""
-        with self.store.transaction() as s:
-            outcome = "timed out" if timed_out else "signed out"
-            s.sign_ins.record(now(), _clean(login, "login"), address, method, outcome)
+    # -- sessions -----------------------------------------------------------------------
 
-    def stamp(self, login: str) -> str:
-        """Changes when the officer's password does: a session carries it."""
-        return passwords.stamp(self.store.sign_ins.password(login))
+    def start_session(self, login: str, method: str, address: str) -> str:
+        """A new session for a signed-in officer: its token, for their cookie only (the
+        database keeps its SHA-256)."""
+        token = secrets.token_urlsafe(32)
+        with self.store.transaction() as s:
+            s.sign_ins.start_session(_digest(token), login, method, address, now())
+        return token
+
+    def session(self, token: str, idle: timedelta) -> tuple[str | None, str]:
+        """Whose session this is, and how it stands: `open`, `timed out` (idle longer than
+        `idle`, or open longer than a working day: ended now), `signed out`, `left` or
+        `unknown`. An open one is marked seen (at most once a minute)."""
+        row = self.store.sign_ins.session(_digest(token))
+        if row is None:
+            return None, "unknown"
+        if row["ended_at"] is not None:
+            return None, str(row["ended_how"])
+        at = now()
+        seen = datetime.fromisoformat(row["seen_at"])
+        started = datetime.fromisoformat(row["started_at"])
+        if at - seen > idle or at - started > WORKING_DAY:
+            with self.store.transaction() as s:
+                s.sign_ins.end_session(row["id"], at, "timed out")
+                s.sign_ins.record(at, row["login"], row["address"], row["method"], "timed out")
+            return None, "timed out"
+        if at - seen >= SEEN_EVERY:
+            with self.store.transaction() as s:
+                s.sign_ins.seen(row["id"], at)
+        return str(row["login"]), "open"
+
+    def end_session(self, token: str, address: str) -> None:
+        """Sign out: the session ends on the server, whoever holds its cookie."""
+        row = self.store.sign_ins.session(_digest(token))
+        if row is None or row["ended_at"] is not None:
+            return
+        at = now()
+        with self.store.transaction() as s:
+            s.sign_ins.end_session(row["id"], at, "signed out")
+            s.sign_ins.record(at, row["login"], address, row["method"], "signed out")
 
     def sign_ins(self, login: str | None = None, limit: int = 200) -> list[SignIn]:
         return self.store.sign_ins.listing(login, limit)
@@ -216,6 +254,10 @@ class Gate(ServiceBase):
                 f"until {at + passwords.LOCK:%H:%M} UTC"
             )
         return NotAuthorised(WRONG)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _clean(text: str, what: str) -> str:

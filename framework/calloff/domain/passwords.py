@@ -114,14 +114,6 @@ def verify_password(password: str, kept: str | None) -> bool:
     return hmac.compare_digest(found, _unb64(digest))
 
 
-def stamp(kept: str | None) -> str:
-    """A short fingerprint of the kept hash: a session signed in under one password ends
-    when the password changes."""
-    if kept is None:
-        return ""
-    return hashlib.sha256(kept.encode()).hexdigest()[:16]
-
-
 def locked_until(failures: Sequence[datetime], now: datetime) -> datetime | None:
     """When a lock on an account or address ends, given its failed attempts since its last
     success (any order); None when it is not locked at `now`."""

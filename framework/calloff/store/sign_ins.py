@@ -1,8 +1,10 @@
-"""Passwords and the sign-in record in the database.
+"""Passwords, sessions and the sign-in record in the database.
 
 `passwords` keeps one scrypt hash per officer (never the password, never in an event);
-`sign_ins` every attempt, sign-out and time-out, with the address it came from, for admins
-and auditors to read and for the lock on repeated failures.
+`sessions` each signed-in session by the SHA-256 of its token (the token itself is only in
+the officer's cookie), so signing out ends it on the server too; `sign_ins` every attempt,
+sign-out and time-out, with the address it came from, for admins and auditors to read and
+for the lock on repeated failures.
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ def create_tables(db: sqlite_utils.Database) -> None:
     )
     db.execute("CREATE INDEX sign_ins_login ON sign_ins (login, at)")
     db.execute("CREATE INDEX sign_ins_address ON sign_ins (address, at)")
+    db.execute(
+        """CREATE TABLE sessions (
+          id INTEGER PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,
+          login TEXT NOT NULL COLLATE NOCASE, method TEXT NOT NULL, address TEXT NOT NULL,
+          started_at TEXT NOT NULL, seen_at TEXT NOT NULL, ended_at TEXT, ended_how TEXT)"""
+    )
+    db.execute("CREATE INDEX sessions_login ON sessions (login, ended_at)")
 
 
 class SignIns:
@@ -74,6 +83,39 @@ class SignIns:
             {"value": value, "since": _stamp(since)},
         ).fetchall()
         return [datetime.fromisoformat(r[0]) for r in rows]
+
+    def start_session(
+        self, token_hash: str, login: str, method: str, address: str, at: datetime
+    ) -> None:
+        self.db.execute(
+            """INSERT INTO sessions (token_hash, login, method, address, started_at, seen_at)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [token_hash, login, method, address, _stamp(at), _stamp(at)],
+        )
+
+    def session(self, token_hash: str) -> dict[str, Any] | None:
+        cursor = self.db.execute("SELECT * FROM sessions WHERE token_hash = ?", [token_hash])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+    def seen(self, session_id: int, at: datetime) -> None:
+        self.db.execute("UPDATE sessions SET seen_at = ? WHERE id = ?", [_stamp(at), session_id])
+
+    def end_session(self, session_id: int, at: datetime, how: str) -> None:
+        self.db.execute(
+            "UPDATE sessions SET ended_at = ?, ended_how = ? WHERE id = ? AND ended_at IS NULL",
+            [_stamp(at), how, session_id],
+        )
+
+    def end_sessions_of(self, login: str, at: datetime, how: str) -> int:
+        """End every open session of an officer; how many there were."""
+        cursor = self.db.execute(
+            "UPDATE sessions SET ended_at = ?, ended_how = ? WHERE login = ? AND ended_at IS NULL",
+            [_stamp(at), how, login],
+        )
+        return int(cursor.rowcount)
 
     def listing(self, login: str | None = None, limit: int = 200) -> list[SignIn]:
         """The newest `limit` entries, newest first; one officer's where `login` is given."""

@@ -1,22 +1,22 @@
 """Who is signed in, what their role lets them reach, and the headers on every response.
 
 Sessions live in a signed cookie (HttpOnly, SameSite=Lax, Secure behind HTTPS) that holds
-only the login, how they signed in, a fingerprint of their password and when they were
-last seen: idle for longer than the setting (30 minutes) and it ends; an officer who has
-left, or whose password changed, is signed out at their next click. Roles are checked here,
+the login, how they signed in and a random token; the database keeps the token's hash and
+when the session was last used (`Office.session`). Idle for longer than the setting (30
+minutes), signed out, a new password or the officer leaving, and it ends on the server, so
+a copy of the cookie ends with it. Roles are checked here,
 on the server, before a page is shown or a form is read; the library checks them again
 when anything is written.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, redirect, render_template, request, session, url_for
+from flask import Flask, Response, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -25,12 +25,6 @@ from calloff.errors import CalloffError, NotAuthorised, NotFound
 from calloff.web import desk
 
 F = TypeVar("F", bound=Callable[..., Any])
-MOST_HOURS = 12  # a session ends after a working day, however busy
-
-
-def now() -> float:
-    """Seconds since the epoch (tests move it to try idle expiry)."""
-    return time.time()
 
 
 class SignedIn(UserMixin):  # type: ignore[misc]
@@ -62,9 +56,8 @@ def install(app: Flask) -> None:
     manager = LoginManager(app)
     manager.login_view = "signing_in.sign_in"
     manager.login_message = ""
-    manager.session_protection = None  # checked below: idle time and the password stamp
+    manager.session_protection = None  # the server's session record is the check (_load)
     manager.user_loader(_load)
-    app.before_request(_idle)
     app.after_request(_headers)
     app.teardown_request(desk.close)
     app.register_error_handler(CSRFError, _csrf_refused)
@@ -77,36 +70,32 @@ def install(app: Flask) -> None:
 
 
 def _load(login: str) -> SignedIn | None:
-    """The officer of this session, or None (signed out) when they have left, their
-    password changed or the database refuses them."""
+    """The officer of this session, or None (signed out): when the session has ended on
+    the server (signed out, idle too long, a new password, the officer left) or the
+    database refuses them."""
+    token = session.get("token")
     try:
         office = desk.open_office(login)
+        whose, state = office.session(token or "", idle_minutes=desk.settings().idle_minutes)
     except CalloffError:
         session.clear()
         return None
-    if session.get("method") == "password" and session.get("stamp") != office.sign_in_stamp(login):
+    if state != "open" or whose is None or whose.casefold() != login.casefold():
         desk.close()
         session.clear()
+        g.timed_out = state == "timed out"
         return None
     entry = office.officer_entry(login)
     return SignedIn(entry.login, entry.name, office.roles)
 
 
-def _idle() -> Any:
-    """End a session idle for longer than the setting, or older than a working day."""
-    if request.endpoint == "static" or "_user_id" not in session:
-        return None
-    settings = desk.settings()
-    seen, since = session.get("seen", 0), session.get("since", 0)
-    t = now()
-    if t - seen > settings.idle_minutes * 60 or t - since > MOST_HOURS * 3600:
-        login, method = session.get("_user_id", ""), session.get("method", "password")
-        session.clear()
-        desk.gate().signed_out(login, address=desk.address(), method=method, timed_out=True)
-        back = request.full_path.rstrip("?") if request.method == "GET" else None
+def _to_sign_in() -> Any:
+    """Back to the sign-in page, saying why if the session idled out, and coming back
+    here afterwards."""
+    back = request.full_path.rstrip("?") if request.method == "GET" else None
+    if g.get("timed_out"):
         return redirect(url_for("signing_in.sign_in", timed_out=1, next=back))
-    session["seen"] = int(t)
-    return None
+    return redirect(url_for("signing_in.sign_in", next=back))
 
 
 def needs(action: str) -> Callable[[F], F]:
@@ -121,7 +110,7 @@ def needs_role(*roles: str) -> Callable[[F], F]:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                return redirect(url_for("signing_in.sign_in", next=request.full_path.rstrip("?")))
+                return _to_sign_in()
             if not current_user.holds(*roles):
                 return forbidden(*roles)
             return view(*args, **kwargs)
@@ -137,7 +126,7 @@ def signed_in(view: F) -> F:
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
-            return redirect(url_for("signing_in.sign_in", next=request.full_path.rstrip("?")))
+            return _to_sign_in()
         return view(*args, **kwargs)
 
     return checked  # type: ignore[return-value]

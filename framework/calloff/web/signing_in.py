@@ -30,7 +30,6 @@ from calloff.web.forms import Form
 from calloff.web.security import (
     SignedIn,
     needs_role,
-    now,
     safe_next,
     sign_out_everywhere,
 )
@@ -65,9 +64,7 @@ def sign_in_post() -> Any:
 @blueprint.post("/sign-out")
 def sign_out() -> Any:
     if current_user.is_authenticated:
-        desk.gate().signed_out(
-            current_user.login, address=desk.address(), method=session.get("method", "password")
-        )
+        desk.office().end_session(session.get("token", ""), address=desk.address())
     sign_out_everywhere()
     flash("You have signed out.")
     return redirect(url_for("signing_in.sign_in"))
@@ -145,15 +142,10 @@ def desk_message(error: CalloffError) -> str:
 def _start(officer: Officer, method: str, gate: Office, target: str | None = None) -> Any:
     """A new session for the officer: nothing of the old one is kept."""
     session.clear()
+    token = gate.start_session(officer.login, method=method, address=desk.address())
     desk.open_office(officer.login)
     login_user(SignedIn(officer.login, officer.name, officer.roles))
-    t = int(now())
-    session.update(
-        method=method,
-        stamp=gate.sign_in_stamp(officer.login) if method == "password" else "",
-        seen=t,
-        since=t,
-    )
+    session.update(method=method, token=token)
     return redirect(safe_next(target or request.args.get("next")))
 
 
