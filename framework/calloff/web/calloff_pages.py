@@ -122,7 +122,8 @@ def step_post(calloff: int, step: str) -> Any:
         if field != "decision" or form.get(field):
             args[field] = form.get(field)
     try:
-        done = getattr(office, step)(calloff, **args)
+        with desk.turn():
+            done = getattr(office, step)(calloff, **args)
     except CalloffError as e:
         form.error(_field_for(step, str(e), on), desk_message(e))
         return _form_page(calloff, step, form), 403 if isinstance(e, NotAuthorised) else 400

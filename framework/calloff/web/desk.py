@@ -1,13 +1,20 @@
 """The library's front door for one request: the signed-in officer's `Office`.
 
-Each request opens the database as the officer signed in (`channel="web"`), so the library
-checks every action against that officer's rights, exactly as it does the command's; the
-server's own account, an admin, only vouches for who signed in. The office is closed when
-the request ends.
+Each request acts as the officer signed in (`calloff.open(..., officer=login,
+channel="web")`), so the library checks every action against that officer's rights,
+exactly as it does the command's; the server's own account, an admin, only vouches for who
+signed in. Opening the database costs about as much as a page, so each of the server's
+threads keeps the offices it opened (a few, the most recently used) for the requests it
+serves next: an office is used by one thread at a time, never shared, and every request
+still checks the officer's session and roles afresh (`calloff.web.security`).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app, g, request
@@ -30,14 +37,35 @@ def office() -> Office:
     return found
 
 
+KEPT = 8  # offices a thread keeps open, the most recently used
+_thread = threading.local()
+
+
 def open_office(login: str) -> Office:
-    """Open the database as `login`, for this request (closed when it ends)."""
-    old = g.pop("office", None)
-    if old is not None:
-        old.close()
-    desk = calloff.open(settings().database, officer=login, channel="web")
+    """The database as `login`, for this request: the office this thread kept for them,
+    or a new one."""
+    kept: OrderedDict[tuple[str, str], Office] = getattr(_thread, "offices", None) or OrderedDict()
+    _thread.offices = kept
+    key = (str(settings().database), login.casefold())
+    desk = kept.pop(key, None)
+    if desk is None:
+        desk = calloff.open(settings().database, officer=login, channel="web")
+    kept[key] = desk
+    while len(kept) > KEPT:
+        _, oldest = kept.popitem(last=False)
+        oldest.close()
     g.office = desk
     return desk
+
+
+def forget_office(login: str) -> None:
+    """Close the office this thread kept for `login` (its session ended)."""
+    kept = getattr(_thread, "offices", None)
+    if kept is not None:
+        desk = kept.pop((str(settings().database), login.casefold()), None)
+        if desk is not None:
+            desk.close()
+    g.pop("office", None)
 
 
 def gate() -> Office:
@@ -49,11 +77,25 @@ def gate() -> Office:
     return found
 
 
+# The server's threads take turns to write. SQLite lets one connection write at a time and
+# makes the others wait by sleeping and trying again, in steps of up to 100 ms; a lock in
+# the server wakes the next writer the moment the last one finishes.
+_writing = threading.Lock()
+
+
+@contextmanager
+def turn() -> Iterator[None]:
+    """Around a write: wait for this server's last writer to finish, then write."""
+    with _writing:
+        yield
+
+
 def close(_error: BaseException | None = None) -> None:
-    for name in ("office", "gate"):
-        desk = g.pop(name, None)
-        if desk is not None:
-            desk.close()
+    """The request ended: the gate is closed; the officer's office stays with the thread."""
+    g.pop("office", None)
+    desk = g.pop("gate", None)
+    if desk is not None:
+        desk.close()
 
 
 def address() -> str:

@@ -122,18 +122,19 @@ def add() -> Any:
     if form.errors:
         return _new_page(form), 400
     try:
-        made = desk.office().add_request(
-            lot=int(lot),
-            title=title,
-            start=start or "",
-            end=end,
-            value=value or None,
-            quantity=int(quantity) if quantity else None,
-            unit=form.get("unit") or None,
-            funding=form.get("funding") or None,
-            attendees=int(form.get("attendees")) if form.get("attendees") else None,
-            on=on,
-        )
+        with desk.turn():
+            made = desk.office().add_request(
+                lot=int(lot),
+                title=title,
+                start=start or "",
+                end=end,
+                value=value or None,
+                quantity=int(quantity) if quantity else None,
+                unit=form.get("unit") or None,
+                funding=form.get("funding") or None,
+                attendees=int(form.get("attendees")) if form.get("attendees") else None,
+                on=on,
+            )
     except CalloffError as e:
         form.error(_field_of(str(e), {"on": on, "start": start, "end": end}), desk_message(e))
         return _new_page(form), _status(e)
@@ -171,7 +172,8 @@ def allocate(request_id: int) -> Any:
     if form.errors:
         return _allocate_page(request_id, form), 400
     try:
-        outcome = desk.office().allocate(request_id, on=on)
+        with desk.turn():
+            outcome = desk.office().allocate(request_id, on=on)
     except CalloffError as e:
         form.error("on", desk_message(e))
         return _allocate_page(request_id, form), _status(e)

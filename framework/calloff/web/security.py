@@ -80,13 +80,14 @@ def _load(login: str) -> SignedIn | None:
     except CalloffError:
         session.clear()
         return None
-    if state != "open" or whose is None or whose.casefold() != login.casefold():
-        desk.close()
+    roles = office.roles  # none once the register says they have left
+    if state != "open" or whose is None or whose.casefold() != login.casefold() or not roles:
+        desk.forget_office(login)
         session.clear()
         g.timed_out = state == "timed out"
         return None
     entry = office.officer_entry(login)
-    return SignedIn(entry.login, entry.name, office.roles)
+    return SignedIn(entry.login, entry.name, roles)
 
 
 def _to_sign_in() -> Any:
