@@ -179,6 +179,8 @@ def test_a_request_added_allocated_and_accepted_reduces_the_headroom(app, db):
     assert done.status_code == 302
     assert "Call-off 2 accepted on 2015-06-03." in client.get("/calloffs/2").text
     assert "£251,000.00 left of £260,000.00" in client.get("/").text
+    post(client, "/sign-out", {})
+    sign_in(app.test_client(), "o.officer", "a wrong password here")
     with calloff.open(db) as office:
         assert office.calloff(2).status == "accepted"
         event = office.audit(calloff=2)[-1]
@@ -187,6 +189,8 @@ def test_a_request_added_allocated_and_accepted_reduces_the_headroom(app, db):
             "o.officer",
             "web",
         )
+        # Sign-ins, sign-outs and failures are logged beside the seal: the trail stays whole.
+        assert office.verify_audit().ok
 
 
 def test_a_decline_offers_the_next_rank(app, db):
