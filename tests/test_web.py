@@ -306,3 +306,88 @@ def test_signing_in_between_guesses_does_not_unlock_the_address(app, db):
             sign_in(app.test_client(), "a.approver")  # from the same address
     assert sign_in(app.test_client(), "a.approver").status_code == 400
     assert record(db)[0][:2] == ("a.approver", "refused while locked")
+
+
+def test_a_login_spelled_with_look_alike_letters_is_still_locked(app, db):
+    """ "ſ" (long s) folds to "s" in Python, not in SQLite: the lock is the officer's own."""
+    with calloff.open(db) as office:
+        office.add_officer("kirsty", name="Kirsty Example", roles=["officer"], on="2015-04-01")
+        office.set_password("kirsty", password=PASSWORD)
+    for n in range(5):
+        sign_in(
+            app.test_client(),
+            "kirsty",
+            "wrong wrong wrong",
+            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
+        )
+    answer = sign_in(
+        app.test_client(), "kir\u017fty", PASSWORD, environ_base={"REMOTE_ADDR": "10.0.1.1"}
+    )
+    assert answer.status_code == 400
+    answer = sign_in(
+        app.test_client(), "kirsty", PASSWORD, environ_base={"REMOTE_ADDR": "10.0.1.2"}
+    )
+    assert answer.status_code == 400 and "too many failed sign-ins" in answer.text
+
+
+def test_a_password_changed_during_a_sign_in_refuses_it(db, monkeypatch):
+    """The old password, checked while an admin sets a new one: no session is opened."""
+    real = passwords.verify_password
+
+    def meanwhile(password, kept):
+        good = real(password, kept)
+        with calloff.open(db) as admin:
+            admin.set_password("o.officer", password="a brand new pass phrase")
+        return good
+
+    monkeypatch.setattr(passwords, "verify_password", meanwhile)
+    with calloff.open(db) as gate, pytest.raises(calloff.NotAuthorised):
+        gate.open_session("o.officer", password=PASSWORD, address="10.0.0.9")
+    assert "sessions" in snapshot(db) and snapshot(db)["sessions"] == []
+
+
+def test_when_the_servers_account_is_no_longer_an_admin_nobody_is_vouched_for(app, db):
+    client = client_as(app, "o.officer")
+    assert client.get("/").status_code == 200
+    with calloff.open(db) as office:  # officer.a, the server's account; m.admin stays
+        office.edit_officer("officer.a", remove_roles=["admin"])
+    assert client.get("/").headers["Location"].startswith("/sign-in")
+    refused = sign_in(app.test_client(), "o.officer")
+    assert refused.status_code == 403
+    assert "officer.a is not an admin, so cannot act for o.officer" in refused.text
+
+
+def test_signing_in_over_anothers_session_ends_theirs(app):
+    client = client_as(app, "o.officer")
+    theirs = client.get_cookie("calloff-session").value
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
+    again = client.post(
+        "/sign-in", data={"login": "f.finance", "password": PASSWORD, "csrf_token": token}
+    )
+    assert again.status_code == 302
+    other = app.test_client()
+    other.set_cookie("calloff-session", theirs)
+    assert other.get("/").headers["Location"].startswith("/sign-in")
+
+
+def test_a_busy_database_is_a_page_that_says_so_and_keeps_the_session(app, monkeypatch):
+    client = client_as(app, "o.officer")
+
+    def busy(self, token, idle_minutes=30):
+        raise calloff.DatabaseBusy("calloff.db is busy: another officer's change is being written")
+
+    monkeypatch.setattr(calloff.Office, "session", busy)
+    answer = client.get("/")
+    assert answer.status_code == 503 and "is busy" in answer.text
+    monkeypatch.undo()
+    monkeypatch.setattr(passwords, "COST", 2**6)
+    assert client.get("/").status_code == 200  # still signed in
+
+
+def test_a_short_idle_time_is_measured_from_the_last_click(db, monkeypatch):
+    app = app_for(db, idle_minutes=1)
+    client = client_as(app, "o.officer")
+    t = sign_ins.now()
+    for seconds in (55, 70, 120):
+        monkeypatch.setattr(sign_ins, "now", lambda s=seconds: t + timedelta(seconds=s))
+        assert client.get("/").status_code == 200, seconds

@@ -175,6 +175,18 @@ class Office(Setting, Publishing, Competing, Spending, Records, Officers, Signin
     ) -> None:
         self.close()
 
+    def check_acting(self) -> None:
+        """Refuse, as opening would, once the register no longer lets this account act as
+        this officer (a server's account that is no longer an admin; an officer who left):
+        a long-lived office asks before each request."""
+        a = self.actor
+        acting(
+            self.service.store,
+            a.officer if a.channel in ("web", "link") else None,
+            a.channel,
+            a.account,
+        )
+
     def close(self) -> None:
         if self._service is not None:
             self._service = None

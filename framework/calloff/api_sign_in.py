@@ -60,7 +60,16 @@ class SigningIn:
         minutes lock the account and the address for 15 minutes."""
         if not isinstance(password, str):
             raise InvalidInput("password= must be text")
-        return self.service.gate.sign_in(login, password, address)
+        return self.service.gate.sign_in(login, password, address)[0]
+
+    def open_session(self, login: str, *, password: str, address: str) -> tuple[Officer, str]:
+        """Sign in and open a session in one write: the officer and the session's token
+        (for their cookie alone). Refused as `sign_in()` is."""
+        if not isinstance(password, str):
+            raise InvalidInput("password= must be text")
+        officer, token = self.service.gate.sign_in(login, password, address, start=True)
+        assert token is not None
+        return officer, token
 
     def sign_in_by_email(self, email: str, *, address: str, method: str = "oidc") -> Officer:
         """The officer registered with this e-mail address, once single sign-on (`oidc`,

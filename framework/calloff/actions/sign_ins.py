@@ -16,11 +16,12 @@ from decimal import Decimal
 from calloff.actions.base import ServiceBase
 from calloff.actions.lists import Lists
 from calloff.actions.officers import present
+from calloff.domain import officers as register
 from calloff.domain import passwords
 from calloff.domain.listings import AwaitingApproval, SignIn
 from calloff.domain.model import NEXT_STEPS
 from calloff.domain.officers import Officer, role_for
-from calloff.errors import InvalidInput, NotAuthorised, NotFound
+from calloff.errors import DatabaseBusy, InvalidInput, NotAuthorised, NotFound
 from calloff.store.trail import now_stamp
 
 WRONG = "the login or password is not right: check both and try again"
@@ -71,28 +72,42 @@ class Gate(ServiceBase):
             s.sign_ins.end_sessions_of(entry.login, now(), "password changed")
         return entry
 
-    def sign_in(self, login: str, password: str, address: str) -> Officer:
-        """The officer whose password this is, or the refusal; the attempt is recorded
-        (a refused attempt too: its record is written before the refusal is raised)."""
+    def sign_in(
+        self, login: str, password: str, address: str, start: bool = False
+    ) -> tuple[Officer, str | None]:
+        """The officer whose password this is (and, with `start`, a new session's token,
+        opened in the same write, so no password change can fall between them), or the
+        refusal; every attempt is recorded, a refused one too."""
         login = _clean(login, "login")
         address = _clean(address, "address")
         at = now()
+        # Whose lock: the officer's own login, however it was typed ("K" for "k" folds
+        # in Python, not in SQLite); a login that is not one is nobody's.
+        entry = self._present(login) if register.LOGIN.fullmatch(login) else None
+        who = login if entry is None else entry.login
+        since = at - passwords.LOCK
+        locked = any(
+            passwords.locked_until(self.store.sign_ins.failures(column, value, since), at)
+            for column, value in (("login", who), ("address", address))
+        )
+        kept = None if entry is None else self.store.sign_ins.password(entry.login)
+        # Hashed outside the write (it takes a tenth of a second), and even for a login
+        # nobody holds, so the time taken does not say which logins exist.
+        good = not locked and passwords.verify_password(password, kept) and entry is not None
+        token = None
         with self.store.transaction() as s:
-            refusal = self._locked(login, address, at, "password")
-            entry = self._present(login)
+            refusal = self._locked(who, address, at, "password")
             if refusal is None:
-                kept = None if entry is None else s.sign_ins.password(entry.login)
-                # Hash even for a login nobody holds, so the time taken does not say
-                # which logins exist.
-                if not passwords.verify_password(password, kept) or entry is None:
-                    refusal = self._failed(
-                        login if entry is None else entry.login, address, at, "password"
-                    )
-            if refusal is None and entry is not None:
-                s.sign_ins.record(at, entry.login, address, "password", "signed in")
+                if not good or s.sign_ins.password(who) != kept:  # changed meanwhile
+                    refusal = self._failed(who, address, at, "password")
+                else:
+                    s.sign_ins.record(at, who, address, "password", "signed in")
+                    if start:
+                        token = secrets.token_urlsafe(32)
+                        s.sign_ins.start_session(_digest(token), who, "password", address, at)
         if refusal is not None or entry is None:
             raise refusal or NotAuthorised(WRONG)
-        return entry
+        return entry, token
 
     def sign_in_by_email(self, email: str, address: str, method: str = "oidc") -> Officer:
         """The officer the register holds with this e-mail address, vouched for by single
@@ -150,14 +165,20 @@ class Gate(ServiceBase):
         at = now()
         seen = datetime.fromisoformat(row["seen_at"])
         started = datetime.fromisoformat(row["started_at"])
+        # Its last use is written at most every tenth of the idle time (and at most once
+        # a minute), so a session ends no sooner than that before it should.
+        every = min(SEEN_EVERY, idle / 10)
         if at - seen > idle or at - started > WORKING_DAY:
             with self.store.transaction() as s:
                 s.sign_ins.end_session(row["id"], at, "timed out")
                 s.sign_ins.record(at, row["login"], row["address"], row["method"], "timed out")
             return None, "timed out"
-        if at - seen >= SEEN_EVERY:
-            with self.store.transaction() as s:
-                s.sign_ins.seen(row["id"], at)
+        if at - seen >= every:
+            try:
+                with self.store.transaction() as s:
+                    s.sign_ins.seen(row["id"], at)
+            except DatabaseBusy:  # another write holds the file: seen next time instead
+                pass
         return str(row["login"]), "open"
 
     def end_session(self, token: str, address: str) -> None:

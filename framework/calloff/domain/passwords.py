@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cache
@@ -68,10 +69,20 @@ def check_password(password: str, login: str, name: str = "") -> str:
             "the password uses too few different characters, or runs along the keyboard: "
             "choose three or four unrelated words"
         )
+    if _repeats(folded):
+        raise InvalidInput(
+            "the password repeats a few characters over and over: choose three or four "
+            "unrelated words"
+        )
     if folded in common_passwords():
         raise InvalidInput(
             "that password is on a list of common passwords that attackers try first: "
             "choose another"
+        )
+    if _decorated_word(folded):
+        raise InvalidInput(
+            "that password is a common word with numbers or symbols added, which attackers "
+            "try first: choose three or four unrelated words"
         )
     words = {w.casefold() for w in [login, name, *name.split()] if len(w) >= 4}
     if any(w in folded for w in words) and len(folded) < 2 * MINIMUM:
@@ -79,6 +90,36 @@ def check_password(password: str, login: str, name: str = "") -> str:
             "the password contains the officer's login or name: choose one that does not"
         )
     return password
+
+
+@cache
+def common_words() -> frozenset[str]:
+    """The 20,000 commonest all-letter passwords of four letters or more (the same
+    list), to catch one with digits or symbols stuck on ("Summer2024!!")."""
+    data = resources.files("calloff.domain").joinpath("common-words.txt.gz").read_bytes()
+    return frozenset(gzip.decompress(data).decode("utf-8").split("\n")) - {""}
+
+
+LEET = str.maketrans("@4013$57!", "aaoiesstl")
+
+
+def _decorated_word(folded: str) -> bool:
+    """A common word (spelled with @ for a, 0 for o...) with digits or symbols on its ends."""
+    start, end = 0, len(folded)
+    while start < end and not folded[start].isalpha():
+        start += 1
+    while end > start and not folded[end - 1].isalpha():
+        end -= 1
+    core = folded[start:end].translate(LEET)
+    return core.isalpha() and core in common_words()
+
+
+def _repeats(folded: str) -> bool:
+    """Whether the password is a short piece said over and over ("abcdeabcdeab")."""
+    return any(
+        (folded[:n] * (len(folded) // n + 1))[: len(folded)] == folded
+        for n in range(1, len(folded) // 2 + 1)
+    )
 
 
 KEYBOARD = ("qwertyuiopasdfghjklzxcvbnm", "abcdefghijklmnopqrstuvwxyz", "12345678901234567890")
@@ -94,7 +135,7 @@ def _runs(folded: str) -> bool:
 def hash_password(password: str) -> str:
     """The text kept in the database: `scrypt$N$r$p$salt$hash`, base64."""
     salt = secrets.token_bytes(16)
-    digest = _scrypt(password, salt, COST, BLOCK, PARALLEL)
+    digest = _scrypt(_same(password), salt, COST, BLOCK, PARALLEL)
     return "$".join(["scrypt", str(COST), str(BLOCK), str(PARALLEL), _b64(salt), _b64(digest)])
 
 
@@ -108,7 +149,7 @@ def verify_password(password: str, kept: str | None) -> bool:
         scheme, n, r, p, salt, digest = kept.split("$")
         if scheme != "scrypt":
             return False
-        found = _scrypt(password, _unb64(salt), int(n), int(r), int(p))
+        found = _scrypt(_same(password), _unb64(salt), int(n), int(r), int(p))
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(found, _unb64(digest))
@@ -123,6 +164,12 @@ def locked_until(failures: Sequence[datetime], now: datetime) -> datetime | None
     # The lock runs from the fifth failure in the window to 15 minutes after it, and goes on
     # while five failures stay within 15 minutes of now.
     return recent[-ATTEMPTS] + LOCK
+
+
+def _same(password: str) -> str:
+    """One spelling of the same characters (NFC), so a pass phrase typed with an accent
+    on one keyboard matches the same phrase typed on another."""
+    return unicodedata.normalize("NFC", password)
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:

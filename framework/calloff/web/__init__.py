@@ -74,9 +74,14 @@ def _day(value: date | str | None) -> str:
 
 
 def _everywhere() -> dict[str, Any]:
-    """What every page's header and navigation need."""
+    """What every page's header and navigation need; a page about a busy database is
+    shown without them, as the database cannot be asked."""
+    from calloff.errors import CalloffError
     from calloff.web import desk
 
-    signed = current_user if current_user.is_authenticated else None
-    service = (desk.office() if signed is not None else desk.gate()).framework.name
+    try:
+        signed = current_user if current_user.is_authenticated else None
+        service = (desk.office() if signed is not None else desk.gate()).framework.name
+    except CalloffError:
+        signed, service = None, "calloff"
     return {"signed_in": signed, "service_name": service, "Decimal": Decimal}

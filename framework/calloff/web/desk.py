@@ -21,6 +21,7 @@ from flask import current_app, g, request
 
 import calloff
 from calloff.api import Office
+from calloff.errors import DatabaseBusy
 from calloff.web.settings import Settings
 
 
@@ -83,11 +84,22 @@ def gate() -> Office:
 _writing = threading.Lock()
 
 
+WAIT = 15.0  # seconds a write waits for the others, as SQLite's own wait
+
+
 @contextmanager
 def turn() -> Iterator[None]:
-    """Around a write: wait for this server's last writer to finish, then write."""
-    with _writing:
+    """Around a write: wait for this server's last writer to finish (at most 15 seconds),
+    then write."""
+    if not _writing.acquire(timeout=WAIT):
+        raise DatabaseBusy(
+            f"other officers' changes kept the records busy for {WAIT:.0f} seconds: nothing "
+            "was written; try again in a moment"
+        )
+    try:
         yield
+    finally:
+        _writing.release()
 
 
 def close(_error: BaseException | None = None) -> None:

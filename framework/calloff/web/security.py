@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
-from flask_login import LoginManager, UserMixin, current_user, logout_user
+from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from calloff.api import role_needed, role_work
-from calloff.errors import CalloffError, NotAuthorised, NotFound
+from calloff.errors import CalloffError, DatabaseError, NotAuthorised, NotFound
 from calloff.web import desk
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,6 +66,7 @@ def install(app: Flask) -> None:
     app.register_error_handler(405, lambda e: _error(405, "Page not found"))
     app.register_error_handler(NotFound, lambda e: _error(404, "Not found", str(e)))
     app.register_error_handler(NotAuthorised, _not_authorised)
+    app.register_error_handler(DatabaseError, _busy)
     app.register_error_handler(500, lambda e: _error(500, "Sorry, there is a problem"))
 
 
@@ -76,8 +77,12 @@ def _load(login: str) -> SignedIn | None:
     token = session.get("token")
     try:
         office = desk.open_office(login)
+        office.check_acting()  # a kept office: the register may have changed since
         whose, state = office.session(token or "", idle_minutes=desk.settings().idle_minutes)
+    except DatabaseError:
+        raise  # busy or faulty: the 503 page, and the session is kept
     except CalloffError:
+        desk.forget_office(login)
         session.clear()
         return None
     roles = office.roles  # none once the register says they have left
@@ -201,6 +206,13 @@ def _csrf_refused(error: CSRFError) -> tuple[str, int]:
         "The form had no valid security token (it may have been open from an earlier "
         "session): go back, reload the page and send it again. Nothing was changed.",
     )
+
+
+def _busy(error: DatabaseError) -> tuple[str, int]:
+    """The database is busy or faulty: its sentence, nothing changed, try again. The page
+    is shown as to nobody in particular: who is signed in cannot be asked just now."""
+    g._login_user = AnonymousUserMixin()
+    return _error(503, "The records are busy", f"{error.for_command()}. Nothing was changed.")
 
 
 def _not_authorised(error: NotAuthorised) -> tuple[str, int]:

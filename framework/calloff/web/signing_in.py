@@ -54,11 +54,11 @@ def sign_in_post() -> Any:
     if form.errors:
         return _page(form), 400
     try:
-        officer = desk.gate().sign_in(login, password=password, address=desk.address())
+        officer, token = desk.gate().open_session(login, password=password, address=desk.address())
     except CalloffError as e:
         form.error("login", desk_message(e))
         return _page(form), 400
-    return _start(officer, "password", desk.gate())
+    return _start(officer, "password", desk.gate(), token=token)
 
 
 @blueprint.post("/sign-out")
@@ -139,11 +139,23 @@ def desk_message(error: CalloffError) -> str:
     return error.for_command()
 
 
-def _start(officer: Officer, method: str, gate: Office, target: str | None = None) -> Any:
-    """A new session for the officer: nothing of the old one is kept."""
+def _start(
+    officer: Officer, method: str, gate: Office, target: str | None = None, token: str = ""
+) -> Any:
+    """A new session for the officer: nothing of the old one is kept, and the old one (if
+    someone else was signed in here) ends on the server."""
+    old = session.get("token")
+    if old:
+        gate.end_session(old, address=desk.address())
     session.clear()
-    token = gate.start_session(officer.login, method=method, address=desk.address())
-    desk.open_office(officer.login)
+    token = token or gate.start_session(officer.login, method=method, address=desk.address())
+    try:
+        desk.open_office(officer.login)
+    except CalloffError as e:  # the server's account may act for nobody: say so
+        gate.end_session(token, address=desk.address())
+        form = Form()
+        form.error("login", desk_message(e))
+        return _page(form), 403
     login_user(SignedIn(officer.login, officer.name, officer.roles))
     session.update(method=method, token=token)
     return redirect(safe_next(target or request.args.get("next")))
