@@ -8,7 +8,6 @@ from calloff.web import cached, desk
 from calloff.web.security import signed_in
 
 blueprint = Blueprint("home", __name__)
-SOON = 14  # publications due within this many days are listed with the overdue ones
 NOT_ALLOCATED = ("new", "unallocated")
 SHOWN = 10  # of each, with a link to the rest
 
@@ -17,13 +16,7 @@ SHOWN = 10  # of each, with a link to the rest
 @signed_in
 def home() -> str:
     office = desk.office()
-    due, worked_out = cached.due(office)
-    publications = [
-        item
-        for item in due["items"]
-        if item["published_on"] is None and (item["overdue"] or item["days_left"] <= SOON)
-    ]
-    publications.sort(key=lambda i: (not i["overdue"], i["due_by"]))
+    due = cached.due_soon(office)
     waiting = {s: office.requests(status=s, limit=SHOWN) for s in NOT_ALLOCATED}
     return render_template(
         "web/home.html",
@@ -35,10 +28,10 @@ def home() -> str:
             s: len(found) if len(found) < SHOWN else office.count_requests(status=s)
             for s, found in waiting.items()
         },
-        publications=publications[:SHOWN],
-        publications_count=len(publications),
-        overdue_count=sum(1 for i in publications if i["overdue"]),
-        worked_out=worked_out,
+        publications=due.items[:SHOWN],
+        publications_count=len(due.items),
+        overdue_count=due.overdue,
+        worked_out=due.worked_out,
         position=office.headroom(),
         crumbs=[{"text": "Home"}],
         active="home",
