@@ -5,6 +5,8 @@ officer, an allocation over the ceiling refused with the command's own sentence.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import calloff
@@ -102,6 +104,9 @@ WRITE = [
 def test_every_role_reads_every_page(app, login, path):
     page = client_as(app, login).get(path)
     assert page.status_code == 200, page.text[:500]
+    if not path.endswith(".md"):  # a page's title is plain words, not markup
+        title = re.search(r"<title>(.*?)</title>", page.text, re.S)
+        assert title and "<" not in title.group(1) and len(title.group(1)) < 200, path
 
 
 @pytest.mark.parametrize("login", TEAM)

@@ -25,7 +25,7 @@ import calloff
 from calloff.api import Office
 from calloff.web import desk
 
-FRESH = 60.0  # seconds a calendar is shown once the record has moved on
+FRESH = 60 * 10**9  # nanoseconds a calendar is shown once the record has moved on
 SOON = 14  # days ahead the home page lists what is due
 
 
@@ -35,7 +35,7 @@ class Due:
 
     event: int
     day: date
-    at: float  # time.monotonic() when worked out
+    at: int  # time.monotonic_ns() when worked out
     worked_out: datetime
     items: list[dict[str, Any]]  # due within SOON days or overdue, overdue first
     overdue: int
@@ -54,7 +54,7 @@ def due_soon(office: Office) -> Due:
     with _lock:
         kept = _kept.get(where)
         if kept is not None and kept.day == today:
-            if kept.event != event and time.monotonic() - kept.at >= FRESH:
+            if kept.event != event and time.monotonic_ns() - kept.at >= FRESH:
                 _refresh_later(where)
             return kept
     with _working:  # the first request works it out; the others wait for it
@@ -80,7 +80,7 @@ def _work_out(office: Office) -> Due:
     return Due(
         event,
         date.today(),
-        time.monotonic(),
+        time.monotonic_ns(),
         datetime.now().replace(microsecond=0),
         items,
         sum(1 for i in items if i["overdue"]),
