@@ -45,10 +45,34 @@ def create_app(settings: Settings) -> Flask:
         from calloff.web import security
 
         security.install(app)
-    from calloff.web import calloff_pages, framework_pages, home, request_pages, signing_in
+    from calloff.web import (
+        audit_pages,
+        calloff_pages,
+        competition_pages,
+        framework_pages,
+        home,
+        publishing_pages,
+        report_pages,
+        request_pages,
+        setup_pages,
+        signing_in,
+        spend_pages,
+    )
     from calloff.web.proxy import TrustedProxies
 
-    for module in (signing_in, home, request_pages, calloff_pages, framework_pages):
+    for module in (
+        signing_in,
+        home,
+        request_pages,
+        calloff_pages,
+        competition_pages,
+        spend_pages,
+        report_pages,
+        publishing_pages,
+        framework_pages,
+        setup_pages,
+        audit_pages,
+    ):
         app.register_blueprint(module.blueprint)
     signing_in.install_single_sign_on(app)
     app.before_request(signing_in.proxy_sign_in)
