@@ -47,11 +47,13 @@ def create_app(settings: Settings) -> Flask:
         security.install(app)
     from calloff.web import (
         audit_pages,
+        budget_pages,
         calloff_pages,
         competition_pages,
         framework_pages,
         home,
         publishing_pages,
+        register_pages,
         report_pages,
         request_pages,
         setup_pages,
@@ -71,6 +73,8 @@ def create_app(settings: Settings) -> Flask:
         publishing_pages,
         framework_pages,
         setup_pages,
+        register_pages,
+        budget_pages,
         audit_pages,
     ):
         app.register_blueprint(module.blueprint)
