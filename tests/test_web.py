@@ -391,3 +391,21 @@ def test_a_short_idle_time_is_measured_from_the_last_click(db, monkeypatch):
     for seconds in (55, 70, 120):
         monkeypatch.setattr(sign_ins, "now", lambda s=seconds: t + timedelta(seconds=s))
         assert client.get("/").status_code == 200, seconds
+
+
+def test_a_file_over_the_limit_is_refused_in_one_page_and_writes_nothing(app, db):
+    client = app.test_client()
+    sign_in(client, "f.finance")
+    before = snapshot(db)
+    before.pop("sign_ins")
+    page = client.get("/")
+    too_big = b"x" * (32 * 1024 * 1024 + 1)
+    sent = client.post(
+        "/requests/new",
+        data={"csrf_token": token(page.text), "title": too_big.decode()},
+    )
+    assert sent.status_code == 413
+    assert "A file sent here may be at most 32 MB" in sent.text
+    after = snapshot(db)
+    after.pop("sign_ins")
+    assert after == before

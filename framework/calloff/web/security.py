@@ -25,6 +25,8 @@ from calloff.errors import CalloffError, DatabaseError, NotAuthorised, NotFound
 from calloff.web import desk
 
 F = TypeVar("F", bound=Callable[..., Any])
+# The largest form a browser may send: a spend file of about 200,000 invoice lines.
+UPLOAD_LIMIT = 32 * 1024 * 1024
 
 
 class SignedIn(UserMixin):  # type: ignore[misc]
@@ -51,6 +53,7 @@ def install(app: Flask) -> None:
         SESSION_COOKIE_SECURE=settings.secure,
         WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as its session, which idles out
         WTF_CSRF_SSL_STRICT=settings.secure,
+        MAX_CONTENT_LENGTH=UPLOAD_LIMIT,
     )
     CSRFProtect(app)
     manager = LoginManager(app)
@@ -64,6 +67,7 @@ def install(app: Flask) -> None:
     app.register_error_handler(403, lambda e: _error(403, "You cannot do this"))
     app.register_error_handler(404, lambda e: _error(404, "Page not found"))
     app.register_error_handler(405, lambda e: _error(405, "Page not found"))
+    app.register_error_handler(413, _too_large)
     app.register_error_handler(NotFound, lambda e: _error(404, "Not found", str(e)))
     app.register_error_handler(NotAuthorised, _not_authorised)
     app.register_error_handler(DatabaseError, _busy)
@@ -213,6 +217,15 @@ def _busy(error: DatabaseError) -> tuple[str, int]:
     is shown as to nobody in particular: who is signed in cannot be asked just now."""
     g._login_user = AnonymousUserMixin()
     return _error(503, "The records are busy", f"{error.for_command()}. Nothing was changed.")
+
+
+def _too_large(error: Exception) -> tuple[str, int]:
+    return _error(
+        413,
+        "The file is too large",
+        f"A file sent here may be at most {UPLOAD_LIMIT // (1024 * 1024)} MB: split it into "
+        "smaller files and send each. Nothing was changed.",
+    )
 
 
 def _not_authorised(error: NotAuthorised) -> tuple[str, int]:
