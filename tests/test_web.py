@@ -409,3 +409,21 @@ def test_a_file_over_the_limit_is_refused_in_one_page_and_writes_nothing(app, db
     after = snapshot(db)
     after.pop("sign_ins")
     assert after == before
+
+
+def test_the_sign_in_record_pages_at_50_newest_first(app, db):
+    with calloff.open(db) as office:
+        for n in range(54):  # and the auditor's own sign-in below: 55 in all
+            office.sign_in("o.officer", password=PASSWORD, address=f"10.0.0.{n}")
+    client = app.test_client()
+    sign_in(client, "u.auditor")
+    first = client.get("/sign-ins")
+    assert first.status_code == 200
+    assert first.text.count('<tr class="govuk-table__row">') == 51  # heading and 50
+    assert "u.auditor" in first.text and "10.0.0.53" in first.text and "10.0.0.4<" not in first.text
+    assert 'href="/sign-ins?page=2"' in first.text
+    second = client.get("/sign-ins?page=2")
+    assert second.text.count('<tr class="govuk-table__row">') == 6  # 10.0.0.4 down to .0
+    assert "10.0.0.0<" in second.text and 'href="/sign-ins?page=1"' in second.text
+    assert client.get("/sign-ins?page=0").status_code == 404
+    assert client.get("/sign-ins?page=x").status_code == 404

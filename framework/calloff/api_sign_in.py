@@ -100,8 +100,11 @@ class SigningIn:
         if isinstance(token, str) and token and len(token) <= 200:
             self.service.gate.end_session(token, _text(address, "address"))
 
-    def sign_ins(self, *, login: str | None = None, limit: int = 200) -> list[SignIn]:
-        """The sign-in record, newest first: for admins and auditors only."""
+    def sign_ins(
+        self, *, login: str | None = None, limit: int = 200, offset: int = 0
+    ) -> list[SignIn]:
+        """The sign-in record, newest first (`offset` skips the newest, for a page at a
+        time): for admins and auditors only."""
         if not (self.may_read("sign_ins")):
             raise NotAuthorised(
                 "the sign-in record is for admins and auditors: "
@@ -109,7 +112,11 @@ class SigningIn:
             )
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 10_000:
             raise InvalidInput("limit= must be a whole number from 1 to 10,000")
-        return self.service.gate.sign_ins(None if login is None else _text(login, "login"), limit)
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise InvalidInput("offset= must be a whole number, 0 or more")
+        return self.service.gate.sign_ins(
+            None if login is None else _text(login, "login"), limit, offset
+        )
 
     # -- the acting officer today ---------------------------------------------------------
 

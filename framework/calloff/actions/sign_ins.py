@@ -191,8 +191,8 @@ class Gate(ServiceBase):
             s.sign_ins.end_session(row["id"], at, "signed out")
             s.sign_ins.record(at, row["login"], address, row["method"], "signed out")
 
-    def sign_ins(self, login: str | None = None, limit: int = 200) -> list[SignIn]:
-        return self.store.sign_ins.listing(login, limit)
+    def sign_ins(self, login: str | None = None, limit: int = 200, offset: int = 0) -> list[SignIn]:
+        return self.store.sign_ins.listing(login, limit, offset)
 
     # -- what the signed-in officer may do today ----------------------------------------
 

@@ -117,11 +117,13 @@ class SignIns:
         )
         return int(cursor.rowcount)
 
-    def listing(self, login: str | None = None, limit: int = 200) -> list[SignIn]:
-        """The newest `limit` entries, newest first; one officer's where `login` is given."""
+    def listing(self, login: str | None = None, limit: int = 200, offset: int = 0) -> list[SignIn]:
+        """`limit` entries, newest first, after skipping the newest `offset`; one officer's
+        where `login` is given."""
         where, params = ("WHERE login = ?", [login]) if login else ("", [])
         rows = self.db.execute(
-            f"SELECT * FROM sign_ins {where} ORDER BY id DESC LIMIT ?", [*params, limit]
+            f"SELECT * FROM sign_ins {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
         )
         names = [d[0] for d in rows.description]
         return [_sign_in(dict(zip(names, r, strict=True))) for r in rows.fetchall()]

@@ -12,6 +12,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -24,9 +25,9 @@ from flask_login import current_user, login_user
 
 from calloff import Officer
 from calloff.api import Office
-from calloff.errors import CalloffError
+from calloff.errors import CalloffError, InvalidInput
 from calloff.web import desk
-from calloff.web.forms import Form
+from calloff.web.forms import Form, whole
 from calloff.web.security import (
     SignedIn,
     needs_role,
@@ -35,6 +36,7 @@ from calloff.web.security import (
 )
 
 blueprint = Blueprint("signing_in", __name__)
+PAGE = 50  # sign-ins a page
 
 
 @blueprint.get("/sign-in")
@@ -106,12 +108,36 @@ def single_sign_on_done() -> Any:
 
 @blueprint.get("/sign-ins")
 @needs_role("admin", "auditor")
-def sign_ins() -> str:
+def sign_ins() -> Any:
+    """The sign-in record, 50 a page, newest first (asking for one more to know whether
+    there is a next page)."""
     login = request.args.get("login") or None
-    records = desk.office().sign_ins(login=login, limit=500)
-    crumbs = [{"text": "Home", "href": url_for("home.home")}, {"text": "Sign-ins"}]
+    page = request.args.get("page", "1")
+    if not whole(page) or not 1 <= int(page) <= 10**9:
+        abort(404)
+    number = int(page)
+    try:
+        found = desk.office().sign_ins(login=login, limit=PAGE + 1, offset=(number - 1) * PAGE)
+    except InvalidInput:
+        abort(404)
+    crumbs = [
+        {"text": "Home", "href": url_for("home.home")},
+        {"text": "Audit", "href": url_for("audit.trail")},
+        {"text": "Sign-ins"},
+    ]
+    args = {"login": login} if login else {}
+    pagination: dict[str, Any] = {}
+    if number > 1:
+        pagination["previous"] = {"href": url_for("signing_in.sign_ins", **args, page=number - 1)}
+    if len(found) > PAGE:
+        pagination["next"] = {"href": url_for("signing_in.sign_ins", **args, page=number + 1)}
     return render_template(
-        "web/sign_ins.html", records=records, login=login, crumbs=crumbs, active="sign-ins"
+        "web/sign_ins.html",
+        records=found[:PAGE],
+        login=login,
+        crumbs=crumbs,
+        pagination=pagination,
+        active="sign-ins",
     )
 
 
