@@ -27,9 +27,10 @@ TEAM: dict[str, tuple[str, tuple[str, ...], str | None]] = {
 ROLES = {login: roles for login, (_, roles, _) in TEAM.items()}
 
 
-def build(db: Path) -> None:
-    """The framework and its team; request 1 (lot 4, 6 days) waits to be allocated."""
-    with calloff.create(db) as office:
+def build(db: Path, definition_file: Path | None = None) -> None:
+    """The framework (Leeds, or a variant of it in `definition_file`) and its team;
+    request 1 (lot 4, 6 days) waits to be allocated."""
+    with calloff.create(db, definition_file=definition_file) as office:
         office.add_provider("Alder Training", vat="exempt", on="2015-04-01")
         office.add_provider("Birch Practice Ltd", on="2015-04-01")
         office.set_ranking(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from calloff.arguments import (
     Money,
     Ref,
     _amount,
+    _count,
     _day,
     _id,
     _path,
@@ -25,7 +27,8 @@ from calloff.errors import InvalidInput
 if TYPE_CHECKING:
     from calloff.actions.competition_state import Standing
     from calloff.actions.service import Service
-    from calloff.domain.competition import Answer, Competition
+    from calloff.domain.competition import Answer, Competition, Opening
+    from calloff.domain.listings import CompetitionStanding
     from calloff.domain.model import CallOff
 
 
@@ -47,18 +50,23 @@ class Competing:
         """Invite the lot's eligible providers to bid for `request`, closing at the end of
         `closes`. `weights` refines the framework's within their ranges, like
         {"quality": 65, "price": 35} or "quality=65,price=35"."""
-        from calloff.domain.competition import parse_weights
-
-        if isinstance(weights, str):
-            weights = parse_weights(weights)
-        elif weights is not None:
-            if not isinstance(weights, Mapping) or not all(
-                isinstance(w, int) and not isinstance(w, bool) for w in weights.values()
-            ):
-                raise InvalidInput("weights must map each criterion to whole points")
-            weights = {str(n).strip().lower(): w for n, w in weights.items()}
         return self.service.competitions.open(
-            _id(request, "request"), _day(closes, "closes"), _day(on), weights
+            _id(request, "request"), _day(closes, "closes"), _day(on), _weights(weights)
+        )
+
+    def preview_competition(
+        self,
+        request: int,
+        *,
+        closes: Day,
+        weights: Mapping[str, int] | str | None = None,
+        on: Day | None = None,
+    ) -> Opening:
+        """What `open_competition` with the same arguments would record (the weights, and
+        who would be invited or passed over and why), or its refusal; nothing is written.
+        A page shows it for the officer to check before opening."""
+        return self.service.competitions.preview(
+            _id(request, "request"), _day(closes, "closes"), _day(on), _weights(weights)
         )
 
     def bid(
@@ -112,11 +120,32 @@ class Competing:
     def competition_standing(self, competition: int, *, on: Day | None = None) -> Standing:
         """The competition as it stands on `on` (default today): who was invited, who
         answered, and once it has closed the valid bids scored best first, with the bids
-        set aside and why. `calloff competition show` renders it."""
+        set aside and why. `calloff competition show` renders it. A day after today is
+        refused: the bids stay sealed until the closing day has really come."""
         from calloff.actions.competition_state import standing
 
         day = None if on is None else _day(on)
+        if day is not None and day > date.today():
+            raise InvalidInput(
+                f"{day} is after today ({date.today()}): a competition is shown as it stands "
+                "today or stood on an earlier day"
+            )
         return standing(self.service.store, _id(competition, "competition"), day)
+
+    def list_competitions(
+        self, *, on: Day | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[CompetitionStanding]:
+        """`competitions(on=...)` a page at a time: `limit` of them from `offset`, by
+        number, read a page at a time from the database."""
+        return self.service.lists.competitions(
+            _day(on),
+            None if limit is None else _count(limit, "limit", 1, 10_000),
+            _count(offset, "offset", 0, 10**9) or 0,
+        )
+
+    def count_competitions(self) -> int:
+        """How many competitions `list_competitions()` pages through."""
+        return self.service.store.competitions.count()
 
     def award(self, competition: int, *, on: Day | None = None) -> CallOff:
         """Award the call-off to the highest total (a tie to the better rank), checked
@@ -142,6 +171,21 @@ class Competing:
         st = self.competition_standing(competition)
         folder = None if templates is None else str(_path(templates, "templates"))
         return dict(render_letters(st, self.service.framework(), format, folder))
+
+
+def _weights(weights: Mapping[str, int] | str | None) -> dict[str, int] | None:
+    """Weights as text ("quality=65,price=35") or a mapping, read alike."""
+    from calloff.domain.competition import parse_weights
+
+    if weights is None:
+        return None
+    if isinstance(weights, str):
+        return parse_weights(weights)
+    if not isinstance(weights, Mapping) or not all(
+        isinstance(w, int) and not isinstance(w, bool) for w in weights.values()
+    ):
+        raise InvalidInput("weights must map each criterion to whole points")
+    return {str(n).strip().lower(): w for n, w in weights.items()}
 
 
 def _mark(value: Any) -> Any:

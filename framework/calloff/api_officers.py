@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from calloff.arguments import Day, Money, _day, _money, _text
+from calloff.arguments import Day, Money, _count, _day, _money, _text
 from calloff.domain.officers import Delegation, Officer
 from calloff.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from calloff.actions.budget import CapSet
     from calloff.actions.service import Service
 
 
@@ -30,9 +31,16 @@ class Officers:
     def service(self) -> Service:  # pragma: no cover - provided by Office
         raise NotImplementedError
 
-    def officers(self) -> list[Officer]:
-        """Every officer as the register stands today (those who left too), by login."""
-        return self.service.registrar.officers()
+    def officers(self, *, limit: int | None = None, offset: int = 0) -> list[Officer]:
+        """Every officer as the register stands today (those who left too), by login; or
+        one page of them, `limit` from `offset` (`count_officers()` says how many)."""
+        size = _count(limit, "limit", 1, 10_000)
+        start = _count(offset, "offset", 0, 2**62)
+        return self.service.registrar.officers(size, start or 0)
+
+    def count_officers(self) -> int:
+        """How many officers the register holds, those who left included: for paging."""
+        return self.service.registrar.count()
 
     def officer_entry(self, login: str) -> Officer:
         """One officer as the register stands today."""
@@ -132,3 +140,9 @@ class Officers:
     def delegations(self) -> list[Delegation]:
         """Every cover recorded, by its first day."""
         return self.service.registrar.delegations()
+
+    def cap_history(self) -> list[CapSet]:
+        """Every funding stream's cap for each financial year, with the day each applies
+        from, when it was recorded and by whom, by stream, year and day: the budget's
+        history, as `set_ceiling()` and the definition wrote it."""
+        return self.service.budget.caps()

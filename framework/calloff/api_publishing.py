@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from calloff.arguments import Day, _day, _id, _path, _text, _year
+from calloff.arguments import Day, _count, _day, _id, _path, _text, _year
 from calloff.domain.dates import FinancialYear
 from calloff.errors import InvalidInput
 
 if TYPE_CHECKING:
     from calloff.actions.service import Service
     from calloff.domain.model import Framework
+    from calloff.publishing.published import Published
 
 
 @attrs.frozen
@@ -50,6 +51,15 @@ class Publishing:
 
         fy = _period(year, quarter)
         return quarterly(self.service.store, fy, quarter, as_recorded)
+
+    def report_chart(self, report: dict[str, Any]) -> dict[str, Any]:
+        """The coordinates and labels of the chart the HTML report draws for `report()`'s
+        document (docs/reports.md, "The chart"), so another page can draw the same."""
+        from calloff.reports.chart import chart_geometry
+
+        if not isinstance(report, dict) or not isinstance(report.get("chart"), list):
+            raise InvalidInput("report must be the document report() gives")
+        return chart_geometry(report)
 
     def publish(
         self,
@@ -131,13 +141,57 @@ class Publishing:
             None if templates is None else _path(templates, "templates"),
         )
 
-    def due(self, *, on: Day | None = None, all: bool = False) -> dict[str, Any]:
-        """The compliance calendar as at `on`: the same document as `calloff due --json`."""
+    def due(
+        self,
+        *,
+        on: Day | None = None,
+        all: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """The compliance calendar as at `on`: the same document as `calloff due --json`;
+        its `items` `limit` from `offset`, a page at a time (the counts are of them all)."""
         from calloff.publishing import calendar
 
         if not isinstance(all, bool):
             raise InvalidInput("all must be True or False")
-        return calendar.calendar(self.service.store, _day(on), all)
+        return calendar.calendar(
+            self.service.store,
+            _day(on),
+            all,
+            None if limit is None else _count(limit, "limit", 1, 10_000),
+            _count(offset, "offset", 0, 10**9) or 0,
+        )
+
+    def due_item(self, item: str, *, on: Day | None = None) -> dict[str, Any]:
+        """One item of the compliance calendar as at `on` (default today), as `due()` lists
+        it: what a page shows before it is recorded as published."""
+        from calloff.publishing import calendar
+
+        day = _day(on)
+        return calendar.item(self.service.store, _text(item, "item"), day).as_dict(day)
+
+    def publication_role(self, item: str) -> str:
+        """The role recording due item `item` as published needs: `finance` for a payment
+        publication, `officer` for any other (what a page checks before its form)."""
+        from calloff.publishing.published import role_to_record
+
+        return role_to_record(_text(item, "item"))
+
+    def publications(self, *, limit: int | None = None, offset: int = 0) -> list[Published]:
+        """What was recorded as published, the latest recorded first, with who recorded it
+        and when: `limit` of them from `offset`, a page at a time."""
+        from calloff.publishing.published import history
+
+        return history(
+            self.service.store,
+            None if limit is None else _count(limit, "limit", 1, 10_000),
+            _count(offset, "offset", 0, 10**9) or 0,
+        )
+
+    def count_publications(self) -> int:
+        """How many items were recorded as published (`publications()` lists them)."""
+        return self.service.store.disclosures.count_publications()
 
     def published(self, item: str, *, on: Day, reference: str | None = None) -> dict[str, Any]:
         """Record that due item `item` was published on `on`, which closes it."""

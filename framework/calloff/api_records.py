@@ -5,6 +5,7 @@ small."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -22,10 +23,54 @@ from calloff.domain.listings import (
     PendingOffer,
     RequestStanding,
 )
+from calloff.domain.officers import NEEDS, login
 from calloff.errors import InvalidInput
 
 if TYPE_CHECKING:
     from calloff.actions.service import Service
+
+# Every action the trail records, by kind, in the order a framework's life meets them.
+AUDIT_ACTIONS = (
+    "framework.init",
+    "framework.ocid_prefix",
+    "database.upgrade",
+    "officer.add",
+    "officer.edit",
+    "officer.password",
+    "officer.delegate",
+    "officer.leave",
+    "provider.add",
+    "provider.edit",
+    "provider.unavailable",
+    "provider.suspend",
+    "provider.reinstate",
+    "provider.withdraw",
+    "ranking.set",
+    "ranking.import",
+    "prices.set",
+    "ceiling.set",
+    "funding.confirm",
+    "term.extend",
+    "request.add",
+    "calloff.offer",
+    "calloff.approve",
+    "calloff.reject",
+    "calloff.accept",
+    "calloff.decline",
+    "calloff.lapse",
+    "calloff.vary",
+    "calloff.complete",
+    "calloff.cancel",
+    "competition.open",
+    "competition.bid",
+    "competition.no_bid",
+    "competition.award",
+    "competition.cancel",
+    "spend.add",
+    "spend.pay",
+    "publication.record",
+)
+AUDIT_KINDS = tuple(dict.fromkeys([*(a.split(".")[0] for a in AUDIT_ACTIONS), *NEEDS]))
 
 
 class Records:
@@ -108,17 +153,43 @@ class Records:
         calloff: int | None = None,
         provider: Ref | None = None,
         since: Day | None = None,
+        until: Day | None = None,
+        officer: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
     ) -> list[AuditEvent]:
-        """The audit trail (`calloff audit`), oldest first: every event, or those of one
-        call-off (with the competition that made it), one provider (with its call-offs and
-        bids), or effective on or after `since`."""
+        """The audit trail (`calloff audit`), oldest first (or `newest_first`): every
+        event, or those of one call-off (with the competition that made it), one provider
+        (with its call-offs and bids), effective from `since` to `until`, for or by one
+        `officer` (or covering for them), of one `action` (`calloff.accept`) or kind of
+        action (`calloff`); `limit` of them from `offset`, a page at a time."""
         provider_id = None if provider is None else self.service.provider(_ref(provider)).id
+        first = None if since is None else _day(since, "since")
+        last = None if until is None else _day(until, "until")
+        if first and last and last < first:
+            raise InvalidInput(
+                f"the trail cannot run from {first} until {last}: the last day (until) "
+                "comes before the first (since)"
+            )
         return self.service.lists.audit(
             None if calloff is None else _id(calloff, "calloff"),
             provider_id,
-            None if since is None else _day(since, "since"),
+            first,
             date.today(),
+            officer=None if officer is None else login(_text(officer, "officer"), "officer"),
+            action=None if action is None else _action(action),
+            until=last,
+            limit=None if limit is None else _count(limit, "limit", 1, 10_000),
+            offset=_count(offset, "offset", 0, 10**9) or 0,
+            newest_first=bool(newest_first),
         )
+
+    def audit_actions(self) -> tuple[str, ...]:
+        """The actions the trail records, by kind (`calloff.accept`...): what to choose
+        from when narrowing `audit(action=…)`, which also takes a kind (`calloff`)."""
+        return AUDIT_ACTIONS
 
     def verify_audit(
         self, *, expect: str | None = None, progress: Callable[[int], None] | None = None
@@ -139,6 +210,18 @@ class Records:
     def audit_size(self) -> int:
         """How many rows `verify_audit()` reads: the length of a progress bar."""
         return self.service.lists.audit_size()
+
+
+def _action(action: str) -> str:
+    """An action as the trail names it (`calloff.accept`), or a kind of action (`calloff`)."""
+    text = _text(action, "action").strip()
+    kind = text.split(".", 1)[0]
+    if kind not in AUDIT_KINDS or not re.fullmatch(r"[a-z_]+(\.[a-z_]+)?", text):
+        raise InvalidInput(
+            f"action {action!r} is not one the audit trail records: give one such as "
+            f"calloff.accept, or a kind: {', '.join(AUDIT_KINDS)}"
+        )
+    return text
 
 
 def _status(status: str | None) -> str | None:

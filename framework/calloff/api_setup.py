@@ -5,11 +5,23 @@ Changing them needs the admin role. Kept apart so each capability stays small.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from calloff.arguments import Day, Money, Ref, _day, _id, _money, _path, _ref, _text
-from calloff.domain.model import Provider, Rates
+from calloff.arguments import (
+    Day,
+    Money,
+    Ref,
+    _count,
+    _day,
+    _id,
+    _money,
+    _path,
+    _ref,
+    _text,
+)
+from calloff.domain.model import Provider, Rates, Unavailability
 from calloff.domain.registration import Details
 from calloff.errors import InvalidInput
 
@@ -35,12 +47,35 @@ class Setting:
     def service(self) -> Service:  # pragma: no cover - provided by Office
         raise NotImplementedError
 
-    def providers(self) -> list[Provider]:
-        """Every provider, with its status today."""
-        return self.service.providers()
+    def providers(
+        self, *, name: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[Provider]:
+        """Providers with their status today, in the order they were added: every one, or
+        those whose name contains `name` (any case), or one page of them (`limit` from
+        `offset`), which a list of thousands asks for."""
+        return list(
+            self.service.store.roster.providers(
+                date.today(),
+                name=None if name is None else _text(name, "name"),
+                limit=_count(limit, "limit", 1, 10_000),
+                offset=_count(offset, "offset", 0, 10**12) or 0,
+            ).values()
+        )
+
+    def count_providers(self, *, name: str | None = None) -> int:
+        """How many providers `providers(name=...)` lists."""
+        return self.service.store.roster.count(None if name is None else _text(name, "name"))
 
     def provider(self, provider: Ref) -> Provider:
         return self.service.provider(_ref(provider))
+
+    def provider_rankings(self, provider: Ref) -> list[tuple[int, int, Rates]]:
+        """Where a provider is ranked now: (lot, rank, its tendered rates there), by lot."""
+        return self.service.store.tenders.placings(self.provider(provider).id)
+
+    def unavailability(self, provider: Ref) -> list[Unavailability]:
+        """The dates a provider is marked unavailable (on one lot, or every lot)."""
+        return self.service.store.roster.unavailability(self.provider(provider).id)
 
     def add_provider(
         self,
@@ -144,7 +179,20 @@ class Setting:
             )
         return self.service.setup.set_prices(_id(lot, "lot"), _ref(provider), given, _day(on))
 
-    def import_rankings(self, path: str | Path, *, on: Day | None = None) -> dict[int, int]:
+    def preview_rankings(
+        self, path: str | Path, *, on: Day | None = None
+    ) -> dict[int, list[tuple[int, Provider, Rates]]]:
+        """What `import_rankings` would set, writing nothing: per lot, the new ranking as
+        (rank, provider, rates after the import). Checked, and refused, as the import is."""
+        return self.service.setup.preview_rankings(_path(path), _day(on))
+
+    def import_rankings(
+        self, path: str | Path, *, on: Day | None = None, source: str | None = None
+    ) -> dict[int, int]:
         """Rankings (and rates) from a CSV file, all or none; returns how many providers
-        each lot now ranks. A refusal (`ImportRejected`) lists the bad rows in `.problems`."""
-        return self.service.setup.import_rankings(_path(path), _day(on))
+        each lot now ranks. A refusal (`ImportRejected`) lists the bad rows in `.problems`.
+        The trail says the file was imported from `source` (its path unless given: a
+        server names the file the officer uploaded, not where it kept it)."""
+        return self.service.setup.import_rankings(
+            _path(path), _day(on), None if source is None else _text(source, "source")
+        )

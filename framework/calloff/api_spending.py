@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from calloff.actions.spend_rows import CalloffSpend, InvoiceLine, InvoiceLines
 from calloff.arguments import (
     Day,
     Money,
@@ -25,11 +26,13 @@ from calloff.arguments import (
 from calloff.domain.dates import FinancialYear
 from calloff.domain.invoicing import PaidInvoice, Payment
 from calloff.domain.model import CallOff, Framework
+from calloff.domain.money import from_pence
 from calloff.domain.rules import Position
 from calloff.errors import InvalidInput
 
 if TYPE_CHECKING:
     from calloff.actions.service import Service
+    from calloff.actions.spend_import import SpendPreview
     from calloff.actions.spending import ImportSummary, SpendLine
 
 
@@ -93,12 +96,58 @@ class Spending:
         *,
         on: Day | None = None,
         progress: Callable[[int], None] | None = None,
+        expect: str | None = None,
     ) -> ImportSummary:
         """Invoice lines from CSV, all or none (`ImportRejected.problems` lists bad rows).
-        `progress` is called as rows are checked and written (each row counts twice)."""
+        `progress` is called as rows are checked and written (each row counts twice).
+        `expect` is `preview_spend(...).fingerprint`: if what the file would write now is
+        not what the preview showed (a line recorded meanwhile), nothing is written."""
         return self.service.spending.import_spend(
-            _path(path), None if on is None else _day(on), progress=progress
+            _path(path),
+            None if on is None else _day(on),
+            progress=progress,
+            expect=None if expect is None else _text(expect, "expect"),
         )
+
+    def preview_spend(self, path: str | Path, *, on: Day | None = None) -> SpendPreview:
+        """What `import_spend(path, on=...)` would write, with nothing written: the lines,
+        the lines already recorded, totals per call-off, every bad row (`rejected`, the
+        refusal the import would raise, or None) and the `fingerprint` to import with."""
+        return self.service.spending.preview_spend(_path(path), None if on is None else _day(on))
+
+    def spend_by_calloff(self, *, limit: int = 50, offset: int = 0) -> list[CalloffSpend]:
+        """Call-offs that take invoices (accepted) or have some, newest first, each with
+        its value, its spend so far and its unpaid lines: `limit` of them from `offset`, a
+        page at a time."""
+        store = self.service.store
+        rows = store.invoices.by_calloff(
+            _count(limit, "limit", 1, 10_000) or 50, _count(offset, "offset", 0, 10**9) or 0
+        )
+        return [CalloffSpend.from_row(row) for row in rows]
+
+    def invoice_lines(self, calloff: int, *, limit: int = 50, offset: int = 0) -> InvoiceLines:
+        """A call-off's invoice lines by invoice date (`limit` of them from `offset`), with
+        the totals of all of them: money ex-VAT, VAT, attendees and how many are unpaid."""
+        cid = self.service.calloff(_id(calloff, "calloff")).id
+        invoices = self.service.store.invoices
+        rows = invoices.page(
+            cid, _count(limit, "limit", 1, 10_000) or 50, _count(offset, "offset", 0, 10**9) or 0
+        )
+        totals = invoices.totals(cid)
+        return InvoiceLines(
+            calloff=cid,
+            lines=tuple(InvoiceLine.from_row(row) for row in rows),
+            count=totals["lines"],
+            amount=from_pence(totals["amount"]),
+            vat=from_pence(totals["vat"]),
+            irrecoverable_vat=from_pence(totals["irrecoverable_vat"]),
+            attendees=totals["attendees"],
+            unpaid=totals["unpaid"],
+        )
+
+    def count_spend_by_calloff(self) -> int:
+        """How many call-offs `spend_by_calloff()` lists in all."""
+        return self.service.store.invoices.count_by_calloff()
 
     def vary(self, calloff: int, *, value: Money, reason: str, on: Day | None = None) -> CallOff:
         return self.service.spending.vary(

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import attrs
+
 from calloff.actions.base import ServiceBase, default_year, not_future
 from calloff.domain.dates import FinancialYear
 from calloff.domain.model import (
     Framework,
 )
-from calloff.domain.money import format_money
+from calloff.domain.money import format_money, from_pence
 from calloff.domain.rules import (
     Position,
     breach_message,
@@ -23,8 +25,35 @@ from calloff.errors import (
 )
 
 
+@attrs.frozen
+class CapSet:
+    """A stream's cap for a financial year from a day, as recorded: when and by whom (the
+    definition's own caps are recorded when the database was created)."""
+
+    stream: str
+    year: FinancialYear
+    amount: Decimal
+    on: date
+    recorded_at: str
+    officer: str
+
+
 class Budget(ServiceBase):
     """Ceilings and the term: what the framework may commit, and until when."""
+
+    def caps(self) -> list[CapSet]:
+        """Every cap recorded, by stream, year and the day it applies from."""
+        return [
+            CapSet(
+                r["stream"],
+                FinancialYear.parse(r["year"]),
+                from_pence(r["amount_pence"]),
+                date.fromisoformat(r["effective_on"]),
+                r["recorded_at"],
+                r["officer"],
+            )
+            for r in self.store.ledger.every_cap()
+        ]
 
     def position(self, year: FinancialYear | None = None) -> Position:
         fw = self.framework()

@@ -16,10 +16,11 @@ from datetime import date
 from decimal import Decimal
 
 from calloff.actions.base import ServiceBase, not_future
-from calloff.actions.competition_state import judge, standing, why_none
-from calloff.actions.offering import declined, write_offer
-from calloff.domain.competition import Answer, Competition, Invitation, refine, standstill_end
-from calloff.domain.model import CallOff, Request, clean_text
+from calloff.actions.competition_opening import opening
+from calloff.actions.competition_state import standing, why_none
+from calloff.actions.offering import write_offer
+from calloff.domain.competition import Answer, Competition, Invitation, Opening, standstill_end
+from calloff.domain.model import CallOff, clean_text
 from calloff.domain.money import format_money
 from calloff.domain.rules import check_funding, check_term, check_year, require_ceiling
 from calloff.domain.scoring import check_marks
@@ -39,29 +40,10 @@ class CompetitionDesk(ServiceBase):
         weights: Mapping[str, int] | None = None,
     ) -> Competition:
         """Invite the lot's eligible providers to bid for a request, closing on `closes`."""
-        not_future(on, "the opening date")
         with self.store.transaction() as s:
-            fw = s.framework()
-            request = s.request(request_id)
-            route = fw.lot(request.lot).award
-            if route == "ranked":
-                raise RuleBroken(
-                    f"lot {request.lot} awards call-offs by the ranking, not by competition",
-                    hint=f"allocate request {request.id} with `calloff allocate {request.id}`",
-                )
-            if closes < on:
-                rule = "a competition closes on or after the day it opens"
-                raise InvalidInput(
-                    f"closes={closes} is before the opening date on={on}: {rule}",
-                    command=f"--closes {closes} is before the opening date {on}: {rule}",
-                )
-            self._request_free(s, request, on)
-            check_term(fw.term, on)
-            check_year(fw, request)
-            chosen = refine(fw.criteria, weights)
-            invitations = self._invitations(s, request, on)
+            o = opening(s, request_id, closes, on, weights)
             cid = s.competitions.add(
-                request.id, request.lot, on, closes, chosen, invitations, self.officer
+                o.request_id, o.lot, on, closes, o.weights, list(o.invitations), self.officer
             )
             s.trail.record(
                 self.officer,
@@ -71,67 +53,29 @@ class CompetitionDesk(ServiceBase):
                 cid,
                 None,
                 {
-                    "request": request.id,
-                    "lot": request.lot,
+                    "request": o.request_id,
+                    "lot": o.lot,
                     "closes_on": closes,
-                    "weights": chosen,
-                    "invited": [[i.provider_id, i.rank] for i in invitations if i.invited],
+                    "weights": o.weights,
+                    "invited": [[i.provider_id, i.rank] for i in o.invitations if i.invited],
                     "passed_over": [
-                        [i.provider_id, i.rank, i.reason] for i in invitations if not i.invited
+                        [i.provider_id, i.rank, i.reason] for i in o.invitations if not i.invited
                     ],
                 },
                 None,
             )
             return s.competitions.get(cid)
 
-    def _request_free(self, s: Store, request: Request, on: date) -> None:
-        """A request is in one competition at a time, never while an offer of it stands."""
-        for c in s.calloffs_for_request(request.id):
-            if c.status in AWARDED:
-                raise WrongStatus(
-                    f"request {request.id} is already {c.status.replace('_', ' ')} (call-off "
-                    f"{c.id}): a competition is for a request that has no offer standing"
-                )
-        for k in s.competitions.for_request(request.id):
-            if k.cancelled_on is None:
-                raise WrongStatus(
-                    f"request {request.id} is already in competition {k.id}",
-                    hint=f"award it with `calloff competition award {k.id}`, or cancel it with "
-                    f"`calloff competition cancel {k.id} --reason TEXT` before opening another",
-                )
-            if on < k.cancelled_on:
-                raise InvalidInput(
-                    f"{on} is before competition {k.id} for request {request.id} was "
-                    f"cancelled on {k.cancelled_on}: date this on or after that day"
-                )
-        last = s.last_offer_change(request.id)
-        if last and on.isoformat() < last:
-            raise InvalidInput(
-                f"{on} is before request {request.id}'s last offer closed on {last}: open "
-                "the competition on or after that date"
-            )
-
-    def _invitations(self, s: Store, request: Request, on: date) -> list[Invitation]:
-        """Every provider on the lot, invited or passed over with the cascade's reason."""
-        ranking = s.tenders.ranking(request.lot, on)
-        if not ranking:
-            raise NoEligibleProvider(
-                f"lot {request.lot} has no ranking",
-                hint=f"set one with `calloff rank set {request.lot} PROVIDER...` or "
-                "`calloff rank import FILE.csv`",
-            )
-        reasons = judge(s, request, ranking, on, declined(s.calloffs_for_request(request.id)))
-        invitations = [
-            Invitation(e.provider_id, name, e.rank, reason is None, reason)
-            for e, (name, reason) in zip(ranking, reasons, strict=True)
-        ]
-        if not any(i.invited for i in invitations):
-            why = "; ".join(f"rank {i.rank} {i.name}: {i.reason}" for i in invitations)
-            raise NoEligibleProvider(
-                f"no provider on lot {request.lot} can be invited to bid for request "
-                f"{request.id}: {why}"
-            )
-        return invitations
+    def preview(
+        self,
+        request_id: int,
+        closes: date,
+        on: date,
+        weights: Mapping[str, int] | None = None,
+    ) -> Opening:
+        """What `open` would write, refused as it would be, writing nothing: for a page
+        that asks the officer to check before the competition is opened."""
+        return opening(self.store, request_id, closes, on, weights)
 
     # -- bids ------------------------------------------------------------------------------
 

@@ -93,11 +93,14 @@ class Lists(ServiceBase):
         starts = None if year is None else (year.start.isoformat(), year.end.isoformat())
         return self.store.listings.count_requests(lot, status, starts)
 
-    def competitions(self, today: date) -> list[CompetitionStanding]:
-        """Every competition, with its status as `competition show` has it: cancelled,
-        awarded, or open until its closing day and closed from then."""
+    def competitions(
+        self, today: date, limit: int | None = None, offset: int = 0
+    ) -> list[CompetitionStanding]:
+        """Every competition (or `limit` of them from `offset`), with its status as
+        `competition show` has it: cancelled, awarded, or open until its closing day and
+        closed from then."""
         found = []
-        for r in self.store.competitions.all():
+        for r in self.store.competitions.all(limit, offset):
             if r["cancelled_on"]:
                 status = "cancelled"
             elif r["calloff"]:
@@ -135,10 +138,17 @@ class Lists(ServiceBase):
     # -- the audit trail -----------------------------------------------------------------
 
     def audit(
-        self, calloff: int | None, provider: int | None, since: date | None, today: date
+        self,
+        calloff: int | None,
+        provider: int | None,
+        since: date | None,
+        today: date,
+        **narrower: Any,
     ) -> list[AuditEvent]:
-        """The trail, oldest first, narrowed to a call-off, a provider or a first day. A
-        bid stays sealed until its competition's closing day, as in `competition show`."""
+        """The trail, oldest first, narrowed to a call-off, a provider or a first day, and
+        by `narrower` (officer, action, until, limit, offset, newest_first: see
+        `Trail.events`). A bid stays sealed until its competition's closing day, as in
+        `competition show`."""
         if calloff is not None:
             self.store.calloff(calloff)
         sealed = self.store.competitions.sealed(today)
@@ -160,7 +170,7 @@ class Lists(ServiceBase):
                 registered=e["officer"] == "calloff" or e["account"] is not None,
                 cover_for=e["cover_for"],
             )
-            for e in self.store.trail.events(calloff, provider, since)
+            for e in self.store.trail.events(calloff, provider, since, **narrower)
         ]
 
     def audit_size(self) -> int:

@@ -84,11 +84,16 @@ class Registrar(ServiceBase):
     def register(self) -> Register:
         return self.store.officers.register()
 
-    def officers(self) -> list[Officer]:
-        """Every officer as the register stands today, by login."""
-        reg, today = self.register(), date.today()
-        found = [reg.as_of(login, today) or reg.history(login)[0] for login in self.logins()]
+    def officers(self, limit: int | None = None, offset: int = 0) -> list[Officer]:
+        """Every officer as the register stands today, by login; or one page of them."""
+        today = date.today()
+        logins = self.store.officers.logins(limit, offset)
+        reg = self.register() if limit is None else self.store.officers.entries_of(logins)
+        found = [reg.as_of(login, today) or reg.history(login)[0] for login in logins]
         return [o for o in found if o is not None]
+
+    def count(self) -> int:
+        return self.store.officers.count()
 
     def logins(self) -> list[str]:
         return self.store.officers.logins()

@@ -191,12 +191,56 @@ class Setup(ServiceBase):
             )
         return after
 
-    def import_rankings(self, path: str | Path, on: date) -> dict[int, int]:
+    def import_rankings(
+        self, path: str | Path, on: date, source: str | None = None
+    ) -> dict[int, int]:
         """Load rankings (and rates) from CSV; every row is checked before anything is written.
 
         Each lot named in the file has its ranking replaced by the file's. Returns the
         number of providers ranked on each lot.
         """
+        lots = self._read_rankings(path, on)
+        with self.store.transaction() as s:
+            for lot, ordered in sorted(lots.items()):
+                before = [e.provider_id for e in s.tenders.ranking(lot)]
+                s.tenders.replace_ranking(lot, [pid for _, pid, _ in ordered], on)
+                for _, pid, rates in ordered:
+                    for unit, rate in rates.items():
+                        s.tenders.set_rate(lot, pid, unit, rate, on)
+                s.trail.record(
+                    self.officer,
+                    on,
+                    "ranking.import",
+                    "lot",
+                    lot,
+                    before,
+                    [pid for _, pid, _ in ordered],
+                    f"imported from {source or path}",
+                )
+        return {lot: len(entries) for lot, entries in lots.items()}
+
+    def preview_rankings(
+        self, path: str | Path, on: date
+    ) -> dict[int, list[tuple[int, Provider, Rates]]]:
+        """What `import_rankings` would set, writing nothing: per lot, the new ranking with
+        each provider's rates after the import (a rate column the file leaves out keeps
+        the rate there is). Refused exactly as the import would be."""
+        lots = self._read_rankings(path, on)
+        found: dict[int, list[tuple[int, Provider, Rates]]] = {}
+        for lot, ordered in sorted(lots.items()):
+            self.authorised("ranking.import", on, lot)
+            now = self.store.tenders.rates(lot)
+            found[lot] = [
+                (rank, self.provider(pid, on), attrs.evolve(now.get(pid, Rates()), **rates))
+                for rank, pid, rates in ordered
+            ]
+        return found
+
+    def _read_rankings(
+        self, path: str | Path, on: date
+    ) -> dict[int, list[tuple[int, int, dict[str, Decimal | None]]]]:
+        """Each lot's rows of a rankings file, rank 1 first: (rank, provider id, the rates
+        given); refused (`ImportRejected`, every bad row) unless the whole file is good."""
         rows, problems = read_csv(
             path,
             required=("lot", "rank", "provider"),
@@ -253,25 +297,10 @@ class Setup(ServiceBase):
         if not lots:
             raise InvalidInput(f"{path}: the file has a header but no rows")
         not_future(on)
-        with self.store.transaction() as s:
-            for lot, entries in sorted(lots.items()):
-                ordered = sorted(entries, key=lambda e: e[1])
-                before = [e.provider_id for e in s.tenders.ranking(lot)]
-                s.tenders.replace_ranking(lot, [pid for _, _, pid, _ in ordered], on)
-                for _, _, pid, rates in ordered:
-                    for unit, rate in rates.items():
-                        s.tenders.set_rate(lot, pid, unit, rate, on)
-                s.trail.record(
-                    self.officer,
-                    on,
-                    "ranking.import",
-                    "lot",
-                    lot,
-                    before,
-                    [pid for _, _, pid, _ in ordered],
-                    f"imported from {path}",
-                )
-        return {lot: len(entries) for lot, entries in lots.items()}
+        return {
+            lot: [(rank, pid, rates) for _, rank, pid, rates in sorted(entries, key=lambda e: e[1])]
+            for lot, entries in lots.items()
+        }
 
 
 def _shown(details: Details, given: set[str]) -> dict[str, object]:

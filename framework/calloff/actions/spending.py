@@ -13,17 +13,23 @@ import attrs
 
 from calloff.actions.base import ServiceBase, not_future
 from calloff.actions.payments import settle
-from calloff.domain.csv_rows import read_csv, whole_number
-from calloff.domain.dates import parse_date
+from calloff.actions.spend_import import (
+    CHANGED,
+    SpendPreview,
+    check_rows,
+    fingerprint,
+    preview,
+    read_rows,
+)
+from calloff.actions.spend_rows import recordable
 from calloff.domain.invoicing import Payment, Settled
 from calloff.domain.model import (
     LIVE,
     CallOff,
     clean_text,
 )
-from calloff.domain.money import format_money, from_pence, parse_money
+from calloff.domain.money import format_money
 from calloff.errors import (
-    CalloffError,
     ImportRejected,
     InvalidInput,
     OutsideGrantWindow,
@@ -31,7 +37,6 @@ from calloff.errors import (
     ValueExceeded,
     WrongStatus,
 )
-from calloff.store.invoices import invoice_key
 
 
 @attrs.frozen
@@ -54,24 +59,6 @@ class ImportSummary:
     amount: Decimal
 
 
-def _recordable(line: SpendLine, on: date | None) -> None:
-    """An invoice is recorded on or after the day it bears, and what it says of its receipt
-    and payment has happened by the day it is recorded."""
-    if on is None:
-        return
-    for what, day in (
-        ("invoice date", line.spent_on),
-        ("received date", line.settled.received),
-        ("payment date", line.settled.paid),
-    ):
-        if day is not None and day > on:
-            late = (
-                f"{what} {day} of invoice {line.invoice} is after the day it is recorded "
-                f"({on}): record it on or after {day}, or leave out"
-            )
-            raise InvalidInput(f"{late} on=", command=f"{late} --on")
-
-
 class Spending(ServiceBase):
     """What a call-off actually costs as training is taken up."""
 
@@ -92,7 +79,7 @@ class Spending(ServiceBase):
             line = self._spend_line(
                 c, amount, spent_on, invoice, attendees, s.invoices.total(c.id), payment=payment
             )
-            _recordable(line, on)
+            recordable(line, on)
             self._write_spend(line, on or spent_on)
         return line
 
@@ -194,59 +181,24 @@ class Spending(ServiceBase):
         path: str | Path,
         on: date | None = None,
         progress: Callable[[int], None] | None = None,
+        expect: str | None = None,
     ) -> ImportSummary:
         """Import invoice lines from CSV: all of them in one transaction, or none.
 
-        Every row is checked first against the database and the rows before it; a line
-        already recorded with the same details is skipped, so re-importing a file adds
-        nothing. `progress` is told how many rows have been checked and then written:
-        twice the number of rows in all.
+        Every row is checked first against the database and the rows before it
+        (`spend_import.check_rows`, as a preview checks them); a line already recorded
+        with the same details is skipped. `expect` is a preview's fingerprint: if what
+        would be written now differs from what it showed, nothing is. `progress` is told
+        how many rows have been checked and then written: twice the number of rows in all.
         """
-        rows, problems = read_csv(
-            path, required=("calloff", "invoice", "date", "amount"), optional=OPTIONAL
-        )
-        with self.store.transaction() as s:
-            lines: list[SpendLine] = []
-            skipped = 0
-            running: dict[int, Decimal] = {}
-            seen: dict[tuple[int, str], int] = {}
-            for n, (line_no, row) in enumerate(rows, start=1):
-                if progress and n % 200 == 0:
-                    progress(200)
-                try:
-                    c = s.calloff(whole_number(row["calloff"], "calloff"))
-                    invoice = clean_text(row["invoice"], "the invoice reference", 100)
-                    spent_on = parse_date(row["date"])
-                    amount = parse_money(row["amount"])
-                    cell = (row.get("attendees") or "").strip()
-                    attendees = whole_number(cell, "attendees") if cell else None
-                    payment = _payment(row)
-                    key = (c.provider_id, invoice_key(invoice))
-                    if key in seen:
-                        raise InvalidInput(
-                            f"invoice {invoice} appears twice in the file (also line {seen[key]})"
-                        )
-                    seen[key] = line_no
-                    existing = s.invoices.find(c.provider_id, invoice)
-                    if existing and _same_line(existing, c.id, spent_on, amount, attendees):
-                        _same_payment(existing, payment)
-                        skipped += 1
-                        continue
-                    if c.id not in running:
-                        running[c.id] = s.invoices.total(c.id)
-                    line = self._spend_line(
-                        c, amount, spent_on, invoice, attendees, running[c.id], existing, payment
-                    )
-                    _recordable(line, on)
-                except CalloffError as e:
-                    problems.append((line_no, e))
-                    continue
-                running[c.id] += amount
-                lines.append(line)
-            if progress:
-                progress(len(rows) % 200)
-            if problems:
-                raise ImportRejected(str(path), problems)
+        rows, problems = read_rows(path)
+        with self.store.transaction():
+            checked = check_rows(self, rows, problems, on, progress)
+            if checked.problems:
+                raise ImportRejected(str(path), checked.problems)
+            if expect is not None and fingerprint(checked, on) != expect:
+                raise InvalidInput(CHANGED)
+            lines = checked.lines
             for n, line in enumerate(lines, start=1):
                 self._write_spend(line, on or line.spent_on)
                 if progress and n % 200 == 0:
@@ -255,9 +207,13 @@ class Spending(ServiceBase):
                 progress(len(rows) - len(lines) // 200 * 200)
         return ImportSummary(
             imported=len(lines),
-            skipped=skipped,
+            skipped=checked.skipped,
             amount=sum((line.amount for line in lines), Decimal("0.00")),
         )
+
+    def preview_spend(self, path: str | Path, on: date | None = None) -> SpendPreview:
+        """What `import_spend` would write from `path` now, writing nothing."""
+        return preview(self, path, on)
 
     def vary(self, calloff_id: int, value: Decimal, reason: str, on: date) -> CallOff:
         """Change an accepted call-off's value; an increase must fit under the ceiling."""
@@ -334,61 +290,3 @@ class Spending(ServiceBase):
         with self.store.transaction() as s:
             c = self._move(calloff_id, LIVE, "cancelled", "cancel", on, reason, settles=True)
             return s.calloff(c.id)
-
-
-OPTIONAL = ("attendees", "received", "paid", "vat", "irrecoverable_vat")
-
-
-def _payment(row: dict[str, str]) -> Payment:
-    """A CSV row's optional receipt, payment and VAT cells; blank means not said."""
-
-    def cell(name: str) -> str:
-        return (row.get(name) or "").strip()
-
-    return Payment(
-        received=parse_date(cell("received")) if cell("received") else None,
-        paid=parse_date(cell("paid")) if cell("paid") else None,
-        vat=parse_money(cell("vat")) if cell("vat") else None,
-        irrecoverable_vat=parse_money(cell("irrecoverable_vat"))
-        if cell("irrecoverable_vat")
-        else None,
-    )
-
-
-def _same_payment(row: dict[str, Any], payment: Payment) -> None:
-    """A line already recorded is skipped only if the file says nothing new about it."""
-    recorded = {
-        "received": row["received_on"],
-        "paid": row["paid_on"],
-        "vat": from_pence(row["vat_pence"]),
-        "irrecoverable_vat": from_pence(row["irrecoverable_vat_pence"]),
-    }
-    if payment.paid is not None and row["paid_on"] is None:
-        also = ""
-        if payment.received is not None and row["received_on"] is None:
-            also = f" --received {payment.received}"
-        raise InvalidInput(
-            f"invoice {row['invoice']} is already recorded, unpaid",
-            hint=f"record its payment with `calloff spend pay {row['invoice']} --on "
-            f"{payment.paid}{also}`",
-        )
-    for name, value in attrs.asdict(payment).items():
-        if value is None:
-            continue
-        was = recorded[name]
-        if (was != value.isoformat()) if isinstance(value, date) else (was != value):
-            raise InvalidInput(
-                f"invoice {row['invoice']} is already recorded with {name.replace('_', ' ')} "
-                f"{was or 'not recorded'}, not {value}"
-            )
-
-
-def _same_line(
-    row: dict[str, Any], calloff: int, spent_on: date, amount: Decimal, attendees: int | None
-) -> bool:
-    return (
-        row["calloff_id"] == calloff
-        and row["spent_on"] == spent_on.isoformat()
-        and from_pence(row["amount_pence"]) == amount
-        and row["attendees"] == attendees
-    )

@@ -169,6 +169,19 @@ class Invitation:
 
 
 @attrs.frozen
+class Opening:
+    """A competition as it would open: its weights and who it would invite or pass over
+    (with the reason), before anything is written."""
+
+    request_id: int
+    lot: int
+    opened_on: date
+    closes_on: date
+    weights: Mapping[str, int]
+    invitations: tuple[Invitation, ...]
+
+
+@attrs.frozen
 class Answer:
     """What an invited provider sent: a bid (price and marks) or a no-bid (reason)."""
 

@@ -148,6 +148,7 @@ def _framework(data: dict[str, Any]) -> Framework:
         ocid_prefix=_ocid_prefix(data),
         criteria=criteria,
         standstill_days=_standstill({**award, **data}),
+        practitioners_target=_practitioners_target(data),
     )
 
 
@@ -226,6 +227,20 @@ def _standstill(data: dict[str, Any]) -> int:
     )
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 60:
         raise DefinitionError("standstill_days must be a whole number of working days, 0 to 60")
+    return value
+
+
+def _practitioners_target(data: dict[str, Any]) -> int | None:
+    """Optional: how many practitioners the programme aims to train, which the report sets
+    its programme figure against (docs/reports.md)."""
+    value = data.get("practitioners_target")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000_000:
+        raise DefinitionError(
+            "practitioners_target must be a whole number of practitioners from 1 to "
+            "10,000,000, such as 6000"
+        )
     return value
 
 

@@ -135,6 +135,9 @@ class Framework:
     # before the call-off may be entered into (0: none). See docs/competition.md.
     criteria: tuple[Criterion, ...] = ()
     standstill_days: int = 0
+    # The programme's target of practitioners trained (Leeds: 6,000, from the DfE bid), for
+    # the report's programme figure (docs/reports.md); None where the definition sets none.
+    practitioners_target: int | None = None
 
     @property
     def reference(self) -> str:

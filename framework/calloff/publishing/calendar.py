@@ -252,12 +252,20 @@ def _period_items(store: Store, fw: Framework, on: date) -> list[DueItem]:
     return found
 
 
-def calendar(store: Store, on: date, everything: bool = False) -> dict[str, Any]:
-    """`calloff due`: what must be published as at `on`, overdue first."""
+def calendar(
+    store: Store,
+    on: date,
+    everything: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """`calloff due`: what must be published as at `on`, overdue first; `limit` items
+    from `offset` (a page: the counts are of them all)."""
     fw = store.framework()
     found = items(store, on)
     open_items = [i for i in found if i.published_on is None]
     shown = found if everything else open_items
+    shown = shown[offset:] if limit is None else shown[offset : offset + limit]
     return {
         "on": on.isoformat(),
         "framework": fw.reference,
@@ -268,3 +276,17 @@ def calendar(store: Store, on: date, everything: bool = False) -> dict[str, Any]
         "published": len(found) - len(open_items),
         "items": [i.as_dict(on) for i in shown],
     }
+
+
+def item(store: Store, name: str, on: date) -> DueItem:
+    """One due item by its name (not case-sensitive), as the calendar as at `on` has it."""
+    from calloff.errors import NotFound
+
+    wanted = name.strip().lower()
+    for found in items(store, on):
+        if found.item.lower() == wanted:
+            return found
+    raise NotFound(
+        f"no due item is called {name!r}",
+        hint="`calloff due --all` lists them, with their names",
+    )

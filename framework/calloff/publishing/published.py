@@ -6,10 +6,56 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import attrs
+
 from calloff.actions.base import ServiceBase, not_future
 from calloff.domain.model import Framework, clean_text
+from calloff.domain.officers import role_for, said
 from calloff.errors import InvalidInput, NotFound, WrongStatus
 from calloff.publishing.calendar import items
+from calloff.store.database import Store
+from calloff.store.rows import to_date
+
+
+@attrs.frozen
+class Published:
+    """One item recorded as published: what, on which day, where, and who recorded it
+    when (`acted` as the audit trail words it: "o.officer (web)")."""
+
+    item: str
+    published_on: date
+    reference: str | None
+    officer: str
+    name: str | None  # the officer's name in the register today
+    acted: str
+    recorded_at: str  # UTC, to the second
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Published:
+        day = to_date(row["published_on"])
+        assert day is not None  # the column is NOT NULL
+        return cls(
+            item=row["item"],
+            published_on=day,
+            reference=row["reference"],
+            officer=row["officer"],
+            name=row["name"],
+            acted=said(row["officer"], row["account"], row["channel"]),
+            recorded_at=row["recorded_at"],
+        )
+
+
+def history(store: Store, limit: int | None, offset: int) -> list[Published]:
+    """What was recorded as published, the latest recorded first: a page at a time."""
+    return [Published.from_row(r) for r in store.disclosures.publications(limit, offset)]
+
+
+def role_to_record(item: str) -> str:
+    """The role recording `item` as published needs: finance for a payment publication
+    (payments over £30,000, payment performance), an officer's otherwise."""
+    role = role_for("publication.record", item.strip().lower())
+    assert role is not None  # an officer's event
+    return role
 
 
 class Publications(ServiceBase):

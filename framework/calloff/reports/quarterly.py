@@ -23,6 +23,7 @@ from calloff.domain.lapses import lapse_day
 from calloff.domain.model import Framework
 from calloff.domain.money import ZERO, from_pence, json_money
 from calloff.errors import InvalidInput
+from calloff.reports.programme import programme
 from calloff.store.database import Store
 
 MONEY_KEYS = ("committed", "spent_in_quarter", "spent_year_to_date")
@@ -86,6 +87,8 @@ def quarterly(
         raise InvalidInput(f"quarter {quarter} does not exist: choose 1, 2, 3 or 4")
     fw = store.framework()
     fw.require_year(year)
+    if year.start_year >= date.max.year:  # its March would fall past the calendar's end
+        raise InvalidInput(f"{year} is past the last financial year there can be, 9998-99")
     audit = as_recorded(store, upto)
     names = {p.id: p.name for p in store.providers(date.today()).values()}
     titles = {lot.number: lot.title for lot in fw.lots}
@@ -132,6 +135,7 @@ def quarterly(
             for s in fw.streams
         },
         "quarters": [q for q in quarters if q["quarter"] in wanted],
+        "programme": programme(store, fw, last_end, audit["event"]),
         "chart": [
             {
                 "quarter": q["quarter"],

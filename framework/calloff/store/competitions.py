@@ -139,8 +139,10 @@ class CompetitionStore:
         ).fetchall()
         return [self.get(row[0]) for row in ids]
 
-    def all(self) -> list[dict[str, Any]]:
-        """Every competition with its request's title and where it stands, for a list."""
+    def all(self, limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        """Competitions with their request's title and where they stand, for a list: `limit`
+        of them from `offset`, by id, paged here in SQL. A competition's call-off is found
+        through its request's index, not by reading every call-off."""
         return list(
             self.db.query(
                 f"""SELECT k.*, r.title,
@@ -148,11 +150,18 @@ class CompetitionStore:
                      AND i.invited) AS invited,
                   (SELECT COUNT(*) FROM bids b WHERE b.competition_id = k.id AND b.bid)
                      AS bids,
-                  (SELECT c.id FROM calloffs c WHERE c.competition_id = k.id
+                  (SELECT c.id FROM calloffs c WHERE c.request_id = k.request_id
+                     AND c.competition_id = k.id
                      AND c.status IN ({", ".join(f"'{s}'" for s in AWARDED)})) AS calloff
-                FROM competitions k JOIN requests r ON r.id = k.request_id ORDER BY k.id"""
+                FROM competitions k JOIN requests r ON r.id = k.request_id ORDER BY k.id
+                LIMIT :limit OFFSET :offset""",
+                {"limit": -1 if limit is None else limit, "offset": offset},
             )
         )
+
+    def count(self) -> int:
+        """How many competitions there are, for a list that pages."""
+        return int(self.db.execute("SELECT COUNT(*) FROM competitions").fetchone()[0])
 
     def invitations(self, competition_id: int) -> list[Invitation]:
         return [
@@ -220,12 +229,14 @@ class CompetitionStore:
         )
 
     def calloffs(self, competition_id: int) -> list[dict[str, Any]]:
-        """The call-offs made from a competition, oldest first, with their status."""
+        """The call-offs made from a competition, oldest first, with their status (found
+        through its request's index: they are all call-offs of that request)."""
         return list(
             self.db.query(
                 "SELECT id, provider_id, status, offered_on, decided_on, closed_on "
-                "FROM calloffs WHERE competition_id = ? ORDER BY id",
-                [competition_id],
+                "FROM calloffs WHERE request_id = (SELECT request_id FROM competitions "
+                "WHERE id = :k) AND competition_id = :k ORDER BY id",
+                {"k": competition_id},
             )
         )
 

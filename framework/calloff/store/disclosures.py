@@ -121,6 +121,31 @@ class Disclosures:
         ).fetchone()
         return int(count)
 
+    def publications(self, limit: int | None, offset: int) -> list[dict[str, Any]]:
+        """What was recorded as published, the latest recorded first, `limit` from
+        `offset`: each with the officer's name today and who acted, from its event."""
+        return list(
+            self.db.query(
+                """
+                SELECT p.item, p.published_on, p.reference, p.recorded_at, p.officer,
+                  (SELECT e.name FROM officer_entries e
+                     WHERE e.login = p.officer COLLATE NOCASE
+                     ORDER BY e.effective_on DESC, e.id DESC LIMIT 1) AS name,
+                  ev.account, ev.channel
+                FROM publications p LEFT JOIN events ev ON ev.id = (
+                  SELECT MAX(id) FROM events WHERE object_type = 'publication'
+                    AND object_id = p.item AND action = 'publication.record')
+                ORDER BY p.rowid DESC LIMIT ? OFFSET ?
+                """,
+                [-1 if limit is None else limit, offset],
+            )
+        )
+
+    def count_publications(self) -> int:
+        """How many items were recorded as published."""
+        (count,) = self.db.execute("SELECT COUNT(*) FROM publications").fetchone()
+        return int(count)
+
     def record_published(self, item: str, on: date, reference: str | None, officer: str) -> int:
         """That due item `item` was published on `on`, which closes it from that day."""
         row = {

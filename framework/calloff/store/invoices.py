@@ -24,6 +24,10 @@ def invoice_key(invoice: str) -> str:
     return unicodedata.normalize("NFKC", invoice).strip().casefold()
 
 
+# A call-off on the spend list: one that takes invoices now, or took some before it ended.
+_TAKES_SPEND = "(c.status = 'accepted' OR EXISTS (SELECT 1 FROM spend s WHERE s.calloff_id = c.id))"
+
+
 class Invoices:
     """The spend table of one calloff database."""
 
@@ -120,6 +124,52 @@ class Invoices:
                 "SELECT * FROM spend WHERE calloff_id = ? ORDER BY spent_on, id", [calloff_id]
             )
         )
+
+    def page(self, calloff_id: int, limit: int, offset: int) -> list[dict[str, Any]]:
+        """One page of a call-off's invoice lines, by invoice date."""
+        return list(
+            self.db.query(
+                "SELECT * FROM spend WHERE calloff_id = ? ORDER BY spent_on, id LIMIT ? OFFSET ?",
+                [calloff_id, limit, offset],
+            )
+        )
+
+    def totals(self, calloff_id: int) -> dict[str, Any]:
+        """A call-off's invoice lines added up: how many, the money, attendees, unpaid."""
+        row = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(amount_pence), 0), COALESCE(SUM(vat_pence), 0), "
+            "COALESCE(SUM(irrecoverable_vat_pence), 0), COALESCE(SUM(attendees), 0), "
+            "COALESCE(SUM(paid_on IS NULL), 0) FROM spend WHERE calloff_id = ?",
+            [calloff_id],
+        ).fetchone()
+        names = ("lines", "amount", "vat", "irrecoverable_vat", "attendees", "unpaid")
+        return dict(zip(names, row, strict=True))
+
+    def by_calloff(self, limit: int, offset: int) -> list[dict[str, Any]]:
+        """Call-offs that take invoices (accepted) or have some, newest first, each with
+        its provider's name, lines, spend and unpaid lines: one page, cut in SQL, so a
+        page of 100,000 call-offs reads fifty."""
+        return list(
+            self.db.query(
+                f"""
+            SELECT c.id, c.request_id, c.lot, c.status, c.value_pence, c.funding,
+              p.name AS provider_name,
+              (SELECT COALESCE(SUM(s.amount_pence), 0) FROM spend s
+                 WHERE s.calloff_id = c.id) AS spent_pence,
+              (SELECT COUNT(*) FROM spend s WHERE s.calloff_id = c.id) AS lines,
+              (SELECT COUNT(*) FROM spend s WHERE s.calloff_id = c.id
+                 AND s.paid_on IS NULL) AS unpaid
+            FROM calloffs c JOIN providers p ON p.id = c.provider_id
+            WHERE {_TAKES_SPEND} ORDER BY c.id DESC LIMIT :limit OFFSET :offset
+            """,
+                {"limit": limit, "offset": offset},
+            )
+        )
+
+    def count_by_calloff(self) -> int:
+        """How many call-offs `by_calloff` lists in all."""
+        row = self.db.execute(f"SELECT COUNT(*) FROM calloffs c WHERE {_TAKES_SPEND}").fetchone()
+        return int(row[0])
 
     def between(
         self,

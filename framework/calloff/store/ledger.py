@@ -161,6 +161,11 @@ class Ledger:
             )
         )
 
+    def every_cap(self) -> list[dict[str, Any]]:
+        """Every cap recorded, by stream, year and the day it applies from: a few rows a
+        year, read whole."""
+        return list(self.db.query("SELECT * FROM caps ORDER BY stream, year, effective_on, id"))
+
     def position(self, year: FinancialYear, at: date, upto: int | None = None) -> Position:
         """The year's caps, commitments and spend by stream as they stood on day `at`,
         as recorded up to event `upto` (default: everything recorded)."""

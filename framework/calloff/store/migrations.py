@@ -349,6 +349,18 @@ def _migrate_9_to_10(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX calloffs_request_status ON calloffs (request_id, status)")
 
 
+def _migrate_10_to_11(db: sqlite_utils.Database) -> None:
+    """The programme's target of practitioners trained, from the definition: an embedded
+    framework's is filled in (Leeds: 6,000)."""
+    from calloff.domain import definition
+
+    db.execute("ALTER TABLE framework ADD COLUMN practitioners_target INTEGER")
+    row = db.execute("SELECT id FROM framework").fetchone()
+    if row is not None and row[0] in definition.EMBEDDED:
+        target = definition.embedded(row[0]).practitioners_target
+        db.execute("UPDATE framework SET practitioners_target = ?", [target])
+
+
 MIGRATIONS: dict[int, Any] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
@@ -359,4 +371,5 @@ MIGRATIONS: dict[int, Any] = {
     7: _migrate_7_to_8,
     8: _migrate_8_to_9,
     9: _migrate_9_to_10,
+    10: _migrate_10_to_11,
 }

@@ -92,8 +92,34 @@ class Officers:
             ).fetchone()
         )
 
-    def logins(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT login FROM officers ORDER BY login")]
+    def logins(self, limit: int | None = None, offset: int = 0) -> list[str]:
+        """Every login, or one page of them (`limit` from `offset`), by login."""
+        if limit is None:
+            return [r[0] for r in self.db.execute("SELECT login FROM officers ORDER BY login")]
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT login FROM officers ORDER BY login LIMIT ? OFFSET ?", [limit, offset]
+            )
+        ]
+
+    def count(self) -> int:
+        """How many logins the register holds, those who left included."""
+        if not self.exists():
+            return 0
+        return int(self.db.execute("SELECT COUNT(*) FROM officers").fetchone()[0])
+
+    def entries_of(self, logins: list[str]) -> Register:
+        """The dated entries of these officers only: one page of the register."""
+        if not logins:
+            return Register([])
+        marks = ", ".join("?" for _ in logins)
+        rows = self.db.query(
+            "SELECT e.*, o.registered_on FROM officer_entries e JOIN officers o "
+            f"ON o.login = e.login WHERE e.login IN ({marks}) ORDER BY e.effective_on, e.id",
+            logins,
+        )
+        return Register([_entry(r) for r in rows])
 
     def known(self, login: str) -> str | None:
         """The login as registered (its own case), or None."""

@@ -51,6 +51,18 @@ class Tenders:
         ids = json.loads(row[0]) if row else []
         return [RankEntry(lot, rank, pid) for rank, pid in enumerate(ids, start=1)]
 
+    def placings(self, provider_id: int) -> list[tuple[int, int, Rates]]:
+        """Where one provider is ranked now: (lot, rank, its tendered rates there), by lot."""
+        rates: dict[int, dict[str, Decimal]] = {}
+        for r in self.db.query("SELECT * FROM prices WHERE provider_id = ?", [provider_id]):
+            rates.setdefault(r["lot"], {})[r["unit"]] = from_pence(r["rate_pence"])
+        return [
+            (r["lot"], r["rank"], Rates(**rates.get(r["lot"], {})))
+            for r in self.db.query(
+                "SELECT lot, rank FROM rankings WHERE provider_id = ? ORDER BY lot", [provider_id]
+            )
+        ]
+
     def replace_ranking(self, lot: int, provider_ids: list[int], on: date) -> None:
         self.db.execute("DELETE FROM rankings WHERE lot = ?", [lot])
         for rank, pid in enumerate(provider_ids, start=1):

@@ -27,7 +27,7 @@ from calloff.store.trail import now_stamp
 if TYPE_CHECKING:
     from calloff.store.database import Store
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 def connect(path: Path, immutable: bool = False) -> sqlite_utils.Database:
@@ -302,6 +302,7 @@ def write_framework(store: Store, fw: Framework) -> None:
             "merchant_category": fw.merchant_category,
             "ocid_prefix": fw.ocid_prefix,
             "standstill_days": fw.standstill_days,
+            "practitioners_target": fw.practitioners_target,
         },
     )
     for lot in fw.lots:
@@ -393,4 +394,5 @@ def read_framework(store: Store) -> Framework:
             for r in store.db.query("SELECT * FROM criteria ORDER BY position")
         ),
         standstill_days=row["standstill_days"],
+        practitioners_target=row["practitioners_target"],
     )

@@ -89,9 +89,21 @@ class Trail:
         return int(row[0]) if row else None
 
     def events(
-        self, calloff: int | None = None, provider: int | None = None, since: date | None = None
+        self,
+        calloff: int | None = None,
+        provider: int | None = None,
+        since: date | None = None,
+        *,
+        officer: str | None = None,
+        action: str | None = None,
+        until: date | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
     ) -> list[dict[str, Any]]:
-        """Audit events, oldest first; filters narrow by call-off, provider and effective date."""
+        """Audit events, oldest first (or newest first); filters narrow by call-off,
+        provider, officer, action (`calloff.accept`, or a kind such as `calloff`) and
+        effective date; `limit` of them from `offset`, one page read at a time."""
         where: list[str] = []
         params: dict[str, Any] = {}
         if calloff is not None:
@@ -118,14 +130,38 @@ class Trail:
             )
             params["provider"] = str(provider)
             params["pid"] = provider
+        if officer is not None:
+            # Whoever the event was for, whoever acted for them from a terminal or a
+            # script (not the server, which only vouches for who signed in), and the
+            # absent approver whose cover allowed it.
+            where.append(
+                "(e.officer = :officer COLLATE NOCASE OR (e.account = :officer COLLATE NOCASE "
+                "AND COALESCE(e.channel, '') NOT IN ('web', 'link')) OR "
+                "a.cover_for = :officer COLLATE NOCASE)"
+            )
+            params["officer"] = officer
+        if action is not None:
+            if "." in action:
+                where.append("e.action = :action")
+            else:  # a kind: every action named kind.something
+                where.append("e.action > :action || '.' AND e.action < :action || '/'")
+            params["action"] = action
+        day = "COALESCE(e.effective_on, substr(e.recorded_at, 1, 10))"
         if since is not None:
-            where.append("COALESCE(e.effective_on, substr(e.recorded_at, 1, 10)) >= :since")
+            where.append(f"{day} >= :since")
             params["since"] = since.isoformat()
+        if until is not None:
+            where.append(f"{day} <= :until")
+            params["until"] = until.isoformat()
         # With the absent approver whose limit allowed an approval, where cover did.
         sql = "SELECT e.*, a.cover_for FROM events e LEFT JOIN authority a ON a.event_id = e.id"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        return list(self.db.query(sql + " ORDER BY e.id", params))
+        sql += " ORDER BY e.id DESC" if newest_first else " ORDER BY e.id"
+        if limit is not None:
+            sql += " LIMIT :limit OFFSET :offset"
+            params.update(limit=limit, offset=offset)
+        return list(self.db.query(sql, params))
 
     def record(
         self,

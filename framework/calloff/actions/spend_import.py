@@ -1,0 +1,212 @@
+"""Importing invoice lines from a CSV file: one check, shared by the preview and the import.
+
+A finance officer sees what a file would write before anything is written (`preview`), and
+the import that follows writes exactly that or nothing: both run `check_rows`, and the
+preview's `fingerprint` of what it would write is compared, inside the import's own
+transaction, with what the import is about to write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from calloff.actions.spend_rows import (
+    OPTIONAL,
+    payment_of,
+    recordable,
+    same_line,
+    same_payment,
+)
+from calloff.domain.csv_rows import Problem, read_csv, whole_number
+from calloff.domain.dates import parse_date
+from calloff.domain.model import clean_text
+from calloff.domain.money import parse_money
+from calloff.errors import CalloffError, ImportRejected, InvalidInput
+from calloff.store.invoices import invoice_key
+
+if TYPE_CHECKING:
+    from calloff.actions.spending import Spending, SpendLine
+
+
+@attrs.frozen
+class CalloffTotal:
+    """What a file would add to one call-off: its lines and money, beside what the call-off
+    has spent already and its value."""
+
+    calloff: int
+    provider: str
+    lines: int
+    amount: Decimal
+    spent_before: Decimal
+    value: Decimal
+
+    @property
+    def spent_after(self) -> Decimal:
+        return self.spent_before + self.amount
+
+
+@attrs.frozen(eq=False)
+class SpendPreview:
+    """What `import_spend` would write from a file, with nothing written: the lines, the
+    lines already recorded (skipped), the totals per call-off, and the bad rows as the
+    refusal would list them (`rejected`, None when there are none). Pass `fingerprint`
+    to `import_spend(expect=...)` so the import writes exactly this, or nothing."""
+
+    lines: tuple[SpendLine, ...]
+    skipped: int
+    amount: Decimal
+    calloffs: tuple[CalloffTotal, ...]
+    rejected: ImportRejected | None
+    fingerprint: str
+
+    @property
+    def problems(self) -> list[tuple[int, str]]:
+        """Each bad row (line number, the command's sentence); empty for a good file."""
+        return [] if self.rejected is None else self.rejected.command_problems
+
+
+@attrs.frozen
+class Checked:
+    """Every row of a file checked against the database and the rows before it."""
+
+    lines: list[SpendLine]
+    skipped: int
+    problems: list[Problem]
+    before: dict[int, Decimal]  # each call-off's spend before the file
+
+
+def read_rows(path: str | Path) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
+    """The file's rows by line number, and the rows that could not be read."""
+    return read_csv(path, required=("calloff", "invoice", "date", "amount"), optional=OPTIONAL)
+
+
+def check_rows(
+    desk: Spending,
+    rows: list[tuple[int, dict[str, str]]],
+    problems: list[Problem],
+    on: date | None,
+    progress: Callable[[int], None] | None = None,
+) -> Checked:
+    """Check each row as `add_spend` would, against the database and the rows before it;
+    a line already recorded with the same details is skipped, so re-importing a file adds
+    nothing. `progress` is told how many rows have been checked, 200 at a time."""
+    s = desk.store
+    lines: list[SpendLine] = []
+    skipped = 0
+    running: dict[int, Decimal] = {}
+    before: dict[int, Decimal] = {}
+    seen: dict[tuple[int, str], int] = {}
+    for n, (line_no, row) in enumerate(rows, start=1):
+        if progress and n % 200 == 0:
+            progress(200)
+        try:
+            c = s.calloff(whole_number(row["calloff"], "calloff"))
+            invoice = clean_text(row["invoice"], "the invoice reference", 100)
+            spent_on = parse_date(row["date"])
+            amount = parse_money(row["amount"])
+            cell = (row.get("attendees") or "").strip()
+            attendees = whole_number(cell, "attendees") if cell else None
+            payment = payment_of(row)
+            key = (c.provider_id, invoice_key(invoice))
+            if key in seen:
+                raise InvalidInput(
+                    f"invoice {invoice} appears twice in the file (also line {seen[key]})"
+                )
+            seen[key] = line_no
+            existing = s.invoices.find(c.provider_id, invoice)
+            if existing and same_line(existing, c.id, spent_on, amount, attendees):
+                same_payment(existing, payment)
+                skipped += 1
+                continue
+            if c.id not in running:
+                running[c.id] = before[c.id] = s.invoices.total(c.id)
+            line = desk._spend_line(
+                c, amount, spent_on, invoice, attendees, running[c.id], existing, payment
+            )
+            recordable(line, on)
+        except CalloffError as e:
+            problems.append((line_no, e))
+            continue
+        running[c.id] += amount
+        lines.append(line)
+    if progress:
+        progress(len(rows) % 200)
+    return Checked(lines, skipped, problems, before)
+
+
+def fingerprint(checked: Checked, on: date | None) -> str:
+    """A digest of exactly what an import would write (and what the preview shows beside
+    it: each call-off's spend before the file): if any of it changes, so does this."""
+    said: dict[str, Any] = {
+        "on": None if on is None else on.isoformat(),
+        "skipped": checked.skipped,
+        "before": sorted((c, str(v)) for c, v in checked.before.items()),
+        "lines": [
+            [
+                line.calloff,
+                line.provider_id,
+                line.invoice,
+                line.spent_on.isoformat(),
+                str(line.amount),
+                line.attendees,
+                None if line.settled.received is None else line.settled.received.isoformat(),
+                None if line.settled.paid is None else line.settled.paid.isoformat(),
+                str(line.settled.vat),
+                str(line.settled.irrecoverable_vat),
+            ]
+            for line in checked.lines
+        ],
+    }
+    return hashlib.sha256(json.dumps(said, separators=(",", ":")).encode()).hexdigest()
+
+
+def preview(desk: Spending, path: str | Path, on: date | None) -> SpendPreview:
+    """What importing `path` would write now, read without taking the write lock and with
+    nothing written; a row the register would refuse is refused as the import would."""
+    rows, problems = read_rows(path)
+    checked = check_rows(desk, rows, problems, on)
+    s = desk.store
+    totals: dict[int, list[Any]] = {}
+    for line in checked.lines:
+        found = totals.setdefault(line.calloff, [0, Decimal("0.00")])
+        found[0] += 1
+        found[1] += line.amount
+    rejected = ImportRejected(str(path), checked.problems) if checked.problems else None
+    if rejected is None:
+        for day in sorted({on or line.spent_on for line in checked.lines}):
+            desk.authorised("spend.add", day)
+    calloffs = []
+    for cid, (count, amount) in sorted(totals.items()):
+        c = s.calloff(cid)
+        calloffs.append(
+            CalloffTotal(
+                cid,
+                desk.provider(c.provider_id).name,
+                count,
+                amount,
+                checked.before[cid],
+                c.value,
+            )
+        )
+    return SpendPreview(
+        lines=tuple(checked.lines),
+        skipped=checked.skipped,
+        amount=sum((line.amount for line in checked.lines), Decimal("0.00")),
+        calloffs=tuple(calloffs),
+        rejected=rejected,
+        fingerprint=fingerprint(checked, on),
+    )
+
+
+CHANGED = (
+    "what the file would import has changed since it was previewed (an invoice line was "
+    "recorded or changed meanwhile): nothing imported; preview the file again"
+)
