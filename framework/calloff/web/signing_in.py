@@ -125,7 +125,7 @@ def sign_ins() -> Any:
         {"text": "Audit", "href": url_for("audit.trail")},
         {"text": "Sign-ins"},
     ]
-    args = {"login": login} if login else {}
+    args: dict[str, Any] = {"login": login} if login else {}
     pagination: dict[str, Any] = {}
     if number > 1:
         pagination["previous"] = {"href": url_for("signing_in.sign_ins", **args, page=number - 1)}

