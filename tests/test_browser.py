@@ -260,12 +260,13 @@ def _tab_to(page: Any, text: str, limit: int = 80) -> None:
     for _ in range(limit):
         page.keyboard.press("Tab")
         focused = page.evaluate(
-            """() => { const e = document.activeElement;
+            r"""() => { const e = document.activeElement;
                const label = e.labels && e.labels[0] ? e.labels[0].innerText : '';
-               return (e.innerText || e.value || '').trim() + '|' + label.trim(); }"""
+               const whole = (e.textContent || '').replace(/\s+/g, ' ').trim();
+               return (e.innerText || e.value || '').trim() + '|' + label.trim() + '|' + whole; }"""
         )
-        shown, label = focused.split("|", 1)
-        if text in (shown, label):
+        shown, label, whole = focused.split("|", 2)
+        if text in (shown, label, whole):
             return
     raise AssertionError(f"Tab never reached {text!r}")
 

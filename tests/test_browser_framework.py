@@ -16,8 +16,11 @@ from pathlib import Path
 import pytest
 
 import calloff
+from tests import test_browser
 from tests.conftest import Calloff, snapshot
-from tests.test_browser import REASON, Officer, _enter, _tab_to, browser, site  # noqa: F401
+from tests.test_browser import REASON, Officer, _enter, _tab_to
+
+browser, site = test_browser.browser, test_browser.site  # the same fixtures
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
 
@@ -37,9 +40,7 @@ def _type_date(page, values: tuple[str, str, str]) -> None:
         page.keyboard.type(value)
 
 
-def test_a_spend_file_imported_by_keyboard_shows_in_the_report_and_its_csv(
-    browser, site, tmp_path
-):
+def test_a_spend_file_imported_by_keyboard_shows_in_the_report_and_its_csv(browser, site, tmp_path):
     base, db = site
     _accepted(db)
     spend = tmp_path / "july.csv"
@@ -117,7 +118,7 @@ def test_an_admin_adds_and_ranks_a_provider_and_the_next_allocation_goes_to_it(b
     admin.click("Set the ranking on lot 4", role="button")
     admin.go("/setup/rankings/4")
     admin.click("Set a provider's rates")
-    admin.page.get_by_label("Provider").select_option(label="Cedar Learning CIC")
+    admin.page.get_by_label("Provider").select_option(label="1. Cedar Learning CIC")
     admin.page.get_by_label("Rate per day (optional)").fill("900")
     admin.fill_date("Date the rates apply from", "2015-05-01")
     admin.click("Continue", role="button")
@@ -152,7 +153,7 @@ def test_an_auditor_checks_the_trail_and_sees_no_button_that_writes(browser, sit
     me.click("Audit")
     assert "calloff.accept" in me.text() or "Accept" in me.text()
     me.click("Check the trail")
-    me.click("Check the trail now", role="button")
+    me.click("Check the audit trail", role="button")
     shown = me.text()
     head = Calloff(db).json("audit", "verify")["head"]
     assert head in shown
@@ -234,3 +235,132 @@ def test_every_page_of_every_area_is_accessible(browser, site, login):
         narrow.go(path)
     me.context.close()
     narrow.context.close()
+
+
+@pytest.fixture
+def competing(tmp_path, monkeypatch):
+    """Leeds with lot 4 awarded either way (quality 60 in 50-70, price 40 in 30-50) and
+    Alder, Birch and Cedar ranked on it, served on a free port; yields (base URL, path)."""
+    import threading
+
+    from waitress.server import create_server
+
+    from calloff.domain import passwords
+    from tests.test_web_competitions import definition
+    from tests.workspace import app_for, build
+
+    monkeypatch.setattr(passwords, "COST", 2**6)
+    db = tmp_path / "team.db"
+    build(db, definition(tmp_path))
+    with calloff.open(db) as office:
+        office.add_provider("Cedar Conferencing", on="2015-04-01")
+        office.set_ranking(lot=4, providers=[1, 2, 3], on="2015-04-02")
+    server = create_server(app_for(db), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}", db
+    server.close()
+    thread.join(timeout=5)
+
+
+def _choose(page, label: str, limit: int = 60) -> None:
+    """Tab into a radio group, then arrow down to the radio labelled `label`."""
+    for _ in range(limit):
+        now = page.evaluate(
+            "() => { const e = document.activeElement; return e.type === 'radio' && "
+            "e.labels[0] ? e.labels[0].innerText.trim() : '' }"
+        )
+        if now.startswith(label):
+            page.keyboard.press("Space")
+            return
+        if now:
+            page.keyboard.press("ArrowDown")
+        else:
+            page.keyboard.press("Tab")
+    raise AssertionError(f"no radio labelled {label!r}")
+
+
+def _step(me: Officer, link: str, fields: list[tuple[str, str]], on: str, confirm: str) -> None:
+    """From the competition's page, by keyboard: the step's link, its fields, its date,
+    Continue, then the check page's confirm button."""
+    page = me.page
+    _tab_to(page, link)
+    _enter(page)
+    me.check()
+    for label, value in fields:
+        if label.startswith("radio:"):
+            _choose(page, label.removeprefix("radio:"))
+        else:
+            _tab_to(page, label)
+            page.keyboard.type(value)
+    _type_date(page, tuple(str(int(x)) if len(x) < 4 else x for x in reversed(on.split("-"))))
+    _tab_to(page, "Continue")
+    _enter(page)
+    me.check()
+    _tab_to(page, confirm)
+    _enter(page)
+    me.check()
+
+
+def test_a_competition_from_opening_to_the_letters_by_keyboard(browser, competing):
+    """Weights refined to quality 65, price 35; bids (lowest price £4,800.00):
+    Alder £5,400.00 quality 70: 4,800/5,400 × 35 = 31.11, 70 × 0.65 = 45.50: 76.61;
+    Birch £4,800.00 quality 62.5: 35.00 + 40.63 (40.625) = 75.63 (75.625);
+    Cedar £6,000.00 quality 85: 28.00 + 55.25 = 83.25. Cedar wins: call-off 1 at
+    £6,000.00; core headroom £260,000.00 − £6,000.00 = £254,000.00."""
+    base, db = competing
+    me = Officer(browser, base)
+    page = me.page
+    me.sign_in("o.officer")
+    me.go("/requests/1")
+    _tab_to(page, "Run a competition")
+    _enter(page)
+    me.check()
+    for label, value in (
+        ("Quality of the proposed delivery: weight in points", "65"),
+        ("Price: weight in points", "35"),
+    ):
+        _tab_to(page, label)
+        page.keyboard.press("Control+A")
+        page.keyboard.type(value)
+    _type_date(page, ("20", "5", "2015"))  # bids close at the end of
+    _type_date(page, ("5", "5", "2015"))  # it opens
+    _tab_to(page, "Continue")
+    _enter(page)
+    me.check()
+    _tab_to(page, "Confirm: run a competition")
+    _enter(page)
+    me.check()
+    assert "Competition 1" in me.text()
+    bids = (("Alder Training", "5400", "70"), ("Birch Practice Ltd", "4800", "62.5"))
+    for name, price, quality in (*bids, ("Cedar Conferencing", "6000", "85")):
+        _step(
+            me,
+            "Record a bid",
+            [
+                (f"radio:{name}", ""),
+                ("Price for the whole call-off, excluding VAT", price),
+                ("Quality of the proposed delivery: the evaluators' score", quality),
+            ],
+            "2015-05-11",
+            "Confirm: record a bid",
+        )
+    me.go("/competitions/1?on-day=15&on-month=5&on-year=2015")  # before the close: sealed
+    assert "5,400" not in me.text() and "76.61" not in me.text()
+    me.go("/competitions/1")  # from the closing day: the scores
+    shown = me.text()
+    for score in ("76.61", "75.63", "83.25"):
+        assert score in shown
+    _step(me, "Award", [], "2015-05-21", "Confirm: award")
+    assert "Call-off 1" in me.text()
+    with calloff.open(db) as office:
+        made = office.calloff(1)
+        assert (made.provider_id, made.value) == (3, Decimal("6000.00"))
+        assert office.headroom(year="2015-16").headroom == Decimal("254000.00")
+    me.go("/competitions/1")
+    _tab_to(page, "view and print the letter to Birch Practice Ltd", limit=300)
+    _enter(page)
+    letter = page.inner_text("body")
+    assert "Birch Practice Ltd" in letter and "Cedar Conferencing" in letter
+    assert "Alder Training" not in letter
+    me.context.close()
