@@ -79,3 +79,27 @@ def test_eight_allocations_at_once_all_land_and_add_up(served):
         assert office.verify_audit().ok
     home = signed_in(base, "u.auditor").get(base + "/", timeout=10).text
     assert "£250,123.52 left of £260,000.00" in home
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/reports/report.csv?year=2015-16&quarter=1",
+        "/reports/report.json?year=2015-16",
+        "/publishing/files/ocds",
+        "/calloffs/1/order.md",
+        "/calloffs/1/record.html?download=1",
+    ],
+)
+def test_every_download_is_streamed_in_pieces(served, path):
+    """Sent as it is read, in chunks with no length announced: the server never holds a
+    second copy of a large file while a slow browser saves it."""
+    base, db = served
+    with calloff.open(db) as office:
+        office.allocate(1, on="2015-06-02")
+    http = signed_in(base, "f.finance")
+    answer = http.get(base + path, timeout=30)
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.headers.get("Transfer-Encoding") == "chunked"
+    assert "Content-Length" not in answer.headers
+    assert answer.headers["Content-Disposition"].startswith("attachment; filename=")

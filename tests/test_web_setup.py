@@ -233,7 +233,7 @@ def test_an_admin_adds_a_provider_ranks_it_first_and_an_officer_allocates_to_it(
     rate = {"provider": "3", "day": "900"} | day("on", "2015-05-01")
     assert "£900" in post(admin, "/setup/rankings/4/rates", rate).text  # the check
     done = post(admin, "/setup/rankings/4/rates", rate | {"confirm": "yes"})
-    assert done.status_code == 302
+    assert done.status_code == 302, errors(done)
     assert "Cedar Learning CIC&#39;s rates on lot 4: day £900.00" in admin.get(done.headers[
         "Location"
     ]).text  # fmt: skip
@@ -440,8 +440,9 @@ def test_the_import_previews_writes_nothing_then_imports_on_confirmation(app, db
     assert "2 Alder Training rank 1 £1,000.00" in shown
     assert "1 Alder Training not ranked £800.00" in shown
     digest = re.search(r'name="digest" value="([0-9a-f]{64})"', preview.text).group(1)
+    state = re.search(r'name="state" value="([0-9a-f]{64})"', preview.text).group(1)
     assert 'type="file"' not in preview.text  # the bytes stay on the server
-    done = post(admin, "/setup/rankings/import/confirm", {"digest": digest} | ON)
+    done = post(admin, "/setup/rankings/import/confirm", {"digest": digest, "state": state} | ON)
     assert done.status_code == 302 and done.headers["Location"] == "/setup/rankings"
     page = text(admin.get("/setup/rankings"))
     assert "Lot 1: 1 provider(s) ranked." in page and "Lot 4: 2 provider(s) ranked." in page
@@ -455,7 +456,7 @@ def test_the_import_previews_writes_nothing_then_imports_on_confirmation(app, db
         note = office.audit(action="ranking.import")[-1].reason
         assert note == f"imported from rankings.csv (uploaded, SHA-256 {digest[:16]})"
     again = changes(db)
-    twice = post(admin, "/setup/rankings/import/confirm", {"digest": digest} | ON)
+    twice = post(admin, "/setup/rankings/import/confirm", {"digest": digest, "state": state} | ON)
     assert twice.status_code == 400  # the kept copy went with the import
     assert "That preview is no longer kept" in errors(twice)[0]
     assert changes(db) == again
@@ -491,7 +492,7 @@ def test_a_bad_file_lists_every_bad_row_and_writes_nothing(app, db):
     refused = post(admin, "/setup/rankings/import", {"file": upload(bad, "mine.csv")} | ON)
     assert refused.status_code == 400
     assert errors(refused) == [
-        "mine.csv: 3 bad row(s), nothing imported: correct the rows listed above and import "
+        "mine.csv: 3 bad row(s), nothing imported: correct the rows listed below and import "
         "the whole file again"
     ]
     shown = text(refused)
@@ -522,3 +523,34 @@ def test_the_providers_list_pages_at_50(app, db):
     assert client.get("/setup/providers?page=0").status_code == 404
     assert client.get("/setup/providers/999").status_code == 404
     assert client.get("/setup/rankings/99").status_code == 404
+
+
+def test_a_ranking_changed_between_the_preview_and_the_confirmation_refuses_the_import(app, db):
+    admin = client_as(app, "m.admin")
+    preview = post(admin, "/setup/rankings/import", {"file": upload(CSV)} | ON)
+    digest = re.search(r'name="digest" value="([0-9a-f]{64})"', preview.text).group(1)
+    state = re.search(r'name="state" value="([0-9a-f]{64})"', preview.text).group(1)
+    with calloff.open(db) as office:  # another admin moves Birch's rate on lot 4 meanwhile
+        office.set_rates(lot=4, provider=2, day="1250", on="2015-05-01")
+    before = changes(db)
+    refused = post(admin, "/setup/rankings/import/confirm", {"digest": digest, "state": state} | ON)
+    assert refused.status_code == 400
+    assert errors(refused) == [
+        "the rankings or rates of lot 1, 4 changed since the file was previewed: nothing "
+        "imported; preview the file again"
+    ]
+    assert changes(db) == before
+    again = post(admin, "/setup/rankings/import", {"file": upload(CSV)} | ON)
+    fresh = re.search(r'name="state" value="([0-9a-f]{64})"', again.text).group(1)
+    assert fresh != state
+    done = post(admin, "/setup/rankings/import/confirm", {"digest": digest, "state": fresh} | ON)
+    assert done.status_code == 302, errors(done)
+
+
+def test_a_bad_rankings_file_says_its_rows_are_listed_below(app, db):
+    admin = client_as(app, "m.admin")
+    refused = post(
+        admin, "/setup/rankings/import", {"file": upload("lot,rank,provider\n4,1,Nobody\n")} | ON
+    )
+    assert refused.status_code == 400
+    assert "correct the rows listed below" in errors(refused)[0]

@@ -4,7 +4,7 @@ Changing them needs the admin role. Kept apart so each capability stays small.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -186,13 +186,27 @@ class Setting:
         (rank, provider, rates after the import). Checked, and refused, as the import is."""
         return self.service.setup.preview_rankings(_path(path), _day(on))
 
+    def ranking_state(self, lots: Iterable[int]) -> str:
+        """A fingerprint of the lots' rankings and rates as they stand now: taken with an
+        import's preview and given to `import_rankings(expect=)`, it refuses the import if
+        another change to those lots came in between."""
+        return self.service.setup.ranking_state([_id(lot, "lot") for lot in lots])
+
     def import_rankings(
-        self, path: str | Path, *, on: Day | None = None, source: str | None = None
+        self,
+        path: str | Path,
+        *,
+        on: Day | None = None,
+        source: str | None = None,
+        expect: str | None = None,
     ) -> dict[int, int]:
         """Rankings (and rates) from a CSV file, all or none; returns how many providers
         each lot now ranks. A refusal (`ImportRejected`) lists the bad rows in `.problems`.
         The trail says the file was imported from `source` (its path unless given: a
         server names the file the officer uploaded, not where it kept it)."""
         return self.service.setup.import_rankings(
-            _path(path), _day(on), None if source is None else _text(source, "source")
+            _path(path),
+            _day(on),
+            None if source is None else _text(source, "source"),
+            None if expect is None else _text(expect, "expect"),
         )

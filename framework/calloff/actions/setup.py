@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -192,15 +193,23 @@ class Setup(ServiceBase):
         return after
 
     def import_rankings(
-        self, path: str | Path, on: date, source: str | None = None
+        self, path: str | Path, on: date, source: str | None = None, expect: str | None = None
     ) -> dict[int, int]:
         """Load rankings (and rates) from CSV; every row is checked before anything is written.
 
         Each lot named in the file has its ranking replaced by the file's. Returns the
-        number of providers ranked on each lot.
+        number of providers ranked on each lot. With `expect` (`ranking_state` of the lots
+        when the file was previewed), refused if any of them changed since.
         """
         lots = self._read_rankings(path, on)
         with self.store.transaction() as s:
+            if expect is not None and self.ranking_state(lots) != expect:
+                raise InvalidInput(
+                    "the rankings or rates of lot "
+                    + ", ".join(str(lot) for lot in sorted(lots))
+                    + " changed since the file was previewed: nothing imported; preview "
+                    "the file again"
+                )
             for lot, ordered in sorted(lots.items()):
                 before = [e.provider_id for e in s.tenders.ranking(lot)]
                 s.tenders.replace_ranking(lot, [pid for _, pid, _ in ordered], on)
@@ -218,6 +227,19 @@ class Setup(ServiceBase):
                     f"imported from {source or path}",
                 )
         return {lot: len(entries) for lot, entries in lots.items()}
+
+    def ranking_state(self, lots: Iterable[int]) -> str:
+        """A fingerprint of the lots' rankings and rates as they stand: what an import's
+        preview showed as "now", so that a change in between refuses the import."""
+        state = [
+            (
+                lot,
+                [e.provider_id for e in self.store.tenders.ranking(lot)],
+                sorted((pid, attrs.astuple(r)) for pid, r in self.store.tenders.rates(lot).items()),
+            )
+            for lot in sorted(set(lots))
+        ]
+        return hashlib.sha256(repr(state).encode()).hexdigest()
 
     def preview_rankings(
         self, path: str | Path, on: date

@@ -15,6 +15,7 @@ from calloff import CalloffError, NotAuthorised
 from calloff.api import role_needed
 from calloff.documents.rendering import money
 from calloff.web import desk
+from calloff.web.downloads import send
 from calloff.web.forms import Form, with_today
 from calloff.web.security import forbidden, signed_in
 from calloff.web.signing_in import desk_message
@@ -143,16 +144,8 @@ def document(calloff: int, document: str, kind: str) -> Response:
     text = getattr(office, document)(calloff, format=kind)
     name = f"calloff-{calloff}-{document}.{kind}"
     kind_type = "text/html" if kind == "html" else "text/markdown"
-    response = Response(text, content_type=f"{kind_type}; charset=utf-8")
-    if kind == "md" or request.args.get("download") == "1":
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    # The document's own stylesheet is inline (so a saved copy prints the same); it runs
-    # no script and loads nothing.
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    )
-    return response
+    saved = kind == "md" or request.args.get("download") == "1"
+    return send(text, f"{kind_type}; charset=utf-8", name if saved else None, document=True)
 
 
 def _no_document(calloff: int, document: str) -> Any:

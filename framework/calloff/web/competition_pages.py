@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from calloff import CalloffError, NotAuthorised
 from calloff.documents.competition_view import letter_name
 from calloff.web import desk
+from calloff.web.downloads import send
 from calloff.web.forms import Form, whole
 from calloff.web.security import signed_in
 from calloff.web.signing_in import desk_message
@@ -126,16 +127,13 @@ def letter(competition: int, name: str, kind: str) -> Response:
     text = found.get(f"{name}.{kind}")
     if text is None:
         abort(404)
-    response = Response(text, content_type=f"{KINDS[kind]}; charset=utf-8")
-    if kind == "md" or request.args.get("download") == "1":
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
-    # The letter's own stylesheet is inline, so a saved copy prints the same; it runs no
-    # script and loads nothing.
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    saved = kind == "md" or request.args.get("download") == "1"
+    return send(
+        text,
+        f"{KINDS[kind]}; charset=utf-8",
+        f"{name}.{kind}" if saved else None,
+        document=True,
     )
-    return response
 
 
 def _letters(competition: int, data: dict[str, Any]) -> tuple[list[dict[str, str]], str]:

@@ -10,22 +10,22 @@ only after saying that it may still change, as the command notes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date
 from itertools import chain
 from typing import Any
 
 import attrs
-from flask import Response, abort, render_template, request, stream_with_context, url_for
+from flask import Response, abort, render_template, request, url_for
 
 from calloff import CalloffError, FinancialYear
 from calloff.web import desk
+from calloff.web.downloads import send
 from calloff.web.forms import Form, whole
 from calloff.web.publishing_pages import blueprint
 from calloff.web.security import signed_in
 from calloff.web.signing_in import desk_message
 
-CHUNK = 64 * 1024  # characters a piece, for a file the library gives whole
 TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
@@ -192,13 +192,7 @@ def _notice(form: Form) -> Any:
 def _attachment(pieces: Iterable[str], filename: str, fmt: str) -> Response:
     """A download, streamed: the library's pieces as it reads them (inside this request,
     whose office they read from), or a text it gave whole, in chunks."""
-    if isinstance(pieces, Iterator):
-        body: Iterable[str] = stream_with_context(pieces)
-    else:
-        body = (p[i : i + CHUNK] for p in pieces for i in range(0, len(p), CHUNK))
-    response = Response(body, content_type=TYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return send(pieces, TYPES[fmt], filename)
 
 
 def _not_over(name: str, form: Form, end: date) -> str:

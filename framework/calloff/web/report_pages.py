@@ -14,10 +14,11 @@ import re
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 
 from calloff import CalloffError, FinancialYear
 from calloff.web import desk
+from calloff.web.downloads import send
 from calloff.web.forms import Form, whole
 from calloff.web.security import signed_in
 from calloff.web.signing_in import desk_message
@@ -71,15 +72,8 @@ def download(kind: str) -> Any:
     except CalloffError as e:
         form.error(_field_of(e, as_recorded), desk_message(e))
         return _page(form), 400
-    response = Response(text, content_type=FILES[kind])
     name = _file_name(year, quarter, as_recorded, kind)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    if kind == "html":  # its stylesheet is inline so a saved copy prints the same
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-        )
-    return response
+    return send(text, FILES[kind], name, document=kind == "html")
 
 
 def _chosen(form: Form) -> tuple[str, int | None, str | None] | None:

@@ -80,6 +80,7 @@ def rankings_preview() -> Any:
         "web/setup_import_preview.html",
         name=name,
         digest=digest,
+        state=office.ranking_state(lots),
         form=form,
         on=long_date(on),
         lots=[(lot, _changes(entries, now[lot])) for lot, entries in lots.items()],
@@ -114,7 +115,10 @@ def rankings_import() -> Any:
     try:
         with desk.turn():
             counts = desk.office().import_rankings(
-                path, on=on, source=f"{path.name} (uploaded, SHA-256 {digest[:16]})"
+                path,
+                on=on,
+                source=f"{path.name} (uploaded, SHA-256 {digest[:16]})",
+                expect=form.get("state") or "none given",
             )
     except CalloffError as e:
         return _refused(form, e, path, path.name)
@@ -177,7 +181,9 @@ def _refused(form: Form, error: CalloffError, path: Path, name: str) -> Any:
         rows = [(line, m.replace(str(path), name)) for line, m in error.command_problems]
         more = error.more
     field = "on" if "after today" in str(error) else "file"
-    form.error(field, desk_message(error).replace(str(path), name))
+    # The command lists the bad rows above its last line; this page lists them below.
+    message = desk_message(error).replace(str(path), name)
+    form.error(field, message.replace("rows listed above", "rows listed below"))
     return _upload_page(form, rows, more), refusal_status(error)
 
 
