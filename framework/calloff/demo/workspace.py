@@ -30,8 +30,8 @@ def open_workspace(svc: Service, db_path: Path, program: str) -> list[str]:
     lines = [
         f"The team's workspace in the browser: run {serve}, open http://127.0.0.1:8080 and "
         "sign in as one of these fictional officers. Their passwords were made up for this "
-        "run, are shown this once and kept only as hashes (`calloff officer password LOGIN` "
-        "sets another):"
+        "run, are shown this once and kept only as hashes "
+        f"(`{program} --db {db_path} officer password LOGIN` sets another):"
     ]
     registered = {o.login: o for o in svc.registrar.officers()}
     for login in logins:

@@ -38,7 +38,7 @@ def as_recorded(store: Store, point: str | int | None) -> dict[str, Any]:
         raise InvalidInput("the database has no audit events yet")
     if point is None:
         event = int(head["event"])
-    elif isinstance(point, int) or str(point).strip().isdigit():
+    elif isinstance(point, int) or (str(point).strip().isascii() and str(point).strip().isdigit()):
         event = int(point)
         if not 1 <= event <= int(head["event"]):
             runs = f"event {event} does not exist: the audit trail runs from 1 to {head['event']}"

@@ -15,6 +15,7 @@ from flask import Blueprint, render_template, request, url_for
 from calloff import CalloffError, NotAuthorised
 from calloff.web import desk
 from calloff.web.forms import Form, whole
+from calloff.web.kept import AlreadyRunning, one_at_a_time
 from calloff.web.security import needs_role
 from calloff.web.signing_in import desk_message
 
@@ -72,6 +73,16 @@ def trail() -> Any:
     return (page_html, 400) if form.errors else page_html
 
 
+FILTERS = (
+    "order",
+    "calloff",
+    "provider",
+    "officer",
+    "action",
+    *(f"{when}-{part}" for when in ("from", "to") for part in ("day", "month", "year")),
+)
+
+
 def _filters(form: Form) -> tuple[dict[str, Any], int]:
     """The trail's filters, as `Office.audit` takes them, and the page asked for. Only
     whether each can be read is checked here; what they mean is the library's to say."""
@@ -108,7 +119,9 @@ def _field_of(message: str) -> str:
 
 def _trail_page(form: Form, events: list[Any], page: int, more: bool) -> str:
     office = desk.office()
-    kept: dict[str, Any] = {k: v for k, v in form.values.items() if k != "page" and v}
+    # The filters carried to the next page: only the form's own fields, never whatever
+    # else the address held (`url_for` would treat `_method` or `_external` as its own).
+    kept: dict[str, Any] = {k: v for k, v in form.values.items() if k in FILTERS and v}
     errors = [
         {"text": m, "href": "#" + (f"{f}-day" if f in ("from", "to") else f)}
         for f, m in form.errors.items()
@@ -253,7 +266,14 @@ def verify() -> Any:
     check = None
     if form.get("run") or form.get("expect"):
         try:
-            check = office.verify_audit(expect=form.get("expect") or None)
+            with one_at_a_time(str(desk.settings().database)):
+                check = office.verify_audit(expect=form.get("expect") or None)
+        except AlreadyRunning as e:
+            form.error(
+                "expect",
+                f"Another check of the trail started at {e.started:%H:%M:%S} is still "
+                "running: it reads every event, so wait a minute and press the button again",
+            )
         except CalloffError as e:
             form.error("expect", desk_message(e))
     since = None

@@ -1,5 +1,5 @@
-"""Set-up: the term with its extension options (taking up the next one, as `calloff term
-extend`), and the framework's settings with the one an admin changes here, the OCDS
+"""Set-up: the term with its extension options (taking up the next one, as
+`calloff term extend`), and the framework's settings with the one an admin changes here, the OCDS
 prefix (as `calloff framework ocid-prefix`). The views join the "budget" blueprint
 (`calloff.web.budget_pages`), by `ROUTES`.
 """
@@ -12,6 +12,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from calloff import CalloffError
+from calloff.arguments import ocid_prefix
 from calloff.web import desk
 from calloff.web.forms import Form, with_today
 from calloff.web.register_steps import (
@@ -71,6 +72,7 @@ def extend_form() -> str:
 def extend_term() -> Any:
     form = Form(request.form)
     on = form.day("on", "date the extension was taken up")
+    form.not_future("on", on)
     if form.errors:
         return _extend_form(form), 400
     t = desk.office().framework.term
@@ -169,6 +171,8 @@ def prefix_form() -> str:
 def set_ocid_prefix() -> Any:
     form = Form(request.form)
     prefix = form.required("prefix", "Enter the OCDS prefix, such as ocds-a1b2c3")
+    if prefix:
+        form.read("prefix", ocid_prefix, prefix)
     if form.errors:
         return _prefix_form(form), 400
     replace = form.get("replace") == "yes"

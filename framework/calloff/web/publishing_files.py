@@ -197,7 +197,11 @@ def _attachment(pieces: Iterable[str], filename: str, fmt: str) -> Response:
 
 def _not_over(name: str, form: Form, end: date) -> str:
     """A file for a period that has not ended: say it may still change, and offer it."""
-    args: dict[str, Any] = {**form.values, "anyway": "1"}
+    # Only the form's own fields: `url_for` would take `_method` or `_external` as its own.
+    args: dict[str, Any] = {
+        k: v for k, v in form.values.items() if not k.startswith("_") and k != "name"
+    }
+    args["anyway"] = "1"
     return render_template(
         "web/publishing_not_over.html",
         p=BY_NAME[name],

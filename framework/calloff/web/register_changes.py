@@ -1,7 +1,7 @@
 """Set-up: cover while an approver is away (`calloff officer delegate`), recording that an
-officer left (`calloff officer leave`), and setting an officer's password (`calloff officer
-password`). The views join the "register" blueprint (`calloff.web.register_pages`), by
-`ROUTES`.
+officer left (`calloff officer leave`), and setting an officer's password
+(`calloff officer password`). The views join the "register" blueprint
+(`calloff.web.register_pages`), by `ROUTES`.
 
 A password is never shown again: not on a page (a refused form comes back with both boxes
 empty), not in a URL, not in a log. So its form has no check-your-answers page, which
@@ -149,6 +149,7 @@ def leave(login: str) -> Any:
     form = Form(request.form)
     reason = form.required("reason", "Enter why their rights end")
     on = form.day("on", "date their rights end")
+    form.not_future("on", on)
     if form.errors:
         return _leave_form(entry.login, form), 400
     if form.get("confirm") != "yes":

@@ -20,6 +20,7 @@ from calloff import CalloffError, FinancialYear
 from calloff.web import desk
 from calloff.web.downloads import send
 from calloff.web.forms import Form, whole
+from calloff.web.kept import kept
 from calloff.web.security import signed_in
 from calloff.web.signing_in import desk_message
 
@@ -47,7 +48,11 @@ def reports() -> Any:
         return _page(form), 400
     year, quarter, as_recorded = chosen
     try:
-        report = desk.office().report(year=year, quarter=quarter, as_recorded=as_recorded)
+        office = desk.office()
+        report = kept(
+            ("report", str(desk.settings().database), office.last_event, *chosen),
+            lambda: office.report(year=year, quarter=quarter, as_recorded=as_recorded),
+        )
     except CalloffError as e:
         form.error(_field_of(e, as_recorded), desk_message(e))
         return _page(form), 400

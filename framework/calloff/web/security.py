@@ -216,7 +216,9 @@ def _busy(error: DatabaseError) -> tuple[str, int]:
     """The database is busy or faulty: its sentence, nothing changed, try again. The page
     is shown as to nobody in particular: who is signed in cannot be asked just now."""
     g._login_user = AnonymousUserMixin()
-    return _error(503, "The records are busy", f"{error.for_command()}. Nothing was changed.")
+    database = desk.settings().database
+    said = error.for_command().replace(str(database), database.name)
+    return _error(503, "The records are busy", f"{said}. Nothing was changed.")
 
 
 def _too_large(error: Exception) -> tuple[str, int]:

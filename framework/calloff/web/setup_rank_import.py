@@ -179,7 +179,7 @@ def _refused(form: Form, error: CalloffError, path: Path, name: str) -> Any:
     more = None
     if isinstance(error, ImportRejected):
         rows = [(line, m.replace(str(path), name)) for line, m in error.command_problems]
-        more = error.more
+        more = None if error.more is None else error.more.replace(str(path), name)
     field = "on" if "after today" in str(error) else "file"
     # The command lists the bad rows above its last line; this page lists them below.
     message = desk_message(error).replace(str(path), name)

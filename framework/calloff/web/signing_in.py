@@ -25,7 +25,7 @@ from flask_login import current_user, login_user
 
 from calloff import Officer
 from calloff.api import Office
-from calloff.errors import CalloffError, InvalidInput
+from calloff.errors import CalloffError, DatabaseError, InvalidInput
 from calloff.web import desk
 from calloff.web.forms import Form, whole
 from calloff.web.security import (
@@ -161,7 +161,10 @@ def proxy_sign_in() -> Response | None:
 
 
 def desk_message(error: CalloffError) -> str:
-    """A refusal as the command prints it, after `Error:`: the same sentence."""
+    """A refusal as the command prints it, after `Error:`: the same sentence. A busy or
+    faulty database is not a refusal: it goes on to the 503 page, which names no path."""
+    if isinstance(error, DatabaseError):
+        raise error
     return error.for_command()
 
 

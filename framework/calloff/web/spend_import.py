@@ -28,6 +28,7 @@ from calloff import CalloffError, NotAuthorised
 from calloff.documents.rendering import money
 from calloff.errors import ImportRejected
 from calloff.web import desk
+from calloff.web import kept as results
 from calloff.web.forms import Form, whole
 from calloff.web.security import needs
 
@@ -141,7 +142,11 @@ def _preview(form: Form, digest: str, name: str, refused: str | None = None) -> 
     path = kept(digest)
     office = desk.office()
     try:
-        found = office.preview_spend(path)
+        # Paging through a preview shows the same figures: kept while nothing is recorded.
+        found = results.kept(
+            ("spend preview", str(path), office.last_event),
+            lambda: office.preview_spend(path),
+        )
     except NotAuthorised as e:
         form.error("file", said(e, path, name))
         return _upload_page(form), 403
