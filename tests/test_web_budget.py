@@ -7,8 +7,9 @@ words, bad input in one line, nothing written."""
 
 from __future__ import annotations
 
+import html
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -330,3 +331,67 @@ def test_pages_say_where_they_are(app):
         current = re.search(r'aria-current="page">([^<]+)<', page)
         assert current and current.group(1).strip() == last, path
         assert page.count("<h1") == 1
+
+
+# -- Continue reads every field as the library will ------------------------------------------
+
+TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+FUTURE = (
+    f"the effective date {TOMORROW} is after today ({date.today()}): a change cannot be dated "
+    "in the future"
+)
+CAP = {"year": "2016-17", "funding": "core", "amount": "100000"}
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "field", "line"),
+    [
+        ("/setup/budget/ceiling", CAP | day("on", TOMORROW), "on-day", FUTURE),
+        (
+            "/setup/budget/ceiling",
+            CAP | {"amount": "1e5"} | day("on", "2015-06-01"),
+            "amount",
+            "'1e5' is not an amount of money: write it like 12500, 12500.00, 12,500.00 or "
+            "£12,500.00",
+        ),
+        (
+            "/setup/budget/ceiling",
+            CAP | {"year": "2016-18"} | day("on", "2015-06-01"),
+            "year",
+            None,
+        ),
+        ("/setup/budget/funding/innovation", day("on", TOMORROW), "on-day", FUTURE),
+        ("/setup/term/extend", day("on", TOMORROW), "on-day", FUTURE),
+        (
+            "/setup/settings/ocds-prefix",
+            {"prefix": "ocds-ABC", "replace": "yes"},
+            "prefix",
+            "ocid_prefix 'ocds-ABC' is not an OCDS prefix: write it like \"ocds-a1b2c3\" "
+            '("ocds-" and six lower-case letters or digits, as registered for the council)',
+        ),
+    ],
+)
+def test_continue_refuses_what_the_library_would_before_the_check_page(
+    app, db, path, form, field, line
+):
+    """A date after today, money or a year or prefix the library cannot read: refused at
+    Continue, at the field, in the library's words (400), never on a check page."""
+    client = client_as(app, "m.admin")
+    before = changes(db)
+    refused = post(client, path, form)
+    assert refused.status_code == 400, refused.text[:500]
+    lines = [html.unescape(found) for found in summary(refused)]
+    assert len(lines) == 1 and (line is None or lines == [line])
+    assert f'href="#{field}"' in refused.text
+    for name in ("amount", "prefix"):
+        if name in form:  # the form comes back as it was filled in
+            assert f'value="{form[name]}"' in refused.text, name
+    assert changes(db) == before
+
+
+def test_the_cap_check_page_shows_money(app, db):
+    client = client_as(app, "m.admin")
+    check = post(
+        client, "/setup/budget/ceiling", CAP | {"amount": "150000"} | day("on", "2015-06-01")
+    )
+    assert check.status_code == 200 and "Cap £150,000.00" in said(check)

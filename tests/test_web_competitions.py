@@ -445,7 +445,8 @@ def test_a_bid_after_the_close_is_refused_and_nothing_written(app, db):
         ),
         (
             {"provider": "2", "price": "5000", "score-quality": "70"},
-            "Choose the provider",
+            "Birch Practice Ltd already bid in competition 1 on 2015-05-11: each invited "
+            "provider answers once",
             "provider",
         ),
         (
@@ -629,3 +630,140 @@ def test_letters_wait_for_an_award_over_the_threshold_to_be_approved(app, db):
     page = words(client.get("/competitions/2").text)
     assert "awaits approval: the bidders are told once another officer approves it" in page
     assert "view and print" not in page
+
+
+# -- Continue asks the library before the check page -------------------------------------------
+
+TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("step", "form", "field", "line"),
+    [
+        (
+            "bid",
+            {"provider": "2", "price": "5000", "score-quality": "70"},
+            "provider",
+            "Birch Practice Ltd already bid in competition 1 on 2015-05-11: each invited "
+            "provider answers once",
+        ),
+        (
+            "no-bid",
+            {"provider": "3"},
+            "provider",
+            "Cedar Conferencing already bid in competition 1 on 2015-05-11: each invited "
+            "provider answers once",
+        ),
+        (
+            "bid",
+            {"provider": "4", "price": "5000", "score-quality": "70"},
+            "provider",
+            "Damson CIC was not invited to competition 1: it was passed over when the "
+            "competition opened,",
+        ),
+        (
+            "bid",
+            {"provider": "1", "price": "0", "score-quality": "70"},
+            "price",
+            "price must be more than £0.00",
+        ),
+        (
+            "bid",
+            {"provider": "1", "price": "5000", "score-quality": "70"} | day("on", TOMORROW),
+            "on-day",
+            f"the bid's date {TOMORROW} is after today ({date.today()}): a change cannot be "
+            "dated in the future",
+        ),
+        (
+            "award",
+            day("on", TOMORROW),
+            "on-day",
+            f"the award date {TOMORROW} is after today ({date.today()}): a change cannot be "
+            "dated in the future",
+        ),
+        (
+            "cancel",
+            {"reason": "budget withdrawn"} | day("on", TOMORROW),
+            "on-day",
+            f"the cancellation date {TOMORROW} is after today ({date.today()}): a change "
+            "cannot be dated in the future",
+        ),
+    ],
+)
+def test_continue_refuses_in_the_librarys_words_before_the_check_page(
+    app, db, step, form, field, line
+):
+    """A provider that has answered already is not "Choose the provider": the library's
+    preview (`Office.preview_bid`, `preview_no_bid`, writing nothing) says what is wrong,
+    at the field, before any check page; so with a price or a date it would refuse."""
+    client = client_as(app, "o.officer")
+    before = changes(db)
+    answer = post(client, f"/competitions/1/{step}", day("on", "2015-05-12") | form)
+    assert answer.status_code == 400, words(answer.text)[:600]
+    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', answer.text, re.S).group(1)
+    assert summary.count("<li>") == 1
+    assert line in words(summary).replace("&#39;", "'") and f'href="#{field}"' in summary
+    assert "Choose the provider" not in answer.text
+    if "price" in form:  # the form comes back as it was filled in
+        assert f'value="{form["price"]}"' in answer.text
+    assert changes(db) == before
+
+
+def test_the_bid_check_page_shows_what_the_library_would_record(app, db):
+    client = client_as(app, "o.officer")
+    before = changes(db)
+    form = {"provider": "1", "price": "5400", "score-quality": "70"} | day("on", "2015-05-12")
+    check = post(client, "/competitions/1/bid", form)
+    assert check.status_code == 200
+    shown = words(check.text)
+    assert "Provider Alder Training (rank 1)" in shown
+    assert "Price, excluding VAT £5,400.00" in shown
+    assert changes(db) == before
+
+
+def test_the_weights_start_as_the_frameworks_and_an_empty_box_keeps_them(app, db):
+    """The boxes are filled with the definition's weights (quality 60, price 40); one left
+    empty is read as the framework's weight, not refused."""
+    client = client_as(app, "o.officer")
+    form = client.get("/requests/2/competition").text
+    assert re.search(r'name="weight-quality"[^>]*value="60"', form)
+    assert re.search(r'name="weight-price"[^>]*value="40"', form)
+    before = changes(db)
+    empty = {"weight-quality": "", "weight-price": ""}
+    check = post(
+        client,
+        "/requests/2/competition",
+        empty | day("closes", "2015-05-20") | day("on", "2015-05-06"),
+    )
+    assert check.status_code == 200, words(check.text)[:600]
+    assert "Weights quality 60, price 40" in words(check.text)
+    assert changes(db) == before
+    refined = post(
+        client,
+        "/requests/2/competition",
+        {"weight-quality": "65", "weight-price": ""}
+        | day("closes", "2015-05-20")
+        | day("on", "2015-05-06"),
+    )
+    assert refined.status_code == 400  # 65 + 40: the library's sum, at the weights
+    assert "the weights add up to 105, not 100" in refined.text
+    assert re.search(r'name="weight-price"[^>]*value="40"', refined.text)
+
+
+def test_a_letter_wraps_on_a_narrow_screen_and_the_markdown_is_the_commands(app, db):
+    """The letter's HTML sets the viewport and lets long words and tables wrap at 320 px;
+    the Markdown is byte for byte what the command writes."""
+    with calloff.open(db) as office:
+        office.bid(1, provider=1, price="5400", scores={"quality": 70}, on="2015-05-11")
+        office.award(1, on="2015-05-21")
+        letters = office.letters(1, format="md")
+        pages = office.letters(1, format="html")
+    client = client_as(app, "u.auditor")
+    stem = "competition-1-letter-1-alder-training"
+    page = client.get(f"/competitions/1/letters/{stem}.html").text
+    assert page == pages[f"{stem}.html"]
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert "overflow-wrap: anywhere" in page and "table { max-width: 100%; }" in page
+    assert "th.num { text-align: right; font-variant-numeric: tabular-nums; }" in page
+    saved = client.get(f"/competitions/1/letters/{stem}.md")
+    assert saved.get_data() == letters[f"{stem}.md"].encode("utf-8")

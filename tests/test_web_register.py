@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -312,3 +312,74 @@ def test_an_officer_not_registered_is_not_found(app):
         page = admin.get(path)
         assert page.status_code == 404
         assert "no officer has the login 'nobody'" in page.text.replace("&#39;", "'")
+
+
+# -- Continue reads every field as the library will ------------------------------------------
+
+TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+FUTURE = (
+    f"the effective date {TOMORROW} is after today ({date.today()}): a change cannot be dated "
+    "in the future"
+)
+CHANGE = {
+    "name": "Ada Approver",
+    "roles": "officer,approver",
+    "limit": "50000",
+    "email": "a.approver@example.gov.uk",
+} | day("on", "2015-06-01")
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "field", "line"),
+    [
+        (
+            "/setup/officers/new",
+            NEWCOMER | {"login": "bad login!"},
+            "login",
+            "the login 'bad login!' is not a login: use letters, digits and . _ @ - (at most "
+            "64, starting with a letter or digit), such as b.approver",
+        ),
+        (
+            "/setup/officers/new",
+            NEWCOMER | {"email": "nia at example"},
+            "email",
+            "'nia at example' is not an email address: give one such as a.name@example.gov.uk",
+        ),
+        ("/setup/officers/new", NEWCOMER | day("on", TOMORROW), "on-day", FUTURE),
+        (
+            "/setup/officers/a.approver/edit",
+            CHANGE | {"email": "ada@"},
+            "email",
+            "'ada@' is not an email address: give one such as a.name@example.gov.uk",
+        ),
+        (
+            "/setup/officers/a.approver/edit",
+            CHANGE | {"name": "Ada Approver-Smith"} | day("on", TOMORROW),
+            "on-day",
+            FUTURE,
+        ),
+        (
+            "/setup/officers/o.officer/leave",
+            {"reason": "moved to another council"} | day("on", TOMORROW),
+            "on-day",
+            FUTURE,
+        ),
+    ],
+)
+def test_continue_refuses_what_the_library_would_before_the_check_page(
+    app, db, path, form, field, line
+):
+    """Not "Register bad login!" on a check page and a refusal only after Confirm: the
+    login, e-mail and date are read at Continue as the register reads them, refused at the
+    field in its words (400), the form filled in again, nothing written."""
+    admin = client_as(app, "m.admin")
+    before = changes(db)
+    refused = post(admin, path, form)
+    assert refused.status_code == 400, refused.text[:500]
+    assert summary(refused) == [line]
+    assert f'href="#{field}"' in refused.text
+    assert "Register bad login!" not in refused.text and ">Check<" not in refused.text
+    for name in ("login", "email", "reason"):
+        if name in form:  # the form comes back as it was filled in
+            assert f'value="{form[name]}"' in refused.text.replace("&#39;", "'"), name
+    assert changes(db) == before

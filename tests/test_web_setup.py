@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -554,3 +555,101 @@ def test_a_bad_rankings_file_says_its_rows_are_listed_below(app, db):
     )
     assert refused.status_code == 400
     assert "correct the rows listed below" in errors(refused)[0]
+
+
+# -- Continue reads every field as the library will ------------------------------------------
+
+TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+FUTURE = (
+    f"the effective date {TOMORROW} is after today ({date.today()}): a change cannot be dated "
+    "in the future"
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "field", "line"),
+    [
+        (
+            "/setup/rankings/4/rates",
+            {"provider": "1", "day": "-7"},
+            "day",
+            "'-7' is not an amount of money (amounts must not be negative): write it like "
+            "12500, 12500.00, 12,500.00 or £12,500.00",
+        ),
+        (
+            "/setup/rankings/4/rates",
+            {"provider": "1", "session": "0"},
+            "session",
+            "the session rate must be more than £0.00",
+        ),
+        (
+            "/setup/rankings/4/rates",
+            {"provider": "1", "place": "12.345"},
+            "place",
+            "'12.345' is not an amount of money: write it like 12500, 12500.00, 12,500.00 or "
+            "£12,500.00",
+        ),
+        ("/setup/rankings/4/rates", {"provider": "1", "day": "900"} | day("on", TOMORROW),
+         "on", FUTURE),
+        ("/setup/rankings/4/set", {"providers": "Alder Training"} | day("on", TOMORROW), "on",
+         FUTURE),
+        ("/setup/providers/new", {"name": "Dale Trust", "vat": "exempt"} | day("on", TOMORROW),
+         "on", FUTURE),
+        (
+            "/setup/providers/new",
+            {"name": "Dale Trust", "vat": "exempt", "ppon": "P-1"},
+            "ppon",
+            "PPON 'P-1' is not valid: it is three groups of 4 letters or digits joined by "
+            "hyphens, as the Central Digital Platform gives it (e.g. PABC-1234-DEFG)",
+        ),
+        ("/setup/providers/1/edit", {"charity": "12"}, "charity", "charity number '12' is not "
+         "valid: it is digits only, 5 to 8 of them (e.g. 1234567)"),
+        ("/setup/providers/1/suspend", {"reason": "review"} | day("on", TOMORROW), "on",
+         FUTURE),
+        ("/setup/providers/1/reinstate", day("on", TOMORROW), "on", FUTURE),
+        ("/setup/providers/1/withdraw", {"reason": "closed"} | day("on", TOMORROW), "on",
+         FUTURE),
+        (
+            "/setup/providers/1/unavailable",
+            {"reason": "leave"} | day("start", "2015-07-01") | day("end", "2015-07-02")
+            | day("on", TOMORROW),
+            "on",
+            FUTURE,
+        ),
+    ],
+)  # fmt: skip
+def test_continue_refuses_what_the_library_would_before_the_check_page(
+    app, db, path, form, field, line
+):
+    """Not "Rate per day £-7" on a check page and a refusal only after Confirm: each field
+    is read at Continue as the library reads it, refused at its field in the library's
+    words, status 400, the form filled in again, nothing written."""
+    admin = client_as(app, "m.admin")
+    before = changes(db)
+    refused = post(admin, path, ON | form)
+    assert refused.status_code == 400, refused.text[:500]
+    assert errors(refused) == [line]
+    anchor = f"{field}-day" if field == "on" else field
+    assert f'href="#{anchor}"' in refused.text
+    assert "Check" not in re.search(r"<title>(.*?)</title>", refused.text, re.S).group(1)
+    for name in ("day", "session", "place", "ppon", "charity", "reason", "name"):
+        if name in form:  # the form comes back as it was filled in
+            assert f'value="{form[name]}"' in refused.text, name
+    assert changes(db) == before
+
+
+def test_the_check_pages_show_what_the_library_will_keep(app, db):
+    """Rates as money (£1,250.50, not "£1250.5"), identifiers as they are kept."""
+    admin = client_as(app, "m.admin")
+    before = changes(db)
+    rates = post(admin, "/setup/rankings/4/rates", ON | {"provider": "2", "day": "1250.50",
+                                                         "place": "£95"})  # fmt: skip
+    assert rates.status_code == 200
+    assert "Rate per day £1,250.50" in text(rates) and "Rate per place £95.00" in text(rates)
+    added = post(
+        admin,
+        "/setup/providers/new",
+        ON | {"name": "Dale Trust", "vat": "exempt", "companies_house": "sc 123456"},
+    )
+    assert added.status_code == 200 and "Companies House number SC123456" in text(added)
+    assert changes(db) == before

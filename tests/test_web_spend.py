@@ -11,6 +11,7 @@ import io
 import os
 import re
 import stat
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -545,4 +546,140 @@ def test_a_payment_is_recorded_once(app, db):
     assert "invoice ALD-0615 was already paid on 2015-07-10: a payment is recorded once" in (
         again.text
     )
+    assert changes(db) == before
+
+
+# -- Continue reads every field as the library will ------------------------------------------
+
+TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+
+
+def errors_of(page):
+    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', page.text, re.S).group(1)
+    return re.findall(r'<a href="#([^"]+)">(.*?)</a>', summary, re.S)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "said"),
+    [
+        ({"amount": "1e10"}, "amount", "&#39;1e10&#39; is not an amount of money: write it"),
+        ({"amount": "12.345"}, "amount", "&#39;12.345&#39; is not an amount of money: write"),
+        ({"amount": "0"}, "amount", "the amount must be more than £0.00"),
+        ({"vat": "12.345"}, "vat", "&#39;12.345&#39; is not an amount of money"),
+        ({"irrecoverable_vat": "-1"}, "irrecoverable_vat", "amounts must not be negative"),
+        (
+            day("invoice_date", TOMORROW),
+            "invoice_date-day",
+            f"invoice date {TOMORROW} is after today ({date.today()}): an invoice cannot be "
+            "dated in the future",
+        ),
+        (
+            day("received", TOMORROW),
+            "received-day",
+            f"received date {TOMORROW} is after today ({date.today()}): record it once it arrives",
+        ),
+        (
+            day("paid", TOMORROW),
+            "paid-day",
+            f"payment date {TOMORROW} is after today ({date.today()}): record a payment once "
+            "it is made",
+        ),
+    ],
+)
+def test_continue_refuses_what_the_library_would_before_the_check_page(
+    app, db, change, field, said
+):
+    """Not "£1e10" on a check page and a refusal only after Confirm: the field is read at
+    Continue as `add_spend` reads it, refused at the field in its words, form filled in."""
+    client = client_as(app, "f.finance")
+    before = changes(db)
+    form = {k: v for k, v in ADD.items() if k != "confirm"} | change
+    refused = post(client, "/calloffs/1/spend/add", form)
+    assert refused.status_code == 400, refused.text[:300]
+    assert "Check the invoice line" not in refused.text
+    [(href, line)] = errors_of(refused)
+    assert href == field and said in line
+    for name, value in change.items():  # the form comes back as it was filled in
+        assert f'value="{value}"' in refused.text, name
+    assert changes(db) == before
+
+
+@pytest.fixture
+def birch(db):
+    """Request 2 (£6,000.00) offered to Alder Training as call-off 2, declined, so offered
+    to Birch Practice Ltd (standard-rated: 20% VAT) as call-off 3, which it accepts."""
+    with calloff.open(db, officer="o.officer") as office:
+        office.add_request(lot=4, title="More", start="2015-07-01", value="6000", on="2015-05-13")
+        office.allocate(2, on="2015-05-14")
+        office.decline(2, reason="fully booked", on="2015-05-15")
+        office.accept(3, on="2015-05-16")
+        assert office.calloff(3).provider_id == 2
+    return db
+
+
+def test_the_check_page_shows_money_and_the_vat_the_library_will_apply(app, birch):
+    """£2,850.00 from a standard-rated provider takes 20% VAT: £570.00, worked out by the
+    library's own rate, on the check page and then in the database."""
+    client = client_as(app, "f.finance")
+    form = {"amount": "2850", "invoice": "BPL-0705"} | day("invoice_date", "2015-07-05")
+    check = post(client, "/calloffs/3/spend/add", form)
+    assert check.status_code == 200
+    shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", check.text))
+    assert "Amount, excluding VAT £2,850.00" in shown
+    assert "VAT £570.00 (the provider's rate: standard, 20%)".replace("'", "&#39;") in shown
+    assert "Irrecoverable VAT £0.00" in shown and "The provider&#39;s rate" not in shown
+    done = post(client, "/calloffs/3/spend/add", {**form, "confirm": "yes"})
+    assert done.status_code == 302
+    with calloff.open(birch) as office:
+        line = office.invoice_lines(3).lines[0]
+        assert (line.amount, line.vat) == (Decimal("2850.00"), Decimal("570.00"))
+    exempt = post(client, "/calloffs/1/spend/add", {**form, "amount": "1500.5"})
+    assert exempt.status_code == 400  # pence are two digits: the library's reading
+    exempt = post(client, "/calloffs/1/spend/add", {**form, "amount": "1,500.50"})
+    shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", exempt.text))
+    assert "£1,500.50" in shown and "VAT £0.00 (exempt from VAT)" in shown
+
+
+def test_paying_an_invoice_nobody_recorded_is_refused_at_continue(app, db):
+    """No check page that claims what it has not checked: the library is asked at
+    Continue (`Office.preview_payment`, which writes nothing)."""
+    client = client_as(app, "f.finance")
+    before = changes(db)
+    refused = post(client, "/spend/pay", {"invoice": "NOPE"} | day("on", "2015-07-10"))
+    assert refused.status_code == 400
+    assert errors_of(refused) == [
+        ("invoice", "no invoice NOPE is recorded: record it first with `calloff spend add`")
+    ]
+    assert "one provider used the reference" not in refused.text
+    assert 'value="NOPE"' in refused.text
+    later = post(client, "/spend/pay", {"invoice": "ALD-0615"} | day("on", TOMORROW))
+    assert later.status_code == 400
+    assert errors_of(later) == [
+        (
+            "on-day",
+            f"payment date {TOMORROW} is after today ({date.today()}): record a payment once "
+            "it is made",
+        )
+    ]
+    assert changes(db) == before
+
+
+def test_the_payment_check_page_says_what_the_library_found(app, db):
+    client = client_as(app, "f.finance")
+    before = changes(db)
+    check = post(client, "/spend/pay", {"invoice": "ald-0615"} | day("on", "2015-07-10"))
+    assert check.status_code == 200
+    shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", check.text))
+    for row in (
+        "Invoice reference ALD-0615",
+        "Provider Alder Training",
+        "Call-off 1",
+        "Invoice date 15 June 2015",
+        "Amount, excluding VAT £100.00",
+        "VAT £0.00",
+        "Date received Not recorded",
+        "Date paid 10 July 2015",
+    ):
+        assert row in shown, row
+    assert "Not given" not in shown
     assert changes(db) == before

@@ -80,20 +80,22 @@ class Competing:
     ) -> Answer:
         """Record an invited provider's bid: its price (ex-VAT) and a score, 0 to 100, for
         every criterion other than price: {"quality": 72} or "quality=72"."""
-        if isinstance(scores, str):
-            scores = parse_scores([scores])
-        elif scores is not None and not isinstance(scores, Mapping):
-            raise InvalidInput('scores must map each criterion to a mark, or be "quality=72"')
-        marks = {
-            str(n): (v if isinstance(v, Decimal) else str(_mark(v)))
-            for n, v in (scores or {}).items()
-        }
-        return self.service.competitions.bid(
-            _id(competition, "competition"),
-            _ref(provider),
-            _amount(price, "price"),
-            marks,
-            _day(on),
+        return self.service.competitions.bid(*_bid(competition, provider, price, scores, on))
+
+    def preview_bid(
+        self,
+        competition: int,
+        *,
+        provider: Ref,
+        price: Money,
+        scores: Mapping[str, Decimal | str | int] | str | None = None,
+        on: Day | None = None,
+    ) -> Answer:
+        """The bid `bid` with the same arguments would record, or its refusal (a provider
+        that has answered already, a late bid, a missing score); nothing is written. A page
+        shows it for the officer to check before recording it."""
+        return self.service.competitions.preview_bid(
+            *_bid(competition, provider, price, scores, on)
         )
 
     def no_bid(
@@ -105,10 +107,19 @@ class Competing:
         on: Day | None = None,
     ) -> Answer:
         """Record that an invited provider will not bid."""
-        why = None if reason is None else _text(reason, "reason")
-        return self.service.competitions.no_bid(
-            _id(competition, "competition"), _ref(provider), why, _day(on)
-        )
+        return self.service.competitions.no_bid(*_no_bid(competition, provider, reason, on))
+
+    def preview_no_bid(
+        self,
+        competition: int,
+        *,
+        provider: Ref,
+        reason: str | None = None,
+        on: Day | None = None,
+    ) -> Answer:
+        """The no-bid `no_bid` with the same arguments would record, or its refusal;
+        nothing is written."""
+        return self.service.competitions.preview_no_bid(*_no_bid(competition, provider, reason, on))
 
     def competition(self, competition: int, *, on: Day | None = None) -> dict[str, Any]:
         """The competition as `calloff competition show --json` gives it (docs/json.md), as
@@ -192,3 +203,28 @@ def _mark(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise InvalidInput("a score must be a Decimal, a whole number or text such as '72.5'")
     return value
+
+
+def _bid(
+    competition: int,
+    provider: Ref,
+    price: Money,
+    scores: Mapping[str, Decimal | str | int] | str | None,
+    on: Day | None,
+) -> tuple[int, Ref, Decimal, dict[str, Decimal | str], date]:
+    """A bid's arguments, read as `bid` and `preview_bid` take them."""
+    if isinstance(scores, str):
+        scores = parse_scores([scores])
+    elif scores is not None and not isinstance(scores, Mapping):
+        raise InvalidInput('scores must map each criterion to a mark, or be "quality=72"')
+    marks: dict[str, Decimal | str] = {
+        str(n): (v if isinstance(v, Decimal) else str(_mark(v))) for n, v in (scores or {}).items()
+    }
+    return _id(competition, "competition"), _ref(provider), _amount(price, "price"), marks, _day(on)
+
+
+def _no_bid(
+    competition: int, provider: Ref, reason: str | None, on: Day | None
+) -> tuple[int, Ref, str | None, date]:
+    why = None if reason is None else _text(reason, "reason")
+    return _id(competition, "competition"), _ref(provider), why, _day(on)

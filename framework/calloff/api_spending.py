@@ -90,6 +90,24 @@ class Spending:
             None if received is None else _day(received, "received"),
         )
 
+    def preview_payment(
+        self,
+        invoice: str,
+        *,
+        on: Day | None = None,
+        provider: Ref | None = None,
+        received: Day | None = None,
+    ) -> PaidInvoice:
+        """The payment `pay` with the same arguments would record (whose invoice it is, its
+        call-off, money and days), or its refusal; nothing is written. A page shows it for
+        the officer to check before recording it."""
+        return self.service.payments.preview(
+            _text(invoice, "invoice"),
+            _day(on),
+            None if provider is None else _ref(provider),
+            None if received is None else _day(received, "received"),
+        )
+
     def import_spend(
         self,
         path: str | Path,

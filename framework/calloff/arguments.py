@@ -1,9 +1,12 @@
 """Arguments from a Python caller, checked as the command line checks its options, so a
 wrong type is refused with the library's own one-line error and never stored.
 
-The readers here (money, dates, years, half-years, weights, scores, officers' names, head
-hashes) are the ones the `calloff` command's parameter types call too: an argument is
-checked once, in the library, and the command only turns a refusal into a usage error.
+The readers here (money, dates, years, half-years, weights, scores, officers' names and
+logins, e-mail addresses, OCDS prefixes, head hashes) are the ones the `calloff` command's
+parameter types call too: an argument is checked once, in the library, and the command
+only turns a refusal into a usage error. The browser reads a form's fields with them at
+Continue, before its check-your-answers page, so that page never shows what the write
+would refuse for how it was written.
 """
 
 from __future__ import annotations
@@ -21,18 +24,25 @@ from calloff.errors import InvalidInput
 __all__ = [
     "UNITS",
     "FinancialYear",
+    "email_address",
     "format_money",
     "half_year",
     "head_hash",
     "json_money",
     "login_name",
+    "login_text",
+    "not_future",
+    "ocid_prefix",
     "officer_name",
+    "parse_amount",
     "parse_date",
     "parse_mark",
     "parse_money",
     "parse_scores",
     "parse_weights",
+    "provider_detail",
     "request_shape",
+    "vat_due",
 ]
 
 Money = Decimal | str | int
@@ -183,3 +193,66 @@ def officer_name(name: str, what: str = "the officer") -> str:
     from calloff.domain.model import clean_text
 
     return clean_text(name, what, 100)
+
+
+def login_text(text: str, what: str = "the login") -> str:
+    """A login as the register reads it: letters, digits and . _ @ -, at most 64."""
+    from calloff.domain.officers import login
+
+    return login(text, what)
+
+
+def email_address(text: str | None) -> str:
+    """An e-mail address as the register keeps it ("" for none)."""
+    from calloff.domain.officers import email
+
+    return email(text)
+
+
+def ocid_prefix(text: str) -> str:
+    """The council's registered OCDS prefix, like ocds-a1b2c3."""
+    from calloff.domain.definition import check_ocid_prefix
+
+    return check_ocid_prefix(str(text).strip())
+
+
+def parse_amount(text: str, what: str = "the amount") -> Decimal:
+    """Money that pays for something (an invoice line, a tendered rate, a bid's price): read
+    as `parse_money` reads it, and refused if it is £0.00, as the library refuses it;
+    `what` names it in the refusal, like "the day rate"."""
+    from calloff.domain.money import more_than_nothing
+
+    return more_than_nothing(parse_money(text), what)
+
+
+def not_future(day: Day, what: str = "the effective date") -> date:
+    """A date the library refuses when it is after today, read and refused in the library's
+    words: an effective date ("the effective date", "the bid's date", ...), "invoice date",
+    "received date" or "payment date"."""
+    from calloff.domain.dates import not_future as checked
+
+    return checked(_day(day, what), what)
+
+
+def vat_due(amount: Money, vat: str) -> Decimal:
+    """The VAT an invoice line takes unless told otherwise: 20% of the ex-VAT amount for a
+    standard-rated provider (`Provider.vat` "standard"), nothing for an exempt one."""
+    from calloff.domain.invoicing import vat_due as due
+
+    return due(_amount(amount, "amount"), vat)
+
+
+def provider_detail(name: str, text: str) -> str | None:
+    """A provider's publication detail (address, companies_house, charity, ppon) as the
+    library keeps it, like SC123456 for "sc 123456"; None for an empty one, which clears it."""
+    from calloff.domain import registration
+
+    readers = {
+        "address": registration.check_address,
+        "companies_house": registration.check_companies_house,
+        "charity": registration.check_charity,
+        "ppon": registration.check_ppon,
+    }
+    if name not in readers:
+        raise InvalidInput(f"{name} is not a provider detail: choose from {', '.join(readers)}")
+    return readers[name](_text(text, name))

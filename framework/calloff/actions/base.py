@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from calloff.domain import dates
 from calloff.domain.dates import FinancialYear
 from calloff.domain.model import (
     FINISHED,
@@ -175,12 +176,9 @@ class ServiceBase:
 
 
 def not_future(on: date, what: str = "the effective date") -> None:
-    """No change of state may be dated after today."""
-    today = date.today()
-    if on > today:
-        raise InvalidInput(
-            f"{what} {on} is after today ({today}): a change cannot be dated in the future"
-        )
+    """No change of state may be dated after today (`calloff.domain.dates.not_future`,
+    which the front door's `arguments.not_future` also reads with)."""
+    dates.not_future(on, what)
 
 
 def default_year(fw: Framework, today: date | None = None) -> FinancialYear:

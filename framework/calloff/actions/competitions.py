@@ -89,77 +89,110 @@ class CompetitionDesk(ServiceBase):
     ) -> Answer:
         """Record an invited provider's bid: its price and the evaluators' marks (0–100)
         on every criterion but price, dated no later than the closing day."""
-        not_future(on, "the bid's date")
-        if not isinstance(price, Decimal) or price <= 0:
-            raise InvalidInput(
-                "price must be more than £0.00", command="--price must be more than £0.00"
-            )
         with self.store.transaction() as s:
-            k = s.competitions.get(competition_id)
-            self._still_open(s, k, "take a bid")
-            if on > k.closes_on:
-                raise RuleBroken(
-                    f"competition {k.id} closed at the end of {k.closes_on}: a bid dated {on} "
-                    "is late and cannot be recorded"
-                )
-            k, invitation = self._invited(s, competition_id, provider_ref, on, "take a bid")
-            checked = check_marks(k.id, k.weights, marks)
-            answer = Answer(
-                invitation.provider_id,
-                invitation.name,
-                invitation.rank,
-                True,
-                on,
-                price,
-                checked,
-                officer=self.officer,
-            )
-            s.competitions.add_answer(k.id, answer)
+            answer = self._bid(s, competition_id, provider_ref, price, marks, on)
+            s.competitions.add_answer(competition_id, answer)
             s.trail.record(
                 self.officer,
                 on,
                 "competition.bid",
                 "competition",
-                k.id,
+                competition_id,
                 None,
                 {
-                    "provider": invitation.provider_id,
+                    "provider": answer.provider_id,
                     "price": price,
-                    "scores": {n: f"{m:.2f}" for n, m in checked.items()},
+                    "scores": {n: f"{m:.2f}" for n, m in answer.marks.items()},
                 },
                 None,
             )
             return answer
 
+    def preview_bid(
+        self,
+        competition_id: int,
+        provider_ref: str | int,
+        price: Decimal,
+        marks: Mapping[str, Decimal | str],
+        on: date,
+    ) -> Answer:
+        """The bid `bid` would record, refused as it would be, writing nothing."""
+        return self._bid(self.store, competition_id, provider_ref, price, marks, on)
+
+    def _bid(
+        self,
+        s: Store,
+        competition_id: int,
+        provider_ref: str | int,
+        price: Decimal,
+        marks: Mapping[str, Decimal | str],
+        on: date,
+    ) -> Answer:
+        not_future(on, "the bid's date")
+        if not isinstance(price, Decimal) or price <= 0:
+            raise InvalidInput(
+                "price must be more than £0.00", command="--price must be more than £0.00"
+            )
+        k = s.competitions.get(competition_id)
+        self._still_open(s, k, "take a bid")
+        if on > k.closes_on:
+            raise RuleBroken(
+                f"competition {k.id} closed at the end of {k.closes_on}: a bid dated {on} "
+                "is late and cannot be recorded"
+            )
+        k, invitation = self._invited(s, competition_id, provider_ref, on, "take a bid")
+        checked = check_marks(k.id, k.weights, marks)
+        return Answer(
+            invitation.provider_id,
+            invitation.name,
+            invitation.rank,
+            True,
+            on,
+            price,
+            checked,
+            officer=self.officer,
+        )
+
     def no_bid(
         self, competition_id: int, provider_ref: str | int, reason: str | None, on: date
     ) -> Answer:
         """Record that an invited provider will not bid (at any time before the award)."""
-        not_future(on, "the no-bid's date")
-        why = None if reason is None else clean_text(reason, "the reason")
         with self.store.transaction() as s:
-            k, invitation = self._invited(s, competition_id, provider_ref, on, "take a no-bid")
-            answer = Answer(
-                invitation.provider_id,
-                invitation.name,
-                invitation.rank,
-                False,
-                on,
-                reason=why,
-                officer=self.officer,
-            )
-            s.competitions.add_answer(k.id, answer)
+            answer = self._no_bid(s, competition_id, provider_ref, reason, on)
+            s.competitions.add_answer(competition_id, answer)
             s.trail.record(
                 self.officer,
                 on,
                 "competition.no_bid",
                 "competition",
-                k.id,
+                competition_id,
                 None,
-                {"provider": invitation.provider_id},
-                why,
+                {"provider": answer.provider_id},
+                answer.reason,
             )
             return answer
+
+    def preview_no_bid(
+        self, competition_id: int, provider_ref: str | int, reason: str | None, on: date
+    ) -> Answer:
+        """The no-bid `no_bid` would record, refused as it would be, writing nothing."""
+        return self._no_bid(self.store, competition_id, provider_ref, reason, on)
+
+    def _no_bid(
+        self, s: Store, competition_id: int, provider_ref: str | int, reason: str | None, on: date
+    ) -> Answer:
+        not_future(on, "the no-bid's date")
+        why = None if reason is None else clean_text(reason, "the reason")
+        _, invitation = self._invited(s, competition_id, provider_ref, on, "take a no-bid")
+        return Answer(
+            invitation.provider_id,
+            invitation.name,
+            invitation.rank,
+            False,
+            on,
+            reason=why,
+            officer=self.officer,
+        )
 
     def _invited(
         self, s: Store, competition_id: int, provider_ref: str | int, on: date, what: str

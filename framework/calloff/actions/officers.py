@@ -9,7 +9,6 @@ would take away authority already used: what was allowed stays allowed.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -24,8 +23,6 @@ from calloff.domain.officers import FROM_THE_START, Actor, Delegation, Officer, 
 from calloff.errors import InvalidInput, NotAuthorised, NotFound, RuleBroken, WrongStatus
 from calloff.store.database import Store
 from calloff.store.trail import now_stamp
-
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def acting(store: Store, officer: str | None, channel: str, account: str | None = None) -> Actor:
@@ -317,14 +314,7 @@ def _limit(limit: Decimal | None) -> Decimal | None:
 
 
 def _email(email: str | None) -> str:
-    if email is None or email.strip() == "":
-        return ""
-    text = email.strip()
-    if not EMAIL.fullmatch(text) or len(text) > 254:
-        raise InvalidInput(
-            f"{text!r} is not an email address: give one such as a.name@example.gov.uk"
-        )
-    return text
+    return register.email(email)
 
 
 def _shown(o: Officer) -> dict[str, Any]:

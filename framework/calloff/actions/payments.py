@@ -50,11 +50,7 @@ def settle(
 
 
 def _check_received(received: date, invoice: str, invoice_date: date) -> None:
-    today = date.today()
-    if received > today:
-        raise InvalidInput(
-            f"received date {received} is after today ({today}): record it once it arrives"
-        )
+    not_future(received, "received date")
     if received < invoice_date:
         raise InvalidInput(
             f"received date {received} is before invoice {invoice} is dated "
@@ -63,11 +59,7 @@ def _check_received(received: date, invoice: str, invoice_date: date) -> None:
 
 
 def _check_paid(paid: date, invoice: str, after: date, was_received: bool) -> None:
-    today = date.today()
-    if paid > today:
-        raise InvalidInput(
-            f"payment date {paid} is after today ({today}): record a payment once it is made"
-        )
+    not_future(paid, "payment date")
     if paid < after:
         what = "was received on" if was_received else "is dated"
         raise InvalidInput(
@@ -88,25 +80,8 @@ class Payments(ServiceBase):
         """Mark invoice `invoice` paid on `paid` (and, if not yet known, received on
         `received`). The reference is unique per provider; where two providers used it,
         `provider` says whose."""
-        invoice = clean_text(invoice, "the invoice reference", 100)
-        not_future(paid)
         with self.store.transaction() as s:
-            row = self._find(invoice, provider)
-            if row["paid_on"]:
-                raise WrongStatus(
-                    f"invoice {row['invoice']} was already paid on {row['paid_on']}: a payment "
-                    "is recorded once"
-                )
-            spent_on = date.fromisoformat(row["spent_on"])
-            if received is not None and row["received_on"]:
-                was = f"invoice {row['invoice']} was recorded as received on {row['received_on']}"
-                raise InvalidInput(
-                    f"{was}: leave out received=", command=f"{was}: leave out --received"
-                )
-            if received is not None:
-                _check_received(received, row["invoice"], spent_on)
-            got = received or to_date(row["received_on"])
-            _check_paid(paid, row["invoice"], got or spent_on, got is not None)
+            row, found = self._checked(invoice, paid, provider, received)
             s.invoices.mark_paid(row["id"], paid, received)
             after: dict[str, object] = {"spend": row["id"], "invoice": row["invoice"], "paid": paid}
             if received is not None:
@@ -114,17 +89,50 @@ class Payments(ServiceBase):
             s.trail.record(
                 self.officer, paid, "spend.pay", "calloff", row["calloff_id"], None, after, None
             )
-            return PaidInvoice(
-                spend=row["id"],
-                calloff=row["calloff_id"],
-                provider=row["provider_id"],
-                invoice=row["invoice"],
-                invoice_date=spent_on,
-                received=got,
-                paid=paid,
-                amount=from_pence(row["amount_pence"]),
-                vat=from_pence(row["vat_pence"]),
+            return found
+
+    def preview(
+        self,
+        invoice: str,
+        paid: date,
+        provider: str | int | None = None,
+        received: date | None = None,
+    ) -> PaidInvoice:
+        """The payment `pay` would record, refused as it would be, writing nothing."""
+        return self._checked(invoice, paid, provider, received)[1]
+
+    def _checked(
+        self, invoice: str, paid: date, provider: str | int | None, received: date | None
+    ) -> tuple[dict[str, Any], PaidInvoice]:
+        invoice = clean_text(invoice, "the invoice reference", 100)
+        not_future(paid, "payment date")
+        row = self._find(invoice, provider)
+        if row["paid_on"]:
+            raise WrongStatus(
+                f"invoice {row['invoice']} was already paid on {row['paid_on']}: a payment "
+                "is recorded once"
             )
+        spent_on = date.fromisoformat(row["spent_on"])
+        if received is not None and row["received_on"]:
+            was = f"invoice {row['invoice']} was recorded as received on {row['received_on']}"
+            raise InvalidInput(
+                f"{was}: leave out received=", command=f"{was}: leave out --received"
+            )
+        if received is not None:
+            _check_received(received, row["invoice"], spent_on)
+        got = received or to_date(row["received_on"])
+        _check_paid(paid, row["invoice"], got or spent_on, got is not None)
+        return row, PaidInvoice(
+            spend=row["id"],
+            calloff=row["calloff_id"],
+            provider=row["provider_id"],
+            invoice=row["invoice"],
+            invoice_date=spent_on,
+            received=got,
+            paid=paid,
+            amount=from_pence(row["amount_pence"]),
+            vat=from_pence(row["vat_pence"]),
+        )
 
     def _find(self, invoice: str, provider: str | int | None) -> dict[str, Any]:
         s = self.store

@@ -28,7 +28,7 @@ from calloff.domain.model import (
     CallOff,
     clean_text,
 )
-from calloff.domain.money import format_money
+from calloff.domain.money import format_money, more_than_nothing
 from calloff.errors import (
     ImportRejected,
     InvalidInput,
@@ -100,8 +100,7 @@ class Spending(ServiceBase):
         looked it up (an import looks each invoice up once)."""
         s = self.store
         invoice = clean_text(invoice, "the invoice reference", 100)
-        if amount <= 0:
-            raise InvalidInput("the amount must be more than £0.00")
+        more_than_nothing(amount, "the amount")
         if attendees is not None and attendees < 0:
             raise InvalidInput("attendees must be 0 or more")
         if c.status != "accepted":
@@ -117,11 +116,7 @@ class Spending(ServiceBase):
                 f"{existing['calloff_id']}, {existing['spent_on']})"
             )
         request = s.request(c.request_id)
-        if spent_on > date.today():
-            raise InvalidInput(
-                f"invoice date {spent_on} is after today ({date.today()}): an "
-                "invoice cannot be dated in the future"
-            )
+        not_future(spent_on, "invoice date")
         if spent_on < request.start:
             raise InvalidInput(
                 f"invoice date {spent_on} is before call-off {c.id} starts on {request.start}"

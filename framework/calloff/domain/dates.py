@@ -34,6 +34,25 @@ def parse_date(text: str | date) -> date:
         ) from None
 
 
+# What may not be dated after today, by what a refusal calls it: why it may not.
+NOT_AFTER_TODAY = {
+    "the effective date": "a change cannot be dated in the future",
+    "invoice date": "an invoice cannot be dated in the future",
+    "received date": "record it once it arrives",
+    "payment date": "record a payment once it is made",
+}
+
+
+def not_future(on: date, what: str = "the effective date") -> date:
+    """A day that may not be after today: a change of state, an invoice, its receipt and
+    its payment are recorded once they have happened, never ahead of time."""
+    today = date.today()
+    if on > today:
+        why = NOT_AFTER_TODAY.get(what, NOT_AFTER_TODAY["the effective date"])
+        raise InvalidInput(f"{what} {on} is after today ({today}): {why}")
+    return on
+
+
 @attrs.frozen(order=True)
 class FinancialYear:
     """A UK public-sector financial year, 1 April to 31 March, named like `2015-16`."""

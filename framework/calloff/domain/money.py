@@ -53,6 +53,14 @@ def parse_money(text: str | int | Decimal) -> Decimal:
     return amount
 
 
+def more_than_nothing(amount: Decimal, what: str) -> Decimal:
+    """An amount that pays for something (an invoice line, a tendered rate) is more than
+    nothing: `what` is how the refusal names it, like "the amount"."""
+    if amount <= 0:
+        raise InvalidInput(f"{what} must be more than £0.00")
+    return amount
+
+
 def to_pence(amount: Decimal) -> int:
     """Pounds to integer pence for storage; refuses fractions of a penny."""
     pence = amount * 100

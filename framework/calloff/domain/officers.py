@@ -34,6 +34,7 @@ ROLE_WORK = {
 FROM_THE_START = date(1, 1, 1)
 CHANNELS = ("cli", "library", "web", "link")
 LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 # The role each kind of event needs. Events of the system itself (creating the database,
 # upgrading it) need none.
@@ -89,6 +90,19 @@ def login(text: str, what: str = "the login") -> str:
         raise InvalidInput(
             f"{what} {text!r} is not a login: use letters, digits and . _ @ - (at most 64, "
             "starting with a letter or digit), such as b.approver"
+        )
+    return value
+
+
+def email(text: str | None) -> str:
+    """An e-mail address as the register keeps it ("" for none): one address, at most 254
+    characters."""
+    if text is None or text.strip() == "":
+        return ""
+    value = text.strip()
+    if not EMAIL.fullmatch(value) or len(value) > 254:
+        raise InvalidInput(
+            f"{value!r} is not an email address: give one such as a.name@example.gov.uk"
         )
     return value
 

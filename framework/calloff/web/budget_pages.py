@@ -119,11 +119,11 @@ def set_ceiling() -> Any:
     funding = form.required("funding", "Choose the funding stream")
     amount = form.required("amount", "Enter the cap, such as 150000.00")
     on = form.day("on", "date the cap applies from")
+    if year:
+        form.read("year", FinancialYear.parse, year)
     if amount:
-        try:
-            parse_money(amount)
-        except CalloffError as e:
-            form.error("amount", desk_message(e))
+        form.read("amount", parse_money, amount)
+    form.not_future("on", on)
     if form.errors:
         return _ceiling_form(form), 400
     if form.get("confirm") != "yes":
@@ -211,6 +211,7 @@ def confirm_funding(stream: str) -> Any:
     found = _stream(stream)
     form = Form(request.form)
     on = form.day("on", "date the funding was confirmed")
+    form.not_future("on", on)
     if form.errors:
         return _funding_form(found, form), 400
     if form.get("confirm") != "yes":

@@ -37,6 +37,8 @@ def open_post(request_id: int) -> Any:
     weights = {}
     for c in office.framework.criteria:
         given = form.get(f"weight-{c.name}")
+        if not given:  # a box left empty keeps the framework's weight, shown filled in
+            given = form.values[f"weight-{c.name}"] = str(c.weight)
         if not whole(given) or len(given) > 3:
             form.error(f"weight-{c.name}", f"Enter the weight for {c.name} in whole points")
         else:

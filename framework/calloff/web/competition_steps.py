@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from calloff import CalloffError
 from calloff.api import role_needed
-from calloff.arguments import parse_mark, parse_money
+from calloff.arguments import parse_amount, parse_mark, parse_money
 from calloff.documents import json_shapes
 from calloff.documents.rendering import money
 from calloff.web import desk
@@ -29,10 +29,13 @@ from calloff.web.competition_pages import (
     status_of,
     summary,
 )
-from calloff.web.forms import Form, with_today
+from calloff.web.forms import Form, whole, with_today
 from calloff.web.security import forbidden, signed_in
 from calloff.web.signing_in import desk_message
 
+# The steps whose date the library refuses after today (a bid's and a no-bid's are checked
+# by its preview), by what its refusal calls the date.
+DATED = {"award": "the award date", "cancel": "the cancellation date"}
 # step: (the event it records, its heading, what it does)
 STEPS = {
     "bid": (
@@ -74,35 +77,34 @@ def step_post(competition: int, step: str) -> Any:
     form = Form(request.form)
     args: dict[str, Any] = {}
     if step in ("bid", "no-bid"):
+        # Any provider chosen goes to the library, which says what is wrong with one that
+        # has answered already or was not invited (a second tab, a form sent twice).
         provider = form.get("provider")
-        if provider not in {str(p["provider"]) for p in data["no_answer"]}:
+        if not whole(provider):
             form.error("provider", "Choose the provider")
         else:
             args["provider"] = int(provider)
     if step == "bid":
         args["price"] = form.required("price", "Enter the price")
         if args["price"]:
-            try:
-                parse_money(args["price"])
-            except CalloffError as e:
-                form.error("price", desk_message(e))
+            form.read("price", parse_amount, args["price"], "price")
         args["scores"] = {n: _score(form, n) for n in data["weights"] if n != "price"}
     if step == "cancel":
         args["reason"] = form.required("reason", "Enter the reason")
     if step == "no-bid" and form.get("reason"):
         args["reason"] = form.get("reason")
     args["on"] = form.day("on", "date")
+    if step in DATED:
+        form.not_future("on", args["on"], DATED[step])
     if form.errors:
         return _step_page(competition, step, form), 400
     try:
         if form.get("confirm") != "yes":
-            return _step_check(competition, step, form, args)
+            return _step_check(competition, step, form, args, _preview(competition, step, args))
         with desk.turn():
             done = _write(competition, step, args)
     except CalloffError as e:
-        form.error(
-            refused_field(str(e), form, args.get("scores", {}), None, args["on"]), desk_message(e)
-        )
+        form.error(_refused(str(e), form, args), desk_message(e))
         return _step_page(competition, step, form), status_of(e)
     flash(_done(competition, step, done, args), "outcome")
     if step == "award":
@@ -131,6 +133,25 @@ def _score(form: Form, name: str) -> str:
     return given
 
 
+def _refused(message: str, form: Form, args: dict[str, Any]) -> str:
+    """The field a refusal is about: the provider, for one that has answered already or
+    was not invited; else as `refused_field` finds it."""
+    head = message.split(":")[0]
+    if "provider" in args and (" already " in head or " was not invited " in head):
+        return "provider"
+    return refused_field(message, form, args.get("scores", {}), None, args["on"])
+
+
+def _preview(competition: int, step: str, args: dict[str, Any]) -> Any:
+    """What a bid or no-bid would record, or the library's refusal; nothing written."""
+    office = desk.office()
+    if step == "bid":
+        return office.preview_bid(competition, **args)
+    if step == "no-bid":
+        return office.preview_no_bid(competition, **args)
+    return None
+
+
 def _write(competition: int, step: str, args: dict[str, Any]) -> Any:
     office = desk.office()
     if step == "bid":
@@ -142,16 +163,16 @@ def _write(competition: int, step: str, args: dict[str, Any]) -> Any:
     return office.cancel_competition(competition, **args)
 
 
-def _step_check(competition: int, step: str, form: Form, args: dict[str, Any]) -> str:
-    """Check your answers: what will be recorded, in the words of the form."""
+def _step_check(competition: int, step: str, form: Form, args: dict[str, Any], answer: Any) -> str:
+    """Check your answers: what will be recorded (a bid or no-bid as the library's preview
+    has it), in the words of the form."""
     office = desk.office()
     data = office.competition(competition)
     rows: list[tuple[str, str]] = []
-    if "provider" in args:
-        who = next(p for p in data["no_answer"] if p["provider"] == args["provider"])
-        rows.append(("Provider", f"{who['name']} (rank {who['rank']})"))
+    if answer is not None:
+        rows.append(("Provider", f"{answer.name} (rank {answer.rank})"))
     if step == "bid":
-        rows.append(("Price, excluding VAT", money(parse_money(args["price"]))))
+        rows.append(("Price, excluding VAT", money(answer.price)))
         for name, mark in args["scores"].items():
             rows.append((f"{_title(name)}: score out of 100", mark))
     if step in ("no-bid", "cancel"):

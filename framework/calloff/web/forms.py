@@ -1,15 +1,21 @@
 """What a form was given and what was wrong with it, for the GOV.UK error summary.
 
 The web checks only that a field was filled in and can be read (a date from its day, month
-and year boxes); every rule is the library's, and its refusal is shown at the top of the
-form, linked to the field it concerns.
+and year boxes, and at Continue each field through the library's own reader, `Form.read`);
+every rule is the library's, and its refusal is shown at the top of the form, linked to
+the field it concerns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
+
+from calloff.arguments import not_future
+from calloff.errors import CalloffError
+
+T = TypeVar("T")
 
 
 class Form:
@@ -54,6 +60,22 @@ class Form:
             self.error(name, f"The {label} must be a real date, such as 1 6 2015")
             return None
         return day.isoformat()
+
+    def read(self, name: str, reader: Callable[..., T], *given: Any) -> T | None:
+        """A field read at Continue by the library's own reader (`calloff.arguments`:
+        money, a login, a date not after today...), as the write will read it: its
+        refusal, in the library's words, at the field; None if refused."""
+        try:
+            return reader(*given)
+        except CalloffError as e:
+            self.error(name, e.for_command())
+            return None
+
+    def not_future(self, name: str, day: str | None, what: str = "the effective date") -> None:
+        """A date the library refuses after today (`calloff.arguments.not_future`), checked
+        at Continue so the check page never shows one; `what` is how the library names it."""
+        if day is not None and name not in self.errors:
+            self.read(name, not_future, day, what)
 
     def summary(self) -> list[dict[str, str]]:
         """The error summary's list: each message linked to its field."""

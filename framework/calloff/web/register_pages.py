@@ -17,7 +17,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from calloff import CalloffError
 from calloff.api import role_work
-from calloff.arguments import parse_money
+from calloff.arguments import email_address, login_text, parse_money
 from calloff.documents import register
 from calloff.documents.rendering import money
 from calloff.web import desk, register_changes
@@ -168,6 +168,9 @@ def add_officer() -> Any:
     limit = _limit(form)
     on = form.day("on", "date their rights start")
     _limit_or_none(form, roles, limit, adding=True)
+    if login:
+        form.read("login", login_text, login)
+    _read_email_and_day(form, on)
     if form.errors:
         return _add_form(form), 400
     if form.get("confirm") != "yes":
@@ -263,6 +266,7 @@ def edit_officer(login: str) -> Any:
     }
     if not form.errors and not any(v not in (None, [], False) for v in changes.values()):
         form.error("name", "Change at least one of the name, roles, approval limit or e-mail")
+    _read_email_and_day(form, on)
     if form.errors:
         return _edit_form(o.login, form), 400
     if form.get("confirm") != "yes":
@@ -325,6 +329,14 @@ def _limit(form: Form) -> Any:
     except CalloffError as e:
         form.error("limit", desk_message(e))
         return None
+
+
+def _read_email_and_day(form: Form, on: str | None) -> None:
+    """At Continue, the e-mail address and the date read as the register reads them: an
+    address it can keep, a date not after today."""
+    if form.get("email"):
+        form.read("email", email_address, form.get("email"))
+    form.not_future("on", on)
 
 
 def _limit_or_none(form: Form, roles: list[str], limit: Any, adding: bool) -> None:

@@ -3,10 +3,12 @@ was given: kept apart from the pages (`setup_providers`) so each stays short."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
 
+from calloff.arguments import provider_detail
 from calloff.web.forms import Form
 
 DETAILS = ("address", "companies_house", "charity", "ppon")
@@ -172,6 +174,18 @@ def given(form: Form, names: tuple[str, ...]) -> dict[str, Any]:
         elif value:
             found[key] = value
     return found
+
+
+def read_details(form: Form, names: Iterable[str]) -> dict[str, str]:
+    """The text details filled in, read at Continue as the library keeps them (SC123456
+    for "sc 123456"): a refusal in its words at the field."""
+    read: dict[str, str] = {}
+    for key in names:
+        if key in DETAILS and form.get(key):
+            value = form.read(key, provider_detail, key, form.get(key))
+            if value:
+                read[key] = value
+    return read
 
 
 def flags(form: Form) -> None:

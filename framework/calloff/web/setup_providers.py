@@ -37,6 +37,7 @@ from calloff.web.setup_provider_forms import (
     fields_for,
     flags,
     given,
+    read_details,
     shown,
 )
 from calloff.web.signing_in import desk_message
@@ -123,12 +124,14 @@ def provider_add() -> Any:
     if form.get("vat") not in ("standard", "exempt"):
         form.error("vat", "Choose the VAT on its training: standard-rated or exempt")
     flags(form)
+    read = read_details(form, DETAILS)
+    form.not_future("on", on)
     if form.errors:
         return _add_page(form), 400
     details = given(form, DETAILS + FLAGS)
     if form.get("confirm") != "yes":
         rows = [("Name", name), ("VAT", form.get("vat"))]
-        rows += [(LABELS[k], shown(v)) for k, v in details.items()]
+        rows += [(LABELS[k], shown(read.get(k, v))) for k, v in details.items()]
         rows.append(("Joined the framework", long_date(on)))
         return check_page(
             title="Add a provider",
@@ -208,10 +211,12 @@ def provider_step(provider: int, step: str) -> Any:
         args.update(changes(p, form))
         if not form.errors and len(args) == 1:
             form.error("address", f"Nothing to change: change at least one of {p.name}'s details")
+    read = read_details(form, [k for k in args if k in DETAILS])
+    form.not_future("on", on)
     if form.errors:
         return _step_page(p, step, form), 400
     if form.get("confirm") != "yes":
-        return _check(p, step, form, args)
+        return _check(p, step, form, {**args, **read})
     try:
         with desk.turn():
             done = getattr(office, _method(step))(provider, **args)

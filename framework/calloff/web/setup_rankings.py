@@ -15,6 +15,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from calloff import CalloffError
+from calloff.arguments import parse_amount
 from calloff.documents.rendering import money
 from calloff.web import desk
 from calloff.web.forms import Form, with_today
@@ -76,6 +77,7 @@ def ranking_set(lot: int) -> Any:
     form = Form(request.form)
     names = _lines(form.required("providers", "Enter the providers, one a line, rank 1 first"))
     on = form.day("on", "date the ranking applies from")
+    form.not_future("on", on)
     if form.errors:
         return _ranking_page(lot, form), 400
     if form.get("confirm") != "yes":
@@ -162,13 +164,18 @@ def rates_set(lot: int) -> Any:
     given = {unit: form.get(unit) for unit in UNITS if form.get(unit)}
     if not given:
         form.error("day", "Enter at least one rate: per day, per session or per place")
+    # Each rate read as `set_rates` reads it: pounds and pence, more than £0.00.
+    read = {
+        unit: form.read(unit, parse_amount, text, f"the {unit} rate")
+        for unit, text in given.items()
+    }
+    form.not_future("on", on)
     if form.errors:
         return _rates_page(lot, form), 400
     ranked = {str(p.id): p for _, p, _ in office.ranking(lot)}
     if form.get("confirm") != "yes":
-        name = ranked[chosen].name if chosen in ranked else chosen
-        rows = [("Provider", name)]
-        rows += [(f"Rate per {unit}", f"£{amount.lstrip('£')}") for unit, amount in given.items()]
+        rows = [("Provider", ranked[chosen].name if chosen in ranked else chosen)]
+        rows += [(f"Rate per {unit}", money(amount)) for unit, amount in read.items()]
         rows.append(("Applies from", long_date(on)))
         return check_page(
             title=f"Set rates on lot {lot}",

@@ -7,17 +7,19 @@ write behind a check-your-answers step.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from calloff import CalloffError, NotAuthorised
+from calloff.arguments import parse_amount, parse_money, vat_due
 from calloff.documents.rendering import money
 from calloff.web import desk, spend_import, spend_pay
 from calloff.web.forms import Form, whole
 from calloff.web.security import needs, signed_in
 from calloff.web.signing_in import desk_message
-from calloff.web.spend_parts import calloff_crumbs, pagination, pounds, summary
+from calloff.web.spend_parts import calloff_crumbs, pagination, summary
 
 blueprint = Blueprint("spend", __name__)
 PAGE = 50  # rows a page
@@ -34,6 +36,9 @@ LABELS = {
     "irrecoverable_vat": "Irrecoverable VAT",
 }
 MONEY = ("amount", "vat", "irrecoverable_vat")
+# The dates `add_spend` refuses after today, by what its refusal calls each.
+DATED = {"invoice_date": "invoice date", "received": "received date", "paid": "payment date"}
+ZERO = Decimal("0.00")
 
 
 @blueprint.get("/spend")
@@ -131,10 +136,11 @@ def add(calloff: int) -> Any:
     }
     if form.get("attendees") and not whole(form.get("attendees")):
         form.error("attendees", "Enter the number of attendees as a whole number, such as 40")
+    money_given = _read_add(form, amount, days)
     if form.errors:
         return _add_page(calloff, form), 400
     if form.get("confirm") != "yes":
-        return _add_check(calloff, form, days)
+        return _add_check(calloff, form, days, money_given)
     office = desk.office()
     try:
         with desk.turn():
@@ -183,11 +189,30 @@ def _add_page(calloff: int, form: Form) -> str:
     )
 
 
-def _add_check(calloff: int, form: Form, days: dict[str, str | None]) -> str:
+def _read_add(form: Form, amount: str, days: dict[str, str | None]) -> dict[str, Decimal]:
+    """The add form's money and dates read as `add_spend` reads them, at Continue: each
+    refusal in the library's words at its field, so the check page shows nothing that
+    Confirm would refuse for how it was written. Returns the amounts read."""
+    read: dict[str, Decimal | None] = {}
+    if amount:
+        read["amount"] = form.read("amount", parse_amount, amount)
+    for field in MONEY[1:]:
+        if form.get(field):
+            read[field] = form.read(field, parse_money, form.get(field))
+    for field, what in DATED.items():
+        form.not_future(field, days[field], what)
+    return {k: v for k, v in read.items() if v is not None}
+
+
+def _add_check(
+    calloff: int, form: Form, days: dict[str, str | None], read: dict[str, Decimal]
+) -> str:
     office = desk.office()
     c = office.calloff(calloff)
+    vat = office.provider(c.provider_id).vat
+    rate = "the provider's rate: standard, 20%" if vat == "standard" else "exempt from VAT"
     rows = [
-        (LABELS["amount"], pounds(form.get("amount")), False),
+        (LABELS["amount"], money(read["amount"]), False),
         (LABELS["invoice"], form.get("invoice"), False),
         (LABELS["invoice_date"], days["invoice_date"], True),
         (LABELS["attendees"], form.get("attendees") or "Not given", False),
@@ -199,14 +224,12 @@ def _add_check(calloff: int, form: Form, days: dict[str, str | None]) -> str:
         ),
         (
             LABELS["vat"],
-            pounds(form.get("vat")) if form.get("vat") else "The provider's rate",
+            money(read["vat"])
+            if "vat" in read
+            else f"{money(vat_due(read['amount'], vat))} ({rate})",
             False,
         ),
-        (
-            LABELS["irrecoverable_vat"],
-            pounds(form.get("irrecoverable_vat")) if form.get("irrecoverable_vat") else "£0.00",
-            False,
-        ),
+        (LABELS["irrecoverable_vat"], money(read.get("irrecoverable_vat", ZERO)), False),
     ]
     return render_template(
         "web/spend_check.html",

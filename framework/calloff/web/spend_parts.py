@@ -12,11 +12,6 @@ from calloff.web.forms import Form
 DATES = ("invoice_date", "received", "paid", "on")
 
 
-def pounds(text: str) -> str:
-    """Money as the officer typed it, with its pound sign."""
-    return text if text.startswith("£") else f"£{text}"
-
-
 def summary(form: Form) -> list[dict[str, str]]:
     """The error summary, each date's error linked to its day box."""
     return [

@@ -33,13 +33,12 @@ def pay() -> Any:
     received = form.day("received", "date received", required=False)
     if form.errors:
         return _pay_page(form), 400
-    if form.get("confirm") != "yes":
-        return _pay_check(form, on, received)
+    args = {"on": on, "provider": form.get("provider") or None, "received": received}
     try:
+        if form.get("confirm") != "yes":  # the library's own check, writing nothing
+            return _pay_check(form, desk.office().preview_payment(invoice, **args))
         with desk.turn():
-            paid = desk.office().pay(
-                invoice, on=on, provider=form.get("provider") or None, received=received
-            )
+            paid = desk.office().pay(invoice, **args)
     except CalloffError as e:
         form.error(_pay_field(str(e), form, on, received), desk_message(e))
         return _pay_page(form), 403 if isinstance(e, NotAuthorised) else 400
@@ -69,23 +68,31 @@ def _pay_page(form: Form) -> str:
     )
 
 
-def _pay_check(form: Form, on: str | None, received: str | None) -> str:
+def _pay_check(form: Form, found: Any) -> str:
+    """What `pay` would record, as the library found it: whose invoice, on which
+    call-off, its money, and the days."""
+    office = desk.office()
     rows = [
-        ("Invoice reference", form.get("invoice"), False),
-        ("Provider", form.get("provider") or "Not given (one provider used the reference)", False),
-        ("Date paid", on, True),
-        ("Date received", received or "As already recorded", bool(received)),
-    ]
+        ("Invoice reference", found.invoice, False),
+        ("Provider", office.provider(found.provider).name, False),
+        ("Call-off", str(found.calloff), False),
+        ("Invoice date", found.invoice_date.isoformat(), True),
+        ("Amount, excluding VAT", money(found.amount), False),
+        ("VAT", money(found.vat), False),
+        ("Date received", found.received.isoformat() if found.received else "Not recorded",
+         bool(found.received)),
+        ("Date paid", found.paid.isoformat(), True),
+    ]  # fmt: skip
     return render_template(
         "web/spend_check.html",
-        title=f"Check the payment of invoice {form.get('invoice')}",
+        title=f"Check the payment of invoice {found.invoice}",
         caption="Record a payment",
         explains="The invoice is recorded as paid: the payment publications count from "
         "the day it was received to the day it was paid.",
         rows=rows,
         form=form,
         action=url_for("spend.pay"),
-        button=f"Confirm: invoice {form.get('invoice')} was paid",
+        button=f"Confirm: invoice {found.invoice} was paid",
         back=url_for("spend.pay_form"),
         back_text="Back to the payment",
         crumbs=[*spend_crumbs(), {"text": "Check"}],
