@@ -13,8 +13,10 @@ many requests a second the server can take). It reports requests per second,
 p50 and p95 for pages and for allocations, errors (any 5xx, or a page that did not say
 what it should), ceiling breaches (any capped stream below zero afterwards) and lost
 lines (invoice lines an import confirmed that the database does not hold, or holds twice).
-The goals (docs/performance.md): 0 errors, 0 breaches, 0 lost lines, p95 at most 300 ms
-for pages and 500 ms for an allocation.
+The goals (docs/performance.md): 0 errors, 0 breaches, 0 lost lines; p95 at most 300 ms
+for the officer's pages, 500 ms for an allocation, 1,500 ms for the quarterly report's page
+(a quarter's spend worked out afresh whenever anything new is recorded) and 1,000 ms for
+confirming a 200-line spend import.
 
     python bench/web.py [--sizes 10000,100000] [--seconds 60] [--clients 16]
 """
@@ -295,12 +297,10 @@ def measure(size: int, seconds: int, clients: int, think: float) -> dict[str, ob
     for c in team:
         for kind, values in c.times.items():
             times[kind] += values
-    pages = [
-        t
-        for k, v in times.items()
-        if k not in ("allocate", "accept", "preview", "import")
-        for t in v
-    ]
+    # The officer's day: every page but the writes, the report (a quarter's figures
+    # worked out from its spend, a document of its own) and the spend file's steps.
+    heavy = ("allocate", "accept", "report", "preview", "import")
+    pages = [t for k, v in times.items() if k not in heavy for t in v]
     confirmed = sum(c.imported for c in team)
     errors = [e for c in team for e in c.errors]
     total = sum(len(v) for v in times.values())
@@ -313,6 +313,8 @@ def measure(size: int, seconds: int, clients: int, think: float) -> dict[str, ob
         "allocate_p95": p(times["allocate"], 0.95),
         "allocations": len(times["allocate"]),
         "accept_p95": p(times["accept"], 0.95),
+        "report_p95": p(times["report"], 0.95),
+        "import_p95": p(times["import"], 0.95),
         "by_kind": {k: (len(v), p(v, 0.5), p(v, 0.95)) for k, v in sorted(times.items())},
         "errors": errors,
         "breaches": breaches(db),
@@ -356,10 +358,13 @@ def main() -> None:
             and r["lost"] == 0
             and r["pages_p95"] <= 300
             and r["allocate_p95"] <= 500
+            and r["report_p95"] <= 1500
+            and r["import_p95"] <= 1000
         )
         print(
-            "    target (0 errors, 0 breaches, 0 lost lines, p95 pages ≤ 300 ms, allocation "
-            "≤ 500 ms): " + ("met" if ok else "NOT met")
+            "    target (0 errors, 0 breaches, 0 lost lines; p95: pages ≤ 300 ms, allocation "
+            "≤ 500 ms, the report page ≤ 1,500 ms, a 200-line spend import ≤ 1,000 ms): "
+            + ("met" if ok else "NOT met")
         )
     shutil.rmtree(OUT / "work", ignore_errors=True)
 
