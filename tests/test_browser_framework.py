@@ -180,7 +180,13 @@ def test_an_auditor_checks_the_trail_and_sees_no_button_that_writes(browser, sit
 
 
 AREAS = {
-    "f.finance": ["/spend", "/calloffs/1/spend", "/calloffs/1/spend/add", "/spend/import"],
+    "f.finance": [
+        "/spend",
+        "/calloffs/1/spend",
+        "/calloffs/1/spend/add",
+        "/spend/import",
+        "/spend/pay",
+    ],
     "o.officer": [
         "/competitions",
         "/publishing",
@@ -189,6 +195,9 @@ AREAS = {
         "/reports",
         "/reports?year=2015-16&quarter=1",
         "/reports?year=2015-16",
+        "/reports?year=2015-16&quarter=9",  # the error summary
+        "/publishing/record/calloff-1-details",
+        "/publishing?on-day=1&on-month=8&on-year=2015&all=1",
     ],
     "m.admin": [
         "/setup",
@@ -363,4 +372,41 @@ def test_a_competition_from_opening_to_the_letters_by_keyboard(browser, competin
     letter = page.inner_text("body")
     assert "Birch Practice Ltd" in letter and "Cedar Conferencing" in letter
     assert "Alder Training" not in letter
+    me.context.close()
+
+
+FORMS = {
+    "f.finance": ["/calloffs/1/spend/add", "/spend/pay", "/spend/import"],
+    "m.admin": [
+        "/setup/providers/new",
+        "/setup/providers/1/suspend",
+        "/setup/rankings/4/rates",
+        "/setup/budget/ceiling",
+        "/setup/officers/new",
+        "/setup/officers/o.officer/password",
+    ],
+    "o.officer": ["/requests/1/competition", "/publishing/record/calloff-1-details"],
+}
+
+
+@pytest.mark.parametrize("login", FORMS)
+def test_every_forms_error_summary_is_accessible(browser, site, login):
+    """Each form sent empty comes back with the GOV.UK error summary, axe-clean, and
+    nothing written."""
+    base, db = site
+    _accepted(db)
+    me = Officer(browser, base)
+    me.sign_in(login)
+    before = snapshot(db)
+    for path in FORMS[login]:
+        me.go(path)
+        for box in me.page.locator("main input[type=text], main input:not([type])").all():
+            box.fill("")
+        me.page.locator("main form[method=post] button[type=submit]").first.click()
+        me.check()
+        assert me.page.locator(".govuk-error-summary").count() == 1, path
+    after = snapshot(db)
+    assert {k: v for k, v in after.items() if k != "sign_ins"} == {
+        k: v for k, v in before.items() if k != "sign_ins"
+    }
     me.context.close()
