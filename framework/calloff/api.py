@@ -147,6 +147,47 @@ def _channel(channel: str) -> str:
     return _text(channel, "channel")
 
 
+# The actions `Office.rehearse` takes: those that record something in the database and
+# nothing outside it (not imports, which read files, nor passwords, which take a hash).
+REHEARSABLE = frozenset(
+    {
+        "add_request",
+        "allocate",
+        "decline",
+        "accept",
+        "approve",
+        "reject",
+        "vary",
+        "complete",
+        "cancel",
+        "add_spend",
+        "pay",
+        "add_provider",
+        "edit_provider",
+        "suspend",
+        "reinstate",
+        "withdraw",
+        "mark_unavailable",
+        "set_ranking",
+        "set_rates",
+        "set_ceiling",
+        "confirm_funding",
+        "extend_term",
+        "set_ocid_prefix",
+        "add_officer",
+        "edit_officer",
+        "officer_leaves",
+        "delegate",
+        "published",
+        "open_competition",
+        "bid",
+        "no_bid",
+        "award",
+        "cancel_competition",
+    }
+)
+
+
 class Office(Setting, Publishing, Competing, Spending, Records, Officers, SigningIn):
     """One officer's desk at one framework database. Use it as a context manager, or call
     `close()`, so the database file is released."""
@@ -186,6 +227,20 @@ class Office(Setting, Publishing, Competing, Spending, Records, Officers, Signin
             a.channel,
             a.account,
         )
+
+    def rehearse(self, action: str, /, *args: Any, **kwargs: Any) -> Any:
+        """Do `action` (the name of a method here that records something, such as
+        "add_spend") with these arguments, and undo it: its result as it would be, or its
+        refusal, with nothing written. What a check-your-answers page asks before the
+        officer confirms. It takes the database's write lock for the moment it runs."""
+        if action not in REHEARSABLE:
+            raise InvalidInput(
+                f"{action!r} is not an action that can be rehearsed: choose from "
+                + ", ".join(sorted(REHEARSABLE))
+            )
+        from calloff.actions.rehearsal import rehearse
+
+        return rehearse(self.store, lambda: getattr(self, action)(*args, **kwargs))
 
     def close(self) -> None:
         if self._service is not None:

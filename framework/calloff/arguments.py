@@ -199,21 +199,21 @@ def login_text(text: str, what: str = "the login") -> str:
     """A login as the register reads it: letters, digits and . _ @ -, at most 64."""
     from calloff.domain.officers import login
 
-    return login(text, what)
+    return login(_text(text, what), what)
 
 
 def email_address(text: str | None) -> str:
     """An e-mail address as the register keeps it ("" for none)."""
     from calloff.domain.officers import email
 
-    return email(text)
+    return email(None if text is None else _text(text, "email"))
 
 
 def ocid_prefix(text: str) -> str:
     """The council's registered OCDS prefix, like ocds-a1b2c3."""
     from calloff.domain.definition import check_ocid_prefix
 
-    return check_ocid_prefix(str(text).strip())
+    return check_ocid_prefix(_text(text, "prefix").strip())
 
 
 def parse_amount(text: str, what: str = "the amount") -> Decimal:
@@ -222,7 +222,7 @@ def parse_amount(text: str, what: str = "the amount") -> Decimal:
     `what` names it in the refusal, like "the day rate"."""
     from calloff.domain.money import more_than_nothing
 
-    return more_than_nothing(parse_money(text), what)
+    return more_than_nothing(_amount(text, what), what)
 
 
 def not_future(day: Day, what: str = "the effective date") -> date:
@@ -239,6 +239,8 @@ def vat_due(amount: Money, vat: str) -> Decimal:
     standard-rated provider (`Provider.vat` "standard"), nothing for an exempt one."""
     from calloff.domain.invoicing import vat_due as due
 
+    if vat not in ("standard", "exempt"):
+        raise InvalidInput(f"vat {vat!r} is not a VAT status: choose standard or exempt")
     return due(_amount(amount, "amount"), vat)
 
 
