@@ -291,7 +291,10 @@ def test_a_competition_from_open_to_letters(fresh):
     award = day("on", "2015-05-21")
     check = words(post(officer, "/competitions/1/award", award).text)
     assert "Goes to Cedar Conferencing (rank 3), total 83.25 of 100" in check
-    assert "Value of the call-off £6,000.00 Date 21 May 2015" in check
+    assert (
+        "Value of the call-off £6,000.00 Then Call-off offered to the provider, to respond by "
+        "27 May 2015 Date 21 May 2015" in check
+    )
     done = post(officer, "/competitions/1/award", {"confirm": "yes"} | award)
     assert done.status_code == 302 and done.headers["Location"] == "/calloffs/1"
     calloff_page = words(officer.get("/calloffs/1").text)

@@ -126,7 +126,17 @@ def set_ceiling() -> Any:
     form.not_future("on", on)
     if form.errors:
         return _ceiling_form(form), 400
-    if form.get("confirm") != "yes":
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    confirmed = form.get("confirm") == "yes"
+    try:
+        pos = desk.write_or_rehearse(
+            confirmed, "set_ceiling", year=year, funding=funding, amount=amount, on=on
+        )
+    except CalloffError as e:
+        where = field_named(desk_message(e), _ceiling_fields(), {"on": on})
+        form.error("funding" if funding in str(e).split(":")[0] else where, desk_message(e))
+        return _ceiling_form(form), status(e)
+    if not confirmed:
         return check_page(
             title="Set a funding stream's cap",
             form=form,
@@ -135,19 +145,13 @@ def set_ceiling() -> Any:
                 ("Funding stream", funding),
                 ("Cap", money(parse_money(amount))),
                 ("Applies from", long_day(on)),
+                ("On that day", f"ceiling {money(pos.ceiling)}, headroom {money(pos.headroom)}"),
             ],
             action=url_for("budget.set_ceiling"),
             button="Set the cap",
             back=("Back to the budget", url_for("budget.budget")),
             trail=_trail("Set a cap"),
         )
-    try:
-        with desk.turn():
-            pos = desk.office().set_ceiling(year=year, funding=funding, amount=amount, on=on)
-    except CalloffError as e:
-        where = field_named(desk_message(e), _ceiling_fields(), {"on": on})
-        form.error("funding" if funding in str(e).split(":")[0] else where, desk_message(e))
-        return _ceiling_form(form), status(e)
     flash(
         f"{funding} cap for {year} set to {money(parse_money(amount))} from {on}; on that "
         f"day the ceiling is {money(pos.ceiling)} and headroom {money(pos.headroom)}.",
@@ -214,7 +218,14 @@ def confirm_funding(stream: str) -> Any:
     form.not_future("on", on)
     if form.errors:
         return _funding_form(found, form), 400
-    if form.get("confirm") != "yes":
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    confirmed = form.get("confirm") == "yes"
+    try:
+        desk.write_or_rehearse(confirmed, "confirm_funding", found.name, on=on)
+    except CalloffError as e:
+        form.error("on", desk_message(e))
+        return _funding_form(found, form), status(e)
+    if not confirmed:
         return check_page(
             title=f"Confirm the {found.title or found.name}",
             explains=_what_confirming_does(found),
@@ -225,12 +236,6 @@ def confirm_funding(stream: str) -> Any:
             back=("Back to the budget", url_for("budget.budget")),
             trail=_trail(f"Confirm {found.name}"),
         )
-    try:
-        with desk.turn():
-            desk.office().confirm_funding(found.name, on=on)
-    except CalloffError as e:
-        form.error("on", desk_message(e))
-        return _funding_form(found, form), status(e)
     flash(f"Funding stream {found.name} confirmed on {on}.", "outcome")
     return redirect(url_for("budget.budget"))
 

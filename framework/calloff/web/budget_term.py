@@ -76,31 +76,28 @@ def extend_term() -> Any:
     if form.errors:
         return _extend_form(form), 400
     t = desk.office().framework.term
-    if form.get("confirm") != "yes":
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    confirmed = form.get("confirm") == "yes"
+    try:
+        extended = desk.write_or_rehearse(confirmed, "extend_term", on=on).term
+    except CalloffError as e:
+        form.error("on", desk_message(e))
+        return _extend_form(form), status(e)
+    if not confirmed:
         return check_page(
             title="Take up the next extension",
             explains=_what_extending_does(),
             form=form,
             rows=[
                 ("Taken up on", long_day(on)),
-                (
-                    "The term ends",
-                    f"{long_day(t.end_after(t.extensions_used + 1))}, not {long_day(t.end)}",
-                )
-                if t.extensions_left
-                else ("The term ends", long_day(t.end)),
+                ("The term ends", f"{long_day(extended.end)}, not {long_day(t.end)}"),
             ],
             action=url_for("budget.extend_term"),
             button="Extend the term",
             back=("Back to the term", url_for("budget.term")),
             trail=_trail("Extend"),
         )
-    try:
-        with desk.turn():
-            t = desk.office().extend_term(on=on).term
-    except CalloffError as e:
-        form.error("on", desk_message(e))
-        return _extend_form(form), status(e)
+    t = extended
     flash(
         f"Term: {t.start} to {t.end} (original end {t.original_end}); "
         f"{t.extensions_used} extension(s) taken, {t.extensions_left} left; "
@@ -176,7 +173,14 @@ def set_ocid_prefix() -> Any:
     if form.errors:
         return _prefix_form(form), 400
     replace = form.get("replace") == "yes"
-    if form.get("confirm") != "yes":
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    confirmed = form.get("confirm") == "yes"
+    try:
+        fw = desk.write_or_rehearse(confirmed, "set_ocid_prefix", prefix, replace=replace)
+    except CalloffError as e:
+        form.error("prefix", desk_message(e))
+        return _prefix_form(form), status(e)
+    if not confirmed:
         old = desk.office().framework.ocid_prefix
         return check_page(
             title="The framework's OCDS prefix",
@@ -192,12 +196,6 @@ def set_ocid_prefix() -> Any:
                 {"text": "OCDS prefix"},
             ),
         )
-    try:
-        with desk.turn():
-            fw = desk.office().set_ocid_prefix(prefix, replace=replace)
-    except CalloffError as e:
-        form.error("prefix", desk_message(e))
-        return _prefix_form(form), status(e)
     flash(f"The framework's OCDS prefix is now {fw.ocid_prefix}.", "outcome")
     return redirect(url_for("budget.settings"))
 

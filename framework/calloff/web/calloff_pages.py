@@ -17,6 +17,7 @@ from calloff.documents.rendering import money
 from calloff.web import desk
 from calloff.web.downloads import send
 from calloff.web.forms import Form, with_today
+from calloff.web.register_steps import long_day
 from calloff.web.security import forbidden, signed_in
 from calloff.web.signing_in import desk_message
 
@@ -115,19 +116,19 @@ def step_post(calloff: int, step: str) -> Any:
             form.required(field, f"Enter the {field}")
     if form.errors:
         return _form_page(calloff, step, form), 400
-    if form.get("confirm") != "yes":
-        return _check_page(calloff, step, form, on)
-    office = desk.office()
     args: dict[str, Any] = {"on": on}
     for field in STEPS[step].fields:
         if field != "decision" or form.get(field):
             args[field] = form.get(field)
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    confirmed = form.get("confirm") == "yes"
     try:
-        with desk.turn():
-            done = getattr(office, step)(calloff, **args)
+        done = desk.write_or_rehearse(confirmed, step, calloff, **args)
     except CalloffError as e:
         form.error(_field_for(step, str(e), on), desk_message(e))
         return _form_page(calloff, step, form), 403 if isinstance(e, NotAuthorised) else 400
+    if not confirmed:
+        return _check_page(calloff, step, form, on, _outcome(step, done))
     flash(_done_message(calloff, step, done), "outcome")
     return redirect(url_for("calloffs.show", calloff=calloff))
 
@@ -192,7 +193,7 @@ def _form_page(calloff: int, step: str, form: Form) -> str:
     )
 
 
-def _check_page(calloff: int, step: str, form: Form, on: str | None) -> str:
+def _check_page(calloff: int, step: str, form: Form, on: str | None, outcome: str | None) -> str:
     shown = desk.office().show(calloff)
     return render_template(
         "web/calloff_check.html",
@@ -202,6 +203,7 @@ def _check_page(calloff: int, step: str, form: Form, on: str | None) -> str:
         labels=LABELS,
         form=form,
         on=on,
+        outcome=outcome,
         crumbs=[*_crumbs(shown, link=True), {"text": "Check"}],
         active="requests",
     )
@@ -230,6 +232,26 @@ def _field_for(step: str, message: str, on: str | None) -> str:
     if (on and on in message) or "in force" in lowered or "today" in lowered:
         return "on"
     return STEPS[step].fields[0] if STEPS[step].fields else "on"
+
+
+def _outcome(step: str, done: Any) -> str | None:
+    """What the rehearsed write would lead to, for the check page: where a declined
+    request goes next, when an approved offer must be answered, a varied value."""
+    if step == "decline":
+        nxt = done.calloff
+        if nxt is not None and done.provider is not None:
+            return (
+                f"The request is {done.status.replace('_', ' ')} to {done.provider.name} "
+                f"(rank {nxt.rank}) at {money(nxt.value)}."
+            )
+        return f"The request is left unallocated: {done.refused}"
+    if step == "approve":
+        return (
+            f"The call-off is offered to the provider, to respond by {long_day(done.respond_by)}."
+        )
+    if step == "vary":
+        return f"The call-off is worth {money(done.value)}."
+    return None
 
 
 def _done_message(calloff: int, step: str, done: Any) -> str:

@@ -49,11 +49,13 @@ def open_post(request_id: int) -> Any:
         return _open_page(request_id, form), 400
     args: dict[str, Any] = {"closes": closes, "weights": weights, "on": on}
     try:
-        if form.get("confirm") != "yes":
+        confirmed = form.get("confirm") == "yes"
+        if not confirmed:
             preview = office.preview_competition(request_id, **args)
+        # Continue rehearses the very write Confirm does: the check page only for what it would do.
+        made = desk.write_or_rehearse(confirmed, "open_competition", request_id, **args)
+        if not confirmed:
             return _open_check(request_id, form, preview)
-        with desk.turn():
-            made = office.open_competition(request_id, **args)
     except CalloffError as e:
         form.error(refused_field(str(e), form, weights, closes, on), desk_message(e))
         return _open_page(request_id, form), status_of(e)

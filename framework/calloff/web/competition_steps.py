@@ -30,6 +30,7 @@ from calloff.web.competition_pages import (
     summary,
 )
 from calloff.web.forms import Form, whole, with_today
+from calloff.web.register_steps import long_day
 from calloff.web.security import forbidden, signed_in
 from calloff.web.signing_in import desk_message
 
@@ -100,9 +101,12 @@ def step_post(competition: int, step: str) -> Any:
         return _step_page(competition, step, form), 400
     try:
         if form.get("confirm") != "yes":
-            return _step_check(competition, step, form, args, _preview(competition, step, args))
-        with desk.turn():
-            done = _write(competition, step, args)
+            answer = _preview(competition, step, args)
+            # An award or a cancellation has no preview of its own: Continue rehearses the
+            # very write Confirm does, so the check page is only for what it would do.
+            rehearsed = None if answer is not None else _write(competition, step, args, False)
+            return _step_check(competition, step, form, args, answer, rehearsed)
+        done = _write(competition, step, args)
     except CalloffError as e:
         form.error(_refused(str(e), form, args), desk_message(e))
         return _step_page(competition, step, form), status_of(e)
@@ -152,20 +156,18 @@ def _preview(competition: int, step: str, args: dict[str, Any]) -> Any:
     return None
 
 
-def _write(competition: int, step: str, args: dict[str, Any]) -> Any:
-    office = desk.office()
-    if step == "bid":
-        return office.bid(competition, **args)
-    if step == "no-bid":
-        return office.no_bid(competition, **args)
-    if step == "award":
-        return office.award(competition, **args)
-    return office.cancel_competition(competition, **args)
+def _write(competition: int, step: str, args: dict[str, Any], confirmed: bool = True) -> Any:
+    """The step's write, in this server's turn; rehearsed (nothing written) unless
+    `confirmed`."""
+    method = {"no-bid": "no_bid", "cancel": "cancel_competition"}.get(step, step)
+    return desk.write_or_rehearse(confirmed, method, competition, **args)
 
 
-def _step_check(competition: int, step: str, form: Form, args: dict[str, Any], answer: Any) -> str:
+def _step_check(
+    competition: int, step: str, form: Form, args: dict[str, Any], answer: Any, rehearsed: Any
+) -> str:
     """Check your answers: what will be recorded (a bid or no-bid as the library's preview
-    has it), in the words of the form."""
+    has it, an award as its rehearsal made it), in the words of the form."""
     office = desk.office()
     data = office.competition(competition)
     rows: list[tuple[str, str]] = []
@@ -179,6 +181,7 @@ def _step_check(competition: int, step: str, form: Form, args: dict[str, Any], a
         rows.append(("Reason", args.get("reason") or "None given"))
     if step == "award":
         rows += _award_rows(competition, args["on"])
+        rows.append(("Then", _award_then(rehearsed)))
     rows.append(("Date", args["on"]))
     return render_template(
         "web/competition_check.html",
@@ -209,6 +212,13 @@ def _award_rows(competition: int, on: str) -> list[tuple[str, str]]:
         ("Goes to", f"{win['name']} (rank {win['rank']}), total {win['total']} of 100"),
         ("Value of the call-off", money(parse_money(win["price"]))),
     ]
+
+
+def _award_then(done: Any) -> str:
+    """What the rehearsed award made of the call-off: offered, or waiting for approval."""
+    if done.respond_by:
+        return f"Call-off offered to the provider, to respond by {long_day(done.respond_by)}"
+    return "Call-off to be approved by another officer before it is offered"
 
 
 def _step_page(competition: int, step: str, form: Form) -> str:

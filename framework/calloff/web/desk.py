@@ -102,6 +102,18 @@ def turn() -> Iterator[None]:
         _writing.release()
 
 
+def write_or_rehearse(confirmed: bool, action: str, /, *args: Any, **kwargs: Any) -> Any:
+    """A form's write, `Office.<action>(*args, **kwargs)`, when the officer confirmed; at
+    Continue the very same call rehearsed (`Office.rehearse`), so the check page is shown
+    only for what Confirm would do, with nothing written. Either way in this server's turn
+    to write: what the write returns, or its refusal (a `CalloffError`)."""
+    desk = office()
+    with turn():
+        if confirmed:
+            return getattr(desk, action)(*args, **kwargs)
+        return desk.rehearse(action, *args, **kwargs)
+
+
 def close(_error: BaseException | None = None) -> None:
     """The request ended: the gate is closed; the officer's office stays with the thread."""
     g.pop("office", None)

@@ -176,16 +176,17 @@ def record(item: str) -> Any:
     on = form.day("on", "date it was published")
     if form.errors or on is None:
         return _record_page(item, form), 400
-    if form.get("confirm") != "yes":
-        return _record_page(item, form, check=on)
     reference = form.get("reference") or None
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    confirmed = form.get("confirm") == "yes"
     try:
-        with desk.turn():
-            done = desk.office().published(item, on=on, reference=reference)
+        done = desk.write_or_rehearse(confirmed, "published", item, on=on, reference=reference)
     except CalloffError as e:
         field = "reference" if "reference" in str(e).split(":")[0] else "on"
         form.error(field, desk_message(e))
         return _record_page(item, form), 403 if isinstance(e, NotAuthorised) else 400
+    if not confirmed:
+        return _record_page(item, form, check=on)
     flash(done_line(done), "outcome")
     return redirect(url_for("publishing.publishing"))
 

@@ -77,7 +77,24 @@ def delegate(login: str) -> Any:
     ends = form.day("end", "last day of cover")
     if form.errors:
         return _cover_form(entry.login, form), 400
-    if form.get("confirm") != "yes":
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    confirmed = form.get("confirm") == "yes"
+    try:
+        d = desk.write_or_rehearse(
+            confirmed,
+            "delegate",
+            entry.login,
+            to=to,
+            starts=starts or "",
+            ends=ends or "",
+            reason=form.get("reason") or None,
+        )
+    except CalloffError as e:
+        fields = _cover_fields(entry.login)
+        where = "end" if "until" in str(e) else "to" if to in str(e).split(":")[0] else None
+        form.error(where or field_named(desk_message(e), fields, {}), desk_message(e))
+        return _cover_form(entry.login, form), status(e)
+    if not confirmed:
         return check_page(
             title=f"Cover while {entry.login} is away",
             form=form,
@@ -93,20 +110,6 @@ def delegate(login: str) -> Any:
             back=(f"Back to {entry.login}", url_for("register.officer", login=entry.login)),
             trail=_trail(entry.login, "Cover"),
         )
-    try:
-        with desk.turn():
-            d = desk.office().delegate(
-                entry.login,
-                to=to,
-                starts=starts or "",
-                ends=ends or "",
-                reason=form.get("reason") or None,
-            )
-    except CalloffError as e:
-        fields = _cover_fields(entry.login)
-        where = "end" if "until" in str(e) else "to" if to in str(e).split(":")[0] else None
-        form.error(where or field_named(desk_message(e), fields, {}), desk_message(e))
-        return _cover_form(entry.login, form), status(e)
     flash(f"{d.delegate} covers for {d.login} from {d.starts} to {d.ends}.", "outcome")
     return redirect(url_for("register.officer", login=entry.login))
 
@@ -152,7 +155,14 @@ def leave(login: str) -> Any:
     form.not_future("on", on)
     if form.errors:
         return _leave_form(entry.login, form), 400
-    if form.get("confirm") != "yes":
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    confirmed = form.get("confirm") == "yes"
+    try:
+        o = desk.write_or_rehearse(confirmed, "officer_leaves", entry.login, reason=reason, on=on)
+    except CalloffError as e:
+        form.error("on" if on and on in str(e) else "reason", desk_message(e))
+        return _leave_form(entry.login, form), status(e)
+    if not confirmed:
         return check_page(
             title=f"Record that {entry.login} left",
             explains=LEAVING,
@@ -168,12 +178,6 @@ def leave(login: str) -> Any:
             trail=_trail(entry.login, "Left"),
             warning=True,
         )
-    try:
-        with desk.turn():
-            o = desk.office().officer_leaves(entry.login, reason=reason, on=on)
-    except CalloffError as e:
-        form.error("on" if on and on in str(e) else "reason", desk_message(e))
-        return _leave_form(entry.login, form), status(e)
     flash(f"{o.login} left on {o.left_on}: their rights end from that day.", "outcome")
     return redirect(url_for("register.officer", login=o.login))
 

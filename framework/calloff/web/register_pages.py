@@ -173,7 +173,23 @@ def add_officer() -> Any:
     _read_email_and_day(form, on)
     if form.errors:
         return _add_form(form), 400
-    if form.get("confirm") != "yes":
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    confirmed = form.get("confirm") == "yes"
+    try:
+        o = desk.write_or_rehearse(
+            confirmed,
+            "add_officer",
+            login,
+            name=name,
+            roles=roles,
+            limit=limit,
+            email=form.get("email") or None,
+            on=on,
+        )
+    except CalloffError as e:
+        form.error(field_named(desk_message(e), ADD_FIELDS, {"on": on}), desk_message(e))
+        return _add_form(form), status(e)
+    if not confirmed:
         return check_page(
             title="Register an officer",
             form=form,
@@ -190,14 +206,6 @@ def add_officer() -> Any:
             back=("Back to the officers", url_for("register.officers")),
             trail=_trail({"text": "Register an officer"}),
         )
-    try:
-        with desk.turn():
-            o = desk.office().add_officer(
-                login, name=name, roles=roles, limit=limit, email=form.get("email") or None, on=on
-            )
-    except CalloffError as e:
-        form.error(field_named(desk_message(e), ADD_FIELDS, {"on": on}), desk_message(e))
-        return _add_form(form), status(e)
     limit_text = f" (limit {o.limit_text})" if "approver" in o.roles else ""
     flash(
         f"Registered {o.login} ({o.name}) from {_since(o.since)}: {', '.join(o.roles)}"
@@ -269,7 +277,14 @@ def edit_officer(login: str) -> Any:
     _read_email_and_day(form, on)
     if form.errors:
         return _edit_form(o.login, form), 400
-    if form.get("confirm") != "yes":
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    confirmed = form.get("confirm") == "yes"
+    try:
+        new = desk.write_or_rehearse(confirmed, "edit_officer", o.login, on=on, **changes)
+    except CalloffError as e:
+        form.error(field_named(desk_message(e), EDIT_FIELDS, {"on": on}), desk_message(e))
+        return _edit_form(o.login, form), status(e)
+    if not confirmed:
         return check_page(
             title=f"Change {o.login}'s entry",
             form=form,
@@ -279,12 +294,6 @@ def edit_officer(login: str) -> Any:
             back=(f"Back to {o.login}", url_for("register.officer", login=o.login)),
             trail=_trail(_officer_crumb(o.login), {"text": "Change"}),
         )
-    try:
-        with desk.turn():
-            new = desk.office().edit_officer(o.login, on=on, **changes)
-    except CalloffError as e:
-        form.error(field_named(desk_message(e), EDIT_FIELDS, {"on": on}), desk_message(e))
-        return _edit_form(o.login, form), status(e)
     limit_text = f", limit {new.limit_text}" if "approver" in new.roles else ""
     flash(f"{new.login} from {_since(new.since)}: {', '.join(new.roles)}{limit_text}.", "outcome")
     return redirect(url_for("register.officer", login=new.login))

@@ -129,7 +129,16 @@ def provider_add() -> Any:
     if form.errors:
         return _add_page(form), 400
     details = given(form, DETAILS + FLAGS)
-    if form.get("confirm") != "yes":
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    confirmed = form.get("confirm") == "yes"
+    try:
+        p = desk.write_or_rehearse(
+            confirmed, "add_provider", name, vat=form.get("vat"), on=on, **details
+        )
+    except CalloffError as e:
+        form.error(field_of(str(e), ADD_FIELDS), desk_message(e))
+        return _add_page(form), refusal_status(e)
+    if not confirmed:
         rows = [("Name", name), ("VAT", form.get("vat"))]
         rows += [(LABELS[k], shown(read.get(k, v))) for k, v in details.items()]
         rows.append(("Joined the framework", long_date(on)))
@@ -142,12 +151,6 @@ def provider_add() -> Any:
             back=("Back to providers", url_for("setup.providers")),
             trail=[*_trail(), ("Add a provider", url_for("setup.provider_new"))],
         )
-    try:
-        with desk.turn():
-            p = desk.office().add_provider(name, vat=form.get("vat"), on=on, **details)
-    except CalloffError as e:
-        form.error(field_of(str(e), ADD_FIELDS), desk_message(e))
-        return _add_page(form), refusal_status(e)
     flash(f"Provider {p.id}: {p.name} (VAT {p.vat})", "outcome")
     return redirect(url_for("setup.provider", provider=p.id))
 
@@ -215,14 +218,15 @@ def provider_step(provider: int, step: str) -> Any:
     form.not_future("on", on)
     if form.errors:
         return _step_page(p, step, form), 400
-    if form.get("confirm") != "yes":
-        return _check(p, step, form, {**args, **read})
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    confirmed = form.get("confirm") == "yes"
     try:
-        with desk.turn():
-            done = getattr(office, _method(step))(provider, **args)
+        done = desk.write_or_rehearse(confirmed, _method(step), provider, **args)
     except CalloffError as e:
         form.error(field_of(str(e), s.fields), desk_message(e))
         return _step_page(p, step, form), refusal_status(e)
+    if not confirmed:
+        return _check(p, step, form, {**args, **read})
     flash(_done_message(step, done, args), "outcome")
     return redirect(url_for("setup.provider", provider=provider))
 

@@ -80,9 +80,10 @@ def ranking_set(lot: int) -> Any:
     form.not_future("on", on)
     if form.errors:
         return _ranking_page(lot, form), 400
-    if form.get("confirm") != "yes":
+    confirmed = form.get("confirm") == "yes"
+    shown: list[tuple[int, str, str]] = []
+    if not confirmed:
         now = {p.id: rank for rank, p, _ in office.ranking(lot)}
-        shown: list[tuple[int, str, str]] = []
         for rank, name in enumerate(names, start=1):
             try:
                 p = office.provider(name)
@@ -92,6 +93,13 @@ def ranking_set(lot: int) -> Any:
             was = f"rank {now[p.id]}" if p.id in now else "not ranked"
             status = "" if p.status == "active" else f" ({p.status})"
             shown.append((rank, f"{p.name}{status}", was))
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    try:
+        ranked = desk.write_or_rehearse(confirmed, "set_ranking", lot=lot, providers=names, on=on)
+    except CalloffError as e:
+        form.error("on" if "after today" in str(e) else "providers", desk_message(e))
+        return _ranking_page(lot, form), refusal_status(e)
+    if not confirmed:
         return check_page(
             title=f"Set the ranking on lot {lot}",
             caption=f"Lot {lot}",
@@ -103,12 +111,6 @@ def ranking_set(lot: int) -> Any:
             back=(f"Back to lot {lot}", url_for("setup.ranking", lot=lot)),
             trail=[*_trail(lot), ("Set the ranking", url_for("setup.ranking_form", lot=lot))],
         )
-    try:
-        with desk.turn():
-            ranked = office.set_ranking(lot=lot, providers=names, on=on)
-    except CalloffError as e:
-        form.error("on" if "after today" in str(e) else "providers", desk_message(e))
-        return _ranking_page(lot, form), refusal_status(e)
     flash(f"Lot {lot}: " + ", ".join(f"{i}. {p.name}" for i, p, _ in ranked), "outcome")
     return redirect(url_for("setup.ranking", lot=lot))
 
@@ -173,7 +175,16 @@ def rates_set(lot: int) -> Any:
     if form.errors:
         return _rates_page(lot, form), 400
     ranked = {str(p.id): p for _, p, _ in office.ranking(lot)}
-    if form.get("confirm") != "yes":
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    confirmed = form.get("confirm") == "yes"
+    try:
+        rates = desk.write_or_rehearse(
+            confirmed, "set_rates", lot=lot, provider=chosen, on=on, **given
+        )
+    except CalloffError as e:
+        form.error(_rate_field(str(e)), desk_message(e))
+        return _rates_page(lot, form), refusal_status(e)
+    if not confirmed:
         rows = [("Provider", ranked[chosen].name if chosen in ranked else chosen)]
         rows += [(f"Rate per {unit}", money(amount)) for unit, amount in read.items()]
         rows.append(("Applies from", long_date(on)))
@@ -187,13 +198,7 @@ def rates_set(lot: int) -> Any:
             back=(f"Back to lot {lot}", url_for("setup.ranking", lot=lot)),
             trail=[*_trail(lot), ("Set rates", url_for("setup.rates_form", lot=lot))],
         )
-    try:
-        with desk.turn():
-            rates = office.set_rates(lot=lot, provider=chosen, on=on, **given)
-            name = office.provider(chosen).name
-    except CalloffError as e:
-        form.error(_rate_field(str(e)), desk_message(e))
-        return _rates_page(lot, form), refusal_status(e)
+    name = office.provider(chosen).name
     shown = ", ".join(f"{u} {money(v)}" for u, v in rates.as_dict().items() if v is not None)
     flash(f"{name}'s rates on lot {lot}: {shown}", "outcome")
     return redirect(url_for("setup.ranking", lot=lot))

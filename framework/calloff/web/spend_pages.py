@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from calloff import CalloffError, NotAuthorised
-from calloff.arguments import parse_amount, parse_money, vat_due
+from calloff.arguments import parse_amount, parse_money
 from calloff.documents.rendering import money
 from calloff.web import desk, spend_import, spend_pay
 from calloff.web.forms import Form, whole
@@ -38,7 +38,6 @@ LABELS = {
 MONEY = ("amount", "vat", "irrecoverable_vat")
 # The dates `add_spend` refuses after today, by what its refusal calls each.
 DATED = {"invoice_date": "invoice date", "received": "received date", "paid": "payment date"}
-ZERO = Decimal("0.00")
 
 
 @blueprint.get("/spend")
@@ -139,25 +138,28 @@ def add(calloff: int) -> Any:
     money_given = _read_add(form, amount, days)
     if form.errors:
         return _add_page(calloff, form), 400
-    if form.get("confirm") != "yes":
-        return _add_check(calloff, form, days, money_given)
-    office = desk.office()
+    # Continue rehearses the very write Confirm does: the check page only for what it would do.
+    confirmed = form.get("confirm") == "yes"
     try:
-        with desk.turn():
-            line = office.add_spend(
-                calloff,
-                amount=amount,
-                invoice_date=days["invoice_date"] or "",
-                invoice=invoice,
-                attendees=int(form.get("attendees")) if form.get("attendees") else None,
-                received=days["received"],
-                paid=days["paid"],
-                vat=form.get("vat") or None,
-                irrecoverable_vat=form.get("irrecoverable_vat") or None,
-            )
+        line = desk.write_or_rehearse(
+            confirmed,
+            "add_spend",
+            calloff,
+            amount=amount,
+            invoice_date=days["invoice_date"] or "",
+            invoice=invoice,
+            attendees=int(form.get("attendees")) if form.get("attendees") else None,
+            received=days["received"],
+            paid=days["paid"],
+            vat=form.get("vat") or None,
+            irrecoverable_vat=form.get("irrecoverable_vat") or None,
+        )
     except CalloffError as e:
         form.error(_field_of(str(e), form, days), desk_message(e))
         return _add_page(calloff, form), 403 if isinstance(e, NotAuthorised) else 400
+    if not confirmed:
+        return _add_check(calloff, form, days, money_given, line.settled)
+    office = desk.office()
     c = office.calloff(calloff)
     # The line `calloff spend add` prints.
     flash(
@@ -205,8 +207,9 @@ def _read_add(form: Form, amount: str, days: dict[str, str | None]) -> dict[str,
 
 
 def _add_check(
-    calloff: int, form: Form, days: dict[str, str | None], read: dict[str, Decimal]
+    calloff: int, form: Form, days: dict[str, str | None], read: dict[str, Decimal], settled: Any
 ) -> str:
+    """Check your answers, with the VAT the rehearsed write would record (`settled`)."""
     office = desk.office()
     c = office.calloff(calloff)
     vat = office.provider(c.provider_id).vat
@@ -224,12 +227,10 @@ def _add_check(
         ),
         (
             LABELS["vat"],
-            money(read["vat"])
-            if "vat" in read
-            else f"{money(vat_due(read['amount'], vat))} ({rate})",
+            money(settled.vat) if "vat" in read else f"{money(settled.vat)} ({rate})",
             False,
         ),
-        (LABELS["irrecoverable_vat"], money(read.get("irrecoverable_vat", ZERO)), False),
+        (LABELS["irrecoverable_vat"], money(settled.irrecoverable_vat), False),
     ]
     return render_template(
         "web/spend_check.html",
