@@ -498,6 +498,12 @@ def provider_details_options(f: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--ppon", default=None, metavar="ID", help="Public Procurement Organisation Number."
             ),
+            click.option(
+                "--email",
+                default=None,
+                metavar="ADDRESS",
+                help="Where offers, reminders and letters go (docs/messages.md).",
+            ),
         ]
     ):
         f = option(f)
@@ -538,7 +544,7 @@ def provider_add(
 def provider_edit(
     desk: Desk, provider_ref: str, on: date | None, as_json: bool, **fields: Any
 ) -> None:
-    """Change PROVIDER's address, registration numbers, SME or VCSE status, or PPON.
+    """Change PROVIDER's address, registration numbers, SME or VCSE status, PPON or e-mail.
 
     Only the options given change; an empty text (--ppon "") clears that detail."""
     from calloff.documents import json_shapes
@@ -574,6 +580,7 @@ def provider_show(desk: Desk, provider_ref: str, as_json: bool) -> None:
     click.echo(f"  Charity: {p.charity or 'none recorded'}")
     click.echo(f"  SME: {yes_no(p.sme)}   VCSE: {yes_no(p.vcse)}")
     click.echo(f"  PPON: {p.ppon or 'none recorded'}")
+    click.echo(f"  E-mail: {p.email or 'none recorded'}")
 
 
 @provider.command("list")
@@ -1632,6 +1639,84 @@ def officer_password(desk: Desk, login: str) -> None:
             )
     entry = desk.office().set_password(login, password=password)
     click.echo(f"Password set for {entry.login}; any session signed in with the old one ends.")
+
+
+# -- messages ------------------------------------------------------------------------------
+
+
+@main.group(short_help="Messages: send the outbox by e-mail, and list it.")
+def notify() -> None:
+    """Tell people what they must act on: offers (with a link to answer), reminders, answers,
+    approvals waiting, invitations, letters, publications due, the term ending
+    (docs/messages.md). Each message is written with the event that needs it."""
+
+
+@notify.command("send", short_help="Write the day's reminders and send what is due.")
+@on_option
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    envvar="CALLOFF_TEMPLATES",
+    help="A folder of your own message templates (messages/KIND.txt.j2), tried first.",
+)
+@json_option
+@pass_desk
+def notify_send(desk: Desk, on: date | None, templates: str | None, as_json: bool) -> None:
+    """Write the reminders that day --on (default today) brings, then send every message
+    due by SMTP (CALLOFF_SMTP_HOST and the rest: docs/messages.md), each once. For cron;
+    the server's scheduler does the same every minute."""
+    from calloff.api import mail_settings
+    from calloff.documents import json_messages
+
+    mail = mail_settings()
+    done = desk.office().send_messages(on=on, mail=mail, templates=templates)
+    if as_json:
+        return emit(json_messages.sending(done))
+    if mail.host is None:
+        click.echo("No SMTP server is set (CALLOFF_SMTP_HOST): nothing was sent.")
+    click.echo(
+        f"Sent {done.sent}, failed {done.failed}, undeliverable {done.undeliverable}; "
+        f"{done.waiting} waiting; {done.reminders} new reminder(s)."
+    )
+    if done.gave_up:
+        click.echo(
+            f"{done.gave_up} failed for good after the last try: see `calloff notify list "
+            "--failed`."
+        )
+
+
+@notify.command("list", short_help="The outbox, newest first.")
+@click.option("--failed", is_flag=True, help="Only the messages that failed for good.")
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "sent", "failed", "undeliverable"]),
+    default=None,
+    help="Only the messages with this status.",
+)
+@click.option(
+    "--limit", type=click.IntRange(1, 10_000), default=200, show_default=True, help="At most."
+)
+@json_option
+@pass_desk
+def notify_list(desk: Desk, failed: bool, status: str | None, limit: int, as_json: bool) -> None:
+    """The outbox: who was told what, at which address, and whether it was sent
+    (undeliverable: nobody recorded an address). For admins and auditors."""
+    from calloff.documents import json_messages
+
+    if failed and status not in (None, "failed"):
+        _fail("give --failed or --status, not both", 2)
+    found = desk.office().messages(status="failed" if failed else status, limit=limit)
+    if as_json:
+        return emit([json_messages.message(m) for m in found])
+    if not found:
+        click.echo("No messages." if not (failed or status) else "No such messages.")
+    for m in found:
+        to = f"{m.name} <{m.address}>" if m.address else f"{m.name} (no e-mail address)"
+        when = m.sent_at or m.created_at
+        click.echo(f"{m.id}. {when[:16].replace('T', ' ')} {m.status}: {m.subject}; to {to}")
+        if m.last_error and m.status != "sent":
+            click.echo(f"   tried {m.attempts} time(s); last: {m.last_error}")
 
 
 # -- the workspace in the browser ------------------------------------------------------------

@@ -184,6 +184,8 @@ def outputs(leeds, tmp_path):
     run("officer show", "officer", "show", "c.cover")
     run("officer list", "officer", "list")
     run("officer leave", "officer", "leave", "c.cover", "--reason", "moved on")
+    run("notify send", "notify", "send", "--on", "2015-05-19")
+    run("notify list", "notify", "list")
     competitions(make_borsetshire(Calloff(tmp_path / "b.db")), out)
     return out
 

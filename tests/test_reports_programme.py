@@ -161,6 +161,11 @@ def test_a_leeds_database_from_before_the_target_is_given_6000_on_upgrade(tmp_pa
     calloff.create(path).close()
     conn = sqlite3.connect(path)
     conn.execute("ALTER TABLE framework DROP COLUMN practitioners_target")
+    # ... and what schema 12 added (messages), to be schema 10 again.
+    for table in ("outbox", "offer_links"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute("ALTER TABLE providers DROP COLUMN email")
+    conn.execute("ALTER TABLE framework DROP COLUMN publishing_contact")
     conn.execute("PRAGMA user_version = 10")
     conn.commit()
     conn.close()

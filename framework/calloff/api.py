@@ -19,6 +19,8 @@ from typing import Any
 from calloff.actions.officers import acting
 from calloff.actions.service import Lapse, Outcome, Service
 from calloff.api_competition import Competing
+from calloff.api_notify import Notifying
+from calloff.api_notify import mail_settings as mail_settings
 from calloff.api_officers import Officers
 from calloff.api_publishing import Publishing
 from calloff.api_records import Records
@@ -188,7 +190,7 @@ REHEARSABLE = frozenset(
 )
 
 
-class Office(Setting, Publishing, Competing, Spending, Records, Officers, SigningIn):
+class Office(Setting, Publishing, Competing, Spending, Records, Officers, SigningIn, Notifying):
     """One officer's desk at one framework database. Use it as a context manager, or call
     `close()`, so the database file is released."""
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def _details(details: dict[str, str | bool | None]) -> tuple[Details, set[str]]:
-    known = ("address", "companies_house", "charity", "sme", "vcse", "ppon")
+    known = ("address", "companies_house", "charity", "sme", "vcse", "ppon", "email")
     for key, value in details.items():
         if key not in known:
             raise InvalidInput(f"{key} is not a provider detail: choose from {', '.join(known)}")
@@ -86,7 +86,7 @@ class Setting:
         **details: str | bool | None,
     ) -> Provider:
         """A provider on the framework; `vat` is `standard` (20%) or `exempt`. Publication
-        details may come too: address, companies_house, charity, sme, vcse, ppon."""
+        details may come too: address, companies_house, charity, sme, vcse, ppon, email."""
         checked, _ = _details(details)
         pid = self.service.setup.add_provider(
             _text(name, "name"), _text(vat, "vat"), _day(on), checked
@@ -96,7 +96,7 @@ class Setting:
     def edit_provider(
         self, provider: Ref, *, on: Day | None = None, **details: str | bool | None
     ) -> Provider:
-        """Change publication details (address, companies_house, charity, sme, vcse, ppon);
+        """Change publication details (address, companies_house, charity, sme, vcse, ppon, email);
         those left out stay as they are, and "" clears a text one."""
         checked, given = _details(details)
         return self.service.setup.edit_provider(_ref(provider), checked, given, _day(on))

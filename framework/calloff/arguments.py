@@ -245,7 +245,7 @@ def vat_due(amount: Money, vat: str) -> Decimal:
 
 
 def provider_detail(name: str, text: str) -> str | None:
-    """A provider's publication detail (address, companies_house, charity, ppon) as the
+    """A provider's detail (address, companies_house, charity, ppon, email) as the
     library keeps it, like SC123456 for "sc 123456"; None for an empty one, which clears it."""
     from calloff.domain import registration
 
@@ -254,6 +254,7 @@ def provider_detail(name: str, text: str) -> str | None:
         "companies_house": registration.check_companies_house,
         "charity": registration.check_charity,
         "ppon": registration.check_ppon,
+        "email": registration.check_email,
     }
     if name not in readers:
         raise InvalidInput(f"{name} is not a provider detail: choose from {', '.join(readers)}")

@@ -41,8 +41,12 @@ class ServiceBase:
     """One officer at one framework database."""
 
     def __init__(self, store: Store, officer: str):
+        from calloff.actions.messages import write_messages
+
         self.store = store
         self.officer = officer
+        # Each write's events tell whoever must act, in the write's own transaction.
+        store.messenger = lambda first: write_messages(store, first)
 
     def framework(self) -> Framework:
         return self.store.framework()
@@ -103,10 +107,12 @@ class ServiceBase:
         on: date,
         reason: str | None = None,
         settles: bool = False,
+        noted: dict[str, Any] | None = None,
     ) -> CallOff:
         """Move a call-off from one of `allowed` to `status` and record it; returns it as it was.
 
-        `settles`: the commitment becomes the spend so far, and the event says so.
+        `settles`: the commitment becomes the spend so far, and the event says so;
+        `noted`: more for the event to say (an answer through a link: where it came from).
         """
         not_future(on)
         s = self.store
@@ -119,7 +125,7 @@ class ServiceBase:
         s.set_status(c.id, status, on, reason)
         spent = s.invoices.total(c.id)
         before: dict[str, Any] = {"status": c.status}
-        after: dict[str, Any] = {"status": status}
+        after: dict[str, Any] = {"status": status, **(noted or {})}
         if settles:
             before["commitment"], after["commitment"] = c.value, spent
         eid = s.trail.record(

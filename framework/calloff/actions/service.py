@@ -262,7 +262,7 @@ class Service(Approvals):
                 passed += (refused,)
             return Outcome(request, "unallocated", None, None, passed, refused=e.for_command())
 
-    def accept(self, calloff_id: int, on: date) -> CallOff:
+    def accept(self, calloff_id: int, on: date, noted: dict[str, Any] | None = None) -> CallOff:
         """The provider accepts: the call-off is entered into (never within a standstill)."""
         with self.store.transaction() as s:
             ends = s.calloff(calloff_id).standstill_ends
@@ -271,14 +271,16 @@ class Service(Approvals):
                     f"call-off {calloff_id} is in its standstill until the end of {ends}: it "
                     f"can be accepted from {ends + timedelta(days=1)}"
                 )
-            c = self._move(calloff_id, ("offered",), "accepted", "accept", on)
+            c = self._move(calloff_id, ("offered",), "accepted", "accept", on, noted=noted)
             return s.calloff(c.id)
 
-    def decline(self, calloff_id: int, reason: str, on: date) -> Outcome:
+    def decline(
+        self, calloff_id: int, reason: str, on: date, noted: dict[str, Any] | None = None
+    ) -> Outcome:
         """Record a provider's decline and cascade to the next eligible provider."""
         reason = clean_text(reason, "the reason")
         with self.store.transaction() as s:
-            c = self._move(calloff_id, ("offered",), "declined", "decline", on, reason)
+            c = self._move(calloff_id, ("offered",), "declined", "decline", on, reason, noted=noted)
             return self._cascade_after(s.request(c.request_id), on, c)
 
     def lapse(self, on: date) -> list[Lapse]:

@@ -65,10 +65,10 @@ class Setup(ServiceBase):
         text (`--ppon ""`) clears one."""
         if not given:
             raise InvalidInput(
-                "nothing to change: give address=, companies_house=, charity=, sme=, vcse= or "
-                "ppon=",
+                "nothing to change: give address=, companies_house=, charity=, sme=, vcse=, "
+                "ppon= or email=",
                 command="nothing to change: give --address, --companies-house, --charity, "
-                "--sme/--not-sme, --vcse/--not-vcse or --ppon",
+                "--sme/--not-sme, --vcse/--not-vcse, --ppon or --email",
             )
         not_future(on)
         with self.store.transaction() as s:

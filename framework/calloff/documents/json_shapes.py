@@ -105,6 +105,7 @@ def provider(p: Provider) -> dict[str, Any]:
         "sme": p.sme,
         "vcse": p.vcse,
         "ppon": p.ppon,
+        "email": p.email,
     }
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from calloff.documents import json_shapes
 from calloff.documents.rendering import render
+from calloff.domain.invoicing import order_reference as order_reference
 from calloff.domain.invoicing import vat_due
 from calloff.domain.lapses import lapse_command
 from calloff.domain.model import CLOSED, FINISHED, CallOff
@@ -43,11 +44,6 @@ ACTED = {
     "calloff.complete": "completed",
     "calloff.cancel": "cancelled",
 }
-
-
-def order_reference(framework_id: str, calloff_id: int) -> str:
-    """What the provider quotes on its invoices."""
-    return f"{framework_id.upper()}/CO-{calloff_id:05d}"
 
 
 def overdue(service: Service, c: CallOff, on: date | None = None) -> dict[str, Any]:

@@ -154,6 +154,14 @@ def add_working_days(day: date, count: int, holidays: str = "england-and-wales")
     return current
 
 
+def working_day_before(day: date, holidays: str = "england-and-wales") -> date:
+    """The last working day before `day`: when a reminder of `day` goes out."""
+    current = day - timedelta(days=1)
+    while not is_working_day(current, holidays):
+        current -= timedelta(days=1)
+    return current
+
+
 def working_days_between(day: date, until: date, holidays: str = "england-and-wales") -> int:
     """How many working days fall after `day`, up to and including `until` (0 if none).
 

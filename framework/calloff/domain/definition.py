@@ -149,6 +149,7 @@ def _framework(data: dict[str, Any]) -> Framework:
         criteria=criteria,
         standstill_days=_standstill({**award, **data}),
         practitioners_target=_practitioners_target(data),
+        publishing_contact=_publishing_contact(data),
     )
 
 
@@ -242,6 +243,19 @@ def _practitioners_target(data: dict[str, Any]) -> int | None:
             "10,000,000, such as 6000"
         )
     return value
+
+
+def _publishing_contact(data: dict[str, Any]) -> str:
+    """Optional: the e-mail address told when a publication is due, besides the admins."""
+    from calloff.domain.officers import email
+
+    value = data.get("publishing_contact")
+    if value is None:
+        return ""
+    try:
+        return email(str(value))
+    except InvalidInput as e:
+        raise DefinitionError(f"publishing_contact: {e}") from None
 
 
 def _ocid_prefix(data: dict[str, Any]) -> str:

@@ -56,3 +56,8 @@ class PaidInvoice:
     paid: date
     amount: Decimal
     vat: Decimal
+
+
+def order_reference(framework_id: str, calloff_id: int) -> str:
+    """What the provider quotes on its invoices."""
+    return f"{framework_id.upper()}/CO-{calloff_id:05d}"

@@ -158,3 +158,28 @@ class SignIn:
     address: str
     method: str  # password, oidc or proxy
     outcome: str
+
+
+@attrs.frozen
+class Message:
+    """One message in the outbox: who it is for (`recipient`: "provider 3", "officer
+    a.approver" or "publishing contact"), about what, and how its sending went. `address`
+    None: nobody recorded one, so it is undeliverable (listed, never dropped)."""
+
+    id: int
+    kind: str
+    about: str
+    recipient: str
+    name: str
+    address: str | None
+    subject: str
+    status: str  # pending, sent, failed, undeliverable
+    attempts: int
+    created_at: str
+    sent_at: str | None
+    next_try_at: str | None
+    last_error: str | None
+    message_id: str
+    payload: dict[str, Any] = attrs.field(eq=False, repr=False)
+    event_id: int | None = None
+    link_token: str | None = attrs.field(default=None, repr=False)

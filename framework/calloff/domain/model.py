@@ -138,6 +138,9 @@ class Framework:
     # The programme's target of practitioners trained (Leeds: 6,000, from the DfE bid), for
     # the report's programme figure (docs/reports.md); None where the definition sets none.
     practitioners_target: int | None = None
+    # Who is told, besides the admins, when a publication is due or overdue: an e-mail
+    # address (docs/messages.md); "" where the definition names none.
+    publishing_contact: str = ""
 
     @property
     def reference(self) -> str:
@@ -191,6 +194,7 @@ class Provider:
     sme: bool | None = None
     vcse: bool | None = None
     ppon: str | None = None
+    email: str | None = None  # where offers, reminders and letters go (docs/messages.md)
 
 
 @attrs.frozen

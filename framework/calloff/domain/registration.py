@@ -71,6 +71,13 @@ def check_address(value: str) -> str | None:
     return text or None
 
 
+def check_email(value: str) -> str | None:
+    """Where the provider's offers, reminders and letters go; "" clears it."""
+    from calloff.domain.officers import email
+
+    return email(value) or None
+
+
 @attrs.frozen
 class Details:
     """The publication facts given for a provider: only those given change on an edit."""
@@ -81,6 +88,7 @@ class Details:
     sme: bool | None = None
     vcse: bool | None = None
     ppon: str | None = None
+    email: str | None = None
 
     @classmethod
     def checked(
@@ -92,6 +100,7 @@ class Details:
         sme: bool | None = None,
         vcse: bool | None = None,
         ppon: str | None = None,
+        email: str | None = None,
     ) -> tuple[Details, set[str]]:
         """The details in their stored form, and the names of those that were given."""
         given = {
@@ -103,6 +112,7 @@ class Details:
                 ("sme", sme),
                 ("vcse", vcse),
                 ("ppon", ppon),
+                ("email", email),
             )
             if v is not None
         }
@@ -116,6 +126,7 @@ class Details:
                 sme=sme,
                 vcse=vcse,
                 ppon=None if ppon is None else check_ppon(ppon),
+                email=None if email is None else check_email(email),
             ),
             given,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +39,7 @@ from calloff.store.ledger import Ledger
 from calloff.store.listings import Listings
 from calloff.store.officers import Officers
 from calloff.store.open_data import OpenData
+from calloff.store.outbox import Outbox
 from calloff.store.providers import Roster, insert_row
 from calloff.store.rankings import Tenders
 from calloff.store.rows import calloff_from_row, request_from_row
@@ -72,6 +73,8 @@ class Store:
         self.competitions = CompetitionStore(db, self.trail)
         self.officers = Officers(db)
         self.sign_ins = SignIns(db)
+        self.outbox = Outbox(db)
+        self.messenger: Callable[[int], None] | None = None  # writes the events' messages
         self.trail.guard = self.officers.guard
         self.trail.vouch = self.officers.record_authority
 
@@ -106,14 +109,11 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:
-        """One write: all of it, or (on any exception) none of it.
+        """One write: all of it (with the messages its events need), or none of it.
 
-        Inside another write (a batch of actions made through the library) it is a
-        savepoint: a refusal undoes that action alone and the batch goes on. Before the
-        first change it checks the seal, so nothing is written over a file that was
-        changed outside calloff in a way that would be sealed in. A fault of the disk or
-        the lock is reported as the one sentence `calloff.store.faults` has for it.
-        """
+        Inside another write it is a savepoint: a refusal undoes that action alone. The seal
+        is checked before the first change, so nothing is written over a file changed
+        outside calloff; a fault of the disk or the lock is one sentence (`faults`)."""
         if self._depth:
             self._depth += 1
             try:
@@ -132,7 +132,10 @@ class Store:
                     "looked into",
                     hint="run `calloff audit verify` and restore from a backup",
                 )
+            first = self.trail.next_event_id() if self.messenger else 0
             yield self
+            if self.messenger is not None:  # the messages the write's events need, with them
+                self.messenger(first)
             self.trail.seal.fold()
             self.commit()
         except BaseException as e:
@@ -218,8 +221,6 @@ class Store:
 
     def provider(self, provider_id: int, as_of: date) -> Provider:
         return self.roster.provider(provider_id, as_of)
-
-    # -- rankings and prices -------------------------------------------------------------
 
     # -- requests ------------------------------------------------------------------------
 

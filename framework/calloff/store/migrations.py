@@ -361,6 +361,14 @@ def _migrate_10_to_11(db: sqlite_utils.Database) -> None:
         db.execute("UPDATE framework SET practitioners_target = ?", [target])
 
 
+def _migrate_11_to_12(db: sqlite_utils.Database) -> None:
+    """Messages (docs/messages.md): the outbox, the links on which providers answer offers,
+    providers' e-mail addresses and the framework's publishing contact."""
+    from calloff.store.outbox import create_tables
+
+    create_tables(db)
+
+
 MIGRATIONS: dict[int, Any] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
@@ -372,4 +380,5 @@ MIGRATIONS: dict[int, Any] = {
     8: _migrate_8_to_9,
     9: _migrate_9_to_10,
     10: _migrate_10_to_11,
+    11: _migrate_11_to_12,
 }

@@ -79,7 +79,7 @@ class Roster:
         rows = self.db.query(
             f"""
             SELECT p.id, p.name, p.vat, p.address, p.companies_house, p.charity, p.sme,
-              p.vcse, p.ppon,
+              p.vcse, p.ppon, p.email,
               (SELECT status FROM provider_status ps WHERE ps.provider_id = p.id
                  AND ps.effective_on <= :on
                  ORDER BY ps.status = 'withdrawn' DESC, ps.effective_on DESC, ps.id DESC
@@ -110,6 +110,7 @@ class Roster:
                 sme=None if r["sme"] is None else bool(r["sme"]),
                 vcse=None if r["vcse"] is None else bool(r["vcse"]),
                 ppon=r["ppon"],
+                email=r["email"],
             )
             for r in rows
         }

@@ -27,7 +27,7 @@ from calloff.store.trail import now_stamp
 if TYPE_CHECKING:
     from calloff.store.database import Store
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 
 def connect(path: Path, immutable: bool = False) -> sqlite_utils.Database:
@@ -303,6 +303,7 @@ def write_framework(store: Store, fw: Framework) -> None:
             "ocid_prefix": fw.ocid_prefix,
             "standstill_days": fw.standstill_days,
             "practitioners_target": fw.practitioners_target,
+            "publishing_contact": fw.publishing_contact or None,
         },
     )
     for lot in fw.lots:
@@ -395,4 +396,5 @@ def read_framework(store: Store) -> Framework:
         ),
         standstill_days=row["standstill_days"],
         practitioners_target=row["practitioners_target"],
+        publishing_contact=row.get("publishing_contact") or "",
     )

@@ -32,8 +32,9 @@ RECIPE = "multiset-sha256/1"
 MODULUS = 2**256
 # The chain and its head prove themselves; the sign-in record and the open sessions are
 # the workspace's log of who came and went, written without an event at every sign-in and
-# click (an event is a decision); the rest are the records.
-NOT_RECORDS = ("events", "audit_head", "sessions", "sign_ins")
+# click (an event is a decision); the outbox is the log of who was told, whose sending
+# (and the day's reminders) is no decision either. The rest are the records.
+NOT_RECORDS = ("events", "audit_head", "sessions", "sign_ins", "outbox")
 
 
 def row_hash(table: str, *values: Any) -> str:

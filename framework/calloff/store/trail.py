@@ -65,6 +65,10 @@ class Trail:
             "FROM audit_head h LEFT JOIN events e ON e.id = h.last_event"
         )
 
+    def events_from(self, first: int) -> list[dict[str, Any]]:
+        """The events from number `first` on, oldest first: a write's own, before it commits."""
+        return list(self.db.query("SELECT * FROM events WHERE id >= ? ORDER BY id", [first]))
+
     def event(self, event_id: int) -> dict[str, Any] | None:
         return self._one("SELECT * FROM events WHERE id = ?", [event_id])
 

@@ -52,6 +52,8 @@ def create_app(settings: Settings) -> Flask:
         competition_pages,
         framework_pages,
         home,
+        message_pages,
+        offer_links,
         publishing_pages,
         register_pages,
         report_pages,
@@ -76,6 +78,8 @@ def create_app(settings: Settings) -> Flask:
         register_pages,
         budget_pages,
         audit_pages,
+        message_pages,
+        offer_links,
     ):
         app.register_blueprint(module.blueprint)
     signing_in.install_single_sign_on(app)

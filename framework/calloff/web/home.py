@@ -33,6 +33,7 @@ def home() -> str:
         overdue_count=due.overdue,
         worked_out=due.worked_out,
         position=office.headroom(),
+        messages=office.message_counts() if {"admin", "auditor"} & set(office.roles) else None,
         crumbs=[{"text": "Home"}],
         active="home",
     )

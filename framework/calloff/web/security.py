@@ -184,7 +184,9 @@ def _headers(response: Response) -> Response:
     )
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
+    # An offer's link carries its token in the path: no page is told where one came from.
+    link = (request.endpoint or "").startswith("offer_links.")
+    response.headers["Referrer-Policy"] = "no-referrer" if link else "same-origin"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if settings.secure:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import calloff
 from calloff.errors import InvalidInput, NotAuthorised
@@ -59,6 +60,7 @@ def serve(
             f"cannot listen on {host}: give an address of this machine, such as 127.0.0.1 "
             "or 0.0.0.0 (every address)"
         ) from None
+    scheduler = _scheduler(database, settings.base_url)
     shown = base_url or f"http://{host}:{port}"
     print(f"Serving {name} from {database} at {shown} (Ctrl+C stops it)", flush=True)
     if not (os.environ.get("CALLOFF_SECRET_KEY") or os.environ.get("CALLOFF_SECRET_KEY_FILE")):
@@ -71,3 +73,27 @@ def serve(
         server.run()
     except KeyboardInterrupt:
         print("Stopped.", flush=True)
+    finally:
+        scheduler.stop()
+
+
+def _scheduler(database: str, base_url: str | None) -> Any:
+    """Lapsing and messages every minute (docs/messages.md), as the server's account."""
+    from calloff.api import mail_settings
+    from calloff.web.worker import Scheduler
+
+    mail = mail_settings(base_url=base_url)
+    every = os.environ.get("CALLOFF_SCHEDULE_SECONDS", "60")
+    if not (every.isascii() and every.isdigit()) or not 5 <= int(every) <= 3600:
+        raise InvalidInput(
+            f"CALLOFF_SCHEDULE_SECONDS={every!r}: give a whole number of seconds from 5 to 3600"
+        )
+    scheduler = Scheduler(database, mail, float(every))
+    scheduler.start()
+    if mail.host is None:
+        print(
+            "No CALLOFF_SMTP_HOST: messages wait in the outbox (calloff notify list) until "
+            "one is set (docs/messages.md).",
+            flush=True,
+        )
+    return scheduler

@@ -11,7 +11,7 @@ import attrs
 from calloff.arguments import provider_detail
 from calloff.web.forms import Form
 
-DETAILS = ("address", "companies_house", "charity", "ppon")
+DETAILS = ("email", "address", "companies_house", "charity", "ppon")
 FLAGS = ("sme", "vcse")
 YES_NO = {"yes": True, "no": False}
 
@@ -32,7 +32,8 @@ STEPS = {
         "Edit details",
         (*DETAILS, *FLAGS),
         "updated",
-        "What the council publishes about the provider. Clear a box to remove that detail.",
+        "Where its messages go, and what the council publishes about it. Clear a box to "
+        "remove that detail.",
     ),
     "suspend": Step(
         "Suspend",
@@ -75,6 +76,14 @@ def fields_for(names: tuple[str, ...], lots: Any = ()) -> list[dict[str, Any]]:
                 {"value": "exempt", "text": "Exempt (an eligible body: no VAT)"},
             ],
         },
+        "email": {
+            "kind": "text",
+            "label": "E-mail address for offers (optional)",
+            "hint": "Where offers, reminders and letters go, such as bookings@provider.example",
+            "type": "email",
+            "autocomplete": "email",
+            "spellcheck": False,
+        },
         "address": {"kind": "text", "label": "Registered address (optional)"},
         "companies_house": {
             "kind": "text",
@@ -114,6 +123,7 @@ def fields_for(names: tuple[str, ...], lots: Any = ()) -> list[dict[str, Any]]:
 LABELS = {
     "name": "Name",
     "vat": "VAT",
+    "email": "E-mail address",
     "address": "Registered address",
     "companies_house": "Companies House number",
     "charity": "Charity number",
@@ -127,6 +137,7 @@ LABELS = {
 }
 # A refusal's sentence names its field: (words in it, field), first match wins.
 MENTIONS = (
+    ("email address", "email"),
     ("companies house", "companies_house"),
     ("charity", "charity"),
     ("ppon", "ppon"),

@@ -1,0 +1,117 @@
+"""How messages leave: the SMTP server and the sender, from the environment or from a
+configuration file of the same names (`CALLOFF_CONFIG`, one `NAME=value` a line), the
+environment winning. The password may come from a file only the service account reads
+(`CALLOFF_SMTP_PASSWORD_FILE`), never from the command line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+from calloff.errors import InvalidInput
+
+NAMES = (
+    "CALLOFF_SMTP_HOST",
+    "CALLOFF_SMTP_PORT",
+    "CALLOFF_SMTP_STARTTLS",
+    "CALLOFF_SMTP_USER",
+    "CALLOFF_SMTP_PASSWORD",
+    "CALLOFF_SMTP_PASSWORD_FILE",
+    "CALLOFF_MAIL_FROM",
+    "CALLOFF_BASE_URL",
+)
+
+
+@attrs.frozen
+class Mail:
+    """Where and how to send. `host` None: nothing is sent (the outbox keeps every message
+    pending, listed by `calloff notify list`)."""
+
+    host: str | None = None
+    port: int = 587
+    starttls: bool = True
+    user: str | None = None
+    password: str | None = attrs.field(default=None, repr=False)
+    sender: str = "calloff@localhost"
+    base_url: str | None = None
+
+    @property
+    def domain(self) -> str:
+        """The domain of each Message-ID: the sender's."""
+        return self.sender.rpartition("@")[2] or "localhost"
+
+
+def read_config(path: str | Path) -> dict[str, str]:
+    """A configuration file's settings: `NAME=value` lines; `#` starts a comment."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise InvalidInput(f"cannot read the configuration file {path}: {e.strerror}") from None
+    found = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        name = name.strip()
+        if not equals or not name.startswith("CALLOFF_"):
+            raise InvalidInput(
+                f"{path}, line {number}: write each setting as its name, =, and its value",
+                command=f"{path}, line {number}: write each setting as CALLOFF_NAME=value",
+            )
+        found[name] = value.strip().strip('"')
+    return found
+
+
+def mail_settings(environ: Mapping[str, str] | None = None, base_url: str | None = None) -> Mail:
+    """The mail settings, checked: a port from 1 to 65535, STARTTLS 1 or 0, a sender that
+    is an e-mail address, a base URL that starts with https:// (or http://)."""
+    env = dict(os.environ if environ is None else environ)
+    if env.get("CALLOFF_CONFIG"):
+        env = read_config(env["CALLOFF_CONFIG"]) | env
+    port = env.get("CALLOFF_SMTP_PORT") or "587"
+    if not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
+        raise InvalidInput(
+            f"the SMTP port {port!r} is not a port: give a whole number from 1 to 65535",
+            command=f"CALLOFF_SMTP_PORT={port!r}: give a port number from 1 to 65535",
+        )
+    tls = env.get("CALLOFF_SMTP_STARTTLS") or "1"
+    if tls not in ("0", "1"):
+        raise InvalidInput(
+            f"STARTTLS {tls!r} is neither on nor off: give 1 (the default) or 0",
+            command=f"CALLOFF_SMTP_STARTTLS={tls!r}: give 1 (the default) or 0",
+        )
+    sender = env.get("CALLOFF_MAIL_FROM") or "calloff@localhost"
+    if "@" not in sender or any(c.isspace() for c in sender.strip()):
+        raise InvalidInput(
+            f"the sender {sender!r} is not an e-mail address: give one such as "
+            "procurement@example.gov.uk",
+            command=f"CALLOFF_MAIL_FROM={sender!r}: give the sender's e-mail address, such "
+            "as procurement@example.gov.uk",
+        )
+    base = base_url or env.get("CALLOFF_BASE_URL") or None
+    if base is not None and not base.lower().startswith(("http://", "https://")):
+        raise InvalidInput(
+            f"the base URL {base!r} must start with https:// (or http:// on a test machine)"
+        )
+    password = env.get("CALLOFF_SMTP_PASSWORD") or None
+    if password is None and env.get("CALLOFF_SMTP_PASSWORD_FILE"):
+        kept = Path(env["CALLOFF_SMTP_PASSWORD_FILE"])
+        try:
+            password = kept.read_text(encoding="utf-8").strip() or None
+        except OSError as e:
+            raise InvalidInput(
+                f"cannot read the SMTP password's file {kept}: {e.strerror}"
+            ) from None
+    return Mail(
+        host=env.get("CALLOFF_SMTP_HOST") or None,
+        port=int(port),
+        starttls=tls == "1",
+        user=env.get("CALLOFF_SMTP_USER") or None,
+        password=password,
+        sender=sender.strip(),
+        base_url=None if base is None else base.rstrip("/"),
+    )
