@@ -1673,11 +1673,14 @@ def notify_send(desk: Desk, on: date | None, templates: str | None, as_json: boo
     done = desk.office().send_messages(on=on, mail=mail, templates=templates)
     if as_json:
         return emit(json_messages.sending(done))
-    if mail.host is None:
-        click.echo("No SMTP server is set (CALLOFF_SMTP_HOST): nothing was sent.")
+    if mail.route is None:
+        click.echo(
+            "No SMTP server (CALLOFF_SMTP_HOST) or GOV.UK Notify key is set: nothing was sent."
+        )
     click.echo(
-        f"Sent {done.sent}, failed {done.failed}, undeliverable {done.undeliverable}; "
-        f"{done.waiting} waiting; {done.reminders} new reminder(s)."
+        f"Sent {done.sent}, failed {done.failed}; the outbox holds {done.undeliverable} "
+        f"undeliverable (no address) and {done.waiting} waiting; {done.reminders} new "
+        "reminder(s)."
     )
     if done.gave_up:
         click.echo(
@@ -1690,7 +1693,7 @@ def notify_send(desk: Desk, on: date | None, templates: str | None, as_json: boo
 @click.option("--failed", is_flag=True, help="Only the messages that failed for good.")
 @click.option(
     "--status",
-    type=click.Choice(["pending", "sent", "failed", "undeliverable"]),
+    type=click.Choice(["pending", "sent", "failed", "undeliverable", "superseded"]),
     default=None,
     help="Only the messages with this status.",
 )

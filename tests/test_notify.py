@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import socket
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -148,6 +148,7 @@ def test_a_rehearsal_writes_no_message(db):
 def test_the_reminder_and_the_lapse_fall_on_the_days_worked_by_hand(db):
     with as_officer(db) as office:
         offer = office.allocate(1, on="2015-05-22").calloff
+    with calloff.open(db) as office:  # the server's account (an admin) writes reminders
         assert str(offer.respond_by) == "2015-05-28"  # Mon 25 May 2015 is a bank holiday
         assert office.remind(on="2015-05-26") == 0
         assert office.remind(on="2015-05-27") == 1
@@ -375,7 +376,10 @@ def test_the_command_sends_and_lists(db, smtp, tmp_path, monkeypatch):
     run = CliRunner()
     sent = run.invoke(cli.main, ["--db", str(db), "notify", "send", "--on", "2015-05-22"])
     assert sent.exit_code == 0, sent.output
-    assert "Sent 1, failed 0, undeliverable 0; 0 waiting; 0 new reminder(s)." in sent.output
+    assert (
+        "Sent 1, failed 0; the outbox holds 0 undeliverable (no address) and 0 waiting; 0 new "
+        "reminder(s)." in sent.output
+    )
     assert len(caught.messages) == 1
     listed = run.invoke(cli.main, ["--db", str(db), "notify", "list", "--json"])
     (item,) = json.loads(listed.output)
@@ -469,3 +473,152 @@ def test_a_councils_own_template_words_the_message(db, smtp, tmp_path):
     )
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "Hello Alder Training" in html and "Answer the offer" in html
+
+
+def test_reminders_are_an_admins_and_never_for_a_day_to_come(db):
+    before = snapshot(db)
+    with as_officer(db, "u.auditor") as office:
+        with pytest.raises(calloff.NotAuthorised, match="is not an admin"):
+            office.remind(on="2015-05-27")
+        with pytest.raises(calloff.NotAuthorised, match="is not an admin"):
+            office.send_messages(on="2015-05-27", mail=mail_settings({}))
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    written_once = "reminders are written once the day"
+    with calloff.open(db) as office, pytest.raises(calloff.InvalidInput, match=written_once):
+        office.remind(on=tomorrow)
+    assert snapshot(db) == before
+
+
+def test_an_offer_that_moved_on_before_it_was_sent_is_superseded(db, smtp):
+    """Offered on 22 May, lapsed on 29 May before any run: Alder's offer and reminder are
+    not sent (superseded), the lapse notice is; Birch's new offer goes out."""
+    port, caught = smtp
+    with as_officer(db) as office:
+        office.allocate(1, on="2015-05-22")
+    with calloff.open(db) as office:
+        office.remind(on="2015-05-27")
+        office.lapse(on="2015-05-29")
+        done = office.send_messages(on="2015-05-29", mail=mail_for(port))
+        assert (done.sent, done.failed) == (2, 0)
+        kept = {(m.kind, m.recipient): m for m in office.messages()}
+    assert kept[("offer", "provider 1")].status == "superseded"
+    assert kept[("reminder", "provider 1")].last_error == "not sent: call-off 1 was lapsed first"
+    assert kept[("lapsed", "provider 1")].status == "sent"
+    assert kept[("offer", "provider 2")].status == "sent"
+    assert [m["Subject"].split(":")[0] for m in caught.to(ALDER)] == ["Offer lapsed"]
+
+
+def test_a_route_that_is_down_stops_the_run_after_one_try(db):
+    """Nothing listens on the port: the first message's try fails, and the others are
+    not tried (one connection attempt in all); each waits for its next try."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens
+    with as_officer(db) as office:
+        for n in range(3):
+            r = office.add_request(
+                lot=4, title=f"Day {n}", start="2015-07-01", quantity=1, unit="day",
+                on="2015-05-01",
+            )  # fmt: skip
+            office.allocate(r.id, on="2015-05-22")
+    tries = []
+
+    def connect(*args, **kwargs):
+        import smtplib
+
+        tries.append(args)
+        return smtplib.SMTP(*args, **kwargs)
+
+    from calloff.notify.sending import send_outbox
+
+    with calloff.open(db) as office:
+        done = send_outbox(office.service, mail_for(port), connect=connect)
+        assert (done.sent, done.failed) == (0, 3)
+        assert len(tries) == 1
+        attempts = {m.attempts for m in office.messages(status="pending")}
+    assert attempts == {1}
+
+
+def test_gov_uk_notify_sends_through_its_api(db, tmp_path):
+    """With a Notify key and template, a message goes to Notify's API: a JWT signed with
+    the key's secret, the template's ((subject)) and ((body)), the message id as its
+    reference. A local server stands in for Notify."""
+    import base64
+    import hashlib
+    import hmac
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    service = "26785a09-ab16-4eb0-8407-a37497a57506"
+    secret = "3d844edf-8d35-48ac-975b-e847b4f122b0"
+    template = "f33517ff-2a88-4f6e-b855-c550268ce08a"
+    got: list[tuple[dict, dict]] = []
+
+    class Fake(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            got.append((dict(self.headers), body))
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"id": "740e5834-3a29-46b4-9a6f-16142fde533a"}')
+
+        def log_message(self, *args):
+            return None
+
+    server = HTTPServer(("127.0.0.1", 0), Fake)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        mail = mail_settings(
+            {
+                "CALLOFF_NOTIFY_API_KEY": f"calloff_live-{service}-{secret}",
+                "CALLOFF_NOTIFY_TEMPLATE_ID": template,
+                "CALLOFF_NOTIFY_URL": f"http://127.0.0.1:{server.server_port}",
+                "CALLOFF_BASE_URL": "http://calloff.test",
+            }
+        )
+        assert mail.route == "notify"
+        with as_officer(db) as office:
+            office.allocate(1, on="2015-05-22")
+        with calloff.open(db) as office:
+            done = office.send_messages(on="2015-05-22", mail=mail)
+            (m,) = office.messages()
+        assert (done.sent, done.route, m.status) == (1, "notify", "sent")
+    finally:
+        server.shutdown()
+    ((headers, body),) = got
+    assert body["email_address"] == ALDER and body["template_id"] == template
+    assert body["reference"] == m.message_id
+    assert body["personalisation"]["subject"] == m.subject
+    assert "http://calloff.test/offer/" in body["personalisation"]["body"]
+    token = headers["Authorization"].removeprefix("Bearer ")
+    head, claims, signature = token.split(".")
+    expected = hmac.new(secret.encode(), f"{head}.{claims}".encode(), hashlib.sha256).digest()
+    assert base64.urlsafe_b64decode(signature + "==") == expected
+    assert json.loads(base64.urlsafe_b64decode(claims + "=="))["iss"] == service
+
+
+@pytest.mark.parametrize(
+    ("environ", "said"),
+    [
+        ({"CALLOFF_NOTIFY_API_KEY": "not-a-key"}, "the GOV.UK Notify API key is not one"),
+        (
+            {
+                "CALLOFF_NOTIFY_API_KEY": "k-26785a09-ab16-4eb0-8407-a37497a57506-"
+                "3d844edf-8d35-48ac-975b-e847b4f122b0"
+            },
+            "CALLOFF_NOTIFY_TEMPLATE_ID: give the id",
+        ),
+    ],
+)
+def test_bad_notify_settings_are_one_line(db, environ, said, monkeypatch):
+    from click.testing import CliRunner
+
+    from calloff import cli
+
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli.main, ["--db", str(db), "notify", "send"])
+    assert result.exit_code == 1 and said in result.output
+    assert "3d844edf" not in result.output  # the secret is never repeated

@@ -236,3 +236,35 @@ def test_a_forged_link_is_a_404_and_writes_nothing(db):
         assert client.get(path).status_code == 404
     assert client.post("/offer/" + "a" * 43, data={"answer": "accept"}).status_code in (400, 404)
     assert snapshot(db) == before
+
+
+def test_an_unknown_link_says_so_and_a_declined_offer_has_no_order(db):
+    token = token_of(db)
+    client = app_for(db).test_client()
+    unknown = client.get("/offer/" + "a" * 43)
+    assert unknown.status_code == 404
+    assert "check it was copied whole from the offer message" in words(unknown.text)
+    with calloff.open(db, officer="o.officer") as office:
+        office.decline(1, reason="the provider phoned to say no")
+    page = client.get(f"/offer/{token}")
+    assert "The offer was already answered: it was declined on" in words(page.text)
+    assert "Read the call-off order" not in page.text
+    assert client.get(f"/offer/{token}/order.html").status_code == 404
+
+
+def test_a_fault_on_a_link_page_never_logs_the_token(db, monkeypatch, caplog):
+    from calloff.api import Office
+
+    token = token_of(db)
+    app = app_for(db)
+    app.config["TESTING"] = False  # a fault is logged and shown as the 500 page
+
+    def broken(self, calloff, **kwargs):
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(Office, "order", broken)
+    with caplog.at_level("ERROR"):
+        failed = app.test_client().get(f"/offer/{token}/order.html")
+    assert failed.status_code == 500
+    assert "Exception on /offer/(a provider's link) [GET]" in caplog.text
+    assert token not in caplog.text

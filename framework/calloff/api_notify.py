@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from calloff.notify.mail import Mail
     from calloff.notify.sending import Sending
 
-STATUSES = ("pending", "sent", "failed", "undeliverable")
+STATUSES = ("pending", "sent", "failed", "undeliverable", "superseded")
 
 
 def mail_settings(environ: Mapping[str, str] | None = None, base_url: str | None = None) -> Mail:
@@ -42,10 +42,12 @@ class Notifying:
 
     actor: Actor  # provided by Office
 
-    def _reads_outbox(self) -> None:
+    def _roles_today(self) -> set[str]:
         entry = self.service.gate.today()
-        roles = () if entry is None or entry.left_on is not None else entry.roles
-        if not {"admin", "auditor"} & set(roles):
+        return set() if entry is None or entry.left_on is not None else set(entry.roles)
+
+    def _reads_outbox(self) -> None:
+        if not {"admin", "auditor"} & self._roles_today():
             raise NotAuthorised(
                 "the outbox (who was told what, at which address) is for admins and "
                 f"auditors: {self.service.officer} holds neither role"
@@ -54,8 +56,8 @@ class Notifying:
     def messages(
         self, *, status: str | None = None, limit: int | None = None, offset: int = 0
     ) -> list[Message]:
-        """The outbox, newest first; only `status` (pending, sent, failed, undeliverable)
-        if given. For admins and auditors, who never see the link an offer carries: that
+        """The outbox, newest first; only `status` (pending, sent, failed, undeliverable,
+        superseded) if given. For admins and auditors, who never see the link an offer carries: that
         is the provider's alone."""
         self._reads_outbox()
         if status is not None and status not in STATUSES:
@@ -68,17 +70,24 @@ class Notifying:
         return [attrs.evolve(m, link_token=None) for m in found]
 
     def message_counts(self) -> dict[str, int]:
-        """How many messages are pending, sent, failed and undeliverable. For admins and
-        auditors."""
+        """How many messages are pending, sent, failed, undeliverable and superseded. For
+        admins and auditors."""
         self._reads_outbox()
         return self.service.store.outbox.counts()
 
     def remind(self, *, on: Day | None = None) -> int:
         """Write the reminders day `on` (default today) brings, each once however often it
         is asked; how many were new. `send_messages` does this first."""
+        from calloff.domain.dates import not_future
         from calloff.notify.sweep import sweep
 
-        return sweep(self.service, _day(on))
+        if "admin" not in self._roles_today():
+            raise NotAuthorised(
+                "writing reminders and sending messages is an admin's (the server's account "
+                f"or its cron job): {self.service.officer} is not an admin"
+            )
+        day = not_future(_day(on), "the day of the reminders")
+        return sweep(self.service, day)
 
     def send_messages(
         self,

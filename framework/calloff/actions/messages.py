@@ -231,7 +231,7 @@ def add(
             "message_id": uuid.uuid4().hex,
             "status": "pending" if address else "undeliverable",
             "created_at": now_stamp(),
-            "link_token": token,
+            "link_token": token if address else None,  # nobody to carry it to
         }
     )
 

@@ -35,16 +35,35 @@ PROVIDERS = [
 # What the council publishes about each (fictional: numbers from ranges no register has
 # issued, so none names a real body).
 DETAILS = [
-    Details(address="3 Northfield Row, Leeds", charity="9900011", sme=True, vcse=True),
+    Details(
+        address="3 Northfield Row, Leeds",
+        charity="9900011",
+        sme=True,
+        vcse=True,
+        email="offers@northfield.example",
+    ),
     Details(
         address="Unit 7, Kestrel Court, Wakefield",
         companies_house="99000021",
         sme=True,
         vcse=False,
         ppon="PDEM-0002-KPDL",
+        email="bookings@kestrel.example",
     ),
-    Details(address="12 Harbour Lane, Bradford", companies_house="IP990031", sme=True, vcse=True),
-    Details(address="Meadowbank House, Harrogate", companies_house="99000041", vcse=True),
+    Details(
+        address="12 Harbour Lane, Bradford",
+        companies_house="IP990031",
+        sme=True,
+        vcse=True,
+        email="training@harbourlane.example",
+    ),
+    Details(
+        address="Meadowbank House, Harrogate",
+        companies_house="99000041",
+        vcse=True,
+        email="hello@meadowbank.example",
+    ),
+    # Oakridge has no address on record: its messages are listed as undeliverable.
     Details(address="Oakridge Business Park, York", companies_house="99000051", sme=False),
 ]
 

@@ -38,4 +38,5 @@ def sending(done: Any) -> dict[str, Any]:
         "undeliverable": done.undeliverable,
         "waiting": done.waiting,
         "reminders": done.reminders,
+        "route": done.route,
     }

@@ -40,6 +40,7 @@ NOT_AFTER_TODAY = {
     "invoice date": "an invoice cannot be dated in the future",
     "received date": "record it once it arrives",
     "payment date": "record a payment once it is made",
+    "the day of the reminders": "a day's reminders are written once the day has come",
 }
 
 

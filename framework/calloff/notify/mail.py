@@ -6,6 +6,7 @@ environment winning. The password may come from a file only the service account 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,13 +23,20 @@ NAMES = (
     "CALLOFF_SMTP_PASSWORD_FILE",
     "CALLOFF_MAIL_FROM",
     "CALLOFF_BASE_URL",
+    "CALLOFF_NOTIFY_API_KEY",
+    "CALLOFF_NOTIFY_API_KEY_FILE",
+    "CALLOFF_NOTIFY_TEMPLATE_ID",
+    "CALLOFF_NOTIFY_URL",
 )
+NOTIFY_URL = "https://api.notifications.service.gov.uk"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 @attrs.frozen
 class Mail:
-    """Where and how to send. `host` None: nothing is sent (the outbox keeps every message
-    pending, listed by `calloff notify list`)."""
+    """Where and how to send: GOV.UK Notify where `notify_key` is set, else SMTP where
+    `host` is. Neither: nothing is sent (the outbox keeps every message pending, listed by
+    `calloff notify list`)."""
 
     host: str | None = None
     port: int = 587
@@ -37,6 +45,14 @@ class Mail:
     password: str | None = attrs.field(default=None, repr=False)
     sender: str = "calloff@localhost"
     base_url: str | None = None
+    notify_key: str | None = attrs.field(default=None, repr=False)
+    notify_template: str | None = None
+    notify_url: str = NOTIFY_URL
+
+    @property
+    def route(self) -> str | None:
+        """How messages leave: "notify", "smtp", or None (they wait)."""
+        return "notify" if self.notify_key else "smtp" if self.host else None
 
     @property
     def domain(self) -> str:
@@ -97,15 +113,22 @@ def mail_settings(environ: Mapping[str, str] | None = None, base_url: str | None
         raise InvalidInput(
             f"the base URL {base!r} must start with https:// (or http:// on a test machine)"
         )
-    password = env.get("CALLOFF_SMTP_PASSWORD") or None
-    if password is None and env.get("CALLOFF_SMTP_PASSWORD_FILE"):
-        kept = Path(env["CALLOFF_SMTP_PASSWORD_FILE"])
-        try:
-            password = kept.read_text(encoding="utf-8").strip() or None
-        except OSError as e:
+    password = env.get("CALLOFF_SMTP_PASSWORD") or _kept(env, "CALLOFF_SMTP_PASSWORD_FILE")
+    key = env.get("CALLOFF_NOTIFY_API_KEY") or _kept(env, "CALLOFF_NOTIFY_API_KEY_FILE")
+    template = env.get("CALLOFF_NOTIFY_TEMPLATE_ID") or None
+    if key is not None:
+        if len(key) < 74 or not UUID.fullmatch(key[-73:-37]) or not UUID.fullmatch(key[-36:]):
             raise InvalidInput(
-                f"cannot read the SMTP password's file {kept}: {e.strerror}"
-            ) from None
+                "the GOV.UK Notify API key is not one: copy it whole from Notify's API "
+                "integration page (its name, the service id and the secret)"
+            )
+        if template is None or not UUID.fullmatch(template):
+            raise InvalidInput(
+                "GOV.UK Notify needs the id of the e-mail template whose subject is "
+                "((subject)) and body ((body)), such as 0f8b8c1e-…",
+                command="CALLOFF_NOTIFY_TEMPLATE_ID: give the id of the Notify e-mail "
+                "template whose subject is ((subject)) and body ((body))",
+            )
     return Mail(
         host=env.get("CALLOFF_SMTP_HOST") or None,
         port=int(port),
@@ -114,4 +137,18 @@ def mail_settings(environ: Mapping[str, str] | None = None, base_url: str | None
         password=password,
         sender=sender.strip(),
         base_url=None if base is None else base.rstrip("/"),
+        notify_key=key,
+        notify_template=template,
+        notify_url=(env.get("CALLOFF_NOTIFY_URL") or NOTIFY_URL).rstrip("/"),
     )
+
+
+def _kept(env: Mapping[str, str], name: str) -> str | None:
+    """A secret from the file a setting names, which only the service account reads."""
+    if not env.get(name):
+        return None
+    kept = Path(env[name])
+    try:
+        return kept.read_text(encoding="utf-8").strip() or None
+    except OSError as e:
+        raise InvalidInput(f"cannot read the secret's file {kept}: {e.strerror}") from None

@@ -27,6 +27,7 @@ from calloff.documents.rendering import environment
 from calloff.domain.listings import Message
 from calloff.errors import CalloffError
 from calloff.notify.mail import Mail
+from calloff.notify.transports import Undelivered, transport_for
 
 BACKOFF_MINUTES = (1, 5, 15, 60)  # after the first to the fourth failed try
 CLAIM = timedelta(minutes=10)  # how long a message being sent is kept from other senders
@@ -36,7 +37,8 @@ BATCH = 200  # messages a run sends at most, so a run ends
 @attrs.frozen
 class Sending:
     """What one run did: messages sent, tries that failed (and of them, those failed for
-    good), and what the outbox holds undeliverable and still waiting."""
+    good), reminders written; then what the whole outbox holds undeliverable and waiting,
+    and the route (`notify`, `smtp`, or None: nothing is sent)."""
 
     sent: int
     failed: int
@@ -44,6 +46,7 @@ class Sending:
     undeliverable: int
     waiting: int
     reminders: int = 0
+    route: str | None = None
 
 
 def stamp(moment: datetime) -> str:
@@ -134,53 +137,62 @@ def send_outbox(
     templates: str | Path | None = None,
     connect: Callable[..., smtplib.SMTP] = smtplib.SMTP,
 ) -> Sending:
-    """Send what is due: one connection for the run; each message marked as it goes."""
+    """Send what is due, by Notify or SMTP (`mail.route`); each message marked as it goes.
+    An offer or reminder whose call-off has moved on (answered, lapsed, withdrawn) is no
+    longer sent: it is `superseded`. When the route itself fails, the run stops, and each
+    message it had claimed and not sent waits for its next try."""
     store = service.store
     moment = now or datetime.now(UTC)
     sent = failed = gave_up = 0
-    if mail.host is not None:
+    transport = transport_for(mail, connect)
+    if transport is not None:
         with store.transaction():
             due = store.outbox.due(stamp(moment), BATCH)
             for m in due:  # claimed: no other sender takes them meanwhile
                 store.outbox.claim(m.id, stamp(moment + CLAIM))
-        smtp: smtplib.SMTP | None = None
+        broken: Undelivered | None = None
         for m in due:
+            why = None if broken else superseded(service, m)
+            if why is not None:
+                with store.transaction():
+                    store.outbox.superseded(m.id, why)
+                continue
             try:
-                email = compose(service, mail, m, templates)
-                if smtp is None:
-                    smtp = _connection(mail, connect)
-                smtp.send_message(email)
-            except (OSError, smtplib.SMTPException, CalloffError) as e:
+                if broken:
+                    raise broken
+                transport.send(compose(service, mail, m, templates), m)
+            except (Undelivered, CalloffError) as e:
                 failed += 1
                 gave_up += _failed_try(service, m, e, moment)
-                if not isinstance(e, smtplib.SMTPRecipientsRefused | CalloffError):
-                    _close(smtp)  # the connection may be broken: the next message opens one
-                    smtp = None
+                if isinstance(e, Undelivered) and e.broken:
+                    broken = e
                 continue
             with store.transaction():
                 store.outbox.sent(m.id, stamp(datetime.now(UTC)))
             sent += 1
-        _close(smtp)
+        transport.close()
     counts = store.outbox.counts()
-    return Sending(sent, failed, gave_up, counts["undeliverable"], counts["pending"])
+    return Sending(
+        sent, failed, gave_up, counts["undeliverable"], counts["pending"], route=mail.route
+    )
 
 
-def _connection(mail: Mail, connect: Callable[..., smtplib.SMTP]) -> smtplib.SMTP:
-    assert mail.host is not None
-    smtp = connect(mail.host, mail.port, timeout=30)
-    if mail.starttls:
-        smtp.starttls()
-    if mail.user:
-        smtp.login(mail.user, mail.password or "")
-    return smtp
-
-
-def _close(smtp: smtplib.SMTP | None) -> None:
-    if smtp is not None:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            smtp.close()
+def superseded(service: Service, m: Message) -> str | None:
+    """Why a message is no longer worth sending, or None: an offer or its reminder whose
+    call-off is no longer offered; a competition's closing reminder once it closed, or
+    once the provider answered."""
+    store = service.store
+    if m.kind in ("offer", "reminder"):
+        c = store.calloff(int(m.payload["calloff"]))
+        if c.status != "offered":
+            return f"not sent: call-off {c.id} was {c.status.replace('_', ' ')} first"
+    if m.kind == "closing":
+        k = store.competitions.get(int(m.payload["competition"]))
+        provider = int(m.recipient.split()[-1])
+        answered = any(a.provider_id == provider for a in store.competitions.answers(k.id))
+        if k.cancelled_on or store.competitions.calloffs(k.id) or answered:
+            return f"not sent: competition {k.id} was answered, awarded or cancelled first"
+    return None
 
 
 def _failed_try(service: Service, m: Message, error: Exception, moment: datetime) -> int:
@@ -188,7 +200,7 @@ def _failed_try(service: Service, m: Message, error: Exception, moment: datetime
     tries = m.attempts + 1
     last = tries > len(BACKOFF_MINUTES)
     retry = None if last else stamp(moment + timedelta(minutes=BACKOFF_MINUTES[tries - 1]))
-    text = f"{type(error).__name__}: {error}"[:300]
+    text = str(error) if isinstance(error, Undelivered) else f"{type(error).__name__}: {error}"
     with service.store.transaction():
-        service.store.outbox.failed_try(m.id, text, retry)
+        service.store.outbox.failed_try(m.id, text[:300], retry)
     return int(last)

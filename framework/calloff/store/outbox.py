@@ -17,7 +17,7 @@ import sqlite_utils
 
 from calloff.domain.listings import Message
 
-STATUSES = ("pending", "sent", "failed", "undeliverable")
+STATUSES = ("pending", "sent", "failed", "undeliverable", "superseded")
 
 
 def create_tables(db: sqlite_utils.Database) -> None:
@@ -89,11 +89,21 @@ class Outbox:
         )
 
     def failed_try(self, message_id: int, error: str, next_try_at: str | None) -> None:
-        """A try that failed: tried again at `next_try_at`, or (None) failed for good."""
+        """A try that failed: tried again at `next_try_at`, or (None) failed for good, when
+        the link it carried is wiped."""
         self.db.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_try_at = ?, "
-            "status = CASE WHEN ? IS NULL THEN 'failed' ELSE status END WHERE id = ?",
-            [error, next_try_at, next_try_at, message_id],
+            "status = CASE WHEN ? IS NULL THEN 'failed' ELSE status END, "
+            "link_token = CASE WHEN ? IS NULL THEN NULL ELSE link_token END WHERE id = ?",
+            [error, next_try_at, next_try_at, next_try_at, message_id],
+        )
+
+    def superseded(self, message_id: int, why: str) -> None:
+        """A message no longer worth sending (its offer moved on first): kept, not sent."""
+        self.db.execute(
+            "UPDATE outbox SET status = 'superseded', last_error = ?, next_try_at = NULL, "
+            "link_token = NULL WHERE id = ?",
+            [why, message_id],
         )
 
     def messages(

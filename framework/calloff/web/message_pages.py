@@ -20,6 +20,7 @@ STATUSES = {
     "sent": "Sent",
     "failed": "Failed after the last try",
     "undeliverable": "Undeliverable: no address",
+    "superseded": "Not sent: the offer moved on first",
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 
-from calloff import CalloffError, NotFound
+from calloff import CalloffError
 from calloff.web import desk
 from calloff.web.downloads import send
 from calloff.web.forms import Form
@@ -29,10 +29,9 @@ def _secret(response: Any) -> Any:
 
 
 def _found(token: str) -> Any:
-    try:
-        return desk.gate().offer_link(token)
-    except NotFound:
-        abort(404)
+    """The offer the link answers; a token nobody was sent is the 404 page, in the
+    library's words ("this link is not known: check it was copied whole…")."""
+    return desk.gate().offer_link(token)
 
 
 @blueprint.get("/offer/<token>")
@@ -44,7 +43,10 @@ def offer(token: str) -> Any:
 def order(token: str) -> Any:
     """The call-off order, as the provider's e-mail carries it."""
     linked = _found(token)
-    page = desk.gate().order(linked.calloff.id, format="html")
+    try:
+        page = desk.gate().order(linked.calloff.id, format="html")
+    except CalloffError:  # declined, lapsed or withdrawn: there is no order to read
+        abort(404)
     return send(page, "text/html; charset=utf-8", document=True)
 
 

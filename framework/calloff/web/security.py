@@ -72,6 +72,7 @@ def install(app: Flask) -> None:
     app.register_error_handler(NotAuthorised, _not_authorised)
     app.register_error_handler(DatabaseError, _busy)
     app.register_error_handler(500, lambda e: _error(500, "Sorry, there is a problem"))
+    app.log_exception = _log_without_links(app)  # type: ignore[method-assign, assignment]
 
 
 def _load(login: str) -> SignedIn | None:
@@ -169,6 +170,19 @@ def safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return url_for("home.home")
     return target
+
+
+def _log_without_links(app: Flask) -> Callable[[Any], None]:
+    """Flask's log of a fault names the page's path: a provider's link is a secret, so its
+    token never reaches the log."""
+
+    def log_exception(exc_info: Any) -> None:
+        path = request.path
+        if path.startswith("/offer/"):
+            path = "/offer/(a provider's link)"
+        app.logger.error("Exception on %s [%s]", path, request.method, exc_info=exc_info)
+
+    return log_exception
 
 
 def _headers(response: Response) -> Response:

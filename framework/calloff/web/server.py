@@ -90,10 +90,10 @@ def _scheduler(database: str, base_url: str | None) -> Any:
         )
     scheduler = Scheduler(database, mail, float(every))
     scheduler.start()
-    if mail.host is None:
+    if mail.route is None:
         print(
-            "No CALLOFF_SMTP_HOST: messages wait in the outbox (calloff notify list) until "
-            "one is set (docs/messages.md).",
+            "No CALLOFF_SMTP_HOST nor GOV.UK Notify key: messages wait in the outbox "
+            "(calloff notify list) until one is set (docs/messages.md).",
             flush=True,
         )
     return scheduler
