@@ -161,6 +161,7 @@ def test_an_auditor_checks_the_trail_and_sees_no_button_that_writes(browser, sit
         "/audit",
         "/audit/verify",
         "/sign-ins",
+        "/messages",
         "/spend",
         "/calloffs/1/spend",
         "/reports?year=2015-16&quarter=1",
@@ -226,6 +227,8 @@ AREAS = {
         "/audit",
         "/audit/verify",
         "/sign-ins",
+        "/messages",
+        "/messages?status=pending",
     ],
 }
 
