@@ -21,7 +21,7 @@ demo: $(STAMP)
 # the demo officers' passwords), at http://127.0.0.1:8080.
 serve: $(STAMP)
 	@test -f demo-output/demo.db || $(BIN)/calloff demo --dir demo-output
-	$(BIN)/calloff --db demo-output/demo.db serve
+	$(BIN)/calloff --db demo-output/demo.db serve --no-scheduler
 
 test: $(STAMP)
 	$(BIN)/ruff check framework cli.py tests bench

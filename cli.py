@@ -1747,9 +1747,22 @@ def notify_list(desk: Desk, failed: bool, status: str | None, limit: int, as_jso
 @click.option(
     "--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Threads."
 )
+@click.option(
+    "--no-scheduler",
+    "quiet",
+    is_flag=True,
+    help="Do not lapse offers, write reminders or send messages every minute (a demo from "
+    "years ago, or a second server beside the one that does).",
+)
 @pass_desk
 def serve(
-    desk: Desk, host: str, port: int, base_url: str | None, trusted: tuple[str, ...], threads: int
+    desk: Desk,
+    host: str,
+    port: int,
+    base_url: str | None,
+    trusted: tuple[str, ...],
+    threads: int,
+    quiet: bool,
 ) -> None:
     """Serve the workspace: officers sign in and work in the browser (docs/deploy.md).
 
@@ -1772,7 +1785,15 @@ def serve(
             ipaddress.ip_network(t, strict=False)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--trusted-proxy") from None
-    run(desk.db, host=host, port=port, base_url=base_url, trusted_proxies=trusted, threads=threads)
+    run(
+        desk.db,
+        host=host,
+        port=port,
+        base_url=base_url,
+        trusted_proxies=trusted,
+        threads=threads,
+        scheduler=not quiet,
+    )
 
 
 # -- audit ---------------------------------------------------------------------------------

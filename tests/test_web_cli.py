@@ -141,6 +141,43 @@ def test_the_installed_command_serves_the_workspace(tmp_path):
         out, _ = server.communicate(timeout=10)
     assert f"Serving Restorative Practice Training for Children's Services from {db}" in out
     assert REAL_ACCOUNT  # the subprocess ran as the real account, the database's first officer
+    # The scheduler ran: with no way to send, its messages wait (docs/messages.md).
+    assert "No CALLOFF_SMTP_HOST nor GOV.UK Notify key: messages wait" in out
+
+
+@pytest.mark.slow
+def test_serve_without_the_scheduler_writes_nothing_by_itself(tmp_path):
+    """`serve --no-scheduler` (the demo's `make serve`): no lapse, no reminder."""
+    import sqlite3
+
+    exe = shutil.which("calloff", path=str(BIN))
+    assert exe
+    db = tmp_path / "served.db"
+    subprocess.run([exe, "--db", str(db), "init"], check=True, capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [exe, "--db", str(db), "serve", "--port", str(port), "--no-scheduler"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        time.sleep(1)
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=10)
+    assert "messages wait" not in out
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+    finally:
+        conn.close()
 
 
 def test_serve_on_a_port_in_use_says_so_in_one_line(leeds):

@@ -35,6 +35,7 @@ def serve(
     base_url: str | None = None,
     trusted_proxies: Sequence[str] = (),
     threads: int = 8,
+    scheduler: bool = True,
 ) -> None:
     """Run until stopped (Ctrl+C, or the service manager)."""
     from waitress import create_server
@@ -60,7 +61,7 @@ def serve(
             f"cannot listen on {host}: give an address of this machine, such as 127.0.0.1 "
             "or 0.0.0.0 (every address)"
         ) from None
-    scheduler = _scheduler(database, settings.base_url)
+    rounds = _scheduler(database, settings.base_url) if scheduler else None
     shown = base_url or f"http://{host}:{port}"
     print(f"Serving {name} from {database} at {shown} (Ctrl+C stops it)", flush=True)
     if not (os.environ.get("CALLOFF_SECRET_KEY") or os.environ.get("CALLOFF_SECRET_KEY_FILE")):
@@ -74,7 +75,8 @@ def serve(
     except KeyboardInterrupt:
         print("Stopped.", flush=True)
     finally:
-        scheduler.stop()
+        if rounds is not None:
+            rounds.stop()
 
 
 def _scheduler(database: str, base_url: str | None) -> Any:
