@@ -84,6 +84,22 @@ def site(tmp_path, monkeypatch):
     thread.join(timeout=5)
 
 
+def axe_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page (WCAG 2.2 AA and best
+    practice), each as "rule: where"."""
+    page.evaluate(AXE + "\n;0")
+    found: list[str] = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values:
+              ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
+            return result.violations
+              .filter(v => v.impact === 'serious' || v.impact === 'critical')
+              .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+        }"""
+    )
+    return found
+
+
 class Officer:
     """One officer's browser tab, checking every page it reaches with axe-core."""
 
@@ -110,16 +126,7 @@ class Officer:
         assert width <= page.viewport_size["width"], f"{page.url} scrolls sideways: {width}"
         if not self.javascript:
             return
-        page.evaluate(AXE + "\n;0")
-        found = page.evaluate(
-            """async () => {
-                const result = await axe.run(document, {runOnly: {type: 'tag', values:
-                  ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
-                return result.violations
-                  .filter(v => v.impact === 'serious' || v.impact === 'critical')
-                  .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
-            }"""
-        )
+        found = axe_violations(page)
         assert found == [], f"{page.url}: {found}"
         self.checked.append(page.url)
 

@@ -14,7 +14,7 @@ import pytest
 import calloff
 from calloff.domain import passwords
 from tests.messaging import Catcher, build_today, mail_for
-from tests.test_browser import AXE, REASON, browser  # noqa: F401 - the fixture
+from tests.test_browser import REASON, axe_violations, browser  # noqa: F401 - the fixture
 from tests.workspace import app_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
@@ -25,16 +25,7 @@ def axe_clean(page) -> None:
     assert page.locator("h1").count() == 1
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"{page.url} scrolls sideways: {width}"
-    page.evaluate(AXE + "\n;0")
-    found = page.evaluate(
-        """async () => {
-            const result = await axe.run(document, {runOnly: {type: 'tag', values:
-              ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}});
-            return result.violations
-              .filter(v => v.impact === 'serious' || v.impact === 'critical')
-              .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
-        }"""
-    )
+    found = axe_violations(page)
     assert found == [], f"{page.url}: {found}"
 
 

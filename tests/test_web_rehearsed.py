@@ -12,8 +12,8 @@ import pytest
 
 import calloff
 from calloff.domain import passwords
-from tests.conftest import snapshot
-from tests.workspace import app_for, build, day, post, sign_in
+from tests.test_web_pages import changes, client_as
+from tests.workspace import app_for, build, day, post
 
 SPEND = {"amount": "100", "invoice": "ALD-0630"} | day("invoice_date", "2015-06-30")
 ON = day("on", "2015-05-01")
@@ -120,18 +120,6 @@ def db(tmp_path, cheap_hashes):
     with calloff.open(path, officer="o.officer") as office:
         office.allocate(1, on="2015-05-12")
     return path
-
-
-def client_as(app, login):
-    client = app.test_client()
-    assert sign_in(client, login).status_code == 302
-    return client
-
-
-def changes(db):
-    found = snapshot(db)
-    found.pop("sign_ins")
-    return found
 
 
 def words(html: str) -> str:

@@ -90,7 +90,7 @@ def _scheduler(database: str, base_url: str | None) -> Any:
         raise InvalidInput(
             f"CALLOFF_SCHEDULE_SECONDS={every!r}: give a whole number of seconds from 5 to 3600"
         )
-    scheduler = Scheduler(database, mail, float(every))
+    scheduler = Scheduler(database, mail, int(every))
     scheduler.start()
     if mail.route is None:
         print(

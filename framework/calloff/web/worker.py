@@ -22,7 +22,7 @@ log = logging.getLogger("calloff.scheduler")
 class Scheduler:
     """Rounds of lapsing and sending, on a thread of their own until `stop()`."""
 
-    def __init__(self, database: str | Path, mail: Any, every: float = 60.0):
+    def __init__(self, database: str | Path, mail: Any, every: int = 60):
         self.database = Path(database)
         self.mail = mail
         self.every = every
