@@ -448,6 +448,29 @@ def framework_cmd(ctx: click.Context, as_json: bool) -> None:
         caps = ", ".join(f"{y}: {format_money(a)}" for y, a in sorted(s.caps.items()))
         cap_text = caps if s.capped else "no cap of its own"
         click.echo(f"  {s.name} ({s.status}): {cap_text}")
+    _framework_facts(fw)
+
+
+def _framework_facts(fw: Any) -> None:
+    """The framework's own facts, as its notices and open data give them."""
+    from calloff.domain.facts import cpv_title, threshold
+
+    f = fw.facts
+    shown = {"estimated_value": "Estimated value", "maximum_value": "Maximum value"}
+    for name, label in shown.items():
+        amount = getattr(f, name)
+        click.echo(f"{label}: {format_money(amount) if amount is not None else 'not set'}")
+    codes = [f"{c} ({cpv_title(c)})" if cpv_title(c) else c for c in f.cpv_codes]
+    click.echo(f"CPV codes: {', '.join(codes) or 'none set'}")
+    click.echo(f"Authorities entitled to use it: {'; '.join(f.authorities) or 'not set'}")
+    click.echo(f"Fee: {f'{f.fee_percent}%' if f.fee_percent is not None else 'none'}")
+    latest = f.calloff_latest_end
+    click.echo(f"Latest end of any call-off: {latest or 'not set'}")
+    if fw.regime == "pa2023":
+        limit = format_money(threshold(fw.light_touch, date.today()))
+        click.echo(f"Award notice (UK6) threshold: {limit} including VAT")
+    if f.publish_pass_over_reasons:
+        click.echo("Published files give the reasons providers were passed over")
 
 
 # -- providers -----------------------------------------------------------------------------
@@ -496,7 +519,22 @@ def provider_details_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 help="Whether a voluntary, community or social enterprise.",
             ),
             click.option(
-                "--ppon", default=None, metavar="ID", help="Public Procurement Organisation Number."
+                "--supported-employment/--not-supported-employment",
+                "supported_employment",
+                default=None,
+                help="Whether a supported employment provider.",
+            ),
+            click.option(
+                "--public-service-mutual/--not-public-service-mutual",
+                "public_service_mutual",
+                default=None,
+                help="Whether a public service mutual.",
+            ),
+            click.option(
+                "--ppon",
+                default=None,
+                metavar="ID",
+                help="Public Procurement Organisation Number (e.g. PBCD-1234-BCDG).",
             ),
             click.option(
                 "--email",
@@ -530,6 +568,8 @@ def provider_add(
     from calloff.documents import json_shapes
 
     p = desk.office().add_provider(name, vat=vat, on=on, **fields)
+    if p.ppon_warning:
+        click.echo(f"warning: {p.ppon_warning}", err=True)
     if as_json:
         return emit(json_shapes.provider(p))
     click.echo(f"Provider {p.id}: {name.strip()} (VAT {vat})")
@@ -544,12 +584,14 @@ def provider_add(
 def provider_edit(
     desk: Desk, provider_ref: str, on: date | None, as_json: bool, **fields: Any
 ) -> None:
-    """Change PROVIDER's address, registration numbers, SME or VCSE status, PPON or e-mail.
+    """Change PROVIDER's address, registration numbers, statuses, PPON or e-mail.
 
     Only the options given change; an empty text (--ppon "") clears that detail."""
     from calloff.documents import json_shapes
 
     p = desk.office().edit_provider(provider_ref, on=on, **fields)
+    if p.ppon_warning and fields.get("ppon"):
+        click.echo(f"warning: {p.ppon_warning}", err=True)
     if as_json:
         return emit(json_shapes.provider(p))
     given = sorted(name for name, value in fields.items() if value is not None)
@@ -579,7 +621,13 @@ def provider_show(desk: Desk, provider_ref: str, as_json: bool) -> None:
     click.echo(f"  Companies House: {p.companies_house or 'none recorded'}")
     click.echo(f"  Charity: {p.charity or 'none recorded'}")
     click.echo(f"  SME: {yes_no(p.sme)}   VCSE: {yes_no(p.vcse)}")
+    click.echo(
+        f"  Supported employment provider: {yes_no(p.supported_employment)}   "
+        f"Public service mutual: {yes_no(p.public_service_mutual)}"
+    )
     click.echo(f"  PPON: {p.ppon or 'none recorded'}")
+    if p.ppon_warning:
+        click.echo(f"  Warning: {p.ppon_warning}")
     click.echo(f"  E-mail: {p.email or 'none recorded'}")
 
 
@@ -2168,14 +2216,16 @@ def publish_ocds(desk: Desk, since: date | None, output: str | None, force: bool
     write_output(package, output, desk.db, force)
 
 
-@publish.command("notice", short_help="A call-off's notice: details, change or termination.")
+@publish.command(
+    "notice", short_help="A call-off's notice: award, details, change or termination."
+)
 @click.argument("calloff_id", metavar="CALLOFF", type=ID)
 @click.option(
     "--type",
     "kind",
-    type=click.Choice(["details", "change", "termination"]),
+    type=click.Choice(["award", "details", "change", "termination"]),
     required=True,
-    help="Contract details (UK7), change (UK10) or termination (UK11).",
+    help="Contract award (UK6), details (UK7), change (UK10) or termination (UK11).",
 )
 @click.option(
     "--format",

@@ -390,7 +390,7 @@ def test_notice_refusals(act, leeds_db):
     assert "call-off 99 does not exist" in act.refused(
         "publish", "notice", "99", "--type", "details"
     )
-    act.refused("publish", "notice", "1", "--type", "award", code=2)
+    act.refused("publish", "notice", "1", "--type", "uk6", code=2)
     act.refused("publish", "notice", "1", "--type", "details", "--json", "--format", "md", code=2)
     act.refused("publish", "notice", "1", "--type", "details", "--format", "pdf", code=2)
 

@@ -3,6 +3,7 @@ each is checked when the officer types it, and a refusal writes nothing."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -10,7 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from calloff.domain.dates import FinancialYear, quarter_of
-from calloff.domain.registration import check_charity, check_companies_house, check_ppon
+from calloff.domain.registration import (
+    PPON,
+    check_charity,
+    check_companies_house,
+    check_ppon,
+    ppon_warning,
+)
 from calloff.errors import InvalidInput
 from tests.conftest import Calloff
 
@@ -25,9 +32,8 @@ from tests.conftest import Calloff
         ("--charity", "12a45", "charity number '12a45' is not valid: it is digits only"),
         ("--charity", "1234", "5 to 8 of them"),
         ("--charity", "SC012345", "digits only"),
-        ("--ppon", "ABC", "PPON 'ABC' is not valid"),
-        ("--ppon", "PABC-1234", "three groups of 4"),
-        ("--ppon", "PABC_1234_DEFG", "three groups of 4"),
+        ("--ppon", "PABC_1234_DEFG", "PPON 'PABC_1234_DEFG' is not valid: it is letters"),
+        ("--ppon", "P" * 41, "e.g. PBCD-1234-BCDG"),
     ],
 )
 def test_a_bad_identifier_is_refused_on_add_and_edit(leeds: Calloff, option, value, fragment):
@@ -54,7 +60,7 @@ def test_identifiers_are_kept_in_their_usual_form(calloff: Calloff):
         "--charity",
         " 1098765 ",
         "--ppon",
-        "pabc-1234-defg",
+        "pbcd-1234-bcdg",
         "--address",
         "1 Fictional Row, Leeds LS99 9ZZ",
         "--sme",
@@ -65,7 +71,7 @@ def test_identifiers_are_kept_in_their_usual_form(calloff: Calloff):
     } == {
         "companies_house": "SC123456",
         "charity": "1098765",
-        "ppon": "PABC-1234-DEFG",
+        "ppon": "PBCD-1234-BCDG",
         "address": "1 Fictional Row, Leeds LS99 9ZZ",
         "sme": True,
         "vcse": False,
@@ -227,8 +233,9 @@ def test_a_period_not_yet_over_is_flagged(accepted: Calloff):
 
 @given(st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ- ", max_size=16))
 def test_a_checked_identifier_is_always_in_its_stored_form(text):
-    """Whatever is typed, a number either comes back in the register's form or is refused."""
-    for check, length in ((check_companies_house, 8), (check_charity, None), (check_ppon, 14)):
+    """Whatever is typed, a number either comes back in the register's form or is refused;
+    a PPON in the platform's form has 14 characters, and any other is warned about."""
+    for check, length in ((check_companies_house, 8), (check_charity, None), (check_ppon, None)):
         try:
             number = check(text)
         except InvalidInput:
@@ -239,3 +246,55 @@ def test_a_checked_identifier_is_always_in_its_stored_form(text):
         assert number == number.upper() and " " not in number
         if length:
             assert len(number) == length
+        if check is check_ppon:
+            assert (ppon_warning(number) is None) == (
+                len(number) == 14 and PPON.fullmatch(number) is not None
+            )
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("PBCD-1234-BCDG", "PBCD-1234-BCDG"),  # the documented example
+        ("GB-PPON-PBCD-1234-BCDG", "PBCD-1234-BCDG"),
+        ("GB-PPON:PZYX-9876-WVTC", "PZYX-9876-WVTC"),  # C: an informal consortium
+        (" pmnp-5555-qrtz ", "PMNP-5555-QRTZ"),
+    ],
+)
+def test_a_ppon_in_the_platforms_format_is_kept_without_a_warning(leeds: Calloff, typed, stored):
+    result = leeds.ok("provider", "add", "Dale Trust", "--ppon", typed, "--json")
+    assert json.loads(result.stdout)["ppon"] == stored
+    assert json.loads(result.stdout)["ppon_warning"] is None
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "PABC-1234-DEFG",  # the old example: vowels never appear
+        "PBCD-1034-BCDG",  # a 0 among the digits
+        "PBCD-1234-BCDB",  # B is no check letter
+        "ABC",
+    ],
+)
+def test_a_ppon_not_in_the_platforms_format_warns_and_is_stored(leeds: Calloff, typed):
+    result = leeds.ok("provider", "add", "Dale Trust", "--ppon", typed)
+    assert result.stderr.startswith(f"warning: PPON {typed} is not in the Central Digital Platform")
+    assert "e.g. PBCD-1234-BCDG" in result.stderr and "stored as given" in result.stderr
+    shown = leeds.json("provider", "show", "Dale Trust")
+    assert shown["ppon"] == typed and "not in the Central Digital" in shown["ppon_warning"]
+    edited = leeds.ok("provider", "edit", "Dale Trust", "--ppon", "PBCD-1234-BCDG")
+    assert edited.stderr == ""
+
+
+def test_the_two_further_statuses_are_recorded_and_audited(leeds: Calloff):
+    out = leeds.json(
+        "provider", "add", "Dale Trust", "--supported-employment", "--not-public-service-mutual"
+    )
+    assert (out["supported_employment"], out["public_service_mutual"]) == (True, False)
+    edited = leeds.json("provider", "edit", "Dale Trust", "--public-service-mutual")
+    assert (edited["supported_employment"], edited["public_service_mutual"]) == (True, True)
+    edits = [e for e in leeds.json("audit") if e["action"] == "provider.edit"]
+    assert edits[-1]["after"] == {"public_service_mutual": True}
+    shown = leeds.ok("provider", "show", "Dale Trust").stdout
+    assert "Supported employment provider: yes   Public service mutual: yes" in shown

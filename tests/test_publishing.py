@@ -324,6 +324,8 @@ def test_contracts_register_q2(published):
         "procurement_route": "call-off from framework LEEDS-RP-2015, by ranking",
         "sme": True,
         "vcse": None,
+        "supported_employment": None,
+        "public_service_mutual": None,
         "status": "accepted",
     }
     assert co1["description"].startswith("Lot 4: ")

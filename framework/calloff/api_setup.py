@@ -30,11 +30,21 @@ if TYPE_CHECKING:
 
 
 def _details(details: dict[str, str | bool | None]) -> tuple[Details, set[str]]:
-    known = ("address", "companies_house", "charity", "sme", "vcse", "ppon", "email")
+    known = (
+        "address",
+        "companies_house",
+        "charity",
+        "sme",
+        "vcse",
+        "supported_employment",
+        "public_service_mutual",
+        "ppon",
+        "email",
+    )
     for key, value in details.items():
         if key not in known:
             raise InvalidInput(f"{key} is not a provider detail: choose from {', '.join(known)}")
-        flag = key in ("sme", "vcse")
+        flag = key in ("sme", "vcse", "supported_employment", "public_service_mutual")
         if value is not None and not isinstance(value, bool if flag else str):
             raise InvalidInput(f"{key} must be {'True or False' if flag else 'text'}")
     return Details.checked(**details)  # type: ignore[arg-type]
@@ -86,7 +96,9 @@ class Setting:
         **details: str | bool | None,
     ) -> Provider:
         """A provider on the framework; `vat` is `standard` (20%) or `exempt`. Publication
-        details may come too: address, companies_house, charity, sme, vcse, ppon, email."""
+        details may come too: address, companies_house, charity, sme, vcse, supported_employment,
+        public_service_mutual, ppon, email. A PPON not in the platform's format is stored
+        as given; the provider's `ppon_warning` says why it may be mistyped."""
         checked, _ = _details(details)
         pid = self.service.setup.add_provider(
             _text(name, "name"), _text(vat, "vat"), _day(on), checked
@@ -96,8 +108,9 @@ class Setting:
     def edit_provider(
         self, provider: Ref, *, on: Day | None = None, **details: str | bool | None
     ) -> Provider:
-        """Change publication details (address, companies_house, charity, sme, vcse, ppon, email);
-        those left out stay as they are, and "" clears a text one."""
+        """Change publication details (address, companies_house, charity, sme, vcse,
+        supported_employment, public_service_mutual, ppon, email); those left out stay as
+        they are, and "" clears a text one."""
         checked, given = _details(details)
         return self.service.setup.edit_provider(_ref(provider), checked, given, _day(on))
 

@@ -22,7 +22,13 @@ from calloff.actions.offering import write_offer
 from calloff.domain.competition import Answer, Competition, Invitation, Opening, standstill_end
 from calloff.domain.model import CallOff, clean_text
 from calloff.domain.money import format_money
-from calloff.domain.rules import check_funding, check_term, check_year, require_ceiling
+from calloff.domain.rules import (
+    check_funding,
+    check_latest_end,
+    check_term,
+    check_year,
+    require_ceiling,
+)
 from calloff.domain.scoring import check_marks
 from calloff.errors import InvalidInput, NoEligibleProvider, RuleBroken, WrongStatus
 from calloff.store.competitions import AWARDED
@@ -264,6 +270,7 @@ class CompetitionDesk(ServiceBase):
             check_term(fw.term, on)
             check_year(fw, request)
             check_funding(fw.stream(request.funding), request, on)
+            check_latest_end(fw, request.end, f"request {request.id}")
             require_ceiling(s.position(request.year, on), request.funding, on)
             now = standing(s, k.id, on)
             if not now.results:

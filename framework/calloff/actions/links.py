@@ -18,7 +18,7 @@ from calloff.actions.messages import long_day, token_hash
 from calloff.domain.invoicing import order_reference
 from calloff.domain.model import CallOff
 from calloff.domain.officers import Actor
-from calloff.errors import NotFound, WrongStatus
+from calloff.errors import NotFound, RuleBroken, WrongStatus
 from calloff.store.database import Store
 from calloff.store.trail import now_stamp
 
@@ -81,6 +81,21 @@ def _state(link: dict[str, Any], c: CallOff) -> tuple[str, str]:
     return "open", "The offer is open: accept it, or decline it with a reason."
 
 
+def _accept(provider: Any, offer: LinkedOffer, noted: dict[str, Any]) -> None:
+    """The provider's acceptance; one the council cannot take yet (its contract award
+    notice is still to be published) is refused in the provider's words."""
+    try:
+        provider.accept(offer.calloff.id, date.today(), noted=noted)
+    except RuleBroken as e:
+        if "(UK6)" not in str(e):
+            raise
+        respond_by = long_day(str(offer.calloff.respond_by))
+        raise RuleBroken(
+            "The council must publish its contract award notice before this offer can be "
+            f"accepted: please try again once it is published (by {respond_by}), or decline it"
+        ) from None
+
+
 def answer(
     service: Any,
     token: str,
@@ -105,7 +120,7 @@ def answer(
         noted = {"via": "link", "from": address}
         try:
             if accepted:
-                provider.accept(offer.calloff.id, date.today(), noted=noted)
+                _accept(provider, offer, noted)
             else:
                 provider.decline(offer.calloff.id, reason or "", date.today(), noted=noted)
         finally:

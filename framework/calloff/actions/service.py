@@ -39,9 +39,11 @@ from calloff.domain.money import format_money
 from calloff.domain.rules import (
     cascade,
     check_funding,
+    check_latest_end,
     check_request_terms,
     check_term,
     check_year,
+    needs_award_notice,
     require_ceiling,
 )
 from calloff.errors import (
@@ -123,6 +125,7 @@ class Service(Approvals):
         with self.store.transaction() as s:
             fw = s.framework()
             fw.lot(lot)
+            check_latest_end(fw, end, "the request")
             funding = fw.default_funding if funding is None else funding.strip()
             fw.stream(funding)
             request = Request(0, lot, title, start, end, funding, value, quantity, unit, attendees)
@@ -200,6 +203,7 @@ class Service(Approvals):
             check_term(fw.term, on)
             check_year(fw, request)
             check_funding(fw.stream(request.funding), request, on)
+            check_latest_end(fw, request.end, f"request {request.id}")
             require_ceiling(s.position(request.year, on), request.funding, on)
             if not ranking:
                 raise NoEligibleProvider(
@@ -271,8 +275,39 @@ class Service(Approvals):
                     f"call-off {calloff_id} is in its standstill until the end of {ends}: it "
                     f"can be accepted from {ends + timedelta(days=1)}"
                 )
+            self._award_notice_first(calloff_id, on)
             c = self._move(calloff_id, ("offered",), "accepted", "accept", on, noted=noted)
             return s.calloff(c.id)
+
+    def _award_notice_first(self, calloff_id: int, on: date) -> None:
+        """s.50(1): a call-off that needs a contract award notice (UK6) is not entered into
+        until the notice is recorded published, on or before the day it is accepted."""
+        s = self.store
+        c = s.calloff(calloff_id)
+        if c.status != "offered":
+            return  # _move refuses it, saying why
+        fw, vat = s.framework(), s.provider(c.provider_id, on).vat
+        if not needs_award_notice(fw, c.value, vat, c.raised_on):  # unvaried until entered
+            return
+        item = f"calloff-{c.id}-award"
+        published = s.disclosures.published_on(item)
+        if published is not None and published <= on.isoformat():
+            return
+        if published is not None:
+            raise RuleBroken(
+                f"call-off {c.id}'s contract award notice (UK6) was recorded published on "
+                f"{published}, after {on}: it is entered into once the notice is published, "
+                f"so accept it on or after {published}"
+            )
+        first = (
+            f"call-off {c.id} needs its contract award notice (UK6) published before it is "
+            "entered into (Procurement Act 2023, s.50)"
+        )
+        raise RuleBroken(
+            f"{first}: publish it, then record it published as {item}",
+            command=f"{first}: publish it (`calloff publish notice {c.id} --type award`) and "
+            f"record it (`calloff published {item} --on DATE`) before accepting",
+        )
 
     def decline(
         self, calloff_id: int, reason: str, on: date, noted: dict[str, Any] | None = None

@@ -10,6 +10,9 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
+from calloff.domain import facts
 from calloff.domain.dates import FinancialYear
 from calloff.domain.model import CallOff, Framework, PassOver, Provider, Rates, Request
 from calloff.domain.money import json_money
@@ -70,6 +73,7 @@ def framework(fw: Framework) -> dict[str, Any]:
         "service_area": fw.service_area,
         "merchant_category": fw.merchant_category,
         "ocid_prefix": fw.ocid_prefix or None,
+        **facts.as_dict(fw.facts, fw.regime, fw.light_touch, date.today()),
     }
 
 
@@ -93,20 +97,8 @@ def term(fw: Framework, extensions: list[listings.Extension] | None = None) -> d
 
 
 def provider(p: Provider) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "name": p.name,
-        "vat": p.vat,
-        "status": p.status,
-        "status_reason": p.status_reason or None,
-        "address": p.address,
-        "companies_house": p.companies_house,
-        "charity": p.charity,
-        "sme": p.sme,
-        "vcse": p.vcse,
-        "ppon": p.ppon,
-        "email": p.email,
-    }
+    data = attrs.asdict(p)  # every field, in the model's order
+    return {**data, "status_reason": p.status_reason or None, "ppon_warning": p.ppon_warning}
 
 
 def rates(r: Rates) -> dict[str, str | None]:

@@ -5,7 +5,6 @@ Facts are frozen records. Nothing here knows about SQLite or the command line.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -15,7 +14,9 @@ from dateutil.relativedelta import relativedelta
 
 from calloff.domain.competition import Criterion
 from calloff.domain.dates import FinancialYear, working_days_between
+from calloff.domain.facts import Facts
 from calloff.domain.money import PENNY, UNITS
+from calloff.domain.text import clean_text as clean_text  # where it always was
 from calloff.errors import InvalidInput, NotFound
 
 VAT_TREATMENTS = ("standard", "exempt")
@@ -141,6 +142,7 @@ class Framework:
     # Who is told, besides the admins, when a publication is due or overdue: an e-mail
     # address (docs/messages.md); "" where the definition names none.
     publishing_contact: str = ""
+    facts: Facts = attrs.field(factory=Facts)  # values, CPV codes, who may use it
 
     @property
     def reference(self) -> str:
@@ -194,7 +196,16 @@ class Provider:
     sme: bool | None = None
     vcse: bool | None = None
     ppon: str | None = None
+    supported_employment: bool | None = None  # a supported employment provider
+    public_service_mutual: bool | None = None
     email: str | None = None  # where offers, reminders and letters go (docs/messages.md)
+
+    @property
+    def ppon_warning(self) -> str | None:
+        """Why the PPON may be mistyped (not in the platform's format), or None."""
+        from calloff.domain.registration import ppon_warning
+
+        return ppon_warning(self.ppon)
 
 
 @attrs.frozen
@@ -381,19 +392,3 @@ class CallOff:
         if self.status != "offered" or self.respond_by is None or on <= self.respond_by:
             return None
         return working_days_between(self.respond_by, on, holidays)
-
-
-def clean_text(value: str, what: str, max_length: int = 500) -> str:
-    """Names, titles and reasons: one line of printable text, not empty, not endless."""
-    text = unicodedata.normalize("NFC", str(value)).strip()
-    if not text:
-        raise InvalidInput(f"{what} is empty: give a short text")
-    if len(text) > max_length:
-        raise InvalidInput(f"{what} is {len(text)} characters long: keep it to {max_length}")
-    # Control, invisible and direction-changing characters would make two names look
-    # the same, or print differently from how they are stored.
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp") for ch in text):
-        raise InvalidInput(
-            f"{what} contains a control or invisible character or a line break: use plain text"
-        )
-    return text

@@ -20,9 +20,12 @@ from calloff.errors import InvalidInput
 COMPANY = re.compile(r"(?:[A-Z]{2}[0-9]{6}|[0-9]{8})")
 # The Charity Commission's register numbers are digits (a linked charity's suffix aside).
 CHARITY = re.compile(r"[0-9]{5,8}")
-# A Public Procurement Organisation Number from the Central Digital Platform, e.g.
-# PABC-1234-DEFG: letters, digits and hyphens.
-PPON = re.compile(r"[A-Z0-9]{4}(?:-[A-Z0-9]{4}){2}")
+# A Public Procurement Organisation Number from the Central Digital Platform: P, three
+# letters with no vowels nor easily confused ones, four digits 1-9, three such letters
+# and a check letter (C for an informal consortium), e.g. PBCD-1234-BCDG.
+PPON_LETTERS = "BCDGHJLMNPQRTVWXYZ"
+PPON = re.compile(rf"P[{PPON_LETTERS}]{{3}}-[1-9]{{4}}-[{PPON_LETTERS}]{{3}}[DGHJLMNPQRTVWXYZC]")
+PPON_EXAMPLE = "PBCD-1234-BCDG"
 
 
 def _squeezed(value: str) -> str:
@@ -55,15 +58,31 @@ def check_charity(value: str) -> str | None:
 
 
 def check_ppon(value: str) -> str | None:
+    """The PPON as stored: upper case, without spaces or a `GB-PPON-` (or `GB-PPON:`)
+    prefix. One not in the platform's format is kept as given (early PPONs may predate
+    the final rule): `ppon_warning` says so."""
     number = _squeezed(value)
+    for prefix in ("GB-PPON-", "GB-PPON:"):
+        number = number.removeprefix(prefix)
     if not number:
         return None
-    if not PPON.fullmatch(number):
+    if len(number) > 40 or not re.fullmatch(r"[A-Z0-9:-]+", number):
         raise InvalidInput(
-            f"PPON {value!r} is not valid: it is three groups of 4 letters or digits joined "
-            "by hyphens, as the Central Digital Platform gives it (e.g. PABC-1234-DEFG)"
+            f"PPON {value!r} is not valid: it is letters and digits joined by hyphens, as "
+            f"the Central Digital Platform gives it (e.g. {PPON_EXAMPLE})"
         )
     return number
+
+
+def ppon_warning(number: str | None) -> str | None:
+    """What is odd about a stored PPON, or None if it is in the platform's format."""
+    if number is None or PPON.fullmatch(number):
+        return None
+    return (
+        f"PPON {number} is not in the Central Digital Platform's format (P, three letters "
+        f"from {PPON_LETTERS}, four digits 1-9, three such letters and a check letter, "
+        f"e.g. {PPON_EXAMPLE}): it is stored as given; check it on the platform"
+    )
 
 
 def check_address(value: str) -> str | None:
@@ -88,6 +107,8 @@ class Details:
     sme: bool | None = None
     vcse: bool | None = None
     ppon: str | None = None
+    supported_employment: bool | None = None
+    public_service_mutual: bool | None = None
     email: str | None = None
 
     @classmethod
@@ -100,6 +121,8 @@ class Details:
         sme: bool | None = None,
         vcse: bool | None = None,
         ppon: str | None = None,
+        supported_employment: bool | None = None,
+        public_service_mutual: bool | None = None,
         email: str | None = None,
     ) -> tuple[Details, set[str]]:
         """The details in their stored form, and the names of those that were given."""
@@ -112,6 +135,8 @@ class Details:
                 ("sme", sme),
                 ("vcse", vcse),
                 ("ppon", ppon),
+                ("supported_employment", supported_employment),
+                ("public_service_mutual", public_service_mutual),
                 ("email", email),
             )
             if v is not None
@@ -126,6 +151,8 @@ class Details:
                 sme=sme,
                 vcse=vcse,
                 ppon=None if ppon is None else check_ppon(ppon),
+                supported_employment=supported_employment,
+                public_service_mutual=public_service_mutual,
                 email=None if email is None else check_email(email),
             ),
             given,

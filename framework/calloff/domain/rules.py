@@ -12,9 +12,11 @@ from decimal import Decimal
 
 import attrs
 
+from calloff.domain import facts
 from calloff.domain.dates import FinancialYear
 from calloff.domain.model import (
     UNITS,
+    VAT_RATE,
     Framework,
     FundingStream,
     PassOver,
@@ -161,6 +163,23 @@ def check_request_terms(
         raise InvalidInput("quantity must be 1 or more", command="--quantity must be 1 or more")
     if attendees is not None and attendees < 0:
         raise InvalidInput("attendees must be 0 or more", command="--attendees must be 0 or more")
+
+
+def needs_award_notice(fw: Framework, value: Decimal, vat: str, on: date) -> bool:
+    """s.50(1): a call-off under a Procurement Act framework whose value, including VAT,
+    is at or above the threshold in force on `on` needs a contract award notice (UK6)."""
+    with_vat = value * (1 + VAT_RATE) if vat == "standard" else value
+    return facts.needs_award_notice(fw.regime, fw.light_touch, with_vat, on)
+
+
+def check_latest_end(fw: Framework, end: date, what: str) -> None:
+    """No call-off may run past the latest end the framework sets for any call-off."""
+    latest = fw.facts.calloff_latest_end
+    if latest is not None and end > latest:
+        raise RuleBroken(
+            f"{what} ends on {end}, after {latest}, the latest day any call-off under the "
+            f"framework may end: end it on or before {latest}"
+        )
 
 
 def check_funding(stream: FundingStream, request: Request, on: date) -> None:

@@ -1,8 +1,9 @@
 """The compliance calendar: what the council must publish under the framework, by when
 (docs/publishing.md, "The compliance calendar").
 
-A due item is not stored: it follows from the records, as at a day. A call-off entered
-into, varied or ended, or a quarter or half-year closed, creates one with its deadline under
+A due item is not stored: it follows from the records, as at a day. A call-off offered
+above the threshold (its award notice, before it is entered into), entered into, varied
+or ended, or a quarter or half-year closed, creates one with its deadline under
 the framework's regime; recording that it was published (`calloff published`) closes it
 from that day. So a back-dated acceptance or variation shows up in the calendar at once,
 and the calendar as at any past day is the one the officer saw then.
@@ -139,8 +140,44 @@ def _calloff_items(store: Store, fw: Framework, on: date) -> list[DueItem]:
                     calloff=cid,
                 )
             )
+    if pa2023:
+        found.extend(_award_items(store, fw, on))
     if pa2023 and not fw.light_touch:
         found.extend(_change_items(store, on))
+    return found
+
+
+def _award_items(store: Store, fw: Framework, on: date) -> list[DueItem]:
+    """s.50(1): a contract award notice (UK6) before entering into a call-off at or above
+    the threshold; the provider's acceptance is refused until it is recorded published."""
+    from calloff.domain.facts import threshold
+    from calloff.domain.money import format_money, from_pence
+    from calloff.domain.rules import needs_award_notice
+
+    found = []
+    for c in store.disclosures.offered_by(on):
+        raised, offered = date.fromisoformat(c["raised_on"]), date.fromisoformat(c["offered_on"])
+        if not needs_award_notice(fw, from_pence(c["initial_value_pence"]), c["vat"], raised):
+            continue
+        cid, limit = c["id"], format_money(threshold(fw.light_touch, raised))
+        respond_by = to_date(c["respond_by"])
+        found.append(
+            DueItem(
+                item=f"calloff-{cid}-award",
+                kind="award",
+                title=f"Contract award notice (UK6) for call-off {cid}: {c['title']}",
+                event=f"call-off {cid} was offered to {c['provider']} on {offered}",
+                event_on=offered,
+                due_by=respond_by if respond_by and respond_by >= offered else offered,
+                basis="Procurement Act 2023, s.50(1) and regulation 27: before entering into "
+                f"the contract (at or over the {limit} threshold, including VAT"
+                + (", light-touch)" if fw.light_touch else ")")
+                + "; the acceptance is refused until it is recorded published",
+                command=f"calloff publish notice {cid} --type award",
+                earliest=offered,
+                calloff=cid,
+            )
+        )
     return found
 
 

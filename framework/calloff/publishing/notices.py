@@ -1,6 +1,7 @@
 """The notices an officer files on the Central Digital Platform for a call-off: contract
-details (UK7), contract change (UK10) and contract termination (UK11), as an OCDS release
-or as Markdown to read before filing (docs/publishing.md, "Notices").
+award (UK6), contract details (UK7), contract change (UK10) and contract termination
+(UK11), as an OCDS release or as Markdown to read before filing (docs/publishing.md,
+"Notices").
 
 Under the Public Contracts Regulations 2015 the award is published on Contracts Finder
 instead, with the same content, and there is no change or termination notice: those two
@@ -16,15 +17,17 @@ from typing import Any
 import attrs
 
 from calloff.documents.orders import order_reference
-from calloff.domain.model import FINISHED, REGIMES, VAT_RATE, Framework
+from calloff.domain.model import FINISHED, REGIMES, VAT_RATE, Framework, PassOver
 from calloff.domain.money import from_pence, json_money
+from calloff.domain.rules import needs_award_notice
 from calloff.errors import InvalidInput, NotFound, WrongStatus
 from calloff.publishing import calendar, ocds, ocds_calloffs
 from calloff.store.database import Store
 
-TYPES = ("details", "change", "termination")
+TYPES = ("award", "details", "change", "termination")
 FORMATS = ("json", "md")
 NOTICE = {
+    "award": ("UK6", "Contract award notice", "award", "awardNotice"),
     "details": ("UK7", "Contract details notice", "contract", "contractNotice"),
     "change": ("UK10", "Contract change notice", "contractAmendment", "contractNotice"),
     "termination": (
@@ -43,11 +46,16 @@ def notice(
     release to file."""
     if kind not in TYPES:
         raise InvalidInput(
-            f"notice type {kind!r} is not known: choose details, change or termination"
+            f"notice type {kind!r} is not known: choose award, details, change or termination"
         )
     fw = store.framework()
     c = store.calloff(calloff_id)
-    if c.accepted_on is None:
+    if kind == "award" and c.accepted_on is None and c.status != "offered":
+        raise WrongStatus(
+            f"call-off {c.id} is {c.status.replace('_', ' ')}: it is not offered nor was it "
+            "entered into, so it has no contract award notice"
+        )
+    if kind != "award" and c.accepted_on is None:
         raise WrongStatus(
             f"call-off {c.id} is {c.status.replace('_', ' ')} and was never entered into "
             f"(accepted): it has no {NOTICE[kind][1].lower()}"
@@ -78,8 +86,13 @@ def notice(
         award = dict(release["awards"][0])
         award["description"] = f"{award['description']} Approved under decision {c.decision}."
         release["awards"] = [award]
-    release["contracts"][0]["documents"] = [document]
+    if kind == "award":
+        release["awards"] = [{**release["awards"][0], "documents": [document]}]
+    else:
+        release["contracts"][0]["documents"] = [document]
     item = _item(store, c.id, kind, chosen)
+    provider = store.provider(c.provider_id, c.raised_on)
+    needed = kind == "award" and needs_award_notice(fw, c.value, provider.vat, c.raised_on)
     return {
         "type": kind,
         "notice_type": code,
@@ -90,7 +103,7 @@ def notice(
         "reference": order_reference(fw.id, c.id),
         "ocid": full["ocid"] if fw.ocid_prefix else None,
         "due": item,
-        "required": _required(fw, kind, chosen),
+        "required": _required(fw, kind, chosen, needed, c.raised_on),
         "release": ocds.finish({k: v for k, v in release.items() if k != "id"}),
         "details": _details(store, fw, c.id, full, chosen),
     }
@@ -127,6 +140,12 @@ def _shape(
             {**p, "roles": [r for r in p["roles"] if r not in ("payer", "payee")]}
             for p in release["parties"]
         ]
+    if kind == "award":  # made before the contract is entered into: the award alone
+        award = release["awards"][0]
+        pending = award["status"] == "active" and "contracts" not in full
+        release["awards"] = [{**award, "status": "pending" if pending else award["status"]}]
+        release.pop("contracts", None)
+        return release
     contract = dict(release["contracts"][0])
     if kind == "details":
         contract["value"] = release["awards"][0]["value"]
@@ -149,6 +168,7 @@ def _event_recorded(
     """When the event the notice is about was recorded: so the notice's release stays the
     same, whatever is recorded about the call-off afterwards."""
     actions = {
+        "award": ("calloff.offer", "calloff.approve"),
         "details": ("calloff.accept",),
         "change": ("calloff.vary",),
         "termination": ("calloff.complete", "calloff.cancel"),
@@ -157,7 +177,7 @@ def _event_recorded(
     if not rows:
         return None
     index = chosen["number"] - 1 if chosen is not None and chosen["number"] <= len(rows) else -1
-    return ocds._recorded(rows[0 if kind == "details" else index])
+    return ocds._recorded(rows[0 if kind == "details" else index])  # award: its offer
 
 
 def _item(
@@ -172,7 +192,11 @@ def _item(
     return None
 
 
-def _required(fw: Framework, kind: str, chosen: dict[str, Any] | None) -> str:
+def _required(
+    fw: Framework, kind: str, chosen: dict[str, Any] | None, needed: bool, raised: date
+) -> str:
+    if kind == "award":
+        return _award_required(fw, needed, raised)
     if fw.regime != "pa2023":
         if kind == "details":
             return (
@@ -196,6 +220,30 @@ def _required(fw: Framework, kind: str, chosen: dict[str, Any] | None) -> str:
     return "Procurement Act 2023, s.75: before the modification is made"
 
 
+def _award_required(fw: Framework, needed: bool, raised: date) -> str:
+    from calloff.domain.facts import NOTIFIABLE, threshold
+    from calloff.domain.money import format_money
+
+    if fw.regime != "pa2023":
+        return (
+            f"Not required: the {REGIMES[fw.regime]} ask for no contract award notice (a "
+            "Procurement Act 2023 notice); the award goes on Contracts Finder"
+        )
+    limit = format_money(threshold(fw.light_touch, raised))
+    if needed:
+        return (
+            "Procurement Act 2023, s.50(1) and regulation 27: before entering into the "
+            f"contract, which is at or over the {limit} threshold including VAT; its "
+            "acceptance is refused until this notice is recorded published"
+        )
+    return (
+        f"Not required: the call-off is below the {limit} threshold including VAT"
+        + (" for a light-touch contract" if fw.light_touch else "")
+        + f"; at {format_money(NOTIFIABLE)} or more it needs a contract details notice "
+        "instead (s.87)"
+    )
+
+
 def _details(
     store: Store,
     fw: Framework,
@@ -207,7 +255,11 @@ def _details(
     c = store.calloff(calloff_id)
     provider = store.provider(c.provider_id, date.today())
     award = release["awards"][0]
-    contract = release["contracts"][0]
+    # Before it is entered into, the award alone says what the contract will be.
+    contract = release["contracts"][0] if "contracts" in release else {
+        "title": release["awards"][0]["title"],
+        "period": release["awards"][0]["contractPeriod"],
+    }
     vat = provider.vat == "standard"
     paid_count, paid = store.open_data.paid_to_date(c.id)
     initial = award["value"]["amount"]
@@ -235,9 +287,11 @@ def _details(
         "rank": c.rank,
         "competition": c.competition_id,
         "decision": c.decision,
-        "passed_over": [
-            {"rank": p.rank, "name": p.name, "reason": p.reason} for p in store.passed_over(c.id)
-        ],
+        **_passed_over(fw, store.passed_over(c.id)),
+        "supported_employment": provider.supported_employment,
+        "public_service_mutual": provider.public_service_mutual,
+        "standstill_ends": c.standstill_ends,
+        "criteria": _criteria(store, fw, c.competition_id),
         "status": c.status,
         "closed_on": c.closed_on,
         "reason": c.reason,
@@ -254,6 +308,31 @@ def _details(
             "percent": _percent(chosen["old_value_pence"], chosen["new_value_pence"]),
         },
     }
+
+
+def _passed_over(fw: Framework, passed: list[PassOver]) -> dict[str, Any]:
+    """Who ranked above was passed over: by default how many for which kind of reason only;
+    each with its name and reason where the definition opts in (docs/publishing.md)."""
+    from calloff.domain.facts import pass_over_counts
+
+    full = fw.facts.publish_pass_over_reasons
+    return {
+        "passed_over": [{"rank": p.rank, "name": p.name, "reason": p.reason} for p in passed]
+        if full
+        else [],
+        "passed_over_summary": pass_over_counts([p.reason for p in passed]) or None,
+    }
+
+
+def _criteria(store: Store, fw: Framework, competition: int | None) -> list[dict[str, Any]]:
+    """A competition's award criteria with the weights it used."""
+    if competition is None:
+        return []
+    weights = store.competitions.get(competition).weights
+    return [
+        {"name": c.name, "title": c.title or c.name, "weight": weights.get(c.name, c.weight)}
+        for c in fw.criteria
+    ]
 
 
 def _percent(old: int, new: int) -> str:

@@ -55,8 +55,14 @@ CONTRACT_COLUMNS = (
     "procurement_route",
     "sme",
     "vcse",
+    "supported_employment",
+    "public_service_mutual",
     "status",
 )
+
+
+# What the Central Digital Platform records about a supplier, published with each contract.
+STATUSES = ("sme", "vcse", "supported_employment", "public_service_mutual")
 
 
 def quarter_bounds(year: FinancialYear, quarter: int) -> tuple[date, date]:
@@ -143,6 +149,8 @@ def contracts(store: Store, year: FinancialYear, quarter: int) -> dict[str, Any]
                 + ("by ranking" if r["competition_id"] is None else "by competition"),
                 "sme": _flag(r["sme"]),
                 "vcse": _flag(r["vcse"]),
+                "supported_employment": _flag(r["supported_employment"]),
+                "public_service_mutual": _flag(r["public_service_mutual"]),
                 "status": r["status"] if ended else "accepted",
             }
         )
@@ -195,7 +203,7 @@ def _framework_row(store: Store, fw: Framework, start: date, end: date) -> dict[
 
     def joined(key: str) -> str | None:
         """One value per supplier that has one, named: "Acme Ltd: SC123456; Bee CIC: …"."""
-        shown = {1: "Yes", 0: "No"} if key in ("sme", "vcse") else {}
+        shown = {1: "Yes", 0: "No"} if key in STATUSES else {}
         parts = [
             f"{s['name']}: {shown.get(s[key], s[key])}" for s in suppliers if s[key] is not None
         ]
@@ -223,7 +231,6 @@ def _framework_row(store: Store, fw: Framework, start: date, end: date) -> dict[
         # The day an extension must be decided, while one is left.
         "review_date": t.end if t.extensions_left else None,
         "procurement_route": route,
-        "sme": joined("sme"),
-        "vcse": joined("vcse"),
+        **{key: joined(key) for key in STATUSES},
         "status": "in force" if t.end >= end else "ended",
     }

@@ -80,6 +80,35 @@ class Disclosures:
             )
         )
 
+    def offered_by(self, on: date) -> list[dict[str, Any]]:
+        """The call-offs offered by `on` (the council's award decision) that are still
+        offered or were entered into, with their value at award and the provider's VAT:
+        each above the threshold owes a contract award notice before it is entered into."""
+        return list(
+            self.db.query(
+                f"""
+                SELECT c.id, c.status, c.offered_on AS raised_on, c.respond_by, c.decided_on,
+                  COALESCE(c.approved_on, c.offered_on) AS offered_on, c.initial_value_pence,
+                  rq.title, p.name AS provider, p.vat
+                FROM calloffs c JOIN requests rq ON rq.id = c.request_id
+                  JOIN providers p ON p.id = c.provider_id
+                WHERE (c.status = 'offered'
+                    OR (c.status IN ({", ".join(repr(s) for s in ENTERED)})
+                        AND c.decided_on IS NOT NULL))
+                  AND COALESCE(c.approved_on, c.offered_on) <= ?
+                ORDER BY c.id
+                """,
+                [on.isoformat()],
+            )
+        )
+
+    def published_on(self, item: str) -> str | None:
+        """The day due item `item` was recorded as published, or None."""
+        row = self.db.execute(
+            "SELECT published_on FROM publications WHERE item = ? COLLATE NOCASE", [item]
+        ).fetchone()
+        return None if row is None else str(row[0])
+
     def variations_by(self, on: date) -> list[dict[str, Any]]:
         """The variations in effect by `on`, each numbered 1, 2… within its call-off in the
         order made, with the day its call-off was entered into: each may owe a change
@@ -199,7 +228,7 @@ class Disclosures:
                 """
                 SELECT c.id, c.lot, c.status, c.closed_on, c.competition_id, rq.title, rq.start,
                   rq."end", l.title AS lot_title, p.name, p.companies_house, p.charity, p.ppon,
-                  p.sme, p.vcse,
+                  p.sme, p.vcse, p.supported_employment, p.public_service_mutual,
                   (SELECT ch.value_pence FROM changes ch WHERE ch.calloff_id = c.id
                      AND ch.effective_on <= :end ORDER BY ch.effective_on DESC, ch.id DESC LIMIT 1)
                     AS value_then,
@@ -237,7 +266,8 @@ class Disclosures:
         marks = ", ".join("?" * len(ids))
         return list(
             self.db.query(
-                "SELECT name, companies_house, charity, ppon, sme, vcse FROM providers "
+                "SELECT name, companies_house, charity, ppon, sme, vcse, supported_employment, "
+                "public_service_mutual FROM providers "
                 f"WHERE id IN ({marks}) ORDER BY name COLLATE NOCASE",
                 list(ids),
             )

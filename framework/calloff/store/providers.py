@@ -79,7 +79,7 @@ class Roster:
         rows = self.db.query(
             f"""
             SELECT p.id, p.name, p.vat, p.address, p.companies_house, p.charity, p.sme,
-              p.vcse, p.ppon, p.email,
+              p.vcse, p.ppon, p.supported_employment, p.public_service_mutual, p.email,
               (SELECT status FROM provider_status ps WHERE ps.provider_id = p.id
                  AND ps.effective_on <= :on
                  ORDER BY ps.status = 'withdrawn' DESC, ps.effective_on DESC, ps.id DESC
@@ -110,6 +110,8 @@ class Roster:
                 sme=None if r["sme"] is None else bool(r["sme"]),
                 vcse=None if r["vcse"] is None else bool(r["vcse"]),
                 ppon=r["ppon"],
+                supported_employment=_flag(r["supported_employment"]),
+                public_service_mutual=_flag(r["public_service_mutual"]),
                 email=r["email"],
             )
             for r in rows
@@ -193,3 +195,7 @@ def _matching(name: str | None) -> tuple[str, dict[str, Any]]:
         return "1", {}
     escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return "p.name LIKE :name ESCAPE '\\'", {"name": f"%{escaped}%"}
+
+
+def _flag(value: int | None) -> bool | None:
+    return None if value is None else bool(value)

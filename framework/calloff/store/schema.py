@@ -16,8 +16,9 @@ import sqlite_utils
 
 from calloff.domain.competition import Criterion
 from calloff.domain.model import Framework, FundingStream, Lot, Term
-from calloff.domain.money import from_pence, to_pence
+from calloff.domain.money import from_pence
 from calloff.errors import DatabaseError
+from calloff.store import facts
 from calloff.store.faults import busy_timeout
 from calloff.store.migrations import MIGRATIONS as MIGRATIONS  # re-exported for Store.create
 from calloff.store.migrations import create_audit_head
@@ -27,7 +28,7 @@ from calloff.store.trail import now_stamp
 if TYPE_CHECKING:
     from calloff.store.database import Store
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 
 def connect(path: Path, immutable: bool = False) -> sqlite_utils.Database:
@@ -289,10 +290,8 @@ def write_framework(store: Store, fw: Framework) -> None:
             "extension_years": t.extension_years,
             "response_days": fw.response_days,
             "holidays": fw.holidays,
-            "approval_threshold_pence": None
-            if fw.approval_threshold is None
-            else to_pence(fw.approval_threshold),
-            "key_decision_pence": None if fw.key_decision is None else to_pence(fw.key_decision),
+            "approval_threshold_pence": facts.pence(fw.approval_threshold),
+            "key_decision_pence": facts.pence(fw.key_decision),
             "default_funding": fw.default_funding,
             "terms": fw.terms_statement,
             "created_at": now_stamp(),
@@ -304,6 +303,7 @@ def write_framework(store: Store, fw: Framework) -> None:
             "standstill_days": fw.standstill_days,
             "practitioners_target": fw.practitioners_target,
             "publishing_contact": fw.publishing_contact or None,
+            **facts.row(fw.facts),
         },
     )
     for lot in fw.lots:
@@ -381,9 +381,7 @@ def read_framework(store: Store) -> Framework:
         response_days=row["response_days"],
         holidays=row["holidays"],
         approval_threshold=None if threshold is None else from_pence(threshold),
-        key_decision=None
-        if row["key_decision_pence"] is None
-        else from_pence(row["key_decision_pence"]),
+        key_decision=facts.amount(row["key_decision_pence"]),
         terms_statement=row["terms"] or "",
         regime=row["regime"],
         light_touch=bool(row["light_touch"]),
@@ -397,4 +395,5 @@ def read_framework(store: Store) -> Framework:
         standstill_days=row["standstill_days"],
         practitioners_target=row["practitioners_target"],
         publishing_contact=row.get("publishing_contact") or "",
+        facts=facts.read(row),
     )

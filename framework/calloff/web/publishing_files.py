@@ -77,13 +77,13 @@ PUBLICATIONS = (
     Publication(
         "notice",
         "A call-off's notice",
-        "Contract details (UK7; under the 2015 Regulations, the award for Contracts Finder), "
-        "change (UK10) or termination (UK11)",
+        "Contract award (UK6), details (UK7; under the 2015 Regulations, the award for "
+        "Contracts Finder), change (UK10) or termination (UK11)",
         "calloff",
     ),
 )
 BY_NAME = {p.name: p for p in PUBLICATIONS}
-NOTICE_TYPES = ("details", "change", "termination")
+NOTICE_TYPES = ("award", "details", "change", "termination")
 
 
 @blueprint.get("/publishing/files")
@@ -174,7 +174,7 @@ def _notice(form: Form) -> Any:
         form.error("notice-calloff", "Enter the call-off's number")
     elif not whole(calloff):
         form.error("notice-calloff", "Enter the call-off's number as a whole number, such as 4")
-    kind = _choice(form, "notice", "type", NOTICE_TYPES, "Choose details, change or termination")
+    kind = _choice(form, "notice", "type", NOTICE_TYPES, "Choose award, details, change or termination")
     fmt = _choice(form, "notice", "format", ("json", "md"), "Choose JSON or Markdown")
     variation = form.get("variation")
     if variation and not whole(variation):
