@@ -453,24 +453,10 @@ def framework_cmd(ctx: click.Context, as_json: bool) -> None:
 
 def _framework_facts(fw: Any) -> None:
     """The framework's own facts, as its notices and open data give them."""
-    from calloff.domain.facts import cpv_title, threshold
+    from calloff.documents import framework_facts
 
-    f = fw.facts
-    shown = {"estimated_value": "Estimated value", "maximum_value": "Maximum value"}
-    for name, label in shown.items():
-        amount = getattr(f, name)
-        click.echo(f"{label}: {format_money(amount) if amount is not None else 'not set'}")
-    codes = [f"{c} ({cpv_title(c)})" if cpv_title(c) else c for c in f.cpv_codes]
-    click.echo(f"CPV codes: {', '.join(codes) or 'none set'}")
-    click.echo(f"Authorities entitled to use it: {'; '.join(f.authorities) or 'not set'}")
-    click.echo(f"Fee: {f'{f.fee_percent}%' if f.fee_percent is not None else 'none'}")
-    latest = f.calloff_latest_end
-    click.echo(f"Latest end of any call-off: {latest or 'not set'}")
-    if fw.regime == "pa2023":
-        limit = format_money(threshold(fw.light_touch, date.today()))
-        click.echo(f"Award notice (UK6) threshold: {limit} including VAT")
-    if f.publish_pass_over_reasons:
-        click.echo("Published files give the reasons providers were passed over")
+    for line in framework_facts.lines(fw, date.today()):
+        click.echo(line)
 
 
 # -- providers -----------------------------------------------------------------------------
@@ -2216,9 +2202,7 @@ def publish_ocds(desk: Desk, since: date | None, output: str | None, force: bool
     write_output(package, output, desk.db, force)
 
 
-@publish.command(
-    "notice", short_help="A call-off's notice: award, details, change or termination."
-)
+@publish.command("notice", short_help="A call-off's notice: award, details, change or termination.")
 @click.argument("calloff_id", metavar="CALLOFF", type=ID)
 @click.option(
     "--type",
