@@ -174,7 +174,9 @@ def _notice(form: Form) -> Any:
         form.error("notice-calloff", "Enter the call-off's number")
     elif not whole(calloff):
         form.error("notice-calloff", "Enter the call-off's number as a whole number, such as 4")
-    kind = _choice(form, "notice", "type", NOTICE_TYPES, "Choose award, details, change or termination")
+    kind = _choice(
+        form, "notice", "type", NOTICE_TYPES, "Choose award, details, change or termination"
+    )
     fmt = _choice(form, "notice", "format", ("json", "md"), "Choose JSON or Markdown")
     variation = form.get("variation")
     if variation and not whole(variation):
