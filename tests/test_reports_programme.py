@@ -166,8 +166,18 @@ def test_a_leeds_database_from_before_the_target_is_given_6000_on_upgrade(tmp_pa
         conn.execute(f"DROP TABLE {table}")
     conn.execute("ALTER TABLE providers DROP COLUMN email")
     conn.execute("ALTER TABLE framework DROP COLUMN publishing_contact")
+    # ... and what schema 13 added (the framework's facts, two more provider statuses).
+    from calloff.store import facts
+
+    for column in facts.COLUMNS:
+        conn.execute(f"ALTER TABLE framework DROP COLUMN {column}")
+    for column in ("supported_employment", "public_service_mutual"):
+        conn.execute(f"ALTER TABLE providers DROP COLUMN {column}")
     conn.execute("PRAGMA user_version = 10")
     conn.commit()
     conn.close()
     with calloff.open(path) as office:
         assert office.framework.practitioners_target == 6000
+        # Schema 13 fills in Leeds' facts, so the report has its estimated value too.
+        estimate = office.report(year="2015-16")["estimated_value"]
+        assert estimate is not None and estimate["estimated_value"] == "260000.00"

@@ -597,10 +597,10 @@ FUTURE = (
          "on", FUTURE),
         (
             "/setup/providers/new",
-            {"name": "Dale Trust", "vat": "exempt", "ppon": "P-1"},
+            {"name": "Dale Trust", "vat": "exempt", "ppon": "PBCD/1234-BCDG"},
             "ppon",
-            "PPON 'P-1' is not valid: it is three groups of 4 letters or digits joined by "
-            "hyphens, as the Central Digital Platform gives it (e.g. PABC-1234-DEFG)",
+            "PPON 'PBCD/1234-BCDG' is not valid: it is letters and digits joined by hyphens, "
+            "as the Central Digital Platform gives it (e.g. PBCD-1234-BCDG)",
         ),
         ("/setup/providers/1/edit", {"charity": "12"}, "charity", "charity number '12' is not "
          "valid: it is digits only, 5 to 8 of them (e.g. 1234567)"),

@@ -12,7 +12,7 @@ from calloff.arguments import provider_detail
 from calloff.web.forms import Form
 
 DETAILS = ("email", "address", "companies_house", "charity", "ppon")
-FLAGS = ("sme", "vcse")
+FLAGS = ("sme", "vcse", "supported_employment", "public_service_mutual")
 YES_NO = {"yes": True, "no": False}
 
 
@@ -101,6 +101,10 @@ def fields_for(names: tuple[str, ...], lots: Any = ()) -> list[dict[str, Any]]:
                 "inline": True},
         "vcse": {"kind": "radios", "label": "A voluntary, community or social enterprise "
                  "(VCSE)?", "items": flag, "inline": True},
+        "supported_employment": {"kind": "radios", "label": "Supported employment provider",
+                                 "items": flag, "inline": True},
+        "public_service_mutual": {"kind": "radios", "label": "Public service mutual",
+                                  "items": flag, "inline": True},
         "ppon": {
             "kind": "text",
             "label": "Public Procurement Organisation Number (PPON, optional)",
@@ -129,6 +133,8 @@ LABELS = {
     "charity": "Charity number",
     "sme": "SME",
     "vcse": "VCSE",
+    "supported_employment": "Supported employment provider",
+    "public_service_mutual": "Public service mutual",
     "ppon": "PPON",
     "reason": "Reason",
     "start": "From",

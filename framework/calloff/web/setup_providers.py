@@ -111,7 +111,7 @@ ADD_FIELDS = ("name", "vat", *DETAILS, *FLAGS)
 @blueprint.get("/setup/providers/new")
 @needs("provider.add")
 def provider_new() -> str:
-    form = with_today(Form({"vat": "standard", "sme": "unknown", "vcse": "unknown"}))
+    form = with_today(Form({"vat": "standard"} | dict.fromkeys(FLAGS, "unknown")))
     return _add_page(form)
 
 
