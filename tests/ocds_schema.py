@@ -3,15 +3,23 @@
 Patch (RFC 7396) over the core release schema; the package schema's reference to the
 release schema resolves to the patched copy, never to the network.
 
-CALLOFF_OCDS_DIR names another copy of that folder. Where there is none, the tests that
-need it are skipped with a reason that says so.
+`review()` runs libcoveocds (the checker behind the OCDS Data Review Tool) over a package
+with the same files, offline.
+
+CALLOFF_OCDS_DIR names another copy of that folder. Where there is none (or libcoveocds
+is not installed, for `review()`), the tests that need it are skipped with a reason that
+says so.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
+import re
+import tempfile
+import zipfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +31,7 @@ RELEASE_URL = "https://standard.open-contracting.org/schema/1__1__5/release-sche
 # The declared extension's repository -> its folder in ../shared/ocds/extensions.
 FOLDERS = {
     "ocds_lots_extension": "lots",
+    "ocds_submissionTerms_extension": "submission_terms",
     "ocds_techniques_extension": "techniques",
     "ocds_bid_extension": "bid",
     "ocds_budget_breakdown_extension": "budget_breakdown",
@@ -139,3 +148,79 @@ def undeclared(document: dict[str, Any]) -> list[str]:
     for release in document["releases"]:
         walk(release, schema, release["ocid"])
     return found
+
+
+# -- libcoveocds, offline ----------------------------------------------------------------------
+
+
+def _standard_zip(base: Path) -> bytes:
+    """The standard as libcoveocds reads it (a ZIP of the standard's repository, its schema
+    in schema/), made from the local copy; the versioned release schema, which the local
+    copy does not hold, is derived from the release schema as the standard derives it."""
+    from ocdsextensionregistry.versioned_release_schema import get_versioned_release_schema
+
+    standard = base / "standard-1.1.5"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("standard-1__1__5/", "")
+        for path in sorted(standard.rglob("*")):
+            if path.is_file() and path.name != "LICENSE":
+                name = path.relative_to(standard).as_posix()
+                archive.write(path, f"standard-1__1__5/schema/{name}")
+        release = json.loads((standard / "release-schema.json").read_text("utf-8"))
+        archive.writestr(
+            "standard-1__1__5/schema/versioned-release-validation-schema.json",
+            json.dumps(get_versioned_release_schema(release, "1__1__5")),
+        )
+    return buffer.getvalue()
+
+
+def _extension_zip(folder: Path, top: str) -> bytes:
+    """An extension as GitHub serves its archive at a commit: every file under one folder."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(f"{top}/", "")
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"{top}/{path.relative_to(folder).as_posix()}")
+    return buffer.getvalue()
+
+
+ARCHIVE = re.compile(r"https://github\.com/open-contracting-extensions/(\w+)/archive/(\w+)\.zip")
+
+
+def review(document: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """libcoveocds's report on the package (as its API gives it: `validation_errors`,
+    `additional_fields`, …), with no network.
+
+    libcoveocds reads the standard from a ZIP (its `standard_zip` setting takes the bytes)
+    and each declared extension through ocdsextensionregistry, which downloads the GitHub
+    archive at the commit in the extension's URL: that request is answered from the
+    extension's folder here, and any other request on the network fails the test."""
+    pytest.importorskip(
+        "libcoveocds", reason="libcoveocds is not installed (pip install -e '.[test]')"
+    )
+    base = require_ocds()
+    import requests
+    from libcoveocds.api import ocds_json_output
+    from libcoveocds.config import LibCoveOCDSConfig
+    from ocdsextensionregistry import util
+
+    def archive(url: str, **_: Any) -> requests.Response:
+        found = ARCHIVE.fullmatch(url)
+        if found is None or found.group(1) not in FOLDERS:
+            raise AssertionError(f"libcoveocds asked the network for {url}")
+        response = requests.Response()
+        response.url, response.status_code = url, 200
+        folder = base / "extensions" / FOLDERS[found.group(1)]
+        response._content = _extension_zip(folder, f"{found.group(1)}-{found.group(2)}")
+        return response
+
+    def offline(self: Any, request: Any, **_: Any) -> Any:
+        raise AssertionError(f"libcoveocds asked the network for {request.url}")
+
+    monkeypatch.setattr(util.session, "get", archive)
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", offline)
+    config = LibCoveOCDSConfig({"context": "api", "standard_zip": _standard_zip(base)})
+    with tempfile.TemporaryDirectory() as scratch:
+        return ocds_json_output(scratch, json_data=document, lib_cove_ocds_config=config)

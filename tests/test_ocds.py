@@ -2,8 +2,9 @@
 
 The Leeds database of tests/test_publishing.py (six call-offs, worked by hand there) is
 the package's subject; the demo's package and packages of generated databases are
-validated against the core schema patched with the lots, techniques, bid and budget
-breakdown extensions from ../shared/ocds (tests/ocds_schema.py).
+validated against the core schema patched with the lots, submission terms, techniques, bid
+and budget breakdown extensions from ../shared/ocds (tests/ocds_schema.py); libcoveocds
+reviews them too (tests/test_ocds_review.py).
 """
 
 from __future__ import annotations
@@ -69,7 +70,11 @@ def test_the_framework_release(leeds):
     fw = by_ocid(doc)[FRAMEWORK]
     assert fw["tender"]["techniques"] == {
         "hasFrameworkAgreement": True,
-        "frameworkAgreement": {"method": "withoutReopeningCompetition"},
+        "frameworkAgreement": {
+            "method": "withoutReopeningCompetition",
+            "buyerCategories": "Leeds City Council; Schools in Leeds buying through the "
+            "council's traded services",
+        },
     }
     assert [lot["id"] for lot in fw["tender"]["lots"]] == [str(n) for n in range(1, 9)]
     names = {p["id"]: p["name"] for p in fw["parties"]}
@@ -183,8 +188,10 @@ def test_the_award_says_how_and_why_not_above(own):
         "best-ranked eligible provider; not awarded by competition."
     )
     second = releases[f"{FRAMEWORK}-CO-{cid + 1:05d}"]["awards"][0]["description"]
-    assert second.endswith(
-        "Passed over: rank 1, Alder Training (declined on 2015-10-02: fully booked)."
+    assert second == (
+        "Direct award under the framework, by ranking: offered to rank 2 on lot 4, the "
+        "best-ranked eligible provider; not awarded by competition. Ranked above and passed "
+        "over: 1 declined."
     )
 
 

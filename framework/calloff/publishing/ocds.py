@@ -2,12 +2,16 @@
 (docs/publishing.md, "Open data (OCDS)").
 
 The framework is one contracting process: its lots, the ranking on each lot as bids with a
-rank, the caps per funding stream and year as a budget breakdown. Each call-off is its own
-process, linked to the framework's by `relatedProcesses`, with its award, its contract,
-its variations as amendments and its paid invoices as transactions.
+rank, the caps per funding stream and year as a budget breakdown, and the definition's facts
+where it gives them: the estimated value as `tender.value`, the maximum as a lot group of
+every lot, the CPV codes as an item's classifications, the authorities entitled to call off
+as the framework agreement's `buyerCategories`. Each call-off is its own process, linked
+to the framework's by `relatedProcesses`, with its award, its contract, its variations as
+amendments and its paid invoices as transactions.
 
-The call-offs' releases are built in `calloff.publishing.ocds_calloffs`. A release describes its
-process as the records hold it now, and is named by what it says:
+The call-offs' releases are built in `calloff.publishing.ocds_calloffs`, the parties in
+`calloff.publishing.ocds_parties` (which says why the providers' statuses are left out).
+A release describes its process as the records hold it now, and is named by what it says:
 its `id` is the process's `ocid` and a digest of its content, and its `date` is the last
 time anything it says was recorded. The same records give the same release, byte for
 byte; any change gives a release with a new `id` beside the old one, never a rewrite of it.
@@ -26,8 +30,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from calloff.domain.facts import cpv_title
 from calloff.domain.model import REGIMES, Framework
-from calloff.errors import InvalidInput
+from calloff.publishing.ocds_parties import buyer_party, provider_party
+from calloff.publishing.ocds_parties import publisher_prefix as _prefix
+from calloff.publishing.ocds_parties import ref as _ref
 from calloff.store.database import Store
 
 # The extensions a package declares, each pinned to the commit its schema was taken from
@@ -35,6 +42,10 @@ from calloff.store.database import Store
 EXTENSIONS = {
     "lots": "open-contracting-extensions/ocds_lots_extension/"
     "8d3b52eb26ce0f1a015c91b665c120b17ef619a0",
+    # The lots extension's Lot.submissionTerms refers to its SubmissionTerms: without it
+    # the lots patch cannot be resolved, and a checker cannot tell known fields from unknown.
+    "submission_terms": "open-contracting-extensions/ocds_submissionTerms_extension/"
+    "449ade63333a50f1e8cd2b0704c0a3c5e329a8a8",
     "techniques": "open-contracting-extensions/ocds_techniques_extension/"
     "5568b00a8dd694a3d34441bdd9ef2bd3f9d44b11",
     "bid": "open-contracting-extensions/ocds_bid_extension/"
@@ -53,17 +64,6 @@ def framework_ocid(fw: Framework) -> str:
 
 def calloff_ocid(fw: Framework, calloff_id: int) -> str:
     return f"{framework_ocid(fw)}-CO-{calloff_id:05d}"
-
-
-def _prefix(fw: Framework) -> str:
-    if not fw.ocid_prefix:
-        name = f"the framework {fw.id} has no ocid_prefix: name the council's registered prefix"
-        or_file = '(or ocid_prefix = "ocds-xxxxxx" in the definition file of a new database)'
-        raise InvalidInput(
-            f'{name} with set_ocid_prefix("ocds-xxxxxx") {or_file}',
-            command=f"{name} with `calloff framework ocid-prefix ocds-xxxxxx` {or_file}",
-        )
-    return fw.ocid_prefix
 
 
 def stamp(day: date, end: bool = False) -> str:
@@ -90,40 +90,6 @@ def _recorded(stamp_text: str | None) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# -- parties ---------------------------------------------------------------------------------
-
-
-def buyer_party(fw: Framework) -> dict[str, Any]:
-    return {"id": f"{_prefix(fw)}-buyer", "name": fw.buyer, "roles": ["buyer", "procuringEntity"]}
-
-
-def provider_party(row: dict[str, Any], fw: Framework, roles: list[str]) -> dict[str, Any]:
-    """A provider with its registration numbers: Companies House as GB-COH, a charity as
-    GB-CHC, the PPON beside them (docs/publishing.md). Whether an SME or a VCSE is left
-    out: no extension the package declares has a field for it."""
-    schemes = [("GB-COH", row.get("companies_house")), ("GB-CHC", row.get("charity"))]
-    known = [(scheme, ident) for scheme, ident in schemes if ident]
-    party: dict[str, Any] = {
-        "id": f"{known[0][0]}-{known[0][1]}" if known else f"{_prefix(fw)}-provider-{row['id']}",
-        "name": row["name"],
-        "roles": roles,
-    }
-    if known:
-        party["identifier"] = {"scheme": known[0][0], "id": known[0][1], "legalName": row["name"]}
-    more = [{"scheme": s, "id": i} for s, i in known[1:]]
-    if row.get("ppon"):
-        more.append({"scheme": "GB-PPON", "id": row["ppon"]})
-    if more:
-        party["additionalIdentifiers"] = more
-    if row.get("address"):
-        party["address"] = {"streetAddress": row["address"], "countryName": "United Kingdom"}
-    return party
-
-
-def _ref(party: dict[str, Any]) -> dict[str, Any]:
-    return {"id": party["id"], "name": party["name"]}
 
 
 # -- releases ---------------------------------------------------------------------------------
@@ -169,15 +135,17 @@ def framework_release(store: Store) -> dict[str, Any]:
             + "; call-offs are offered by rank on each lot",
             "status": "complete",
             "procuringEntity": _ref(parties[0]),
+            **_estimate(fw),
             "mainProcurementCategory": "services",
             "contractPeriod": _period(term.start, term.end, term.latest_end),
             "techniques": {
                 "hasFrameworkAgreement": True,
-                "frameworkAgreement": {"method": method},
+                "frameworkAgreement": {"method": method, **_buyers(fw)},
             },
             "lots": [
                 {"id": str(lot.number), "title": lot.title, "status": "active"} for lot in fw.lots
             ],
+            **_maximum(fw),
         },
         "bids": {
             "details": [
@@ -211,6 +179,62 @@ def framework_release(store: Store) -> dict[str, Any]:
     if not release["awards"]:
         del release["awards"]
     return finish(release)
+
+
+# -- the framework's facts (each left out where the definition gives none) --------------------
+
+
+def items(fw: Framework, description: str) -> dict[str, Any]:
+    """What is bought, as one item classified by the framework's CPV codes: the first as
+    its classification, the rest as additional classifications (8 digits, no check
+    digit; titled where calloff knows the title)."""
+    codes = list(dict.fromkeys(code[:8] for code in fw.facts.cpv_codes))
+    if not codes:
+        return {}
+
+    def cpv(code: str) -> dict[str, Any]:
+        title = cpv_title(code)
+        return {"scheme": "CPV", "id": code, **({"description": title} if title else {})}
+
+    item: dict[str, Any] = {"id": "1", "description": description, "classification": cpv(codes[0])}
+    if codes[1:]:
+        item["additionalClassifications"] = [cpv(code) for code in codes[1:]]
+    return {"items": [item]}
+
+
+def _estimate(fw: Framework) -> dict[str, Any]:
+    """The CPV item, and the estimated value (ex-VAT) as the tender's value."""
+    found = items(fw, fw.name)
+    if fw.facts.estimated_value is not None:
+        found["value"] = value(fw.facts.estimated_value)
+    return found
+
+
+def _maximum(fw: Framework) -> dict[str, Any]:
+    """The framework's maximum value (ex-VAT), as a lot group of every lot.
+
+    Not `tender.maximumValue`: neither the core 1.1.5 schema nor any declared extension
+    defines it (it would be an unknown field to a checker). The lots extension's
+    `LotGroup.maximumValue` is "the maximum estimated value of the lots in this group", so
+    one group of all the lots says it. (The techniques extension's
+    `frameworkAgreement.value`, "the total upper estimated value", would say it too; one
+    place is enough.)"""
+    if fw.facts.maximum_value is None:
+        return {}
+    group = {
+        "id": "all-lots",
+        "title": "All lots",
+        "relatedLots": [str(lot.number) for lot in fw.lots],
+        "maximumValue": value(fw.facts.maximum_value),
+    }
+    return {"lotGroups": [group]}
+
+
+def _buyers(fw: Framework) -> dict[str, Any]:
+    """The authorities entitled to call off, as the techniques extension's buyerCategories."""
+    if not fw.facts.authorities:
+        return {}
+    return {"buyerCategories": "; ".join(fw.facts.authorities)}
 
 
 def _budget(store: Store, fw: Framework) -> dict[str, Any]:

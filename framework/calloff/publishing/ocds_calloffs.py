@@ -13,21 +13,22 @@ from datetime import date
 from typing import Any
 
 from calloff.documents.orders import order_reference
+from calloff.domain.facts import pass_over_counts
 from calloff.domain.model import ENTERED, Framework
 from calloff.domain.money import from_pence
 from calloff.publishing.ocds import (
     _period,
     _providers,
     _recorded,
-    _ref,
-    buyer_party,
     calloff_ocid,
     finish,
     framework_ocid,
-    provider_party,
+    items,
     stamp,
     value,
 )
+from calloff.publishing.ocds_parties import buyer_party, provider_party
+from calloff.publishing.ocds_parties import ref as _ref
 from calloff.store.database import Store
 
 # A call-off's status as OCDS awards and contracts say it.
@@ -135,6 +136,7 @@ def calloff_release(
             "description": f"Lot {c['lot']}: {c['lot_title']}",
             "status": "complete",
             "procuringEntity": _ref(buyer),
+            **items(fw, c["title"]),
             **_method(fw.reference, c),
             "mainProcurementCategory": "services",
         },
@@ -145,7 +147,11 @@ def calloff_release(
                 "status": AWARD_STATUS[status] if entered or status not in ENTERED else "cancelled",
                 "date": stamp(date.fromisoformat(decided or c["offered_on"])),
                 "description": route(
-                    c["rank"], c["lot"], passed_over or [], c.get("competition_id")
+                    c["rank"],
+                    c["lot"],
+                    passed_over or [],
+                    c.get("competition_id"),
+                    full=fw.facts.publish_pass_over_reasons,
                 ),
                 "value": value(from_pence(c["initial_value_pence"])),
                 "suppliers": [_ref(supplier)],
@@ -219,10 +225,21 @@ def _method(reference: str, c: dict[str, Any]) -> dict[str, Any]:
 
 
 def route(
-    rank: int, lot: int, passed_over: list[dict[str, Any]], competition: int | None = None
+    rank: int,
+    lot: int,
+    passed_over: list[dict[str, Any]],
+    competition: int | None = None,
+    *,
+    full: bool = False,
 ) -> str:
     """How the call-off was awarded, and why not to anyone ranked above (the contract
-    details notice says whether it was by competition and, if not, why)."""
+    details notice says whether it was by competition and, if not, why).
+
+    By default it says how many were passed over (or, in a competition, how many bids were
+    set aside) for which kind of reason: no provider's name, and never the reason an
+    officer typed, which stays in the council's award record. With `full` (the definition's
+    `publish_pass_over_reasons = true`) it names each, with its rank and recorded reason.
+    Each of `passed_over` has `rank`, `name` and `reason`."""
     if competition is not None:
         text = (
             f"Awarded under the framework by competition {competition} among the providers "
@@ -230,21 +247,23 @@ def route(
             "criteria."
         )
         if passed_over:
-            text += " Bids set aside: " + "; ".join(
-                f"rank {p['rank']}, {p['name']} ({p['reason']})" for p in passed_over
-            )
-            text += "."
+            text += f" Bids set aside: {_passed(passed_over, full)}."
         return text
     text = (
         f"Direct award under the framework, by ranking: offered to rank {rank} on lot {lot}, "
         "the best-ranked eligible provider; not awarded by competition."
     )
-    if passed_over:
-        text += " Passed over: " + "; ".join(
-            f"rank {p['rank']}, {p['name']} ({p['reason']})" for p in passed_over
-        )
-        text += "."
+    if passed_over and full:
+        text += f" Passed over: {_passed(passed_over, full)}."
+    elif passed_over:
+        text += f" Ranked above and passed over: {_passed(passed_over, full)}."
     return text
+
+
+def _passed(passed_over: list[dict[str, Any]], full: bool) -> str:
+    if full:
+        return "; ".join(f"rank {p['rank']}, {p['name']} ({p['reason']})" for p in passed_over)
+    return pass_over_counts([p["reason"] for p in passed_over])
 
 
 def amendment(v: dict[str, Any], number: int) -> dict[str, Any]:

@@ -105,11 +105,13 @@ class OpenData:
     # -- who and what ---------------------------------------------------------------------
 
     def providers(self) -> dict[int, dict[str, Any]]:
-        """Every provider by id, with what a release says of it as a party."""
+        """Every provider by id, with what a release says of it as a party, and its
+        statuses as the Central Digital Platform records them."""
         return {
             r["id"]: r
             for r in self.db.query(
-                "SELECT id, name, address, companies_house, charity, ppon, sme, vcse FROM providers"
+                "SELECT id, name, address, companies_house, charity, ppon, sme, vcse, "
+                "supported_employment, public_service_mutual FROM providers"
             )
         }
 
