@@ -253,3 +253,38 @@ def test_a_provider_accepting_through_its_link_waits_for_the_notice(tmp_path, mo
         office.published(f"calloff-{cid}-award", on=TODAY, reference="FTS-2")
         done = office.answer_offer(token, accept=True, address="192.0.2.4")
     assert done.calloff.status == "accepted"
+
+
+def test_the_workspace_refuses_the_acceptance_and_lists_the_notice(tmp_path, monkeypatch):
+    """In the browser: the Publishing page lists the award notice, its download is the
+    command's, and Continue on the acceptance is refused with the library's sentence,
+    nothing written, until the notice is recorded published."""
+    from calloff.domain import passwords
+    from tests.test_web_pages import changes, client_as
+    from tests.workspace import PASSWORD, app_for, day, post
+
+    monkeypatch.setattr(passwords, "COST", 2**6)
+    cl = shire(tmp_path)
+    cid = offer(cl, "250000")
+    with calloff.open(cl.db) as office:
+        office.add_officer("o.officer", name="Olive Officer", roles=["officer"], on="2026-04-01")
+        office.set_password("o.officer", password=PASSWORD)
+    app = app_for(cl.db)
+    client = client_as(app, "o.officer")
+    page = client.get("/publishing?on=2026-05-02").text
+    assert f"Contract award notice (UK6) for call-off {cid}" in page
+    download = client.get(f"/publishing/files/notice?calloff={cid}&type=award&format=json")
+    assert download.status_code == 200
+    command = cl.ok("publish", "notice", str(cid), "--type", "award").stdout
+    assert download.get_data(as_text=True) == command
+    before = changes(cl.db)
+    refused = post(client, f"/calloffs/{cid}/accept", day("on", "2026-05-05"))
+    assert refused.status_code == 400
+    assert "needs its contract award notice (UK6) published before it is entered into" in (
+        refused.text
+    )
+    assert changes(cl.db) == before
+    cl.ok("published", f"calloff-{cid}-award", "--on", "2026-05-05")
+    done = post(client, f"/calloffs/{cid}/accept", {"confirm": "yes"} | day("on", "2026-05-05"))
+    assert done.status_code == 302
+    assert cl.json("show", str(cid))["status"] == "accepted"

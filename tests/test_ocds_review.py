@@ -140,6 +140,10 @@ def test_the_demo_package_passes_review(tmp_path, monkeypatch):
     report = ocds_schema.review(document, monkeypatch)
     assert_clean(report)
     assert report["count"] == 1 + 5
+    # The officers typed these when passing Alder over and when Alder declined.
+    text = json.dumps(document)
+    assert "lead trainer on leave" not in text and "fully booked in July" not in text
+    assert "Ranked above and passed over: 1 unavailable." in text
 
 
 def test_the_borsetshire_demo_package_passes_review(tmp_path, monkeypatch):

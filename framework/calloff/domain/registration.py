@@ -61,12 +61,13 @@ def check_ppon(value: str) -> str | None:
     """The PPON as stored: upper case, without spaces or a `GB-PPON-` (or `GB-PPON:`)
     prefix. One not in the platform's format is kept as given (early PPONs may predate
     the final rule): `ppon_warning` says so."""
-    number = _squeezed(value)
+    typed = _squeezed(value)
+    if not typed:
+        return None
+    number = typed
     for prefix in ("GB-PPON-", "GB-PPON:"):
         number = number.removeprefix(prefix)
-    if not number:
-        return None
-    if len(number) > 40 or not re.fullmatch(r"[A-Z0-9:-]+", number):
+    if not number or len(number) > 40 or not re.fullmatch(r"[A-Z0-9:-]+", number):
         raise InvalidInput(
             f"PPON {value!r} is not valid: it is letters and digits joined by hyphens, as "
             f"the Central Digital Platform gives it (e.g. {PPON_EXAMPLE})"

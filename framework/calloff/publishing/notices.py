@@ -256,10 +256,14 @@ def _details(
     provider = store.provider(c.provider_id, date.today())
     award = release["awards"][0]
     # Before it is entered into, the award alone says what the contract will be.
-    contract = release["contracts"][0] if "contracts" in release else {
-        "title": release["awards"][0]["title"],
-        "period": release["awards"][0]["contractPeriod"],
-    }
+    contract = (
+        release["contracts"][0]
+        if "contracts" in release
+        else {
+            "title": release["awards"][0]["title"],
+            "period": release["awards"][0]["contractPeriod"],
+        }
+    )
     vat = provider.vat == "standard"
     paid_count, paid = store.open_data.paid_to_date(c.id)
     initial = award["value"]["amount"]
