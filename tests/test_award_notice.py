@@ -242,6 +242,14 @@ def test_a_provider_accepting_through_its_link_waits_for_the_notice(tmp_path, mo
         )
         cid = office.allocate(request.id).calloff.id
     token = token_of(db, cid)
+    with calloff.open(db) as office:
+        (sent,) = [m for m in office.service.store.outbox.messages() if m.kind == "offer"]
+        from calloff.notify.sending import compose
+        from tests.messaging import mail_for
+
+        text = compose(office.service, mail_for(25), sent).get_body(("plain",)).get_content()
+    assert sent.payload["award_notice"] is True  # the offer says the acceptance waits
+    assert "Shire Council must publish a contract award notice for this call-off" in text
     before = snapshot(db)
     with calloff.open(db) as office, pytest.raises(calloff.RuleBroken) as refused:
         office.answer_offer(token, accept=True, address="192.0.2.4")

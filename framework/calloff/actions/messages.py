@@ -87,11 +87,14 @@ def offer(store: Store, event: dict[str, Any], c: Any) -> None:
 
 def calloff_facts(store: Store, c: Any) -> dict[str, Any]:
     """What a message about a call-off says: never a rank, the headroom or the ceiling."""
+    from calloff.domain.rules import needs_award_notice
+
     r = store.request(c.request_id)
     provider = store.provider(c.provider_id, c.raised_on)
+    fw = store.framework()
     return {
         "calloff": c.id,
-        "reference": order_reference(store.framework().id, c.id),
+        "reference": order_reference(fw.id, c.id),
         "title": r.title,
         "lot": c.lot,
         "provider": provider.name,
@@ -102,6 +105,8 @@ def calloff_facts(store: Store, c: Any) -> dict[str, Any]:
         "status": c.status,
         "reason": c.reason,
         "request": r.id,
+        # The acceptance waits for the council's contract award notice (s.50(1)).
+        "award_notice": needs_award_notice(fw, c.value, provider.vat, c.raised_on),
     }
 
 
