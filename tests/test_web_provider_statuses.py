@@ -74,7 +74,7 @@ NEW = {
 def test_the_add_form_asks_for_both_statuses_as_for_sme_and_vcse(app):
     page = client_as(app, "m.admin").get("/setup/providers/new")
     words = text(page)
-    assert "Supported employment provider" in words and "Public service mutual" in words
+    assert "A supported employment provider?" in words and "A public service mutual?" in words
     for name in ("sme", "vcse", "supported_employment", "public_service_mutual"):
         assert radios(page, name) == ["yes", "no", "unknown"], name
         assert re.search(rf'name="{name}" type="radio" value="unknown" checked', page.text)

@@ -101,9 +101,9 @@ def fields_for(names: tuple[str, ...], lots: Any = ()) -> list[dict[str, Any]]:
                 "inline": True},
         "vcse": {"kind": "radios", "label": "A voluntary, community or social enterprise "
                  "(VCSE)?", "items": flag, "inline": True},
-        "supported_employment": {"kind": "radios", "label": "Supported employment provider",
+        "supported_employment": {"kind": "radios", "label": "A supported employment provider?",
                                  "items": flag, "inline": True},
-        "public_service_mutual": {"kind": "radios", "label": "Public service mutual",
+        "public_service_mutual": {"kind": "radios", "label": "A public service mutual?",
                                   "items": flag, "inline": True},
         "ppon": {
             "kind": "text",
