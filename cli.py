@@ -2244,6 +2244,8 @@ def publish_notice(
     the 2015 Regulations the details notice is the award to put on Contracts Finder."""
     if as_json and fmt == "md":
         raise click.UsageError("--json and --format md disagree: give one of them")
+    if variation is not None and kind != "change":
+        raise click.UsageError(f"--variation is for --type change, not --type {kind}")
     fmt = "json" if as_json else fmt or "json"
     guard_output(output, desk.db, force)
     text = desk.office().notice(

@@ -296,3 +296,43 @@ def test_the_workspace_refuses_the_acceptance_and_lists_the_notice(tmp_path, mon
     done = post(client, f"/calloffs/{cid}/accept", {"confirm": "yes"} | day("on", "2026-05-05"))
     assert done.status_code == 302
     assert cl.json("show", str(cid))["status"] == "accepted"
+
+
+def test_a_variation_does_not_change_whether_the_award_notice_was_needed(tmp_path):
+    """The test is on the value offered: £250,000.00 (£300,000.00 with VAT) varied down to
+    £100,000.00 still needed its notice, and says so."""
+    cl = shire(tmp_path)
+    cid = offer(cl, "250000")
+    cl.ok("published", f"calloff-{cid}-award", "--on", "2026-05-05")
+    cl.ok("accept", str(cid), "--on", "2026-05-05")
+    cl.ok("vary", str(cid), "--value", "100000", "--reason", "fewer places", "--on", "2026-05-10")
+    text = cl.ok("publish", "notice", str(cid), "--type", "award", "--format", "md").stdout
+    assert "Procurement Act 2023, s.50(1) and regulation 27" in text
+    assert "£250,000.00 excluding VAT (£300,000.00 including VAT)" in text
+    cl.refused("publish", "notice", str(cid), "--type", "award", "--variation", "1", code=2)
+
+
+@pytest.mark.parametrize(
+    "line, said",
+    [
+        ('fee_percent = "1e1"', "fee_percent '1e1' is not a percentage from 0 to 100"),
+        ('cpv_codes = ["80500000-1"]', "CPV code 80500000-1 has the wrong check digit"),
+        ("cpv_codes = [80500000]", "CPV code 80500000 is not valid: write it as text"),
+        (
+            "calloff_latest_end = 2028-03-31T10:00:00",
+            "calloff_latest_end must be a date like 2031-03-31, not a date and time",
+        ),
+        ('estimated_value = "900000.00"', "maximum_value is less than estimated_value"),
+    ],
+)
+def test_a_bad_fact_in_a_definition_is_one_line(tmp_path, line, said):
+    text = DEFINITION.format(light_touch="false")
+    key = line.split(" = ")[0]
+    text = "\n".join(x for x in text.splitlines() if not x.startswith(key + " "))
+    text = text.replace('maximum_value = "900000.00"', 'maximum_value = "800000.00"')
+    text = text.replace("schema = 1", f"schema = 1\n{line}")
+    definition = tmp_path / "bad.toml"
+    definition.write_text(text, "utf-8")
+    cl = Calloff(tmp_path / "bad.db")
+    assert said in cl.refused("init", "--from", str(definition))
+    assert not cl.db.exists()

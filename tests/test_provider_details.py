@@ -280,7 +280,7 @@ def test_a_ppon_in_the_platforms_format_is_kept_without_a_warning(leeds: Calloff
 def test_a_ppon_not_in_the_platforms_format_warns_and_is_stored(leeds: Calloff, typed):
     result = leeds.ok("provider", "add", "Dale Trust", "--ppon", typed)
     assert result.stderr.startswith(f"warning: PPON {typed} is not in the Central Digital Platform")
-    assert "e.g. PBCD-1234-BCDG" in result.stderr and "stored as given" in result.stderr
+    assert "e.g. PBCD-1234-BCDG" in result.stderr and "stored as typed" in result.stderr
     shown = leeds.json("provider", "show", "Dale Trust")
     assert shown["ppon"] == typed and "not in the Central Digital" in shown["ppon_warning"]
     edited = leeds.ok("provider", "edit", "Dale Trust", "--ppon", "PBCD-1234-BCDG")

@@ -18,7 +18,7 @@ from calloff.domain.competition import standstill_end
 from calloff.domain.dates import add_working_days
 from calloff.domain.model import CallOff, RankEntry, clean_text
 from calloff.domain.money import format_money
-from calloff.domain.rules import cascade, check_term
+from calloff.domain.rules import cascade, check_latest_end, check_term
 from calloff.errors import CeilingExceeded, RuleBroken
 
 
@@ -54,6 +54,7 @@ class Approvals(ServiceBase):
                 )
             check_term(fw.term, on)
             request = s.request(c.request_id)
+            check_latest_end(fw, request.end, f"call-off {c.id}")
             instead = (
                 f"reject it with `calloff reject {c.id} --reason TEXT`, then "
                 f"`calloff allocate {request.id}` offers it to the next eligible provider"

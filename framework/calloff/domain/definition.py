@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -70,6 +70,10 @@ def _require(data: dict[str, Any], key: str, kind: type) -> Any:
 
 
 def _date(value: Any, field: str) -> date:
+    if isinstance(value, datetime):
+        raise DefinitionError(
+            f"the field {field!r} must be a date like 2015-04-01, not a date and time"
+        )
     if isinstance(value, date):
         return value
     if isinstance(value, str):

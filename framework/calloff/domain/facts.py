@@ -6,7 +6,7 @@ file may say about a provider passed over (docs/publishing.md, docs/rules.md).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,16 +26,17 @@ THRESHOLDS: tuple[tuple[date, Decimal, Decimal], ...] = (
 # a contract details notice (s.87, regulation 33), and no award notice.
 NOTIFIABLE = Decimal("30000.00")
 
-# A few CPV codes a training framework uses, with their titles (the rest are shown bare).
+# A few CPV codes a training framework uses: code -> (check digit, title). The rest are
+# checked for their form only, and shown bare.
 CPV_TITLES = {
-    "80000000": "Education and training services",
-    "80500000": "Training services",
-    "80510000": "Specialist training services",
-    "80530000": "Vocational training services",
-    "80570000": "Personal development training services",
-    "85000000": "Health and social work services",
-    "85300000": "Social work and related services",
-    "85310000": "Social work services",
+    "80000000": ("4", "Education and training services"),
+    "80500000": ("9", "Training services"),
+    "80510000": ("2", "Specialist training services"),
+    "80530000": ("8", "Vocational training services"),
+    "80570000": ("0", "Personal development training services"),
+    "85000000": ("9", "Health and social work services"),
+    "85300000": ("2", "Social work and related services"),
+    "85310000": ("5", "Social work services"),
 }
 CPV = re.compile(r"[0-9]{8}(?:-[0-9])?")
 
@@ -90,7 +91,8 @@ def needs_award_notice(regime: str, light_touch: bool, value_with_vat: Decimal, 
 
 
 def cpv_title(code: str) -> str | None:
-    return CPV_TITLES.get(code[:8])
+    known = CPV_TITLES.get(code[:8])
+    return known[1] if known else None
 
 
 # -- what a published file says about a provider passed over ---------------------------------
@@ -153,12 +155,18 @@ def _money(value: Any, field: str) -> Decimal | None:
         raise DefinitionError(f"{field}: {e}") from None
 
 
-def check_cpv(value: str) -> str:
-    code = str(value).strip()
+def check_cpv(value: object) -> str:
+    code = str(value).strip() if isinstance(value, str) else ""
     if not CPV.fullmatch(code):
         raise DefinitionError(
-            f"CPV code {value!r} is not valid: write 8 digits, with or without the check "
-            'digit, such as "80500000" or "80500000-9"'
+            f"CPV code {value!r} is not valid: write it as text, 8 digits with or without "
+            'the check digit, such as "80500000" or "80500000-9"'
+        )
+    known = CPV_TITLES.get(code[:8])
+    if known and "-" in code and code[-1] != known[0]:
+        raise DefinitionError(
+            f"CPV code {code} has the wrong check digit: {code[:8]} is {code[:8]}-{known[0]} "
+            f"({known[1]})"
         )
     return code
 
@@ -191,20 +199,20 @@ def read(data: dict[str, Any], term_start: date) -> Facts:
 
 
 def _fee(value: Any) -> Decimal | None:
+    """A percentage written plainly: `1.5`, `"1.5"` or `"1.5%"`; 0 to 100, 2 places."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise DefinitionError('fee_percent must be a percentage, such as "1.5"')
-    try:
-        fee = Decimal(str(value).strip().rstrip("%"))
-    except ArithmeticError:
-        fee = Decimal(-1)
-    if not fee.is_finite() or not 0 <= fee <= 100 or fee.as_tuple().exponent < -2:  # type: ignore[operator]
+    text = "" if isinstance(value, bool) else str(value).strip().removesuffix("%")
+    if not isinstance(value, str | int | float) or not re.fullmatch(
+        r"[0-9]{1,3}(\.[0-9]{1,2})?", text
+    ):
+        text = ""
+    if not text or Decimal(text) > 100:
         raise DefinitionError(
             f"fee_percent {value!r} is not a percentage from 0 to 100 with at most 2 "
             'decimal places, such as "1.5"'
         )
-    return fee
+    return Decimal(text)
 
 
 def _latest_end(data: dict[str, Any], term_start: date) -> date | None:
@@ -213,6 +221,10 @@ def _latest_end(data: dict[str, Any], term_start: date) -> date | None:
     value = _first(data, "calloff_latest_end", "latest_calloff_end")
     if value is None:
         return None
+    if isinstance(value, datetime):
+        raise DefinitionError(
+            f"calloff_latest_end must be a date like 2031-03-31, not a date and time ({value})"
+        )
     try:
         end = parse_date(value if isinstance(value, date) else str(value))
     except InvalidInput as e:

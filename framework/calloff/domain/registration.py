@@ -67,7 +67,11 @@ def check_ppon(value: str) -> str | None:
     number = typed
     for prefix in ("GB-PPON-", "GB-PPON:"):
         number = number.removeprefix(prefix)
-    if not number or len(number) > 40 or not re.fullmatch(r"[A-Z0-9:-]+", number):
+    if len(number) > 40:
+        raise InvalidInput(
+            f"PPON {value!r} is {len(number)} characters long: a PPON has 14 (e.g. {PPON_EXAMPLE})"
+        )
+    if not number or not re.fullmatch(r"[A-Z0-9:-]+", number):
         raise InvalidInput(
             f"PPON {value!r} is not valid: it is letters and digits joined by hyphens, as "
             f"the Central Digital Platform gives it (e.g. {PPON_EXAMPLE})"
@@ -82,7 +86,7 @@ def ppon_warning(number: str | None) -> str | None:
     return (
         f"PPON {number} is not in the Central Digital Platform's format (P, three letters "
         f"from {PPON_LETTERS}, four digits 1-9, three such letters and a check letter, "
-        f"e.g. {PPON_EXAMPLE}): it is stored as given; check it on the platform"
+        f"e.g. {PPON_EXAMPLE}): it is stored as typed; check it on the platform"
     )
 
 

@@ -11,6 +11,7 @@ are still given, saying they are not required.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,8 @@ def notice(
         release["contracts"][0]["documents"] = [document]
     item = _item(store, c.id, kind, chosen)
     provider = store.provider(c.provider_id, c.raised_on)
-    needed = kind == "award" and needs_award_notice(fw, c.value, provider.vat, c.raised_on)
+    offered = Decimal(str(full["awards"][0]["value"]["amount"]))  # before any variation
+    needed = kind == "award" and needs_award_notice(fw, offered, provider.vat, c.raised_on)
     return {
         "type": kind,
         "notice_type": code,
