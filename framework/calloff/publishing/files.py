@@ -20,6 +20,13 @@ FORMATS = ("csv", "json")
 COLUMNS = {"spend": SPEND_COLUMNS, "contracts": CONTRACT_COLUMNS, "payments": PAYMENT_COLUMNS}
 
 
+def columns_of(publication: dict[str, Any]) -> Sequence[str]:
+    """A table publication's columns, in order: its own set where it names one (the Local
+    Government Association's, `publication["columns"]`), else calloff's."""
+    named: Sequence[str] | None = publication.get("columns")
+    return named if named is not None else COLUMNS[publication["publication"]]
+
+
 def cell(value: Any) -> Any:
     """One CSV cell: 1234.50 for money, 2015-07-20 for a date, Yes/No for a flag."""
     if value is None:
@@ -64,7 +71,7 @@ def to_csv(publication: dict[str, Any]) -> str:
         writer.writerow(())
         _table(writer, INVOICE_COLUMNS, publication["invoices"])
     else:
-        _table(writer, COLUMNS[name], publication["rows"])
+        _table(writer, columns_of(publication), publication["rows"])
     return out.getvalue()
 
 
