@@ -196,7 +196,7 @@ class CalloffGroup(click.Group):
         except click.exceptions.Abort:
             _fail("aborted", 1)
         except CalloffError as e:
-            _fail(e.for_command(), 1)
+            _fail(e.for_command(), e.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted; nothing half-written is kept", 130)
         except Exception as e:  # the last resort: never show a traceback to an officer
@@ -897,16 +897,42 @@ def allocate(desk: Desk, request_id: int, on: date | None, as_json: bool) -> Non
 
 @main.command()
 @click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@click.option(
+    "--po",
+    default=None,
+    metavar="NUMBER",
+    help="The council's purchase order number, where one was raised already.",
+)
 @on_option
 @json_option
 @pass_desk
-def accept(desk: Desk, calloff_id: int, on: date | None, as_json: bool) -> None:
+def accept(desk: Desk, calloff_id: int, po: str | None, on: date | None, as_json: bool) -> None:
     """Record that the provider accepted CALLOFF."""
 
-    c = desk.office().accept(calloff_id, on=on)
+    c = desk.office().accept(calloff_id, on=on, po=po)
     if as_json:
         return emit(_calloff_json(desk, c))
-    click.echo(f"Call-off {c.id} accepted on {c.decided_on}.")
+    click.echo(
+        f"Call-off {c.id} accepted on {c.decided_on}"
+        + (f", purchase order {po.strip()}." if po else ".")
+    )
+
+
+@main.command("po", short_help="Record the council's purchase order number for a call-off.")
+@click.argument("calloff_id", metavar="CALLOFF", type=ID)
+@click.argument("number", metavar="NUMBER")
+@on_option
+@json_option
+@pass_desk
+def purchase_order(
+    desk: Desk, calloff_id: int, number: str, on: date | None, as_json: bool
+) -> None:
+    """Record NUMBER, the purchase order the finance system raised for CALLOFF once it was
+    accepted: one per call-off, never another's; a spend file may then name it (`po`)."""
+    c = desk.office().record_po(calloff_id, number, on=on)
+    if as_json:
+        return emit(_calloff_json(desk, c))
+    click.echo(f"Call-off {c.id}: purchase order {number.strip()} recorded.")
 
 
 @main.command(short_help="Record a decline; offer the request to the next rank.")
@@ -1298,27 +1324,55 @@ def spend_pay(
 
 @spend.command("import", short_help="Import invoice lines from a CSV file.")
 @click.argument("path", metavar="FILE.csv", type=click.Path(dir_okay=False))
+@click.option(
+    "--map",
+    "mapping",
+    default=None,
+    metavar="FIELD=HEADING,…",
+    help="Read a finance system's export: which heading holds each field, e.g. "
+    'invoice="Document No",amount="Net Amount",date="Invoice Date",po="PO Number".',
+)
+@click.option(
+    "--map-file",
+    default=None,
+    metavar="FILE.toml",
+    type=click.Path(dir_okay=False),
+    help="The same mapping, saved in a TOML file ([spend_map]).",
+)
 @on_option
 @pass_desk
-def spend_import(desk: Desk, path: str, on: date | None) -> None:
+def spend_import(
+    desk: Desk, path: str, mapping: str | None, map_file: str | None, on: date | None
+) -> None:
     """Import invoice lines from CSV: calloff,invoice,date,amount[,attendees,received,
-    paid,vat,irrecoverable_vat].
+    paid,vat,irrecoverable_vat,po,cost_centre,gl_code], or a finance system's export read
+    through --map, --map-file or the definition's saved spend_map. The fields a mapping
+    may name: calloff (the order reference), po, invoice, amount, vat, date, received,
+    paid, cost_centre, gl_code, attendees.
 
     The whole file is checked first; if any row is bad nothing is imported and every bad
     row is listed with its line number. Lines already recorded are skipped.
     """
+    from calloff.arguments import spend_map, spend_map_file
     from calloff.errors import ImportRejected
 
+    if mapping is not None and map_file is not None:
+        raise click.UsageError("--map and --map-file disagree: give one of them")
+    chosen = None
+    if mapping is not None:
+        chosen = spend_map(mapping)
+    elif map_file is not None:
+        chosen = spend_map_file(map_file)
     office = desk.office()
     lines = _count_lines(path) if sys.stderr.isatty() else 0
     try:
         if lines > 2000:
             # Each row is counted twice: once checked, once written.
             with click.progressbar(length=2 * lines, label="Importing", file=sys.stderr) as bar:
-                summary = office.import_spend(path, on=on, progress=bar.update)
+                summary = office.import_spend(path, on=on, progress=bar.update, mapping=chosen)
                 bar.update((bar.length or 0) - bar.pos)
         else:
-            summary = office.import_spend(path, on=on)
+            summary = office.import_spend(path, on=on, mapping=chosen)
     except ImportRejected as e:
         _print_rejected(e)
         raise
@@ -1962,14 +2016,32 @@ def guard_output(output: str | None, database: str, force: bool) -> None:
             )
 
 
-def write_output(text: str | Iterable[str], output: str | None, database: str, force: bool) -> None:
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def guard_terminal(fmt: str, output: str | None) -> None:
+    """Before any work: an xlsx file is bytes, noise on a terminal, so it needs --output
+    there; a pipe or a redirected standard output takes the bytes as they are."""
+    if fmt == "xlsx" and not output and stdout_is_terminal():
+        raise click.UsageError(
+            "--format xlsx writes a binary file: give --output FILE, or redirect standard "
+            "output to a file"
+        )
+
+
+def write_output(
+    text: str | bytes | Iterable[str], output: str | None, database: str, force: bool
+) -> None:
     """A document to FILE (whole or not at all) or to standard output; `text` may come in
-    pieces, for one too big to hold whole."""
+    pieces, for one too big to hold whole, or as bytes (an xlsx workbook)."""
     if output:
         from calloff.documents import output_files
 
         output_files.write(output, text, force=force, protect=output_files.database_files(database))
         click.echo(f"Wrote {output}")
+    elif isinstance(text, bytes):
+        click.echo(text, nl=False)  # to the binary stream beneath standard output
     else:
         for piece in [text] if isinstance(text, str) else text:
             click.echo(piece, nl=False)
@@ -1991,10 +2063,10 @@ def report() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "html", "csv", "json"]),
+    type=click.Choice(["md", "html", "csv", "json", "xlsx"]),
     default="md",
     show_default=True,
-    help="Report format.",
+    help="Report format (xlsx: an Excel workbook, to --output FILE).",
 )
 @output_options
 @click.option(
@@ -2024,6 +2096,7 @@ def report_quarterly(
     if as_json:
         fmt = "json"
 
+    guard_terminal(fmt, output)
     guard_output(output, desk.db, force)
     text = desk.office().report_file(
         year=year, quarter=quarter, format=fmt, templates=templates, as_recorded=as_recorded
@@ -2035,22 +2108,22 @@ def report_quarterly(
 
 
 def publish_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--format csv|json (and --json), --output FILE and --force, for every publication."""
+    """--format csv|json|xlsx (and --json), --output FILE and --force, for every publication."""
     f = json_option(f)
     f = output_options(f)
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(["csv", "json"]),
+        type=click.Choice(["csv", "json", "xlsx"]),
         default=None,
-        help="File format: csv (the default) or json.",
+        help="File format: csv (the default), json, or xlsx (an Excel workbook, to --output FILE).",
     )(f)
 
 
 def _publication_format(fmt: str | None, as_json: bool) -> str:
-    """--json is --format json; asking for both json and csv is a usage error."""
-    if as_json and fmt == "csv":
-        raise click.UsageError("--json and --format csv disagree: give one of them")
+    """--json is --format json; asking for both json and csv (or xlsx) is a usage error."""
+    if as_json and fmt in ("csv", "xlsx"):
+        raise click.UsageError(f"--json and --format {fmt} disagree: give one of them")
     return "json" if as_json else fmt or "csv"
 
 
@@ -2091,6 +2164,7 @@ def _publish(
     **period: Any,
 ) -> None:
     fmt = _publication_format(fmt, as_json)
+    guard_terminal(fmt, output)
     guard_output(output, desk.db, force)
     publication = desk.office().publication_file(name, format=fmt, **period)
     write_output(publication.text, output, desk.db, force)
@@ -2100,6 +2174,13 @@ def _publish(
 @publish.command("spend", short_help="Transparency Code: each payment over £500.")
 @quarter_options
 @publish_options
+@click.option(
+    "--columns",
+    type=click.Choice(["calloff", "lga"]),
+    default=None,
+    help="Column names: calloff's own, or the LGA's spend schema (the definition says "
+    "which is the default; calloff unless it says).",
+)
 @pass_desk
 def publish_spend(
     desk: Desk,
@@ -2109,15 +2190,25 @@ def publish_spend(
     output: str | None,
     force: bool,
     as_json: bool,
+    columns: str | None,
 ) -> None:
     """Each payment in the quarter, by the day it was paid, whose amount excluding VAT
     exceeds £500 (Local Government Transparency Code 2015)."""
-    _publish(desk, "spend", fmt, output, force, as_json, year=year, quarter=quarter)
+    _publish(
+        desk, "spend", fmt, output, force, as_json, year=year, quarter=quarter, columns=columns
+    )
 
 
 @publish.command("contracts", short_help="Transparency Code: contracts over £5,000.")
 @quarter_options
 @publish_options
+@click.option(
+    "--columns",
+    type=click.Choice(["calloff", "lga"]),
+    default=None,
+    help="Column names: calloff's own, or the LGA's contracts schema (the definition says "
+    "which is the default; calloff unless it says).",
+)
 @pass_desk
 def publish_contracts(
     desk: Desk,
@@ -2127,10 +2218,13 @@ def publish_contracts(
     output: str | None,
     force: bool,
     as_json: bool,
+    columns: str | None,
 ) -> None:
     """The contracts register: the framework and every call-off over £5,000 in force in
     the quarter (Local Government Transparency Code 2015)."""
-    _publish(desk, "contracts", fmt, output, force, as_json, year=year, quarter=quarter)
+    _publish(
+        desk, "contracts", fmt, output, force, as_json, year=year, quarter=quarter, columns=columns
+    )
 
 
 @publish.command("payments", short_help="Procurement Act 2023: payments over £30,000.")
@@ -2157,7 +2251,12 @@ def publish_payments(
     if output:
         from calloff.documents import output_files
 
-        output_files.write(output, "", force=force, protect=output_files.database_files(desk.db))
+        # Nothing to publish: an empty CSV, or a workbook of the header row alone.
+        empty: str | bytes = ""
+        if fmt == "xlsx":
+            office = desk.office()
+            empty = office.publication_file("payments", year=year, quarter=quarter, format=fmt).text
+        output_files.write(output, empty, force=force, protect=output_files.database_files(desk.db))
     click.echo(not_applicable)
 
 

@@ -131,7 +131,8 @@ def outputs(leeds, tmp_path):
     run("request list", "request", "list")
     run("allocate", "allocate", "1", "--on", "2015-05-01")
     run("decline", "decline", "1", "--reason", "busy", "--on", "2015-05-02")
-    run("accept", "accept", "2", "--on", "2015-05-03")
+    run("accept", "accept", "2", "--on", "2015-05-03", "--po", "PO-1001")
+    run("po", "po", "2", "PO-1002", "--on", "2015-05-03")
     run("vary", "vary", "2", "--value", "5500", "--reason", "r", "--on", "2015-05-04")
     run(
         "spend add",

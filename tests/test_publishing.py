@@ -195,6 +195,9 @@ def test_spend_over_500_by_payment_date(published):
         "irrecoverable_vat": "46.91",
         "contract_reference": "LEEDS-RP-2015/CO-00001",
         "invoice": "A-Q1",
+        "cost_centre": None,
+        "gl_code": None,
+        "purchase_order": None,
     }
     # The amount published excludes VAT, whatever the provider's VAT.
     assert rows["A-500.01"]["amount"] == "500.01"
@@ -246,6 +249,9 @@ def test_spend_csv_is_the_same_publication(published):
         "irrecoverable_vat",
         "contract_reference",
         "invoice",
+        "cost_centre",
+        "gl_code",
+        "purchase_order",
     ]
     assert [(r[2], r[4], r[9], r[10], r[12]) for r in table[1:]] == [
         ("2015-07-03", "Alder Training", "1234.56", "46.91", "A-Q1"),

@@ -173,6 +173,13 @@ def test_a_leeds_database_from_before_the_target_is_given_6000_on_upgrade(tmp_pa
         conn.execute(f"ALTER TABLE framework DROP COLUMN {column}")
     for column in ("supported_employment", "public_service_mutual"):
         conn.execute(f"ALTER TABLE providers DROP COLUMN {column}")
+    # ... and what schema 14 added (purchase orders and invoice lines' codes).
+    conn.execute("DROP INDEX calloffs_purchase_order")
+    conn.execute("DROP INDEX spend_purchase_order")
+    conn.execute("ALTER TABLE calloffs DROP COLUMN purchase_order")
+    for column in ("cost_centre", "gl_code", "purchase_order"):
+        conn.execute(f"ALTER TABLE spend DROP COLUMN {column}")
+    conn.execute("ALTER TABLE framework DROP COLUMN finance")
     conn.execute("PRAGMA user_version = 10")
     conn.commit()
     conn.close()

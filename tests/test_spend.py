@@ -44,6 +44,9 @@ def test_spend_is_recorded_and_shown(accepted):
             "irrecoverable_vat": "0.00",
             "received": None,
             "paid": None,
+            "cost_centre": None,
+            "gl_code": None,
+            "purchase_order": None,
         }
     ]
 

@@ -309,8 +309,12 @@ class Office(Setting, Publishing, Competing, Spending, Records, Officers, Signin
         outcome is `unallocated` (its `refused` saying why) if no one else can take it."""
         return self.service.decline(_id(calloff, "calloff"), _text(reason, "reason"), _day(on))
 
-    def accept(self, calloff: int, *, on: Day | None = None) -> CallOff:
-        return self.service.accept(_id(calloff, "calloff"), _day(on))
+    def accept(self, calloff: int, *, on: Day | None = None, po: str | None = None) -> CallOff:
+        """The provider accepted; `po` is the council's purchase order number, where one
+        was raised already (`record_po` records it later)."""
+        return self.service.accept(
+            _id(calloff, "calloff"), _day(on), po=None if po is None else _text(po, "po")
+        )
 
     def approve(
         self, calloff: int, *, on: Day | None = None, decision: str | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 import attrs
 
@@ -17,15 +17,20 @@ from calloff.errors import InvalidInput
 if TYPE_CHECKING:
     from calloff.actions.service import Service
     from calloff.domain.model import Framework
+    from calloff.domain.transparency_settings import TransparencySettings
     from calloff.publishing.published import Published
 
 
-@attrs.frozen
-class PublicationFile:
-    """A publication's file, and the last day of the period it covers (None where it
-    covers no period): a file for a period not yet over may still change."""
+Content = TypeVar("Content", str, bytes)
 
-    text: str
+
+@attrs.frozen
+class PublicationFile(Generic[Content]):
+    """A publication's file (`text`: str for CSV and JSON, bytes for xlsx), and the last
+    day of the period it covers (None where it covers no period): a file for a period not
+    yet over may still change."""
+
+    text: Content
     period_end: date | None
 
 
@@ -68,15 +73,18 @@ class Publishing:
         year: FinancialYear | str | None = None,
         quarter: int | None = None,
         half: str | None = None,
+        columns: str | None = None,
     ) -> dict[str, Any]:
         """What `calloff publish NAME --format json` writes (keys in docs/publishing.md):
         `spend`, `contracts` or `payments` for a year and quarter, `payment-performance`
-        for a half such as "2026-27-H1"."""
+        for a half such as "2026-27-H1"; `columns="lga"` names the spend and contracts
+        rows' columns as the Local Government Association does."""
         import json
 
         from calloff.publishing.files import render
 
-        built = self._build(publication, year, quarter, half)
+        chosen = self._columns(publication, columns)
+        built = self._in_columns(self._build(publication, year, quarter, half), chosen)
         result: dict[str, Any] = json.loads(render(built, "json"))
         return result
 
@@ -109,6 +117,35 @@ class Publishing:
                 raise InvalidInput("year (such as '2015-16') and quarter (1 to 4) are required")
             built = build(store, _period(year, quarter), quarter)
         return built
+
+    def _columns(self, publication: str, columns: str | None) -> TransparencySettings | None:
+        """The framework's settings where a spend or contracts file is to have the LGA's
+        columns (`columns`, else the definition's default); None for calloff's own."""
+        from calloff.domain.transparency_settings import TransparencySettings, check_columns
+        from calloff.publishing.lga import PUBLICATIONS
+
+        if columns is not None:
+            if check_columns(_text(columns, "columns")) == "calloff":
+                return None
+            if publication in ("payments", "payment-performance"):
+                raise InvalidInput(
+                    f"columns 'lga' is for the spend and contracts files, not {publication!r}: "
+                    "leave columns out"
+                )
+        # Schema 14 keeps the definition's settings with the framework; a framework that
+        # has none publishes under calloff's own names unless asked.
+        settings = self.service.framework().transparency
+        if not isinstance(settings, TransparencySettings):
+            settings = TransparencySettings()
+        if columns is None and (settings.columns != "lga" or publication not in PUBLICATIONS):
+            return None
+        return settings
+
+    @staticmethod
+    def _in_columns(built: dict[str, Any], settings: TransparencySettings | None) -> dict[str, Any]:
+        from calloff.publishing import lga
+
+        return built if settings is None else lga.relabel(built, settings)
 
     # -- open data and the compliance calendar ---------------------------------------------
 
@@ -219,6 +256,36 @@ class Publishing:
 
     # -- the files the command writes ----------------------------------------------------
 
+    @overload
+    def report_file(
+        self,
+        *,
+        year: FinancialYear | str,
+        quarter: int | None = ...,
+        format: Literal["xlsx"],
+        templates: str | Path | None = ...,
+        as_recorded: int | str | None = ...,
+    ) -> bytes: ...
+    @overload
+    def report_file(
+        self,
+        *,
+        year: FinancialYear | str,
+        quarter: int | None = ...,
+        format: Literal["md", "html", "csv", "json"] = ...,
+        templates: str | Path | None = ...,
+        as_recorded: int | str | None = ...,
+    ) -> str: ...
+    @overload
+    def report_file(
+        self,
+        *,
+        year: FinancialYear | str,
+        quarter: int | None = ...,
+        format: str,
+        templates: str | Path | None = ...,
+        as_recorded: int | str | None = ...,
+    ) -> Any: ...
     def report_file(
         self,
         *,
@@ -227,9 +294,10 @@ class Publishing:
         format: str = "md",
         templates: str | Path | None = None,
         as_recorded: int | str | None = None,
-    ) -> str:
+    ) -> str | bytes:
         """The quarterly report as `calloff report quarterly` writes it: Markdown, HTML,
-        CSV or JSON, from the council's own `templates` where given."""
+        CSV or JSON (str), from the council's own `templates` where given, or an Excel
+        workbook (xlsx, bytes)."""
         from calloff.reports.files import render_report
 
         fy = _period(year, quarter)
@@ -250,12 +318,17 @@ class Publishing:
         quarter: int | None = None,
         half: str | None = None,
         format: str = "csv",
-    ) -> PublicationFile:
-        """A publication as the file `calloff publish NAME` writes (CSV or JSON), with the
-        last day of its period: a file for a period not yet over may still change."""
+        columns: str | None = None,
+    ) -> PublicationFile[Any]:
+        """A publication as the file `calloff publish NAME` writes (CSV or JSON as str, an
+        Excel workbook, xlsx, as bytes), with the last day of its period: a file for a
+        period not yet over may still change.
+        `columns` is `calloff` or `lga` (the Local Government Association's names, for
+        spend and contracts); None takes the framework's default."""
         from calloff.publishing.files import render
 
-        built = self._build(publication, year, quarter, half)
+        chosen = self._columns(publication, columns)
+        built = self._in_columns(self._build(publication, year, quarter, half), chosen)
         end = built.get("period_end")
         if isinstance(end, str):
             end = date.fromisoformat(end)

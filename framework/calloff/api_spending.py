@@ -4,7 +4,7 @@ is accepted, its invoice lines, payments, variations, completion and cancellatio
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,23 +115,40 @@ class Spending:
         on: Day | None = None,
         progress: Callable[[int], None] | None = None,
         expect: str | None = None,
+        mapping: Mapping[str, str] | None = None,
     ) -> ImportSummary:
         """Invoice lines from CSV, all or none (`ImportRejected.problems` lists bad rows).
         `progress` is called as rows are checked and written (each row counts twice).
         `expect` is `preview_spend(...).fingerprint`: if what the file would write now is
-        not what the preview showed (a line recorded meanwhile), nothing is written."""
+        not what the preview showed (a line recorded meanwhile), nothing is written.
+        `mapping` reads a finance system's export (field -> heading: `calloff.arguments.
+        spend_map`); without one, a file without calloff's own headings is read through
+        the definition's saved `spend_map`, if it has one."""
         return self.service.spending.import_spend(
             _path(path),
             None if on is None else _day(on),
             progress=progress,
             expect=None if expect is None else _text(expect, "expect"),
+            mapping=mapping,
         )
 
-    def preview_spend(self, path: str | Path, *, on: Day | None = None) -> SpendPreview:
-        """What `import_spend(path, on=...)` would write, with nothing written: the lines,
-        the lines already recorded, totals per call-off, every bad row (`rejected`, the
-        refusal the import would raise, or None) and the `fingerprint` to import with."""
-        return self.service.spending.preview_spend(_path(path), None if on is None else _day(on))
+    def preview_spend(
+        self, path: str | Path, *, on: Day | None = None, mapping: Mapping[str, str] | None = None
+    ) -> SpendPreview:
+        """What `import_spend(path, on=..., mapping=...)` would write, with nothing
+        written: the lines, the lines already recorded, totals per call-off, every bad row
+        (`rejected`, the refusal the import would raise, or None) and the `fingerprint`."""
+        return self.service.spending.preview_spend(
+            _path(path), None if on is None else _day(on), mapping
+        )
+
+    def record_po(self, calloff: int, number: str, *, on: Day | None = None) -> CallOff:
+        """The council's purchase order number for a call-off entered into (raised in the
+        finance system once it is accepted): unique per framework, audited; a spend file
+        may then name the call-off by it."""
+        return self.service.spending.record_po(
+            _id(calloff, "calloff"), _text(number, "number"), _day(on)
+        )
 
     def spend_by_calloff(self, *, limit: int = 50, offset: int = 0) -> list[CalloffSpend]:
         """Call-offs that take invoices (accepted) or have some, newest first, each with

@@ -42,6 +42,8 @@ __all__ = [
     "parse_weights",
     "provider_detail",
     "request_shape",
+    "spend_map",
+    "spend_map_file",
     "vat_due",
 ]
 
@@ -259,3 +261,18 @@ def provider_detail(name: str, text: str) -> str | None:
     if name not in readers:
         raise InvalidInput(f"{name} is not a provider detail: choose from {', '.join(readers)}")
     return readers[name](_text(text, name))
+
+
+def spend_map(text: str) -> dict[str, str]:
+    """`invoice="Document No",amount="Net Amount"`: which heading of a finance system's
+    export holds each field calloff knows (docs/spend-import.md)."""
+    from calloff.domain.finance import parse_map
+
+    return parse_map(text)
+
+
+def spend_map_file(path: str | Path) -> dict[str, str]:
+    """The same mapping from a small TOML file (`[spend_map]`, or the pairs alone)."""
+    from calloff.domain.finance import map_file
+
+    return map_file(path)

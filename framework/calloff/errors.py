@@ -23,6 +23,8 @@ class CalloffError(Exception):
         self.hint = hint
         self.command = command
 
+    exit_code = 1  # the command's exit status for this refusal
+
     def for_command(self) -> str:
         """The one line the `calloff` command prints after `Error:`."""
         text = str(self) if self.command is None else self.command
@@ -31,6 +33,13 @@ class CalloffError(Exception):
 
 class InvalidInput(CalloffError):
     """A value given by the officer cannot be read (money, date, year, unit, ...)."""
+
+
+class MappingError(InvalidInput):
+    """A spend file's mapping names a field calloff does not know, or a heading the file
+    lacks: the command's usage, so it exits 2."""
+
+    exit_code = 2
 
 
 class NotFound(CalloffError):

@@ -27,6 +27,7 @@ from calloff.actions.setup import Setup
 from calloff.actions.sign_ins import Gate
 from calloff.actions.spending import Spending
 from calloff.domain.dates import parse_date
+from calloff.domain.finance import check_po
 from calloff.domain.model import (
     CallOff,
     PassOver,
@@ -266,8 +267,16 @@ class Service(Approvals):
                 passed += (refused,)
             return Outcome(request, "unallocated", None, None, passed, refused=e.for_command())
 
-    def accept(self, calloff_id: int, on: date, noted: dict[str, Any] | None = None) -> CallOff:
-        """The provider accepts: the call-off is entered into (never within a standstill)."""
+    def accept(
+        self,
+        calloff_id: int,
+        on: date,
+        noted: dict[str, Any] | None = None,
+        po: str | None = None,
+    ) -> CallOff:
+        """The provider accepts: the call-off is entered into (never within a standstill),
+        with the council's purchase order number where one was raised already."""
+        po = None if po is None else check_po(po)
         with self.store.transaction() as s:
             ends = s.calloff(calloff_id).standstill_ends
             if ends is not None and on <= ends:
@@ -276,6 +285,10 @@ class Service(Approvals):
                     f"can be accepted from {ends + timedelta(days=1)}"
                 )
             self._award_notice_first(calloff_id, on)
+            if po is not None:
+                self.spending.po_free(po, calloff_id)
+                s.invoices.orders.record(calloff_id, po)
+                noted = {**(noted or {}), "purchase_order": po}
             c = self._move(calloff_id, ("offered",), "accepted", "accept", on, noted=noted)
             return s.calloff(c.id)
 

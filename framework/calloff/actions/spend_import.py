@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -27,13 +28,15 @@ from calloff.actions.spend_rows import (
 )
 from calloff.domain.csv_rows import Problem, read_csv, whole_number
 from calloff.domain.dates import parse_date
+from calloff.domain.finance import check_map
 from calloff.domain.model import clean_text
 from calloff.domain.money import parse_money
-from calloff.errors import CalloffError, ImportRejected, InvalidInput
+from calloff.errors import CalloffError, ImportRejected, InvalidInput, NotFound
 from calloff.store.invoices import invoice_key
 
 if TYPE_CHECKING:
     from calloff.actions.spending import Spending, SpendLine
+    from calloff.domain.model import CallOff
 
 
 @attrs.frozen
@@ -83,9 +86,75 @@ class Checked:
     before: dict[int, Decimal]  # each call-off's spend before the file
 
 
-def read_rows(path: str | Path) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
-    """The file's rows by line number, and the rows that could not be read."""
-    return read_csv(path, required=("calloff", "invoice", "date", "amount"), optional=OPTIONAL)
+def read_rows(
+    path: str | Path, mapping: Mapping[str, str] | None = None
+) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
+    """The file's rows by line number, and the rows that could not be read: calloff's own
+    headings, or a finance system's read through `mapping` (field -> heading)."""
+    if mapping is not None:
+        mapping = check_map(mapping)
+    required = ("calloff", "invoice", "date", "amount")
+    return read_csv(path, required=required, optional=OPTIONAL, mapping=mapping)
+
+
+def own_headings(path: str | Path) -> bool:
+    """Whether a file's first line has calloff's own headings (calloff, invoice, date,
+    amount), so that it is read as calloff's own spend file."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as f:
+            first = f.readline(10_000)
+    except OSError:
+        return True  # reading it again says what is wrong
+    cells = {c.strip().strip('"').lower() for c in first.split(",")}
+    return {"calloff", "invoice", "date", "amount"} <= cells
+
+
+def calloff_of(desk: Spending, row: dict[str, str]) -> CallOff:
+    """The call-off a row is for: by its order reference (LEEDS-RP-2015/CO-00004) or number
+    in `calloff`, or by the council's purchase order number in `po` (which must then be
+    the call-off's own)."""
+    s = desk.store
+    given = (row.get("calloff") or "").strip()
+    po = (row.get("po") or "").strip()
+    if given:
+        c = s.calloff(calloff_number(given, s.framework().reference))
+        if po and (own := s.invoices.orders.of(c.id)) and own.casefold() != po.casefold():
+            raise InvalidInput(f"purchase order {po} is not call-off {c.id}'s ({own})")
+        return c
+    if not po:
+        raise InvalidInput("the row gives neither a call-off reference nor a purchase order")
+    found = s.invoices.orders.calloff_with(po)
+    if found is None:
+        raise NotFound(
+            f"no call-off has purchase order {po}: record it with the call-off first",
+            command=f"no call-off has purchase order {po}: record it first with "
+            "`calloff po CALLOFF NUMBER`",
+        )
+    return s.calloff(found)
+
+
+def calloff_number(text: str, framework: str) -> int:
+    """`4`, or the order reference `LEEDS-RP-2015/CO-00004` (any letter case)."""
+    if re.fullmatch(r"[0-9]{1,9}", text):
+        return int(text)
+    found = re.fullmatch(r"(.+)/CO-([0-9]{1,9})", text.strip(), flags=re.IGNORECASE)
+    if found is None:
+        raise InvalidInput(
+            f"call-off {text!r} is not a number nor an order reference such as {framework}/CO-00004"
+        )
+    if found.group(1).upper() != framework:
+        raise InvalidInput(f"order reference {text} is not this framework's ({framework})")
+    return int(found.group(2))
+
+
+def codes_of(row: dict[str, str]) -> dict[str, str | None]:
+    """The cost centre, GL code and purchase order a row quotes, as short text."""
+    said = {"cost_centre": "cost_centre", "gl_code": "gl_code", "purchase_order": "po"}
+    found: dict[str, str | None] = {}
+    for name, cell in said.items():
+        text = (row.get(cell) or "").strip()
+        found[name] = clean_text(text, f"the {name.replace('_', ' ')}", 50) if text else None
+    return found
 
 
 def check_rows(
@@ -108,7 +177,7 @@ def check_rows(
         if progress and n % 200 == 0:
             progress(200)
         try:
-            c = s.calloff(whole_number(row["calloff"], "calloff"))
+            c = calloff_of(desk, row)
             invoice = clean_text(row["invoice"], "the invoice reference", 100)
             spent_on = parse_date(row["date"])
             amount = parse_money(row["amount"])
@@ -130,6 +199,13 @@ def check_rows(
                 running[c.id] = before[c.id] = s.invoices.total(c.id)
             line = desk._spend_line(
                 c, amount, spent_on, invoice, attendees, running[c.id], existing, payment
+            )
+            codes = codes_of(row)
+            line = attrs.evolve(
+                line,
+                cost_centre=codes["cost_centre"],
+                gl_code=codes["gl_code"],
+                purchase_order=codes["purchase_order"],
             )
             recordable(line, on)
         except CalloffError as e:
@@ -161,6 +237,9 @@ def fingerprint(checked: Checked, on: date | None) -> str:
                 None if line.settled.paid is None else line.settled.paid.isoformat(),
                 str(line.settled.vat),
                 str(line.settled.irrecoverable_vat),
+                line.cost_centre,
+                line.gl_code,
+                line.purchase_order,
             ]
             for line in checked.lines
         ],
@@ -168,10 +247,12 @@ def fingerprint(checked: Checked, on: date | None) -> str:
     return hashlib.sha256(json.dumps(said, separators=(",", ":")).encode()).hexdigest()
 
 
-def preview(desk: Spending, path: str | Path, on: date | None) -> SpendPreview:
+def preview(
+    desk: Spending, path: str | Path, on: date | None, mapping: Mapping[str, str] | None = None
+) -> SpendPreview:
     """What importing `path` would write now, read without taking the write lock and with
     nothing written; a row the register would refuse is refused as the import would."""
-    rows, problems = read_rows(path)
+    rows, problems = read_rows(path, mapping)
     checked = check_rows(desk, rows, problems, on)
     s = desk.store
     totals: dict[int, list[Any]] = {}

@@ -18,7 +18,16 @@ from calloff.errors import InvalidInput
 if TYPE_CHECKING:
     from calloff.actions.spending import SpendLine
 
-OPTIONAL = ("attendees", "received", "paid", "vat", "irrecoverable_vat")
+OPTIONAL = (
+    "attendees",
+    "received",
+    "paid",
+    "vat",
+    "irrecoverable_vat",
+    "po",
+    "cost_centre",
+    "gl_code",
+)
 
 
 def recordable(line: SpendLine, on: date | None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -18,12 +18,15 @@ from calloff.actions.spend_import import (
     SpendPreview,
     check_rows,
     fingerprint,
+    own_headings,
     preview,
     read_rows,
 )
 from calloff.actions.spend_rows import recordable
+from calloff.domain.finance import check_po
 from calloff.domain.invoicing import Payment, Settled
 from calloff.domain.model import (
+    ENTERED,
     LIVE,
     CallOff,
     clean_text,
@@ -50,6 +53,17 @@ class SpendLine:
     amount: Decimal
     attendees: int | None
     settled: Settled = attrs.field(factory=Settled.unpaid)
+    # What the finance system's line quotes, where it does (docs/spend-import.md).
+    cost_centre: str | None = None
+    gl_code: str | None = None
+    purchase_order: str | None = None
+
+    def codes(self) -> dict[str, str | None]:
+        return {
+            "cost_centre": self.cost_centre,
+            "gl_code": self.gl_code,
+            "purchase_order": self.purchase_order,
+        }
 
 
 @attrs.frozen
@@ -149,6 +163,7 @@ class Spending(ServiceBase):
             self.officer,
             line.settled,
         )
+        s.invoices.orders.codes(sid, line.codes())
         paid = line.settled
         s.trail.record(
             self.officer,
@@ -167,6 +182,7 @@ class Spending(ServiceBase):
                 "irrecoverable_vat": paid.irrecoverable_vat,
                 "received": paid.received,
                 "paid": paid.paid,
+                **{k: v for k, v in line.codes().items() if v is not None},
             },
             None,
         )
@@ -177,6 +193,7 @@ class Spending(ServiceBase):
         on: date | None = None,
         progress: Callable[[int], None] | None = None,
         expect: str | None = None,
+        mapping: Mapping[str, str] | None = None,
     ) -> ImportSummary:
         """Import invoice lines from CSV: all of them in one transaction, or none.
 
@@ -185,8 +202,9 @@ class Spending(ServiceBase):
         with the same details is skipped. `expect` is a preview's fingerprint: if what
         would be written now differs from what it showed, nothing is. `progress` is told
         how many rows have been checked and then written: twice the number of rows in all.
+        `mapping` reads a finance system's export: each field calloff knows to its heading.
         """
-        rows, problems = read_rows(path)
+        rows, problems = read_rows(path, self._mapping(path, mapping))
         with self.store.transaction():
             checked = check_rows(self, rows, problems, on, progress)
             if checked.problems:
@@ -206,9 +224,58 @@ class Spending(ServiceBase):
             amount=sum((line.amount for line in lines), Decimal("0.00")),
         )
 
-    def preview_spend(self, path: str | Path, on: date | None = None) -> SpendPreview:
+    def preview_spend(
+        self, path: str | Path, on: date | None = None, mapping: Mapping[str, str] | None = None
+    ) -> SpendPreview:
         """What `import_spend` would write from `path` now, writing nothing."""
-        return preview(self, path, on)
+        return preview(self, path, on, self._mapping(path, mapping))
+
+    def _mapping(
+        self, path: str | Path, given: Mapping[str, str] | None
+    ) -> Mapping[str, str] | None:
+        """The mapping given; else the definition's saved one, for a file that does not have
+        calloff's own headings."""
+        saved = self.store.framework().finance.spend_map
+        if given is not None or not saved or own_headings(path):
+            return given
+        return saved
+
+    def record_po(self, calloff_id: int, number: str, on: date) -> CallOff:
+        """The council's purchase order number for a call-off entered into: one per
+        call-off, and no two call-offs share one."""
+        number = check_po(number)
+        with self.store.transaction() as s:
+            c = s.calloff(calloff_id)
+            self.authorised("calloff.po", on, c.id)
+            if c.status not in ENTERED or c.accepted_on is None:
+                raise WrongStatus(
+                    f"call-off {c.id} is {c.status.replace('_', ' ')}: a purchase order is "
+                    "raised once a call-off is accepted"
+                )
+            before = s.invoices.orders.of(c.id)
+            self.po_free(number, c.id)
+            if before == number:
+                raise WrongStatus(f"call-off {c.id}'s purchase order is already {number}")
+            s.invoices.orders.record(c.id, number)
+            s.trail.record(
+                self.officer,
+                on,
+                "calloff.po",
+                "calloff",
+                c.id,
+                {"purchase_order": before},
+                {"purchase_order": number},
+                None,
+            )
+            return s.calloff(c.id)
+
+    def po_free(self, number: str, calloff_id: int) -> None:
+        """Refuse a purchase order number another call-off carries."""
+        holder = self.store.invoices.orders.calloff_with(number)
+        if holder is not None and holder != calloff_id:
+            raise RuleBroken(
+                f"purchase order {number} is call-off {holder}'s: each call-off has its own"
+            )
 
     def vary(self, calloff_id: int, value: Decimal, reason: str, on: date) -> CallOff:
         """Change an accepted call-off's value; an increase must fit under the ceiling."""

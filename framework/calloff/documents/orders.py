@@ -82,6 +82,9 @@ def _spend(service: Service, c: CallOff) -> list[dict[str, Any]]:
             "irrecoverable_vat": json_money(from_pence(s["irrecoverable_vat_pence"])),
             "received": s["received_on"],
             "paid": s["paid_on"],
+            "cost_centre": s.get("cost_centre"),
+            "gl_code": s.get("gl_code"),
+            "purchase_order": s.get("purchase_order"),
         }
         for s in service.store.invoices.lines(c.id)
     ]
@@ -168,6 +171,7 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
             "committed": json_money(c.value if c.live else spent if c.status in FINISHED else ZERO),
             "amount_payable": _payable(c, spent, providers[c.provider_id].vat),
             "variations": _variations(service, c),
+            "purchase_order": store.invoices.orders.of(c.id),
             "spend": _spend(service, c),
             "cascade": _cascade(service, c.request_id, names),
             "competition_detail": _competition(service, c),
@@ -264,6 +268,7 @@ def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
     spent = store.invoices.total(c.id)
     return {
         "reference": order_reference(fw.id, c.id),
+        "purchase_order": store.invoices.orders.of(c.id),
         "issued_on": date.today(),
         "framework": {"id": fw.id, "name": fw.name, "buyer": fw.buyer, "terms": fw.terms_statement},
         "lot": {"number": c.lot, "title": fw.lot(c.lot).title},

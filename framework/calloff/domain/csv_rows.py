@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from calloff.errors import CalloffError, InvalidInput
+from calloff.errors import CalloffError, InvalidInput, MappingError
 
 # A bad row: its line, and what is wrong (as text, or as the refusal the row met).
 Problem = tuple[int, str | CalloffError]
@@ -27,7 +27,10 @@ MAX_BYTES = 200_000_000  # bytes in one import
 
 
 def read_csv(
-    path: str | Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
+    path: str | Path,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    mapping: Mapping[str, str] | None = None,
 ) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
     """Rows of a CSV file with their line numbers, and the problems found reading it.
 
@@ -51,6 +54,8 @@ def read_csv(
             raise InvalidInput(f"{p}: the file is empty: it needs a header row") from None
         except csv.Error as e:
             raise InvalidInput(f"{p}: not a CSV file ({e})") from None
+        if mapping is not None:
+            return _mapped(p, reader, header, mapping)
         missing = [c for c in required if c not in header]
         unknown = [c for c in header if c not in required + optional]
         if missing or unknown:
@@ -62,25 +67,48 @@ def read_csv(
             raise InvalidInput(
                 f"{p}: " + "; ".join(parts) + ": the columns are " + ",".join(required + optional)
             )
-        rows: list[tuple[int, dict[str, str]]] = []
-        problems: list[Problem] = []
-        try:
-            for cells in reader:
-                line = reader.line_num
-                if line > MAX_ROWS + 1:  # every line counts, blank or spanned by a field
-                    raise InvalidInput(
-                        f"{p}: more than {MAX_ROWS:,} rows: split the file and import each part"
-                    )
-                if not any(cell.strip() for cell in cells):
-                    continue
-                if len(cells) != len(header):
-                    problems.append(
-                        (line, f"{len(cells)} cells where the header has {len(header)}")
-                    )
-                    continue
-                rows.append((line, dict(zip(header, cells, strict=True))))
-        except csv.Error as e:
-            problems.append((reader.line_num, f"not valid CSV ({e})"))
+        return _collect(p, reader, header, lambda cells: dict(zip(header, cells, strict=True)))
+
+
+def _mapped(
+    p: Path, reader: Any, header: list[str], mapping: Mapping[str, str]
+) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
+    """A finance system's export read through a mapping (field -> its heading): the rows
+    by calloff's field names; the file's other columns are left alone."""
+    at: dict[str, int] = {}
+    for field, heading in mapping.items():
+        wanted = heading.strip().lower()
+        if wanted not in header:
+            raise MappingError(
+                f"{p}: the heading {heading!r} (mapped to {field}) is not in the file: its "
+                f"headings are {', '.join(h for h in header if h)}"
+            )
+        at[field] = header.index(wanted)
+    return _collect(p, reader, header, lambda cells: {f: cells[i] for f, i in at.items()})
+
+
+def _collect(
+    p: Path, reader: Any, header: list[str], pick: Callable[[list[str]], dict[str, str]]
+) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
+    """Every row after the header, as `pick` names its cells, with its line number; a row
+    of the wrong width, or not CSV, is a problem of its line."""
+    rows: list[tuple[int, dict[str, str]]] = []
+    problems: list[Problem] = []
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if line > MAX_ROWS + 1:  # every line counts, blank or spanned by a field
+                raise InvalidInput(
+                    f"{p}: more than {MAX_ROWS:,} rows: split the file and import each part"
+                )
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                problems.append((line, f"{len(cells)} cells where the header has {len(header)}"))
+                continue
+            rows.append((line, pick(cells)))
+    except csv.Error as e:
+        problems.append((reader.line_num, f"not valid CSV ({e})"))
     return rows, problems
 
 

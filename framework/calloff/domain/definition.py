@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from calloff.domain import facts
+from calloff.domain import facts, finance, transparency_settings
 from calloff.domain.competition import AWARD_ROUTES, Criterion, check_criteria
 from calloff.domain.dates import FinancialYear, parse_date
 from calloff.domain.model import ACT_IN_FORCE, REGIMES, Framework, FundingStream, Lot, Term
@@ -156,6 +156,8 @@ def _framework(data: dict[str, Any]) -> Framework:
         practitioners_target=_practitioners_target(data),
         publishing_contact=_publishing_contact(data),
         facts=facts.read(data, term.start),
+        finance=finance.read(data),
+        transparency=transparency_settings.read(data),
     )
 
 

@@ -15,8 +15,10 @@ from dateutil.relativedelta import relativedelta
 from calloff.domain.competition import Criterion
 from calloff.domain.dates import FinancialYear, working_days_between
 from calloff.domain.facts import Facts
+from calloff.domain.finance import Finance
 from calloff.domain.money import PENNY, UNITS
 from calloff.domain.text import clean_text as clean_text  # where it always was
+from calloff.domain.transparency_settings import TransparencySettings
 from calloff.errors import InvalidInput, NotFound
 
 VAT_TREATMENTS = ("standard", "exempt")
@@ -143,6 +145,8 @@ class Framework:
     # address (docs/messages.md); "" where the definition names none.
     publishing_contact: str = ""
     facts: Facts = attrs.field(factory=Facts)  # values, CPV codes, who may use it
+    finance: Finance = attrs.field(factory=Finance)  # the finance system's spend export
+    transparency: TransparencySettings = attrs.field(factory=TransparencySettings)
 
     @property
     def reference(self) -> str:

@@ -1,5 +1,7 @@
 """A publication as the file a council puts on its website: CSV (UTF-8 with a byte-order
-mark, formula cells neutralised, money as plain numbers with two decimals) or JSON."""
+mark, formula cells neutralised, money as plain numbers with two decimals), JSON, or an
+Excel workbook (xlsx: identifiers as text, money in pounds, dates as dates; see
+`calloff.documents.workbook`)."""
 
 from __future__ import annotations
 
@@ -9,14 +11,22 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, overload
 
 from calloff.errors import InvalidInput
 from calloff.publishing.payments import FIGURES, INVOICE_COLUMNS, PAYMENT_COLUMNS
 from calloff.publishing.transparency import CONTRACT_COLUMNS, SPEND_COLUMNS
 from calloff.reports.files import BOM, neutralise
 
-FORMATS = ("csv", "json")
+FORMATS = ("csv", "json", "xlsx")
+# Each workbook's sheet, named for the publication (at most 31 characters).
+TITLES = {
+    "spend": "Spend over £500",
+    "contracts": "Contracts over £5,000",
+    "payments": "Payments over £30,000",
+    "payment-performance": "Payment performance",
+}
+HEADING = ("organisation", "half", "period_start", "period_end", "payment_days")
 COLUMNS = {"spend": SPEND_COLUMNS, "contracts": CONTRACT_COLUMNS, "payments": PAYMENT_COLUMNS}
 
 
@@ -64,7 +74,7 @@ def to_csv(publication: dict[str, Any]) -> str:
     if name == "payment-performance":
         # The notice's figures first, then the invoices they were counted from.
         writer.writerow(("measure", "value"))
-        for key in ("organisation", "half", "period_start", "period_end", "payment_days"):
+        for key in HEADING:
             writer.writerow((key, cell(publication[key])))
         for key in FIGURES:
             writer.writerow((key, cell(publication["figures"][key])))
@@ -75,9 +85,45 @@ def to_csv(publication: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def render(publication: dict[str, Any], fmt: str) -> str:
+def to_xlsx(publication: dict[str, Any]) -> bytes:
+    """The workbook: one sheet named for the publication, its table under a frozen header
+    row. The payment-performance notice has two: its figures as measure and value rows
+    (as the CSV begins), then the invoices counted, each under its own header row."""
+    from calloff.documents.workbook import Number, Sheet, workbook
+
+    name = publication["publication"]
+    title = TITLES[name]
+    if name == "payment-performance":
+        figures = [(key, publication[key]) for key in HEADING]
+        for key in FIGURES:  # counts, and days and percentages with two decimals: not money
+            value = publication["figures"][key]
+            figures.append((key, Number(value) if isinstance(value, Decimal) else value))
+        invoices = [[row[c] for c in INVOICE_COLUMNS] for row in publication["invoices"]]
+        sheets = [
+            Sheet(title, ("measure", "value"), figures),
+            Sheet(f"{title} invoices", INVOICE_COLUMNS, invoices),
+        ]
+    else:
+        columns = columns_of(publication)
+        rows = [[row[c] for c in columns] for row in publication["rows"]]
+        sheets = [Sheet(title, columns, rows)]
+    period = f"{publication['period_start']} to {publication['period_end']}"
+    about = f"{title}: {publication['organisation']}, {period}"
+    return workbook(sheets, title=about, creator=str(publication["organisation"]))
+
+
+@overload
+def render(publication: dict[str, Any], fmt: Literal["xlsx"]) -> bytes: ...
+@overload
+def render(publication: dict[str, Any], fmt: Literal["csv", "json"]) -> str: ...
+@overload
+def render(publication: dict[str, Any], fmt: str) -> Any: ...
+def render(publication: dict[str, Any], fmt: str) -> str | bytes:
+    """The file's text (csv, json) or bytes (xlsx)."""
     if fmt not in FORMATS:
-        raise InvalidInput(f"format {fmt!r} is not known: choose csv or json")
+        raise InvalidInput(f"format {fmt!r} is not known: choose csv, json or xlsx")
+    if fmt == "xlsx":
+        return to_xlsx(publication)
     if fmt == "json":
         return json.dumps(publication, indent=2, ensure_ascii=False, default=_plain) + "\n"
     return to_csv(publication)

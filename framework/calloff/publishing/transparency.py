@@ -36,6 +36,9 @@ SPEND_COLUMNS = (
     "irrecoverable_vat",
     "contract_reference",
     "invoice",
+    "cost_centre",
+    "gl_code",
+    "purchase_order",
 )
 CONTRACT_COLUMNS = (
     "reference",
@@ -102,6 +105,10 @@ def spend(store: Store, year: FinancialYear, quarter: int) -> dict[str, Any]:
             "irrecoverable_vat": from_pence(r["irrecoverable_vat_pence"]),
             "contract_reference": order_reference(fw.id, r["calloff_id"]),
             "invoice": r["invoice"],
+            # The council's own codes from its finance system (docs/spend-import.md).
+            "cost_centre": r["cost_centre"],
+            "gl_code": r["gl_code"],
+            "purchase_order": r["purchase_order"] or r["calloff_po"],
         }
         for r in store.disclosures.spend_over(start, end, SPEND_OVER)
     ]

@@ -15,7 +15,7 @@ from typing import Any
 from calloff.domain.model import Framework
 from calloff.domain.money import from_pence, json_money
 from calloff.store.database import Store
-from calloff.store.report_contract import framework_to_date
+from calloff.store.report_contract import by_cost_centre, framework_to_date
 
 HUNDREDTH = Decimal("0.01")
 
@@ -45,3 +45,15 @@ def against_estimate(store: Store, fw: Framework, at: date, upto: int) -> dict[s
         "committed_percent": percent_of(committed, estimated),
         "as_at": at.isoformat(),
     }
+
+
+def cost_centres(store: Store, start: date, end: date, upto: int) -> list[dict[str, Any]]:
+    """The report's spend by the council's cost centre and GL code (from a finance
+    system's import: docs/spend-import.md); empty when no line carries a code."""
+    rows = by_cost_centre(store, start, end, upto)
+    if all(centre is None and gl is None for centre, gl, _, _ in rows):
+        return []
+    return [
+        {"cost_centre": centre, "gl_code": gl, "lines": lines, "spent": json_money(from_pence(p))}
+        for centre, gl, lines, p in rows
+    ]

@@ -1,12 +1,15 @@
-"""The quarterly report as a file: Markdown and HTML from templates, a tidy CSV, or JSON.
-The figures themselves come from `calloff.reports.quarterly`."""
+"""The quarterly report as a file: Markdown and HTML from templates, a tidy CSV, JSON,
+or an Excel workbook (xlsx) of the CSV's table and a summary per quarter. The figures
+themselves come from `calloff.reports.quarterly`."""
 
 from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from calloff.domain.dates import FinancialYear
 from calloff.errors import InvalidInput
@@ -14,7 +17,7 @@ from calloff.reports.chart import chart_geometry
 from calloff.reports.quarterly import COUNT_KEYS, MONEY_KEYS, quarterly
 from calloff.store.database import Store
 
-FORMATS = ("md", "html", "csv", "json")
+FORMATS = ("md", "html", "csv", "json", "xlsx")
 LARGE_JSON_ROWS = 2000  # above this many listed rows, JSON is written compact
 BOM = "\ufeff"  # starts every CSV report, so spreadsheets know it is UTF-8
 CSV_COLUMNS = (
@@ -30,6 +33,16 @@ CSV_COLUMNS = (
     "audit_event",
     "audit_head",
 )
+SUMMARY_COLUMNS = (
+    "year",
+    "quarter",
+    "start",
+    "end",
+    "ceiling",
+    *MONEY_KEYS,
+    "headroom",
+    *COUNT_KEYS,
+)
 
 
 def neutralise(value: Any) -> Any:
@@ -37,6 +50,21 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+def _lines(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tidy table's rows: a row per quarter × lot × provider × funding stream."""
+    return [
+        {
+            "year": report["year"],
+            "quarter": q["quarter"],
+            **line,
+            "audit_event": report["as_recorded"]["event"],
+            "audit_head": report["as_recorded"]["hash"],
+        }
+        for q in report["quarters"]
+        for line in q["lines"]
+    ]
 
 
 def to_csv(report: dict[str, Any]) -> str:
@@ -48,28 +76,75 @@ def to_csv(report: dict[str, Any]) -> str:
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for q in report["quarters"]:
-        for line in q["lines"]:
-            row = {
-                "year": report["year"],
-                "quarter": q["quarter"],
-                **line,
-                "audit_event": report["as_recorded"]["event"],
-                "audit_head": report["as_recorded"]["hash"],
-            }
-            writer.writerow(
-                [
-                    row[c]
-                    if c in MONEY_KEYS
-                    or c in COUNT_KEYS
-                    or c in ("lot", "provider", "quarter", "audit_event", "audit_head")
-                    else neutralise(row[c])
-                    for c in CSV_COLUMNS
-                ]
-            )
+    for row in _lines(report):
+        writer.writerow(
+            [
+                row[c]
+                if c in MONEY_KEYS
+                or c in COUNT_KEYS
+                or c in ("lot", "provider", "quarter", "audit_event", "audit_head")
+                else neutralise(row[c])
+                for c in CSV_COLUMNS
+            ]
+        )
     return out.getvalue()
 
 
+def _typed(key: str, value: Any) -> Any:
+    """A report's JSON value as a workbook cell takes it: money "12500.00" as Decimal,
+    a day "2015-09-30" as a date; the rest as it is."""
+    if value is None:
+        return None
+    if key in MONEY_KEYS or key in ("ceiling", "headroom"):
+        return Decimal(value)
+    if key in ("start", "end"):
+        return date.fromisoformat(value)
+    return value
+
+
+def to_xlsx(report: dict[str, Any]) -> bytes:
+    """Two sheets: the CSV's table, typed (money in pounds, names and the audit hash as
+    text), and one row per quarter with its ceiling, totals and headroom."""
+    from calloff.documents.workbook import Sheet, workbook
+
+    year = report["year"]
+    lines = [[_typed(c, row[c]) for c in CSV_COLUMNS] for row in _lines(report)]
+    quarters = [
+        [_typed(c, year if c == "year" else q[c]) for c in SUMMARY_COLUMNS]
+        for q in report["quarters"]
+    ]
+    period = f"{year} Q{report['quarter']}" if report["quarter"] else year
+    fw = report["framework"]
+    return workbook(
+        [
+            Sheet(f"Spend against contract {year}", CSV_COLUMNS, lines),
+            Sheet(f"Quarters {year}", SUMMARY_COLUMNS, quarters),
+        ],
+        title=f"Spend against contract: {fw['name']}, {period}",
+        creator=str(fw["buyer"]),
+        when=datetime.fromisoformat(report["as_recorded"]["recorded_at"]).astimezone(UTC),
+    )
+
+
+@overload
+def render_report(
+    store: Store,
+    year: FinancialYear,
+    quarter: int | None,
+    fmt: Literal["xlsx"],
+    templates: str | Path | None = None,
+    upto: str | int | None = None,
+) -> bytes: ...
+@overload
+def render_report(
+    store: Store,
+    year: FinancialYear,
+    quarter: int | None,
+    fmt: Literal["md", "html", "csv", "json"],
+    templates: str | Path | None = None,
+    upto: str | int | None = None,
+) -> str: ...
+@overload
 def render_report(
     store: Store,
     year: FinancialYear,
@@ -77,10 +152,21 @@ def render_report(
     fmt: str,
     templates: str | Path | None = None,
     upto: str | int | None = None,
-) -> str:
+) -> Any: ...
+def render_report(
+    store: Store,
+    year: FinancialYear,
+    quarter: int | None,
+    fmt: str,
+    templates: str | Path | None = None,
+    upto: str | int | None = None,
+) -> str | bytes:
+    """The report's text (md, html, csv, json) or bytes (xlsx)."""
     if fmt not in FORMATS:
-        raise InvalidInput(f"format {fmt!r} is not known: choose md, html, csv or json")
+        raise InvalidInput(f"format {fmt!r} is not known: choose md, html, csv, json or xlsx")
     report = quarterly(store, year, quarter, upto)
+    if fmt == "xlsx":
+        return to_xlsx(report)
     if fmt == "json":
         import json
 

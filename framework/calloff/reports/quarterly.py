@@ -23,7 +23,7 @@ from calloff.domain.lapses import lapse_day
 from calloff.domain.model import Framework
 from calloff.domain.money import ZERO, from_pence, json_money
 from calloff.errors import InvalidInput
-from calloff.reports.contract import against_estimate
+from calloff.reports.contract import against_estimate, cost_centres
 from calloff.reports.programme import programme
 from calloff.store.database import Store
 
@@ -127,6 +127,9 @@ def quarterly(
         "ceiling": quarters[-1]["ceiling"],
         "has_ceiling": quarters[-1]["has_ceiling"],
         "estimated_value": against_estimate(store, fw, last_end, audit["event"]),
+        "cost_centres": cost_centres(
+            store, year.quarter_dates(min(wanted))[0], last_end, audit["event"]
+        ),
         "streams": {
             s.name: {
                 "title": s.title,

@@ -197,7 +197,8 @@ class Disclosures:
                 f"""
                 SELECT sp.id, sp.paid_on, sp.invoice, sp.amount_pence,
                   sp.irrecoverable_vat_pence, sp.calloff_id, c.lot, rq.title, p.name,
-                  p.companies_house, p.charity
+                  p.companies_house, p.charity, sp.cost_centre, sp.gl_code,
+                  sp.purchase_order, c.purchase_order AS calloff_po
                 FROM spend sp JOIN calloffs c ON c.id = sp.calloff_id
                   JOIN requests rq ON rq.id = c.request_id
                   JOIN providers p ON p.id = sp.provider_id

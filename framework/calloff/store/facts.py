@@ -65,3 +65,17 @@ def pence(value: Decimal | None) -> int | None:
 
 def amount(stored: int | None) -> Decimal | None:
     return None if stored is None else from_pence(stored)
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Schema 12 to 13 (docs/publishing.md): the framework's own facts and two more
+    provider statuses; an embedded framework's facts are filled in from its definition."""
+    from calloff.domain import definition
+
+    add_columns(db)
+    found = db.execute("SELECT id FROM framework").fetchone()
+    if found is not None and found[0] in definition.EMBEDDED:
+        values = row(definition.embedded(found[0]).facts)
+        db.execute(
+            "UPDATE framework SET " + ", ".join(f"{k} = ?" for k in values), list(values.values())
+        )

@@ -32,8 +32,11 @@ class Invoices:
     """The spend table of one calloff database."""
 
     def __init__(self, db: sqlite_utils.Database, trail: Trail):
+        from calloff.store.finance import PurchaseOrders
+
         self.db = db
         self.trail = trail
+        self.orders = PurchaseOrders(db)  # the council's purchase order numbers
 
     def _one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
         rows = list(self.db.query(sql, params))

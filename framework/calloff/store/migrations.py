@@ -14,6 +14,7 @@ import sqlite_utils
 
 from calloff.domain.model import FINISHED, LIVE
 from calloff.domain.money import to_pence
+from calloff.store import facts, finance
 from calloff.store.invoices import invoice_key
 
 
@@ -369,21 +370,6 @@ def _migrate_11_to_12(db: sqlite_utils.Database) -> None:
     create_tables(db)
 
 
-def _migrate_12_to_13(db: sqlite_utils.Database) -> None:
-    """The framework's own facts and two more provider statuses (docs/publishing.md): an
-    embedded framework's facts are filled in from its definition."""
-    from calloff.domain import definition
-    from calloff.store import facts
-
-    facts.add_columns(db)
-    row = db.execute("SELECT id FROM framework").fetchone()
-    if row is not None and row[0] in definition.EMBEDDED:
-        values = facts.row(definition.embedded(row[0]).facts)
-        db.execute(
-            "UPDATE framework SET " + ", ".join(f"{k} = ?" for k in values), list(values.values())
-        )
-
-
 MIGRATIONS: dict[int, Any] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
@@ -396,5 +382,6 @@ MIGRATIONS: dict[int, Any] = {
     9: _migrate_9_to_10,
     10: _migrate_10_to_11,
     11: _migrate_11_to_12,
-    12: _migrate_12_to_13,
+    12: facts.migrate,  # the framework's own facts, and two more provider statuses
+    13: finance.add_columns,  # purchase order numbers and invoice lines' codes
 }

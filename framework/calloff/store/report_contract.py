@@ -37,3 +37,19 @@ def framework_to_date(store: Store, at: date, upto: int | None = None) -> tuple[
         params,
     ).fetchone()[0]
     return int(spent), int(committed)
+
+
+def by_cost_centre(
+    store: Store, start: date, end: date, upto: int | None = None
+) -> list[tuple[str | None, str | None, int, int]]:
+    """(cost centre, GL code, lines, pence) of the invoice lines dated in [start, end], as
+    recorded by event `upto`, by the council's codes from its finance system (those with
+    none together, last)."""
+    rows = store.db.execute(
+        "SELECT cost_centre, gl_code, COUNT(*), SUM(amount_pence) FROM spend "
+        "WHERE spent_on BETWEEN :start AND :end AND event_id <= :upto "
+        "GROUP BY cost_centre, gl_code "
+        "ORDER BY cost_centre IS NULL, cost_centre, gl_code IS NULL, gl_code",
+        {"start": start.isoformat(), "end": end.isoformat(), "upto": NOW if upto is None else upto},
+    ).fetchall()
+    return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]

@@ -16,9 +16,8 @@ import sqlite_utils
 
 from calloff.domain.competition import Criterion
 from calloff.domain.model import Framework, FundingStream, Lot, Term
-from calloff.domain.money import from_pence
 from calloff.errors import DatabaseError
-from calloff.store import facts
+from calloff.store import facts, finance
 from calloff.store.faults import busy_timeout
 from calloff.store.migrations import MIGRATIONS as MIGRATIONS  # re-exported for Store.create
 from calloff.store.migrations import create_audit_head
@@ -28,7 +27,7 @@ from calloff.store.trail import now_stamp
 if TYPE_CHECKING:
     from calloff.store.database import Store
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 
 def connect(path: Path, immutable: bool = False) -> sqlite_utils.Database:
@@ -303,7 +302,7 @@ def write_framework(store: Store, fw: Framework) -> None:
             "standstill_days": fw.standstill_days,
             "practitioners_target": fw.practitioners_target,
             "publishing_contact": fw.publishing_contact or None,
-            **facts.row(fw.facts),
+            **facts.row(fw.facts) | finance.row(fw.finance, fw.transparency),
         },
     )
     for lot in fw.lots:
@@ -360,7 +359,6 @@ def read_framework(store: Store) -> Framework:
         )
         for s in store.db.query("SELECT * FROM streams ORDER BY position")
     )
-    threshold = row["approval_threshold_pence"]
     return Framework(
         id=row["id"],
         name=row["name"],
@@ -380,7 +378,7 @@ def read_framework(store: Store) -> Framework:
         default_funding=row["default_funding"],
         response_days=row["response_days"],
         holidays=row["holidays"],
-        approval_threshold=None if threshold is None else from_pence(threshold),
+        approval_threshold=facts.amount(row["approval_threshold_pence"]),
         key_decision=facts.amount(row["key_decision_pence"]),
         terms_statement=row["terms"] or "",
         regime=row["regime"],
@@ -396,4 +394,6 @@ def read_framework(store: Store) -> Framework:
         practitioners_target=row["practitioners_target"],
         publishing_contact=row.get("publishing_contact") or "",
         facts=facts.read(row),
+        finance=finance.read(row),
+        transparency=finance.transparency_of(row),
     )
