@@ -929,7 +929,7 @@ def purchase_order(
 ) -> None:
     """Record NUMBER, the purchase order the finance system raised for CALLOFF once it was
     accepted: one per call-off, never another's; a spend file may then name it (`po`)."""
-    c = desk.office().record_po(calloff_id, number, on=on)
+    c = desk.office().record_po(calloff_id, number=number, on=on)
     if as_json:
         return emit(_calloff_json(desk, c))
     click.echo(f"Call-off {c.id}: purchase order {number.strip()} recorded.")

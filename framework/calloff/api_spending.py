@@ -142,7 +142,7 @@ class Spending:
             _path(path), None if on is None else _day(on), mapping
         )
 
-    def record_po(self, calloff: int, number: str, *, on: Day | None = None) -> CallOff:
+    def record_po(self, calloff: int, *, number: str, on: Day | None = None) -> CallOff:
         """The council's purchase order number for a call-off entered into (raised in the
         finance system once it is accepted): unique per framework, audited; a spend file
         may then name the call-off by it."""
