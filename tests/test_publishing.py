@@ -463,7 +463,7 @@ def test_output_never_replaces_the_database(own_leeds):
         ["contracts", "--year", "2015-16"],
         ["payment-performance", "--half", "2026-27-H3"],
         ["payment-performance", "--half", "2026-27"],
-        ["spend", "--year", "2015-16", "--quarter", "1", "--format", "xlsx"],
+        ["spend", "--year", "2015-16", "--quarter", "1", "--format", "ods"],
     ],
 )
 def test_bad_period_is_refused(own_leeds, args):
