@@ -205,3 +205,29 @@ def test_the_library_takes_a_mapping_and_a_purchase_order(finance):
         )
         assert summary.imported == 2
     assert json.loads(cl.ok("show", "1", "--json").stdout)["spend"][0]["gl_code"] == "5120"
+
+
+def test_the_workspace_takes_the_purchase_order_with_the_acceptance(tmp_path, monkeypatch):
+    import calloff
+    from calloff.domain import passwords
+    from tests.test_web_pages import changes, client_as
+    from tests.workspace import app_for, build, day, post
+
+    monkeypatch.setattr(passwords, "COST", 2**6)
+    db = tmp_path / "web.db"
+    build(db)
+    with calloff.open(db, officer="o.officer") as office:
+        office.allocate(1, on="2015-05-01")
+    client = client_as(app_for(db), "o.officer")
+    form = client.get("/calloffs/1/accept").text
+    assert "Purchase order number (optional" in form
+    check = post(client, "/calloffs/1/accept", {"po": "PO-5521"} | day("on", "2015-05-04"))
+    assert check.status_code == 200 and "PO-5521" in check.text
+    before = changes(db)
+    assert calloff.open(db).calloff(1).status == "offered" and changes(db) == before
+    done = post(
+        client, "/calloffs/1/accept", {"po": "PO-5521", "confirm": "yes"} | day("on", "2015-05-04")
+    )
+    assert done.status_code == 302
+    with calloff.open(db) as office:
+        assert office.show(1)["purchase_order"] == "PO-5521"

@@ -40,7 +40,7 @@ class Step:
 
 
 STEPS = {
-    "accept": Step("Accept", (), "accepted", "The provider accepted the offer."),
+    "accept": Step("Accept", ("po",), "accepted", "The provider accepted the offer."),
     "decline": Step(
         "Decline",
         ("reason",),
@@ -74,7 +74,9 @@ LABELS = {
     "reason": "Reason (kept for the audit trail)",
     "decision": "Decision reference (needed over the key-decision value)",
     "value": "New value, excluding VAT",
+    "po": "Purchase order number (optional: where the finance system raised one already)",
 }
+OPTIONAL = ("decision", "po")  # the fields a step may leave empty
 DOCUMENTS = ("order", "record")
 
 
@@ -112,13 +114,13 @@ def step_post(calloff: int, step: str) -> Any:
     form = Form(request.form)
     on = form.day("on", "date")
     for field in STEPS[step].fields:
-        if field != "decision":
+        if field not in OPTIONAL:
             form.required(field, f"Enter the {field}")
     if form.errors:
         return _form_page(calloff, step, form), 400
     args: dict[str, Any] = {"on": on}
     for field in STEPS[step].fields:
-        if field != "decision" or form.get(field):
+        if field not in OPTIONAL or form.get(field):
             args[field] = form.get(field)
     # Continue rehearses the very write Confirm does: the check page only for what it would do.
     confirmed = form.get("confirm") == "yes"
