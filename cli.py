@@ -2247,17 +2247,21 @@ def publish_payments(
     if not_applicable is None or fmt == "json":
         _publish(desk, "payments", fmt, output, force, False, year=year, quarter=quarter)
         return
+    guard_terminal(fmt, output)
     guard_output(output, desk.db, force)
+    # Nothing to publish: an empty CSV, or a workbook of the header row alone (to the file,
+    # or to a pipe: the sentence saying why then goes to standard error).
+    empty: str | bytes = ""
+    if fmt == "xlsx":
+        office = desk.office()
+        empty = office.publication_file("payments", year=year, quarter=quarter, format=fmt).text
     if output:
         from calloff.documents import output_files
 
-        # Nothing to publish: an empty CSV, or a workbook of the header row alone.
-        empty: str | bytes = ""
-        if fmt == "xlsx":
-            office = desk.office()
-            empty = office.publication_file("payments", year=year, quarter=quarter, format=fmt).text
         output_files.write(output, empty, force=force, protect=output_files.database_files(desk.db))
-    click.echo(not_applicable)
+    elif fmt == "xlsx":
+        click.echo(empty, nl=False)
+    click.echo(not_applicable, err=fmt == "xlsx" and not output)
 
 
 @publish.command("payment-performance", short_help="Procurement Act 2023: days to pay.")

@@ -67,11 +67,23 @@ def test_a_finance_export_imports_through_a_mapping_with_its_codes(finance):
     ]
     report = cl.json("report", "quarterly", "--year", "2015-16", "--quarter", "1")
     assert report["cost_centres"] == [
-        {"cost_centre": "CC4410", "gl_code": "5120", "lines": 1, "spent": "1500.00"},
-        {"cost_centre": "CC4411", "gl_code": "5120", "lines": 1, "spent": "1000.00"},
+        {
+            "cost_centre": "CC4410",
+            "gl_code": "5120",
+            "purchase_order": "PO-778812",
+            "lines": 1,
+            "spent": "1500.00",
+        },
+        {
+            "cost_centre": "CC4411",
+            "gl_code": "5120",
+            "purchase_order": None,
+            "lines": 1,
+            "spent": "1000.00",
+        },
     ]
     text = cl.ok("report", "quarterly", "--year", "2015-16", "--quarter", "1").stdout
-    assert "| CC4410 | 5120 | 1 | £1,500.00 |" in text
+    assert "| CC4410 | 5120 | PO-778812 | 1 | £1,500.00 |" in text
     rows = cl.json("publish", "spend", "--year", "2015-16", "--quarter", "2")["rows"]
     assert [
         (r["invoice"], r["amount"], r["contract_reference"], r["cost_centre"], r["purchase_order"])
@@ -231,3 +243,51 @@ def test_the_workspace_takes_the_purchase_order_with_the_acceptance(tmp_path, mo
     assert done.status_code == 302
     with calloff.open(db) as office:
         assert office.show(1)["purchase_order"] == "PO-5521"
+
+
+def test_review_fixes_quoted_headings_mismatched_orders_dates_and_changed_codes(finance):
+    """A heading with a comma in quotes; a line naming call-off 2 but quoting call-off 1's
+    purchase order is listed; `calloff po` dated before the acceptance is refused; a file
+    re-imported with another cost centre is listed, not silently skipped."""
+    cl, export = finance
+    from calloff.arguments import spend_map
+
+    assert spend_map('invoice="Document No",amount="Net, Amount",date=Date,PO="PO"') == {
+        "invoice": "Document No",
+        "amount": "Net, Amount",
+        "date": "Date",
+        "po": "PO",
+    }
+    assert "is not FIELD=HEADING" in cl.refused(
+        "spend", "import", str(export), "--map", 'invoice="Document No,amount="Net Amount"', code=2
+    )
+    wrong = export.parent / "wrong.csv"
+    wrong.write_text(
+        HEADINGS + "\nINV-9,Alder Training,100.00,2015-06-05,,CC1,5120,PO-778812,"
+        "LEEDS-RP-2015/CO-00002\n",
+        "utf-8",
+    )
+    result = cl("spend", "import", str(wrong), "--map", MAP, "--on", "2015-07-31")
+    assert result.exit_code == 1
+    assert "purchase order PO-778812 is call-off 1's, not call-off 2's" in result.stderr
+    line = cl.refused("po", "2", "PO-2", "--on", "2015-05-01")
+    assert "2015-05-01 is before call-off 2 was accepted on 2015-05-04" in line
+    cl.ok("spend", "import", str(export), "--map", MAP, "--on", "2015-07-31")
+    export.write_text(export.read_text("utf-8").replace("CC4410", "CC9999"), "utf-8")
+    before = snapshot(cl.db)
+    result = cl("spend", "import", str(export), "--map", MAP, "--on", "2015-07-31")
+    assert result.exit_code == 1
+    assert (
+        "invoice INV-1 is already recorded with cost centre CC4410, and the file gives CC9999"
+        in (result.stderr)
+    )
+    assert snapshot(cl.db) == before
+
+
+def test_payments_under_the_2015_regulations_to_a_pipe_are_a_workbook(leeds: Calloff):
+    """No payments to publish: the workbook has the header alone, and the sentence saying
+    why goes to standard error, not into the file."""
+    result = leeds("publish", "payments", "--year", "2015-16", "--quarter", "1", "--format", "xlsx")
+    assert result.exit_code == 0
+    assert result.stdout_bytes.startswith(b"PK")
+    assert "does not apply" in result.stderr

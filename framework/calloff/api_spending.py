@@ -22,6 +22,7 @@ from calloff.arguments import (
     _ref,
     _text,
     _year,
+    spend_map,
 )
 from calloff.domain.dates import FinancialYear
 from calloff.domain.invoicing import PaidInvoice, Payment
@@ -129,7 +130,7 @@ class Spending:
             None if on is None else _day(on),
             progress=progress,
             expect=None if expect is None else _text(expect, "expect"),
-            mapping=mapping,
+            mapping=_mapping(mapping),
         )
 
     def preview_spend(
@@ -139,7 +140,7 @@ class Spending:
         written: the lines, the lines already recorded, totals per call-off, every bad row
         (`rejected`, the refusal the import would raise, or None) and the `fingerprint`."""
         return self.service.spending.preview_spend(
-            _path(path), None if on is None else _day(on), mapping
+            _path(path), None if on is None else _day(on), _mapping(mapping)
         )
 
     def record_po(self, calloff: int, *, number: str, on: Day | None = None) -> CallOff:
@@ -224,3 +225,14 @@ class Spending:
     def extend_term(self, *, on: Day | None = None) -> Framework:
         """Take up the next extension option (while the term runs); returns the framework."""
         return self.service.budget.extend_term(_day(on))
+
+
+def _mapping(mapping: Mapping[str, str] | str | None) -> Mapping[str, str] | None:
+    """A mapping as given: field -> heading, or the command's `invoice="Document No",…`."""
+    if isinstance(mapping, str):
+        return spend_map(mapping)
+    if mapping is not None and not isinstance(mapping, Mapping):
+        raise InvalidInput(
+            'mapping must be a dict of field -> heading, or text like invoice="Document No"'
+        )
+    return mapping

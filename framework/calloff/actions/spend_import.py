@@ -23,6 +23,7 @@ from calloff.actions.spend_rows import (
     OPTIONAL,
     payment_of,
     recordable,
+    same_codes,
     same_line,
     same_payment,
 )
@@ -118,8 +119,14 @@ def calloff_of(desk: Spending, row: dict[str, str]) -> CallOff:
     po = (row.get("po") or "").strip()
     if given:
         c = s.calloff(calloff_number(given, s.framework().reference))
-        if po and (own := s.invoices.orders.of(c.id)) and own.casefold() != po.casefold():
-            raise InvalidInput(f"purchase order {po} is not call-off {c.id}'s ({own})")
+        holder = s.invoices.orders.calloff_with(po) if po else None
+        own = s.invoices.orders.of(c.id)
+        if po and ((holder is not None and holder != c.id) or (own and holder != c.id)):
+            whose = f"call-off {holder}'s" if holder is not None else "no call-off's"
+            raise InvalidInput(
+                f"purchase order {po} is {whose}, not call-off {c.id}'s"
+                + (f" ({own})" if own else "")
+            )
         return c
     if not po:
         raise InvalidInput("the row gives neither a call-off reference nor a purchase order")
@@ -193,6 +200,7 @@ def check_rows(
             existing = s.invoices.find(c.provider_id, invoice)
             if existing and same_line(existing, c.id, spent_on, amount, attendees):
                 same_payment(existing, payment)
+                same_codes(existing, codes_of(row))
                 skipped += 1
                 continue
             if c.id not in running:

@@ -92,6 +92,19 @@ def same_payment(row: dict[str, Any], payment: Payment) -> None:
             )
 
 
+def same_codes(row: dict[str, Any], codes: dict[str, str | None]) -> None:
+    """A line already recorded is skipped only if the file quotes the same codes, or none:
+    codes are kept as first recorded, never changed by a later file."""
+    for name, given in codes.items():
+        kept = row.get(name)
+        if given is not None and (kept or "").casefold() != given.casefold():
+            what = name.replace("_", " ")
+            raise InvalidInput(
+                f"invoice {row['invoice']} is already recorded with {what} "
+                f"{kept or '(none)'}, and the file gives {given}: codes stay as first recorded"
+            )
+
+
 def same_line(
     row: dict[str, Any], calloff: int, spent_on: date, amount: Decimal, attendees: int | None
 ) -> bool:

@@ -244,6 +244,7 @@ class Spending(ServiceBase):
         """The council's purchase order number for a call-off entered into: one per
         call-off, and no two call-offs share one."""
         number = check_po(number)
+        not_future(on)
         with self.store.transaction() as s:
             c = s.calloff(calloff_id)
             self.authorised("calloff.po", on, c.id)
@@ -251,6 +252,12 @@ class Spending(ServiceBase):
                 raise WrongStatus(
                     f"call-off {c.id} is {c.status.replace('_', ' ')}: a purchase order is "
                     "raised once a call-off is accepted"
+                )
+            if on < c.accepted_on:
+                raise InvalidInput(
+                    f"{on} is before call-off {c.id} was accepted on {c.accepted_on}: a "
+                    f"purchase order is raised once it is accepted, so date it on or after "
+                    f"{c.accepted_on}"
                 )
             before = s.invoices.orders.of(c.id)
             self.po_free(number, c.id)

@@ -31,4 +31,9 @@ def lines(fw: Framework, today: date) -> list[str]:
         found.append(f"Award notice (UK6) threshold: {limit} including VAT")
     if f.publish_pass_over_reasons:
         found.append("Published files give the reasons providers were passed over")
+    if fw.transparency.columns != "calloff":
+        found.append(f"Transparency files' columns: {fw.transparency.columns} by default")
+    if fw.finance.spend_map:
+        fields = ", ".join(f"{k}={v!r}" for k, v in fw.finance.spend_map.items())
+        found.append(f"Finance system's spend export: {fields}")
     return found

@@ -4,8 +4,7 @@ a call-off once it is accepted."""
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,6 +45,7 @@ class Finance:
 def check_map(mapping: Mapping[str, str]) -> dict[str, str]:
     """A mapping `calloff` can use: known fields, each to a heading, the call-off given by
     its reference or its purchase order, and an invoice, date and amount."""
+    mapping = {str(k).strip().lower(): v for k, v in mapping.items()}
     unknown = [k for k in mapping if k not in SPEND_FIELDS]
     if unknown:
         raise MappingError(
@@ -65,24 +65,27 @@ def check_map(mapping: Mapping[str, str]) -> dict[str, str]:
     return checked
 
 
+PAIR = re.compile(r'\s*([A-Za-z_]+)\s*=\s*(?:"([^"]*)"|([^",]*))\s*(?:,|$)')
+
+
 def parse_map(text: str) -> dict[str, str]:
     """`invoice="Document No",amount="Net Amount"` as the command takes it: comma-separated
-    FIELD=HEADING pairs, a heading quoted where it holds a comma."""
+    FIELD=HEADING pairs, a heading in double quotes where it holds a comma."""
     pairs: dict[str, str] = {}
-    for cells in csv.reader(io.StringIO(text), skipinitialspace=True):
-        for cell in cells:
-            if not cell.strip():
-                continue
-            field, sep, heading = cell.partition("=")
-            if not sep:
-                raise MappingError(
-                    f"{cell.strip()!r} in the mapping is not FIELD=HEADING: write "
-                    'invoice="Document No",amount="Net Amount"'
-                )
-            field = field.strip().lower()
-            if field in pairs:
-                raise MappingError(f"the mapping maps {field} twice: map it once")
-            pairs[field] = heading.strip().strip('"').strip()
+    at, text = 0, text.strip()
+    while at < len(text):
+        found = PAIR.match(text, at)
+        if found is None or found.end() == at:
+            rest = text[at:].split(",")[0].strip()
+            raise MappingError(
+                f"{rest!r} in the mapping is not FIELD=HEADING: write "
+                'invoice="Document No",amount="Net Amount" (a heading with a comma in quotes)'
+            )
+        field = found.group(1).lower()
+        if field in pairs:
+            raise MappingError(f"the mapping maps {field} twice: map it once")
+        pairs[field] = found.group(2) if found.group(2) is not None else found.group(3)
+        at = found.end()
     return check_map(pairs)
 
 

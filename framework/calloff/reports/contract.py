@@ -51,9 +51,15 @@ def cost_centres(store: Store, start: date, end: date, upto: int) -> list[dict[s
     """The report's spend by the council's cost centre and GL code (from a finance
     system's import: docs/spend-import.md); empty when no line carries a code."""
     rows = by_cost_centre(store, start, end, upto)
-    if all(centre is None and gl is None for centre, gl, _, _ in rows):
+    if all(centre is None and gl is None and po is None for centre, gl, po, _, _ in rows):
         return []
     return [
-        {"cost_centre": centre, "gl_code": gl, "lines": lines, "spent": json_money(from_pence(p))}
-        for centre, gl, lines, p in rows
+        {
+            "cost_centre": centre,
+            "gl_code": gl,
+            "purchase_order": po,
+            "lines": lines,
+            "spent": json_money(from_pence(pence)),
+        }
+        for centre, gl, po, lines, pence in rows
     ]

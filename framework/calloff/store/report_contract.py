@@ -41,15 +41,17 @@ def framework_to_date(store: Store, at: date, upto: int | None = None) -> tuple[
 
 def by_cost_centre(
     store: Store, start: date, end: date, upto: int | None = None
-) -> list[tuple[str | None, str | None, int, int]]:
-    """(cost centre, GL code, lines, pence) of the invoice lines dated in [start, end], as
-    recorded by event `upto`, by the council's codes from its finance system (those with
-    none together, last)."""
+) -> list[tuple[str | None, str | None, str | None, int, int]]:
+    """(cost centre, GL code, purchase order, lines, pence) of the invoice lines dated in
+    [start, end], as recorded by event `upto`, by the council's codes from its finance
+    system (a line's purchase order, else its call-off's; those with none last)."""
     rows = store.db.execute(
-        "SELECT cost_centre, gl_code, COUNT(*), SUM(amount_pence) FROM spend "
-        "WHERE spent_on BETWEEN :start AND :end AND event_id <= :upto "
-        "GROUP BY cost_centre, gl_code "
-        "ORDER BY cost_centre IS NULL, cost_centre, gl_code IS NULL, gl_code",
+        "SELECT sp.cost_centre, sp.gl_code, COALESCE(sp.purchase_order, c.purchase_order) AS po, "
+        "COUNT(*), SUM(sp.amount_pence) FROM spend sp JOIN calloffs c ON c.id = sp.calloff_id "
+        "WHERE sp.spent_on BETWEEN :start AND :end AND sp.event_id <= :upto "
+        "GROUP BY sp.cost_centre, sp.gl_code, po "
+        "ORDER BY sp.cost_centre IS NULL, sp.cost_centre, sp.gl_code IS NULL, sp.gl_code, "
+        "po IS NULL, po",
         {"start": start.isoformat(), "end": end.isoformat(), "upto": NOW if upto is None else upto},
     ).fetchall()
-    return [(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+    return [(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in rows]
