@@ -14,7 +14,8 @@ import pytest
 import calloff
 from calloff.domain import passwords
 from tests.conftest import snapshot
-from tests.workspace import ROLES, TEAM, app_for, build, day, post, sign_in
+from tests.test_web_pages import client_as
+from tests.workspace import ROLES, TEAM, app_for, build, day, post
 
 ON = day("on", "2015-05-01")
 WARNING = 'class="govuk-warning-text"'
@@ -36,12 +37,6 @@ def db(tmp_path, cheap_hashes):
 @pytest.fixture
 def app(db):
     return app_for(db)
-
-
-def client_as(app, login):
-    client = app.test_client()
-    assert sign_in(client, login).status_code == 302
-    return client
 
 
 def text(page):
