@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from calloff.domain import facts, finance, transparency_settings
+from calloff.domain import facts, finance, toml_files, transparency_settings
 from calloff.domain.competition import AWARD_ROUTES, Criterion, check_criteria
 from calloff.domain.dates import FinancialYear, parse_date
 from calloff.domain.model import ACT_IN_FORCE, REGIMES, Framework, FundingStream, Lot, Term
@@ -37,7 +37,7 @@ def load(path: str | Path) -> Framework:
     """Read a framework definition file."""
     p = Path(path)
     try:
-        text = p.read_text("utf-8")
+        text = toml_files.read_text(p, "framework definition", DefinitionError)
     except FileNotFoundError:
         raise DefinitionError(f"{p}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:
@@ -47,11 +47,13 @@ def load(path: str | Path) -> Framework:
 
 def parse(text: str, source: str) -> Framework:
     try:
-        data = tomllib.loads(text)
+        data = toml_files.loads(text, source, DefinitionError)
     except tomllib.TOMLDecodeError as e:
         raise DefinitionError(f"{source}: not valid TOML ({e})") from None
     try:
         return _framework(data)
+    except RecursionError:
+        raise toml_files.nests_too_deeply(source, DefinitionError) from None
     except DefinitionError as e:
         raise DefinitionError(f"{source}: {e}") from None
     except CalloffError as e:

@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from calloff.domain import toml_files
 from calloff.domain.text import clean_text
 from calloff.errors import DefinitionError, MappingError
 
@@ -94,7 +95,9 @@ def map_file(path: str | Path) -> dict[str, str]:
     on their own."""
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_text("utf-8"))
+        data = toml_files.loads(
+            toml_files.read_text(p, "spend mapping", MappingError), str(p), MappingError
+        )
     except FileNotFoundError:
         raise MappingError(f"{p}: no such mapping file") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
