@@ -19,18 +19,12 @@ from typing import Any
 import sqlite_utils
 
 from calloff.domain.dates import FinancialYear
-from calloff.domain.model import (
-    LIVE,
-    CallOff,
-    Framework,
-    PassOver,
-    Provider,
-    Request,
-)
+from calloff.domain.model import LIVE, CallOff, Framework, PassOver, Provider, Request
 from calloff.domain.money import to_pence
 from calloff.domain.officers import Actor
 from calloff.domain.rules import Position
 from calloff.errors import DatabaseError, NotFound, Tampered
+from calloff.store.clashes import unique_clash
 from calloff.store.competitions import CompetitionStore
 from calloff.store.disclosures import Disclosures
 from calloff.store.faults import Patience, explain
@@ -44,6 +38,7 @@ from calloff.store.providers import Roster, insert_row
 from calloff.store.rankings import Tenders
 from calloff.store.rows import calloff_from_row, request_from_row
 from calloff.store.schema import read_framework
+from calloff.store.seal_parts import FRAMEWORK_TABLES
 from calloff.store.sign_ins import SignIns
 from calloff.store.trail import Trail, now_stamp
 
@@ -62,8 +57,8 @@ class Store:
         self._depth = 0  # how many transactions are open, the outermost first
         self._framework: tuple[tuple[int, int], Framework] | None = None
         self._generation = 0  # bumped by this connection's own changes to the framework
-        self.ledger = Ledger(db)
         self.trail = Trail(db)
+        self.ledger = Ledger(db, self.trail.seal.vouch)
         self.invoices = Invoices(db, self.trail)
         self.listings = Listings(db, self.ledger)
         self.disclosures = Disclosures(db)
@@ -71,7 +66,7 @@ class Store:
         self.tenders = Tenders(db, self.trail)
         self.roster = Roster(db)
         self.competitions = CompetitionStore(db, self.trail)
-        self.officers = Officers(db)
+        self.officers = Officers(db, self.trail.seal.vouch)
         self.sign_ins = SignIns(db)
         self.outbox = Outbox(db)
         self.messenger: Callable[[int], None] | None = None  # writes the events' messages
@@ -144,7 +139,7 @@ class Store:
             if conn.in_transaction:  # SQLite may already have rolled back (a full disk)
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-            mapped = explain(e, self.path)
+            mapped = explain(e, self.path) or unique_clash(e, self)
             if mapped is not None:
                 raise mapped from e
             raise
@@ -180,6 +175,7 @@ class Store:
         """The framework as it stands; read again only when its tables may have changed
         (another connection committed, or this one changed caps, streams or the term)."""
         key = (self.db.execute("PRAGMA data_version").fetchone()[0], self._generation)
+        self.trail.seal.vouch(*FRAMEWORK_TABLES)
         if self._framework is None or self._framework[0] != key:
             self._framework = (key, read_framework(self))
         return self._framework[1]
