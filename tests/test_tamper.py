@@ -42,7 +42,24 @@ def test_an_edit_followed_by_ordinary_commands_is_still_caught(leeds, add_reques
     _journey(leeds, add_request)
     _sql(leeds.db, sql)
     leeds.ok("provider", "add", "Elm Street Trainers")
-    add_request("--value", "1000", on="2016-02-01")
+    # A request reads the caps (issue 32): with them changed it is refused, naming them.
+    asked = leeds(
+        "request",
+        "add",
+        "--lot",
+        "4",
+        "--title",
+        "More",
+        "--start",
+        "2016-03-01",
+        "--end",
+        "2016-03-02",
+        "--value",
+        "1000",
+        "--on",
+        "2016-02-01",
+    )
+    assert asked.exit_code == 0 or "caps were changed outside calloff" in asked.stderr
     _verify_fails(leeds, f"the {table} record(s) changed outside calloff")
 
 
@@ -140,16 +157,16 @@ def test_a_write_digests_only_the_rows_it_touched(leeds, add_request, monkeypatc
     """Constant-cost writes: no whole table is digested after set-up, yet verify still is."""
     from datetime import date
 
-    import calloff.store.seal
+    import calloff.store.seal_digest
     from calloff.actions.service import Service
     from calloff.store.database import Store
 
     _journey(leeds, add_request)
     store = Store.open(leeds.db)
     digested = []
-    real = calloff.store.seal.table_digest
+    real = calloff.store.seal_digest.table_digest
     monkeypatch.setattr(
-        calloff.store.seal,
+        calloff.store.seal_digest,
         "table_digest",
         lambda db, table: digested.append(table) or real(db, table),
     )

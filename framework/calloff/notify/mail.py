@@ -12,6 +12,7 @@ from pathlib import Path
 
 import attrs
 
+from calloff.domain.config_file import read_config
 from calloff.errors import InvalidInput
 
 NAMES = (
@@ -58,28 +59,6 @@ class Mail:
     def domain(self) -> str:
         """The domain of each Message-ID: the sender's."""
         return self.sender.rpartition("@")[2] or "localhost"
-
-
-def read_config(path: str | Path) -> dict[str, str]:
-    """A configuration file's settings: `NAME=value` lines; `#` starts a comment."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise InvalidInput(f"cannot read the configuration file {path}: {e.strerror}") from None
-    found = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        name, equals, value = line.partition("=")
-        name = name.strip()
-        if not equals or not name.startswith("CALLOFF_"):
-            raise InvalidInput(
-                f"{path}, line {number}: write each setting as its name, =, and its value",
-                command=f"{path}, line {number}: write each setting as CALLOFF_NAME=value",
-            )
-        found[name] = value.strip().strip('"')
-    return found
 
 
 def mail_settings(environ: Mapping[str, str] | None = None, base_url: str | None = None) -> Mail:

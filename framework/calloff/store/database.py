@@ -139,7 +139,9 @@ class Store:
             if conn.in_transaction:  # SQLite may already have rolled back (a full disk)
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-            mapped = explain(e, self.path) or unique_clash(e, self)
+            mapped = (
+                explain(e, self.path) or unique_clash(e, self) or self.trail.seal.read_changed(e)
+            )
             if mapped is not None:
                 raise mapped from e
             raise

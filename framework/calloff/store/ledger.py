@@ -12,7 +12,7 @@ reads a few hundred rows of the one year it is asked about, however many call-of
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -50,8 +50,15 @@ def _upto(upto: int | None) -> int:
 class Ledger:
     """The dated commitments and caps of one calloff database."""
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, vouch: Callable[..., None] | None = None):
         self.db = db
+        self.vouch = vouch or (lambda table, part=None: None)  # see Seal.vouch
+
+    def _reads(self, year: FinancialYear) -> None:
+        """A decision reads the year's day totals, the caps and the streams."""
+        self.vouch("daily_totals", str(year))
+        self.vouch("caps")
+        self.vouch("streams")
 
     # -- writing -------------------------------------------------------------------------
 
@@ -171,6 +178,8 @@ class Ledger:
         as recorded up to event `upto` (default: everything recorded)."""
         if upto is not None and upto >= self.head_event():
             upto = None  # as recorded by the newest event is as it stands now
+        if upto is None:
+            self._reads(year)
         if upto is None:  # now: the day totals, a few hundred rows per year and stream
             committed = (
                 "SELECT COALESCE(SUM(d.committed_pence), 0) FROM daily_totals d "
@@ -238,6 +247,7 @@ class Ledger:
         nothing to the ceiling; a confirmed one adds its caps from the later of their
         dates and its confirmation.
         """
+        self._reads(year)
         rows = list(
             self.db.query(
                 """

@@ -38,6 +38,7 @@ class Tenders:
 
     def ranking(self, lot: int, on: date | None = None) -> list[RankEntry]:
         """A lot's ranking now, or in force on day `on`."""
+        self.trail.seal.vouch("rankings" if on is None else "ranking_history", lot)
         if on is None:
             return [
                 RankEntry(r["lot"], r["rank"], r["provider_id"])
@@ -77,6 +78,7 @@ class Tenders:
 
     def rates(self, lot: int, on: date | None = None) -> dict[int, Rates]:
         """Each provider's tendered rates on a lot now, or in force on day `on`."""
+        self.trail.seal.vouch("prices" if on is None else "price_history", lot)
         if on is None:
             rows = self.db.query("SELECT * FROM prices WHERE lot = ?", [lot])
         else:

@@ -13,83 +13,55 @@ the table no longer adds up to its sealed digest and `audit verify` names it.
 
 The schema (every table, index, trigger and view, and the schema version) is sealed the same
 way and checked before every write: an added trigger or a dropped unique index stops
-calloff writing until someone looks. The recipe is public and the chain has no secret key,
-so a program that rewrites the tables can rewrite the seal too; only a head hash kept
-elsewhere (`calloff audit verify --expect HASH`) catches that, or an older copy of the file.
+calloff writing until someone looks. Without a key the recipe is public, so a program that
+rewrites the tables can rewrite the seal too; only a head hash kept elsewhere (`calloff
+audit verify --expect HASH`) catches that, or an older copy of the file. With the audit key
+(`calloff.store.seal_key`) each write's seal carries an HMAC that only the key's holder can
+make. A decision checks the parts of the records it reads (`calloff.store.seal_parts`)
+before it is written.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import sqlite_utils
 
-RECIPE = "multiset-sha256/1"
-MODULUS = 2**256
-# The chain and its head prove themselves; the sign-in record and the open sessions are
-# the workspace's log of who came and went, written without an event at every sign-in and
-# click (an event is a decision); the outbox is the log of who was told, whose sending
-# (and the day's reminders) is no decision either. The rest are the records.
-NOT_RECORDS = ("events", "audit_head", "sessions", "sign_ins", "outbox")
+from calloff.errors import CalloffError, DatabaseError, Tampered
+from calloff.store import seal_key, seal_parts
+from calloff.store.seal_digest import (
+    MODULUS,
+    NOT_RECORDS,
+    RECIPE,
+    columns,
+    digest,
+    record_tables,
+    row_hash,
+    schema,
+    schema_changes,
+    table_digest,
+    tables_problem,
+    unsealed,
+)
+from calloff.store.seal_key import SealKey
 
-
-def row_hash(table: str, *values: Any) -> str:
-    """The SHA-256 of one row of a table, as the seal counts it."""
-    text = json.dumps([table, *values], ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def record_tables(db: sqlite_utils.Database) -> list[str]:
-    return [
-        r[0]
-        for r in db.execute(
-            "SELECT name FROM main.sqlite_master WHERE type = 'table' "
-            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-            f"AND name NOT IN ({', '.join(repr(t) for t in NOT_RECORDS)}) ORDER BY name"
-        )
-    ]
-
-
-def columns(db: sqlite_utils.Database, table: str) -> list[str]:
-    return [r[1] for r in db.execute(f"PRAGMA main.table_info([{table}])")]
-
-
-def schema(db: sqlite_utils.Database) -> dict[str, str]:
-    """Every table, index, trigger and view with a short digest of its SQL."""
-    found = {"user_version": str(db.execute("PRAGMA main.user_version").fetchone()[0])}
-    for kind, name, sql in db.execute(
-        "SELECT type, name, sql FROM main.sqlite_master "
-        "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name"
-    ):
-        found[f"{kind} {name}"] = hashlib.sha256((sql or "").encode("utf-8")).hexdigest()[:16]
-    return found
-
-
-def schema_changes(sealed: dict[str, str], now: dict[str, str]) -> list[str]:
-    """What differs between the sealed schema and the file's, in words."""
-    said = []
-    for key in sorted(set(sealed) | set(now)):
-        if key not in now:
-            said.append(f"{key} was dropped")
-        elif key not in sealed:
-            said.append(f"{key} was added")
-        elif sealed[key] != now[key]:
-            said.append(f"{key} was changed")
-    return said
-
-
-def table_digest(db: sqlite_utils.Database, table: str) -> tuple[int, int]:
-    """(rows, sum of row hashes) of a whole table, streamed: memory stays flat."""
-    cols = ", ".join(f"[{c}]" for c in columns(db, table))
-    count, total = 0, 0
-    for (h,) in db.execute(f"SELECT calloff_row_hash(?, {cols}) FROM [{table}]", [table]):
-        count += 1
-        total += int(h, 16)
-    return count, total % MODULUS
+__all__ = [
+    "MODULUS",
+    "NOT_RECORDS",
+    "RECIPE",
+    "Seal",
+    "columns",
+    "digest",
+    "record_tables",
+    "row_hash",
+    "schema",
+    "schema_changes",
+    "table_digest",
+    "unsealed",
+]
 
 
 class Seal:
@@ -98,11 +70,21 @@ class Seal:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
         self._began_at = 0  # the newest event when the current write began
+        self._key: tuple[SealKey | None] | None = None  # read when first needed
+        self._adopt = False  # this write seals a keyless file with the key from now on
+        self._vouched: set[tuple[str, str | None]] = set()  # what decisions read
         self.db.conn.create_function("calloff_row_hash", -1, row_hash, deterministic=True)
         self.db.execute(
             "CREATE TEMP TABLE IF NOT EXISTS seal_pending "
-            "(tbl TEXT NOT NULL, sign INTEGER NOT NULL, h TEXT NOT NULL)"
+            "(tbl TEXT NOT NULL, sign INTEGER NOT NULL, h TEXT NOT NULL, part TEXT)"
         )
+
+    @property
+    def key(self) -> SealKey | None:
+        """The audit key configured for this process (CALLOFF_AUDIT_KEY_FILE), if any."""
+        if self._key is None:
+            self._key = (seal_key.configured(),)
+        return self._key[0]
 
     # -- watching calloff's own writes -----------------------------------------------------
 
@@ -117,9 +99,12 @@ class Seal:
             cols = columns(self.db, table)
 
             def values(prefix: str, table: str = table, cols: list[str] = cols) -> str:
-                return ", ".join([f"'{table}'", *(f"{prefix}.[{c}]" for c in cols)])
+                row = ", ".join([f"'{table}'", *(f"{prefix}.[{c}]" for c in cols)])
+                key = seal_parts.PARTS.get(table)
+                part = f"COALESCE(CAST({prefix}.[{key}] AS TEXT), '')" if key else "NULL"
+                return f"calloff_row_hash({row}), {part}"
 
-            add = "INSERT INTO seal_pending VALUES ('{t}', {s}, calloff_row_hash({v}));"
+            add = "INSERT INTO seal_pending VALUES ('{t}', {s}, {v});"
             self.db.execute(
                 f"CREATE TEMP TRIGGER [seal_{table}_insert] AFTER INSERT ON main.[{table}] "
                 f"BEGIN {add.format(t=table, s=1, v=values('NEW'))} END"
@@ -160,7 +145,8 @@ class Seal:
 
     def _write(self, state: dict[str, Any]) -> None:
         """Seal the state into the head, and bind it into the chain: the newest event (this
-        write's last) carries its digest, and its hash is taken again over it."""
+        write's last) carries its digest (with the key's MAC, where there is a key), and its
+        hash is taken again over it."""
         from calloff.store.chain import event_hash
 
         event = next(
@@ -168,6 +154,8 @@ class Seal:
         )
         if event is not None and "seal" in event:
             event["seal"] = digest(state)
+            if state.get("key") and self.key is not None:
+                event["seal"] = seal_key.keyed_seal(self.key, event["seal"], unsealed(event))
             event["hash"] = event_hash(event, event["prev_hash"])
             self.db.execute(
                 "UPDATE events SET seal = ?, hash = ? WHERE id = ?",
@@ -180,6 +168,8 @@ class Seal:
             [json.dumps(state, sort_keys=True, separators=(",", ":"))],
         )
         self.db.execute("DELETE FROM temp.seal_pending")
+        self._vouched.clear()
+        self._adopt = False
 
     def reseal(self, inherited: str | None = None) -> None:
         """Digest every table afresh: at creation and after an upgrade, never per write."""
@@ -187,7 +177,8 @@ class Seal:
         if head is None:
             return
         tables = {}
-        for table in record_tables(self.db):
+        present = record_tables(self.db)
+        for table in present:
             count, total = table_digest(self.db, table)
             tables[table] = [count, f"{total:064x}"]
         state: dict[str, Any] = {
@@ -199,47 +190,147 @@ class Seal:
         }
         if inherited:
             state["inherited"] = inherited
+        if self.key is not None:
+            state["key"] = self.key.fingerprint
+        if "seal_parts" in self._tables():
+            seal_parts.refill(self.db, present, columns)
         self._write(state)
 
     def fold(self) -> None:
-        """At the end of a write: fold the rows it touched into the digests. A write that
-        kept no event of its own (every change is an event) seals nothing: the newest event
-        then belongs to an earlier write and must stay exactly as it was."""
+        """At the end of a write: check what its decisions read, then fold the rows it
+        touched into the digests. A write that kept no event of its own (every change is an
+        event) seals nothing: the newest event then belongs to an earlier write and must
+        stay exactly as it was."""
         head = self._head()
         if head is None or head[0] <= self._began_at:
+            self.forget()
             return
         state = self.state()
         if state is None or state.get("recipe") != RECIPE:
             self.reseal()
             return
+        pending = self._pending()
+        self._check_vouched(state, pending)
         tables: dict[str, list[Any]] = state["tables"]
-        for table, sign, count, hashes in self._pending():
+        parts: dict[tuple[str, str], list[int]] = {}
+        for (table, part), (count, hashes) in pending.items():
             rows, total = tables.get(table, [0, "0" * 64])
-            tables[table] = [rows + count, f"{(int(total, 16) + sign * hashes) % MODULUS:064x}"]
+            tables[table] = [rows + count, f"{(int(total, 16) + hashes) % MODULUS:064x}"]
+            if part is not None and table in seal_parts.PARTS:
+                parts[(table, part)] = [count, hashes]
+        if parts:
+            seal_parts.fold(self.db, parts)
         state["event"], state["hash"] = head
         state["schema"] = schema(self.db)
+        if self._adopt and self.key is not None:
+            state["key"] = self.key.fingerprint
         self._write(state)
 
-    def _pending(self) -> Iterable[tuple[str, int, int, int]]:
-        """(table, sign, rows, sum of hashes) of the rows this write touched."""
-        sums: dict[tuple[str, int], list[int]] = {}
-        for table, sign, h in self.db.execute("SELECT tbl, sign, h FROM temp.seal_pending"):
-            entry = sums.setdefault((table, sign), [0, 0])
-            entry[0] += 1
-            entry[1] += int(h, 16)
-        for (table, sign), (count, total) in sums.items():
-            yield table, sign, sign * count, total
+    def read_changed(self, refusal: BaseException) -> Tampered | None:
+        """After a refused write, rolled back: if what its decisions read was changed
+        outside calloff, that is the refusal to give (a raised cap can make a refusal
+        about something else)."""
+        vouched = self._vouched
+        state = self.state()
+        if not isinstance(refusal, CalloffError) or isinstance(refusal, Tampered) or not state:
+            self.forget()
+            return None
+        try:
+            self._vouched = vouched
+            self._check_vouched(state, {})
+        except Tampered as found:
+            return found
+        finally:
+            self.forget()
+        return None
+
+    def forget(self) -> None:
+        """A write ended without sealing (refused, or without an event)."""
+        self._vouched.clear()
+        self._adopt = False
+
+    def _pending(self) -> dict[tuple[str, str | None], list[int]]:
+        """(table, part) -> [rows, sum of hashes], signed, of the rows this write touched."""
+        sums: dict[tuple[str, str | None], list[int]] = {}
+        for table, sign, h, part in self.db.execute(
+            "SELECT tbl, sign, h, part FROM temp.seal_pending"
+        ):
+            entry = sums.setdefault((table, part), [0, 0])
+            entry[0] += sign
+            entry[1] += sign * int(h, 16)
+        return sums
+
+    def _tables(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT name FROM main.sqlite_master")}
+
+    # -- what a decision read --------------------------------------------------------------
+
+    def vouch(self, table: str, *more: Any) -> None:
+        """A decision read these records: before it is written, they must still add up to
+        the seal. `vouch("bids", 4)` is one part of a table sealed by parts; `vouch("caps",
+        "streams")` names small tables read whole."""
+        if table in seal_parts.PARTS:
+            self._vouched.add((table, str(more[0]) if more else None))
+        else:
+            self._vouched.update((t, None) for t in (table, *more))
+
+    def _check_vouched(
+        self, state: dict[str, Any], pending: dict[tuple[str, str | None], list[int]]
+    ) -> None:
+        if not self._vouched:
+            return
+        sealed_tables: dict[str, list[Any]] = state.get("tables") or {}
+        present = set(record_tables(self.db))
+        for table, part in sorted(self._vouched, key=lambda k: (k[0], k[1] or "")):
+            if table not in present or table not in sealed_tables:
+                continue
+            now = seal_parts.digest(self.db, table, part, columns(self.db, table))
+            if part is None:
+                rows, total = sealed_tables[table][0], int(sealed_tables[table][1], 16)
+                touched = [v for (t, _), v in pending.items() if t == table]
+            else:
+                rows, total = seal_parts.sealed(self.db, table, part)
+                touched = [pending.get((table, part), [0, 0])]
+            rows += sum(t[0] for t in touched)
+            total = (total + sum(t[1] for t in touched)) % MODULUS
+            if now != (rows, total):
+                raise Tampered(
+                    f"{seal_parts.described(table, part)} changed outside calloff",
+                    hint="run `calloff audit verify`",
+                )
 
     # -- checking --------------------------------------------------------------------------
 
     def problem_before_write(self) -> str | None:
-        """Why calloff must not write on top of this file (cheap: no table is read).
-        Called as each write begins: it also notes the newest event before the write."""
+        """Why calloff must not write on top of this file (cheap: the head, the newest event
+        and the schema are read, no table). Called as each write begins: it also notes the
+        newest event before the write, and whether this write seals with the key."""
         head = self._head()
         state = self.state()
         self._began_at = head[0] if head else 0
+        self.forget()
         if head is None:
             return None
+        sealed_with = (state or {}).get("key")
+        key = self.key
+        if sealed_with and (key is None or key.fingerprint != sealed_with):
+            raise DatabaseError(
+                f"this database is sealed with audit key {sealed_with}: calloff writes to it "
+                f"only with that key"
+                + ("" if key is None else f", not with key {key.fingerprint}"),
+                hint=f"name the key's file in {seal_key.SETTING}",
+            )
+        problem = self._problem_now(head, state)
+        if problem is None and key is not None and state is not None and not sealed_with:
+            # A keyless file is sealed with the key from this write on, if it is whole.
+            problem = state.get("inherited") or tables_problem(self.db, state)
+            self._adopt = problem is None
+        return problem
+
+    def _problem_now(self, head: tuple[int, str], state: dict[str, Any] | None) -> str | None:
+        """The head, its seal and the newest event, which must agree; and the schema."""
+        from calloff.store.chain import event_hash
+
         if state is None:
             return "the audit seal in the chain's head was removed outside calloff"
         if state.get("recipe") != RECIPE:
@@ -251,6 +342,29 @@ class Seal:
                 f"the chain's head was moved outside calloff: calloff last sealed event "
                 f"{state.get('event')}, the head now names event {head[0]}"
             )
+        newest = next(iter(self.db.query("SELECT * FROM events WHERE id = ?", [head[0]])), None)
+        if newest is None or newest["hash"] != head[1]:
+            return (
+                f"the chain's head names event {head[0]}, which is not in the trail as it was "
+                "sealed: the newest events were changed outside calloff"
+            )
+        if event_hash(newest, newest.get("prev_hash") or "") != newest["hash"]:
+            return (
+                f"event {head[0]}, the newest, was edited outside calloff: it no longer "
+                "matches its hash"
+            )
+        if seal_key.digest_of(newest.get("seal")) != digest(state):
+            return (
+                f"the seal in the chain's head does not match the one event {head[0]} carries: "
+                "the seal was rewritten outside calloff"
+            )
+        keyed = seal_key.parse(newest.get("seal"))
+        if bool(state.get("key")) != (keyed is not None):
+            return f"the seal on event {head[0]} has lost its key: it was re-sealed outside calloff"
+        if keyed is not None:
+            why = seal_key.check(self.key, newest["seal"], unsealed(newest))
+            if why:
+                return f"event {head[0]}: {why}"
         changed = schema_changes(state.get("schema", {}), schema(self.db))
         if changed:
             return f"the database's schema was changed outside calloff: {'; '.join(changed)}"
@@ -258,114 +372,16 @@ class Seal:
 
     def problem(self, progress: Callable[[int], None] | None = None) -> str | None:
         """Digest every table afresh and compare with the seal; name what changed."""
-        state = self.state()
-        if self._head() is None:
+        head = self._head()
+        if head is None:
             return None
-        before = self.problem_before_write()
-        if before:
+        state = self.state()
+        before = self._problem_now(head, state)
+        if before or state is None:
             return before
-        if state is None or state.get("recipe") != RECIPE:
-            return "the records carry no seal this calloff can read"
-        row = self.db.execute("SELECT seal FROM events WHERE id = ?", [state["event"]]).fetchone()
-        if row is None or row[0] != digest(state):
-            return (
-                f"the seal in the chain's head does not match the one event "
-                f"{state['event']} carries: the seal was rewritten outside calloff"
-            )
         if state.get("inherited"):
             return str(state["inherited"])
-        sealed: dict[str, list[Any]] = state["tables"]
-        present = record_tables(self.db)
-        changed = []
-        for table in sorted(set(sealed) | set(present)):
-            count, total = table_digest(self.db, table) if table in present else (0, 0)
-            if progress:
-                progress(count)
-            rows, sealed_sum = sealed.get(table, [0, "0" * 64])
-            if (rows, int(sealed_sum, 16)) != (count, total):
-                changed.append(table)
-        if changed:
-            return (
-                f"the {', '.join(changed)} record(s) changed outside calloff after event "
-                f"{state['event']}, the last change calloff made"
-            )
-        return None
-
-
-def digest(state: dict[str, Any]) -> str:
-    """One SHA-256 over a sealed state's schema and table digests: what the chain carries."""
-    content = {k: state.get(k) for k in ("recipe", "schema", "tables", "inherited")}
-    return hashlib.sha256(
-        json.dumps(content, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    ).hexdigest()
-
-
-def legacy_digests(db: sqlite_utils.Database) -> dict[str, str]:
-    """The seal of schema versions 2 and 3: a SHA-256 over each whole table, in rowid order.
-
-    Kept only so that an upgrade can tell whether an older database was changed outside
-    calloff before it was upgraded.
-    """
-    digests = {}
-    for table in record_tables(db):
-        h = hashlib.sha256()
-        for row in db.execute(f"SELECT * FROM [{table}] ORDER BY rowid"):
-            h.update(json.dumps(row, default=str, separators=(",", ":")).encode("utf-8"))
-            h.update(b"\n")
-        digests[table] = h.hexdigest()
-    return digests
-
-
-def legacy_problem(db: sqlite_utils.Database, version: int) -> str | None:
-    """Whether an older database's whole-table seal still matches its tables."""
-    if version < 2:  # the first release kept no seal
-        return None
-    try:
-        row = db.execute("SELECT state, last_event FROM audit_head WHERE id = 1").fetchone()
-    except sqlite3.OperationalError:
-        return "the chain's head is missing: it was removed outside calloff before the upgrade"
-    if not row:
-        return None
-    if not row[0]:
-        return (
-            "the audit seal in the chain's head was removed outside calloff before this "
-            "database was upgraded"
-        )
-    try:
-        sealed = json.loads(row[0])
-    except ValueError:
-        sealed = {}
-    if not isinstance(sealed, dict):
-        sealed = {}
-    if sealed.get("recipe") == RECIPE:
-        return _sealed_problem(db, sealed, row[1])
-    now = legacy_digests(db)
-    changed = sorted(t for t in set(sealed) | set(now) if sealed.get(t) != now.get(t))
-    if not changed:
-        return None
-    return (
-        f"the {', '.join(changed)} record(s) changed outside calloff after event {row[1]}, "
-        "before this database was upgraded"
-    )
-
-
-def _sealed_problem(db: sqlite_utils.Database, sealed: dict[str, Any], event: int) -> str | None:
-    """Before an upgrade from schema 4 on: whether the tables still add up to the multiset
-    seal they carry (an earlier upgrade's finding is carried on)."""
-    if sealed.get("inherited"):
-        return str(sealed["inherited"])
-    db.conn.create_function("calloff_row_hash", -1, row_hash, deterministic=True)
-    tables: dict[str, list[Any]] = sealed.get("tables") or {}
-    present = record_tables(db)
-    changed = []
-    for table in sorted(set(tables) | set(present)):
-        count, total = table_digest(db, table) if table in present else (0, 0)
-        rows, sealed_sum = tables.get(table, [0, "0" * 64])
-        if (rows, int(sealed_sum, 16)) != (count, total):
-            changed.append(table)
-    if not changed:
-        return None
-    return (
-        f"the {', '.join(changed)} record(s) changed outside calloff after event {event}, "
-        "before this database was upgraded"
-    )
+        problem = tables_problem(self.db, state, progress)
+        if problem is None and "seal_parts" in self._tables():
+            problem = seal_parts.mismatched(self.db, record_tables(self.db), columns)
+        return problem

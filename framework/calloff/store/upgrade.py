@@ -27,7 +27,7 @@ import sqlite_utils
 
 from calloff.errors import DatabaseError
 from calloff.store.migrations import MIGRATIONS
-from calloff.store.seal import legacy_problem
+from calloff.store.seal_legacy import legacy_problem
 
 if TYPE_CHECKING:
     from calloff.store.database import Store

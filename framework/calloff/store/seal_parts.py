@@ -1,0 +1,143 @@
+"""The seal by parts: the digests of one year's day totals, one lot's ranking and rates and
+one competition's bids, so that a decision can check the few hundred rows it reads against
+the seal before it is written, without digesting the whole database.
+
+A part's digest is the same multiset hash as a table's (see `calloff.store.seal`), over the
+rows whose key column holds the part's value; the parts of a table add up to the table's
+digest. They live in `seal_parts`, outside the records (like the head), kept up to date by
+each write from the rows it touched; `audit verify` recomputes them with the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlite_utils
+
+MODULUS = 2**256
+# The tables sealed by parts, and the column that names a row's part.
+PARTS = {
+    "daily_totals": "year",
+    "rankings": "lot",
+    "ranking_history": "lot",
+    "prices": "lot",
+    "price_history": "lot",
+    "bids": "competition_id",
+}
+# The framework's own tables, small and read whole by every decision.
+FRAMEWORK_TABLES = ("framework", "lots", "streams", "caps", "extensions", "criteria")
+# What a part is called in a refusal.
+WORDS = {
+    "daily_totals": "the day totals for {} were",
+    "rankings": "the ranking of lot {} was",
+    "ranking_history": "the ranking of lot {} was",
+    "prices": "the rates tendered on lot {} were",
+    "price_history": "the rates tendered on lot {} were",
+    "bids": "the bids in competition {} were",
+    "caps": "the budget caps were",
+    "streams": "the funding streams were",
+    "framework": "the framework's settings were",
+    "lots": "the lots were",
+    "extensions": "the term's extensions were",
+    "criteria": "the competition's criteria were",
+    "officers": "the register of officers was",
+    "officer_entries": "the register of officers was",
+    "delegations": "the register's cover between officers was",
+}
+
+
+def create_table(db: sqlite_utils.Database) -> None:
+    """Schema 15: the parts' digests (filled by the upgrade's re-seal)."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS seal_parts (tbl TEXT NOT NULL, part TEXT NOT NULL, "
+        "rows INTEGER NOT NULL, total TEXT NOT NULL, PRIMARY KEY (tbl, part))"
+    )
+
+
+def described(table: str, part: str | None) -> str:
+    words = WORDS.get(table, f"the {table} records were")
+    return words.format(part) if part is not None else words.replace(" for {}", "")
+
+
+def digest(
+    db: sqlite_utils.Database, table: str, part: str | None, columns: list[str]
+) -> tuple[int, int]:
+    """(rows, sum of row hashes) of one part of a table, or of the whole table."""
+    cols = ", ".join(f"[{c}]" for c in columns)
+    sql = f"SELECT calloff_row_hash(?, {cols}) FROM [{table}]"
+    params: list[Any] = [table]
+    if part is not None:
+        sql += f" WHERE [{PARTS[table]}] = ?"
+        params.append(part)
+    count, total = 0, 0
+    for (h,) in db.execute(sql, params):
+        count += 1
+        total += int(h, 16)
+    return count, total % MODULUS
+
+
+def sealed(db: sqlite_utils.Database, table: str, part: str) -> tuple[int, int]:
+    row = db.execute(
+        "SELECT rows, total FROM seal_parts WHERE tbl = ? AND part = ?", [table, part]
+    ).fetchone()
+    return (0, 0) if row is None else (int(row[0]), int(row[1], 16))
+
+
+def fold(db: sqlite_utils.Database, touched: dict[tuple[str, str], list[int]]) -> None:
+    """Add the rows a write touched ((table, part) -> [rows, sum]) to the parts' digests."""
+    for (table, part), (count, total) in touched.items():
+        rows, before = sealed(db, table, part)
+        rows, after = rows + count, (before + total) % MODULUS
+        if rows == 0 and after == 0:
+            db.execute("DELETE FROM seal_parts WHERE tbl = ? AND part = ?", [table, part])
+            continue
+        db.execute(
+            "INSERT INTO seal_parts (tbl, part, rows, total) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (tbl, part) DO UPDATE SET rows = excluded.rows, total = excluded.total",
+            [table, part, rows, f"{after:064x}"],
+        )
+
+
+def every_part(db: sqlite_utils.Database, table: str, columns: list[str]) -> dict[str, list[int]]:
+    """Each part's [rows, sum] of a table, read in one pass."""
+    cols = ", ".join(f"[{c}]" for c in columns)
+    found: dict[str, list[int]] = {}
+    for part, h in db.execute(
+        f"SELECT COALESCE(CAST([{PARTS[table]}] AS TEXT), ''), "
+        f"calloff_row_hash(?, {cols}) FROM [{table}]",
+        [table],
+    ):
+        entry = found.setdefault(part, [0, 0])
+        entry[0] += 1
+        entry[1] = (entry[1] + int(h, 16)) % MODULUS
+    return found
+
+
+def refill(db: sqlite_utils.Database, tables: Iterable[str], columns: Any) -> None:
+    """Digest every part afresh: at creation and after an upgrade."""
+    db.execute("DELETE FROM seal_parts")
+    for table in tables:
+        if table not in PARTS:
+            continue
+        for part, (rows, total) in every_part(db, table, columns(db, table)).items():
+            db.execute(
+                "INSERT INTO seal_parts (tbl, part, rows, total) VALUES (?, ?, ?, ?)",
+                [table, part, rows, f"{total:064x}"],
+            )
+
+
+def mismatched(db: sqlite_utils.Database, present: list[str], columns: Any) -> str | None:
+    """The first part whose sealed digest its rows no longer match (for `audit verify`)."""
+    for table in PARTS:
+        now = every_part(db, table, columns(db, table)) if table in present else {}
+        kept = {
+            part: [rows, int(total, 16)]
+            for part, rows, total in db.execute(
+                "SELECT part, rows, total FROM seal_parts WHERE tbl = ?", [table]
+            )
+        }
+        for part in sorted(set(now) | set(kept)):
+            if now.get(part, [0, 0]) != kept.get(part, [0, 0]):
+                return f"{described(table, part)} changed outside calloff (the seal's part)"
+    return None
