@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -45,9 +46,15 @@ SUMMARY_COLUMNS = (
 )
 
 
+FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def neutralise(value: Any) -> Any:
-    """Stop a spreadsheet reading a text cell as a formula; numbers stay numbers."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Stop a spreadsheet reading a text cell as a formula; numbers stay numbers. The first
+    character is checked in its compatibility form (NFKC, which leaves "=" itself alone):
+    a program that normalises text reads a full-width "＝" or a small "﹦" as "=". The
+    text itself is kept as given, after the quote."""
+    if isinstance(value, str) and unicodedata.normalize("NFKC", value[:1])[:1] in FORMULA_STARTERS:
         return "'" + value
     return value
 
