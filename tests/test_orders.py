@@ -149,8 +149,10 @@ def test_a_variation_is_its_own_line_never_a_new_rate(passed_over):
     )
     text = passed_over.ok("order", "1").stdout
     assert "| As offered: 6 days at your tendered rate of £850.00 per day | £5,100.00 |" in text
+    # The line's amount is the change; the value after it is in words, beside the one before.
     assert (
-        "| Varied on 2015-05-10 from £5,100.00 to £5,000.01: one trainer fewer | £5,000.01 |"
+        "| Varied on 2015-05-10 (value before £5,100.00, after £5,000.01): one trainer fewer "
+        "| -£99.99 |"
     ) in text
     assert "| **Value now (ex-VAT)** | **£5,000.01** |" in text
     assert "| VAT at 20% | £1,000.00 |" in text
@@ -171,7 +173,7 @@ def test_a_variation_is_its_own_line_never_a_new_rate(passed_over):
     text = passed_over.ok("order", "1").stdout
     assert "1,200.00" not in text
     assert text.count("| Varied on") == 2
-    assert "from £5,000.01 to £7,200.00: two more days" in text
+    assert "(value before £5,000.01, after £7,200.00): two more days | +£2,199.99 |" in text
 
 
 def test_a_cancelled_order_gives_the_day_the_reason_and_the_amount_payable(passed_over):

@@ -60,11 +60,14 @@ def overdue(service: Service, c: CallOff, on: date | None = None) -> dict[str, A
 
 def _variations(service: Service, c: CallOff) -> list[dict[str, Any]]:
     return [
+    """Each variation: the value before and after it, and the change it made (after −
+    before), so a printed line never shows the new value where an amount belongs."""
         {
             "on": v["effective_on"],
             "from": json_money(from_pence(v["old_value_pence"])),
             "to": json_money(from_pence(v["new_value_pence"])),
             "reason": v["reason"],
+            "change": json_money(from_pence(v["new_value_pence"] - v["old_value_pence"])),
             "officer": v["officer"],
         }
         for v in service.store.variations(c.id)
@@ -136,8 +139,11 @@ def _competition(service: Service, c: CallOff) -> dict[str, Any] | None:
 
 
 def _payable(c: CallOff, spent: Decimal, vat: str) -> dict[str, str | None] | None:
-    """A cancelled call-off is payable for what was invoiced to the day it stopped."""
-    if c.status != "cancelled":
+    """A completed or cancelled call-off is payable for what was invoiced: on completion
+    the work done, on cancellation the work to the day it stopped. Nothing more can be
+    invoiced once it is finished (spend is recorded only against an accepted call-off),
+    so this is what the council pays, whatever the order's value was."""
+    if c.status not in FINISHED:
         return None
     tax = vat_due(spent, vat)
     return {"value": json_money(spent), "vat": json_money(tax), "total": json_money(spent + tax)}
@@ -269,7 +275,10 @@ def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
     return {
         "reference": order_reference(fw.id, c.id),
         "purchase_order": store.invoices.orders.of(c.id),
-        "issued_on": date.today(),
+        # The day the order was issued is the day the provider was told (the offer, or the
+        # approval where one was needed), whenever it is printed; `printed_on` is today.
+        "issued_on": c.offered_on,
+        "printed_on": date.today(),
         "framework": {"id": fw.id, "name": fw.name, "buyer": fw.buyer, "terms": fw.terms_statement},
         "lot": {"number": c.lot, "title": fw.lot(c.lot).title},
         "provider": {"id": provider.id, "name": provider.name, "vat": provider.vat},
@@ -291,6 +300,7 @@ def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
         "stream": {"name": stream.name, "title": stream.title},
     }
 
+        "invoiced": spent,
 
 def record_context(service: Service, calloff_id: int) -> dict[str, Any]:
     """The award record: the order's facts plus why this provider got the work."""

@@ -52,6 +52,14 @@ def money(value: Decimal | str | None) -> str:
     return format_money(Decimal(value))
 
 
+def change(value: Decimal | str | None) -> str:
+    """A change in money with its sign, "+£500.00" or "-£99.99"; a dash for none."""
+    if value is None:
+        return "—"
+    amount = Decimal(value)
+    return ("+" if amount > 0 else "") + format_money(amount)
+
+
 def environment(kind: str, templates: str | Path | None = None) -> jinja2.Environment:
     """The one place a Jinja environment is built. `kind` is html, md or text."""
     user_dir = templates or os.environ.get("CALLOFF_TEMPLATES")
@@ -71,6 +79,7 @@ def environment(kind: str, templates: str | Path | None = None) -> jinja2.Enviro
         keep_trailing_newline=True,
     )
     env.filters["money"] = money
+    env.filters["change"] = change
     env.filters["json_money"] = json_money
     env.filters["md"] = md_escape
     bound_filters(env)
