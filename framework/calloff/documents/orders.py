@@ -59,15 +59,15 @@ def overdue(service: Service, c: CallOff, on: date | None = None) -> dict[str, A
 
 
 def _variations(service: Service, c: CallOff) -> list[dict[str, Any]]:
-    return [
     """Each variation: the value before and after it, and the change it made (after −
     before), so a printed line never shows the new value where an amount belongs."""
+    return [
         {
             "on": v["effective_on"],
             "from": json_money(from_pence(v["old_value_pence"])),
             "to": json_money(from_pence(v["new_value_pence"])),
-            "reason": v["reason"],
             "change": json_money(from_pence(v["new_value_pence"] - v["old_value_pence"])),
+            "reason": v["reason"],
             "officer": v["officer"],
         }
         for v in service.store.variations(c.id)
@@ -296,11 +296,11 @@ def order_context(service: Service, calloff_id: int) -> dict[str, Any]:
         "value": c.value,
         "vat": vat,
         "total": c.value + vat,
+        "invoiced": spent,
         "payable": _payable(c, spent, provider.vat),
         "stream": {"name": stream.name, "title": stream.title},
     }
 
-        "invoiced": spent,
 
 def record_context(service: Service, calloff_id: int) -> dict[str, Any]:
     """The award record: the order's facts plus why this provider got the work."""
