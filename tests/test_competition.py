@@ -519,7 +519,7 @@ def test_the_closing_day_takes_bids_until_the_award_is_made_that_day(borsetshire
     assert (c["name"], c["raised_on"]) == ("Alder Training", "2026-05-15")
     error = borsetshire.refused("competition", "bid", "1", "Birch Practice Ltd", "--price",
                                 "9000", "--score", "quality=60", "--on", "2026-05-15")  # fmt: skip
-    assert "competition 1 was awarded (call-off 1, offered): it cannot take a bid" in error
+    assert "competition 1 was awarded on 2026-05-15: bidding closed with that award" in error
 
 
 def test_a_competition_table_with_award_criteria_is_read_too(calloff, tmp_path):

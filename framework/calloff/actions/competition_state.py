@@ -107,15 +107,25 @@ def _set_aside(
     calloffs: list[CallOff],
 ) -> tuple[PassOver, ...]:
     """Bids that cannot be awarded on `on`: the provider declined (or did not answer) this
-    competition's award, or is now suspended, withdrawn or unavailable."""
+    competition's award, or is now suspended, withdrawn or unavailable; or its bid was
+    recorded after the first award, when bidding had closed (only a database written
+    before such a bid was refused holds one)."""
     bids = [a for a in answers if a.bid]
-    closed = declined(calloffs)
-    entries = [RankEntry(k.lot, a.rank, a.provider_id) for a in bids]
-    reasons = judge(s, request, entries, on, closed)
+    late = s.competitions.answered_after_award(k.id) if calloffs else set()
+    on_time = [a for a in bids if a.provider_id not in late]
+    entries = [RankEntry(k.lot, a.rank, a.provider_id) for a in on_time]
+    judged = judge(s, request, entries, on, declined(calloffs))
+    why = {a.provider_id: reason for a, (_, reason) in zip(on_time, judged, strict=True)}
+    for a in bids:
+        if a.provider_id in late:
+            why[a.provider_id] = (
+                f"recorded after the competition's first award on {calloffs[0].raised_on}, "
+                "when bidding had closed"
+            )
     return tuple(
-        PassOver(a.provider_id, a.name, a.rank, why)
-        for a, (_, why) in zip(bids, reasons, strict=True)
-        if why is not None
+        PassOver(a.provider_id, a.name, a.rank, reason)
+        for a in bids
+        if (reason := why[a.provider_id]) is not None
     )
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from calloff.actions.base import ServiceBase, not_future
 from calloff.actions.competition_opening import opening
 from calloff.actions.competition_state import standing, why_none
-from calloff.actions.offering import write_offer
+from calloff.actions.offering import approval_needed, write_offer
 from calloff.domain.competition import Answer, Competition, Invitation, Opening, standstill_end
 from calloff.domain.model import CallOff, clean_text
 from calloff.domain.money import format_money
@@ -140,7 +140,7 @@ class CompetitionDesk(ServiceBase):
                 "price must be more than £0.00", command="--price must be more than £0.00"
             )
         k = s.competitions.get(competition_id)
-        self._still_open(s, k, "take a bid")
+        self._takes_answers(s, k, "take a bid")
         if on > k.closes_on:
             raise RuleBroken(
                 f"competition {k.id} closed at the end of {k.closes_on}: a bid dated {on} "
@@ -204,7 +204,7 @@ class CompetitionDesk(ServiceBase):
         self, s: Store, competition_id: int, provider_ref: str | int, on: date, what: str
     ) -> tuple[Competition, Invitation]:
         k = s.competitions.get(competition_id)
-        self._still_open(s, k, what)
+        self._takes_answers(s, k, what)
         if on < k.opened_on:
             raise InvalidInput(
                 f"{on} is before competition {k.id} opened on {k.opened_on}", hint="check --on"
@@ -232,6 +232,21 @@ class CompetitionDesk(ServiceBase):
                     "each invited provider answers once"
                 )
         return k, found[0]
+
+    def _takes_answers(self, s: Store, k: Competition, what: str) -> None:
+        """Bidding closes for good at the first award, when every price has been seen: no
+        bid or no-bid after it, whatever its date, even once that award has fallen through.
+        Read inside the write's transaction, so an award and a bid racing cannot both win."""
+        if k.cancelled_on is not None:
+            raise WrongStatus(
+                f"competition {k.id} was cancelled on {k.cancelled_on}: it cannot {what}"
+            )
+        made = s.competitions.calloffs(k.id)
+        if made:
+            raise WrongStatus(
+                f"competition {k.id} was awarded on {made[0]['offered_on']}: bidding closed "
+                f"with that award, so it cannot {what}, whatever its date"
+            )
 
     def _still_open(self, s: Store, k: Competition, what: str) -> None:
         if k.cancelled_on is not None:
@@ -284,12 +299,12 @@ class CompetitionDesk(ServiceBase):
             provider = s.provider(win.bid.provider_id, on)
             # The bidders are told once the award is authorised: today, or, where it needs
             # approval, on the approval day, when its standstill begins (Service.approve).
-            held = fw.approval_threshold is not None and win.bid.price >= fw.approval_threshold
+            held = approval_needed(self, request, provider, win.bid.price, on) is not None
             ends = None if held else standstill_end(on, fw.standstill_days, fw.holidays)
             what = (
                 f"awarding competition {k.id} to {provider.name} at {format_money(win.bid.price)}"
             )
-            calloff, _ = write_offer(
+            calloff, _, _ = write_offer(
                 self,
                 request,
                 provider,

@@ -174,6 +174,7 @@ class CompetitionStore:
 
     def answers(self, competition_id: int) -> list[Answer]:
         """Bids and no-bids, in the order of the lot's ranking."""
+        self.trail.seal.vouch("bids", competition_id)
         return [
             Answer(
                 provider_id=r["provider_id"],
@@ -239,6 +240,21 @@ class CompetitionStore:
                 {"k": competition_id},
             )
         )
+
+    def answered_after_award(self, competition_id: int) -> set[int]:
+        """Providers whose bid or no-bid was recorded after the competition's first award, by
+        the trail's order and not the date given: bidding closed at that award, so none of
+        them counts in a re-award (a database written before the bid was refused may hold
+        some)."""
+        rows = self.db.execute(
+            """SELECT DISTINCT json_extract(e.after, '$.provider') FROM events e
+               WHERE e.object_type = 'competition' AND e.object_id = :k
+                 AND e.action IN ('competition.bid', 'competition.no_bid')
+                 AND e.id > (SELECT MIN(a.id) FROM events a WHERE a.object_type = 'competition'
+                   AND a.object_id = :k AND a.action = 'competition.award')""",
+            {"k": str(competition_id)},
+        ).fetchall()
+        return {int(r[0]) for r in rows if r[0] is not None}
 
     def set_aside(self, calloff_id: int) -> list[PassOver]:
         """The bids left out when this call-off was awarded (kept as its passovers)."""
