@@ -338,12 +338,14 @@ def test_letters_give_each_bidder_its_own_scores_beside_the_winners(three_bids, 
     birch = (tmp_path / "l" / files[1]).read_text()
     assert "Birch Practice Ltd" in birch and "Alder Training" in birch
     assert "Cedar" not in birch and "£10,000.00" not in birch and "42.00" not in birch
-    assert "| Price points (of 40) | 40.00 | 30.00 |" in birch
-    assert "| **Total (of 100)** | **76.00** | **78.00** |" in birch
+    # Birch's £9,000 is the lowest price, not the winner's: no letter gives price points
+    # or totals (tests/test_competition_letters.py).
+    assert "| Quality of the proposed delivery: points (of 60) | 36.00 | 48.00 |" in birch
+    assert "Price points (of" not in birch and "Total (of 100)" not in birch
     assert "Your bid was placed 3 of the 3 bids scored." in birch
     assert "ends at the end of 2026-05-28" in birch
     cedar = (tmp_path / "l" / files[2]).read_text()
-    assert "whose bid's total equalled yours: a tie goes to the better rank" in cedar
+    assert "whose bid scored highest" in cedar and "equalled" not in cedar
     assert "Birch" not in cedar
     alder = (tmp_path / "l" / files[0]).read_text()
     assert "Your bid scored highest" in alder
@@ -355,7 +357,7 @@ def test_letters_give_each_bidder_its_own_scores_beside_the_winners(three_bids, 
     three_bids.ok("competition", "letters", "1", "--output-dir", str(tmp_path / "l"), "--force",
                   "--format", "html")  # fmt: skip
     html = (tmp_path / "l" / "competition-1-letter-2-birch-practice-ltd.html").read_text()
-    assert '<td class="num">76.00</td>' in html and "Cedar" not in html
+    assert '<td class="num">36.00</td>' in html and "Cedar" not in html
 
 
 def test_every_step_is_in_the_audit_trail(three_bids):

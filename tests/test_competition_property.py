@@ -7,8 +7,9 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+import attrs
 import pytest
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from calloff.actions.competition_state import Standing
@@ -148,3 +149,42 @@ def test_the_checks_above_can_fail():
     results = score([Bid(1, "A", 2, Decimal(10), {}), Bid(2, "B", 1, Decimal(10), {})],
                     {"price": 100})  # fmt: skip
     assert results[0].bid.name == "B"  # the same total: the better rank wins
+
+
+@st.composite
+def outbid_on_quality(draw):
+    """Bids whose lowest price (one bid's alone) cannot win: that bid's quality is 0, so
+    it scores 40.00, and another's is 100, so it scores more than 60.00."""
+    n = draw(st.integers(2, len(NAMES)))
+    ranks = draw(st.permutations(range(1, len(NAMES) + 1)))[:n]
+    priced = draw(st.lists(st.integers(100_000, 10_000_000), min_size=n, max_size=n, unique=True))
+    cheapest = priced.index(min(priced))
+    best = draw(st.sampled_from([i for i in range(n) if i != cheapest]))
+    quality = {cheapest: Decimal(0), best: Decimal(100)}
+    return [
+        Bid(i + 1, NAMES[i], ranks[i], Decimal(priced[i]) / 100,
+            {"quality": quality[i] if i in quality else draw(marks)})
+        for i in range(n)
+    ]  # fmt: skip
+
+
+@settings(max_examples=30)  # each example renders every letter twice
+@given(outbid_on_quality(), st.integers(90, 99))
+def test_no_other_letter_changes_with_a_lowest_price_that_is_not_the_winners(bid_list, percent):
+    """Where the lowest price is not the winner's, lower it (the order of the bids staying
+    as it was): every other bidder's letter is the same, word for word, so none of them
+    can tell what that price was (issue 32)."""
+    weights = {"quality": 60, "price": 40}
+    results = score(bid_list, weights)
+    cheapest = min(bid_list, key=lambda b: b.price)
+    assert results[0].bid != cheapest
+    lower = (cheapest.price * percent / 100).quantize(Decimal("0.01"))
+    moved = [attrs.evolve(b, price=lower) if b == cheapest else b for b in bid_list]
+    assume(
+        [r.bid.provider_id for r in score(moved, weights)] == [r.bid.provider_id for r in results]
+    )
+    before = dict(render_letters(_standing(bid_list, weights), FRAMEWORK, "md"))
+    after = dict(render_letters(_standing(moved, weights), FRAMEWORK, "md"))
+    for name, text in before.items():
+        if f"-letter-{cheapest.provider_id}-" not in name:
+            assert after[name] == text, name

@@ -441,14 +441,16 @@ def test_a_competition_invites_reminds_and_sends_each_bidder_its_own_letter(tmp_
     letters = [r for k, r in kinds if k == "letter"]
     assert sorted(letters) == ["provider 1", "provider 2", "provider 3"]
     assert ("offer", "provider 3") in kinds
-    for address, own, other, others_total in [
-        (ALDER, "76.61", "Birch Practice Ltd", "75.63"),
-        (BIRCH, "75.63", "Alder Training", "76.61"),
+    # Birch's is the lowest price, not the winner's: no letter gives price points or totals.
+    for address, own, other, others_points in [
+        (ALDER, "45.50", "Birch Practice Ltd", "40.63"),
+        (BIRCH, "40.63", "Alder Training", "45.50"),
     ]:
         (letter,) = [m for m in caught.to(address) if "Outcome" in m["Subject"]]
         text = Catcher.text(letter)
         assert own in text and "Cedar Conferencing" in text  # its own result, and the winner
-        assert other not in text and others_total not in text, address
+        assert other not in text and others_points not in text, address
+        assert "83.25" not in text and "Price points are withheld" in text, address
     assert not caught.to("hello@damson.example")
 
 

@@ -328,7 +328,10 @@ def test_a_competition_from_open_to_letters(fresh):
     )
     assert birch.status_code == 200 and "Content-Disposition" not in birch.headers
     assert "£4,800.00" in birch.text and "£6,000.00" in birch.text and "£5,400.00" not in birch.text
-    assert "75.63" in birch.text and "83.25" in birch.text and "76.61" not in birch.text
+    # Birch's £4,800.00 is the lowest price, not the winner's: the letters give no price
+    # points or totals, only the quality points (Birch 40.63, Cedar 55.25).
+    assert "40.63" in birch.text and "55.25" in birch.text and "45.50" not in birch.text
+    assert "83.25" not in birch.text and "Price points are withheld" in birch.text
     saved = officer.get("/competitions/1/letters/competition-1-letter-2-birch-practice-ltd.md")
     assert saved.headers["Content-Disposition"] == (
         'attachment; filename="competition-1-letter-2-birch-practice-ltd.md"'

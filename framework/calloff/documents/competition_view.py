@@ -2,12 +2,14 @@
 
 Each bidder's assessment summary gives its own marks and points beside the winner's and
 never another bidder's: the letter's template is handed those two bids and nothing else,
-so it cannot name a third (docs/competition.md).
+so it cannot name a third, nor (where the lowest price is not the winner's) any price
+points or total from which that price could be worked out (docs/competition.md).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
@@ -33,9 +35,12 @@ def exact(value: Any) -> str:
     return f"{four.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}"
 
 
-def result(r: Result, weights: dict[str, int]) -> dict[str, Any]:
-    """One scored bid: its marks as given, each criterion's points, the total, its place."""
+def result(r: Result, weights: dict[str, int], withheld: bool = False) -> dict[str, Any]:
+    """One scored bid: its marks as given, each criterion's points, the total, its place;
+    `withheld`, without its price points and total (`discloses`)."""
     b = r.bid
+    if withheld:
+        return result(r, weights) | {"price_score": None, "total": None}
     return {
         "position": r.position,
         "provider": b.provider_id,
@@ -47,6 +52,19 @@ def result(r: Result, weights: dict[str, int]) -> dict[str, Any]:
         "criterion_scores": {n: points(r.points[n]) for n in weights if n != PRICE},
         "total": points(r.total),
     }
+
+
+def discloses(results: Sequence[Result], weights: Mapping[str, int]) -> bool:
+    """Whether a letter's price points would give away another bidder's price.
+
+    Price points are the lowest price ÷ the bid's price × the weight, so with a bid's
+    own price they give the lowest price: public anyway where it is the winner's (it is
+    the call-off's value), another bidder's secret where it is not. A total gives the
+    price points too (the total less the other criteria's points, which a letter shows),
+    so in that case both are left out of every letter."""
+    if PRICE not in weights or not results:
+        return False
+    return results[0].bid.price != min(r.bid.price for r in results)
 
 
 def to_json(st: Standing) -> dict[str, Any]:
@@ -173,7 +191,8 @@ def letters(st: Standing, fw: Framework, today: date | None = None) -> list[dict
     weights = dict(st.competition.weights)
     win = st.results[0]
     assert win.bid.provider_id == st.calloff.provider_id
-    winner = result(win, weights)
+    withheld = discloses(st.results, weights)
+    winner = result(win, weights, withheld)
     aside = {p.provider_id: p.reason for p in st.set_aside}
     common = {
         "framework": {"name": fw.name, "reference": fw.reference, "buyer": fw.buyer},
@@ -196,6 +215,7 @@ def letters(st: Standing, fw: Framework, today: date | None = None) -> list[dict
         "bidders": len(st.results) + len(st.set_aside),
         "scored": len(st.results),
         "winner": winner,
+        "price_points_withheld": withheld,
     }
     out = []
     for a in st.answers:
@@ -208,12 +228,19 @@ def letters(st: Standing, fw: Framework, today: date | None = None) -> list[dict
                 "to": {"provider": a.provider_id, "name": a.name},
                 "won": own is not None and own.position == 1,
                 # Level with the winner, it lost on rank: the letter says so. Level only to
-                # two places, the letter gives both totals to four.
-                "tied": own is not None and own.position != 1 and own.total == win.total,
+                # two places, the letter gives both totals to four. Neither where the
+                # totals are withheld: a tie would give the lowest price away as they do.
+                "tied": not withheld
+                and own is not None
+                and own.position != 1
+                and own.total == win.total,
                 "close": None
-                if own is None or own.total == win.total or shown(own.total) != shown(win.total)
+                if withheld
+                or own is None
+                or own.total == win.total
+                or shown(own.total) != shown(win.total)
                 else {"own": exact(own.total), "winner": exact(win.total)},
-                "own": None if own is None else result(own, weights),
+                "own": None if own is None else result(own, weights, withheld),
                 "set_aside": aside.get(a.provider_id),
                 "file": letter_name(st.competition.id, a.provider_id, a.name),
             }
