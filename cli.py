@@ -11,11 +11,12 @@ imported inside the commands that need them, so `calloff --help` starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -429,6 +430,10 @@ def framework_cmd(ctx: click.Context, as_json: bool) -> None:
         key = fw.key_decision
         decision = f"; a key decision over {format_money(key)}" if key is not None else ""
         click.echo(f"Approval: from {format_money(fw.approval_threshold)}{decision}")
+    if fw.approval_threshold:  # at £0.00 every call-off needs approval anyway
+        from calloff.documents.framework_facts import split_purchases
+
+        click.echo(split_purchases(fw))
     click.echo("Lots:")
     mixed = any(lot.award != "ranked" for lot in fw.lots)
     routes = {
@@ -876,6 +881,8 @@ def _print_outcome(o: Outcome) -> None:
             f"{o.provider.name} (rank {c.rank} on lot {c.lot}) at {format_money(c.value)}, "
             f"{c.funding}; {answer} Headroom left {format_money(c.headroom_after)}."
         )
+        if o.approval_reason:
+            click.echo(f"  Needs approval: {o.approval_reason}")
     else:
         click.echo(f"Request {o.request.id} is unallocated: {o.refused}")
 
@@ -1023,6 +1030,8 @@ def approvals(desk: Desk, as_json: bool) -> None:
             f"Call-off {a.calloff}: request {a.request} (lot {a.lot}) to {a.name} "
             f"(rank {a.rank}), {format_money(a.value)}, raised by {a.raised_by} on {a.raised_on}"
         )
+        if a.approval_reason:
+            click.echo(f"  Needs approval: {a.approval_reason}")
 
 
 @main.command(short_help="Lapse offers unanswered past their respond-by day.")
@@ -1368,7 +1377,7 @@ def spend_import(
     try:
         if lines > 2000:
             # Each row is counted twice: once checked, once written.
-            with click.progressbar(length=2 * lines, label="Importing", file=sys.stderr) as bar:
+            with _progress(2 * lines, "Importing") as bar:
                 summary = office.import_spend(path, on=on, progress=bar.update, mapping=chosen)
                 bar.update((bar.length or 0) - bar.pos)
         else:
@@ -1387,6 +1396,19 @@ def spend_import(
     click.echo(
         f"Imported {summary.imported} spend line(s), {format_money(summary.amount)}{skipped}."
     )
+
+
+@contextlib.contextmanager
+def _progress(length: int, label: str) -> Iterator[Any]:
+    """A progress bar on stderr for a person watching, taken down when the work is done:
+    what the command then says (a refusal's one line above all) stands alone."""
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        try:
+            yield bar
+        finally:
+            bar.hidden = True  # no closing newline: the bar's line is cleared instead
+            sys.stderr.write("\r\x1b[2K\x1b[?25h")
+            sys.stderr.flush()
 
 
 def _print_rejected(e: ImportRejected) -> None:
@@ -1929,22 +1951,26 @@ def audit(
     "expected",
     default=None,
     metavar="HASH",
-    help="A head hash written down earlier (board minutes, say): the chain must "
-    "still pass through it. Catches a trail rewritten with the public recipe, "
-    "or the file replaced by an older copy.",
+    help="A head hash written down earlier (board minutes, `calloff audit anchor`): all "
+    "64 hex digits, or at least the first 16. The chain must still pass through it. "
+    "Catches a trail rewritten with the public recipe, or the file replaced by an older copy.",
 )
 @json_option
 @pass_desk
 def audit_verify(desk: Desk, expected: str | None, as_json: bool) -> None:
     """Check the audit chain: exit 0 if whole, 1 naming the first event tampered with."""
     from calloff.documents import json_shapes
+    from calloff.errors import InvalidInput
 
     if expected is not None:
         try:
             expected = head_hash(expected)
         except CalloffError as e:
             raise click.BadParameter(e.for_command(), param_hint="--expect") from None
-    check = _verify_with_progress(desk.office(), expected)
+    try:
+        check = _verify_with_progress(desk.office(), expected)
+    except InvalidInput as e:  # the head written down names more than one event
+        raise click.BadParameter(e.for_command(), param_hint="--expect") from None
     if as_json:
         emit(json_shapes.audit_check(check))
         if check.problem:
@@ -1953,6 +1979,12 @@ def audit_verify(desk: Desk, expected: str | None, as_json: bool) -> None:
     if check.problem:
         raise click.ClickException(f"audit trail does not verify: {check.problem}")
     click.echo(f"Audit chain whole: {check.events} event(s); head {check.head}")
+    click.echo(
+        f"Sealed with audit key {check.key}."
+        if check.key
+        else "Sealed without an audit key: anyone who can write the file can re-seal it "
+        "(docs/audit.md)."
+    )
     found = check.expected_event
     if found is not None:
         since = check.events - found
@@ -1962,11 +1994,46 @@ def audit_verify(desk: Desk, expected: str | None, as_json: bool) -> None:
         )
 
 
+@audit.command("anchor", short_help="Say where the verified trail stands, for the minutes.")
+@json_option
+@pass_desk
+def audit_anchor(desk: Desk, as_json: bool) -> None:
+    """Verify the trail, then print a short statement to paste into the board's minutes or
+    send to the auditor: framework, event number, time, head hash and the audit key's
+    fingerprint. Later, `calloff audit verify --expect HEAD` proves the trail still passes
+    through it."""
+    from calloff.documents import json_shapes
+
+    anchor = desk.office().audit_anchor()
+    if as_json:
+        return emit(json_shapes.audit_anchor(anchor))
+    click.echo(anchor.statement)
+    click.echo(f"Check it later with: calloff audit verify --expect {anchor.head}")
+
+
+@audit.command("new-key", short_help="Make a new audit key file (0600).")
+@click.argument("key_file", metavar="FILE", type=click.Path(dir_okay=False))
+def audit_new_key(key_file: str) -> None:
+    """Write a new random audit key to FILE, readable by its owner only, and print its
+    fingerprint. Name FILE in CALLOFF_AUDIT_KEY_FILE for the account that writes the
+    database (the server's service account): from its next write on, each write's seal
+    carries an HMAC that only the key's holder can make. Keep a copy of the key with the
+    backups: a database sealed with a key is written, and verified, only with it."""
+    from calloff.api import new_audit_key
+
+    try:
+        fingerprint = new_audit_key(key_file)
+    except CalloffError as e:
+        raise click.ClickException(e.for_command()) from None
+    click.echo(f"Audit key written to {key_file} (fingerprint {fingerprint}).")
+    click.echo(f"Set CALLOFF_AUDIT_KEY_FILE={key_file} for the account that writes the database.")
+
+
 def _verify_with_progress(office: Office, expected: str | None) -> Any:
     """`audit verify`, with a progress bar on stderr when a person is watching."""
     if not sys.stderr.isatty():
         return office.verify_audit(expect=expected)
-    with click.progressbar(length=office.audit_size(), label="Verifying", file=sys.stderr) as bar:
+    with _progress(office.audit_size(), "Verifying") as bar:
         check = office.verify_audit(expect=expected, progress=bar.update)
         bar.update(max((bar.length or 0) - bar.pos, 0))
     return check
@@ -2093,6 +2160,9 @@ def report_quarterly(
     as_json: bool,
 ) -> None:
     """Spend against contract for a year or one quarter: committed, spent, headroom."""
+    given = click.get_current_context().get_parameter_source("fmt")
+    if as_json and fmt != "json" and given is not None and given.name != "DEFAULT":
+        raise click.UsageError(f"--json and --format {fmt} disagree: give one of them")
     if as_json:
         fmt = "json"
 

@@ -137,7 +137,7 @@ def test_expect_catches_an_older_copy_and_a_rewritten_trail(leeds, add_request, 
     leeds.ok("accept", "1", "--on", "2015-05-05")
     later = leeds.ok("audit", "verify", "--expect", head).output
     assert "The head you expected is event" in later and "1 event(s) recorded since" in later
-    assert leeds.json("audit", "verify", "--expect", head[:12])["expected"]["found"] is True
+    assert leeds.json("audit", "verify", "--expect", head[:16])["expected"]["found"] is True
 
     shutil.copy(older, leeds.db)
     assert leeds("audit", "verify").exit_code == 0  # whole, but older
@@ -150,7 +150,7 @@ def test_expect_catches_an_older_copy_and_a_rewritten_trail(leeds, add_request, 
 
 def test_expect_needs_a_hash(leeds):
     result = leeds("audit", "verify", "--expect", "yesterday")
-    assert result.exit_code == 2 and "at least its first 8 characters" in result.stderr
+    assert result.exit_code == 2 and "or at least the first 16" in result.stderr
 
 
 def test_a_write_digests_only_the_rows_it_touched(leeds, add_request, monkeypatch):

@@ -271,10 +271,12 @@ def test_verify_shows_the_head_the_command_prints(app, db):
     assert page.status_code == 200
     assert "The audit trail is whole" in page.text
     assert f"{SECOND_REQUEST} events checked" in page.text
-    assert printed.output.strip() in page.text  # "Audit chain whole: 21 event(s); head …"
+    first = printed.output.strip().splitlines()[0]  # "Audit chain whole: 21 event(s); head …"
+    assert first in page.text
+    assert "Sealed without an audit key" in page.text
     assert f'<code class="calloff-wrap" id="head">{head}</code>' in page.text
-    assert f'<code id="short-head">{head[:12]}</code>' in page.text
-    expected = client.get(f"/audit/verify?run=yes&expect={head[:8].upper()}")
+    assert f'<code id="short-head">{head[:16]}</code>' in page.text
+    expected = client.get(f"/audit/verify?run=yes&expect={head[:16].upper()}")
     assert f"The head you expected is event {SECOND_REQUEST}, the head now." in expected.text
     with calloff.open(db, officer="o.officer") as office:
         office.add_request(lot=4, title="Later", start="2015-07-01", value="100", on="2015-05-20")
@@ -284,12 +286,15 @@ def test_verify_shows_the_head_the_command_prints(app, db):
     )
 
 
-@pytest.mark.parametrize("expect", ["xyz", "1234567", "not a hash at all", "é" * 9])
+@pytest.mark.parametrize(
+    "expect", ["xyz", "1234567", "not a hash at all", "é" * 9, "0123456789abcde"]
+)
 def test_a_bad_expected_head_is_one_line_and_a_400(app, expect):
     page = client_as(app, "m.admin").get("/audit/verify", query_string={"expect": expect})
     assert page.status_code == 400
     assert summary(page) == [
-        "give the head hash as printed by `calloff audit verify` (at least its first 8 characters)"
+        "give the head hash as printed by `calloff audit verify` or `calloff audit anchor`: "
+        "all 64 hex digits, or at least the first 16"
     ]
 
 

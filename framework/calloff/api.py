@@ -51,6 +51,7 @@ __all__ = [
     "create",
     "embedded_frameworks",
     "fault_message",
+    "new_audit_key",
     "open",
     "role_needed",
     "role_work",
@@ -104,6 +105,15 @@ def open(path: str | Path, *, officer: str | None = None, channel: str = "librar
         store.close()
         raise
     return Office(store, actor)
+
+
+def new_audit_key(path: str | Path) -> str:
+    """Write a new random audit key to `path` (made 0600; never over an existing file) and
+    return its fingerprint. Name the file in CALLOFF_AUDIT_KEY_FILE: from the next write
+    on, each write's seal carries an HMAC only the key's holder can make (docs/audit.md)."""
+    from calloff.store.seal_key import new_key_file
+
+    return new_key_file(_path(path)).fingerprint
 
 
 def embedded_frameworks() -> list[str]:

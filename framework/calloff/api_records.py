@@ -15,6 +15,7 @@ from calloff.arguments import Day, Ref, _count, _day, _id, _ref, _text, _year, h
 from calloff.domain.dates import FinancialYear
 from calloff.domain.listings import (
     REQUEST_STATUSES,
+    Anchor,
     AuditCheck,
     AuditEvent,
     AwaitingApproval,
@@ -24,7 +25,7 @@ from calloff.domain.listings import (
     RequestStanding,
 )
 from calloff.domain.officers import NEEDS, login
-from calloff.errors import InvalidInput
+from calloff.errors import InvalidInput, Tampered
 
 if TYPE_CHECKING:
     from calloff.actions.service import Service
@@ -195,11 +196,36 @@ class Records:
         self, *, expect: str | None = None, progress: Callable[[int], None] | None = None
     ) -> AuditCheck:
         """Check the audit trail's chain and the records against it (`calloff audit
-        verify`). `expect` is a head hash written down earlier (at least its first 8
-        characters): the chain must still pass through it. `progress` is called with the
-        rows read so far, out of `audit_size()`."""
+        verify`). `expect` is a head hash written down earlier (all 64 hex digits, or at
+        least the first 16, naming one event only): the chain must still pass through it,
+        and each event from it to now is checked. `progress` is called with the rows read
+        so far, out of `audit_size()`. `key` in the result is the fingerprint of the audit
+        key the trail is sealed with (None: keyless)."""
         expected = None if expect is None else head_hash(_text(expect, "expect"))
         return self.service.lists.verify(expected, progress)
+
+    def audit_anchor(self) -> Anchor:
+        """Verify the trail, then say where it stands (`calloff audit anchor`): the
+        framework, the newest event, when it was recorded, the head hash and the audit
+        key's fingerprint, for the board's minutes or the auditor. Refused if the trail
+        does not verify: an anchor vouches only for a whole trail."""
+        check = self.service.lists.verify(None)
+        if check.problem:
+            raise Tampered(
+                f"the audit trail does not verify, so there is nothing to anchor: {check.problem}",
+                hint="run `calloff audit verify`, and restore from a backup",
+            )
+        fw = self.service.framework()
+        head = self.service.store.trail.head() or {}
+        return Anchor(
+            framework=fw.id,
+            name=fw.name,
+            buyer=fw.buyer,
+            event=int(head.get("event") or 0),
+            recorded_at=head.get("recorded_at"),
+            head=str(head.get("hash") or ""),
+            key=check.key,
+        )
 
     @property
     def last_event(self) -> int:

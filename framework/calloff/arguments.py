@@ -121,14 +121,15 @@ def _path(path: str | Path, what: str = "path") -> str | Path:
 
 
 def head_hash(text: str) -> str:
-    """A head hash an officer wrote down (from `audit verify`): hex, at least 8 characters."""
+    """A head hash an officer wrote down (from `audit verify`): all 64 hex digits, or at
+    least the first 16 (which must then name one event only)."""
     expected = text.strip().lower()
-    if len(expected) < 8 or any(ch not in "0123456789abcdef" for ch in expected):
+    if not 16 <= len(expected) <= 64 or any(ch not in "0123456789abcdef" for ch in expected):
         raise InvalidInput(
-            "expect must be a head hash as verify_audit() gives it (at least its first 8 "
-            "characters)",
-            command="give the head hash as printed by `calloff audit verify` (at least its "
-            "first 8 characters)",
+            "expect must be a head hash as verify_audit() gives it: all 64 hex digits, or "
+            "at least the first 16",
+            command="give the head hash as printed by `calloff audit verify` or `calloff "
+            "audit anchor`: all 64 hex digits, or at least the first 16",
         )
     return expected
 

@@ -22,23 +22,28 @@ from calloff.domain.listings import (
     RequestStanding,
 )
 from calloff.domain.money import from_pence
+from calloff.errors import InvalidInput
 from calloff.store.listings import offer_dates
 from calloff.store.rows import to_date
+from calloff.store.splitting import SplitPurchases
 
 
 class Lists(ServiceBase):
     """What the officer lists and checks, each line a record."""
 
     def approvals(self) -> list[AwaitingApproval]:
-        """Call-offs waiting for a second officer, oldest first."""
+        """Call-offs waiting for a second officer, oldest first, each with why."""
+        rows = self.store.listings.awaiting_approval()
+        reasons = SplitPurchases(self.store).reasons([r["id"] for r in rows])
         return [
             AwaitingApproval(
                 **_listed(r),
                 funding=r["funding"],
                 raised_by=r["officer"],
                 raised_on=_day(r["offered_on"]),
+                approval_reason=reasons.get(r["id"]),
             )
-            for r in self.store.listings.awaiting_approval()
+            for r in rows
         ]
 
     def offers(self, on: date, limit: int | None = None) -> list[PendingOffer]:
@@ -183,8 +188,18 @@ class Lists(ServiceBase):
         """Check the chain; where a head hash written down earlier is given, the chain must
         still pass through it (a trail rewritten with the public recipe, or the file
         replaced by an older copy, does not)."""
+        matches = self.store.trail.events_with_hash(expected) if expected else []
+        if len(matches) > 1:
+            raise InvalidInput(
+                f"expect={expected} names more than one event ({matches[0]} and "
+                f"{matches[1]}): give more of the head hash, or all 64 digits",
+                command=f"--expect {expected} names more than one event ({matches[0]} and "
+                f"{matches[1]}): give more of the head hash, or all 64 digits",
+            )
+        # The whole chain is walked, so the events from the expected one to now are each
+        # checked against their hash, the one before, and (with a key) their seal's MAC.
         verdict = self.store.trail.verify(progress)
-        found = self.store.trail.event_with_hash(expected) if expected and verdict.ok else None
+        found = matches[0] if matches and verdict.ok else None
         problem = verdict.problem
         if verdict.ok and expected and found is None:
             problem = (
@@ -199,6 +214,7 @@ class Lists(ServiceBase):
             event=verdict.event,
             expected=expected,
             expected_event=found,
+            key=self.store.trail.seal.sealed_with(),
         )
 
 

@@ -67,6 +67,7 @@ def framework(fw: Framework) -> dict[str, Any]:
         },
         "response_days": fw.response_days,
         "approval_threshold": json_money(fw.approval_threshold),
+        "aggregation_days": fw.aggregation_days,
         "key_decision": json_money(fw.key_decision),
         "regime": fw.regime,
         "light_touch": fw.light_touch,
@@ -166,6 +167,7 @@ def outcome(o: Outcome) -> dict[str, Any]:
         "passed_over": passed_over(o.passed_over),
         "headroom": json_money(c.headroom_after) if c else None,
         "reason": o.refused,
+        "approval_reason": o.approval_reason,
     }
 
 
@@ -266,6 +268,7 @@ def awaiting_approval(a: listings.AwaitingApproval) -> dict[str, Any]:
         "funding": a.funding,
         "raised_by": a.raised_by,
         "raised_on": iso(a.raised_on),
+        "approval_reason": a.approval_reason,
     }
 
 
@@ -381,6 +384,11 @@ def audit_event(e: listings.AuditEvent) -> dict[str, Any]:
     }
 
 
+def audit_anchor(a: listings.Anchor) -> dict[str, Any]:
+    keys = {"framework": a.framework, "name": a.name, "buyer": a.buyer, "event": a.event}
+    return {**keys, "recorded_at": a.recorded_at, "head": a.head, "key": a.key}
+
+
 def audit_check(c: listings.AuditCheck) -> dict[str, Any]:
     expected = c.expected and {
         "hash": c.expected,
@@ -388,4 +396,4 @@ def audit_check(c: listings.AuditCheck) -> dict[str, Any]:
         "found": c.expected_event is not None,
     }
     keys = {"ok": c.ok, "events": c.events, "head": c.head, "problem": c.problem}
-    return {**keys, "event": c.event, "expected": expected}
+    return {**keys, "event": c.event, "expected": expected, "key": c.key}

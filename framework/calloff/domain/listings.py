@@ -26,11 +26,13 @@ class ListedCallOff:
 
 @attrs.frozen
 class AwaitingApproval(ListedCallOff):
-    """A call-off at or over the approval threshold, waiting for a second officer."""
+    """A call-off at or over the approval threshold (alone, or with the same officer's
+    call-offs it counts with: `calloff.domain.splitting`), waiting for a second officer."""
 
     funding: str
     raised_by: str
     raised_on: date
+    approval_reason: str | None = None  # why, as its allocation's event records it
 
 
 @attrs.frozen
@@ -137,6 +139,35 @@ class AuditCheck:
     event: int | None
     expected: str | None = None
     expected_event: int | None = None
+    key: str | None = None  # the fingerprint of the audit key the trail is sealed with
+
+
+@attrs.frozen
+class Anchor:
+    """A short statement of where the verified trail stood, to keep outside the database
+    (board minutes, a letter to the auditor): `calloff audit verify --expect HEAD` later
+    proves the trail still passes through it."""
+
+    framework: str
+    name: str
+    buyer: str
+    event: int
+    recorded_at: str | None
+    head: str
+    key: str | None  # the fingerprint of the audit key the trail is sealed with
+
+    @property
+    def statement(self) -> str:
+        sealed = (
+            f"sealed with audit key {self.key}"
+            if self.key
+            else "sealed without an audit key (its recipe is public)"
+        )
+        return (
+            f"{self.buyer}: {self.name} ({self.framework}). The audit trail was verified "
+            f"whole at event {self.event}, recorded {self.recorded_at}, {sealed}. "
+            f"Head: {self.head}."
+        )
 
 
 @attrs.frozen

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -54,8 +54,13 @@ class Verdict:
     event: int | None = None
 
 
-def verify_chain(rows: Iterable[Mapping[str, Any]], head: Mapping[str, Any] | None) -> Verdict:
-    """Walk the events in id order and name the first that does not belong where it is."""
+def verify_chain(
+    rows: Iterable[Mapping[str, Any]],
+    head: Mapping[str, Any] | None,
+    sealed: Callable[[Mapping[str, Any]], str | None] | None = None,
+) -> Verdict:
+    """Walk the events in id order and name the first that does not belong where it is;
+    `sealed` says why an event's seal does not hold (a keyed seal without its MAC)."""
     prev_hash, prev_id, count = "", 0, 0
     for row in rows:
         count += 1
@@ -80,6 +85,14 @@ def verify_chain(rows: Iterable[Mapping[str, Any]], head: Mapping[str, Any] | No
                     f"event {row['id']} ({row['action']}, recorded {row['recorded_at']}) was "
                     "edited: its content no longer matches its hash"
                 ),
+                row["id"],
+            )
+        if sealed is not None and row.get("seal") and (why := sealed(row)):
+            return Verdict(
+                False,
+                count,
+                prev_hash,
+                f"event {row['id']} ({row['action']}, recorded {row['recorded_at']}): {why}",
                 row["id"],
             )
         prev_hash, prev_id = row["hash"], row["id"]

@@ -265,6 +265,10 @@ class Seal:
 
     # -- what a decision read --------------------------------------------------------------
 
+    def sealed_with(self) -> str | None:
+        """The fingerprint of the audit key the records are sealed with (None: keyless)."""
+        return (self.state() or {}).get("key")
+
     def vouch(self, table: str, *more: Any) -> None:
         """A decision read these records: before it is written, they must still add up to
         the seal. `vouch("bids", 4)` is one part of a table sealed by parts; `vouch("caps",
@@ -322,10 +326,22 @@ class Seal:
             )
         problem = self._problem_now(head, state)
         if problem is None and key is not None and state is not None and not sealed_with:
-            # A keyless file is sealed with the key from this write on, if it is whole.
-            problem = state.get("inherited") or tables_problem(self.db, state)
+            # A keyless file is sealed with the key from this write on, if it is whole and
+            # was never sealed with a key before (a seal made again without it).
+            problem = state.get("inherited") or self._once_keyed() or tables_problem(self.db, state)
             self._adopt = problem is None
         return problem
+
+    def _once_keyed(self) -> str | None:
+        row = self.db.execute(
+            "SELECT id FROM events WHERE seal LIKE ? ORDER BY id LIMIT 1", [seal_key.PREFIX + ":%"]
+        ).fetchone()
+        if row is None:
+            return None
+        return (
+            f"the trail was sealed with an audit key from event {row[0]}, but its seal now has "
+            "no key: it was re-sealed outside calloff"
+        )
 
     def _problem_now(self, head: tuple[int, str], state: dict[str, Any] | None) -> str | None:
         """The head, its seal and the newest event, which must agree; and the schema."""

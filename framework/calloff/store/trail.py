@@ -84,13 +84,16 @@ class Trail:
 
         return work(self.db)
 
-    def event_with_hash(self, prefix: str) -> int | None:
-        """The event whose hash starts with `prefix` (a head an officer wrote down)."""
-        row = self.db.execute(
-            "SELECT id FROM events WHERE hash >= ? AND hash < ? ORDER BY id LIMIT 1",
-            [prefix, prefix + "g"],
-        ).fetchone()
-        return int(row[0]) if row else None
+    def events_with_hash(self, prefix: str) -> list[int]:
+        """The events (two at most) whose hash starts with `prefix`: a head an officer
+        wrote down names one event only."""
+        return [
+            int(r[0])
+            for r in self.db.execute(
+                "SELECT id FROM events WHERE hash >= ? AND hash < ? ORDER BY id LIMIT 2",
+                [prefix, prefix + "g"],
+            )
+        ]
 
     def events(
         self,

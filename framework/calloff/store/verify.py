@@ -7,15 +7,16 @@ checked in the memory a hundred events would take; the time grows with the trail
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
 import sqlite_utils
 
+from calloff.store import seal_key
 from calloff.store.chain import COUNTED, Verdict, verify_chain
 from calloff.store.migrations import DAILY_TOTALS_SQL
-from calloff.store.seal import Seal
+from calloff.store.seal import Seal, unsealed
 from calloff.store.trail import COMMITMENT_SQL, SPENT_JOIN
 
 Progress = Callable[[int], None]
@@ -40,7 +41,9 @@ def verify(db: sqlite_utils.Database, seal: Seal, progress: Progress | None = No
     record table and the schema.
     """
     head = next(iter(db.query("SELECT * FROM audit_head WHERE id = 1")), None)
-    verdict = verify_chain(_counted(db.query("SELECT * FROM events ORDER BY id"), progress), head)
+    verdict = verify_chain(
+        _counted(db.query("SELECT * FROM events ORDER BY id"), progress), head, _keyed(seal)
+    )
     if not verdict.ok:
         return verdict
     problem = reconcile(db) or _unbalanced(db) or seal.problem(progress) or _day_totals(db)
@@ -52,6 +55,26 @@ def verify(db: sqlite_utils.Database, seal: Seal, progress: Progress | None = No
             event=problem[1] if isinstance(problem, tuple) else None,
         )
     return verdict
+
+
+def _keyed(seal: Seal) -> Callable[[Mapping[str, Any]], str | None]:
+    """Each write's seal, from the first made with the key on: its MAC must hold, so an
+    event edited and the chain hashed again after it, or a seal made again without the
+    key, is named; and no seal after the first keyed one may lack the key."""
+    keyed_from: list[int] = []
+
+    def check(row: Mapping[str, Any]) -> str | None:
+        if seal_key.parse(row["seal"]) is None:
+            if keyed_from:
+                return (
+                    f"its seal has no key, though the trail was sealed with the key from event "
+                    f"{keyed_from[0]}: it was re-sealed outside calloff"
+                )
+            return None
+        keyed_from[:] = keyed_from or [row["id"]]
+        return seal_key.check(seal.key, row["seal"], unsealed(dict(row)))
+
+    return check
 
 
 def _counted(rows: Iterable[dict[str, Any]], progress: Progress | None) -> Iterator[dict[str, Any]]:

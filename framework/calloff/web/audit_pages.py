@@ -21,7 +21,7 @@ from calloff.web.signing_in import desk_message
 
 blueprint = Blueprint("audit", __name__)
 PAGE = 50  # events a page
-SHORT = 12  # characters of the head hash enough to write down (the command takes 8 or more)
+SHORT = 16  # the fewest characters of a head hash `--expect` takes
 CHANNELS = {"cli": "command", "library": "library", "web": "web", "link": "link"}
 KINDS = {
     "framework": "The framework",
