@@ -169,6 +169,7 @@ def outputs(leeds, tmp_path):
     run("audit verify", "audit", "verify")
     head = out["audit verify"][0]["head"]
     run("audit verify", "audit", "verify", "--expect", head)
+    run("audit anchor", "audit", "anchor")
     run("report quarterly", "report", "quarterly", "--year", "2015-16")
     for name in ("spend", "contracts", "payments"):
         run(f"publish {name}", "publish", name, "--year", "2015-16", "--quarter", "1")
