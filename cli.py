@@ -1959,7 +1959,7 @@ def audit(
 @pass_desk
 def audit_verify(desk: Desk, expected: str | None, as_json: bool) -> None:
     """Check the audit chain: exit 0 if whole, 1 naming the first event tampered with."""
-    from calloff.documents import json_shapes
+    from calloff.documents import json_audit
     from calloff.errors import InvalidInput
 
     if expected is not None:
@@ -1972,7 +1972,7 @@ def audit_verify(desk: Desk, expected: str | None, as_json: bool) -> None:
     except InvalidInput as e:  # the head written down names more than one event
         raise click.BadParameter(e.for_command(), param_hint="--expect") from None
     if as_json:
-        emit(json_shapes.audit_check(check))
+        emit(json_audit.audit_check(check))
         if check.problem:
             sys.exit(1)
         return
@@ -2002,11 +2002,11 @@ def audit_anchor(desk: Desk, as_json: bool) -> None:
     send to the auditor: framework, event number, time, head hash and the audit key's
     fingerprint. Later, `calloff audit verify --expect HEAD` proves the trail still passes
     through it."""
-    from calloff.documents import json_shapes
+    from calloff.documents import json_audit
 
     anchor = desk.office().audit_anchor()
     if as_json:
-        return emit(json_shapes.audit_anchor(anchor))
+        return emit(json_audit.audit_anchor(anchor))
     click.echo(anchor.statement)
     click.echo(f"Check it later with: calloff audit verify --expect {anchor.head}")
 
@@ -2027,6 +2027,38 @@ def audit_new_key(key_file: str) -> None:
         raise click.ClickException(e.for_command()) from None
     click.echo(f"Audit key written to {key_file} (fingerprint {fingerprint}).")
     click.echo(f"Set CALLOFF_AUDIT_KEY_FILE={key_file} for the account that writes the database.")
+
+
+@main.command(short_help="Copy the database whole, while others work, and check the copy.")
+@click.argument("destination", metavar="DEST", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace DEST if it exists (never the database).")
+@json_option
+@pass_desk
+def backup(desk: Desk, destination: str, force: bool, as_json: bool) -> None:
+    """Back up the database to DEST: a consistent copy taken through SQLite while others go
+    on working (the newest commits, kept beside the file while anyone has it open,
+    included), readable by its owner only, then checked as `calloff audit verify` checks
+    the database, and its head hash printed. Never over the database, nor over a file that
+    exists unless --force. Back up this way, never by copying the .db file alone."""
+    from calloff.documents import json_audit
+
+    copy = desk.office().backup(destination, force=force)
+    if as_json:
+        emit(json_audit.backup_copy(copy))
+        if not copy.ok:
+            sys.exit(1)
+        return
+    if not copy.ok:
+        raise click.ClickException(
+            f"the backup {copy.path} was written, but its audit trail does not verify: "
+            f"{copy.problem}: it is the database as it stands; keep it, and look into it "
+            "with `calloff audit verify`"
+        )
+    click.echo(
+        f"Backed up to {copy.path} ({copy.bytes:,} bytes): audit chain whole, "
+        f"{copy.events} event(s); head {copy.head}"
+    )
+    click.echo(f"Sealed with audit key {copy.key}." if copy.key else "Sealed without an audit key.")
 
 
 def _verify_with_progress(office: Office, expected: str | None) -> Any:

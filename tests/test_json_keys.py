@@ -170,6 +170,7 @@ def outputs(leeds, tmp_path):
     head = out["audit verify"][0]["head"]
     run("audit verify", "audit", "verify", "--expect", head)
     run("audit anchor", "audit", "anchor")
+    run("backup", "backup", str(tmp_path / "backup.db"))
     run("report quarterly", "report", "quarterly", "--year", "2015-16")
     for name in ("spend", "contracts", "payments"):
         run(f"publish {name}", "publish", name, "--year", "2015-16", "--quarter", "1")

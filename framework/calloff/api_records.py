@@ -5,10 +5,14 @@ small."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import tempfile
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from calloff.arguments import Day, Ref, _count, _day, _id, _ref, _text, _year, head_hash
@@ -19,13 +23,14 @@ from calloff.domain.listings import (
     AuditCheck,
     AuditEvent,
     AwaitingApproval,
+    BackupCopy,
     CompetitionStanding,
     Extension,
     PendingOffer,
     RequestStanding,
 )
 from calloff.domain.officers import NEEDS, login
-from calloff.errors import InvalidInput, Tampered
+from calloff.errors import InvalidInput, NotAuthorised, Tampered
 
 if TYPE_CHECKING:
     from calloff.actions.service import Service
@@ -225,6 +230,60 @@ class Records:
             recorded_at=head.get("recorded_at"),
             head=str(head.get("hash") or ""),
             key=check.key,
+        )
+
+    def backup(self, path: str | Path, *, force: bool = False) -> BackupCopy:
+        """A whole copy of the database at `path`, consistent while others work (SQLite's
+        backup API: the newest commits in the write-ahead log included), readable by its
+        owner only, then checked as `verify_audit()` checks the database (`ok`, `head`).
+        Never over the database itself, nor over a file that exists unless `force`. For
+        admins and auditors. Back up this way, never by copying the file alone."""
+        from calloff.documents import output_files
+        from calloff.store.backup import copy_into, single_file
+        from calloff.store.database import Store
+
+        entry = self.service.gate.today()
+        if (
+            entry is None
+            or entry.left_on is not None
+            or not {"admin", "auditor"} & set(entry.roles)
+        ):
+            raise NotAuthorised(
+                f"a backup copies every record, password hashes included: it is for admins "
+                f"and auditors, and {self.service.officer} holds neither role"
+            )
+        store = self.service.store
+        target = Path(_text(str(path), "path"))
+        output_files.check(target, output_files.database_files(store.path))
+        try:
+            fd, name = tempfile.mkstemp(
+                prefix=f".{target.name}.", suffix=".partial", dir=target.parent or "."
+            )
+        except OSError as e:
+            raise InvalidInput(f"cannot write {target}: {e.strerror}") from None
+        os.close(fd)
+        tmp = Path(name)
+        try:
+            copy_into(store, tmp)
+            copy = Store.open(tmp)
+            try:
+                verdict, key = copy.trail.verify(), copy.trail.seal.sealed_with()
+            finally:
+                copy.close()
+            single_file(tmp)
+            os.chmod(tmp, 0o600)
+            output_files.place(tmp, target, force)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        return BackupCopy(
+            path=str(target),
+            bytes=target.stat().st_size,
+            events=verdict.events,
+            head=verdict.head,
+            key=key,
+            problem=verdict.problem,
         )
 
     @property

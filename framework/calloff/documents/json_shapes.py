@@ -382,18 +382,3 @@ def audit_event(e: listings.AuditEvent) -> dict[str, Any]:
         "reason": e.reason,
         "hash": e.hash,
     }
-
-
-def audit_anchor(a: listings.Anchor) -> dict[str, Any]:
-    keys = {"framework": a.framework, "name": a.name, "buyer": a.buyer, "event": a.event}
-    return {**keys, "recorded_at": a.recorded_at, "head": a.head, "key": a.key}
-
-
-def audit_check(c: listings.AuditCheck) -> dict[str, Any]:
-    expected = c.expected and {
-        "hash": c.expected,
-        "event": c.expected_event,
-        "found": c.expected_event is not None,
-    }
-    keys = {"ok": c.ok, "events": c.events, "head": c.head, "problem": c.problem}
-    return {**keys, "event": c.event, "expected": expected, "key": c.key}

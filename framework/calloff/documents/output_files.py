@@ -94,7 +94,7 @@ def write(
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, OUTPUT_MODE)
-        _place(tmp, path, force)
+        place(tmp, path, force)
     except BaseException as e:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -104,7 +104,8 @@ def write(
     return path
 
 
-def _place(tmp: Path, path: Path, force: bool) -> None:
+def place(tmp: Path, path: Path, force: bool) -> None:
+    """Give a finished private file its name: never over an existing file unless `force`."""
     if force:
         check(path)  # still a regular file, not a folder that appeared meanwhile
         os.replace(tmp, path)

@@ -171,6 +171,22 @@ class Anchor:
 
 
 @attrs.frozen
+class BackupCopy:
+    """A backup written by `Office.backup`: where, how big, and what checking it found."""
+
+    path: str
+    bytes: int
+    events: int
+    head: str | None
+    key: str | None  # the audit key the copy is sealed with (None: keyless)
+    problem: str | None  # None: the copy's audit trail is whole
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+@attrs.frozen
 class Extension:
     """An extension option taken up: from when, recorded when and by whom."""
 
