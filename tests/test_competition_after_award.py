@@ -165,3 +165,11 @@ def test_an_award_and_a_bid_racing_never_leave_a_bid_after_the_award(borsetshire
         assert _answers_after_the_award(path) == []
         shown = Calloff(path).json("competition", "show", "1")
         assert {b["name"] for b in shown["bids"]} == {r["name"] for r in shown["results"]}
+
+
+def test_the_competition_says_when_bidding_closed(declined):
+    """The page and the JSON say bidding closed at the first award, even once it fell
+    through (the workspace then offers no "Record a bid")."""
+    shown = declined.json("competition", "show", "1")
+    assert shown["bidding_closed_on"] == "2026-05-18"
+    assert shown["calloff"] is None  # the award no longer stands

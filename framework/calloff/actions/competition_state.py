@@ -34,6 +34,7 @@ class Standing:
     set_aside: tuple[PassOver, ...]  # bids left out of the scoring, and why
     calloff: CallOff | None  # the award, while it stands
     status: str  # open | closed | awarded | cancelled
+    bidding_closed_on: date | None = None  # the first award's day: no bid after it
 
 
 def standing(
@@ -74,6 +75,7 @@ def standing(
         set_aside,
         award,
         status,
+        min((c.raised_on for c in made), default=None),
     )
 
 

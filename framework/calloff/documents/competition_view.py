@@ -120,6 +120,7 @@ def to_json(st: Standing) -> dict[str, Any]:
             for p in st.set_aside
         ],
         "winner": None if winner is None else result(winner, weights),
+        "bidding_closed_on": iso(st.bidding_closed_on),
         "calloff": st.calloff.id if st.calloff else None,
         "calloff_status": st.calloff.status if st.calloff else None,
         "standstill_ends": iso(st.calloff.standstill_ends) if st.calloff else None,

@@ -160,7 +160,7 @@ def _actions(data: dict[str, Any]) -> list[tuple[str, str]]:
     if data["status"] not in ("open", "closed"):
         return []
     steps = []
-    if data["no_answer"]:
+    if data["no_answer"] and not data["bidding_closed_on"]:  # closed for good at an award
         steps += [("bid", "Record a bid"), ("no-bid", "Record a no-bid")]
     if data["status"] == "closed":
         steps.insert(0, ("award", "Award"))
