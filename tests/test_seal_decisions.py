@@ -189,3 +189,19 @@ def test_the_seal_by_parts_matches_the_tables_after_ordinary_work(leeds, add_req
     assert ("rankings", "4") in parts and ("daily_totals", "2015-16") in parts
     state = json.loads(conn.execute("SELECT state FROM audit_head").fetchone()[0])
     assert "key" not in state  # no key configured: the keyless seal, as before
+
+
+def test_a_sealed_bid_cut_to_one_pound_is_refused_at_the_award(borsetshire):
+    """The issue: a sealed bid cut to £1 in SQL won the award. Now the award is refused."""
+    from tests.test_competition import bid, opened, request
+
+    opened(borsetshire, request(borsetshire))
+    bid(borsetshire, 1, "Alder Training", "12000", "80")
+    bid(borsetshire, 1, "Birch Practice Ltd", "9000", "60")
+    _sql(borsetshire.db, "UPDATE bids SET price_pence = 100 WHERE provider_id = 1")
+    _refused_alone(
+        borsetshire,
+        ["competition", "award", "1", "--on", "2026-05-18"],
+        "the bids in competition 1 were",
+    )
+    _verify_fails(borsetshire)
