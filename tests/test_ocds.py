@@ -235,6 +235,34 @@ def test_the_same_records_give_the_same_releases_and_a_change_a_new_one(own):
     assert len(package(own, "--since", "2026-01-05")["releases"]) == 7
 
 
+def test_one_token_and_one_pattern_for_the_whole_package(leeds, monkeypatch):
+    """The numbers' marker is made once per package, not once per release (issue 33: at
+    100,000 call-offs a pattern compiled per release cost more than the releases), and two
+    runs, each with its own random token, write the same bytes."""
+    import re as real_re
+
+    from calloff.publishing import ocds
+
+    compiled: list[str] = []
+
+    class Counting:
+        """The ocds module's `re`, counting what it compiles."""
+
+        def __getattr__(self, name: str):
+            return getattr(real_re, name)
+
+        def compile(self, pattern: str, *args):
+            compiled.append(pattern)
+            return real_re.compile(pattern, *args)
+
+    monkeypatch.setattr(ocds, "re", Counting())
+    first = leeds.ok("publish", "ocds").stdout
+    releases = len(json.loads(first)["releases"])
+    assert releases == 7 and len(compiled) == 1
+    assert leeds.ok("publish", "ocds").stdout == first
+    assert len(compiled) == 2 and compiled[0] != compiled[1]  # a fresh token each run
+
+
 def test_since_with_nothing_new_writes_no_package(own, tmp_path):
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     out = tmp_path / "new.json"

@@ -319,37 +319,50 @@ def anything_since(store: Store, since: date | None) -> bool:
     return package_head(store)["publishedDate"][:10] >= since.isoformat()
 
 
-def dumps(document: Any, indent: int | None = 2) -> str:
-    """JSON with every Decimal written as the exact number it is (never through a float)."""
-    token = secrets.token_hex(8)
-    marker = re.compile(f'"{token}(-?[0-9]+(?:\\.[0-9]+)?)"')
+class Exact:
+    """Writes each Decimal as the exact number it is: json writes it as a string marked
+    with a random token, which one pass of a compiled pattern then unquotes. One per
+    package: a token and a pattern made afresh for every release cost more than the
+    release itself. The token is random, so no text in the records can be mistaken for
+    a marked number."""
 
-    def exact(value: Any) -> Any:
+    def __init__(self) -> None:
+        self.token = secrets.token_hex(8)
+        self.marker = re.compile(f'"{self.token}(-?[0-9]+(?:\\.[0-9]+)?)"')
+
+    def default(self, value: Any) -> Any:
         if isinstance(value, Decimal):
-            return f"{token}{value:f}"
+            return f"{self.token}{value:f}"
         if isinstance(value, date):
             return value.isoformat()
         raise TypeError(f"{type(value).__name__} is not JSON")
 
-    separators = (",", ":") if indent is None else (",", ": ")
-    text = json.dumps(
-        document,
-        indent=indent,
-        default=exact,
-        ensure_ascii=False,
-        separators=separators,
-    )
-    return marker.sub(r"\1", text)
+    def dumps(self, document: Any, indent: int | None = 2) -> str:
+        separators = (",", ":") if indent is None else (",", ": ")
+        text = json.dumps(
+            document,
+            indent=indent,
+            default=self.default,
+            ensure_ascii=False,
+            separators=separators,
+        )
+        return self.marker.sub(r"\1", text)
+
+
+def dumps(document: Any, indent: int | None = 2) -> str:
+    """JSON with every Decimal written as the exact number it is (never through a float)."""
+    return Exact().dumps(document, indent)
 
 
 def write_package(store: Store, since: date | None = None) -> Iterator[str]:
     """The package as JSON text, piece by piece, one release per line: memory stays flat
     at any size, and a line-by-line diff of two packages shows the releases that changed."""
-    head = dumps(package_head(store, since))
+    exact = Exact()
+    head = exact.dumps(package_head(store, since))
     yield f'{head[:-2]},\n  "releases": [\n'
     separator = "    "
     for release in releases(store, since):
-        yield separator + dumps(release, indent=None)
+        yield separator + exact.dumps(release, indent=None)
         separator = ",\n    "
     yield "\n  ]\n}\n"
 
