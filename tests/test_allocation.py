@@ -21,6 +21,7 @@ def test_allocate_offers_rank_one_with_value_from_its_rate(leeds, add_request):
         "passed_over": [],
         "headroom": "254000.00",
         "reason": None,
+        "approval_reason": None,
     }
     head = leeds.json("headroom", "--year", "2015-16")
     assert head["ceiling"] == "260000.00"

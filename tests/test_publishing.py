@@ -50,12 +50,22 @@ def spend_line(cl: Calloff, calloff_id: int, invoice: str, amount: str, on: str,
     )
 
 
-def let(cl: Calloff, lot: int, title: str, start: str, on: str, accept: str, *size: str) -> int:
-    """Request, offer and acceptance of one call-off; its id."""
+def let(
+    cl: Calloff,
+    lot: int,
+    title: str,
+    start: str,
+    on: str,
+    accept: str,
+    *size: str,
+    officer: str = "officer.a",
+) -> int:
+    """Request, offer and acceptance of one call-off, the request `officer`'s; its id."""
     rid = cl.json(
-        "request", "add", "--lot", str(lot), "--title", title, "--start", start, "--on", on, *size
-    )["id"]
-    cid = int(cl.json("allocate", str(rid), "--on", on)["calloff"])
+        "request", "add", "--lot", str(lot), "--title", title, "--start", start, "--on", on, *size,
+        officer=officer,
+    )["id"]  # fmt: skip
+    cid = int(cl.json("allocate", str(rid), "--on", on, officer=officer)["calloff"])
     cl.ok("accept", str(cid), "--on", accept)
     return cid
 
@@ -84,7 +94,8 @@ def build_leeds(cl: Calloff) -> None:
       2 lot 2 Dale, £6,000
       3 lot 4 Alder, £5,000.00 (not over £5,000); varied to £5,000.01 on 1 Oct (Q3)
       4 lot 4 Alder, £8,000, completed 30 Jun (before Q2 starts)
-      5 lot 4 Alder, £9,000, cancelled 3 Aug (in Q2)
+      5 lot 4 Alder, £9,000, cancelled 3 Aug (in Q2); officer.b's request (officer.a's
+        call-offs to Alder within 30 days stay under the approval threshold: docs/rules.md)
       6 lot 4 Alder, £7,000, accepted 5 Oct (after Q2 ends)
 
     Invoices (invoice date, paid):
@@ -114,7 +125,10 @@ def build_leeds(cl: Calloff) -> None:
     assert let(cl, 2, "Conferencing", june1, may1, may21, "--value", "6000") == 2
     assert let(cl, 4, "Briefings", june1, may1, may21, "--value", "5000") == 3
     assert let(cl, 4, "Awareness", june1, may1, may21, "--value", "8000") == 4
-    assert let(cl, 4, "Leadership", june1, may1, may21, "--value", "9000") == 5
+    # Another officer's: officer.a's call-offs to Alder on lot 4 in May come to £23,000.00,
+    # under the approval threshold; with this £9,000.00 they would be £32,000.00.
+    leadership = ("--value", "9000")
+    assert let(cl, 4, "Leadership", june1, may1, may21, *leadership, officer="officer.b") == 5
     assert let(cl, 4, "Schools", "2015-10-01", "2015-09-01", "2015-10-05", "--value", "7000") == 6
     cl.ok("complete", "4", "--on", "2015-06-30")
     cl.ok("cancel", "5", "--reason", "service restructure", "--on", "2015-08-03")

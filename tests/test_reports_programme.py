@@ -180,6 +180,9 @@ def test_a_leeds_database_from_before_the_target_is_given_6000_on_upgrade(tmp_pa
     for column in ("cost_centre", "gl_code", "purchase_order"):
         conn.execute(f"ALTER TABLE spend DROP COLUMN {column}")
     conn.execute("ALTER TABLE framework DROP COLUMN finance")
+    # ... and what schema 15 added (split purchases: the window and its index).
+    conn.execute("DROP INDEX calloffs_provider_lot")
+    conn.execute("ALTER TABLE framework DROP COLUMN aggregation_days")
     conn.execute("PRAGMA user_version = 10")
     conn.commit()
     conn.close()

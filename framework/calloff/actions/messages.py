@@ -59,8 +59,9 @@ def _calloff_messages(store: Store, event: dict[str, Any], action: str) -> None:
     c = store.calloff(int(event["object_id"]))
     on = date.fromisoformat(event["effective_on"])
     if action == "offer" and after.get("status") == "awaiting_approval":
+        facts = {**calloff_facts(store, c), "approval_reason": after.get("approval_reason")}
         for officer in approvers_for(store, c.value, on, c.officer):
-            _to_officer(store, "approval", event, c, officer)
+            _to_officer(store, "approval", event, c, officer, facts)
         return
     if action == "offer" or action == "approve":
         if action == "approve":

@@ -2,7 +2,8 @@
 
 Both award routes end here: the ranked cascade (`calloff.actions.service`) and a competition's
 award (`calloff.actions.competitions`), so an award by either is held to the same ceiling and
-the same approval threshold.
+the same approval threshold, with one officer's split purchases counted together
+(`calloff.domain.splitting`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from calloff.actions.base import ServiceBase
 from calloff.domain.dates import add_working_days
 from calloff.domain.model import CallOff, PassOver, Provider, Request
 from calloff.domain.rules import Position
+from calloff.domain.splitting import approval_reason, window
 from calloff.store.database import now_stamp
+from calloff.store.splitting import SplitPurchases
 
 
 @attrs.frozen
@@ -30,6 +33,7 @@ class Outcome:
     passed_over: tuple[PassOver, ...]
     refused: str | None = None
     position: Position | None = None
+    approval_reason: str | None = None  # why it awaits approval (calloff.domain.splitting)
 
 
 @attrs.frozen
@@ -38,6 +42,33 @@ class Lapse:
 
     lapsed: CallOff
     outcome: Outcome
+
+
+def approval_needed(
+    desk: ServiceBase, request: Request, provider: Provider, value: Decimal, on: date
+) -> str | None:
+    """Why offering `value` to the provider on `on` needs approval, or None: at or over the
+    threshold alone, or with the call-offs on the same officer's requests to the same
+    provider on the same lot within the framework's `aggregation_days`."""
+    s = desk.store
+    fw = s.framework()
+    if fw.approval_threshold is None:
+        return None
+    split = SplitPurchases(s)
+    officer = split.raiser(request.id) or desk.officer
+    earlier = []
+    if value < fw.approval_threshold and fw.aggregation_days > 0:
+        first, last = window(on, fw.aggregation_days)
+        earlier = split.earlier(officer, provider.id, request.lot, first, last)
+    return approval_reason(
+        value,
+        fw.approval_threshold,
+        earlier,
+        officer,
+        provider.name,
+        request.lot,
+        fw.aggregation_days,
+    )
 
 
 def write_offer(
@@ -51,16 +82,18 @@ def write_offer(
     what: str,
     competition_id: int | None = None,
     standstill_ends: date | None = None,
-) -> tuple[CallOff, Position]:
-    """Write the offer and its dated commitment, then check every day from `on`.
+) -> tuple[CallOff, Position, str | None]:
+    """Write the offer and its dated commitment, then check every day from `on`; returns
+    the call-off, the position that day and why it needs approval (None if it does not).
 
-    At or over the approval threshold the commitment is held, but the provider is not told
-    until a second officer approves; the response period starts then. After a standstill
-    the response period starts when the standstill ends.
+    Where it needs approval (`approval_needed`) the commitment is held, but the provider is
+    not told until a second officer approves; the response period starts then. After a
+    standstill the response period starts when the standstill ends.
     """
     s = desk.store
     fw = s.framework()
-    needs_approval = fw.approval_threshold is not None and value >= fw.approval_threshold
+    reason = approval_needed(desk, request, provider, value, on)
+    needs_approval = reason is not None
     respond_by = None
     if not needs_approval:
         respond_by = add_working_days(max(on, standstill_ends or on), fw.response_days, fw.holidays)
@@ -94,6 +127,8 @@ def write_offer(
         "respond_by": calloff.respond_by,
         "passed_over": [[p.provider_id, p.rank, p.reason] for p in passed_over],
     }
+    if reason is not None:  # the audit record says why it waits for an approver
+        after["approval_reason"] = reason
     if competition_id is not None:
         after["competition"] = competition_id
         after["standstill_ends"] = standstill_ends
@@ -103,7 +138,7 @@ def write_offer(
     # The headroom recorded with the offer is the headroom on the day it was made.
     position = s.position(calloff.year, on)
     s.restate_headroom(cid, position.headroom, position.stream(calloff.funding).headroom)
-    return s.calloff(cid), position
+    return s.calloff(cid), position, reason
 
 
 def declined(calloffs: list[CallOff]) -> dict[int, str]:

@@ -238,11 +238,17 @@ class Service(Approvals):
     def _write_offer(
         self, request: Request, provider: Provider, result: Any, on: date, what: str
     ) -> Outcome:
-        calloff, after = write_offer(
+        calloff, after, why = write_offer(
             self, request, provider, result.offer.rank, result.value, result.passed_over, on, what
         )
         return Outcome(
-            request, calloff.status, calloff, provider, result.passed_over, position=after
+            request,
+            calloff.status,
+            calloff,
+            provider,
+            result.passed_over,
+            position=after,
+            approval_reason=why,
         )
 
     def _cascade_after(self, request: Request, on: date, closed: CallOff) -> Outcome:

@@ -10,6 +10,16 @@ from calloff.domain.model import Framework
 from calloff.domain.money import format_money
 
 
+def split_purchases(fw: Framework) -> str:
+    """How call-offs count together towards the approval threshold (docs/rules.md)."""
+    if fw.aggregation_days == 0:
+        return "Split purchases: each call-off counts alone towards approval (aggregation_days 0)"
+    return (
+        "Split purchases: one officer's call-offs to one provider on one lot within "
+        f"{fw.aggregation_days} days of each other count together towards approval"
+    )
+
+
 def lines(fw: Framework, today: date) -> list[str]:
     """One line per fact; "not set" where the definition gives none."""
     f = fw.facts

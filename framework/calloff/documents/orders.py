@@ -28,6 +28,7 @@ from calloff.domain.model import CLOSED, FINISHED, CallOff
 from calloff.domain.money import ZERO, from_pence, json_money
 from calloff.domain.officers import said
 from calloff.errors import InvalidInput
+from calloff.store.splitting import reason_in
 
 if TYPE_CHECKING:
     from calloff.actions.service import Service
@@ -171,6 +172,9 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
             "officers": {ACTED[e["action"]]: e["officer"] for e in steps},
             "acted_by": acted,
             "lot_title": fw.lot(c.lot).title,
+            "approval_reason": next(
+                (reason_in(e) for e in events if e["action"] == "calloff.offer"), None
+            ),
             "request_detail": json_shapes.request(request),
             "passed_over": json_shapes.passed_over(store.passed_over(c.id)),
             "spent": json_money(spent),

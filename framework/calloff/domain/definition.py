@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from calloff.domain import facts, finance, toml_files, transparency_settings
+from calloff.domain import facts, finance, splitting, toml_files, transparency_settings
 from calloff.domain.competition import AWARD_ROUTES, Criterion, check_criteria
 from calloff.domain.dates import FinancialYear, parse_date
 from calloff.domain.model import ACT_IN_FORCE, REGIMES, Framework, FundingStream, Lot, Term
@@ -146,6 +146,7 @@ def _framework(data: dict[str, Any]) -> Framework:
         response_days=response_days,
         holidays=holidays,
         approval_threshold=None if threshold is None else parse_money(str(threshold)),
+        aggregation_days=splitting.read_days(data),
         key_decision=_key_decision(data),
         terms_statement=str(data.get("terms", "")).strip(),
         regime=regime,

@@ -124,6 +124,7 @@ class Framework:
     response_days: int = 3
     holidays: str = "england-and-wales"
     approval_threshold: Decimal | None = None
+    aggregation_days: int = 30  # split purchases count together (calloff.domain.splitting)
     # Over this value an approval is a key decision and needs a decision reference.
     key_decision: Decimal | None = None
     terms_statement: str = ""

@@ -14,7 +14,7 @@ import sqlite_utils
 
 from calloff.domain.model import FINISHED, LIVE
 from calloff.domain.money import to_pence
-from calloff.store import facts, finance
+from calloff.store import facts, finance, splitting
 from calloff.store.invoices import invoice_key
 
 
@@ -384,4 +384,5 @@ MIGRATIONS: dict[int, Any] = {
     11: _migrate_11_to_12,
     12: facts.migrate,  # the framework's own facts, and two more provider statuses
     13: finance.add_columns,  # purchase order numbers and invoice lines' codes
+    14: splitting.migrate,  # split purchases count together against approval
 }

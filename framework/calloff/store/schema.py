@@ -17,7 +17,7 @@ import sqlite_utils
 from calloff.domain.competition import Criterion
 from calloff.domain.model import Framework, FundingStream, Lot, Term
 from calloff.errors import DatabaseError
-from calloff.store import facts, finance
+from calloff.store import facts, finance, splitting
 from calloff.store.faults import busy_timeout
 from calloff.store.migrations import MIGRATIONS as MIGRATIONS  # re-exported for Store.create
 from calloff.store.migrations import create_audit_head
@@ -27,7 +27,7 @@ from calloff.store.trail import now_stamp
 if TYPE_CHECKING:
     from calloff.store.database import Store
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 
 def connect(path: Path, immutable: bool = False) -> sqlite_utils.Database:
@@ -302,7 +302,7 @@ def write_framework(store: Store, fw: Framework) -> None:
             "standstill_days": fw.standstill_days,
             "practitioners_target": fw.practitioners_target,
             "publishing_contact": fw.publishing_contact or None,
-            **facts.row(fw.facts) | finance.row(fw.finance, fw.transparency),
+            **facts.row(fw.facts) | finance.row(fw.finance, fw.transparency) | splitting.row(fw),
         },
     )
     for lot in fw.lots:
@@ -379,6 +379,7 @@ def read_framework(store: Store) -> Framework:
         response_days=row["response_days"],
         holidays=row["holidays"],
         approval_threshold=facts.amount(row["approval_threshold_pence"]),
+        aggregation_days=row["aggregation_days"],
         key_decision=facts.amount(row["key_decision_pence"]),
         terms_statement=row["terms"] or "",
         regime=row["regime"],

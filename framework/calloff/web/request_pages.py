@@ -200,6 +200,8 @@ def _outcome_lines(outcome: Any) -> str:
         f"{outcome.provider.name} (rank {c.rank} on lot {c.lot}) at {money(c.value)}, "
         f"{c.funding}; {answer} Headroom left {money(c.headroom_after)}."
     )
+    if outcome.approval_reason:
+        lines.append(f"Needs approval: {outcome.approval_reason}.")
     return "\n".join(lines)
 
 
