@@ -14,7 +14,7 @@ import sqlite_utils
 
 from calloff.domain.model import FINISHED, LIVE
 from calloff.domain.money import to_pence
-from calloff.store import facts, finance, splitting
+from calloff.store import facts, finance, seal_parts, splitting
 from calloff.store.invoices import invoice_key
 
 
@@ -385,4 +385,5 @@ MIGRATIONS: dict[int, Any] = {
     12: facts.migrate,  # the framework's own facts, and two more provider statuses
     13: finance.add_columns,  # purchase order numbers and invoice lines' codes
     14: splitting.migrate,  # split purchases count together against approval
+    15: seal_parts.create_table,  # the seal by parts, for the checks before a decision
 }
