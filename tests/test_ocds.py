@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import stat
 from datetime import date, timedelta
 from decimal import Decimal
@@ -26,6 +25,7 @@ import calloff
 from calloff.demo.leeds import run_demo
 from tests import ocds_schema
 from tests.conftest import Calloff
+from tests.rehash import rewrite_events
 from tests.test_publishing import build_leeds
 
 TODAY = date.today().isoformat()
@@ -216,10 +216,7 @@ def test_the_same_records_give_the_same_releases_and_a_change_a_new_one(own):
     first = own.ok("publish", "ocds").stdout
     assert own.ok("publish", "ocds").stdout == first
     before = {r["ocid"]: r for r in json.loads(first)["releases"]}
-    conn = sqlite3.connect(own.db)
-    conn.execute("UPDATE events SET recorded_at = '2026-01-05T09:00:00+00:00'")
-    conn.commit()
-    conn.close()
+    rewrite_events(own.db, "UPDATE events SET recorded_at = '2026-01-05T09:00:00+00:00'")
     older = package(own)
     own.ok("spend", "pay", "A-UNPAID", "--on", "2015-09-01")
     after = by_ocid(package(own))
@@ -457,8 +454,8 @@ def test_any_database_gives_a_valid_package(tmp_path_factory, ids, lives):
                 lot=4, title=f"Request {n}", start="2015-06-01", value=value, on="2015-05-01"
             )
             offer = office.allocate(request.id, on="2015-05-01")
-            if offer.calloff is None:
-                continue
+            if offer.calloff is None or offer.calloff.status == "awaiting_approval":
+                continue  # (one officer's call-offs to one provider add up: issue 32)
             cid = offer.calloff.id
             if outcome == "decline":
                 office.decline(cid, reason="busy", on="2015-05-02")
