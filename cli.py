@@ -2200,8 +2200,13 @@ def report_quarterly(
 
     guard_terminal(fmt, output)
     guard_output(output, desk.db, force)
-    text = desk.office().report_file(
-        year=year, quarter=quarter, format=fmt, templates=templates, as_recorded=as_recorded
+    text = desk.office().report_file(  # piece by piece: drawn as it is written
+        year=year,
+        quarter=quarter,
+        format=fmt,
+        templates=templates,
+        as_recorded=as_recorded,
+        pieces=True,
     )
     write_output(text, output, desk.db, force)
 
@@ -2268,7 +2273,8 @@ def _publish(
     fmt = _publication_format(fmt, as_json)
     guard_terminal(fmt, output)
     guard_output(output, desk.db, force)
-    publication = desk.office().publication_file(name, format=fmt, **period)
+    # Piece by piece: the rows are read from the database as the file is written.
+    publication = desk.office().publication_file(name, format=fmt, pieces=True, **period)
     write_output(publication.text, output, desk.db, force)
     _not_over_yet(publication.period_end)
 
@@ -2475,9 +2481,11 @@ def due(desk: Desk, on: date | None, everything: bool, as_json: bool) -> None:
     published ITEM` records one as done."""
     day = effective(on)
     office = desk.office()
-    calendar = office.due(on=day, all=everything)
+    calendar = office.due(on=day, all=everything, stream=True)  # item by item: flat memory
     if as_json:
-        return emit(calendar)
+        from calloff.documents.json_pieces import pieces
+
+        return write_output(pieces(calendar), None, desk.db, False)
     click.echo(
         f"Due as at {day} ({office.framework.regime_name}): {calendar['overdue']} overdue, "
         f"{calendar['open'] - calendar['overdue']} to come, {calendar['published']} published."

@@ -21,14 +21,15 @@ if TYPE_CHECKING:
     from calloff.publishing.published import Published
 
 
-Content = TypeVar("Content", str, bytes)
+Content = TypeVar("Content", str, bytes, Iterator[str])
 
 
 @attrs.frozen
 class PublicationFile(Generic[Content]):
-    """A publication's file (`text`: str for CSV and JSON, bytes for xlsx), and the last
-    day of the period it covers (None where it covers no period): a file for a period not
-    yet over may still change."""
+    """A publication's file (`text`: str for CSV and JSON, bytes for xlsx; or, asked for
+    in `pieces`, the CSV or JSON text as an iterator of pieces), and the last day of the
+    period it covers (None where it covers no period): a file for a period not yet over
+    may still change."""
 
     text: Content
     period_end: date | None
@@ -94,14 +95,19 @@ class Publishing:
         year: FinancialYear | str | None,
         quarter: int | None,
         half: Any,
+        stream: bool = False,
     ) -> dict[str, Any]:
+        """The publication as a dict; with `stream`, the rows of the spend file and the
+        payments notice's invoices as iterators, read as the file is written."""
         from calloff.publishing import payments, transparency
 
         store = self.service.store
         if publication == "payment-performance":
             if not isinstance(half, payments.HalfYear):
                 half = payments.HalfYear.parse(_text(half or "", "half"))
-            built = payments.performance(store, half)
+            built = payments.performance(store, half, stream)
+        elif publication == "spend" and year is not None and quarter is not None:
+            built = transparency.spend(store, _period(year, quarter), quarter, stream)
         else:
             build = {
                 "spend": transparency.spend,
@@ -185,19 +191,24 @@ class Publishing:
         all: bool = False,
         limit: int | None = None,
         offset: int = 0,
+        stream: bool = False,
     ) -> dict[str, Any]:
         """The compliance calendar as at `on`: the same document as `calloff due --json`;
-        its `items` `limit` from `offset`, a page at a time (the counts are of them all)."""
+        its `items` `limit` from `offset`, a page at a time (the counts are of them all).
+        With `stream`, `items` is an iterator, read once, that gives them one at a time:
+        for a calendar too long to hold."""
         from calloff.publishing import calendar
 
-        if not isinstance(all, bool):
-            raise InvalidInput("all must be True or False")
+        for name, flag in (("all", all), ("stream", stream)):
+            if not isinstance(flag, bool):
+                raise InvalidInput(f"{name} must be True or False")
         return calendar.calendar(
             self.service.store,
             _day(on),
             all,
             None if limit is None else _count(limit, "limit", 1, 10_000),
             _count(offset, "offset", 0, 10**9) or 0,
+            stream,
         )
 
     def due_item(self, item: str, *, on: Day | None = None) -> dict[str, Any]:
@@ -265,6 +276,7 @@ class Publishing:
         format: Literal["xlsx"],
         templates: str | Path | None = ...,
         as_recorded: int | str | None = ...,
+        pieces: bool = ...,
     ) -> bytes: ...
     @overload
     def report_file(
@@ -275,6 +287,7 @@ class Publishing:
         format: Literal["md", "html", "csv", "json"] = ...,
         templates: str | Path | None = ...,
         as_recorded: int | str | None = ...,
+        pieces: Literal[False] = ...,
     ) -> str: ...
     @overload
     def report_file(
@@ -282,9 +295,10 @@ class Publishing:
         *,
         year: FinancialYear | str,
         quarter: int | None = ...,
-        format: str,
+        format: str = ...,
         templates: str | Path | None = ...,
         as_recorded: int | str | None = ...,
+        pieces: bool = ...,
     ) -> Any: ...
     def report_file(
         self,
@@ -294,14 +308,19 @@ class Publishing:
         format: str = "md",
         templates: str | Path | None = None,
         as_recorded: int | str | None = None,
-    ) -> str | bytes:
+        pieces: bool = False,
+    ) -> str | bytes | Iterator[str]:
         """The quarterly report as `calloff report quarterly` writes it: Markdown, HTML,
         CSV or JSON (str), from the council's own `templates` where given, or an Excel
-        workbook (xlsx, bytes)."""
-        from calloff.reports.files import render_report
+        workbook (xlsx, bytes). With `pieces`, the text comes as an iterator of pieces,
+        Markdown and HTML drawn as they are written, their listings read from the
+        database as the template goes through them: for a report too large to hold."""
+        from calloff.reports.files import report_pieces
 
+        if not isinstance(pieces, bool):
+            raise InvalidInput("pieces must be True or False")
         fy = _period(year, quarter)
-        return render_report(
+        found = report_pieces(
             self.service.store,
             fy,
             quarter,
@@ -309,6 +328,7 @@ class Publishing:
             None if templates is None else _path(templates, "templates"),
             as_recorded,
         )
+        return found if pieces or isinstance(found, bytes) else "".join(found)
 
     def publication_file(
         self,
@@ -319,20 +339,27 @@ class Publishing:
         half: str | None = None,
         format: str = "csv",
         columns: str | None = None,
+        pieces: bool = False,
     ) -> PublicationFile[Any]:
         """A publication as the file `calloff publish NAME` writes (CSV or JSON as str, an
         Excel workbook, xlsx, as bytes), with the last day of its period: a file for a
         period not yet over may still change.
         `columns` is `calloff` or `lga` (the Local Government Association's names, for
-        spend and contracts); None takes the framework's default."""
-        from calloff.publishing.files import render
+        spend and contracts); None takes the framework's default. With `pieces`, a CSV or
+        JSON file's `text` is an iterator of its pieces, the rows read from the database
+        as they are written: for a file too big to hold (a workbook stays whole)."""
+        from calloff.publishing.files import pieces as file_pieces
 
+        if not isinstance(pieces, bool):
+            raise InvalidInput("pieces must be True or False")
         chosen = self._columns(publication, columns)
-        built = self._in_columns(self._build(publication, year, quarter, half), chosen)
+        built = self._build(publication, year, quarter, half, stream=pieces)
+        built = self._in_columns(built, chosen)
         end = built.get("period_end")
         if isinstance(end, str):
             end = date.fromisoformat(end)
-        return PublicationFile(render(built, _text(format, "format")), end)
+        text = file_pieces(built, _text(format, "format"))
+        return PublicationFile(text if pieces or isinstance(text, bytes) else "".join(text), end)
 
     def payments_duty(self) -> str | None:
         """None where the duty to publish payments over £30,000 (Procurement Act 2023,

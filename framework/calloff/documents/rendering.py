@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,6 +92,14 @@ def render(
 ) -> str:
     """Render a template within the limits of `calloff.documents.sandbox`."""
     return sandbox.render(environment(kind, templates), name, context)
+
+
+def render_pieces(
+    name: str, kind: str, context: dict[str, Any], templates: str | Path | None = None
+) -> Iterator[str]:
+    """`render`, a batch of text at a time, to be written as it is made (a report too
+    large to hold whole); the template is read now, so a fault in it is raised here."""
+    return sandbox.stream(environment(kind, templates), name, context)
 
 
 def render_text(name: str, context: dict[str, Any]) -> str:

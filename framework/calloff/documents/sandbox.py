@@ -5,7 +5,8 @@ is also bounded, so that a mistake in it (a loop that never ends, a string multi
 billion times, a macro that calls itself) stops with one line naming the template and its
 line instead of hanging the command or eating the machine's memory:
 
-- **time**: `MAX_SECONDS` per render (an interval timer; in the main thread only);
+- **time**: `MAX_SECONDS` of the template's own running per render (an interval timer,
+  paused while a streamed render's pieces are written; in the main thread only);
 - **output**: `MAX_CHARS` characters, counted as the template produces them;
 - **memory**: `MAX_MEMORY` bytes more than the command held when the render began
   (the address-space limit; in the main thread, on Linux);
@@ -144,31 +145,65 @@ def bound_filters(env: jinja2.Environment) -> None:
 
 def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     """Render template `name`; every way it can fail is one line naming it (and its line)."""
-    parts: list[str] = []
-    produced = 0
-    try:
-        with _limits():
-            try:  # reading and compiling a template is bounded too
-                template = env.get_template(name)
-            except jinja2.TemplateNotFound as e:
-                raise NotFound(f"template {e.name or name} was not found") from None
-            except jinja2.TemplateSyntaxError as e:
-                raise InvalidInput(
-                    f"template {e.name or name} line {e.lineno}: {e.message}"
-                ) from None
-            except UnicodeDecodeError:
-                raise InvalidInput(
-                    f"template {name} (or one it includes) is not UTF-8 text: save it as UTF-8"
-                ) from None
-            except RecursionError:
-                raise InvalidInput(
-                    f"template {name} is nested too deeply to read: simplify it"
-                ) from None
-            for chunk in template.generate(**context):
+    return "".join(stream(env, name, context))
+
+
+BATCH = 64 * 1024  # characters a streamed render gathers before it hands them on
+
+
+def stream(env: jinja2.Environment, name: str, context: dict[str, Any]) -> Iterator[str]:
+    """Render template `name` a batch of characters at a time, to be written as it goes:
+    the template is read (and any fault in reading it raised) now, the rest as the pieces
+    are asked for. The limits hold while the template runs, not while its pieces are being
+    written: its time is counted across the batches, and a slow reader costs none of it."""
+    clock = [float(MAX_SECONDS)]
+    with _failures(name), _limits(clock):
+        try:  # reading and compiling a template is bounded too
+            template = env.get_template(name)
+        except jinja2.TemplateNotFound as e:
+            raise NotFound(f"template {e.name or name} was not found") from None
+        except jinja2.TemplateSyntaxError as e:
+            raise InvalidInput(f"template {e.name or name} line {e.lineno}: {e.message}") from None
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                f"template {name} (or one it includes) is not UTF-8 text: save it as UTF-8"
+            ) from None
+        except RecursionError:
+            raise InvalidInput(
+                f"template {name} is nested too deeply to read: simplify it"
+            ) from None
+    return _batches(template, name, context, clock)
+
+
+def _batches(
+    template: jinja2.Template, name: str, context: dict[str, Any], clock: list[float]
+) -> Iterator[str]:
+    produced, done = 0, False
+    with _failures(name), _limits(clock):
+        chunks = template.generate(**context)
+    while not done:
+        parts: list[str] = []
+        size = 0
+        with _failures(name), _limits(clock):
+            for chunk in chunks:
                 produced += len(chunk)
                 if produced > MAX_CHARS:
                     raise TemplateLimit(f"it produced more than {MAX_CHARS:,} characters")
                 parts.append(chunk)
+                size += len(chunk)
+                if size >= BATCH:
+                    break
+            else:
+                done = True
+        if parts:
+            yield "".join(parts)
+
+
+@contextlib.contextmanager
+def _failures(name: str) -> Iterator[None]:
+    """Every way running a template can fail, as one line naming it (and its line)."""
+    try:
+        yield
     except _OutOfTime:
         raise InvalidInput(
             _where(name, None) + f"still running after {MAX_SECONDS} seconds: "
@@ -189,7 +224,6 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
         raise TemplateLimit(_where(name, e) + str(e)) from None
     except (ArithmeticError, LookupError, TypeError, ValueError, jinja2.TemplateError) as e:
         raise InvalidInput(_where(name, e) + f"{type(e).__name__}: {e}") from None
-    return "".join(parts)
 
 
 def _where(name: str, error: BaseException | None) -> str:
@@ -204,17 +238,18 @@ def _where(name: str, error: BaseException | None) -> str:
 
 
 @contextlib.contextmanager
-def _limits() -> Iterator[None]:
-    """The time and memory limits, where this process can set them: the main thread."""
+def _limits(clock: list[float]) -> Iterator[None]:
+    """The time and memory limits, where this process can set them: the main thread.
+    `clock` holds the seconds left, and is left holding what remains after this run."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    with _memory_limit(), _time_limit():
+    with _memory_limit(), _time_limit(clock):
         yield
 
 
 @contextlib.contextmanager
-def _time_limit() -> Iterator[None]:
+def _time_limit(clock: list[float]) -> Iterator[None]:
     if not hasattr(signal, "setitimer"):
         yield
         return
@@ -222,12 +257,14 @@ def _time_limit() -> Iterator[None]:
     def out_of_time(signum: int, frame: Any) -> None:
         raise _OutOfTime
 
+    if clock[0] <= 0:
+        raise _OutOfTime
     previous = signal.signal(signal.SIGALRM, out_of_time)
-    signal.setitimer(signal.ITIMER_REAL, MAX_SECONDS)
+    signal.setitimer(signal.ITIMER_REAL, clock[0])
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        clock[0] = signal.setitimer(signal.ITIMER_REAL, 0)[0]
         signal.signal(signal.SIGALRM, previous)
 
 

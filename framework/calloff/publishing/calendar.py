@@ -8,285 +8,123 @@ the framework's regime; recording that it was published (`calloff published`) cl
 from that day. So a back-dated acceptance or variation shows up in the calendar at once,
 and the calendar as at any past day is the one the officer saw then.
 
-Periods "beginning with" a day count that day as day 1 (the Procurement Act 2023's words
-in s.53, s.69, s.70 and s.80): 30 days beginning with 18 June end on 17 July.
+The items are made in `calloff.publishing.calendar_items`; here they are put in order and
+counted. Each kind comes from its own query already in the calendar's order
+(`calloff.store.calendar_rows`), merged as they are read, and the counts are SQL's: a
+calendar of 100,000 call-offs is written item by item without being held.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import heapq
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
 
-import attrs
-from dateutil.relativedelta import relativedelta
-
-from calloff.domain.dates import FinancialYear, quarter_of
-from calloff.domain.model import FINISHED, Framework
+from calloff.domain.model import Framework
+from calloff.publishing.calendar_items import (
+    MAKERS,
+    DueItem,
+    needs_change_notice,
+    period_items,
+    within,
+)
+from calloff.store import calendar_rows
 from calloff.store.database import Store
-from calloff.store.rows import to_date
+
+__all__ = [
+    "DueItem",
+    "calendar",
+    "counts",
+    "find",
+    "item",
+    "items",
+    "needs_change_notice",
+    "within",
+]
 
 
-@attrs.frozen
-class DueItem:
-    """One thing to publish: what, why, by when, and the command that produces it."""
-
-    item: str
-    kind: str
-    title: str
-    event: str
-    event_on: date
-    due_by: date
-    basis: str
-    command: str
-    # The first day it can be published: a quarter's file once the quarter is over, a
-    # call-off's notices once it was entered into (a change notice before its variation).
-    earliest: date
-    calloff: int | None = None
-    published_on: date | None = None
-    reference: str | None = None
-
-    def overdue(self, on: date) -> bool:
-        return self.published_on is None and self.due_by < on
-
-    def as_dict(self, on: date) -> dict[str, Any]:
-        late = self.published_on is not None and self.published_on > self.due_by
-        return {
-            "item": self.item,
-            "kind": self.kind,
-            "title": self.title,
-            "event": self.event,
-            "event_on": self.event_on.isoformat(),
-            "due_by": self.due_by.isoformat(),
-            "overdue": self.overdue(on),
-            "days_overdue": max((on - self.due_by).days, 0) if self.published_on is None else None,
-            "days_left": max((self.due_by - on).days, 0) if self.published_on is None else None,
-            "basis": self.basis,
-            "command": self.command,
-            "calloff": self.calloff,
-            "published_on": self.published_on.isoformat() if self.published_on else None,
-            "reference": self.reference,
-            "published_late": late if self.published_on else None,
-        }
-
-
-def within(day: date, days: int) -> date:
-    """The last day of the period of `days` days beginning with `day`."""
-    return day + timedelta(days=days - 1)
-
-
-def items(store: Store, on: date) -> list[DueItem]:
+def items(
+    store: Store,
+    on: date,
+    everything: bool = True,
+    only: int | None = None,
+    periods: list[DueItem] | None = None,
+) -> Iterator[DueItem]:
     """Every due item that had arisen by the end of day `on`, each marked published if
-    that was recorded as done on or before `on`. Overdue first, then by deadline."""
+    that was recorded as done on or before `on` (or, not `everything`, only those not
+    published), overdue first, then by deadline. One at a time, merged from the kinds'
+    queries as they give them in that order, so a calendar of any length is read in flat
+    memory. With `only`, call-off `only`'s items alone; `periods` are the periods' items,
+    if they were worked out already."""
     fw = store.framework()
-    found = [*_calloff_items(store, fw, on), *_period_items(store, fw, on)]
-    done = {r["item"]: r for r in store.disclosures.published_by(on)}
-    marked = [
-        attrs.evolve(
-            i,
-            published_on=to_date(done[i.item]["published_on"]),
-            reference=done[i.item]["reference"],
-        )
-        if i.item in done
-        else i
-        for i in found
-    ]
-    return sorted(marked, key=lambda i: (not i.overdue(on), i.due_by, i.item))
+    params = _params(fw, on)
+    streams = [_kind(kind, store, params, everything, only, fw) for kind in _kinds(fw)]
+    if only is None:
+        found = period_items(store, fw, on) if periods is None else periods
+        shown = [i for i in found if everything or i.published_on is None]
+        streams.append(iter(sorted(shown, key=_order(on))))
+    return heapq.merge(*streams, key=_order(on))
 
 
-def _calloff_items(store: Store, fw: Framework, on: date) -> list[DueItem]:
-    pa2023 = fw.regime == "pa2023"
-    found = []
-    for c in store.disclosures.entered_by(on):
-        entered = date.fromisoformat(c["decided_on"])
-        cid, title = c["id"], c["title"]
-        days = 120 if pa2023 and fw.light_touch else 30
-        if pa2023:
-            what = f"Contract details notice (UK7) for call-off {cid}: {title}"
-            basis = f"Procurement Act 2023, s.53: within {days} days of entering into the "
-            basis += "contract" + (" (light-touch)" if fw.light_touch else "")
+def _order(on: date) -> Callable[[DueItem], tuple[bool, date, str]]:
+    """Overdue first, then by deadline, then by name: the order each query gives too."""
+    return lambda i: (not i.overdue(on), i.due_by, i.item)
+
+
+def _kinds(fw: Framework) -> list[calendar_rows.Kind]:
+    """The kinds of call-off item the framework's regime asks for."""
+    if fw.regime != "pa2023":
+        return [calendar_rows.DETAILS]
+    found = [calendar_rows.DETAILS, calendar_rows.TERMINATION, calendar_rows.AWARD]
+    return found if fw.light_touch else [*found, calendar_rows.CHANGE]
+
+
+def _params(fw: Framework, on: date) -> dict[str, Any]:
+    """The day, the days a details notice has (the last counted from the entry's own day)
+    and the least value before VAT any award notice's threshold could be met by."""
+    from calloff.domain.facts import THRESHOLDS
+
+    days = 120 if fw.regime == "pa2023" and fw.light_touch else 30
+    lowest = min(light if fw.light_touch else central for _, central, light in THRESHOLDS)
+    return {"on": on.isoformat(), "days": f"+{days - 1} days", "least": int(lowest * 100)}
+
+
+def _kind(
+    kind: calendar_rows.Kind,
+    store: Store,
+    params: dict[str, Any],
+    everything: bool,
+    only: int | None,
+    fw: Framework,
+) -> Iterator[DueItem]:
+    """One kind's items in the calendar's order (the query has run when this returns)."""
+    make = MAKERS[kind.name]
+    found = calendar_rows.rows(store, kind, params, everything, only)
+    return (i for i in (make(fw, row) for row in found) if i is not None)
+
+
+def counts(store: Store, on: date, periods: list[DueItem] | None = None) -> tuple[int, int, int]:
+    """How many items the calendar as at `on` has: open, of those overdue, and published.
+    Counted by SQL, but for the award notices (whose threshold is applied here, to the few
+    call-offs worth enough) and the periods' items (a few a year)."""
+    fw = store.framework()
+    params = _params(fw, on)
+    open_, overdue, published = 0, 0, 0
+    counted = list(period_items(store, fw, on) if periods is None else periods)
+    for kind in _kinds(fw):
+        if kind is calendar_rows.AWARD:
+            counted.extend(_kind(kind, store, params, True, None, fw))
         else:
-            what = f"Contracts Finder: award of call-off {cid}: {title}"
-            basis = "Public Contracts Regulations 2015, Part 4: the award on Contracts Finder, "
-            basis += "within 30 days"
-        found.append(
-            DueItem(
-                item=f"calloff-{cid}-details",
-                kind="details",
-                title=what,
-                event=f"call-off {cid} was entered into on {entered}",
-                event_on=entered,
-                due_by=within(entered, days),
-                basis=basis,
-                command=f"calloff publish notice {cid} --type details",
-                earliest=entered,
-                calloff=cid,
-            )
-        )
-        closed = to_date(c["closed_on"])
-        if pa2023 and c["status"] in FINISHED and closed is not None and closed <= on:
-            how = "completed" if c["status"] == "completed" else "cancelled"
-            found.append(
-                DueItem(
-                    item=f"calloff-{cid}-termination",
-                    kind="termination",
-                    title=f"Contract termination notice (UK11) for call-off {cid}: {title}",
-                    event=f"call-off {cid} was {how} on {closed}",
-                    event_on=closed,
-                    due_by=within(closed, 30),
-                    basis="Procurement Act 2023, s.80: within 30 days of the contract ending, "
-                    "however it ends",
-                    command=f"calloff publish notice {cid} --type termination",
-                    earliest=closed,
-                    calloff=cid,
-                )
-            )
-    if pa2023:
-        found.extend(_award_items(store, fw, on))
-    if pa2023 and not fw.light_touch:
-        found.extend(_change_items(store, on))
-    return found
-
-
-def _award_items(store: Store, fw: Framework, on: date) -> list[DueItem]:
-    """s.50(1): a contract award notice (UK6) before entering into a call-off at or above
-    the threshold; the provider's acceptance is refused until it is recorded published."""
-    from calloff.domain.facts import threshold
-    from calloff.domain.money import format_money, from_pence
-    from calloff.domain.rules import needs_award_notice
-
-    found = []
-    for c in store.disclosures.offered_by(on):
-        raised, offered = date.fromisoformat(c["raised_on"]), date.fromisoformat(c["offered_on"])
-        if not needs_award_notice(fw, from_pence(c["initial_value_pence"]), c["vat"], raised):
-            continue
-        cid, limit = c["id"], format_money(threshold(fw.light_touch, raised))
-        respond_by = to_date(c["respond_by"])
-        found.append(
-            DueItem(
-                item=f"calloff-{cid}-award",
-                kind="award",
-                title=f"Contract award notice (UK6) for call-off {cid}: {c['title']}",
-                event=f"call-off {cid} was offered to {c['provider']} on {offered}",
-                event_on=offered,
-                due_by=respond_by if respond_by and respond_by >= offered else offered,
-                basis="Procurement Act 2023, s.50(1) and regulation 27: before entering into "
-                f"the contract (at or over the {limit} threshold, including VAT"
-                + (", light-touch)" if fw.light_touch else ")")
-                + "; the acceptance is refused until it is recorded published",
-                command=f"calloff publish notice {cid} --type award",
-                earliest=offered,
-                calloff=cid,
-            )
-        )
-    return found
-
-
-def needs_change_notice(old_pence: int, new_pence: int) -> bool:
-    """s.75(2): no notice for a change of the value by 10% or less (goods or services)."""
-    return abs(new_pence - old_pence) * 10 > old_pence
-
-
-def _change_items(store: Store, on: date) -> list[DueItem]:
-    from calloff.domain.money import format_money, from_pence
-
-    found = []
-    for v in store.disclosures.variations_by(on):
-        if not needs_change_notice(v["old_value_pence"], v["new_value_pence"]):
-            continue
-        cid, effective = v["calloff_id"], date.fromisoformat(v["effective_on"])
-        old, new = from_pence(v["old_value_pence"]), from_pence(v["new_value_pence"])
-        found.append(
-            DueItem(
-                item=f"calloff-{cid}-change-{v['number']}",
-                kind="change",
-                title=f"Contract change notice (UK10) for call-off {cid}: value "
-                f"{format_money(old)} to {format_money(new)}",
-                event=f"call-off {cid} is varied from {effective}",
-                event_on=effective,
-                due_by=effective - timedelta(days=1),
-                basis="Procurement Act 2023, s.75: before the modification, which changes "
-                "the value by more than 10%",
-                command=f"calloff publish notice {cid} --type change --variation {v['number']}",
-                earliest=date.fromisoformat(v["decided_on"]),
-                calloff=cid,
-            )
-        )
-    return found
-
-
-def _quarters(store: Store, fw: Framework, on: date) -> list[tuple[FinancialYear, int]]:
-    """Each quarter that has ended by `on`, from the term's first to the last in which the
-    framework or a call-off under it was in force or a payment was made."""
-    until = max(fw.term.end, store.disclosures.last_activity() or fw.term.end)
-    year, quarter = FinancialYear.of(fw.term.start), quarter_of(fw.term.start)
-    found: list[tuple[FinancialYear, int]] = []
-    while True:
-        start, end = year.quarter_dates(quarter)
-        if start > until or end >= on:
-            return found
-        found.append((year, quarter))
-        year, quarter = (
-            (year, quarter + 1) if quarter < 4 else (FinancialYear(year.start_year + 1), 1)
-        )
-
-
-def _period_items(store: Store, fw: Framework, on: date) -> list[DueItem]:
-    pa2023 = fw.regime == "pa2023"
-    found = []
-    for year, quarter in _quarters(store, fw, on):
-        end = year.quarter_dates(quarter)[1]
-        period = f"{year}-Q{quarter}"
-        month_after = end + relativedelta(months=1, day=31)
-        code = (
-            "Local Government Transparency Code 2015: quarterly, within one month of the "
-            "quarter's end"
-        )
-        for kind, what in (("spend", "spend over £500"), ("contracts", "contracts over £5,000")):
-            found.append(
-                DueItem(
-                    item=f"{kind}-{period}",
-                    kind=kind,
-                    title=f"Transparency Code {what}, {year} Q{quarter}",
-                    event=f"quarter {year} Q{quarter} ended on {end}",
-                    event_on=end,
-                    due_by=month_after,
-                    basis=code,
-                    command=f"calloff publish {kind} --year {year} --quarter {quarter}",
-                    earliest=end + timedelta(days=1),
-                )
-            )
-        if pa2023:
-            found.append(
-                DueItem(
-                    item=f"payments-{period}",
-                    kind="payments",
-                    title=f"Payments over £30,000, {year} Q{quarter}",
-                    event=f"quarter {year} Q{quarter} ended on {end}",
-                    event_on=end,
-                    due_by=within(end, 30),
-                    basis="Procurement Act 2023, s.70: within 30 days beginning with the "
-                    "quarter's last day",
-                    command=f"calloff publish payments --year {year} --quarter {quarter}",
-                    earliest=end + timedelta(days=1),
-                )
-            )
-        if pa2023 and quarter in (2, 4):
-            half = f"{year}-H{quarter // 2}"
-            found.append(
-                DueItem(
-                    item=f"payment-performance-{half}",
-                    kind="payment-performance",
-                    title=f"Payments compliance notice (UK17), {half}",
-                    event=f"half-year {half} ended on {end}",
-                    event_on=end,
-                    due_by=within(end, 30),
-                    basis="Procurement Act 2023, s.69: within 30 days beginning with the "
-                    "half-year's last day",
-                    command=f"calloff publish payment-performance --half {half}",
-                    earliest=end + timedelta(days=1),
-                )
-            )
-    return found
+            more = calendar_rows.counts(store, kind, params)
+            open_, overdue, published = open_ + more[0], overdue + more[1], published + more[2]
+    for i in counted:
+        open_ += i.published_on is None
+        overdue += i.overdue(on)
+        published += i.published_on is not None
+    return open_, overdue, published
 
 
 def calendar(
@@ -295,35 +133,57 @@ def calendar(
     everything: bool = False,
     limit: int | None = None,
     offset: int = 0,
+    stream: bool = False,
 ) -> dict[str, Any]:
     """`calloff due`: what must be published as at `on`, overdue first; `limit` items
-    from `offset` (a page: the counts are of them all)."""
+    from `offset` (a page: the counts are of them all). With `stream`, `items` is an
+    iterator that gives them one at a time, for a calendar too long to hold."""
     fw = store.framework()
-    found = items(store, on)
-    open_items = [i for i in found if i.published_on is None]
-    shown = found if everything else open_items
-    shown = shown[offset:] if limit is None else shown[offset : offset + limit]
+    periods = period_items(store, fw, on)
+    # The items' queries run before the counts: while they are read, the counts see the
+    # same records.
+    found = items(store, on, everything, periods=periods)
+    open_, overdue, published = counts(store, on, periods)
+    shown = itertools.islice(found, offset, None if limit is None else offset + limit)
+    dicts = (i.as_dict(on) for i in shown)
     return {
         "on": on.isoformat(),
         "framework": fw.reference,
         "regime": fw.regime,
         "light_touch": fw.light_touch,
-        "overdue": sum(1 for i in open_items if i.overdue(on)),
-        "open": len(open_items),
-        "published": len(found) - len(open_items),
-        "items": [i.as_dict(on) for i in shown],
+        "overdue": overdue,
+        "open": open_,
+        "published": published,
+        "items": dicts if stream else list(dicts),
     }
+
+
+# A call-off's item names its call-off: "calloff-12-details", "calloff-12-change-2".
+_CALLOFF_ITEM = re.compile(r"calloff-([0-9]{1,18})-[a-z0-9-]+")
+
+
+def find(store: Store, name: str, on: date) -> DueItem | None:
+    """One due item by its name (not case-sensitive), as the calendar as at `on` has it,
+    or None: a call-off's item is looked for among that call-off's alone."""
+    wanted = name.strip().lower()
+    if wanted.startswith("calloff-"):
+        match = _CALLOFF_ITEM.fullmatch(wanted)
+        if match is None:
+            return None
+        candidates = items(store, on, only=int(match[1]))
+    else:
+        candidates = iter(period_items(store, store.framework(), on))
+    return next((i for i in candidates if i.item.lower() == wanted), None)
 
 
 def item(store: Store, name: str, on: date) -> DueItem:
     """One due item by its name (not case-sensitive), as the calendar as at `on` has it."""
     from calloff.errors import NotFound
 
-    wanted = name.strip().lower()
-    for found in items(store, on):
-        if found.item.lower() == wanted:
-            return found
-    raise NotFound(
-        f"no due item is called {name!r}",
-        hint="`calloff due --all` lists them, with their names",
-    )
+    found = find(store, name, on)
+    if found is None:
+        raise NotFound(
+            f"no due item is called {name!r}",
+            hint="`calloff due --all` lists them, with their names",
+        )
+    return found

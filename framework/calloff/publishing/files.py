@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, overload
@@ -60,17 +59,17 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-def _table(writer: Any, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> None:
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([cell(row[c]) for c in columns])
+FLUSH = 64 * 1024  # characters of CSV gathered before they are handed on
 
 
-def to_csv(publication: dict[str, Any]) -> str:
+def csv_pieces(publication: dict[str, Any]) -> Iterator[str]:
+    """The CSV file's text, some rows at a time: its rows may be an iterator, read as the
+    file is written."""
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\n")
     name = publication["publication"]
+    columns: Sequence[str]
     if name == "payment-performance":
         # The notice's figures first, then the invoices they were counted from.
         writer.writerow(("measure", "value"))
@@ -79,10 +78,17 @@ def to_csv(publication: dict[str, Any]) -> str:
         for key in FIGURES:
             writer.writerow((key, cell(publication["figures"][key])))
         writer.writerow(())
-        _table(writer, INVOICE_COLUMNS, publication["invoices"])
+        columns, rows = INVOICE_COLUMNS, publication["invoices"]
     else:
-        _table(writer, columns_of(publication), publication["rows"])
-    return out.getvalue()
+        columns, rows = columns_of(publication), publication["rows"]
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell(row[c]) for c in columns])
+        if out.tell() >= FLUSH:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 def to_xlsx(publication: dict[str, Any]) -> bytes:
@@ -120,10 +126,20 @@ def render(publication: dict[str, Any], fmt: Literal["csv", "json"]) -> str: ...
 def render(publication: dict[str, Any], fmt: str) -> Any: ...
 def render(publication: dict[str, Any], fmt: str) -> str | bytes:
     """The file's text (csv, json) or bytes (xlsx)."""
+    found = pieces(publication, fmt)
+    return found if isinstance(found, bytes) else "".join(found)
+
+
+def pieces(publication: dict[str, Any], fmt: str) -> Iterator[str] | bytes:
+    """The file's text (csv, json) piece by piece, as its rows (which may be an iterator)
+    are read; a workbook (xlsx) whole, as bytes: its columns are as wide as their widest
+    cell, so every row is read before the first is written."""
     if fmt not in FORMATS:
         raise InvalidInput(f"format {fmt!r} is not known: choose csv, json or xlsx")
     if fmt == "xlsx":
         return to_xlsx(publication)
     if fmt == "json":
-        return json.dumps(publication, indent=2, ensure_ascii=False, default=_plain) + "\n"
-    return to_csv(publication)
+        from calloff.documents.json_pieces import pieces as json_pieces
+
+        return json_pieces(publication, default=_plain)
+    return csv_pieces(publication)

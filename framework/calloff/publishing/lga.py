@@ -109,21 +109,24 @@ PUBLICATIONS = ("spend", "contracts")
 
 
 def relabel(publication: dict[str, Any], settings: TransparencySettings) -> dict[str, Any]:
-    """`publication` (spend or contracts, as built) with its rows under the LGA's columns."""
+    """`publication` (spend or contracts, as built) with its rows under the LGA's columns:
+    a list for a list, an iterator for an iterator."""
     name = publication["publication"]
     columns: tuple[str, ...]
     if name == "spend":
         columns = SPEND_COLUMNS
-        rows = [_spend_row(row, publication, settings) for row in publication["rows"]]
+        rows = (_spend_row(row, publication, settings) for row in publication["rows"])
     elif name == "contracts":
         columns = CONTRACT_COLUMNS
-        rows = [_contract_row(row, publication, settings) for row in publication["rows"]]
+        rows = (_contract_row(row, publication, settings) for row in publication["rows"])
     else:
         raise InvalidInput(
             f"the LGA's columns are for the spend and contracts files, not {name}: "
             "leave columns out"
         )
-    return {**publication, "rows": rows, "columns": columns}
+    # Rows read one at a time (a streamed spend file) are relabelled one at a time.
+    streamed = not isinstance(publication["rows"], list)
+    return {**publication, "rows": rows if streamed else list(rows), "columns": columns}
 
 
 def _spend_row(

@@ -188,10 +188,8 @@ def _item(
     """The calendar's item for this notice, as at today: its deadline and whether done."""
     name = f"calloff-{calloff_id}-{kind}" + (f"-{chosen['number']}" if chosen else "")
     today = date.today()
-    for i in calendar.items(store, today):
-        if i.item == name:
-            return i.as_dict(today)
-    return None
+    found = calendar.find(store, name, today)
+    return None if found is None or found.item != name else found.as_dict(today)
 
 
 def _required(

@@ -151,11 +151,15 @@ def _percent(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / whole).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
-def performance(store: Store, half: HalfYear) -> dict[str, Any]:
+def performance(store: Store, half: HalfYear, stream: bool = False) -> dict[str, Any]:
     """The payments compliance notice's figures for a half-year, and the invoices behind
     them: those paid in the period (for the average and the bands) and those that fell
-    due in it (for the share not paid by its end)."""
+    due in it (for the share not paid by its end). The figures are SQL's sums over the
+    half-year's invoices alone; with `stream`, `invoices` is an iterator that reads them
+    one at a time, for a file too big to hold."""
     fw = store.framework()
+    # The invoices' query runs first: the figures, read while it is open, see the same records.
+    found = store.disclosures.paid_or_due(half.start, half.end, PAYMENT_DAYS)
     made, days, within_30, within_60, later = store.disclosures.payment_times(
         half.start, half.end, PAYMENT_DAYS
     )
@@ -171,25 +175,7 @@ def performance(store: Store, half: HalfYear) -> dict[str, Any]:
         "payable_unpaid_at_end": unpaid,
         "payable_unpaid_at_end_percent": _percent(unpaid, payable),
     }
-    invoices = [
-        {
-            "invoice": r["invoice"],
-            "supplier": r["name"],
-            "contract_reference": order_reference(fw.id, r["calloff_id"]),
-            "amount_including_vat": from_pence(r["gross"]),
-            "invoice_date": date.fromisoformat(r["spent_on"]),
-            "received": date.fromisoformat(r["received"]),
-            "received_assumed": r["received_on"] is None,
-            "due": date.fromisoformat(r["due"]),
-            "paid": date.fromisoformat(r["paid_on"]) if r["paid_on"] else None,
-            "days_to_pay": r["days"],
-            "band": _band(r["days"]) if r["paid_in"] else None,
-            "paid_in_period": bool(r["paid_in"]),
-            "payable_in_period": bool(r["due_in"]),
-            "unpaid_at_end": r["paid_on"] is None or r["paid_on"] > half.end.isoformat(),
-        }
-        for r in store.disclosures.paid_or_due(half.start, half.end, PAYMENT_DAYS)
-    ]
+    invoices = (_invoice(fw.id, half, r) for r in found)
     return {
         "publication": "payment-performance",
         "organisation": fw.buyer,
@@ -200,7 +186,27 @@ def performance(store: Store, half: HalfYear) -> dict[str, Any]:
         "period_end": half.end,
         "payment_days": PAYMENT_DAYS,
         "figures": figures,
-        "invoices": invoices,
+        "invoices": invoices if stream else list(invoices),
+    }
+
+
+def _invoice(framework_id: str, half: HalfYear, r: dict[str, Any]) -> dict[str, Any]:
+    """One invoice behind the notice, as its row in the file."""
+    return {
+        "invoice": r["invoice"],
+        "supplier": r["name"],
+        "contract_reference": order_reference(framework_id, r["calloff_id"]),
+        "amount_including_vat": from_pence(r["gross"]),
+        "invoice_date": date.fromisoformat(r["spent_on"]),
+        "received": date.fromisoformat(r["received"]),
+        "received_assumed": r["received_on"] is None,
+        "due": date.fromisoformat(r["due"]),
+        "paid": date.fromisoformat(r["paid_on"]) if r["paid_on"] else None,
+        "days_to_pay": r["days"],
+        "band": _band(r["days"]) if r["paid_in"] else None,
+        "paid_in_period": bool(r["paid_in"]),
+        "payable_in_period": bool(r["due_in"]),
+        "unpaid_at_end": r["paid_on"] is None or r["paid_on"] > half.end.isoformat(),
     }
 
 

@@ -12,7 +12,7 @@ from calloff.actions.base import ServiceBase, not_future
 from calloff.domain.model import Framework, clean_text
 from calloff.domain.officers import role_for, said
 from calloff.errors import InvalidInput, NotFound, WrongStatus
-from calloff.publishing.calendar import items
+from calloff.publishing.calendar import find
 from calloff.store.database import Store
 from calloff.store.rows import to_date
 
@@ -65,14 +65,12 @@ class Publications(ServiceBase):
         not_future(on, "the publication date")
         ref = clean_text(reference, "the reference", 300) if reference is not None else None
         with self.store.transaction() as s:
-            wanted = item.strip().lower()
-            match = [i for i in items(s, date.today()) if i.item.lower() == wanted]
-            if not match:
+            found = find(s, item, date.today())
+            if found is None:
                 raise NotFound(
                     f"no due item is called {item!r}",
                     hint="`calloff due --all` lists them, with their names",
                 )
-            found = match[0]
             if found.published_on is not None:
                 raise WrongStatus(
                     f"{found.item} was already recorded as published on {found.published_on}"

@@ -85,44 +85,49 @@ def _heading(fw: Framework, name: str, start: date, end: date) -> dict[str, Any]
     }
 
 
-def spend(store: Store, year: FinancialYear, quarter: int) -> dict[str, Any]:
+def spend(store: Store, year: FinancialYear, quarter: int, stream: bool = False) -> dict[str, Any]:
     """Every payment in the quarter (by the day it was paid) whose amount, excluding VAT,
-    exceeds £500: one row per payment, never summed per supplier."""
+    exceeds £500: one row per payment, never summed per supplier. With `stream`, `rows` is
+    an iterator that reads them one at a time, for a file too big to hold."""
     fw = store.framework()
     start, end = quarter_bounds(year, quarter)
-    rows = [
-        {
-            "organisation": fw.buyer,
-            "transaction_number": f"{fw.reference}/SP-{r['id']:06d}",
-            "payment_date": date.fromisoformat(r["paid_on"]),
-            "service_area": fw.service_area,
-            "beneficiary": r["name"],
-            "companies_house": r["companies_house"],
-            "charity_number": r["charity"],
-            "purpose": f"Training under lot {r['lot']}: {r['title']}",
-            "merchant_category": fw.merchant_category,
-            "amount": from_pence(r["amount_pence"]),
-            "irrecoverable_vat": from_pence(r["irrecoverable_vat_pence"]),
-            "contract_reference": order_reference(fw.id, r["calloff_id"]),
-            "invoice": r["invoice"],
-            # The council's own codes from its finance system (docs/spend-import.md).
-            "cost_centre": r["cost_centre"],
-            "gl_code": r["gl_code"],
-            "purchase_order": r["purchase_order"] or r["calloff_po"],
-        }
-        for r in store.disclosures.spend_over(start, end, SPEND_OVER)
-    ]
+    # The rows' query runs first: the totals, read while it is open, see the same records.
+    found = store.disclosures.spend_over(start, end, SPEND_OVER)
     count, amount, lost = store.disclosures.spend_over_totals(start, end, SPEND_OVER)
+    rows = (_spend_row(fw, r) for r in found)
     return {
         **_heading(fw, "spend", start, end),
         "year": str(year),
         "quarter": quarter,
         "threshold": SPEND_OVER,
         "threshold_includes_vat": False,
-        "rows": rows,
+        "rows": rows if stream else list(rows),
         "count": count,
         "total": amount,
         "irrecoverable_vat_total": lost,
+    }
+
+
+def _spend_row(fw: Framework, r: dict[str, Any]) -> dict[str, Any]:
+    """One payment as its row in the spend file."""
+    return {
+        "organisation": fw.buyer,
+        "transaction_number": f"{fw.reference}/SP-{r['id']:06d}",
+        "payment_date": date.fromisoformat(r["paid_on"]),
+        "service_area": fw.service_area,
+        "beneficiary": r["name"],
+        "companies_house": r["companies_house"],
+        "charity_number": r["charity"],
+        "purpose": f"Training under lot {r['lot']}: {r['title']}",
+        "merchant_category": fw.merchant_category,
+        "amount": from_pence(r["amount_pence"]),
+        "irrecoverable_vat": from_pence(r["irrecoverable_vat_pence"]),
+        "contract_reference": order_reference(fw.id, r["calloff_id"]),
+        "invoice": r["invoice"],
+        # The council's own codes from its finance system (docs/spend-import.md).
+        "cost_centre": r["cost_centre"],
+        "gl_code": r["gl_code"],
+        "purchase_order": r["purchase_order"] or r["calloff_po"],
     }
 
 

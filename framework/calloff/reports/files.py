@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -169,9 +170,24 @@ def render_report(
     upto: str | int | None = None,
 ) -> str | bytes:
     """The report's text (md, html, csv, json) or bytes (xlsx)."""
+    found = report_pieces(store, year, quarter, fmt, templates, upto)
+    return found if isinstance(found, bytes) else "".join(found)
+
+
+def report_pieces(
+    store: Store,
+    year: FinancialYear,
+    quarter: int | None,
+    fmt: str,
+    templates: str | Path | None = None,
+    upto: str | int | None = None,
+) -> Iterator[str] | bytes:
+    """The report's text piece by piece, or its bytes (xlsx). Markdown and HTML are drawn
+    a batch at a time from a report whose listings are read as the template goes through
+    them, so neither the listings nor the text is held whole; CSV and JSON are one piece."""
     if fmt not in FORMATS:
         raise InvalidInput(f"format {fmt!r} is not known: choose md, html, csv, json or xlsx")
-    report = quarterly(store, year, quarter, upto)
+    report = quarterly(store, year, quarter, upto, lazy=fmt in ("md", "html"))
     if fmt == "xlsx":
         return to_xlsx(report)
     if fmt == "json":
@@ -185,13 +201,13 @@ def render_report(
             for k in ("lines", "calloffs_raised", "awaiting_answer")
         )
         if rows > LARGE_JSON_ROWS:
-            return json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n"
-        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+            return iter([json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n"])
+        return iter([json.dumps(report, indent=2, ensure_ascii=False) + "\n"])
     if fmt == "csv":
-        return to_csv(report)
-    from calloff.documents.rendering import render  # Jinja, only for md and html
+        return iter([to_csv(report)])
+    from calloff.documents.rendering import render_pieces  # Jinja, only for md and html
 
     context = {"report": report}
     if fmt == "html":
         context["chart"] = chart_geometry(report)
-    return render(f"report.{fmt}.j2", fmt, context, templates)
+    return render_pieces(f"report.{fmt}.j2", fmt, context, templates)

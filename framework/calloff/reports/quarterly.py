@@ -24,6 +24,7 @@ from calloff.domain.model import Framework
 from calloff.domain.money import ZERO, from_pence, json_money
 from calloff.errors import InvalidInput
 from calloff.reports.contract import against_estimate, cost_centres
+from calloff.reports.listing import listing
 from calloff.reports.programme import programme
 from calloff.store.database import Store
 
@@ -80,10 +81,16 @@ def _utc_stamp(text: str) -> str:
 
 
 def quarterly(
-    store: Store, year: FinancialYear, quarter: int | None = None, upto: str | int | None = None
+    store: Store,
+    year: FinancialYear,
+    quarter: int | None = None,
+    upto: str | int | None = None,
+    lazy: bool = False,
 ) -> dict[str, Any]:
     """The report for one quarter, or for the whole year quarter by quarter, as the database
-    stood at audit event `upto` (an event number or a time; default: now)."""
+    stood at audit event `upto` (an event number or a time; default: now). With `lazy`, each
+    quarter's listings are read from the database as a template goes through them
+    (`calloff.reports.listing`), for a report drawn without holding them."""
     if quarter is not None and quarter not in (1, 2, 3, 4):
         raise InvalidInput(f"quarter {quarter} does not exist: choose 1, 2, 3 or 4")
     fw = store.framework()
@@ -114,6 +121,7 @@ def quarterly(
             recorded_on,
             q in wanted,
             spend if q == last_q else None if q in wanted else _spend_at(spend, q),
+            lazy,
         )
         for q in range(1, last_q + 1)
     ]
@@ -178,6 +186,7 @@ def _quarter(
     recorded_on: date,
     listed: bool = True,
     spend: list[dict[str, Any]] | None = None,
+    lazy: bool = False,
 ) -> dict[str, Any]:
     start, end = year.quarter_dates(q)
     lines: dict[tuple[int, int, str], dict[str, Any]] = {}
@@ -270,43 +279,53 @@ def _quarter(
             "headroom": json_money(headroom),
         },
         "lines": [_json(x) for x in ordered],
-        "calloffs_raised": [
-            {
-                "calloff": r["id"],
-                "request": r["request_id"],
-                "title": r["request_title"],
-                "lot": r["lot"],
-                "provider": r["provider_id"],
-                "name": r["provider_name"],
-                "rank": r["rank"],
-                "awarded_by": "ranking" if r["competition_id"] is None else "competition",
-                "competition": r["competition_id"],
-                "value": json_money(from_pence(r["initial_value_pence"])),
-                "funding": r["funding"],
-                "year": r["year"],
-                "status": r["status_recorded"],
-                "raised_on": r["offered_on"],
-                "offered_on": _told_on(r, r["status_recorded"]),
-            }
-            for r in (store.listings.raised_between(start, end, upto) if listed else ())
-        ],
-        "awaiting_answer": [
-            {
-                "calloff": r["id"],
-                "request": r["request_id"],
-                "title": r["request_title"],
-                "lot": r["lot"],
-                "provider": r["provider_id"],
-                "name": r["provider_name"],
-                "rank": r["rank"],
-                "value": json_money(from_pence(r["initial_value_pence"])),
-                "raised_on": r["offered_on"],
-                "offered_on": _told_on(r, "offered"),
-                "respond_by": r["respond_by"],
-                **_overdue(r["respond_by"], as_at, fw.holidays),
-            }
-            for r in (store.listings.awaiting_at(end, upto) if listed else ())
-        ],
+        "calloffs_raised": listing(
+            store.listings.raised(start, end, upto) if listed else [], _raised, lazy
+        ),
+        "awaiting_answer": listing(
+            store.listings.awaiting(end, upto) if listed else [],
+            lambda r: _awaiting(r, as_at, fw.holidays),
+            lazy,
+        ),
+    }
+
+
+def _raised(r: dict[str, Any]) -> dict[str, Any]:
+    """A call-off raised in the quarter, as the report lists it."""
+    return {
+        "calloff": r["id"],
+        "request": r["request_id"],
+        "title": r["request_title"],
+        "lot": r["lot"],
+        "provider": r["provider_id"],
+        "name": r["provider_name"],
+        "rank": r["rank"],
+        "awarded_by": "ranking" if r["competition_id"] is None else "competition",
+        "competition": r["competition_id"],
+        "value": json_money(from_pence(r["initial_value_pence"])),
+        "funding": r["funding"],
+        "year": r["year"],
+        "status": r["status_recorded"],
+        "raised_on": r["offered_on"],
+        "offered_on": _told_on(r, r["status_recorded"]),
+    }
+
+
+def _awaiting(r: dict[str, Any], as_at: date, holidays: str) -> dict[str, Any]:
+    """An offer awaiting an answer at the quarter's end, as the report lists it."""
+    return {
+        "calloff": r["id"],
+        "request": r["request_id"],
+        "title": r["request_title"],
+        "lot": r["lot"],
+        "provider": r["provider_id"],
+        "name": r["provider_name"],
+        "rank": r["rank"],
+        "value": json_money(from_pence(r["initial_value_pence"])),
+        "raised_on": r["offered_on"],
+        "offered_on": _told_on(r, "offered"),
+        "respond_by": r["respond_by"],
+        **_overdue(r["respond_by"], as_at, holidays),
     }
 
 

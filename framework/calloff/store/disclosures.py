@@ -9,8 +9,9 @@ compared in pence.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -40,11 +41,29 @@ def _period(start: date, end: date, over: Decimal | None = None) -> dict[str, An
 def _terms(payment_days: int) -> tuple[str, str, str, str]:
     """The day an invoice counts as received (its invoice date where none was recorded),
     the day it falls due `payment_days` later, the days it took to pay, counted from the
-    day after receipt, and whether it fell due in the period."""
+    day after receipt, and whether it fell due in the period: received `payment_days`
+    before it (`_terms_period`), so that the day received is compared as it is stored."""
     received = "COALESCE(sp.received_on, sp.spent_on)"
     due = f"date({received}, '+{payment_days} days')"
     days = f"CAST(julianday(sp.paid_on) - julianday({received}) AS INTEGER)"
-    return received, due, days, f"{due} BETWEEN :start AND :end"
+    return received, due, days, f"{received} BETWEEN :received_from AND :received_to"
+
+
+def _terms_period(start: date, end: date, payment_days: int) -> dict[str, Any]:
+    """A period's parameters, with the days an invoice falling due in it was received."""
+    late = timedelta(days=payment_days)
+    return {
+        **_period(start, end),
+        "received_from": (start - late).isoformat(),
+        "received_to": (end - late).isoformat(),
+    }
+
+
+def _rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
+    """A query's rows as dicts, read as they are asked for. The query has run already, so
+    what is read next on the connection sees the same records until the last row."""
+    names = [d[0] for d in cursor.description]
+    return (dict(zip(names, row, strict=True)) for row in cursor)
 
 
 class Disclosures:
@@ -188,12 +207,12 @@ class Disclosures:
 
     # -- the Transparency Code ------------------------------------------------------------
 
-    def spend_over(self, start: date, end: date, over: Decimal) -> list[dict[str, Any]]:
+    def spend_over(self, start: date, end: date, over: Decimal) -> Iterator[dict[str, Any]]:
         """Each payment made in [start, end] over `over` excluding VAT, by the day paid,
         with its call-off's lot, its request's title and its provider: the spend file's
-        rows, one a payment."""
-        return list(
-            self.db.query(
+        rows, one a payment, one at a time as they are read."""
+        return _rows(
+            self.db.execute(
                 f"""
                 SELECT sp.id, sp.paid_on, sp.invoice, sp.amount_pence,
                   sp.irrecoverable_vat_pence, sp.calloff_id, c.lot, rq.title, p.name,
@@ -335,17 +354,17 @@ class Disclosures:
         payable, unpaid = self.db.execute(
             f"SELECT COUNT(*), COALESCE(SUM(sp.paid_on IS NULL OR sp.paid_on > :end), 0) "
             f"FROM spend sp WHERE {due_in}",
-            _period(start, end),
+            _terms_period(start, end, payment_days),
         ).fetchone()
         return payable, unpaid
 
-    def paid_or_due(self, start: date, end: date, payment_days: int) -> list[dict[str, Any]]:
+    def paid_or_due(self, start: date, end: date, payment_days: int) -> Iterator[dict[str, Any]]:
         """Each invoice paid or falling due in [start, end], in the order received, with
         its provider, amount including VAT, days received, due and to pay: the invoices
-        behind the payments compliance notice."""
+        behind the payments compliance notice, one at a time as they are read."""
         received, due, days, due_in = _terms(payment_days)
-        return list(
-            self.db.query(
+        return _rows(
+            self.db.execute(
                 f"""
                 SELECT sp.invoice, sp.calloff_id, sp.spent_on, sp.received_on, sp.paid_on,
                   sp.amount_pence + sp.vat_pence AS gross, p.name, {received} AS received,
@@ -353,6 +372,6 @@ class Disclosures:
                 FROM spend sp JOIN providers p ON p.id = sp.provider_id
                 WHERE {_PAID_IN} OR {due_in} ORDER BY {received}, sp.id
                 """,
-                _period(start, end),
+                _terms_period(start, end, payment_days),
             )
         )

@@ -3,7 +3,7 @@ answer, raised in a period; each row with its provider's name and request's titl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -14,6 +14,27 @@ from calloff.domain.lapses import lapse_command
 from calloff.domain.model import FINISHED, LIVE, CallOff, Term
 from calloff.store.ledger import NOW, Ledger
 from calloff.store.rows import calloff_from_row
+
+
+class Rows:
+    """A listing read from the database each time it is gone through, one row at a time,
+    and counted by SQL: for a report that must not hold its listings. A report's listing is
+    as recorded by one audit event, so each reading gives the same rows."""
+
+    def __init__(self, listings: Listings, query: Callable[[], tuple[str, str, dict[str, Any]]]):
+        self._listings = listings
+        self._query = query
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self._listings._calloff_iter(*self._query())
+
+    def __len__(self) -> int:
+        where, order, params = self._query()
+        return int(next(self._listings._calloff_iter(where, order, params, count=True))["count"])
+
+    def __bool__(self) -> bool:
+        where, order, params = self._query()
+        return any(True for _ in self._listings._calloff_iter(where, order, {**params, "limit": 1}))
 
 
 class Listings:
@@ -29,21 +50,27 @@ class Listings:
     def _calloff_rows(self, where: str, order: str, params: Any = None) -> list[dict[str, Any]]:
         """Call-offs with their provider's name and request's title, for listings; `status`
         is as recorded by event `:upto` where the query names one."""
+        return list(self._calloff_iter(where, order, params))
+
+    def _calloff_iter(
+        self, where: str, order: str, params: Any = None, count: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """`_calloff_rows` one at a time as they are read (or, with `count`, one row of how
+        many there are)."""
         params = dict(params or {})
         params.setdefault("upto", NOW)
         params.setdefault("limit", -1)
-        return list(
-            self.db.query(
-                f"""
-            SELECT c.*, p.name AS provider_name, r.title AS request_title,
+        columns = """c.*, p.name AS provider_name, r.title AS request_title,
               (SELECT ch.status FROM changes ch WHERE ch.calloff_id = c.id
-                 AND ch.event_id <= :upto ORDER BY ch.id DESC LIMIT 1) AS status_recorded
+                 AND ch.event_id <= :upto ORDER BY ch.id DESC LIMIT 1) AS status_recorded"""
+        return self.db.query(
+            f"""
+            SELECT {"COUNT(*) AS count" if count else columns}
             FROM calloffs c JOIN providers p ON p.id = c.provider_id
             JOIN requests r ON r.id = c.request_id
-            WHERE {where} ORDER BY {order} LIMIT :limit
+            WHERE {where} {"" if count else f"ORDER BY {order} LIMIT :limit"}
             """,
-                params,
-            )
+            params,
         )
 
     def requests(
@@ -149,15 +176,23 @@ class Listings:
 
         The column `c.offered_on` is the day a call-off was *raised* (allocated); the day the
         provider was told is `approved_on` where `needs_approval` (see `CallOff.offered_on`)."""
-        return self._calloff_rows(
-            "c.offered_on BETWEEN :start AND :end AND c.event_id <= :upto",
-            "c.offered_on, c.id",
-            {
-                "start": start.isoformat(),
-                "end": end.isoformat(),
-                "upto": NOW if upto is None else upto,
-            },
-        )
+        return list(self.raised(start, end, upto))
+
+    def raised(self, start: date, end: date, upto: int | None = None) -> Rows:
+        """`raised_between`, read afresh each time it is gone through."""
+
+        def query() -> tuple[str, str, dict[str, Any]]:
+            return (
+                "c.offered_on BETWEEN :start AND :end AND c.event_id <= :upto",
+                "c.offered_on, c.id",
+                {
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                    "upto": NOW if upto is None else upto,
+                },
+            )
+
+        return Rows(self, query)
 
     def awaiting_at(self, at: date, upto: int | None = None) -> list[dict[str, Any]]:
         """Offers made by a date that the provider had not yet answered on it.
@@ -166,23 +201,30 @@ class Listings:
         database stands now, a call-off answered or closed by then is no candidate at all,
         so the report reads the few call-offs still open on the day, not every one before it.
         """
-        where = (
-            "c.offered_on <= :at AND c.event_id <= :upto AND (SELECT ch.status FROM "
-            "changes ch WHERE ch.calloff_id = c.id AND ch.effective_on <= :at "
-            "AND ch.event_id <= :upto ORDER BY ch.effective_on DESC, ch.id DESC "
-            "LIMIT 1) = 'offered'"
-        )
-        if upto is None or upto >= self.ledger.head_event():
-            upto = None
-            where += (
-                " AND (c.decided_on IS NULL OR c.decided_on > :at) "
-                "AND (c.closed_on IS NULL OR c.closed_on > :at)"
+        return list(self.awaiting(at, upto))
+
+    def awaiting(self, at: date, upto: int | None = None) -> Rows:
+        """`awaiting_at`, read afresh each time it is gone through (whether `upto` is still
+        the newest event is asked each time)."""
+
+        def query() -> tuple[str, str, dict[str, Any]]:
+            where = (
+                "c.offered_on <= :at AND c.event_id <= :upto AND (SELECT ch.status FROM "
+                "changes ch WHERE ch.calloff_id = c.id AND ch.effective_on <= :at "
+                "AND ch.event_id <= :upto ORDER BY ch.effective_on DESC, ch.id DESC "
+                "LIMIT 1) = 'offered'"
             )
-        return self._calloff_rows(
-            where,
-            "c.respond_by, c.id",
-            {"at": at.isoformat(), "upto": NOW if upto is None else upto},
-        )
+            last = upto
+            if last is None or last >= self.ledger.head_event():
+                last = None
+                where += (
+                    " AND (c.decided_on IS NULL OR c.decided_on > :at) "
+                    "AND (c.closed_on IS NULL OR c.closed_on > :at)"
+                )
+            params = {"at": at.isoformat(), "upto": NOW if last is None else last}
+            return where, "c.respond_by, c.id", params
+
+        return Rows(self, query)
 
     def years_with_commitments(self) -> list[FinancialYear]:
         return [
