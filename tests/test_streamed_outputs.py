@@ -223,6 +223,30 @@ def test_the_rows_are_read_as_the_file_is_written(act_db, monkeypatch):
         store.close()
 
 
+def test_the_payments_notice_reads_its_half_year_alone(act_db):
+    """Each of the notice's queries finds its invoices through an index (paid in the half
+    year: `spend_paid`; fell due in it: `spend_received`, by the day received), never by
+    reading every invoice line there is."""
+    from calloff.publishing.payments import HalfYear, performance
+    from calloff.store.database import Store
+
+    store = Store.open(act_db)
+    try:
+        ran: list[str] = []
+        store.db.conn.set_trace_callback(ran.append)
+        notice = performance(store, HalfYear.parse("2026-27-H1"))
+        store.db.conn.set_trace_callback(None)
+        assert notice["figures"]["payable_in_period"] == 6  # all but P5, due 5 October
+        on_spend = [sql for sql in ran if "FROM spend sp" in sql]
+        assert len(on_spend) == 3
+        for sql in on_spend:
+            plan = " | ".join(r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+            assert "SCAN sp" not in plan, plan
+            assert "spend_received" in plan or "spend_paid" in plan, plan
+    finally:
+        store.close()
+
+
 # -- the report --------------------------------------------------------------------------
 
 

@@ -370,6 +370,13 @@ def _migrate_11_to_12(db: sqlite_utils.Database) -> None:
     create_tables(db)
 
 
+def _migrate_16_to_17(db: sqlite_utils.Database) -> None:
+    """The payments compliance notice reads its half-year's invoices alone: those paid in
+    it (`spend_paid`) and those that fell due in it, found by the day each counts as
+    received (its invoice date where none was recorded)."""
+    db.execute("CREATE INDEX spend_received ON spend (COALESCE(received_on, spent_on))")
+
+
 MIGRATIONS: dict[int, Any] = {
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
@@ -386,4 +393,5 @@ MIGRATIONS: dict[int, Any] = {
     13: finance.add_columns,  # purchase order numbers and invoice lines' codes
     14: splitting.migrate,  # split purchases count together against approval
     15: seal_parts.create_table,  # the seal by parts, for the checks before a decision
+    16: _migrate_16_to_17,  # the payments notice's invoices by the day received
 }
