@@ -14,7 +14,7 @@ import sqlite_utils
 
 from calloff.domain.model import FINISHED, LIVE
 from calloff.domain.money import to_pence
-from calloff.store import facts, finance, seal_parts, splitting
+from calloff.store import facts, finance, providers, seal_parts, splitting
 from calloff.store.invoices import invoice_key
 
 
@@ -394,4 +394,5 @@ MIGRATIONS: dict[int, Any] = {
     14: splitting.migrate,  # split purchases count together against approval
     15: seal_parts.create_table,  # the seal by parts, for the checks before a decision
     16: _migrate_16_to_17,  # the payments notice's invoices by the day received
+    17: providers.add_indexes,  # one provider's status and gaps by its id
 }
