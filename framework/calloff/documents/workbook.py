@@ -17,12 +17,20 @@ The same tables give the same bytes: no time of writing is recorded in the file.
 created and modified times are the moment the caller names (a report's audit event), or
 1 January 1980 (as every entry in the zip is dated).
 openpyxl is imported only here, when a workbook is written, so the command starts fast.
+
+A sheet is written row by row (openpyxl's write-only mode), so a table of any length is
+written in flat memory: its rows are read once, their widths measured as they go to a
+temporary file, and written from there once the columns' widths are known. The file is
+the same, byte for byte, as the whole sheet built in memory would give.
 """
 
 from __future__ import annotations
 
 import io
+import pickle
 import re
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -52,11 +60,12 @@ class Number:
 
 @attrs.frozen
 class Sheet:
-    """One table: a frozen header row, then a row of typed values per line."""
+    """One table: a frozen header row, then a row of typed values per line (`rows` may be
+    an iterator, read once)."""
 
     title: str = attrs.field(validator=attrs.validators.max_len(SHEET_TITLE))
     header: Sequence[str]
-    rows: Sequence[Sequence[Any]]
+    rows: Iterable[Sequence[Any]]
 
 
 def shown(value: Any) -> str:
@@ -109,45 +118,77 @@ def workbook(
 ) -> bytes:
     """The sheets, in order, as the bytes of one .xlsx file, dated `when` (UTC)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
     from openpyxl.writer.excel import ExcelWriter
 
-    book = Workbook()
-    book.remove(book.active)
-    bold = Font(bold=True)
-    for sheet in sheets:
-        ws = book.create_sheet(sheet.title)
-        widths = [len(h) for h in sheet.header]
-        for col, name in enumerate(sheet.header, start=1):
-            head = ws.cell(row=1, column=col)
-            _put(head, name)
-            head.font = bold
-        for r, row in enumerate(sheet.rows, start=2):
-            for col, value in enumerate(row, start=1):
-                _put(ws.cell(row=r, column=col), value)
-                widths[col - 1] = max(widths[col - 1], len(shown(value)))
-        for col, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(col)].width = min(width + 2, WIDEST)
-        ws.freeze_panes = "A2"
+    book = Workbook(write_only=True)
+    with tempfile.TemporaryFile() as spool:
+        for sheet in sheets:
+            _write_sheet(book.create_sheet(sheet.title), sheet, spool)
     book.properties.title = title
     book.properties.creator = creator
     book.properties.created = book.properties.modified = when.replace(tzinfo=None)
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(book, archive).save()
-    return _without_times(raw.getvalue())
-
-
-def _without_times(data: bytes) -> bytes:
-    """The same zip with every entry's time set to one fixed moment."""
     out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for entry in source.infolist():
-            info = zipfile.ZipInfo(entry.filename, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, source.read(entry))
+    with _Timeless(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).save()
     return out.getvalue()
+
+
+def _write_sheet(ws: Any, sheet: Sheet, spool: Any) -> None:
+    """One sheet: its rows read once into `spool` while their widths are measured, then
+    the widths, the frozen header and the rows, in that order (a write-only sheet takes
+    its columns' widths before its first row)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    spool.seek(0)
+    spool.truncate()
+    widths = [len(h) for h in sheet.header]
+    count = 0
+    for row in sheet.rows:
+        values = list(row)
+        pickle.dump(values, spool)
+        count += 1
+        for col, value in enumerate(values):
+            widths[col] = max(widths[col], len(shown(value)))
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = min(width + 2, WIDEST)
+    ws.freeze_panes = "A2"
+    # What a sheet built whole says of its size, which a write-only one cannot know.
+    size = f"A1:{get_column_letter(len(sheet.header))}{count + 1}"
+    ws.calculate_dimension = lambda: size
+    bold = Font(bold=True)
+    header = []
+    for name in sheet.header:
+        head = WriteOnlyCell(ws)
+        _put(head, name)
+        head.font = bold
+        header.append(head)
+    ws.append(header)
+    spool.seek(0)
+    for _ in range(count):
+        cells = []
+        for value in pickle.load(spool):
+            cell = WriteOnlyCell(ws)
+            _put(cell, value)
+            cells.append(cell)
+        ws.append(cells)
+
+
+class _Timeless(zipfile.ZipFile):
+    """A zip whose every entry is dated ZIP_TIME, whenever it is written: openpyxl names
+    its entries, and the zip would date each the moment it was written."""
+
+    @staticmethod
+    def _entry(name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return info
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
+        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+        super().writestr(self._entry(name), data)
+
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+        with open(filename, "rb") as read, self.open(self._entry(arcname or filename), "w") as out:
+            shutil.copyfileobj(read, out)

@@ -104,14 +104,14 @@ def to_xlsx(publication: dict[str, Any]) -> bytes:
         for key in FIGURES:  # counts, and days and percentages with two decimals: not money
             value = publication["figures"][key]
             figures.append((key, Number(value) if isinstance(value, Decimal) else value))
-        invoices = [[row[c] for c in INVOICE_COLUMNS] for row in publication["invoices"]]
+        invoices = ([row[c] for c in INVOICE_COLUMNS] for row in publication["invoices"])
         sheets = [
             Sheet(title, ("measure", "value"), figures),
             Sheet(f"{title} invoices", INVOICE_COLUMNS, invoices),
         ]
     else:
         columns = columns_of(publication)
-        rows = [[row[c] for c in columns] for row in publication["rows"]]
+        rows = ([row[c] for c in columns] for row in publication["rows"])
         sheets = [Sheet(title, columns, rows)]
     period = f"{publication['period_start']} to {publication['period_end']}"
     about = f"{title}: {publication['organisation']}, {period}"
@@ -132,8 +132,8 @@ def render(publication: dict[str, Any], fmt: str) -> str | bytes:
 
 def pieces(publication: dict[str, Any], fmt: str) -> Iterator[str] | bytes:
     """The file's text (csv, json) piece by piece, as its rows (which may be an iterator)
-    are read; a workbook (xlsx) whole, as bytes: its columns are as wide as their widest
-    cell, so every row is read before the first is written."""
+    are read; a workbook (xlsx) whole, as bytes, its rows read once and written a row at a
+    time (`calloff.documents.workbook`)."""
     if fmt not in FORMATS:
         raise InvalidInput(f"format {fmt!r} is not known: choose csv, json or xlsx")
     if fmt == "xlsx":
