@@ -288,6 +288,11 @@ def measure(size: int, runs: int, concurrency: bool) -> dict[str, Any]:
     r["publish payment-performance"] = median_of(
         lambda n: [*base, "publish", "payment-performance", "--half", HALF, *out("pp.csv")], few
     )
+    r["publish payment-performance xlsx"] = median_of(
+        lambda n: [*base, "publish", "payment-performance", "--half", HALF, "--format", "xlsx",
+                   *out("pp.xlsx")],
+        few,
+    )  # fmt: skip
     r["publish spend"] = median_of(
         lambda n: [*base, "publish", "spend", "--year", YEAR, "--quarter", str(QUARTER),
                    *out("spend.csv")],

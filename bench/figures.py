@@ -18,6 +18,7 @@ LINEAR = ("publish ocds --output", "due --json", "audit verify")
 STREAMED = (
     "due --json",
     "publish payment-performance",
+    "publish payment-performance xlsx",
     "publish spend",
     "publish ocds --output",
     "report html",
