@@ -29,13 +29,15 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-# What each command costs at 0, 1k, 10k and 100k call-offs, and the workspace under 16
-# signed-in clients at 10k and 100k (docs/performance.md). The
+# What each command costs at 0, 1k, 10k and 100k call-offs, at 48 and 5,000 providers
+# (with a spend import beside eight officers), and the workspace under 16 signed-in
+# clients at 10k and 100k (docs/performance.md). The
 # databases are built once into bench-output/ and reused; pandas is installed for the
 # comparison if the package index can be reached.
 bench: $(STAMP)
 	-$(BIN)/python -m pip install --quiet pandas
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/providers.py
 	$(BIN)/python bench/web.py
 
 lint: $(STAMP)

@@ -70,8 +70,8 @@ class Approvals(ServiceBase):
             eligible = cascade(
                 request,
                 [RankEntry(c.lot, c.rank, c.provider_id)],
-                s.providers(on),
-                s.roster.unavailability(),
+                s.roster.on(on),
+                s.roster.unavailability(c.provider_id),
                 s.tenders.rates(c.lot, on),
                 {},
             )

@@ -89,8 +89,8 @@ def judge(
     """(name, why it is passed over or None) for each entry, as the cascade judges it. A
     bid names its own price, so a missing tendered rate is no reason here."""
     priced = attrs.evolve(request, value=Decimal("0.01"), quantity=None, unit=None)
-    providers = s.providers(on)
-    gaps = s.roster.unavailability()
+    providers = s.roster.on(on)
+    gaps = s.roster.unavailability(of=[e.provider_id for e in entries])
     out = []
     for e in entries:
         judged = cascade(priced, [e], providers, gaps, {}, closed)

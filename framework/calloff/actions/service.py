@@ -80,7 +80,7 @@ class Service(Approvals):
         """A lot's ranking with each provider's name, status today and tendered rates."""
         fw = self.framework()
         fw.lot(lot)
-        providers = self.store.providers(date.today())
+        providers = self.store.roster.on(date.today())
         rates = self.store.tenders.rates(lot)
         return [
             {
@@ -195,8 +195,8 @@ class Service(Approvals):
         result = cascade(
             request,
             ranking,
-            s.providers(on),
-            s.roster.unavailability(),
+            s.roster.on(on),  # the providers it walks past, read as it does
+            s.roster.unavailability(of=[e.provider_id for e in ranking]),
             s.tenders.rates(request.lot, on),
             closed,
         )

@@ -85,6 +85,9 @@ class Checked:
     skipped: int
     problems: list[Problem]
     before: dict[int, Decimal]  # each call-off's spend before the file
+    # Each good row by line number: its call-off, that call-off's provider, and the line
+    # to write (None: the line is recorded already).
+    rows: dict[int, tuple[int, int, SpendLine | None]] = attrs.field(factory=dict)
 
 
 def read_rows(
@@ -180,6 +183,7 @@ def check_rows(
     running: dict[int, Decimal] = {}
     before: dict[int, Decimal] = {}
     seen: dict[tuple[int, str], int] = {}
+    good: dict[int, tuple[int, int, SpendLine | None]] = {}
     for n, (line_no, row) in enumerate(rows, start=1):
         if progress and n % 200 == 0:
             progress(200)
@@ -202,6 +206,7 @@ def check_rows(
                 same_payment(existing, payment)
                 same_codes(existing, codes_of(row))
                 skipped += 1
+                good[line_no] = (c.id, c.provider_id, None)
                 continue
             if c.id not in running:
                 running[c.id] = before[c.id] = s.invoices.total(c.id)
@@ -221,9 +226,10 @@ def check_rows(
             continue
         running[c.id] += amount
         lines.append(line)
+        good[line_no] = (c.id, c.provider_id, line)
     if progress:
         progress(len(rows) % 200)
-    return Checked(lines, skipped, problems, before)
+    return Checked(lines, skipped, problems, before, good)
 
 
 def fingerprint(checked: Checked, on: date | None) -> str:

@@ -15,6 +15,7 @@ from calloff.actions.base import ServiceBase, not_future
 from calloff.actions.payments import settle
 from calloff.actions.spend_import import (
     CHANGED,
+    Checked,
     SpendPreview,
     check_rows,
     fingerprint,
@@ -23,6 +24,7 @@ from calloff.actions.spend_import import (
     read_rows,
 )
 from calloff.actions.spend_rows import recordable
+from calloff.actions.spend_write import recheck, write_lines
 from calloff.domain.finance import check_po
 from calloff.domain.invoicing import Payment, Settled
 from calloff.domain.model import (
@@ -71,6 +73,14 @@ class ImportSummary:
     imported: int
     skipped: int
     amount: Decimal
+
+
+def _refuse(path: str | Path, checked: Checked, on: date | None, expect: str | None) -> None:
+    """An import writes every line or none: not with a bad row, nor other than previewed."""
+    if checked.problems:
+        raise ImportRejected(str(path), checked.problems)
+    if expect is not None and fingerprint(checked, on) != expect:
+        raise InvalidInput(CHANGED)
 
 
 class Spending(ServiceBase):
@@ -151,7 +161,7 @@ class Spending(ServiceBase):
         settled = settle(payment or Payment(), invoice, spent_on, amount, vat)
         return SpendLine(c.id, c.provider_id, invoice, spent_on, amount, attendees, settled)
 
-    def _write_spend(self, line: SpendLine, on: date) -> None:
+    def _write_spend(self, line: SpendLine, on: date, count_day: bool = True) -> None:
         s = self.store
         sid = s.invoices.add(
             line.calloff,
@@ -162,6 +172,7 @@ class Spending(ServiceBase):
             line.attendees,
             self.officer,
             line.settled,
+            count_day,
         )
         s.invoices.orders.codes(sid, line.codes())
         paid = line.settled
@@ -198,29 +209,32 @@ class Spending(ServiceBase):
         """Import invoice lines from CSV: all of them in one transaction, or none.
 
         Every row is checked first against the database and the rows before it
-        (`spend_import.check_rows`, as a preview checks them); a line already recorded
-        with the same details is skipped. `expect` is a preview's fingerprint: if what
-        would be written now differs from what it showed, nothing is. `progress` is told
-        how many rows have been checked and then written: twice the number of rows in all.
-        `mapping` reads a finance system's export: each field calloff knows to its heading.
+        (`spend_import.check_rows`, as a preview checks them), before the write lock is
+        taken, so that other officers' writes go on meanwhile; a line already recorded
+        with the same details is skipped. The write then checks again what was recorded
+        since (`spend_write`) and writes every line in one short transaction. `expect`
+        is a preview's fingerprint: if what would be written now differs from what it
+        showed, nothing is. `progress` is told how many rows have been checked and then
+        written: twice the number of rows in all. `mapping` reads a finance system's
+        export: each field calloff knows to its heading.
         """
         rows, problems = read_rows(path, self._mapping(path, mapping))
-        with self.store.transaction():
-            checked = check_rows(self, rows, problems, on, progress)
-            if checked.problems:
-                raise ImportRejected(str(path), checked.problems)
-            if expect is not None and fingerprint(checked, on) != expect:
-                raise InvalidInput(CHANGED)
-            lines = checked.lines
-            for n, line in enumerate(lines, start=1):
-                self._write_spend(line, on or line.spent_on)
-                if progress and n % 200 == 0:
-                    progress(200)
+        s = self.store
+        since = s.trail.next_event_id()
+        checked = check_rows(self, rows, problems, on, progress)
+        _refuse(path, checked, on, expect)
+        with s.transaction():
+            s.framework()  # what the checks read of it, vouched for at the commit
+            again = recheck(self, rows, checked, since, on)
+            if again is not checked:
+                _refuse(path, again, on, expect)
+            lines = again.lines
+            write_lines(self, lines, on, progress)
             if progress:
                 progress(len(rows) - len(lines) // 200 * 200)
         return ImportSummary(
             imported=len(lines),
-            skipped=checked.skipped,
+            skipped=again.skipped,
             amount=sum((line.amount for line in lines), Decimal("0.00")),
         )
 

@@ -14,6 +14,7 @@ a variation the order gives the tendered rate and the variation, not value ÷ qu
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -94,7 +95,7 @@ def _spend(service: Service, c: CallOff) -> list[dict[str, Any]]:
     ]
 
 
-def _cascade(service: Service, request_id: int, names: dict[int, str]) -> list[dict[str, Any]]:
+def _cascade(service: Service, request_id: int, names: Mapping[int, str]) -> list[dict[str, Any]]:
     """Every step of a request's cascade in order: each provider passed over before an
     offer (with the day and the reason), then the offer and what became of it."""
     steps: list[dict[str, Any]] = []
@@ -155,8 +156,7 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
     store = service.store
     c = store.calloff(calloff_id)
     fw = store.framework()
-    providers = store.providers(date.today())
-    names = {pid: p.name for pid, p in providers.items()}
+    names = store.roster.names()  # this call-off's provider, and those its request passed over
     request = store.request(c.request_id)
     spent = store.invoices.total(c.id)
     data = json_shapes.calloff(c, names[c.provider_id], **overdue(service, c))
@@ -179,7 +179,7 @@ def calloff_view(service: Service, calloff_id: int) -> dict[str, Any]:
             "passed_over": json_shapes.passed_over(store.passed_over(c.id)),
             "spent": json_money(spent),
             "committed": json_money(c.value if c.live else spent if c.status in FINISHED else ZERO),
-            "amount_payable": _payable(c, spent, providers[c.provider_id].vat),
+            "amount_payable": _payable(c, spent, store.provider(c.provider_id, date.today()).vat),
             "variations": _variations(service, c),
             "purchase_order": store.invoices.orders.of(c.id),
             "spend": _spend(service, c),

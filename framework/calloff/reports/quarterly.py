@@ -13,7 +13,7 @@ The report states that event and its hash instead of the day it was printed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -98,7 +98,7 @@ def quarterly(
     if year.start_year >= date.max.year:  # its March would fall past the calendar's end
         raise InvalidInput(f"{year} is past the last financial year there can be, 9998-99")
     audit = as_recorded(store, upto)
-    names = {p.id: p.name for p in store.providers(date.today()).values()}
+    names = store.roster.names()  # those the report names, read as it names them
     titles = {lot.number: lot.title for lot in fw.lots}
     wanted = [quarter] if quarter else [1, 2, 3, 4]
     # Earlier quarters feed only the chart: their listings are not read, and their spend
@@ -180,7 +180,7 @@ def _quarter(
     fw: Framework,
     year: FinancialYear,
     q: int,
-    names: dict[int, str],
+    names: Mapping[int, str],
     titles: dict[int, str],
     upto: int,
     recorded_on: date,

@@ -88,8 +88,10 @@ class Invoices:
         attendees: int | None,
         officer: str,
         paid: Settled,
+        count_day: bool = True,
     ) -> int:
-        """One invoice line, tied to the event about to record it."""
+        """One invoice line, tied to the event about to record it; added to its day's total
+        unless `count_day` is False (then the caller adds it with `count_days`)."""
         cur = self.db.execute(
             "INSERT INTO spend (calloff_id, provider_id, invoice, invoice_key, spent_on, "
             "amount_pence, attendees, recorded_at, officer, event_id, received_on, paid_on, "
@@ -112,14 +114,20 @@ class Invoices:
                 to_pence(paid.irrecoverable_vat),
             ],
         )
-        self.db.execute(
+        if count_day:
+            self.count_days({(calloff_id, spent_on): amount})
+        return int(cur.lastrowid or 0)
+
+    def count_days(self, spent: dict[tuple[int, date], Decimal]) -> None:
+        """Add spend to the day totals: (call-off, invoice date) -> amount. An import adds
+        its lines' in one step, a row a call-off and day, not one a line."""
+        self.db.conn.executemany(
             "INSERT INTO daily_totals (year, funding, day, committed_pence, spent_pence) "
             "SELECT year, funding, ?, 0, ? FROM calloffs WHERE id = ? "
             "ON CONFLICT (year, funding, day) DO UPDATE SET "
             "spent_pence = spent_pence + excluded.spent_pence",
-            [spent_on.isoformat(), to_pence(amount), calloff_id],
+            [(day.isoformat(), to_pence(amount), cid) for (cid, day), amount in spent.items()],
         )
-        return int(cur.lastrowid or 0)
 
     def lines(self, calloff_id: int) -> list[dict[str, Any]]:
         return list(

@@ -9,7 +9,8 @@ register can be checked against what was already done under it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -73,11 +74,14 @@ class Officers:
     def __init__(self, db: sqlite_utils.Database, vouch: Callable[[str], None] | None = None):
         self.db = db
         self.vouch = vouch or (lambda table: None)  # a decision reads it: see Seal.vouch
+        self._kept: Register | None = None
 
     def register(self) -> Register:
         """The whole register's history (a few rows an officer: read whole)."""
         for table in ("officers", "officer_entries", "delegations"):
             self.vouch(table)
+        if self._kept is not None:
+            return self._kept
         if not self.exists():
             return Register([])
         entries = [
@@ -88,6 +92,16 @@ class Officers:
             )
         ]
         return Register(entries, self.delegations())
+
+    @contextlib.contextmanager
+    def kept(self) -> Iterator[None]:
+        """The register read once for a run of events that leave it as it is (an import's
+        invoice lines, each checked against it), not once an event."""
+        self._kept = self.register()
+        try:
+            yield
+        finally:
+            self._kept = None
 
     def exists(self) -> bool:
         return bool(

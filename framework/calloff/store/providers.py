@@ -3,9 +3,9 @@ suspension is dated, a withdrawal final) and when they cannot deliver."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from calloff.domain.model import Provider, Unavailability
 from calloff.errors import NotFound
@@ -13,6 +13,8 @@ from calloff.store.trail import now_stamp
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+V = TypeVar("V")
 
 
 def insert_row(db: sqlite_utils.Database, table: str, row: Mapping[str, Any]) -> int:
@@ -180,12 +182,34 @@ class Roster:
             },
         )
 
-    def unavailability(self, provider_id: int | None = None) -> list[Unavailability]:
+    def on(self, as_of: date) -> OnDemand[Provider]:
+        """The providers with their status on a day, each read by its id when first asked
+        for: a cascade reads the few it walks past, not the whole roster."""
+        return OnDemand(lambda pid: self.providers(as_of, provider_id=pid).get(pid), self.db)
+
+    def names(self) -> OnDemand[str]:
+        """Providers' names by id, each read when first asked for."""
+
+        def name(pid: int) -> str | None:
+            row = self.db.execute("SELECT name FROM providers WHERE id = ?", [pid]).fetchone()
+            return None if row is None else str(row[0])
+
+        return OnDemand(name, self.db)
+
+    def unavailability(
+        self, provider_id: int | None = None, *, of: Collection[int] | None = None
+    ) -> list[Unavailability]:
+        """When providers cannot deliver: every provider's gaps, one provider's, or those
+        of the providers `of` (a lot's ranking), found through the provider's index."""
         sql = "SELECT * FROM unavailability"
         params: list[Any] = []
         if provider_id is not None:
             sql += " WHERE provider_id = ?"
             params.append(provider_id)
+        elif of is not None:
+            ids = sorted(set(of))
+            sql += f" WHERE provider_id IN ({', '.join('?' for _ in ids)})"
+            params += ids
         return [
             Unavailability(
                 r["provider_id"],
@@ -196,6 +220,31 @@ class Roster:
             )
             for r in self.db.query(sql + " ORDER BY start, id", params)
         ]
+
+
+class OnDemand(Mapping[int, V]):
+    """What is known of each provider by id, read when first asked for and kept: looking
+    up one provider costs the same among five thousand as among fifty. Going through it
+    reads them all, one by one."""
+
+    def __init__(self, read: Callable[[int], V | None], db: sqlite_utils.Database):
+        self._read = read
+        self._db = db
+        self._kept: dict[int, V] = {}
+
+    def __getitem__(self, provider_id: int) -> V:
+        if provider_id not in self._kept:
+            found = self._read(provider_id)
+            if found is None:
+                raise KeyError(provider_id)
+            self._kept[provider_id] = found
+        return self._kept[provider_id]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter([int(r[0]) for r in self._db.execute("SELECT id FROM providers ORDER BY id")])
+
+    def __len__(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM providers").fetchone()[0])
 
 
 def _matching(name: str | None) -> tuple[str, dict[str, Any]]:

@@ -7,8 +7,9 @@ reconciliation are pure functions in `calloff.store.chain`.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -48,6 +49,7 @@ class Trail:
         self.actor: Actor | None = None
         self.guard: Callable[..., Authority | None] | None = None
         self.vouch: Callable[[int, Authority], None] | None = None
+        self._run: tuple[int, str] | None = None  # the head, kept in memory in a `run()`
 
     def _one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
         rows = list(self.db.query(sql, params))
@@ -55,8 +57,44 @@ class Trail:
 
     def next_event_id(self) -> int:
         """The number the next audit event will get (inside a write, nobody else's)."""
+        if self._run is not None:
+            return self._run[0] + 1
         row = self.db.execute("SELECT last_event FROM audit_head WHERE id = 1").fetchone()
         return int(row[0]) + 1 if row else 1
+
+    @contextlib.contextmanager
+    def run(self) -> Iterator[None]:
+        """Many events in a row inside one write (an import's lines): the chain's head is
+        kept in memory between them and written once, after the last of them."""
+        head = self.db.execute("SELECT last_event, last_hash FROM audit_head WHERE id = 1")
+        row = head.fetchone()
+        self._run = (int(row[0]), str(row[1])) if row else (0, "")
+        try:
+            yield
+            last_id, last_hash = self._run
+        finally:
+            self._run = None
+        if last_id:
+            self._set_head(last_id, last_hash)
+
+    def _set_head(self, event_id: int, event_hash: str) -> None:
+        self.db.execute(
+            "INSERT INTO audit_head (id, last_event, last_hash) VALUES (1, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET last_event = excluded.last_event, "
+            "last_hash = excluded.last_hash",
+            [event_id, event_hash],
+        )
+
+    def changes_since(self, first: int) -> list[tuple[str, str, str | None]]:
+        """(action, kind, object id) of each event from number `first` on: what was recorded
+        since a reader noted `next_event_id()`, each change being an event."""
+        return [
+            (str(r[0]), str(r[1]), r[2])
+            for r in self.db.execute(
+                "SELECT action, object_type, object_id FROM events WHERE id >= ? ORDER BY id",
+                [first],
+            )
+        ]
 
     def head(self) -> dict[str, Any] | None:
         """The newest event: its number, hash and when it was recorded."""
@@ -200,8 +238,11 @@ class Trail:
         if actor is not None and self.guard is not None:
             key = None if object_id is None else str(object_id)
             authority = self.guard(officer, action, key, on or date.today(), value, role)
-        head = self._one("SELECT last_event, last_hash FROM audit_head WHERE id = 1")
-        last_id, prev_hash = (head["last_event"], head["last_hash"]) if head else (0, "")
+        if self._run is not None:
+            last_id, prev_hash = self._run
+        else:
+            head = self._one("SELECT last_event, last_hash FROM audit_head WHERE id = 1")
+            last_id, prev_hash = (head["last_event"], head["last_hash"]) if head else (0, "")
         event_id = int(last_id) + 1
         event: dict[str, Any] = {
             "id": event_id,
@@ -224,12 +265,10 @@ class Trail:
             f"INSERT INTO events ({cols}) VALUES ({', '.join('?' for _ in event)})",
             list(event.values()),
         )
-        self.db.execute(
-            "INSERT INTO audit_head (id, last_event, last_hash) VALUES (1, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET last_event = excluded.last_event, "
-            "last_hash = excluded.last_hash",
-            [event_id, event["hash"]],
-        )
+        if self._run is not None:
+            self._run = (event_id, event["hash"])
+        else:
+            self._set_head(event_id, event["hash"])
         if authority is not None and self.vouch is not None:
             self.vouch(event_id, authority)
         return event_id
