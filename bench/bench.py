@@ -145,9 +145,19 @@ def _report_once(db: Path) -> dict[str, float | None]:
           FROM spend sp JOIN calloffs c ON c.id = sp.calloff_id
           WHERE sp.spent_on BETWEEN '{year.start}' AND '{end}')
         GROUP BY lot, provider_id, funding"""
+    # The report's programme figure (practitioners trained to date, and what they cost):
+    # every completed call-off's invoice lines, whatever the quarter, so the comparison
+    # adds up the same totals as the report.
+    programme = f"""
+        SELECT c.lot, SUM(COALESCE(sp.attendees, 0)), SUM(sp.amount_pence)
+        FROM (SELECT DISTINCT calloff_id FROM changes
+              WHERE status = 'completed' AND effective_on <= '{end}') done
+        JOIN calloffs c ON c.id = done.calloff_id JOIN spend sp ON sp.calloff_id = c.id
+        GROUP BY c.lot"""
     conn = sqlite3.connect(db)
     t = time.perf_counter()
     conn.execute(sql).fetchall()
+    conn.execute(programme).fetchall()
     one_query = time.perf_counter() - t
     pandas_time = None
     try:
@@ -165,6 +175,17 @@ def _report_once(db: Path) -> dict[str, float | None]:
             f"'{year.start}' AND '{end}'",
             conn,
         )
+        done = pd.read_sql_query(
+            f"SELECT DISTINCT calloff_id FROM changes WHERE status = 'completed' AND "
+            f"effective_on <= '{end}'",
+            conn,
+        )
+        lines = pd.read_sql_query(
+            "SELECT c.id AS calloff_id, c.lot, sp.attendees, sp.amount_pence FROM spend sp "
+            "JOIN calloffs c ON c.id = sp.calloff_id",
+            conn,
+        )
+        lines.merge(done, on="calloff_id").groupby("lot")[["attendees", "amount_pence"]].sum()
         sp["spent_q"] = sp["amount_pence"].where(sp["spent_on"] >= str(start), 0)
         ch.groupby(["lot", "provider_id", "funding"])["delta_pence"].sum()
         sp.groupby(["lot", "provider_id", "funding"])[["spent_q", "amount_pence"]].sum()
