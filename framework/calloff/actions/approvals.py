@@ -72,7 +72,7 @@ class Approvals(ServiceBase):
                 [RankEntry(c.lot, c.rank, c.provider_id)],
                 s.roster.on(on),
                 s.roster.unavailability(c.provider_id),
-                s.tenders.rates(c.lot, on),
+                s.tenders.rates_on_demand(c.lot, on),
                 {},
             )
             if eligible.offer is None:

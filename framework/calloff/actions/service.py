@@ -197,7 +197,7 @@ class Service(Approvals):
             ranking,
             s.roster.on(on),  # the providers it walks past, read as it does
             s.roster.unavailability(of=[e.provider_id for e in ranking]),
-            s.tenders.rates(request.lot, on),
+            s.tenders.rates_on_demand(request.lot, on),
             closed,
         )
         try:

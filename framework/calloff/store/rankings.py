@@ -18,6 +18,7 @@ import sqlite_utils
 
 from calloff.domain.model import RankEntry, Rates
 from calloff.domain.money import from_pence, to_pence
+from calloff.store.providers import OnDemand
 from calloff.store.trail import Trail
 
 # The version in force on day :on: the latest dated on or before it (the later recorded on
@@ -76,26 +77,39 @@ class Tenders:
             [lot, on.isoformat(), json.dumps(provider_ids), self.trail.next_event_id()],
         )
 
-    def rates(self, lot: int, on: date | None = None) -> dict[int, Rates]:
-        """Each provider's tendered rates on a lot now, or in force on day `on`."""
-        self.trail.seal.vouch("prices" if on is None else "price_history", lot)
+    def rates(
+        self, lot: int, on: date | None = None, provider_id: int | None = None
+    ) -> dict[int, Rates]:
+        """Each provider's tendered rates on a lot now, or in force on day `on` (only
+        `provider_id`'s, if given: found by its index)."""
+        table = "prices" if on is None else "price_history"
+        one = "" if provider_id is None else " AND provider_id = :pid"
         if on is None:
-            rows = self.db.query("SELECT * FROM prices WHERE lot = ?", [lot])
+            rows = self.db.query(
+                f"SELECT * FROM prices WHERE lot = :lot{one}", {"lot": lot, "pid": provider_id}
+            )
         else:
             rows = self.db.query(
                 f"""
                 SELECT provider_id, unit, rate_pence FROM (
                   SELECT provider_id, unit, rate_pence, ROW_NUMBER() OVER (
                     PARTITION BY provider_id, unit ORDER BY {_AS_AT}) AS n
-                  FROM price_history WHERE lot = :lot)
+                  FROM price_history WHERE lot = :lot{one})
                 WHERE n = 1 AND rate_pence IS NOT NULL
                 """,
-                {"lot": lot, "on": on.isoformat()},
+                {"lot": lot, "on": on.isoformat(), "pid": provider_id},
             )
         found: dict[int, dict[str, Decimal]] = {}
         for r in rows:
             found.setdefault(r["provider_id"], {})[r["unit"]] = from_pence(r["rate_pence"])
+        for pid in {*found, *([] if provider_id is None else [provider_id])}:
+            self.trail.seal.vouch(table, lot, pid)  # a decision read them: see Seal.vouch
         return {pid: Rates(**units) for pid, units in found.items()}
+
+    def rates_on_demand(self, lot: int, on: date | None = None) -> OnDemand[Rates]:
+        """Each provider's rates on a lot, read by its id when first asked for: a cascade
+        reads the few providers it walks past, not the whole lot."""
+        return OnDemand(lambda pid: self.rates(lot, on, pid).get(pid), self.db)
 
     def set_rate(
         self, lot: int, provider_id: int, unit: str, rate: Decimal | None, on: date

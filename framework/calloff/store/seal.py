@@ -100,8 +100,8 @@ class Seal:
 
             def values(prefix: str, table: str = table, cols: list[str] = cols) -> str:
                 row = ", ".join([f"'{table}'", *(f"{prefix}.[{c}]" for c in cols)])
-                key = seal_parts.PARTS.get(table)
-                part = f"COALESCE(CAST({prefix}.[{key}] AS TEXT), '')" if key else "NULL"
+                keyed = table in seal_parts.PARTS
+                part = seal_parts.part_sql(table, f"{prefix}.") if keyed else "NULL"
                 return f"calloff_row_hash({row}), {part}"
 
             add = "INSERT INTO seal_pending VALUES ('{t}', {s}, {v});"
@@ -271,10 +271,11 @@ class Seal:
 
     def vouch(self, table: str, *more: Any) -> None:
         """A decision read these records: before it is written, they must still add up to
-        the seal. `vouch("bids", 4)` is one part of a table sealed by parts; `vouch("caps",
-        "streams")` names small tables read whole."""
+        the seal. `vouch("bids", 4)` is one part of a table sealed by parts (`vouch("prices",
+        4, 17)`: provider 17's on lot 4); `vouch("caps", "streams")` names small tables read
+        whole."""
         if table in seal_parts.PARTS:
-            self._vouched.add((table, str(more[0]) if more else None))
+            self._vouched.add((table, "/".join(str(k) for k in more) if more else None))
         else:
             self._vouched.update((t, None) for t in (table, *more))
 

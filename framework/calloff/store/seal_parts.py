@@ -18,12 +18,12 @@ import sqlite_utils
 MODULUS = 2**256
 # The tables sealed by parts, and the column that names a row's part.
 PARTS = {
-    "daily_totals": "year",
-    "rankings": "lot",
-    "ranking_history": "lot",
-    "prices": "lot",
-    "price_history": "lot",
-    "bids": "competition_id",
+    "daily_totals": ("year",),
+    "rankings": ("lot",),
+    "ranking_history": ("lot",),
+    "prices": ("lot", "provider_id"),  # one provider's rates on one lot: "4/17"
+    "price_history": ("lot", "provider_id"),
+    "bids": ("competition_id",),
 }
 # The framework's own tables, small and read whole by every decision.
 FRAMEWORK_TABLES = ("framework", "lots", "streams", "caps", "extensions", "criteria")
@@ -55,8 +55,22 @@ def create_table(db: sqlite_utils.Database) -> None:
     )
 
 
+def rates_by_provider(db: sqlite_utils.Database) -> None:
+    """Schema 19: rates sealed by lot and provider, so a cascade checks the providers it
+    walked past, not a lot of thousands; the upgrade's re-seal digests them afresh."""
+    db.execute("DELETE FROM seal_parts WHERE tbl IN ('prices', 'price_history')")
+
+
+def part_sql(table: str, prefix: str = "") -> str:
+    """SQL for the part a row of `table` belongs to (`prefix`: NEW. or OLD. in a trigger)."""
+    return " || '/' || ".join(f"COALESCE(CAST({prefix}[{c}] AS TEXT), '')" for c in PARTS[table])
+
+
 def described(table: str, part: str | None) -> str:
     words = WORDS.get(table, f"the {table} records were")
+    if part is not None and table in ("prices", "price_history"):
+        lot, _, provider = part.partition("/")
+        return f"the rates provider {provider} tendered on lot {lot} were"
     return words.format(part) if part is not None else words.replace(" for {}", "")
 
 
@@ -68,8 +82,9 @@ def digest(
     sql = f"SELECT calloff_row_hash(?, {cols}) FROM [{table}]"
     params: list[Any] = [table]
     if part is not None:
-        sql += f" WHERE [{PARTS[table]}] = ?"
-        params.append(part)
+        keys = PARTS[table]
+        sql += " WHERE " + " AND ".join(f"[{c}] = ?" for c in keys)
+        params += part.split("/", len(keys) - 1)
     count, total = 0, 0
     for (h,) in db.execute(sql, params):
         count += 1
@@ -104,8 +119,7 @@ def every_part(db: sqlite_utils.Database, table: str, columns: list[str]) -> dic
     cols = ", ".join(f"[{c}]" for c in columns)
     found: dict[str, list[int]] = {}
     for part, h in db.execute(
-        f"SELECT COALESCE(CAST([{PARTS[table]}] AS TEXT), ''), "
-        f"calloff_row_hash(?, {cols}) FROM [{table}]",
+        f"SELECT {part_sql(table)}, calloff_row_hash(?, {cols}) FROM [{table}]",
         [table],
     ):
         entry = found.setdefault(part, [0, 0])
