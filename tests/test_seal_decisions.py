@@ -94,7 +94,9 @@ def test_an_edited_rate_refuses_the_allocation(leeds):
     )["id"]
     _sql(leeds.db, "UPDATE price_history SET rate_pence = 100 WHERE lot = 4")
     _refused_alone(
-        leeds, ["allocate", str(rid), "--on", "2015-05-02"], "the rates provider 1 tendered on lot 4 were"
+        leeds,
+        ["allocate", str(rid), "--on", "2015-05-02"],
+        "the rates provider 1 tendered on lot 4 were",
     )
 
 
