@@ -282,27 +282,8 @@ class Seal:
     def _check_vouched(
         self, state: dict[str, Any], pending: dict[tuple[str, str | None], list[int]]
     ) -> None:
-        if not self._vouched:
-            return
-        sealed_tables: dict[str, list[Any]] = state.get("tables") or {}
-        present = set(record_tables(self.db))
-        for table, part in sorted(self._vouched, key=lambda k: (k[0], k[1] or "")):
-            if table not in present or table not in sealed_tables:
-                continue
-            now = seal_parts.digest(self.db, table, part, columns(self.db, table))
-            if part is None:
-                rows, total = sealed_tables[table][0], int(sealed_tables[table][1], 16)
-                touched = [v for (t, _), v in pending.items() if t == table]
-            else:
-                rows, total = seal_parts.sealed(self.db, table, part)
-                touched = [pending.get((table, part), [0, 0])]
-            rows += sum(t[0] for t in touched)
-            total = (total + sum(t[1] for t in touched)) % MODULUS
-            if now != (rows, total):
-                raise Tampered(
-                    f"{seal_parts.described(table, part)} changed outside calloff",
-                    hint="run `calloff audit verify`",
-                )
+        if self._vouched:
+            seal_parts.check_reads(self.db, self._vouched, state, pending, record_tables, columns)
 
     # -- checking --------------------------------------------------------------------------
 

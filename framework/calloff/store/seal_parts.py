@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlite_utils
 
+from calloff.errors import Tampered
+
 MODULUS = 2**256
 # The tables sealed by parts, and the column that names a row's part.
 PARTS = {
@@ -155,3 +157,34 @@ def mismatched(db: sqlite_utils.Database, present: list[str], columns: Any) -> s
             if now.get(part, [0, 0]) != kept.get(part, [0, 0]):
                 return f"{described(table, part)} changed outside calloff (the seal's part)"
     return None
+
+
+def check_reads(
+    db: sqlite_utils.Database,
+    vouched: set[tuple[str, str | None]],
+    state: dict[str, Any],
+    pending: dict[tuple[str, str | None], list[int]],
+    record_tables: Any,
+    columns: Any,
+) -> None:
+    """What a decision read must still add up to the seal, with the rows this write
+    touched (`pending`) added: else the decision is refused (see `Seal.vouch`)."""
+    sealed_tables: dict[str, list[Any]] = state.get("tables") or {}
+    present = set(record_tables(db))
+    for table, part in sorted(vouched, key=lambda k: (k[0], k[1] or "")):
+        if table not in present or table not in sealed_tables:
+            continue
+        now = digest(db, table, part, columns(db, table))
+        if part is None:
+            rows, total = sealed_tables[table][0], int(sealed_tables[table][1], 16)
+            touched = [v for (t, _), v in pending.items() if t == table]
+        else:
+            rows, total = sealed(db, table, part)
+            touched = [pending.get((table, part), [0, 0])]
+        rows += sum(t[0] for t in touched)
+        total = (total + sum(t[1] for t in touched)) % MODULUS
+        if now != (rows, total):
+            raise Tampered(
+                f"{described(table, part)} changed outside calloff",
+                hint="run `calloff audit verify`",
+            )
