@@ -9,13 +9,33 @@ from pathlib import Path
 
 from calloff.errors import InvalidInput
 
+# A configuration file is a few lines: reading no further than this refuses `/dev/zero` or
+# the wrong, huge file at once, as definition files are bounded (toml_files.py).
+MAX_CONFIG_BYTES = 100_000
+
 
 def read_config(path: str | Path) -> dict[str, str]:
     """A configuration file's settings: `NAME=value` lines; `#` starts a comment."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as f:
+            data = f.read(MAX_CONFIG_BYTES + 1)
     except OSError as e:
         raise InvalidInput(f"cannot read the configuration file {path}: {e.strerror}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        too_large = (
+            f"{path} is larger than {MAX_CONFIG_BYTES:,} bytes, the most calloff reads as a "
+            "configuration file: give the configuration file itself"
+        )
+        raise InvalidInput(
+            f"{too_large} (a few lines, each a setting's name, =, and its value)",
+            command=f"{too_large} (a few lines of CALLOFF_NAME=value)",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            f"cannot read the configuration file {path}: it is not UTF-8 text"
+        ) from None
     found = {}
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
