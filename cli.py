@@ -2011,6 +2011,18 @@ def audit_anchor(desk: Desk, as_json: bool) -> None:
     click.echo(f"Check it later with: calloff audit verify --expect {anchor.head}")
 
 
+@audit.command("use-key", short_help="Seal a keyless database with the configured key.")
+@pass_desk
+def audit_use_key(desk: Desk) -> None:
+    """Seal this database with the audit key CALLOFF_AUDIT_KEY_FILE names, from now on:
+    for admins, once the trail verifies whole. A database kept without a key is not written
+    by a process that holds one until this is done."""
+    fingerprint = desk.office().use_audit_key()
+    click.echo(
+        f"Sealed with audit key {fingerprint} from now on: each write's seal carries its HMAC."
+    )
+
+
 @audit.command("new-key", short_help="Make a new audit key file (0600).")
 @click.argument("key_file", metavar="FILE", type=click.Path(dir_okay=False))
 def audit_new_key(key_file: str) -> None:

@@ -197,13 +197,23 @@ def test_a_key_file_others_can_read_is_refused(key, calloff):
     assert "can be read by others (mode 0644)" in message and f"chmod 600 {path}" in message
 
 
-def test_a_keyless_database_takes_the_key_at_its_next_write(leeds, tmp_path, monkeypatch):
+def test_a_keyless_database_takes_the_key_only_when_an_admin_says(leeds, tmp_path, monkeypatch):
+    """A process holding a key does not write to a keyless database until an admin seals
+    it with the key (`audit use-key`), once it verifies: a trail stripped of its keyed
+    seals cannot be taken over unseen."""
     path = tmp_path / "audit.key"
     leeds.ok("audit", "new-key", str(path))
     monkeypatch.setenv("CALLOFF_AUDIT_KEY_FILE", str(path))
     assert leeds.json("audit", "verify")["key"] is None  # reading changes nothing
+    message = leeds.refused("provider", "add", "Elm Street Trainers")
+    assert "sealed without an audit key, though key" in message
+    assert "calloff audit use-key" in message
+    out = leeds.ok("audit", "use-key").output
+    fingerprint = leeds.json("audit", "verify")["key"]
+    assert fingerprint and f"Sealed with audit key {fingerprint} from now on" in out
+    assert leeds.json("audit")[-1]["action"] == "database.key"
     leeds.ok("provider", "add", "Elm Street Trainers")
-    assert leeds.json("audit", "verify")["key"] is not None
+    assert "already sealed" in leeds.refused("audit", "use-key")
 
 
 def test_a_changed_keyless_database_does_not_take_the_key(leeds, tmp_path, monkeypatch):
@@ -212,8 +222,53 @@ def test_a_changed_keyless_database_does_not_take_the_key(leeds, tmp_path, monke
     leeds.ok("audit", "new-key", str(path))
     _sql(leeds.db, "UPDATE prices SET rate_pence = 1")
     monkeypatch.setenv("CALLOFF_AUDIT_KEY_FILE", str(path))
-    message = leeds.refused("provider", "add", "Elm Street Trainers")
+    message = leeds.refused("audit", "use-key")
+    assert "does not verify, so the key cannot vouch for it" in message
     assert "the prices record(s) changed outside calloff" in message
+
+
+def test_use_key_is_for_admins(leeds, tmp_path, monkeypatch):
+    path = tmp_path / "audit.key"
+    leeds.ok("audit", "new-key", str(path))
+    leeds.register("c.clerk", "officer")
+    monkeypatch.setenv("CALLOFF_AUDIT_KEY_FILE", str(path))
+    assert "for admins" in leeds.refused("audit", "use-key", officer="c.clerk")
+
+
+def test_a_trail_stripped_of_its_keyed_seals_is_not_written_with_the_key(
+    key, leeds, add_request, monkeypatch
+):
+    """The reviewer's attack: every keyed seal turned back into its plain digest, the chain
+    re-hashed and re-sealed with the public recipe. Verify alone cannot tell (the recipe is
+    public), but a process holding the key refuses to write to it."""
+    from tests.rehash import rewrite_events
+
+    _journey(leeds, add_request)
+    _sql(leeds.db, "UPDATE caps SET amount_pence = 100000000000")
+    monkeypatch.delenv("CALLOFF_AUDIT_KEY_FILE")  # the attacker holds no key
+    rewrite_events(
+        leeds.db,
+        "UPDATE events SET seal = substr(seal, 35, 64) WHERE seal LIKE 'hmac-sha256:%'",
+    )
+    conn = sqlite3.connect(leeds.db)
+    state = json.loads(conn.execute("SELECT state FROM audit_head").fetchone()[0])
+    conn.close()
+    assert "key" not in state  # the re-seal ran without the key
+    monkeypatch.setenv("CALLOFF_AUDIT_KEY_FILE", str(key[0]))
+    message = leeds.refused("provider", "add", "Elm Street Trainers")
+    assert "sealed without an audit key, though key" in message
+
+
+def test_a_keyed_database_resealed_keyless_is_not_written_without_the_key(
+    key, leeds, add_request, monkeypatch
+):
+    """The reviewer's D4: the key taken out of the head and the newest event re-sealed
+    without it; a process without the key must still not write."""
+    _journey(leeds, add_request)
+    _sql(leeds.db, "UPDATE caps SET amount_pence = 100000000000")
+    _reseal_without_the_key(leeds.db, monkeypatch)
+    message = leeds.refused("provider", "add", "Oak Lane Trainers")
+    assert "has no key, though event" in message and "re-sealed outside calloff" in message
 
 
 # -- the head written down ------------------------------------------------------------------

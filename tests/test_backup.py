@@ -127,9 +127,13 @@ def test_a_keyed_backup_names_its_key(leeds, tmp_path, monkeypatch):
     key = tmp_path / "audit.key"
     leeds.ok("audit", "new-key", str(key))
     monkeypatch.setenv("CALLOFF_AUDIT_KEY_FILE", str(key))
-    leeds.ok("provider", "add", "Elm Street Trainers")  # sealed with the key from here
+    leeds.ok("audit", "use-key")  # sealed with the key from here
     fingerprint = leeds.json("audit", "verify")["key"]
     assert leeds.json("backup", str(tmp_path / "k.db"))["key"] == fingerprint
+    monkeypatch.delenv("CALLOFF_AUDIT_KEY_FILE")  # a keyed copy is checked only with it
+    message = leeds.refused("backup", str(tmp_path / "nokey.db"))
+    assert f"sealed with audit key {fingerprint}" in message
+    assert not (tmp_path / "nokey.db").exists()
 
 
 def test_backup_through_the_library(leeds, tmp_path):

@@ -207,3 +207,51 @@ def test_a_sealed_bid_cut_to_one_pound_is_refused_at_the_award(borsetshire):
         "the bids in competition 1 were",
     )
     _verify_fails(borsetshire)
+
+
+@pytest.mark.parametrize(
+    "sql, named",
+    [
+        ('UPDATE competitions SET weights = \'{"quality": 50, "price": 50}\'', "competition 1 was"),
+        (
+            "UPDATE invitations SET rank = 9 WHERE provider_id = 1",
+            "the invitations to competition 1",
+        ),
+        ("UPDATE competitions SET closes_on = '2026-05-10'", "competition 1 was"),
+    ],
+)
+def test_an_edited_competition_is_refused_at_the_award(borsetshire, sql, named):
+    """The reviewer's finding: the weights, the ranks or the closing day changed in SQL
+    changed the award. Now the award is refused."""
+    from tests.test_competition import bid, opened, request
+
+    opened(borsetshire, request(borsetshire))
+    bid(borsetshire, 1, "Alder Training", "12000", "80")
+    bid(borsetshire, 1, "Birch Practice Ltd", "9000", "60")
+    _sql(borsetshire.db, sql)
+    _refused_alone(borsetshire, ["competition", "award", "1", "--on", "2026-05-18"], named)
+
+
+@pytest.mark.parametrize(
+    "sql, named",
+    [
+        (
+            "UPDATE calloffs SET value_pence = 100 WHERE id = 1",
+            "the call-offs to provider 1 on lot 4",
+        ),
+        (
+            "UPDATE calloffs SET status = 'declined' WHERE id = 1",
+            "the call-offs to provider 1 on lot 4",
+        ),
+        ("UPDATE requests SET officer = 'someone' WHERE id = 1", "request 1 was"),
+        ("UPDATE requests SET value_pence = 50 WHERE id = 2", "request 2 was"),
+    ],
+)
+def test_an_edit_cannot_dodge_the_split_purchase_check(leeds, add_request, sql, named):
+    """The reviewer's finding: the first £24,000 call-off made smaller, declined or another
+    officer's in SQL let the second go without approval. Now the allocation is refused."""
+    first = add_request("--value", "24000", on="2015-05-01")
+    second = add_request("--value", "24000", on="2015-05-01")
+    leeds.json("allocate", str(first), "--on", "2015-05-04")
+    _sql(leeds.db, sql)
+    _refused_alone(leeds, ["allocate", str(second), "--on", "2015-05-05"], named)

@@ -30,7 +30,7 @@ from calloff.domain.listings import (
     RequestStanding,
 )
 from calloff.domain.officers import NEEDS, login
-from calloff.errors import InvalidInput, NotAuthorised, Tampered
+from calloff.errors import DatabaseError, InvalidInput, NotAuthorised, Tampered
 
 if TYPE_CHECKING:
     from calloff.actions.service import Service
@@ -40,6 +40,7 @@ AUDIT_ACTIONS = (
     "framework.init",
     "framework.ocid_prefix",
     "database.upgrade",
+    "database.key",
     "officer.add",
     "officer.edit",
     "officer.password",
@@ -253,6 +254,13 @@ class Records:
                 f"and auditors, and {self.service.officer} holds neither role"
             )
         store = self.service.store
+        sealed_with, held = store.trail.seal.sealed_with(), store.trail.seal.key
+        if sealed_with and (held is None or held.fingerprint != sealed_with):
+            raise DatabaseError(
+                f"this database is sealed with audit key {sealed_with}: its backup is checked "
+                "with that key, so calloff needs it",
+                hint="name the key's file in CALLOFF_AUDIT_KEY_FILE",
+            )
         target = Path(_text(str(path), "path"))
         output_files.check(target, output_files.database_files(store.path))
         try:
@@ -285,6 +293,52 @@ class Records:
             key=key,
             problem=verdict.problem,
         )
+
+    def use_audit_key(self) -> str:
+        """Seal a database kept without an audit key with the key configured
+        (CALLOFF_AUDIT_KEY_FILE) from now on (`calloff audit use-key`); its fingerprint. For
+        admins; the trail must verify whole first, as the key then vouches for it. The
+        event `database.key` records it. Until then a keyless database is not written by a
+        process that holds a key: a trail stripped of its keyed seals cannot pass unseen."""
+        entry = self.service.gate.today()
+        if entry is None or entry.left_on is not None or "admin" not in entry.roles:
+            raise NotAuthorised(
+                f"sealing the database with the audit key is for admins: "
+                f"{self.service.officer} is not one"
+            )
+        seal = self.service.store.trail.seal
+        key = seal.key
+        if key is None:
+            raise InvalidInput(
+                "no audit key is configured: name its file in CALLOFF_AUDIT_KEY_FILE",
+                hint="make one with `calloff audit new-key FILE`",
+            )
+        if seal.sealed_with():
+            raise InvalidInput(
+                f"this database is already sealed with audit key {seal.sealed_with()}"
+            )
+        check = self.service.lists.verify(None)
+        if check.problem:
+            raise Tampered(
+                f"the audit trail does not verify, so the key cannot vouch for it: {check.problem}",
+                hint="run `calloff audit verify`, and restore from a backup",
+            )
+        seal.taking_key = True
+        try:
+            with self.service.store.transaction() as s:
+                s.trail.record(
+                    self.service.officer,
+                    None,
+                    "database.key",
+                    "database",
+                    self.service.store.path.name,
+                    None,
+                    {"key": key.fingerprint},
+                    None,
+                )
+        finally:
+            seal.taking_key = False
+        return key.fingerprint
 
     @property
     def last_event(self) -> int:

@@ -189,6 +189,7 @@ class Service(Approvals):
         """
         s = self.store
         fw = s.framework()
+        s.trail.seal.vouch("requests", request.id)  # its value and dates drive the offer
         ranking = s.tenders.ranking(request.lot, on)
         # Only the provider's own answer passes it over; an approver's rejection does not.
         closed = declined(s.calloffs_for_request(request.id))

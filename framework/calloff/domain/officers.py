@@ -38,7 +38,7 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 # The role each kind of event needs. Events of the system itself (creating the database,
 # upgrading it) need none.
-SYSTEM = ("framework.init", "database.upgrade")
+SYSTEM = ("framework.init", "database.upgrade", "database.key")
 NEEDS = {
     "officer": "admin",
     "provider": "admin",

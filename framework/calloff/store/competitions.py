@@ -113,6 +113,7 @@ class CompetitionStore:
         return cid
 
     def get(self, competition_id: int) -> Competition:
+        self.trail.seal.vouch("competitions", competition_id)  # a decision reads it
         rows = list(self.db.query("SELECT * FROM competitions WHERE id = ?", [competition_id]))
         if not rows:
             raise NotFound(
@@ -164,6 +165,7 @@ class CompetitionStore:
         return int(self.db.execute("SELECT COUNT(*) FROM competitions").fetchone()[0])
 
     def invitations(self, competition_id: int) -> list[Invitation]:
+        self.trail.seal.vouch("invitations", competition_id)
         return [
             Invitation(r["provider_id"], r["name"], r["rank"], bool(r["invited"]), r["reason"])
             for r in self.db.query(

@@ -396,4 +396,5 @@ MIGRATIONS: dict[int, Any] = {
     16: _migrate_16_to_17,  # the payments notice's invoices by the day received
     17: providers.add_indexes,  # one provider's status and gaps by its id
     18: seal_parts.rates_by_provider,  # rates sealed by lot and provider
+    19: seal_parts.more_parts,  # competitions, requests and call-offs sealed by parts
 }

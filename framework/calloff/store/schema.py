@@ -27,7 +27,7 @@ from calloff.store.trail import now_stamp
 if TYPE_CHECKING:
     from calloff.store.database import Store
 
-SCHEMA_VERSION = 19
+SCHEMA_VERSION = 20
 
 
 def connect(path: Path, immutable: bool = False) -> sqlite_utils.Database:

@@ -72,6 +72,7 @@ class Seal:
         self._began_at = 0  # the newest event when the current write began
         self._key: tuple[SealKey | None] | None = None  # read when first needed
         self._adopt = False  # this write seals a keyless file with the key from now on
+        self.taking_key = False  # set by `Office.use_audit_key` for its one write
         self._vouched: set[tuple[str, str | None]] = set()  # what decisions read
         self.db.conn.create_function("calloff_row_hash", -1, row_hash, deterministic=True)
         self.db.execute(
@@ -190,7 +191,8 @@ class Seal:
         }
         if inherited:
             state["inherited"] = inherited
-        if self.key is not None:
+        before = self.state()  # a keyless file takes the key only by `use_audit_key`
+        if self.key is not None and (before is None or before.get("key") or self._adopt):
             state["key"] = self.key.fingerprint
         if "seal_parts" in self._tables():
             seal_parts.refill(self.db, present, columns)
@@ -306,24 +308,24 @@ class Seal:
                 + ("" if key is None else f", not with key {key.fingerprint}"),
                 hint=f"name the key's file in {seal_key.SETTING}",
             )
-        problem = self._problem_now(head, state)
+        problem = self._problem_now(head, state) or (
+            None if sealed_with else seal_key.unkeyed(self.db, head)
+        )
         if problem is None and key is not None and state is not None and not sealed_with:
-            # A keyless file is sealed with the key from this write on, if it is whole and
-            # was never sealed with a key before (a seal made again without it).
-            problem = state.get("inherited") or self._once_keyed() or tables_problem(self.db, state)
+            if not self.taking_key:  # only `Office.use_audit_key`, after a whole verify
+                raise DatabaseError(
+                    f"this database is sealed without an audit key, though key "
+                    f"{key.fingerprint} is configured: calloff writes to it with the key only "
+                    "once an admin has verified it and sealed it with the key",
+                    hint="run `calloff audit use-key` (or unset " + seal_key.SETTING + ")",
+                )
+            problem = (
+                state.get("inherited")
+                or seal_key.once_keyed(self.db)
+                or tables_problem(self.db, state)
+            )
             self._adopt = problem is None
         return problem
-
-    def _once_keyed(self) -> str | None:
-        row = self.db.execute(
-            "SELECT id FROM events WHERE seal LIKE ? ORDER BY id LIMIT 1", [seal_key.PREFIX + ":%"]
-        ).fetchone()
-        if row is None:
-            return None
-        return (
-            f"the trail was sealed with an audit key from event {row[0]}, but its seal now has "
-            "no key: it was re-sealed outside calloff"
-        )
 
     def _problem_now(self, head: tuple[int, str], state: dict[str, Any] | None) -> str | None:
         """The head, its seal and the newest event, which must agree; and the schema."""

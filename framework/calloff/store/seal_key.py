@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
+import sqlite_utils
 
 from calloff.domain.config_file import setting
 from calloff.errors import DatabaseError, InvalidInput
@@ -145,3 +146,30 @@ def check(key: SealKey | None, seal: str, unsealed_hash: str) -> str | None:
     if not hmac.compare_digest(mac, key.mac(digest + ":" + unsealed_hash)):
         return "its keyed seal does not match: it was re-sealed without the key"
     return None
+
+
+def unkeyed(db: sqlite_utils.Database, head: tuple[int, str]) -> str | None:
+    """A keyless seal after a keyed one (the write before this file's newest): someone
+    without the key sealed it again (cheap: the newest sealed events, by id)."""
+    row = db.execute(
+        "SELECT id, seal FROM events WHERE id < ? AND seal IS NOT NULL ORDER BY id DESC LIMIT 1",
+        [head[0]],
+    ).fetchone()
+    if row is None or parse(row[1]) is None:
+        return None
+    return (
+        f"the seal on event {head[0]} has no key, though event {row[0]} before it was "
+        "sealed with one: it was re-sealed outside calloff"
+    )
+
+
+def once_keyed(db: sqlite_utils.Database) -> str | None:
+    row = db.execute(
+        "SELECT id FROM events WHERE seal LIKE ? ORDER BY id LIMIT 1", [PREFIX + ":%"]
+    ).fetchone()
+    if row is None:
+        return None
+    return (
+        f"the trail was sealed with an audit key from event {row[0]}, but its seal now has "
+        "no key: it was re-sealed outside calloff"
+    )

@@ -26,6 +26,10 @@ PARTS = {
     "prices": ("lot", "provider_id"),  # one provider's rates on one lot: "4/17"
     "price_history": ("lot", "provider_id"),
     "bids": ("competition_id",),
+    "competitions": ("id",),
+    "invitations": ("competition_id",),
+    "requests": ("id",),
+    "calloffs": ("provider_id", "lot"),  # a provider's call-offs on a lot: split purchases
 }
 # The framework's own tables, small and read whole by every decision.
 FRAMEWORK_TABLES = ("framework", "lots", "streams", "caps", "extensions", "criteria")
@@ -37,6 +41,9 @@ WORDS = {
     "prices": "the rates tendered on lot {} were",
     "price_history": "the rates tendered on lot {} were",
     "bids": "the bids in competition {} were",
+    "competitions": "competition {} was",
+    "invitations": "the invitations to competition {} were",
+    "requests": "request {} was",
     "caps": "the budget caps were",
     "streams": "the funding streams were",
     "framework": "the framework's settings were",
@@ -63,6 +70,12 @@ def rates_by_provider(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM seal_parts WHERE tbl IN ('prices', 'price_history')")
 
 
+def more_parts(db: sqlite_utils.Database) -> None:
+    """Schema 20: competitions, their invitations, requests, and each provider's call-offs
+    on a lot sealed by parts too, for the award and the split-purchase check; the
+    upgrade's re-seal digests them."""
+
+
 def part_sql(table: str, prefix: str = "") -> str:
     """SQL for the part a row of `table` belongs to (`prefix`: NEW. or OLD. in a trigger)."""
     return " || '/' || ".join(f"COALESCE(CAST({prefix}[{c}] AS TEXT), '')" for c in PARTS[table])
@@ -73,6 +86,9 @@ def described(table: str, part: str | None) -> str:
     if part is not None and table in ("prices", "price_history"):
         lot, _, provider = part.partition("/")
         return f"the rates provider {provider} tendered on lot {lot} were"
+    if part is not None and table == "calloffs":
+        provider, _, lot = part.partition("/")
+        return f"the call-offs to provider {provider} on lot {lot} were"
     return words.format(part) if part is not None else words.replace(" for {}", "")
 
 

@@ -26,6 +26,10 @@ EARLIER = f"""SELECT c.id, c.value_pence FROM calloffs c JOIN requests r ON r.id
     ORDER BY c.offered_on, c.id"""
 
 
+CANDIDATES = """SELECT DISTINCT request_id FROM calloffs
+    WHERE provider_id = ? AND lot = ? AND offered_on BETWEEN ? AND ?"""
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Schema 14 to 15 (docs/rules.md, "Split purchases count together"): an existing
     framework counts one officer's call-offs to one provider on one lot within 30 days
@@ -46,9 +50,11 @@ class SplitPurchases:
 
     def __init__(self, store: Store):
         self.db = store.db
+        self.vouch = store.trail.seal.vouch  # what the decision reads: see Seal.vouch
 
     def raiser(self, request_id: int) -> str | None:
         """The officer who raised the request (None on a request recorded without one)."""
+        self.vouch("requests", request_id)
         found = self.db.execute("SELECT officer FROM requests WHERE id = ?", [request_id])
         officer = found.fetchone()
         return None if officer is None else officer[0]
@@ -59,9 +65,13 @@ class SplitPurchases:
         """Call-offs on `officer`'s requests to the provider on the lot, raised from `first`
         to `last` inclusive, whose status still counts, oldest first (the index on
         provider, lot and day bounds the search to those days)."""
-        rows = self.db.execute(
-            EARLIER, [provider_id, lot, first.isoformat(), last.isoformat(), *COUNTED, officer]
-        ).fetchall()
+        days = [first.isoformat(), last.isoformat()]
+        # The decision reads the provider's call-offs on the lot and, whatever their
+        # status or officer, the requests of those in the window: all checked by the seal.
+        self.vouch("calloffs", provider_id, lot)
+        for (rid,) in self.db.execute(CANDIDATES, [provider_id, lot, *days]):
+            self.vouch("requests", rid)
+        rows = self.db.execute(EARLIER, [provider_id, lot, *days, *COUNTED, officer]).fetchall()
         return [Earlier(int(cid), from_pence(pence)) for cid, pence in rows]
 
     def reasons(self, calloff_ids: list[int]) -> dict[int, str]:
