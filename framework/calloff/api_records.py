@@ -310,8 +310,9 @@ class Records:
         key = seal.key
         if key is None:
             raise InvalidInput(
-                "no audit key is configured: name its file in CALLOFF_AUDIT_KEY_FILE",
-                hint="make one with `calloff audit new-key FILE`",
+                "no audit key is configured for this process to seal the database with",
+                hint="name its file in CALLOFF_AUDIT_KEY_FILE (make one with `calloff audit "
+                "new-key FILE`)",
             )
         if seal.sealed_with():
             raise InvalidInput(
