@@ -6,6 +6,7 @@ not a fault."""
 from __future__ import annotations
 
 import io
+import sqlite3
 
 import pytest
 
@@ -66,6 +67,30 @@ def test_a_busy_database_is_the_503_page_and_names_no_path(app, db, monkeypatch)
     assert "The records are busy" in sent.text and "team.db is busy" in sent.text
     assert str(db.parent) not in sent.text
     assert changes(db) == before
+
+
+def test_a_write_refused_for_records_changed_outside_calloff_says_so_not_busy(tmp_path):
+    """Defect D6: the caps of 2015-16 (core £260,000, 26,000,000 pence) set to 100 pence in
+    SQL, then request 1 allocated in the workspace: the seal refuses the write, and the page
+    says the records were changed outside calloff (409), not that they are busy (503)."""
+    db = tmp_path / "team.db"
+    build(db)
+    officer = client_as(app_for(db), "o.officer")
+    assert officer.get("/requests/1/allocate").status_code == 200
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE caps SET amount_pence = 100")
+    conn.close()
+    before = changes(db)
+    sent = post(officer, "/requests/1/allocate", day("on", "2015-05-12"))
+    assert sent.status_code == 409
+    assert '<h1 class="govuk-heading-l">The records were changed outside calloff</h1>' in sent.text
+    assert "The records are busy" not in sent.text
+    assert "the budget caps were changed outside calloff." in sent.text
+    assert "Nothing was changed. Ask an admin or auditor to run" in sent.text
+    assert "<code>calloff audit verify</code>" in sent.text
+    assert str(tmp_path) not in sent.text
+    assert changes(db) == before
+    assert officer.get("/requests/1").status_code == 200  # reading goes on
 
 
 def test_a_bad_rankings_file_names_the_file_chosen_not_the_servers_folder(app, db):

@@ -21,7 +21,7 @@ from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_use
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from calloff.api import role_needed, role_work
-from calloff.errors import CalloffError, DatabaseError, NotAuthorised, NotFound
+from calloff.errors import CalloffError, DatabaseError, NotAuthorised, NotFound, Tampered
 from calloff.web import desk
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,6 +71,7 @@ def install(app: Flask) -> None:
     app.register_error_handler(NotFound, lambda e: _error(404, "Not found", str(e)))
     app.register_error_handler(NotAuthorised, _not_authorised)
     app.register_error_handler(DatabaseError, _busy)
+    app.register_error_handler(Tampered, _changed_outside)
     app.register_error_handler(500, lambda e: _error(500, "Sorry, there is a problem"))
     app.log_exception = _log_without_links(app)  # type: ignore[method-assign, assignment]
 
@@ -235,6 +236,21 @@ def _busy(error: DatabaseError) -> tuple[str, int]:
     database = desk.settings().database
     said = error.for_command().replace(str(database), database.name)
     return _error(503, "The records are busy", f"{said}. Nothing was changed.")
+
+
+def _changed_outside(error: Tampered) -> tuple[str, int]:
+    """A write refused because the records were changed outside calloff: not busy (trying
+    again changes nothing) but a refusal in the records' present state, 409, until an
+    admin or auditor looks into it. Shown as to nobody in particular, as the busy page is:
+    the refused write may have been the session's own. The page says who to ask, so the
+    sentence is shown without the command's hint."""
+    g._login_user = AnonymousUserMixin()
+    database = desk.settings().database
+    said = (error.command or str(error)).replace(str(database), database.name)
+    title = "The records were changed outside calloff"
+    crumbs = [{"text": "Home", "href": url_for("home.home")}, {"text": title}]
+    page = render_template("web/changed_outside.html", title=title, detail=said, crumbs=crumbs)
+    return page, 409
 
 
 def _too_large(error: Exception) -> tuple[str, int]:
