@@ -183,6 +183,10 @@ def test_a_leeds_database_from_before_the_target_is_given_6000_on_upgrade(tmp_pa
     # ... and what schema 15 added (split purchases: the window and its index).
     conn.execute("DROP INDEX calloffs_provider_lot")
     conn.execute("ALTER TABLE framework DROP COLUMN aggregation_days")
+    # ... and what schemas 16 to 18 added (the seal by parts, two indexes).
+    conn.execute("DROP TABLE seal_parts")
+    for index in ("spend_received", "provider_status_provider", "unavailability_provider"):
+        conn.execute(f"DROP INDEX {index}")
     conn.execute("PRAGMA user_version = 10")
     conn.commit()
     conn.close()
