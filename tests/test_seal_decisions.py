@@ -255,3 +255,17 @@ def test_an_edit_cannot_dodge_the_split_purchase_check(leeds, add_request, sql, 
     leeds.json("allocate", str(first), "--on", "2015-05-04")
     _sql(leeds.db, sql)
     _refused_alone(leeds, ["allocate", str(second), "--on", "2015-05-05"], named)
+
+
+def test_a_changed_part_of_the_seal_is_named_by_verify(leeds, add_request):
+    """The seal's parts are checked by `audit verify` too, part by part."""
+    rid = add_request("--value", "5000", on="2015-05-01")
+    leeds.json("allocate", str(rid), "--on", "2015-05-02")
+    leeds.ok("audit", "verify")
+    _sql(leeds.db, "UPDATE seal_parts SET rows = rows + 1 WHERE tbl = 'requests' AND part = '1'")
+    result = leeds("audit", "verify")
+    assert result.exit_code == 1 and "request 1 was changed outside calloff" in result.stderr
+    _sql(leeds.db, "UPDATE seal_parts SET rows = rows - 1 WHERE tbl = 'requests' AND part = '1'")
+    _sql(leeds.db, "INSERT INTO seal_parts VALUES ('requests', '99', 1, '00')")
+    result = leeds("audit", "verify")
+    assert result.exit_code == 1 and "(the seal's parts)" in result.stderr

@@ -10,7 +10,7 @@ each write from the rows it touched; `audit verify` recomputes them with the tab
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlite_utils
@@ -132,18 +132,28 @@ def fold(db: sqlite_utils.Database, touched: dict[tuple[str, str], list[int]]) -
         )
 
 
-def every_part(db: sqlite_utils.Database, table: str, columns: list[str]) -> dict[str, list[int]]:
-    """Each part's [rows, sum] of a table, read in one pass."""
+def every_part(
+    db: sqlite_utils.Database, table: str, columns: list[str]
+) -> Iterator[tuple[str, int, int]]:
+    """Each part of a table with its rows and sum, one part at a time: the rows are read in
+    the order of the part's columns (an index has it), so memory stays flat however many
+    parts (a request each) there are."""
     cols = ", ".join(f"[{c}]" for c in columns)
-    found: dict[str, list[int]] = {}
+    order = ", ".join(f"[{c}]" for c in PARTS[table])
+    current: str | None = None
+    rows = total = 0
     for part, h in db.execute(
-        f"SELECT {part_sql(table)}, calloff_row_hash(?, {cols}) FROM [{table}]",
+        f"SELECT {part_sql(table)}, calloff_row_hash(?, {cols}) FROM [{table}] ORDER BY {order}",
         [table],
     ):
-        entry = found.setdefault(part, [0, 0])
-        entry[0] += 1
-        entry[1] = (entry[1] + int(h, 16)) % MODULUS
-    return found
+        if part != current:
+            if current is not None:
+                yield current, rows, total
+            current, rows, total = part, 0, 0
+        rows += 1
+        total = (total + int(h, 16)) % MODULUS
+    if current is not None:
+        yield current, rows, total
 
 
 def refill(db: sqlite_utils.Database, tables: Iterable[str], columns: Any) -> None:
@@ -152,7 +162,7 @@ def refill(db: sqlite_utils.Database, tables: Iterable[str], columns: Any) -> No
     for table in tables:
         if table not in PARTS:
             continue
-        for part, (rows, total) in every_part(db, table, columns(db, table)).items():
+        for part, rows, total in every_part(db, table, columns(db, table)):
             db.execute(
                 "INSERT INTO seal_parts (tbl, part, rows, total) VALUES (?, ?, ?, ?)",
                 [table, part, rows, f"{total:064x}"],
@@ -160,18 +170,18 @@ def refill(db: sqlite_utils.Database, tables: Iterable[str], columns: Any) -> No
 
 
 def mismatched(db: sqlite_utils.Database, present: list[str], columns: Any) -> str | None:
-    """The first part whose sealed digest its rows no longer match (for `audit verify`)."""
+    """The first part whose sealed digest its rows no longer match (for `audit verify`),
+    read part by part: memory stays flat."""
     for table in PARTS:
-        now = every_part(db, table, columns(db, table)) if table in present else {}
-        kept = {
-            part: [rows, int(total, 16)]
-            for part, rows, total in db.execute(
-                "SELECT part, rows, total FROM seal_parts WHERE tbl = ?", [table]
-            )
-        }
-        for part in sorted(set(now) | set(kept)):
-            if now.get(part, [0, 0]) != kept.get(part, [0, 0]):
+        seen = 0
+        parts = every_part(db, table, columns(db, table)) if table in present else iter(())
+        for part, rows, total in parts:
+            seen += 1
+            if (rows, total) != sealed(db, table, part):
                 return f"{described(table, part)} changed outside calloff (the seal's part)"
+        kept = db.execute("SELECT COUNT(*) FROM seal_parts WHERE tbl = ?", [table]).fetchone()
+        if int(kept[0]) != seen:
+            return f"{described(table, None)} changed outside calloff (the seal's parts)"
     return None
 
 
