@@ -73,13 +73,19 @@ def calloff_releases(
     variations = _by_calloff(data.variations(only, since))
     payments = _by_calloff(data.payments(only, since))
     passed = _by_calloff(data.passovers(only, since))
-    recorded = data.calloffs_recorded(only)
+    recorded = _by_calloff(data.calloffs_recorded(only))
     provider_recorded = data.providers_recorded()
     streams = {s.name: s.title for s in fw.streams}
     buyer = buyer_party(fw)
     for c in data.calloffs(only, since):
         last = max(
-            filter(None, (recorded.get(c["id"]), provider_recorded.get(c["provider_id"]))),
+            filter(
+                None,
+                (
+                    *(r["recorded_at"] for r in recorded(c["id"])),
+                    provider_recorded.get(c["provider_id"]),
+                ),
+            ),
             default=c["recorded_at"],
         )
         yield calloff_release(

@@ -70,15 +70,15 @@ class OpenData:
         ).fetchone()
         return last
 
-    def calloffs_recorded(self, only: int | None = None) -> dict[int, str]:
-        """When each call-off (or call-off `only`) last had anything recorded: its
-        release's date, unless its provider's details changed later."""
+    def calloffs_recorded(self, only: int | None = None) -> Iterator[dict[str, Any]]:
+        """When each call-off (or call-off `only`) last had anything recorded, in call-off
+        order (`calloff_id`, `recorded_at`), read as it goes: its release's date, unless
+        its provider's details changed later."""
         object_one = "" if only is None else f" AND object_id = '{int(only)}'"
-        return dict(
-            self.db.execute(
-                "SELECT CAST(object_id AS INTEGER), MAX(recorded_at) FROM events "
-                f"WHERE object_type = 'calloff'{object_one} GROUP BY object_id"
-            ).fetchall()
+        return self.db.query(
+            "SELECT CAST(object_id AS INTEGER) AS calloff_id, MAX(recorded_at) AS recorded_at "
+            f"FROM events WHERE object_type = 'calloff'{object_one} GROUP BY object_id "
+            "ORDER BY calloff_id"
         )
 
     def providers_recorded(self) -> dict[int, str]:
