@@ -10,6 +10,7 @@ Skipped where no Chromium can be found, as tests/test_browser.py says.
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
@@ -413,3 +414,28 @@ def test_every_forms_error_summary_is_accessible(browser, site, login):
         k: v for k, v in before.items() if k != "sign_ins"
     }
     me.context.close()
+
+
+def test_a_write_on_changed_records_is_its_own_accessible_page(browser, site, tmp_path):
+    """Records changed outside calloff (issue 32): the allocation is refused on a page of
+    its own, axe-clean, and nothing is written."""
+    base, db = site
+    officer = Officer(browser, base)
+    officer.sign_in("o.officer")
+    officer.go("/requests/1")
+    officer.click("Allocate", role="link")
+    officer.fill_date("Date of the offer", "2015-05-12")
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE caps SET amount_pence = amount_pence + 100")
+    conn.commit()
+    conn.close()
+    before = snapshot(db)
+    officer.click("Allocate", role="button")
+    assert "The records were changed outside calloff" in officer.text()
+    assert "The budget caps were changed outside calloff." in officer.text()
+    officer.page.screenshot(path=str(tmp_path / "changed.png"), full_page=True)
+    after = snapshot(db)
+    after.pop("sign_ins", None), before.pop("sign_ins", None)
+    after.pop("sessions", None), before.pop("sessions", None)
+    assert after == before
+    officer.context.close()

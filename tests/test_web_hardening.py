@@ -85,7 +85,7 @@ def test_a_write_refused_for_records_changed_outside_calloff_says_so_not_busy(tm
     assert sent.status_code == 409
     assert '<h1 class="govuk-heading-l">The records were changed outside calloff</h1>' in sent.text
     assert "The records are busy" not in sent.text
-    assert "the budget caps were changed outside calloff." in sent.text
+    assert "The budget caps were changed outside calloff." in sent.text
     assert "Nothing was changed. Ask an admin or auditor to run" in sent.text
     assert "<code>calloff audit verify</code>" in sent.text
     assert str(tmp_path) not in sent.text
